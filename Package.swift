@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Convergence",
+    products: [
+        .executable(name: "convergence", targets: ["convergence"]),
+    ],
+    targets: [
+        // Debian C libraries, linked through module maps (no package dependencies).
+        .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        // Our own C: the few POSIX calls and macros Swift cannot import cleanly.
+        .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys"),
+
+        .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"]),
+        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"]),
+        .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"]),
+        .target(
+            name: "ConvergenceServer",
+            dependencies: ["ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "CFastCGI", "CConvergenceSys"]
+        ),
+        .executableTarget(
+            name: "convergence",
+            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore"]
+        ),
+
+        .target(
+            name: "ConvergenceTestSupport",
+            dependencies: ["ConvergenceCore", "CConvergenceSys"],
+            path: "Tests/ConvergenceTestSupport"
+        ),
+        .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
+        .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
+        .testTarget(
+            name: "ConvergenceIntegrationTests",
+            dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore"]
+        ),
+    ]
+)

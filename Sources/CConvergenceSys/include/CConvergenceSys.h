@@ -1,0 +1,52 @@
+// Thin wrappers for POSIX/Linux calls that Swift cannot import directly
+// (function-like macros, headers the Glibc module leaves out).
+#ifndef CCONVERGENCE_SYS_H
+#define CCONVERGENCE_SYS_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+/// signalfd(2) for the given signals, non-blocking and close-on-exec. -1 on error.
+int cv_signalfd_open(const sigset_t *mask);
+/// Reads one pending signal from a signalfd: its number, 0 when none is pending, -1 on error.
+int cv_signalfd_read(int fd);
+
+/// waitpid(2) status decoding (macros in C).
+int cv_wifexited(int status);
+int cv_wexitstatus(int status);
+int cv_wifsignaled(int status);
+int cv_wtermsig(int status);
+
+/// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN when the
+/// listener's SO_RCVTIMEO elapsed).
+int cv_accept(int listen_fd);
+/// Sets (or clears, ms == 0) SO_RCVTIMEO on a socket.
+int cv_set_recv_timeout(int fd, int ms);
+/// Sets TCP_NODELAY where the socket is TCP; ignored otherwise.
+void cv_set_nodelay(int fd);
+/// 1 when fd is a listening socket, 0 when not, -1 on error.
+int cv_is_listening_socket(int fd);
+/// AF_UNIX or AF_INET/AF_INET6 of a socket, -1 on error.
+int cv_socket_family(int fd);
+
+/// Creates, binds and listens on a unix socket at path with the given backlog. -1 on error (errno set).
+int cv_listen_unix(const char *path, int backlog);
+/// 1 when something accepts connections on the unix socket at path.
+int cv_unix_socket_in_use(const char *path);
+/// Creates, binds (SO_REUSEADDR) and listens on host:port (numeric IPv4/IPv6). -1 on error.
+int cv_listen_tcp(const char *host, int port, int backlog);
+
+/// Asks the kernel to send sig to this process when its parent dies (prctl PR_SET_PDEATHSIG).
+int cv_set_parent_death_signal(int sig);
+
+/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
+long long cv_monotonic_ns(void);
+/// Wall clock: seconds and microseconds since the epoch.
+void cv_wall_clock(long long *seconds, int *micros);
+/// Resident set size of this process in bytes (from /proc/self/statm), -1 on error.
+long long cv_rss_bytes(void);
+
+/// pipe2(2) with O_CLOEXEC.
+int cv_pipe_cloexec(int fds[2]);
+
+#endif

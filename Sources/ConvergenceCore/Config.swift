@@ -1,0 +1,41 @@
+/// The validated service configuration. Loaded from one `key = value` file and
+/// overridden by `CONVERGENCE_<KEY>` environment variables (see `ConfigLoader`).
+/// Secrets are never part of the file: the database password comes from
+/// `CONVERGENCE_DATABASE_PASSWORD` or from `database_password_file`.
+public struct Config: Sendable, Equatable, Codable {
+    public var listen: ListenAddress = .unix(path: "/run/convergence/convergence.sock")
+    public var listenMode: Int = 0o660
+    public var listenGroup: String? = nil
+    public var listenBacklog: Int = 1024
+    /// Worker processes; 0 means one per online core.
+    public var workers: Int = 0
+    public var threads: Int = 8
+    public var maxRequests: Int = 0
+    public var maxBodyBytes: Int = 1_048_576
+    public var shutdownTimeoutSeconds: Int = 30
+    public var restartBackoffInitialMs: Int = 100
+    public var restartBackoffMaxMs: Int = 10_000
+    public var crashLoopMax: Int = 10
+    public var databaseURL: String = "postgresql:///convergence?host=/run/postgresql"
+    public var databasePasswordFile: String? = nil
+    public var databaseConnectTimeoutSeconds: Int = 3
+    public var migrateOnStart: Bool = true
+    public var logLevel: LogLevel = .info
+    public var enableEcho: Bool = false
+    public var devMode: Bool = false
+
+    public init() {}
+
+    /// `workers`, with 0 resolved to the number of online cores.
+    public var effectiveWorkers: Int {
+        workers > 0 ? workers : max(1, ProcessorCount.online)
+    }
+}
+
+public enum ProcessorCount {
+    public static var online: Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}
+
+import Glibc

@@ -1,0 +1,170 @@
+import Glibc
+
+/// Reads `key = value` files and `CONVERGENCE_*` overrides into a `Config`.
+/// Unknown keys and bad values are errors that name the key: a typo must never
+/// silently fall back to a default.
+public enum ConfigLoader {
+    /// Environment variables with the prefix that are not config keys.
+    public static let reservedEnvironment: Set<String> = [
+        "CONVERGENCE_CONFIG", "CONVERGENCE_DATABASE_PASSWORD", "CONVERGENCE_MASTER_KEY",
+        "CONVERGENCE_BIN", "CONVERGENCE_WORKER_CONFIG", "CONVERGENCE_WORKER_ID",
+        "CONVERGENCE_WORKER_GENERATION", "CONVERGENCE_WORKER_READY_FD", "CONVERGENCE_TEST_KEEP",
+    ]
+
+    /// Loads the file (when given) and applies the environment on top.
+    public static func load(path: String?, environment: [String: String]) throws(ConfigError) -> Config {
+        var config = Config()
+        if let path {
+            let text: String
+            do { text = try readFile(path) } catch {
+                throw ConfigError(key: "config", source: path, problem: "cannot read file: \(error)")
+            }
+            try apply(fileText: text, name: path, to: &config)
+        }
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("CONVERGENCE_") {
+            guard !reservedEnvironment.contains(name) else { continue }
+            let key = String(name.dropFirst("CONVERGENCE_".count)).lowercased()
+            try set(key: key, value: value, source: "environment \(name)", config: &config)
+        }
+        try validate(config)
+        return config
+    }
+
+    public static func apply(fileText: String, name: String, to config: inout Config) throws(ConfigError) {
+        var lineNumber = 0
+        for rawLine in fileText.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = Substring(rawLine)
+            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            let trimmed = line.trimmingSpaces()
+            if trimmed.isEmpty { continue }
+            let source = "\(name) line \(lineNumber)"
+            guard let eq = trimmed.firstIndex(of: "=") else {
+                throw ConfigError(key: String(trimmed), source: source, problem: "expected `key = value`")
+            }
+            let key = trimmed[..<eq].trimmingSpaces()
+            let value = trimmed[trimmed.index(after: eq)...].trimmingSpaces()
+            try set(key: String(key), value: String(value), source: source, config: &config)
+        }
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity
+    static func set(key: String, value: String, source: String, config: inout Config) throws(ConfigError) {
+        func fail(_ problem: String) -> ConfigError { ConfigError(key: key, source: source, problem: problem) }
+        func int(_ range: ClosedRange<Int>) throws(ConfigError) -> Int {
+            guard let v = Int(value), range.contains(v) else {
+                throw fail("expected an integer in \(range.lowerBound)...\(range.upperBound), got \"\(value)\"")
+            }
+            return v
+        }
+        func bool() throws(ConfigError) -> Bool {
+            switch value.lowercased() {
+            case "true", "yes", "on", "1": return true
+            case "false", "no", "off", "0": return false
+            default: throw fail("expected true or false, got \"\(value)\"")
+            }
+        }
+        switch key {
+        case "listen":
+            guard let address = ListenAddress.parse(value) else {
+                throw fail("expected unix:/path/to.sock or host:port, got \"\(value)\"")
+            }
+            config.listen = address
+        case "listen_mode":
+            guard let mode = Int(value, radix: 8), (0...0o777).contains(mode) else {
+                throw fail("expected an octal file mode such as 0660, got \"\(value)\"")
+            }
+            config.listenMode = mode
+        case "listen_group": config.listenGroup = value.isEmpty ? nil : value
+        case "listen_backlog": config.listenBacklog = try int(1...65535)
+        case "workers":
+            config.workers = try value.lowercased() == "auto" ? 0 : int(1...256)
+        case "threads": config.threads = try int(1...256)
+        case "max_requests": config.maxRequests = try int(0...Int(Int32.max))
+        case "max_body_bytes": config.maxBodyBytes = try int(1024...(64 << 20))
+        case "shutdown_timeout_seconds": config.shutdownTimeoutSeconds = try int(1...3600)
+        case "restart_backoff_initial_ms": config.restartBackoffInitialMs = try int(1...60_000)
+        case "restart_backoff_max_ms": config.restartBackoffMaxMs = try int(1...600_000)
+        case "crash_loop_max": config.crashLoopMax = try int(1...1000)
+        case "database_url":
+            guard value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") else {
+                throw fail("expected a postgresql:// URI")
+            }
+            // Only the environment may carry a password: files end up in repos and backups.
+            if !source.hasPrefix("environment"), uriHasPassword(value) {
+                throw fail("must not contain a password; use CONVERGENCE_DATABASE_PASSWORD or database_password_file")
+            }
+            config.databaseURL = value
+        case "database_password_file": config.databasePasswordFile = value.isEmpty ? nil : value
+        case "database_connect_timeout_seconds": config.databaseConnectTimeoutSeconds = try int(1...60)
+        case "migrate_on_start": config.migrateOnStart = try bool()
+        case "log_level":
+            guard let level = LogLevel(rawValue: value.lowercased()) else {
+                throw fail("expected one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")
+            }
+            config.logLevel = level
+        case "enable_echo": config.enableEcho = try bool()
+        case "dev_mode": config.devMode = try bool()
+        default:
+            throw fail("unknown key")
+        }
+    }
+
+    static func validate(_ config: Config) throws(ConfigError) {
+        if config.restartBackoffMaxMs < config.restartBackoffInitialMs {
+            throw ConfigError(key: "restart_backoff_max_ms", source: "validation",
+                              problem: "must be at least restart_backoff_initial_ms (\(config.restartBackoffInitialMs))")
+        }
+    }
+
+    /// True when a `scheme://user:password@host` URI carries a password.
+    static func uriHasPassword(_ uri: String) -> Bool {
+        guard let colon = uri.firstIndex(of: ":"), uri[colon...].hasPrefix("://") else { return false }
+        let rest = uri[uri.index(colon, offsetBy: 3)...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        guard let at = authority.lastIndex(of: "@") else { return false }
+        return authority[..<at].contains(":")
+    }
+
+    /// Reads the database password from the environment or the configured file.
+    public static func databasePassword(config: Config, environment: [String: String]) throws(ConfigError) -> String? {
+        if let fromEnv = environment["CONVERGENCE_DATABASE_PASSWORD"], !fromEnv.isEmpty { return fromEnv }
+        guard let path = config.databasePasswordFile else { return nil }
+        do {
+            let text = try readFile(path)
+            return String(text.trimmingSpaces())
+        } catch {
+            throw ConfigError(key: "database_password_file", source: path, problem: "cannot read: \(error)")
+        }
+    }
+}
+
+public struct FileError: Error, CustomStringConvertible {
+    public let errno: Int32
+    public var description: String { String(cString: strerror(errno)) }
+}
+
+/// Reads a whole (small) file as UTF-8.
+public func readFile(_ path: String) throws(FileError) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw FileError(errno: errno) }
+    defer { close(fd) }
+    var bytes = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) } else if n == 0 { break } else if errno != EINTR {
+            throw FileError(errno: errno)
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+extension StringProtocol {
+    func trimmingSpaces() -> SubSequence {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return self[first...last]
+    }
+}

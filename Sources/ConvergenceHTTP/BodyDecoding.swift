@@ -1,0 +1,60 @@
+import Foundation
+
+extension Request {
+    /// Decodes a JSON body into `T`, answering the client's mistakes with the
+    /// right 4xx: 415 when the body is not declared as JSON, 400 when it is
+    /// missing or malformed (the message names the offending field).
+    public func decodeJSON<T: Decodable>(_ type: T.Type) throws(APIError) -> T {
+        guard let contentType, Request.isJSON(contentType) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
+                           message: "Send the body as JSON with Content-Type: application/json.")
+        }
+        guard !body.isEmpty else { throw .badRequest("missing_body", "The request needs a JSON body.") }
+        do {
+            return try JSONCoding.decoder().decode(T.self, from: Data(body))
+        } catch let error as DecodingError {
+            throw .badRequest("invalid_json", Request.describe(error))
+        } catch {
+            throw .badRequest("invalid_json", "The body is not valid JSON.")
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+    }
+
+    /// A human sentence for a decoding failure that names the field but never echoes values.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            let text = codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : text
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "The body is not valid JSON."
+        case .dataCorrupted(let context):
+            return "Field \(path(context.codingPath)) has an invalid value."
+        case .keyNotFound(let key, let context):
+            return "Field \(path(context.codingPath + [key])) is required."
+        case .typeMismatch(let type, let context):
+            let name = context.codingPath.isEmpty ? "The body" : "Field \(path(context.codingPath))"
+            return "\(name) must be \(describe(type))."
+        case .valueNotFound(let type, let context):
+            return "Field \(path(context.codingPath)) must be \(describe(type)), not null."
+        @unknown default:
+            return "The body does not match the expected shape."
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+}

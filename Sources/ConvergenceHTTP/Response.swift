@@ -1,0 +1,67 @@
+import Foundation
+
+/// A complete response: status, headers and body bytes.
+public struct Response: Sendable {
+    public var status: HTTPStatus
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: HTTPStatus = .ok, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static let jsonContentType = ("Content-Type", "application/json")
+
+    /// A JSON response from an `Encodable` value (snake_case keys are the caller's `CodingKeys`).
+    public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok) throws -> Response {
+        let data = try JSONCoding.encoder().encode(value)
+        return Response(status: status, headers: [jsonContentType], body: [UInt8](data))
+    }
+
+    /// A JSON response from bytes already encoded (precomputed hot-path bodies).
+    public static func rawJSON(_ body: [UInt8], status: HTTPStatus = .ok) -> Response {
+        Response(status: status, headers: [jsonContentType], body: body)
+    }
+
+    /// SPEC.md's error body for `error`.
+    public static func error(_ error: APIError, requestID: String) -> Response {
+        let body = "{\"error\":{\"code\":\(jsonQuoted(error.code)),\"message\":\(jsonQuoted(error.message)),"
+            + "\"request_id\":\(jsonQuoted(requestID))}}"
+        return Response(status: error.status, headers: [jsonContentType] + error.headers, body: Array(body.utf8))
+    }
+
+    private static func jsonQuoted(_ s: String) -> String {
+        // Same escaping as the logger; kept local to avoid a dependency for one function.
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Shared JSON settings: ISO-8601 dates, sorted keys for stable output.
+public enum JSONCoding {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

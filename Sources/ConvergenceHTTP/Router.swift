@@ -1,0 +1,98 @@
+/// Routes requests by method and path pattern (`/admin/keys/{key_id}/rotate`).
+/// Built once at worker start, then shared read-only by every thread.
+/// `Context` is whatever per-thread state handlers need (a database connection…).
+public struct Router<Context>: Sendable {
+    public typealias Handler = @Sendable (Request, Context) throws -> Response
+
+    private struct Route: Sendable {
+        let method: String
+        let segments: [Segment]
+        let handler: Handler
+    }
+
+    private enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private var routes: [Route] = []
+
+    public init() {}
+
+    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+        let segments = pattern.split(separator: "/").map { part -> Segment in
+            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+        }
+        routes.append(Route(method: method, segments: segments, handler: handler))
+    }
+
+    public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }
+    public mutating func post(_ pattern: String, _ handler: @escaping Handler) { add("POST", pattern, handler) }
+    public mutating func put(_ pattern: String, _ handler: @escaping Handler) { add("PUT", pattern, handler) }
+    public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add("DELETE", pattern, handler) }
+
+    public enum Match {
+        case found(Handler, parameters: [String: String])
+        /// The path exists, but not for this method; `allowed` lists the methods that do.
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    public func match(method: String, path: String) -> Match {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [String] = []
+        for route in routes {
+            guard let parameters = Router.bind(route.segments, to: parts) else { continue }
+            // HEAD is served by GET handlers (FastCGI layer drops the body).
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return .found(route.handler, parameters: parameters)
+            }
+            allowed.append(route.method)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    private static func bind(_ segments: [Segment], to parts: [Substring]) -> [String: String]? {
+        guard segments.count == parts.count else { return nil }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            switch segment {
+            case .literal(let literal):
+                guard part == literal else { return nil }
+            case .parameter(let name):
+                guard let decoded = PercentDecoding.decode(part), !decoded.isEmpty else { return nil }
+                parameters[name] = decoded
+            }
+        }
+        return parameters
+    }
+
+    /// Runs the matching handler and turns every failure into SPEC.md's error body.
+    /// Unexpected errors become 500 `internal_error`, reported through `onUnexpected`.
+    public func respond(to request: Request, context: Context, onUnexpected: (any Error) -> Void) -> Response {
+        var response: Response
+        switch match(method: request.method, path: request.path) {
+        case .found(let handler, let parameters):
+            var request = request
+            request.pathParameters = parameters
+            do {
+                response = try handler(request, context)
+            } catch let error as APIError {
+                response = .error(error, requestID: request.requestID)
+            } catch {
+                onUnexpected(error)
+                response = .error(.internalError, requestID: request.requestID)
+            }
+        case .methodNotAllowed(let allowed):
+            var error = APIError(.methodNotAllowed, code: "method_not_allowed",
+                                 message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).")
+            error.headers = [("Allow", allowed.joined(separator: ", "))]
+            response = .error(error, requestID: request.requestID)
+        case .notFound:
+            response = .error(APIError(.notFound, code: "not_found", message: "No route matches this path."),
+                              requestID: request.requestID)
+        }
+        response.headers.append(("X-Request-ID", request.requestID))
+        return response
+    }
+}

@@ -1,0 +1,12 @@
+import ConvergenceCore
+import ConvergenceHTTP
+
+/// The route table of a worker, assembled from the feature route groups.
+enum Routes {
+    static func make(config: Config) -> Router<RequestContext> {
+        var router = Router<RequestContext>()
+        HealthRoutes.register(on: &router)
+        if config.enableEcho { EchoRoute.register(on: &router) }
+        return router
+    }
+}

@@ -1,0 +1,383 @@
+import CConvergenceSys
+import ConvergenceCore
+import Glibc
+
+/// `convergence serve`: owns the listener and keeps `workers` worker processes
+/// alive, php-fpm style.
+///
+/// - a dead worker is restarted with exponential back-off; a crash loop stops the service;
+/// - SIGHUP re-reads the configuration and replaces workers one at a time, each
+///   old worker retiring only after its replacement accepts (no failed request);
+/// - SIGTERM/SIGINT drain: workers finish in-flight requests, then everything exits 0.
+///
+/// Everything runs on one thread around poll(2) over a signalfd and the workers'
+/// readiness pipes, so there are no signal-handler races to reason about.
+public final class Supervisor {
+    private var config: Config
+    private let configPath: String?
+    private let environment: [String: String]
+    private var logger: Logger
+    private let listener: Listener
+    private let spawner: ProcessSpawner
+    private let signalFD: Int32
+
+    private var slots: [WorkerSlot] = []
+    /// Workers asked to leave (reload, shrink, shutdown) that have not exited yet.
+    private var retiring: Set<pid_t> = []
+    private var reload: RollingReload?
+    private var stopDeadline: MonotonicInstant?
+    private var exitCode: Int32 = 0
+    private var generation = 0
+    private var allReadyLogged = false
+
+    /// Time a replacement worker has to report ready during a reload.
+    static let readyTimeoutMs = 15_000
+
+    public init(config: Config, configPath: String?, environment: [String: String], logger: Logger) throws(Listener.Failure) {
+        self.config = config
+        self.configPath = configPath
+        self.environment = environment
+        self.logger = logger
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGCHLD] { sigaddset(&mask, signal) }
+        // Blocked before any other thread exists, so every signal lands in the signalfd.
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+        signal(SIGPIPE, SIG_IGN)
+        signalFD = cv_signalfd_open(&mask)
+        guard signalFD >= 0 else { throw Listener.Failure(description: "signalfd: \(errnoText())") }
+        listener = try Listener.open(config)
+        spawner = ProcessSpawner(executable: currentExecutablePath())
+    }
+
+    /// Runs until shutdown; returns the process exit code.
+    public func run() -> Int32 {
+        logger.info("supervisor started", [
+            "listen": .string(listener.address.description), "workers": .int(config.effectiveWorkers),
+            "threads": .int(config.threads), "version": .string(ConvergenceVersion.string),
+        ])
+        slots = (0..<config.effectiveWorkers).map { WorkerSlot(id: $0, backoff: makeBackoff()) }
+        for index in slots.indices { start(slot: index) }
+
+        while true {
+            pollOnce()
+            runTimers()
+            if stopDeadline != nil, slots.allSatisfy({ $0.pid == nil }), retiring.isEmpty, reload?.candidate == nil {
+                break
+            }
+        }
+        listener.close()
+        logger.info("supervisor stopped", ["exit_code": .int(Int(exitCode))])
+        return exitCode
+    }
+
+    // MARK: - Event loop
+
+    private func pollOnce() {
+        var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+        for slot in slots where !slot.ready { if let pipe = slot.readyPipe { fds.append(pollfd(fd: pipe, events: Int16(POLLIN), revents: 0)) } }
+        if let candidate = reload?.candidate { fds.append(pollfd(fd: candidate.readyPipe, events: Int16(POLLIN), revents: 0)) }
+        let timeout = Int32(max(0, min(1000, millisecondsUntilNextTimer())))
+        let n = poll(&fds, nfds_t(fds.count), timeout)
+        guard n > 0 else { return }
+        for entry in fds where entry.revents != 0 {
+            if entry.fd == signalFD { drainSignals() } else { readinessChanged(pipe: entry.fd) }
+        }
+    }
+
+    private func drainSignals() {
+        while true {
+            let signal = cv_signalfd_read(signalFD)
+            guard signal > 0 else { return }
+            switch signal {
+            case SIGCHLD: reapChildren()
+            case SIGTERM, SIGINT: beginStop(reason: signalName(signal))
+            case SIGHUP: beginReload()
+            default: break
+            }
+        }
+    }
+
+    private func millisecondsUntilNextTimer() -> Int {
+        let now = MonotonicInstant.now()
+        var deadlines = slots.compactMap(\.restartAt)
+        if let stopDeadline { deadlines.append(stopDeadline) }
+        if let candidate = reload?.candidate { deadlines.append(candidate.deadline) }
+        guard let next = deadlines.min() else { return 1000 }
+        return Int(next.milliseconds(since: now).rounded(.up))
+    }
+
+    private func runTimers() {
+        let now = MonotonicInstant.now()
+        if let stopDeadline, now >= stopDeadline {
+            forceKillEverything()
+            return
+        }
+        guard stopDeadline == nil else { return }
+        for index in slots.indices {
+            if let restartAt = slots[index].restartAt, now >= restartAt {
+                slots[index].restartAt = nil
+                start(slot: index)
+            }
+        }
+        if let candidate = reload?.candidate, now >= candidate.deadline {
+            logger.error("reload aborted: replacement worker did not become ready in time",
+                         ["worker": .int(candidate.slot), "pid": .int(Int(candidate.pid))])
+            kill(candidate.pid, SIGKILL)
+            retiring.insert(candidate.pid)
+            close(candidate.readyPipe)
+            reload = nil
+        }
+    }
+
+    // MARK: - Workers
+
+    private func makeBackoff() -> RestartBackoff {
+        RestartBackoff(initialMs: config.restartBackoffInitialMs, maxMs: config.restartBackoffMaxMs, crashLoopMax: config.crashLoopMax)
+    }
+
+    private func spawnWorker(slot: Int) -> ProcessSpawner.Spawned? {
+        generation += 1
+        var env = environment
+        env["CONVERGENCE_WORKER_CONFIG"] = WorkerLaunch.encode(config)
+        env["CONVERGENCE_WORKER_ID"] = String(slot)
+        env["CONVERGENCE_WORKER_GENERATION"] = String(generation)
+        env["CONVERGENCE_WORKER_READY_FD"] = String(ProcessSpawner.readyFD)
+        do {
+            return try spawner.spawn(arguments: ["worker"], listenerFD: listener.fd, environment: env)
+        } catch {
+            logger.error("cannot start worker", ["worker": .int(slot), "error": .string(error.description)])
+            return nil
+        }
+    }
+
+    private func start(slot index: Int) {
+        guard let spawned = spawnWorker(slot: index) else {
+            scheduleRestart(index, livedMs: 0)
+            return
+        }
+        slots[index].pid = spawned.pid
+        slots[index].readyPipe = spawned.readyPipe
+        slots[index].ready = false
+        slots[index].startedAt = .now()
+        logger.debug("worker starting", ["worker": .int(index), "pid": .int(Int(spawned.pid))])
+    }
+
+    private func readinessChanged(pipe: Int32) {
+        var byte: UInt8 = 0
+        let n = read(pipe, &byte, 1)
+        if let index = slots.firstIndex(where: { $0.readyPipe == pipe }) {
+            close(pipe)
+            slots[index].readyPipe = nil
+            guard n == 1 else { return } // EOF: the worker died before accepting; reaping reports it
+            slots[index].ready = true
+            logger.info("worker ready", ["worker": .int(index), "pid": .int(Int(slots[index].pid ?? 0))])
+            if !allReadyLogged, slots.allSatisfy(\.ready) {
+                allReadyLogged = true
+                logger.info("all workers ready", ["workers": .int(slots.count)])
+            }
+        } else if let candidate = reload?.candidate, candidate.readyPipe == pipe {
+            close(pipe)
+            reload?.candidate = nil
+            guard n == 1 else { return }
+            promote(candidate)
+        }
+    }
+
+    private func reapChildren() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            childExited(pid: pid, how: ExitDescription(status: status))
+        }
+    }
+
+    private func childExited(pid: pid_t, how: ExitDescription) {
+        if retiring.remove(pid) != nil {
+            logger.info("worker retired", ["pid": .int(Int(pid)), "how": .string(how.description)])
+            return
+        }
+        if let candidate = reload?.candidate, candidate.pid == pid {
+            logger.error("reload aborted: replacement worker died", ["worker": .int(candidate.slot), "how": .string(how.description)])
+            close(candidate.readyPipe)
+            reload = nil
+            return
+        }
+        guard let index = slots.firstIndex(where: { $0.pid == pid }) else { return }
+        let livedMs = Int(MonotonicInstant.now().milliseconds(since: slots[index].startedAt))
+        slots[index].pid = nil
+        slots[index].ready = false
+        if let pipe = slots[index].readyPipe { close(pipe); slots[index].readyPipe = nil }
+        if stopDeadline != nil {
+            logger.info("worker stopped", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
+            return
+        }
+        if how == .exited(code: WorkerExitCode.recycle) {
+            logger.info("worker recycled after max_requests", ["worker": .int(index), "pid": .int(Int(pid))])
+            slots[index].backoff.reset()
+            start(slot: index)
+            return
+        }
+        logger.error("worker died", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description), "lived_ms": .int(livedMs)])
+        if how == .exited(code: WorkerExitCode.fatal) {
+            exitCode = 1
+            beginStop(reason: "worker cannot start (see its log line)")
+            return
+        }
+        scheduleRestart(index, livedMs: livedMs)
+    }
+
+    private func scheduleRestart(_ index: Int, livedMs: Int) {
+        switch slots[index].backoff.recordDeath(livedMs: livedMs) {
+        case .restart(let delay):
+            slots[index].restartAt = MonotonicInstant.now().adding(milliseconds: delay)
+            logger.info("worker restart scheduled", ["worker": .int(index), "in_ms": .int(delay)])
+        case .giveUp(let failures):
+            logger.error("crash loop: worker keeps dying right after start; giving up",
+                         ["worker": .int(index), "failures": .int(failures)])
+            exitCode = 1
+            beginStop(reason: "crash loop")
+        }
+    }
+
+    // MARK: - Reload (SIGHUP)
+
+    private func beginReload() {
+        guard stopDeadline == nil else { return }
+        let fresh: Config
+        do {
+            fresh = try ConfigLoader.load(path: configPath, environment: environment)
+        } catch {
+            logger.error("reload refused: configuration invalid, keeping the running one", ["error": .string(error.description)])
+            return
+        }
+        if fresh.listen != config.listen || fresh.listenMode != config.listenMode || fresh.listenGroup != config.listenGroup {
+            logger.warning("reload: listener settings change only on restart; keeping \(listener.address)")
+        }
+        var next = fresh
+        next.listen = config.listen
+        next.listenMode = config.listenMode
+        next.listenGroup = config.listenGroup
+        config = next
+        logger = logger.with(level: next.logLevel)
+        let target = next.effectiveWorkers
+        if target > slots.count {
+            for id in slots.count..<target { slots.append(WorkerSlot(id: id, backoff: makeBackoff())); start(slot: id) }
+        }
+        let replace = Array(0..<min(target, slots.count))
+        while slots.count > target {
+            let extra = slots.removeLast()
+            if let pid = extra.pid { kill(pid, SIGTERM); retiring.insert(pid) }
+            if let pipe = extra.readyPipe { close(pipe) }
+        }
+        for index in slots.indices { slots[index].backoff = makeBackoff() }
+        logger.info("reload: replacing workers one by one", ["workers": .int(target)])
+        if let candidate = reload?.candidate { // a reload during a reload restarts the sequence
+            kill(candidate.pid, SIGTERM)
+            retiring.insert(candidate.pid)
+            close(candidate.readyPipe)
+        }
+        reload = RollingReload(pending: replace)
+        advanceReload()
+    }
+
+    private func advanceReload() {
+        guard var plan = reload, plan.candidate == nil else { return }
+        guard let index = plan.pending.first else {
+            reload = nil
+            logger.info("reload complete", ["workers": .int(slots.count)])
+            return
+        }
+        plan.pending.removeFirst()
+        guard slots[index].pid != nil else { // dead slot: its restart uses the new config anyway
+            reload = plan
+            advanceReload()
+            return
+        }
+        guard let spawned = spawnWorker(slot: index) else {
+            logger.error("reload aborted: cannot start replacement worker")
+            reload = nil
+            return
+        }
+        plan.candidate = RollingReload.Candidate(
+            slot: index, pid: spawned.pid, readyPipe: spawned.readyPipe,
+            deadline: MonotonicInstant.now().adding(milliseconds: Supervisor.readyTimeoutMs))
+        reload = plan
+    }
+
+    /// The replacement accepts connections: retire the old worker gracefully.
+    private func promote(_ candidate: RollingReload.Candidate) {
+        let index = candidate.slot
+        if let old = slots[index].pid {
+            kill(old, SIGTERM)
+            retiring.insert(old)
+        }
+        if let pipe = slots[index].readyPipe { close(pipe) }
+        slots[index] = WorkerSlot(id: index, backoff: makeBackoff())
+        slots[index].pid = candidate.pid
+        slots[index].ready = true
+        slots[index].startedAt = .now()
+        logger.info("worker replaced", ["worker": .int(index), "pid": .int(Int(candidate.pid))])
+        advanceReload()
+    }
+
+    // MARK: - Shutdown
+
+    private func beginStop(reason: String) {
+        guard stopDeadline == nil else { return }
+        logger.info("shutting down: draining in-flight requests", ["reason": .string(reason), "timeout_s": .int(config.shutdownTimeoutSeconds)])
+        // Workers get the drain timeout; the supervisor allows a little more for their exit.
+        stopDeadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000 + 2000)
+        for index in slots.indices {
+            slots[index].restartAt = nil
+            if let pid = slots[index].pid { kill(pid, SIGTERM) }
+        }
+        for pid in retiring { kill(pid, SIGTERM) }
+        if let candidate = reload?.candidate {
+            kill(candidate.pid, SIGTERM)
+            retiring.insert(candidate.pid)
+            close(candidate.readyPipe)
+        }
+        reload = nil
+    }
+
+    private func forceKillEverything() {
+        let pids = slots.compactMap(\.pid) + Array(retiring)
+        logger.error("drain timeout: killing workers still running", ["count": .int(pids.count)])
+        for pid in pids { kill(pid, SIGKILL) }
+        for pid in pids { var status: Int32 = 0; waitpid(pid, &status, 0) }
+        for index in slots.indices { slots[index].pid = nil }
+        retiring.removeAll()
+        exitCode = exitCode == 0 ? 1 : exitCode
+    }
+}
+
+/// One worker position; its process changes over restarts and reloads.
+struct WorkerSlot {
+    let id: Int
+    var pid: pid_t?
+    var readyPipe: Int32?
+    var ready = false
+    var startedAt = MonotonicInstant.now()
+    var restartAt: MonotonicInstant?
+    var backoff: RestartBackoff
+
+    init(id: Int, backoff: RestartBackoff) {
+        self.id = id
+        self.backoff = backoff
+    }
+}
+
+/// A SIGHUP in progress: slots still to replace and the replacement starting now.
+struct RollingReload {
+    struct Candidate {
+        let slot: Int
+        let pid: pid_t
+        let readyPipe: Int32
+        let deadline: MonotonicInstant
+    }
+
+    var pending: [Int]
+    var candidate: Candidate?
+}

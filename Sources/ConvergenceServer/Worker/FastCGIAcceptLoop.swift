@@ -1,0 +1,104 @@
+import CConvergenceSys
+import CFastCGI
+import ConvergenceCore
+import ConvergenceHTTP
+import Glibc
+
+/// One worker thread: accepts FastCGI connections on fd 0 and serves them.
+///
+/// We call accept(2) ourselves and hand the connection to `FCGX_Accept_r`
+/// (by presetting `ipcFd` with `keepConnection` so libfcgi reads it instead of
+/// accepting). The listener carries SO_RCVTIMEO, so an idle thread wakes every
+/// 250 ms to see a drain request; libfcgi's own accept would block forever and
+/// a signal to break it could also interrupt a thread mid-request.
+struct FastCGIAcceptLoop<Context>: Sendable {
+    let listenFD: Int32
+    let isTCP: Bool
+    let maxBodyBytes: Int
+    let maxRequests: Int
+    let router: Router<Context>
+    let state: WorkerState
+    let logger: Logger
+
+    func run(context: Context) {
+        var fcgi = FCGX_Request()
+        FCGX_InitRequest(&fcgi, -1, 0)
+        while !state.isStopping {
+            let fd = cv_accept(listenFD)
+            guard fd >= 0 else {
+                handleAcceptError(errno)
+                continue
+            }
+            if isTCP {
+                cv_set_recv_timeout(fd, 0) // accepted TCP sockets inherit the listener's timeout
+                cv_set_nodelay(fd)
+            }
+            fcgi.ipcFd = fd
+            fcgi.keepConnection = 1
+            serveConnection(&fcgi, context: context)
+        }
+    }
+
+    private func handleAcceptError(_ code: Int32) {
+        switch code {
+        case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO:
+            return
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+            logger.error("accept failed, backing off", ["error": .string(errnoText(code))])
+            usleep(50_000)
+        default:
+            logger.error("listener unusable, worker stops", ["error": .string(errnoText(code))])
+            state.requestStop()
+        }
+    }
+
+    /// Serves every request on one connection: one without `fastcgi_keep_conn`,
+    /// several with it (then idle waits are bounded so drains are noticed).
+    private func serveConnection(_ fcgi: inout FCGX_Request, context: Context) {
+        while true {
+            guard FCGX_Accept_r(&fcgi) >= 0 else { return } // protocol error or peer gone; libfcgi closed it
+            state.inFlight.add(1, ordering: .relaxed)
+            serveOne(&fcgi, context: context)
+            FCGX_Finish_r(&fcgi)
+            state.inFlight.subtract(1, ordering: .relaxed)
+            let served = state.requestsServed.add(1, ordering: .relaxed).newValue
+            if maxRequests > 0, served >= maxRequests, !state.recycling.exchange(true, ordering: .relaxed) {
+                state.requestStop()
+            }
+            guard fcgi.ipcFd >= 0 else { return }
+            guard waitForNextRequest(fcgi.ipcFd) else {
+                close(fcgi.ipcFd)
+                fcgi.ipcFd = -1
+                return
+            }
+        }
+    }
+
+    private func waitForNextRequest(_ fd: Int32) -> Bool {
+        while !state.isStopping {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let n = poll(&entry, 1, Listener.acceptTimeoutMs)
+            if n > 0 { return entry.revents & Int16(POLLIN) != 0 }
+            if n < 0 && errno != EINTR { return false }
+        }
+        return false
+    }
+
+    private func serveOne(_ fcgi: inout FCGX_Request, context: Context) {
+        let response: Response
+        let request: Request
+        switch FastCGIRequestReader.read(&fcgi, maxBodyBytes: maxBodyBytes) {
+        case .tooLarge(let tooLarge):
+            request = tooLarge
+            var error = Response.error(.payloadTooLarge(limit: maxBodyBytes), requestID: request.requestID)
+            error.headers.append(("X-Request-ID", request.requestID))
+            response = error
+        case .request(let parsed):
+            request = parsed
+            response = router.respond(to: request, context: context) { error in
+                logger.error("unhandled error", ["error": .string(String(describing: error))], requestID: parsed.requestID)
+            }
+        }
+        FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi)
+    }
+}

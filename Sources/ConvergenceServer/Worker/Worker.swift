@@ -1,0 +1,108 @@
+import CConvergenceSys
+import CFastCGI
+import ConvergenceCore
+import ConvergenceHTTP
+import ConvergenceStore
+import Glibc
+
+/// `convergence worker`: started by the supervisor with the listener on fd 0.
+/// Runs `threads` accept loops and drains on SIGTERM: no new connections,
+/// in-flight requests finish, then exit 0.
+public struct Worker: Sendable {
+    let config: Config
+    let logger: Logger
+    let environment: [String: String]
+
+    public init(config: Config, logger: Logger, environment: [String: String]) {
+        self.config = config
+        self.logger = logger
+        self.environment = environment
+    }
+
+    public func run() -> Int32 {
+        // If the supervisor dies (even by SIGKILL), drain and exit rather than linger.
+        cv_set_parent_death_signal(SIGTERM)
+        guard cv_is_listening_socket(0) == 1 else {
+            logger.error("fd 0 is not a listening socket; workers are started by `convergence serve`")
+            return WorkerExitCode.fatal
+        }
+        let password: String?
+        do { password = try ConfigLoader.databasePassword(config: config, environment: environment) } catch {
+            logger.error("cannot start", ["error": .string(error.description)])
+            return WorkerExitCode.fatal
+        }
+        let database = ConnectionInfo(url: config.databaseURL, password: password,
+                                      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+                                      applicationName: "convergence-worker")
+
+        FCGX_Init()
+        signal(SIGPIPE, SIG_IGN)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, signal) }
+        // Blocked here, before threads start, so only sigtimedwait below sees them.
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+
+        let state = WorkerState()
+        let loop = FastCGIAcceptLoop(
+            listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
+            maxRequests: config.maxRequests, router: Routes.make(config: config), state: state, logger: logger)
+        for _ in 0..<config.threads {
+            state.threadsRunning.add(1, ordering: .relaxed)
+            let started = startThread {
+                let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config)
+                loop.run(context: context)
+                state.threadsRunning.subtract(1, ordering: .releasing)
+            }
+            if started == nil {
+                logger.error("cannot start worker thread", ["error": .string(errnoText())])
+                return WorkerExitCode.fatal
+            }
+        }
+        notifyReady()
+        logger.debug("worker accepting", ["threads": .int(config.threads)])
+
+        waitForStop(mask: mask, state: state)
+        return drain(state: state)
+    }
+
+    /// Tells the supervisor we accept connections (one byte on the readiness pipe).
+    private func notifyReady() {
+        guard let fd = environment["CONVERGENCE_WORKER_READY_FD"].flatMap(Int32.init) else { return }
+        var byte: UInt8 = 1
+        _ = write(fd, &byte, 1)
+        close(fd)
+    }
+
+    private func waitForStop(mask: sigset_t, state: WorkerState) {
+        var mask = mask
+        var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
+        while !state.isStopping {
+            let signal = sigtimedwait(&mask, nil, &timeout)
+            if signal == SIGTERM || signal == SIGINT {
+                logger.debug("drain requested", ["signal": .string(signalName(signal))])
+                state.requestStop()
+            }
+            // SIGHUP is the supervisor's business (it replaces us); ignore it here.
+        }
+    }
+
+    private func drain(state: WorkerState) -> Int32 {
+        let deadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000)
+        while state.threadsRunning.load(ordering: .acquiring) > 0 {
+            if MonotonicInstant.now() >= deadline {
+                logger.error("drain timeout: abandoning in-flight requests",
+                             ["in_flight": .int(state.inFlight.load(ordering: .relaxed))])
+                break
+            }
+            usleep(10_000)
+        }
+        let served = state.requestsServed.load(ordering: .relaxed)
+        if state.recycling.load(ordering: .relaxed) {
+            logger.info("worker recycling", ["requests": .int(served)])
+            return WorkerExitCode.recycle
+        }
+        logger.debug("worker drained", ["requests": .int(served)])
+        return 0
+    }
+}

@@ -1,0 +1,16 @@
+import Synchronization
+
+/// State shared by a worker's threads: only atomics, so it is Sendable by construction.
+final class WorkerState: Sendable {
+    /// Set once: drain requested (SIGTERM, recycle, fatal listener error).
+    let stopping = Atomic<Bool>(false)
+    /// Set when the worker stops because it reached max_requests.
+    let recycling = Atomic<Bool>(false)
+    let requestsServed = Atomic<Int>(0)
+    let threadsRunning = Atomic<Int>(0)
+    let inFlight = Atomic<Int>(0)
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    func requestStop() { stopping.store(true, ordering: .releasing) }
+}
