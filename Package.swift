@@ -33,6 +33,7 @@ let package = Package(
         ),
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore"]),
         .testTarget(
             name: "ConvergenceIntegrationTests",
             dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore"]

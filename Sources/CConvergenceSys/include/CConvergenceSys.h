@@ -4,6 +4,7 @@
 #define CCONVERGENCE_SYS_H
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/types.h>
 
 /// signalfd(2) for the given signals, non-blocking and close-on-exec. -1 on error.
@@ -45,6 +46,12 @@ long long cv_monotonic_ns(void);
 void cv_wall_clock(long long *seconds, int *micros);
 /// Resident set size of this process in bytes (from /proc/self/statm), -1 on error.
 long long cv_rss_bytes(void);
+
+/// Makes a spawned child close every fd >= lowest (glibc's addclosefrom_np),
+/// so descriptors we inherited without close-on-exec do not leak into workers.
+int cv_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int lowest);
+/// Makes a spawned child start in `path` (glibc's addchdir_np).
+int cv_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 
 /// pipe2(2) with O_CLOEXEC.
 int cv_pipe_cloexec(int fds[2]);

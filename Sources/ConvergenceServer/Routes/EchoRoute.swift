@@ -1,12 +1,22 @@
 import ConvergenceHTTP
+import Glibc
 
 /// `POST /_echo`: decodes a JSON body and encodes it back. Off by default
-/// (`enable_echo`); the benchmark uses it to measure the JSON request path, and
-/// the tests use it to check body handling (415, 400, 413) end to end.
+/// (`enable_echo`): the benchmark uses it to measure the JSON request path, and
+/// the tests use it for body handling (415, 400, 413) and, with `?delay_ms=`,
+/// as a slow request while they signal the server.
 enum EchoRoute {
+    static let maxDelayMs = 10_000
+
     static func register(on router: inout Router<RequestContext>) {
         router.post("/_echo") { request, _ in
             let value = try request.decodeJSON(JSONValue.self)
+            if let text = request.queryParameters["delay_ms"] {
+                guard let delay = Int(text), (0...maxDelayMs).contains(delay) else {
+                    throw APIError.badRequest("invalid_parameter", "delay_ms must be an integer from 0 to \(maxDelayMs).")
+                }
+                usleep(useconds_t(delay * 1000))
+            }
             return try .json(value)
         }
     }

@@ -28,6 +28,8 @@ struct ProcessSpawner {
         // dup2 clears close-on-exec on the target, so only these two fds cross exec.
         posix_spawn_file_actions_adddup2(&actions, listenerFD, 0)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], ProcessSpawner.readyFD)
+        // Anything else we inherited without close-on-exec (from systemd, a shell, a test harness) stays behind.
+        cv_spawn_add_closefrom(&actions, ProcessSpawner.readyFD + 1)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

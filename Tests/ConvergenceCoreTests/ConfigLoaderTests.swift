@@ -1,0 +1,114 @@
+import Testing
+@testable import ConvergenceCore
+
+@Suite struct ConfigLoaderTests {
+    func load(_ text: String, env: [String: String] = [:]) throws(ConfigError) -> Config {
+        var config = Config()
+        try ConfigLoader.apply(fileText: text, name: "test.conf", to: &config)
+        for (name, value) in env {
+            try ConfigLoader.set(key: String(name.dropFirst(12)).lowercased(), value: value, source: "environment \(name)", config: &config)
+        }
+        try ConfigLoader.validate(config)
+        return config
+    }
+
+    @Test func parsesEveryKindOfValueAndComments() throws {
+        let config = try load("""
+            # comment
+            listen = 127.0.0.1:9001   # trailing comment
+            listen_mode = 0666
+            workers = 3
+            threads = 16
+            migrate_on_start = false
+            log_level = debug
+
+            max_body_bytes = 2048
+            """)
+        #expect(config.listen == .tcp(host: "127.0.0.1", port: 9001))
+        #expect(config.listenMode == 0o666)
+        #expect(config.workers == 3)
+        #expect(config.threads == 16)
+        #expect(config.migrateOnStart == false)
+        #expect(config.logLevel == .debug)
+        #expect(config.maxBodyBytes == 2048)
+    }
+
+    @Test func workersAutoMeansOnePerCore() throws {
+        let config = try load("workers = auto")
+        #expect(config.workers == 0)
+        #expect(config.effectiveWorkers == ProcessorCount.online)
+    }
+
+    @Test func environmentOverridesTheFile() throws {
+        let config = try load("threads = 2", env: ["CONVERGENCE_THREADS": "5"])
+        #expect(config.threads == 5)
+    }
+
+    @Test func unknownKeyIsAnErrorNamingIt() {
+        #expect(throws: ConfigError(key: "wrokers", source: "test.conf line 2", problem: "unknown key")) {
+            try load("threads = 2\nwrokers = 4")
+        }
+    }
+
+    @Test(arguments: [
+        ("workers = many", "workers"),
+        ("threads = 0", "threads"),
+        ("listen_mode = 999", "listen_mode"),
+        ("listen = nowhere", "listen"),
+        ("migrate_on_start = maybe", "migrate_on_start"),
+        ("log_level = loud", "log_level"),
+        ("database_url = mysql://x", "database_url"),
+        ("restart_backoff_initial_ms = 500\nrestart_backoff_max_ms = 100", "restart_backoff_max_ms"),
+        ("just some words", "just some words"),
+    ])
+    func badValuesNameTheKey(text: String, key: String) {
+        do {
+            _ = try load(text)
+            Issue.record("expected an error for \(text)")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.description.contains(key))
+        }
+    }
+
+    @Test func passwordInFileURLIsRefusedButAllowedFromEnvironment() throws {
+        #expect(throws: ConfigError.self) { try load("database_url = postgresql://app:secret@db/convergence") }
+        let config = try load("", env: ["CONVERGENCE_DATABASE_URL": "postgresql://app:secret@db/convergence"])
+        #expect(config.databaseURL.hasPrefix("postgresql://app:"))
+        #expect(try load("database_url = postgresql://app@db/convergence?host=/run").databaseURL.contains("app@db"))
+    }
+
+    @Test func databasePasswordComesFromEnvironment() throws {
+        let password = try ConfigLoader.databasePassword(config: Config(), environment: ["CONVERGENCE_DATABASE_PASSWORD": "pw"])
+        #expect(password == "pw")
+        #expect(try ConfigLoader.databasePassword(config: Config(), environment: [:]) == nil)
+    }
+
+    @Test func unknownEnvironmentVariableIsAnError() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(path: nil, environment: ["CONVERGENCE_WROKERS": "2"]) }
+        #expect(throws: Never.self) { try ConfigLoader.load(path: nil, environment: ["CONVERGENCE_DATABASE_PASSWORD": "x"]) }
+    }
+
+    @Test func missingFileIsAnError() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(path: "/nonexistent/convergence.conf", environment: [:]) }
+    }
+}
+
+@Suite struct ListenAddressTests {
+    @Test func parsesForms() {
+        #expect(ListenAddress.parse("unix:/run/c.sock") == .unix(path: "/run/c.sock"))
+        #expect(ListenAddress.parse("/run/c.sock") == .unix(path: "/run/c.sock"))
+        #expect(ListenAddress.parse("127.0.0.1:9000") == .tcp(host: "127.0.0.1", port: 9000))
+        #expect(ListenAddress.parse("[::1]:9000") == .tcp(host: "::1", port: 9000))
+        #expect(ListenAddress.parse("127.0.0.1:0") == nil)
+        #expect(ListenAddress.parse("127.0.0.1:70000") == nil)
+        #expect(ListenAddress.parse("unix:") == nil)
+        #expect(ListenAddress.parse("unix:/" + String(repeating: "a", count: 200)) == nil)
+    }
+
+    @Test func roundTripsThroughDescription() {
+        for text in ["unix:/run/c.sock", "127.0.0.1:9000", "[::1]:9000"] {
+            #expect(ListenAddress.parse(text)?.description == text)
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import ConvergenceHTTP
+
+@Suite struct RouterTests {
+    func makeRouter() -> Router<Void> {
+        var router = Router<Void>()
+        router.get("/health") { _, _ in .rawJSON(Array(#"{"status":"ok"}"#.utf8)) }
+        router.post("/admin/keys/{key_id}/rotate") { request, _ in
+            .rawJSON(Array("{\"key\":\"\(request.pathParameters["key_id"]!)\"}".utf8))
+        }
+        router.delete("/admin/keys/{key_id}") { _, _ in Response(status: .noContent) }
+        router.get("/boom") { _, _ in throw CocoaError(.fileNoSuchFile) }
+        router.get("/teapot") { _, _ in throw APIError(.conflict, code: "already_exists", message: "It exists.") }
+        return router
+    }
+
+    func respond(_ method: String, _ path: String, unexpected: ((any Error) -> Void)? = nil) -> Response {
+        makeRouter().respond(to: Request(method: method, path: path, requestID: "req_test"), context: ()) { unexpected?($0) }
+    }
+
+    func errorBody(_ response: Response) throws -> [String: String] {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        return try #require(object["error"] as? [String: String])
+    }
+
+    @Test func matchesLiteralAndParameterSegments() throws {
+        let response = respond("POST", "/admin/keys/key_123/rotate")
+        #expect(response.status == .ok)
+        #expect(String(decoding: response.body, as: UTF8.self) == #"{"key":"key_123"}"#)
+        #expect(respond("DELETE", "/admin/keys/key_123").status == .noContent)
+    }
+
+    @Test func percentEncodedParametersAreDecoded() {
+        let response = respond("POST", "/admin/keys/a%20b/rotate")
+        #expect(String(decoding: response.body, as: UTF8.self) == #"{"key":"a b"}"#)
+    }
+
+    @Test func unknownPathIs404WithTheErrorBody() throws {
+        let response = respond("GET", "/nope")
+        #expect(response.status == .notFound)
+        let error = try errorBody(response)
+        #expect(error["code"] == "not_found")
+        #expect(error["request_id"] == "req_test")
+        #expect(response.headers.contains { $0 == ("X-Request-ID", "req_test") })
+    }
+
+    @Test func wrongMethodIs405WithAllow() throws {
+        let response = respond("PUT", "/health")
+        #expect(response.status == .methodNotAllowed)
+        #expect(response.headers.contains { $0 == ("Allow", "GET") })
+        #expect(try errorBody(response)["code"] == "method_not_allowed")
+    }
+
+    @Test func headIsServedByGet() {
+        #expect(respond("HEAD", "/health").status == .ok)
+    }
+
+    @Test func apiErrorsKeepTheirStatusAndUnexpectedErrorsBecome500() throws {
+        #expect(respond("GET", "/teapot").status == .conflict)
+        var reported = false
+        let response = respond("GET", "/boom") { _ in reported = true }
+        #expect(response.status == .internalServerError)
+        #expect(try errorBody(response)["code"] == "internal_error")
+        #expect(reported)
+    }
+
+    @Test func trailingAndDoubleSlashesStillMatch() {
+        #expect(respond("GET", "/health/").status == .ok)
+        #expect(respond("GET", "//health").status == .ok)
+    }
+}
+
+@Suite struct BodyDecodingTests {
+    struct Payload: Decodable, Equatable {
+        let name: String
+        let count: Int
+    }
+
+    func request(_ body: String, contentType: String? = "application/json") -> Request {
+        var headers: [String: String] = [:]
+        if let contentType { headers["content-type"] = contentType }
+        return Request(method: "POST", path: "/x", headers: headers, requestID: "req_t", body: Array(body.utf8))
+    }
+
+    @Test func decodesValidJSON() throws {
+        #expect(try request(#"{"name":"a","count":2}"#).decodeJSON(Payload.self) == Payload(name: "a", count: 2))
+        #expect(try request(#"{"name":"a","count":2}"#, contentType: "application/json; charset=utf-8").decodeJSON(Payload.self).count == 2)
+    }
+
+    @Test func nonJSONContentTypeIs415() {
+        #expect(throws: APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "Send the body as JSON with Content-Type: application/json.")) {
+            try request("name=a", contentType: "application/x-www-form-urlencoded").decodeJSON(Payload.self)
+        }
+        #expect((try? request("{}", contentType: nil).decodeJSON(Payload.self)) == nil)
+    }
+
+    @Test(arguments: [
+        ("", "missing_body", "needs a JSON body"),
+        ("{not json", "invalid_json", "not valid JSON"),
+        (#"{"name":"a"}"#, "invalid_json", "Field count is required"),
+        (#"{"name":"a","count":"two"}"#, "invalid_json", "Field count must be an integer"),
+        (#"[1,2]"#, "invalid_json", "must be an object"),
+    ])
+    func malformedBodiesAre400NamingTheProblem(body: String, code: String, fragment: String) {
+        do {
+            _ = try request(body).decodeJSON(Payload.self)
+            Issue.record("expected failure")
+        } catch {
+            #expect(error.status == .badRequest)
+            #expect(error.code == code)
+            #expect(error.message.contains(fragment), "\(error.message)")
+        }
+    }
+
+    @Test func invalidUTF8DoesNotCrash() {
+        var bad = request("")
+        bad.body = [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]
+        #expect(throws: APIError.self) { try bad.decodeJSON(JSONValue.self) }
+    }
+
+    @Test func queryParametersAreDecoded() {
+        let r = Request(method: "GET", path: "/", query: "a=1&b=x%20y&c=&d=a+b", requestID: "r")
+        #expect(r.queryParameters == ["a": "1", "b": "x y", "c": "", "d": "a b"])
+    }
+
+    @Test func errorResponseEscapesMessages() throws {
+        let response = Response.error(APIError(.badRequest, code: "x", message: "a \"quoted\"\nline"), requestID: "req_1")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]])
+        #expect(object["error"]?["message"] == "a \"quoted\"\nline")
+    }
+}

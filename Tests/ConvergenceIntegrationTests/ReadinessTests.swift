@@ -1,0 +1,37 @@
+import ConvergenceTestSupport
+import Foundation
+import XCTest
+
+final class ReadinessTests: XCTestCase {
+    var stack: TestStack!
+
+    override func setUpWithError() throws {
+        stack = try TestStack(label: "ready")
+    }
+
+    override func tearDown() {
+        stack?.stop()
+    }
+
+    func testReadyFollowsPostgresWithoutRestartingConvergence() throws {
+        let client = stack.client
+        let before = try client.get("/ready")
+        XCTAssertEqual(before.status, 200, before.text)
+        XCTAssertEqual(try before.json()["status"] as? String, "ready")
+        let workers = stack.server.workerPIDs
+
+        try stack.postgres.stop()
+        let down = try client.get("/ready")
+        XCTAssertEqual(down.status, 503, down.text)
+        let error = try XCTUnwrap(try down.json()["error"] as? [String: Any])
+        XCTAssertEqual(error["code"] as? String, "not_ready")
+        XCTAssertTrue((error["message"] as? String ?? "").contains("PostgreSQL"))
+        XCTAssertEqual(try client.get("/health").status, 200, "liveness must not depend on PostgreSQL")
+
+        try stack.postgres.start()
+        // Every worker thread has a broken connection now; each must reconnect by itself.
+        XCTAssertTrue(waitUntil(timeout: 15) { (try? client.get("/ready").status) == 200 })
+        for _ in 0..<20 { XCTAssertEqual(try client.get("/ready").status, 200) }
+        XCTAssertEqual(stack.server.workerPIDs, workers, "workers must not have been restarted")
+    }
+}

@@ -1,0 +1,45 @@
+import Testing
+@testable import ConvergenceServer
+
+@Suite struct RestartBackoffTests {
+    @Test func delaysDoubleUpToTheCap() {
+        var backoff = RestartBackoff(initialMs: 100, maxMs: 1000, crashLoopMax: 10)
+        let delays = (0..<6).map { _ in backoff.recordDeath(livedMs: 50) }
+        #expect(delays == [.restart(afterMs: 100), .restart(afterMs: 200), .restart(afterMs: 400),
+                           .restart(afterMs: 800), .restart(afterMs: 1000), .restart(afterMs: 1000)])
+    }
+
+    @Test func aWorkerThatLivedLongEnoughResetsTheCount() {
+        var backoff = RestartBackoff(initialMs: 100, maxMs: 10_000, crashLoopMax: 3)
+        _ = backoff.recordDeath(livedMs: 10)
+        _ = backoff.recordDeath(livedMs: 10)
+        #expect(backoff.recordDeath(livedMs: 60_000) == .restart(afterMs: 100))
+        #expect(backoff.consecutiveFailures == 1)
+    }
+
+    @Test func givesUpAfterTooManyQuickDeaths() {
+        var backoff = RestartBackoff(initialMs: 10, maxMs: 100, crashLoopMax: 3)
+        for _ in 0..<3 { if case .giveUp = backoff.recordDeath(livedMs: 5) { Issue.record("gave up too early") } }
+        #expect(backoff.recordDeath(livedMs: 5) == .giveUp(failures: 4))
+    }
+}
+
+@Suite struct RequestIDTests {
+    @Test func acceptsNginxIdsAndPrefixesThem() {
+        #expect(RequestIDs.accept("0123456789abcdef0123456789abcdef") == "req_0123456789abcdef0123456789abcdef")
+        #expect(RequestIDs.accept("req_abc") == "req_abc")
+    }
+
+    @Test func refusesIdsThatCouldInjectIntoLogsOrHeaders() {
+        #expect(RequestIDs.accept("abc\r\nSet-Cookie: x") == nil)
+        #expect(RequestIDs.accept("") == nil)
+        #expect(RequestIDs.accept(String(repeating: "a", count: 200)) == nil)
+        #expect(RequestIDs.accept("a b") == nil)
+    }
+
+    @Test func generatedIdsHaveTheDocumentedShape() {
+        let id = RequestIDs.generate()
+        #expect(id.hasPrefix("req_"))
+        #expect(id.count == 36)
+    }
+}

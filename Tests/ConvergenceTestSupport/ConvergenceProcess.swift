@@ -1,0 +1,69 @@
+import Foundation
+
+/// `convergence serve` under test: the real binary with the shipped config file,
+/// overridden through `CONVERGENCE_*` variables like an operator would.
+public final class ConvergenceProcess {
+    public let socketPath: String
+    public let logPath: String
+    public let process: ChildProcess
+
+    public init(directory: URL, databaseURL: String, overrides: [String: String] = [:], configFile: String? = nil) throws {
+        socketPath = directory.appendingPathComponent("convergence.sock").path
+        logPath = directory.appendingPathComponent("convergence.log").path
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONVERGENCE_") }
+        env["CONVERGENCE_LISTEN"] = "unix:\(socketPath)"
+        env["CONVERGENCE_LISTEN_MODE"] = "0666"
+        env["CONVERGENCE_DATABASE_URL"] = databaseURL
+        env["CONVERGENCE_WORKERS"] = "2"
+        env["CONVERGENCE_THREADS"] = "4"
+        env["CONVERGENCE_ENABLE_ECHO"] = "true"
+        env["CONVERGENCE_LOG_LEVEL"] = "debug"
+        env["CONVERGENCE_SHUTDOWN_TIMEOUT_SECONDS"] = "10"
+        env.merge(overrides) { _, new in new }
+        let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
+        process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],
+                                   environment: env, outputPath: logPath, workingDirectory: directory.path)
+    }
+
+    public var pid: pid_t { process.pid }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Parsed JSON log lines.
+    public var logLines: [[String: Any]] {
+        log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    public func count(message: String) -> Int {
+        logLines.filter { ($0["msg"] as? String) == message }.count
+    }
+
+    /// Waits until `count` "worker ready" lines (cumulative) are logged.
+    public func waitForReadyWorkers(_ count: Int, timeout: TimeInterval = 20) throws {
+        let ok = waitUntil(timeout: timeout) { self.count(message: "worker ready") >= count || !self.process.isRunning }
+        guard ok, process.isRunning else { throw HarnessError("convergence did not get \(count) workers ready:\n\(log)") }
+    }
+
+    /// Current worker pids (children of the supervisor).
+    public var workerPIDs: [pid_t] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { pid_t($0) }
+    }
+
+    public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// Waits for the supervisor to exit and returns its status (nil on timeout).
+    public func waitForExit(timeout: TimeInterval) -> Int32? {
+        guard waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }
+        return process.exitStatus
+    }
+
+    /// Stops everything it started, gently first.
+    public func stop() {
+        let workers = workerPIDs
+        if process.isRunning {
+            kill(pid, SIGTERM)
+            if waitForExit(timeout: 15) == nil { kill(pid, SIGKILL) }
+        }
+        for worker in workers { kill(worker, SIGKILL) }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// PostgreSQL + `convergence serve` + nginx in one temp directory, torn down
+/// together (also when a test fails: call `stop()` from tearDown).
+public final class TestStack {
+    public let directory: URL
+    public let postgres: PostgresServer
+    public private(set) var server: ConvergenceProcess
+    public let nginx: NginxServer
+
+    public init(label: String, overrides: [String: String] = [:], waitForWorkers: Int = 2) throws {
+        directory = try TestPaths.makeTemporaryDirectory(label)
+        postgres = try PostgresServer(directory: directory)
+        server = try ConvergenceProcess(directory: directory, databaseURL: postgres.url, overrides: overrides)
+        do {
+            try server.waitForReadyWorkers(waitForWorkers)
+            nginx = try NginxServer(directory: directory, socketPath: server.socketPath)
+        } catch {
+            server.stop()
+            try? postgres.stop()
+            throw error
+        }
+    }
+
+    public var client: HTTPClient { nginx.client }
+
+    public func stop() {
+        nginx.stop()
+        server.stop()
+        try? postgres.stop()
+        if ProcessInfo.processInfo.environment["CONVERGENCE_TEST_KEEP"] == nil {
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+}
+
+/// Runs `clients` threads sending requests until `duration` passes; counts outcomes.
+public final class LoadGenerator: @unchecked Sendable {
+    // @unchecked: the counters are only touched under `lock`, and `threads` only by start/finish on the test thread.
+    private let lock = NSLock()
+    private var successes = 0
+    private var failures: [String] = []
+    private var threads: [Thread] = []
+    private let stopFlag = NSCondition()
+    private var stopped = false
+
+    public init() {}
+
+    public func start(clients: Int, _ request: @escaping @Sendable () throws -> HTTPClient.Response) {
+        for _ in 0..<clients {
+            let thread = Thread { [self] in
+                while !self.isStopped {
+                    do {
+                        let response = try request()
+                        self.record(response.status < 400 ? nil : "HTTP \(response.status): \(response.text.prefix(200))")
+                    } catch {
+                        self.record("\(error)")
+                    }
+                }
+            }
+            threads.append(thread)
+            thread.start()
+        }
+    }
+
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    private func record(_ failure: String?) {
+        lock.withLock {
+            if let failure { failures.append(failure) } else { successes += 1 }
+        }
+    }
+
+    /// Stops the clients and waits for their last request.
+    public func finish() -> (successes: Int, failures: [String]) {
+        lock.withLock { stopped = true }
+        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.02) }
+        return lock.withLock { (successes, failures) }
+    }
+}
