@@ -1,6 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Release builds optimise across module boundaries: the router and request
+// types live in ConvergenceHTTP, and without this every request would go
+// through unspecialised generic code and runtime metadata lookups.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Convergence",
     products: [
@@ -14,16 +19,18 @@ let package = Package(
         // Our own C: the few POSIX calls and macros Swift cannot import cleanly.
         .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys"),
 
-        .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"]),
-        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"]),
-        .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"]),
+        .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"], swiftSettings: optimize),
+        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
+        .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
-            dependencies: ["ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "CFastCGI", "CConvergenceSys"]
+            dependencies: ["ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "CFastCGI", "CConvergenceSys"],
+            swiftSettings: optimize
         ),
         .executableTarget(
             name: "convergence",
-            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore"]
+            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore"],
+            swiftSettings: optimize
         ),
 
         .target(

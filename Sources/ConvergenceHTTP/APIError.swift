@@ -4,9 +4,9 @@ public struct APIError: Error, Sendable, Equatable {
     public let status: HTTPStatus
     public let code: String
     public let message: String
-    public var headers: [(String, String)] = []
+    public var headers: [HTTPField] = []
 
-    public init(_ status: HTTPStatus, code: String, message: String, headers: [(String, String)] = []) {
+    public init(_ status: HTTPStatus, code: String, message: String, headers: [HTTPField] = []) {
         self.status = status
         self.code = code
         self.message = message

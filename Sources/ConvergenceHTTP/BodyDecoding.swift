@@ -19,9 +19,17 @@ extension Request {
         }
     }
 
+    /// `application/json` or `application/…+json`, any case, parameters ignored.
+    /// Byte-level on purpose: it runs on every JSON request.
     static func isJSON(_ contentType: String) -> Bool {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
-        return mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        var mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }[...]
+        while let first = mediaType.first, first == 0x20 || first == 0x09 { mediaType = mediaType.dropFirst() }
+        while let last = mediaType.last, last == 0x20 || last == 0x09 { mediaType = mediaType.dropLast() }
+        let lowered = mediaType.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        let prefix = Array("application/".utf8)
+        guard lowered.count > prefix.count, lowered.starts(with: prefix) else { return false }
+        let subtype = lowered.dropFirst(prefix.count)
+        return subtype.elementsEqual("json".utf8) || (subtype.count > 5 && subtype.suffix(5).elementsEqual("+json".utf8))
     }
 
     /// A human sentence for a decoding failure that names the field but never echoes values.
@@ -55,6 +63,22 @@ extension Request {
         case is Bool.Type: "true or false"
         case is [Any].Type: "an array"
         default: String(describing: type).hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+}
+
+extension Request {
+    /// Parses an open-shaped JSON body with `JSONParser` (415/400 like `decodeJSON`).
+    public func parseJSONBody(maxDepth: Int = JSONParser.defaultMaxDepth) throws(APIError) -> JSONValue {
+        guard let contentType, Request.isJSON(contentType) else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
+                           message: "Send the body as JSON with Content-Type: application/json.")
+        }
+        guard !body.isEmpty else { throw .badRequest("missing_body", "The request needs a JSON body.") }
+        do {
+            return try JSONParser.parse(body, maxDepth: maxDepth)
+        } catch {
+            throw .badRequest("invalid_json", "The body is not valid JSON: \(error.description).")
         }
     }
 }

@@ -3,16 +3,16 @@ import Foundation
 /// A complete response: status, headers and body bytes.
 public struct Response: Sendable {
     public var status: HTTPStatus
-    public var headers: [(String, String)]
+    public var headers: [HTTPField]
     public var body: [UInt8]
 
-    public init(status: HTTPStatus = .ok, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(status: HTTPStatus = .ok, headers: [HTTPField] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
-    public static let jsonContentType = ("Content-Type", "application/json")
+    public static let jsonContentType = HTTPField("Content-Type", "application/json")
 
     /// A JSON response from an `Encodable` value (snake_case keys are the caller's `CodingKeys`).
     public static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok) throws -> Response {
@@ -22,7 +22,10 @@ public struct Response: Sendable {
 
     /// A JSON response from bytes already encoded (precomputed hot-path bodies).
     public static func rawJSON(_ body: [UInt8], status: HTTPStatus = .ok) -> Response {
-        Response(status: status, headers: [jsonContentType], body: body)
+        var headers: [HTTPField] = []
+        headers.reserveCapacity(4) // room for X-Request-ID and a few more without reallocating
+        headers.append(jsonContentType)
+        return Response(status: status, headers: headers, body: body)
     }
 
     /// SPEC.md's error body for `error`.

@@ -39,7 +39,14 @@ public struct Router<Context>: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var parts: [Substring] = []
+        parts.reserveCapacity(8)
+        var rest = Substring(path)
+        while !rest.isEmpty {
+            let end = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            if end != rest.startIndex { parts.append(rest[..<end]) }
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+        }
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Router.bind(route.segments, to: parts) else { continue }
@@ -58,7 +65,7 @@ public struct Router<Context>: Sendable {
         for (segment, part) in zip(segments, parts) {
             switch segment {
             case .literal(let literal):
-                guard part == literal else { return nil }
+                guard part.utf8.elementsEqual(literal.utf8) else { return nil }
             case .parameter(let name):
                 guard let decoded = PercentDecoding.decode(part), !decoded.isEmpty else { return nil }
                 parameters[name] = decoded
@@ -86,13 +93,13 @@ public struct Router<Context>: Sendable {
         case .methodNotAllowed(let allowed):
             var error = APIError(.methodNotAllowed, code: "method_not_allowed",
                                  message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).")
-            error.headers = [("Allow", allowed.joined(separator: ", "))]
+            error.headers = [HTTPField("Allow", allowed.joined(separator: ", "))]
             response = .error(error, requestID: request.requestID)
         case .notFound:
             response = .error(APIError(.notFound, code: "not_found", message: "No route matches this path."),
                               requestID: request.requestID)
         }
-        response.headers.append(("X-Request-ID", request.requestID))
+        response.headers.append(HTTPField("X-Request-ID", request.requestID))
         return response
     }
 }

@@ -42,13 +42,13 @@ import Testing
         let error = try errorBody(response)
         #expect(error["code"] == "not_found")
         #expect(error["request_id"] == "req_test")
-        #expect(response.headers.contains { $0 == ("X-Request-ID", "req_test") })
+        #expect(response.headers.contains { $0 == HTTPField("X-Request-ID", "req_test") })
     }
 
     @Test func wrongMethodIs405WithAllow() throws {
         let response = respond("PUT", "/health")
         #expect(response.status == .methodNotAllowed)
-        #expect(response.headers.contains { $0 == ("Allow", "GET") })
+        #expect(response.headers.contains { $0 == HTTPField("Allow", "GET") })
         #expect(try errorBody(response)["code"] == "method_not_allowed")
     }
 
@@ -129,4 +129,13 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: [String: String]])
         #expect(object["error"]?["message"] == "a \"quoted\"\nline")
     }
+}
+
+@Suite struct ContentTypeTests {
+    @Test(arguments: ["application/json", "application/json; charset=utf-8", " Application/JSON ", "application/problem+json",
+                      "application/vnd.api+json;charset=UTF-8"])
+    func acceptsJSONMediaTypes(_ value: String) { #expect(Request.isJSON(value)) }
+
+    @Test(arguments: ["text/plain", "application/jsonx", "application/", "json", "", "application/+json", "text/json"])
+    func refusesOthers(_ value: String) { #expect(!Request.isJSON(value)) }
 }

@@ -10,14 +10,14 @@ enum EchoRoute {
 
     static func register(on router: inout Router<RequestContext>) {
         router.post("/_echo") { request, _ in
-            let value = try request.decodeJSON(JSONValue.self)
+            let value = try request.parseJSONBody()
             if let text = request.queryParameters["delay_ms"] {
                 guard let delay = Int(text), (0...maxDelayMs).contains(delay) else {
                     throw APIError.badRequest("invalid_parameter", "delay_ms must be an integer from 0 to \(maxDelayMs).")
                 }
                 usleep(useconds_t(delay * 1000))
             }
-            return try .json(value)
+            return .rawJSON(JSONSerializer.bytes(value))
         }
     }
 }

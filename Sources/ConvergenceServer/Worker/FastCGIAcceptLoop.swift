@@ -58,7 +58,13 @@ struct FastCGIAcceptLoop<Context>: Sendable {
         while true {
             guard FCGX_Accept_r(&fcgi) >= 0 else { return } // protocol error or peer gone; libfcgi closed it
             state.inFlight.add(1, ordering: .relaxed)
-            serveOne(&fcgi, context: context)
+            let bodyConsumed = serveOne(&fcgi, context: context)
+            // libfcgi's close is a "lingering close": shutdown, then poll until
+            // the peer hangs up, which costs every request a sleep and a wake-up.
+            // It protects a TCP peer from a RST that could discard our response;
+            // over a unix socket, and once the whole request was read, a plain
+            // close is safe (libfcgi skips the linger for detached requests).
+            if !isTCP && bodyConsumed { fcgi.detached = 1 }
             FCGX_Finish_r(&fcgi)
             state.inFlight.subtract(1, ordering: .relaxed)
             let served = state.requestsServed.add(1, ordering: .relaxed).newValue
@@ -84,15 +90,19 @@ struct FastCGIAcceptLoop<Context>: Sendable {
         return false
     }
 
-    private func serveOne(_ fcgi: inout FCGX_Request, context: Context) {
+    /// Serves one request; returns whether its body was read completely (false
+    /// for a refused oversized body, where nginx may still be sending).
+    private func serveOne(_ fcgi: inout FCGX_Request, context: Context) -> Bool {
         let response: Response
         let request: Request
+        var consumed = true
         switch FastCGIRequestReader.read(&fcgi, maxBodyBytes: maxBodyBytes) {
         case .tooLarge(let tooLarge):
             request = tooLarge
             var error = Response.error(.payloadTooLarge(limit: maxBodyBytes), requestID: request.requestID)
-            error.headers.append(("X-Request-ID", request.requestID))
+            error.headers.append(HTTPField("X-Request-ID", request.requestID))
             response = error
+            consumed = false
         case .request(let parsed):
             request = parsed
             response = router.respond(to: request, context: context) { error in
@@ -100,5 +110,6 @@ struct FastCGIAcceptLoop<Context>: Sendable {
             }
         }
         FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi)
+        return consumed
     }
 }

@@ -26,7 +26,7 @@ enum FastCGIRequestReader {
                 cursor += 1
             }
         }
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
+        let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
         var request = Request(method: method, path: path.isEmpty ? "/" : path, query: query, headers: headers,
                               remoteAddress: remote, requestID: requestID ?? RequestIDs.generate())
         if contentLength > maxBodyBytes { return .tooLarge(request) }
@@ -48,40 +48,45 @@ enum FastCGIRequestReader {
     ) {
         guard let eq = strchr(entry, Int32(UInt8(ascii: "="))) else { return }
         let nameLength = eq - entry
-        let name = UnsafeRawBufferPointer(start: entry, count: nameLength)
-        let value = String(cString: eq + 1)
+        // Values become Strings only for the params we use: nginx sends a dozen we ignore.
+        func value() -> String { String(cString: eq + 1) }
         func nameIs(_ literal: StaticString) -> Bool {
             literal.utf8CodeUnitCount == nameLength && memcmp(entry, literal.utf8Start, nameLength) == 0
         }
-        if nameLength > 5, name.starts(with: "HTTP_".utf8) {
-            headers[headerName(name.dropFirst(5))] = value
-        } else if nameIs("REQUEST_METHOD") {
-            method = value
-        } else if nameIs("REQUEST_URI") {
-            uri = value
-        } else if nameIs("QUERY_STRING") {
-            query = value
-        } else if nameIs("CONTENT_TYPE") {
-            if !value.isEmpty { headers["content-type"] = value }
-        } else if nameIs("CONTENT_LENGTH") {
-            contentLength = Int(value) ?? 0
-            if !value.isEmpty { headers["content-length"] = value }
-        } else if nameIs("REMOTE_ADDR") {
-            remote = value
-        } else if nameIs("REQUEST_ID") {
-            requestID = RequestIDs.accept(value)
+        if nameLength > 5, memcmp(entry, "HTTP_", 5) == 0 {
+            headers[headerName(UnsafeRawBufferPointer(start: entry + 5, count: nameLength - 5))] = value()
+            return
+        }
+        switch nameLength {
+        case 11 where nameIs("REQUEST_URI"): uri = value()
+        case 14 where nameIs("REQUEST_METHOD"): method = value()
+        case 12 where nameIs("QUERY_STRING"): query = value()
+        case 12 where nameIs("CONTENT_TYPE"):
+            if eq[1] != 0 { headers["content-type"] = value() }
+        case 14 where nameIs("CONTENT_LENGTH"):
+            if eq[1] != 0 {
+                let text = value()
+                contentLength = Int(text) ?? 0
+                headers["content-length"] = text
+            }
+        case 11 where nameIs("REMOTE_ADDR"): remote = value()
+        case 10 where nameIs("REQUEST_ID"): requestID = RequestIDs.accept(value())
+        default: break
         }
     }
 
     /// `X_API_KEY` → `x-api-key`.
-    private static func headerName(_ raw: UnsafeRawBufferPointer.SubSequence) -> String {
-        String(decoding: raw.map { byte -> UInt8 in
-            switch byte {
-            case UInt8(ascii: "_"): UInt8(ascii: "-")
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
-            default: byte
+    private static func headerName(_ raw: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: raw.count) { buffer in
+            for (i, byte) in raw.enumerated() {
+                buffer[i] = switch byte {
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                default: byte
+                }
             }
-        }, as: UTF8.self)
+            return raw.count
+        }
     }
 }
 
