@@ -1,3 +1,4 @@
+import ConvergenceCore
 import Foundation
 
 /// A complete response: status, headers and body bytes.
@@ -35,22 +36,7 @@ public struct Response: Sendable {
         return Response(status: error.status, headers: [jsonContentType] + error.headers, body: Array(body.utf8))
     }
 
-    private static func jsonQuoted(_ s: String) -> String {
-        // Same escaping as the logger; kept local to avoid a dependency for one function.
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    private static func jsonQuoted(_ s: String) -> String { JSONText.quoted(s) }
 }
 
 /// Shared JSON settings: ISO-8601 dates, sorted keys for stable output.

@@ -290,35 +290,26 @@ pid_alive() {
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$word"
 }
 
-# wait_pid_gone PID SECONDS: 0 once the process has exited.
-wait_pid_gone() {
-  local pid=$1 seconds=$2 i
+# wait_until SECONDS COMMAND...: runs COMMAND every 0.1 s; 0 once it succeeds.
+wait_until() {
+  local seconds=$1 i
+  shift
   for ((i = 0; i < seconds * 10; i++)); do
-    proc_running "$pid" || return 0
+    "$@" && return 0
     sleep 0.1
   done
   return 1
 }
+
+# wait_pid_gone PID SECONDS: 0 once the process has exited.
+wait_pid_gone() { wait_until "$2" pid_gone "$1"; }
+pid_gone() { ! proc_running "$1"; }
 
 # wait_for_socket PATH SECONDS
-wait_for_socket() {
-  local path=$1 seconds=$2 i
-  for ((i = 0; i < seconds * 10; i++)); do
-    [[ -S $path ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+wait_for_socket() { wait_until "$2" test -S "$1"; }
 
 # wait_for_http_ok URL SECONDS: 0 once URL answers 2xx.
-wait_for_http_ok() {
-  local url=$1 seconds=$2 i
-  for ((i = 0; i < seconds * 5; i++)); do
-    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
+wait_for_http_ok() { wait_until "$2" curl -fsS -o /dev/null --max-time 2 "$1"; }
 
 # group_has_live_members PGID: some non-zombie process is still in the group.
 group_has_live_members() {
