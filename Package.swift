@@ -22,14 +22,17 @@ let package = Package(
         .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"], swiftSettings: optimize),
         .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
+        .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
-            dependencies: ["ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "CFastCGI", "CConvergenceSys"],
+            dependencies: [
+                "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "CFastCGI", "CConvergenceSys",
+            ],
             swiftSettings: optimize
         ),
         .executableTarget(
             name: "convergence",
-            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore"],
+            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore", "ConvergenceIdentity"],
             swiftSettings: optimize
         ),
 
@@ -41,9 +44,10 @@ let package = Package(
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(
             name: "ConvergenceIntegrationTests",
-            dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore"]
+            dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity"]
         ),
     ]
 )

@@ -22,6 +22,14 @@ public struct Config: Sendable, Equatable, Codable {
     public var migrateOnStart: Bool = true
     public var logLevel: LogLevel = .info
     public var enableEcho: Bool = false
+    /// How long a rotated key keeps working.
+    public var keyRotationGraceSeconds: Int = 7 * 86_400
+    /// How long a worker thread trusts a key lookup; revocations take at most this long.
+    public var keyCacheTTLMs: Int = 500
+    /// Whether `POST /api/v1/customers/onboard` works without an admin key (seed 000's open form).
+    public var onboardingOpen: Bool = false
+    /// File with the credential master key(s); `CONVERGENCE_MASTER_KEY` also works.
+    public var masterKeyFile: String? = nil
     public var devMode: Bool = false
 
     public init() {}

@@ -104,6 +104,10 @@ public enum ConfigLoader {
             }
             config.logLevel = level
         case "enable_echo": config.enableEcho = try bool()
+        case "key_rotation_grace_seconds": config.keyRotationGraceSeconds = try int(0...(365 * 86_400))
+        case "key_cache_ttl_ms": config.keyCacheTTLMs = try int(0...1000)
+        case "onboarding_open": config.onboardingOpen = try bool()
+        case "master_key_file": config.masterKeyFile = value.isEmpty ? nil : value
         case "dev_mode": config.devMode = try bool()
         default:
             throw fail("unknown key")
@@ -124,6 +128,15 @@ public enum ConfigLoader {
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
         guard let at = authority.lastIndex(of: "@") else { return false }
         return authority[..<at].contains(":")
+    }
+
+    /// The master keyring text from `CONVERGENCE_MASTER_KEY` or `master_key_file` (nil when neither is set).
+    public static func masterKeyText(config: Config, environment: [String: String]) throws(ConfigError) -> String? {
+        if let fromEnv = environment["CONVERGENCE_MASTER_KEY"], !fromEnv.isEmpty { return fromEnv }
+        guard let path = config.masterKeyFile else { return nil }
+        do { return try readFile(path) } catch {
+            throw ConfigError(key: "master_key_file", source: path, problem: "cannot read: \(error)")
+        }
     }
 
     /// Reads the database password from the environment or the configured file.

@@ -21,5 +21,38 @@ public enum Migrations {
             CREATE SCHEMA convergence;
             COMMENT ON SCHEMA convergence IS 'Convergence control schema';
             """),
+        Migration(version: 2, name: "customers_and_keys", sql: """
+            CREATE TABLE convergence.customers (
+                id uuid PRIMARY KEY,
+                tenant_id text NOT NULL UNIQUE,
+                name text NOT NULL,
+                tier text NOT NULL CHECK (tier IN ('free', 'pro')),
+                created_at timestamptz NOT NULL DEFAULT now(),
+                deleted_at timestamptz
+            );
+            -- Every key, admin and customer: only a SHA-256 digest of the whole key
+            -- (unique index: one lookup per verification) and non-secret metadata.
+            CREATE TABLE convergence.api_keys (
+                key_id text PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('admin', 'customer')),
+                customer_id uuid REFERENCES convergence.customers (id) ON DELETE CASCADE,
+                name text NOT NULL,
+                prefix text NOT NULL,
+                last4 text NOT NULL,
+                digest bytea NOT NULL UNIQUE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                rotated_at timestamptz,
+                replaced_by text,
+                expires_at timestamptz,
+                revoked_at timestamptz,
+                last_used_at timestamptz,
+                CHECK ((kind = 'admin') = (customer_id IS NULL))
+            );
+            CREATE INDEX api_keys_customer ON convergence.api_keys (customer_id);
+            -- RFC 3339 UTC text for API responses, independent of the session's TimeZone.
+            CREATE FUNCTION convergence.iso(ts timestamptz) RETURNS text
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                AS $$ SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+            """),
     ]
 }

@@ -70,6 +70,15 @@ public final class PostgresConnection {
         PQclear(result)
     }
 
+    /// Runs DDL whose only variable parts are identifiers (tenant schema names)
+    /// that the caller validated and quoted; values never go through here.
+    public func executeDDL(_ sql: String) throws(PostgresError) {
+        try connectIfNeeded()
+        let result = PQexec(handle, sql)
+        try check(result, sql: "ddl")
+        PQclear(result)
+    }
+
     /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
     @discardableResult
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {

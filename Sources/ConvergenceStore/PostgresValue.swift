@@ -1,3 +1,4 @@
+import ConvergenceCore
 import Foundation
 
 /// A value bound as a query parameter (text format). Values never become part
@@ -49,4 +50,30 @@ extension UUID: PostgresEncodable, PostgresDecodable {
 
 extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public var postgresText: String? { self?.postgresText }
+}
+
+/// `bytea` values, exchanged in PostgreSQL's hex text form (`\x0a1b…`).
+public struct PostgresBytes: PostgresEncodable, PostgresDecodable, Equatable {
+    public let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var postgresText: String? { "\\x" + ConvergenceCore.Hex.encode(bytes) }
+
+    public init?(postgresText: String) {
+        guard postgresText.hasPrefix("\\x"), postgresText.utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        var high: UInt8?
+        for c in postgresText.utf8.dropFirst(2) {
+            let v: UInt8
+            switch c {
+            case 48...57: v = c - 48
+            case 97...102: v = c - 87
+            case 65...70: v = c - 55
+            default: return nil
+            }
+            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
+        }
+        bytes = out
+    }
 }

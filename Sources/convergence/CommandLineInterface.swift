@@ -1,4 +1,5 @@
 import ConvergenceCore
+import ConvergenceIdentity
 import ConvergenceServer
 import ConvergenceStore
 import Glibc
@@ -15,6 +16,10 @@ struct CommandLineInterface {
         commands:
           serve [--config FILE]        run the supervisor and its FastCGI worker pool
           migrate [--config FILE]      apply pending database migrations and exit
+          admin create-key --name NAME print a new admin key (shown once) on stdout
+          admin list-keys              list admin keys (metadata only)
+          admin revoke-key KEY_ID      revoke an admin key
+          admin generate-master-key    print a new credential master key entry
           admin schema-status          show applied and pending migrations
           version                      print the version
           help                         show this help
@@ -47,6 +52,14 @@ struct CommandLineInterface {
     private func serve(_ options: [String]) -> Int32 {
         guard let (config, path) = loadConfig(options) else { return 78 }
         let logger = Logger(role: "supervisor", minimumLevel: config.logLevel)
+        do {
+            if try MasterKeys.load(config: config, environment: environment) == nil {
+                logger.warning("dev mode without a master key: credential routes answer 503")
+            }
+        } catch {
+            logger.error("cannot start", ["error": .string(error.description)])
+            return 78
+        }
         if config.migrateOnStart {
             guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30) else { return 1 }
         }
@@ -77,32 +90,59 @@ struct CommandLineInterface {
 
     private func admin(_ options: [String]) -> Int32 {
         guard let sub = options.first else {
-            printError("usage: convergence admin schema-status [--config FILE]")
+            printError("usage: convergence admin create-key|list-keys|revoke-key|generate-master-key|schema-status [options]")
             return 64
         }
-        switch sub {
-        case "schema-status":
-            guard let (config, _) = loadConfig(Array(options.dropFirst())) else { return 78 }
-            do {
-                let connection = try PostgresConnection(connectionInfo(config, role: "admin"))
-                let rows = try connection.query("SELECT version, name, applied_at FROM public.schema_migrations ORDER BY version").rows
-                var applied: Set<Int> = []
-                for row in rows {
-                    let version = try row.decode("version", as: Int.self)
-                    applied.insert(version)
-                    print("applied  \(version)  \(try row.decode("name", as: String.self))  \(try row.decode("applied_at", as: String.self))")
-                }
-                for migration in Migrations.all where !applied.contains(migration.version) {
-                    print("pending  \(migration.version)  \(migration.name)")
-                }
-                return 0
-            } catch {
-                printError("convergence admin: \(error)")
-                return 1
+        var rest = Array(options.dropFirst())
+        if sub == "generate-master-key" {
+            print(MasterKeyring.generateText(id: "k" + SecureRandom.hex(byteCount: 3)))
+            return 0
+        }
+        var name: String?
+        var positional: [String] = []
+        var configOptions: [String] = []
+        while !rest.isEmpty {
+            let option = rest.removeFirst()
+            switch option {
+            case "--name":
+                guard !rest.isEmpty else { printError("--name needs a value"); return 64 }
+                name = rest.removeFirst()
+            case "--config", "-c":
+                guard !rest.isEmpty else { printError("--config needs a file path"); return 64 }
+                configOptions += [option, rest.removeFirst()]
+            default: positional.append(option)
             }
-        default:
-            printError("convergence admin: unknown subcommand \"\(sub)\"")
-            return 64
+        }
+        guard let (config, _) = loadConfig(configOptions) else { return 78 }
+        do {
+            let connection = PostgresConnection(try connectionInfo(config, role: "admin"))
+            defer { connection.close() }
+            let admin = AdminCommands(connection: connection)
+            switch sub {
+            case "create-key":
+                guard let name, !name.isEmpty, name.count <= 100 else {
+                    printError("usage: convergence admin create-key --name NAME (1 to 100 characters)")
+                    return 64
+                }
+                let (keyID, key) = try admin.createKey(name: name)
+                printError("created admin key \(keyID) (\(name)); it is printed once, on stdout")
+                print(key)
+            case "list-keys":
+                for line in try admin.listKeys() { print(line) }
+            case "revoke-key":
+                guard positional.count == 1 else { printError("usage: convergence admin revoke-key KEY_ID"); return 64 }
+                guard try admin.revokeKey(positional[0]) else { printError("no active admin key \(positional[0])"); return 1 }
+                printError("revoked \(positional[0])")
+            case "schema-status":
+                for line in try admin.schemaStatus() { print(line) }
+            default:
+                printError("convergence admin: unknown subcommand \"\(sub)\"")
+                return 64
+            }
+            return 0
+        } catch {
+            printError("convergence admin: \(error)")
+            return 1
         }
     }
 

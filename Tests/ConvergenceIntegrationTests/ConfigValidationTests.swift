@@ -39,6 +39,15 @@ final class ConfigValidationTests: XCTestCase {
         XCTAssertFalse(result.output.contains("hunter2"), "the secret must not be printed")
     }
 
+    func testServeRefusesToStartWithoutAMasterKeyOutsideDevMode() throws {
+        let result = try runServe(env: ["CONVERGENCE_MIGRATE_ON_START": "false"])
+        XCTAssertEqual(result.status, 78, result.output)
+        XCTAssertTrue(result.output.contains("master key"), result.output)
+        let bad = try runServe(env: ["CONVERGENCE_MASTER_KEY": "k1:not-base64"])
+        XCTAssertEqual(bad.status, 78)
+        XCTAssertFalse(bad.output.contains("not-base64"), "the key text is not echoed")
+    }
+
     func testHelpListsTheSubcommands() throws {
         let help = try Shell.run([TestPaths.binary, "help"]).output
         for command in ["serve", "migrate", "admin", "version", "help"] {

@@ -13,13 +13,17 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `executable` with stdin from /dev/null and stdout+stderr appended to `outputPath`.
     public init(executable: String, arguments: [String], environment: [String: String],
-                outputPath: String, workingDirectory: String? = nil) throws {
+                outputPath: String, errorPath: String? = nil, workingDirectory: String? = nil) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         if let workingDirectory { cv_spawn_add_chdir(&actions, workingDirectory) }
         cv_spawn_add_closefrom(&actions, 3)
         let argv = [executable] + arguments

@@ -19,6 +19,7 @@ public final class ConvergenceProcess {
         env["CONVERGENCE_ENABLE_ECHO"] = "true"
         env["CONVERGENCE_LOG_LEVEL"] = "debug"
         env["CONVERGENCE_SHUTDOWN_TIMEOUT_SECONDS"] = "10"
+        env["CONVERGENCE_MASTER_KEY"] = ConvergenceProcess.testMasterKey
         env.merge(overrides) { _, new in new }
         let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
         process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],
@@ -26,6 +27,13 @@ public final class ConvergenceProcess {
     }
 
     public var pid: pid_t { process.pid }
+
+    /// A master key for test servers: `k1:` + base64 of 32 random bytes.
+    public static let testMasterKey: String = {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+        return "k1:" + Data(bytes).base64EncodedString()
+    }()
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Parsed JSON log lines.

@@ -10,14 +10,15 @@ public enum Shell {
     /// Runs `arguments` (looked up in PATH), as `user` when we are root, and waits for it.
     @discardableResult
     public static func run(_ arguments: [String], asUser user: String? = nil, environment: [String: String] = [:],
-                           check: Bool = true) throws -> Result {
+                           check: Bool = true, stdoutOnly: Bool = false) throws -> Result {
         var argv = arguments
         if let user, TestPaths.isRoot { argv = ["runuser", "-u", user, "--"] + argv }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { _, new in new }
         let outputPath = try temporaryPath()
         defer { unlink(outputPath) }
-        let child = try ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()), environment: env, outputPath: outputPath)
+        let child = try ChildProcess(executable: argv[0], arguments: Array(argv.dropFirst()), environment: env,
+                                     outputPath: outputPath, errorPath: stdoutOnly ? "/dev/null" : nil)
         let status = child.wait()
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         if check, status != 0 {

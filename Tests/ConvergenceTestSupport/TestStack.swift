@@ -24,6 +24,12 @@ public final class TestStack {
 
     public var client: HTTPClient { nginx.client }
 
+    /// `convergence admin create-key` as an operator runs it; returns the key printed on stdout.
+    public func createAdminKey(name: String = "test-admin") throws -> String {
+        try Shell.run([TestPaths.binary, "admin", "create-key", "--name", name],
+                      environment: ["CONVERGENCE_DATABASE_URL": postgres.url], stdoutOnly: true).output
+    }
+
     public func stop() {
         nginx.stop()
         server.stop()

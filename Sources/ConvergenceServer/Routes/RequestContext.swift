@@ -1,4 +1,5 @@
 import ConvergenceCore
+import ConvergenceIdentity
 import ConvergenceStore
 
 /// Per-thread state handed to every handler: owned by one worker thread, never shared.
@@ -6,10 +7,20 @@ public final class RequestContext {
     public let database: PostgresConnection
     public let logger: Logger
     public let config: Config
+    /// nil in dev mode without a master key: credential routes then answer 503.
+    public let keyring: MasterKeyring?
+    var keyCache: KeyCache
+    /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
+    var usedKeys: Set<String> = []
+    var lastUsageFlush = MonotonicInstant.now()
 
-    public init(database: PostgresConnection, logger: Logger, config: Config) {
+    public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil) {
         self.database = database
         self.logger = logger
         self.config = config
+        self.keyring = keyring
+        self.keyCache = KeyCache(ttlMs: config.keyCacheTTLMs)
     }
+
+    var identity: IdentityRepository { IdentityRepository(db: database) }
 }

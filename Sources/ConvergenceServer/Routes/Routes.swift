@@ -6,6 +6,9 @@ enum Routes {
     static func make(config: Config) -> Router<RequestContext> {
         var router = Router<RequestContext>()
         HealthRoutes.register(on: &router)
+        CustomerRoutes.register(on: &router)
+        KeyRoutes.register(on: &router)
+        CredentialRoutes.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }

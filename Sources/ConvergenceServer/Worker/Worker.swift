@@ -2,6 +2,7 @@ import CConvergenceSys
 import CFastCGI
 import ConvergenceCore
 import ConvergenceHTTP
+import ConvergenceIdentity
 import ConvergenceStore
 import Glibc
 
@@ -31,6 +32,11 @@ public struct Worker: Sendable {
             logger.error("cannot start", ["error": .string(error.description)])
             return WorkerExitCode.fatal
         }
+        let keyring: MasterKeyring?
+        do { keyring = try MasterKeys.load(config: config, environment: environment) } catch {
+            logger.error("cannot start", ["error": .string(error.description)])
+            return WorkerExitCode.fatal
+        }
         let database = ConnectionInfo(url: config.databaseURL, password: password,
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-worker")
@@ -50,7 +56,7 @@ public struct Worker: Sendable {
         for _ in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
-                let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config)
+                let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring)
                 loop.run(context: context)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }

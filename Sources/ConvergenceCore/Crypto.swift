@@ -1,0 +1,153 @@
+import COpenSSL
+
+/// SHA-256 through OpenSSL's EVP interface.
+public enum SHA256 {
+    public static func digest<Bytes: Collection>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let input = Array(bytes)
+        input.withUnsafeBytes { raw in
+            _ = EVP_Digest(raw.baseAddress, raw.count, &out, &length, EVP_sha256(), nil)
+        }
+        return out
+    }
+
+    public static func digest(_ text: String) -> [UInt8] { digest(Array(text.utf8)) }
+}
+
+/// Comparison whose time does not depend on where the inputs differ.
+public func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBytes { ra in b.withUnsafeBytes { rb in CRYPTO_memcmp(ra.baseAddress, rb.baseAddress, a.count) == 0 } }
+}
+
+/// AES-256-GCM (OpenSSL EVP) with a random 96-bit nonce per message.
+public enum AESGCM {
+    public struct Sealed: Sendable, Equatable {
+        public let nonce: [UInt8]
+        /// Ciphertext followed by the 16-byte tag.
+        public let ciphertext: [UInt8]
+
+        public init(nonce: [UInt8], ciphertext: [UInt8]) {
+            self.nonce = nonce
+            self.ciphertext = ciphertext
+        }
+    }
+
+    public struct Failure: Error, Equatable {
+        public let reason: String
+        public init(reason: String) { self.reason = reason }
+    }
+
+    public static func seal(_ plaintext: [UInt8], key: [UInt8], associatedData: [UInt8] = []) throws(Failure) -> Sealed {
+        guard key.count == 32 else { throw Failure(reason: "key must be 32 bytes") }
+        let nonce = SecureRandom.bytes(12)
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw Failure(reason: "no cipher context") }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        var out = [UInt8](repeating: 0, count: plaintext.count + 16)
+        var length: Int32 = 0
+        var total = 0
+        guard EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nil, key, nonce) == 1 else { throw Failure(reason: "init failed") }
+        if !associatedData.isEmpty {
+            guard EVP_EncryptUpdate(ctx, nil, &length, associatedData, Int32(associatedData.count)) == 1 else {
+                throw Failure(reason: "aad failed")
+            }
+        }
+        let ok = out.withUnsafeMutableBufferPointer { buffer -> Bool in
+            if !plaintext.isEmpty {
+                guard EVP_EncryptUpdate(ctx, buffer.baseAddress, &length, plaintext, Int32(plaintext.count)) == 1 else { return false }
+                total = Int(length)
+            }
+            guard EVP_EncryptFinal_ex(ctx, buffer.baseAddress! + total, &length) == 1 else { return false }
+            total += Int(length)
+            return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, buffer.baseAddress! + total) == 1
+        }
+        guard ok else { throw Failure(reason: "encryption failed") }
+        return Sealed(nonce: nonce, ciphertext: Array(out[0..<(total + 16)]))
+    }
+
+    public static func open(_ sealed: Sealed, key: [UInt8], associatedData: [UInt8] = []) throws(Failure) -> [UInt8] {
+        guard key.count == 32 else { throw Failure(reason: "key must be 32 bytes") }
+        guard sealed.nonce.count == 12, sealed.ciphertext.count >= 16 else { throw Failure(reason: "malformed ciphertext") }
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw Failure(reason: "no cipher context") }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        let body = Array(sealed.ciphertext.dropLast(16))
+        var tag = Array(sealed.ciphertext.suffix(16))
+        var out = [UInt8](repeating: 0, count: body.count + 16)
+        var length: Int32 = 0
+        var total = 0
+        guard EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nil, key, sealed.nonce) == 1 else { throw Failure(reason: "init failed") }
+        if !associatedData.isEmpty {
+            guard EVP_DecryptUpdate(ctx, nil, &length, associatedData, Int32(associatedData.count)) == 1 else {
+                throw Failure(reason: "aad failed")
+            }
+        }
+        let ok = out.withUnsafeMutableBufferPointer { buffer -> Bool in
+            if !body.isEmpty {
+                guard EVP_DecryptUpdate(ctx, buffer.baseAddress, &length, body, Int32(body.count)) == 1 else { return false }
+                total = Int(length)
+            }
+            guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, &tag) == 1 else { return false }
+            guard EVP_DecryptFinal_ex(ctx, buffer.baseAddress! + total, &length) == 1 else { return false }
+            total += Int(length)
+            return true
+        }
+        guard ok else { throw Failure(reason: "authentication failed (wrong key or tampered data)") }
+        return Array(out[0..<total])
+    }
+}
+
+/// Base62 text from the CSPRNG, without modulo bias (rejection sampling).
+public enum Base62 {
+    public static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
+    public static func random(_ count: Int) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            for byte in SecureRandom.bytes(count * 2) where byte < 248 && out.count < count { // 248 = 4 × 62
+                out.append(alphabet[Int(byte % 62)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `value` as exactly `width` base62 digits (most significant first).
+    public static func encode(_ value: UInt64, width: Int) -> String {
+        var digits = [UInt8](repeating: alphabet[0], count: width)
+        var rest = value
+        for i in stride(from: width - 1, through: 0, by: -1) {
+            digits[i] = alphabet[Int(rest % 62)]
+            rest /= 62
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+}
+
+/// CRC-32 (IEEE), for key checksums that catch typos without a database round trip.
+public enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}
+
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

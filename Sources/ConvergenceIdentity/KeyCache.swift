@@ -1,0 +1,68 @@
+import ConvergenceCore
+
+/// What the server knows about a key, looked up by digest.
+public struct KeyRecord: Sendable, Equatable {
+    public let keyID: String
+    public let kind: APIKeyFormat.Kind
+    public let customerID: String?
+    public let tenantID: String?
+    public let tier: String?
+    /// Unix seconds; nil when unset.
+    public let expiresAt: Int64?
+    public let revokedAt: Int64?
+    let digest: [UInt8]
+
+    public init(keyID: String, kind: APIKeyFormat.Kind, customerID: String?, tenantID: String?, tier: String?,
+                expiresAt: Int64?, revokedAt: Int64?, digest: [UInt8]) {
+        self.keyID = keyID
+        self.kind = kind
+        self.customerID = customerID
+        self.tenantID = tenantID
+        self.tier = tier
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.digest = digest
+    }
+
+    /// Usable at `now` (Unix seconds): not revoked, not past its expiry.
+    public func isUsable(now: Int64) -> Bool {
+        if let revokedAt, revokedAt <= now { return false }
+        if let expiresAt, expiresAt <= now { return false }
+        return true
+    }
+
+    /// The stored digest equals the presented key's, compared in constant time.
+    public func matches(digest presented: [UInt8]) -> Bool { constantTimeEquals(digest, presented) }
+}
+
+/// A worker thread's cache of key lookups (including misses), each entry
+/// trusted for `ttlMs`. Revocations and rotations reach every worker within
+/// that time without any cross-process signalling; PostgreSQL sees one lookup
+/// per key per thread per TTL. Not shared between threads (no locks).
+public struct KeyCache {
+    public let ttlMs: Int
+    public let capacity: Int
+    private var entries: [[UInt8]: (record: KeyRecord?, until: MonotonicInstant)] = [:]
+
+    public init(ttlMs: Int = 500, capacity: Int = 10_000) {
+        self.ttlMs = ttlMs
+        self.capacity = capacity
+    }
+
+    public enum Lookup: Equatable {
+        case hit(KeyRecord?)
+        case miss
+    }
+
+    public func lookup(_ digest: [UInt8], now: MonotonicInstant = .now()) -> Lookup {
+        guard let entry = entries[digest], now < entry.until else { return .miss }
+        return .hit(entry.record)
+    }
+
+    public mutating func store(_ record: KeyRecord?, for digest: [UInt8], now: MonotonicInstant = .now()) {
+        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) } // bounded; refills in one TTL
+        entries[digest] = (record, now.adding(milliseconds: ttlMs))
+    }
+
+    public var count: Int { entries.count }
+}

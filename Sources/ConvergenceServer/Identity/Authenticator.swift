@@ -1,0 +1,74 @@
+import ConvergenceCore
+import ConvergenceHTTP
+import ConvergenceIdentity
+import ConvergenceStore
+
+/// Who is calling: resolves `Authorization: Bearer …` or `X-API-Key` to a key
+/// record, using the thread's cache so the hot path does one SHA-256 and one
+/// dictionary lookup; PostgreSQL is asked only on a miss.
+enum Authenticator {
+    /// Every failure looks the same to the caller: which part failed is not its business.
+    static let invalidKey = APIError(.unauthorized, code: "invalid_api_key", message: "Missing or invalid API key.")
+
+    static func presentedKey(_ request: Request) -> String? {
+        if let value = request.header("authorization") {
+            let parts = value.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return parts[1].trimmingCharacters(in: .whitespaces) }
+            return nil
+        }
+        return request.header("x-api-key")
+    }
+
+    static func authenticate(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
+        guard let key = presentedKey(request), let shape = APIKeyFormat.shape(of: key) else { throw invalidKey }
+        let digest = SHA256.digest(key)
+        let record: KeyRecord?
+        switch context.keyCache.lookup(digest) {
+        case .hit(let cached):
+            record = cached
+        case .miss:
+            do {
+                record = try context.identity.lookup(digest: digest)
+            } catch {
+                context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
+                throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
+            }
+            context.keyCache.store(record, for: digest)
+        }
+        guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else { throw invalidKey }
+        // A tenant-format key must belong to the tenant its text names.
+        if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw invalidKey }
+        noteUse(record.keyID, context)
+        return record
+    }
+
+    static func requireAdmin(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
+        let record = try authenticate(request, context)
+        guard record.kind == .admin else {
+            throw APIError(.forbidden, code: "admin_only", message: "This endpoint needs an admin key.")
+        }
+        return record
+    }
+
+    /// A customer key of exactly `tenantID` (from the path).
+    static func requireTenant(_ tenantID: String, _ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
+        let record = try authenticate(request, context)
+        guard record.kind == .customer, record.tenantID == tenantID else {
+            throw APIError(.forbidden, code: "tenant_mismatch", message: "This key does not belong to the tenant in the path.")
+        }
+        return record
+    }
+
+    /// Batches `last_used_at`: at most one UPDATE per thread per minute.
+    static func noteUse(_ keyID: String, _ context: RequestContext) {
+        context.usedKeys.insert(keyID)
+        let now = MonotonicInstant.now()
+        guard now.milliseconds(since: context.lastUsageFlush) >= 60_000 else { return }
+        context.lastUsageFlush = now
+        let keys = Array(context.usedKeys)
+        context.usedKeys.removeAll(keepingCapacity: true)
+        do { try context.identity.touch(keyIDs: keys) } catch {
+            context.logger.warning("last_used_at update failed", ["error": .string(String(describing: error))])
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// JSON shapes of the identity API (snake_case on the wire).
+struct CustomerBody: Codable, Sendable {
+    let id: String
+    let tenantID: String
+    let name: String
+    let tier: String
+    let createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, tier
+        case tenantID = "tenant_id"
+        case createdAt = "created_at"
+    }
+}
+
+/// Key metadata: never the key, never its digest.
+struct KeyMetadata: Codable, Sendable {
+    let keyID: String
+    let kind: String
+    let customerID: String?
+    let name: String
+    let prefix: String
+    let last4: String
+    let createdAt: String
+    let rotatedAt: String?
+    let replacedBy: String?
+    let expiresAt: String?
+    let revokedAt: String?
+    let lastUsedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, prefix, last4, kind
+        case keyID = "key_id"
+        case customerID = "customer_id"
+        case createdAt = "created_at"
+        case rotatedAt = "rotated_at"
+        case replacedBy = "replaced_by"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
+        case lastUsedAt = "last_used_at"
+    }
+}
+
+/// A key as issued: the secret is in this response and nowhere else, ever.
+struct IssuedKey: Codable, Sendable {
+    let apiKey: String
+    let key: KeyMetadata
+
+    enum CodingKeys: String, CodingKey {
+        case apiKey = "api_key"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try key.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(apiKey, forKey: .apiKey)
+    }
+
+    init(apiKey: String, key: KeyMetadata) {
+        self.apiKey = apiKey
+        self.key = key
+    }
+
+    init(from decoder: any Decoder) throws {
+        apiKey = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .apiKey)
+        key = try KeyMetadata(from: decoder)
+    }
+}
+
+struct CredentialMetadata: Codable, Sendable {
+    let provider: String
+    let masterKeyID: String
+    let createdAt: String
+    let updatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case provider
+        case masterKeyID = "master_key_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}

@@ -1,0 +1,193 @@
+import ConvergenceCore
+import ConvergenceHTTP
+import ConvergenceIdentity
+import ConvergenceStore
+import Foundation
+
+/// SQL for customers and keys. Values are always bound; the only text built
+/// into statements is a validated, quoted tenant schema name.
+struct IdentityRepository {
+    let db: PostgresConnection
+
+    static let keyColumns = """
+        k.key_id, k.kind, k.customer_id::text AS customer_id, k.name, k.prefix, k.last4,
+        convergence.iso(k.created_at) AS created_at, convergence.iso(k.rotated_at) AS rotated_at, k.replaced_by,
+        convergence.iso(k.expires_at) AS expires_at, convergence.iso(k.revoked_at) AS revoked_at,
+        convergence.iso(k.last_used_at) AS last_used_at
+        """
+
+    // MARK: Customers
+
+    /// Creates customer + tenant schema (+ optionally the first key) in one transaction.
+    func provision(tenantID: String, name: String, tier: String, firstKey: String?) throws -> (CustomerBody, IssuedKey?) {
+        try db.transaction { tx in
+            let id = UUID().uuidString.lowercased()
+            do {
+                try tx.query("INSERT INTO convergence.customers (id, tenant_id, name, tier) VALUES ($1::uuid, $2, $3, $4)",
+                             [id, tenantID, name, tier])
+                for statement in TenantSchema.statements(for: tenantID) { try tx.executeDDL(statement) }
+            } catch let error as PostgresError where error.sqlState == "23505" || error.sqlState == "42P06" {
+                throw APIError(.conflict, code: "tenant_exists", message: "Tenant \(tenantID) already exists.")
+            }
+            let issued = try firstKey.map { key in
+                try insertKey(tx, key: key, kind: .customer, customerID: id, tenantID: tenantID, name: "default", expiresAt: nil)
+            }
+            return (try customer(tx, id: id)!, issued)
+        }
+    }
+
+    func customer(_ conn: PostgresConnection? = nil, id: String) throws -> CustomerBody? {
+        guard UUID(uuidString: id) != nil else { return nil }
+        return try (conn ?? db).query("""
+            SELECT id::text AS id, tenant_id, name, tier, convergence.iso(created_at) AS created_at
+            FROM convergence.customers WHERE id = $1::uuid AND deleted_at IS NULL
+            """, [id]).rows.first.map(Self.decodeCustomer)
+    }
+
+    func customers() throws -> [CustomerBody] {
+        try db.query("""
+            SELECT id::text AS id, tenant_id, name, tier, convergence.iso(created_at) AS created_at
+            FROM convergence.customers WHERE deleted_at IS NULL ORDER BY created_at, id
+            """).rows.map(Self.decodeCustomer)
+    }
+
+    /// Soft delete: every key revoked; with `purge`, the tenant schema and the rows go too.
+    func deleteCustomer(id: String, purge: Bool) throws -> Bool {
+        guard let existing = try customer(id: id) else { return false }
+        try db.transaction { tx in
+            if purge {
+                try tx.executeDDL("DROP SCHEMA IF EXISTS \(TenantID.quotedSchema(existing.tenantID)) CASCADE")
+                try tx.query("DELETE FROM convergence.customers WHERE id = $1::uuid", [id])
+            } else {
+                try tx.query("UPDATE convergence.api_keys SET revoked_at = now() WHERE customer_id = $1::uuid AND revoked_at IS NULL", [id])
+                try tx.executeDDL("UPDATE \(TenantID.quotedSchema(existing.tenantID)).api_keys SET revoked_at = now() WHERE revoked_at IS NULL")
+                try tx.query("UPDATE convergence.customers SET deleted_at = now() WHERE id = $1::uuid", [id])
+            }
+        }
+        return true
+    }
+
+    static func decodeCustomer(_ row: PostgresRow) throws -> CustomerBody {
+        CustomerBody(id: try row.decode("id"), tenantID: try row.decode("tenant_id"), name: try row.decode("name"),
+                     tier: try row.decode("tier"), createdAt: try row.decode("created_at"))
+    }
+
+    // MARK: Keys
+
+    /// Stores a new key (digest + metadata), mirrored into the tenant's `api_keys`.
+    func insertKey(_ conn: PostgresConnection, key: String, kind: APIKeyFormat.Kind, customerID: String?, tenantID: String?,
+                   name: String, expiresAt: String?) throws -> IssuedKey {
+        let keyID = APIKeyFormat.newKeyID()
+        let parts = APIKeyFormat.displayParts(of: key)
+        try conn.query("""
+            INSERT INTO convergence.api_keys (key_id, kind, customer_id, name, prefix, last4, digest, expires_at)
+            VALUES ($1, $2, $3::uuid, $4, $5, $6, $7::bytea, $8::timestamptz)
+            """, [keyID, kind.rawValue, customerID, name, parts.prefix, parts.last4, PostgresBytes(SHA256.digest(key)), expiresAt])
+        if let tenantID {
+            try conn.query("""
+                INSERT INTO \(TenantID.quotedSchema(tenantID)).api_keys (key_id, name, prefix, last4, created_at, expires_at)
+                SELECT key_id, name, prefix, last4, created_at, expires_at FROM convergence.api_keys WHERE key_id = $1
+                """, [keyID])
+        }
+        return IssuedKey(apiKey: key, key: try keyMetadata(conn, keyID: keyID)!)
+    }
+
+    func keyMetadata(_ conn: PostgresConnection? = nil, keyID: String) throws -> KeyMetadata? {
+        try (conn ?? db).query("SELECT \(Self.keyColumns) FROM convergence.api_keys k WHERE k.key_id = $1", [keyID])
+            .rows.first.map(Self.decodeKey)
+    }
+
+    func keys(customerID: String?, kind: APIKeyFormat.Kind) throws -> [KeyMetadata] {
+        try db.query("""
+            SELECT \(Self.keyColumns) FROM convergence.api_keys k
+            WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
+            ORDER BY k.created_at, k.key_id
+            """, [kind.rawValue, customerID]).rows.map(Self.decodeKey)
+    }
+
+    /// The key's owner (tenant) for mirroring; nil for admin keys.
+    func tenantOfKey(_ conn: PostgresConnection, keyID: String) throws -> (customerID: String?, tenantID: String?, name: String)? {
+        try conn.query("""
+            SELECT k.customer_id::text AS customer_id, c.tenant_id, k.name FROM convergence.api_keys k
+            LEFT JOIN convergence.customers c ON c.id = k.customer_id
+            WHERE k.key_id = $1 AND k.revoked_at IS NULL AND (c.id IS NULL OR c.deleted_at IS NULL)
+            """, [keyID]).rows.first.map { row in
+            (try row.decodeIfPresent("customer_id", as: String.self), try row.decodeIfPresent("tenant_id", as: String.self),
+             try row.decode("name", as: String.self))
+        }
+    }
+
+    /// New key for the same owner; the old one expires after `graceSeconds`.
+    func rotate(keyID: String, graceSeconds: Int) throws -> (IssuedKey, KeyMetadata)? {
+        try db.transaction { tx in
+            guard let owner = try tenantOfKey(tx, keyID: keyID), let customerID = owner.customerID else { return nil }
+            let issued = try insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customerID,
+                                       tenantID: owner.tenantID, name: owner.name, expiresAt: nil)
+            try tx.query("""
+                UPDATE convergence.api_keys SET rotated_at = now(), replaced_by = $2,
+                    expires_at = LEAST(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3::int))
+                WHERE key_id = $1
+                """, [keyID, issued.key.keyID, graceSeconds])
+            if let tenant = owner.tenantID { try mirror(tx, keyID: keyID, tenantID: tenant) }
+            return (issued, try keyMetadata(tx, keyID: keyID)!)
+        }
+    }
+
+    /// Revokes a key; false when no such (live) key exists.
+    func revoke(keyID: String, kind: APIKeyFormat.Kind) throws -> KeyMetadata? {
+        try db.transaction { tx in
+            let updated = try tx.query("""
+                UPDATE convergence.api_keys SET revoked_at = now() WHERE key_id = $1 AND kind = $2 AND revoked_at IS NULL
+                RETURNING customer_id::text AS customer_id
+                """, [keyID, kind.rawValue])
+            guard let row = updated.rows.first else { return nil }
+            if let customerID = try row.decodeIfPresent("customer_id", as: String.self),
+               let tenant = try tx.query("SELECT tenant_id FROM convergence.customers WHERE id = $1::uuid", [customerID])
+                .rows.first?.decode("tenant_id", as: String.self) {
+                try mirror(tx, keyID: keyID, tenantID: tenant)
+            }
+            return try keyMetadata(tx, keyID: keyID)
+        }
+    }
+
+    private func mirror(_ conn: PostgresConnection, keyID: String, tenantID: String) throws {
+        try conn.query("""
+            UPDATE \(TenantID.quotedSchema(tenantID)).api_keys t SET rotated_at = k.rotated_at, expires_at = k.expires_at,
+                revoked_at = k.revoked_at
+            FROM convergence.api_keys k WHERE k.key_id = $1 AND t.key_id = k.key_id
+            """, [keyID])
+    }
+
+    /// The key record for a digest, for authentication (nil: no such key).
+    func lookup(digest: [UInt8]) throws -> KeyRecord? {
+        try db.query("""
+            SELECT k.key_id, k.kind, k.customer_id::text AS customer_id, c.tenant_id, c.tier,
+                   extract(epoch FROM k.expires_at)::bigint AS expires_at,
+                   extract(epoch FROM coalesce(k.revoked_at, c.deleted_at))::bigint AS revoked_at, k.digest
+            FROM convergence.api_keys k LEFT JOIN convergence.customers c ON c.id = k.customer_id
+            WHERE k.digest = $1::bytea
+            """, [PostgresBytes(digest)], idempotent: true).rows.first.map { row in
+            KeyRecord(keyID: try row.decode("key_id"),
+                      kind: APIKeyFormat.Kind(rawValue: try row.decode("kind")) ?? .customer,
+                      customerID: try row.decodeIfPresent("customer_id"), tenantID: try row.decodeIfPresent("tenant_id"),
+                      tier: try row.decodeIfPresent("tier"), expiresAt: try row.decodeIfPresent("expires_at"),
+                      revokedAt: try row.decodeIfPresent("revoked_at"),
+                      digest: try row.decode("digest", as: PostgresBytes.self).bytes)
+        }
+    }
+
+    /// Records use of keys (batched by the caller, not per request).
+    func touch(keyIDs: [String]) throws {
+        guard !keyIDs.isEmpty else { return }
+        try db.query("UPDATE convergence.api_keys SET last_used_at = now() WHERE key_id = ANY($1::text[])",
+                     ["{" + keyIDs.joined(separator: ",") + "}"], idempotent: true)
+    }
+
+    static func decodeKey(_ row: PostgresRow) throws -> KeyMetadata {
+        KeyMetadata(keyID: try row.decode("key_id"), kind: try row.decode("kind"), customerID: try row.decodeIfPresent("customer_id"),
+                    name: try row.decode("name"), prefix: try row.decode("prefix"), last4: try row.decode("last4"),
+                    createdAt: try row.decode("created_at"), rotatedAt: try row.decodeIfPresent("rotated_at"),
+                    replacedBy: try row.decodeIfPresent("replaced_by"), expiresAt: try row.decodeIfPresent("expires_at"),
+                    revokedAt: try row.decodeIfPresent("revoked_at"), lastUsedAt: try row.decodeIfPresent("last_used_at"))
+    }
+}

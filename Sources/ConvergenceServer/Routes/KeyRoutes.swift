@@ -1,0 +1,101 @@
+import ConvergenceHTTP
+import ConvergenceIdentity
+import Foundation
+
+/// `/admin/keys`: issue, list, rotate, revoke customer keys.
+enum KeyRoutes {
+    static func register(on router: inout Router<RequestContext>) {
+        router.post("/admin/keys") { request, context in
+            _ = try Authenticator.requireAdmin(request, context)
+            let body = try request.decodeJSON(CreateKey.self)
+            guard let customerID = body.customerID, UUID(uuidString: customerID) != nil else {
+                throw APIError.badRequest("invalid_customer_id", "customer_id is required and must be a UUID.")
+            }
+            let name = body.name ?? "default"
+            guard (1...100).contains(name.count) else { throw APIError.badRequest("invalid_name", "name must be 1 to 100 characters.") }
+            let expiresAt = try body.expiresAt.map(validExpiry)
+            guard let customer = try context.identity.customer(id: customerID) else { throw CustomerRoutes.unknownCustomer }
+            let issued = try context.database.transaction { tx in
+                try context.identity.insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customer.id,
+                                               tenantID: customer.tenantID, name: name, expiresAt: expiresAt)
+            }
+            return try .json(issued, status: .created)
+        }
+        router.get("/admin/keys") { request, context in
+            _ = try Authenticator.requireAdmin(request, context)
+            let customerID = request.queryParameters["customer_id"]
+            if let customerID, UUID(uuidString: customerID) == nil {
+                throw APIError.badRequest("invalid_customer_id", "customer_id must be a UUID.")
+            }
+            return try .json(["keys": try context.identity.keys(customerID: customerID?.lowercased(), kind: .customer)])
+        }
+        router.post("/admin/keys/{key_id}/rotate") { request, context in
+            _ = try Authenticator.requireAdmin(request, context)
+            var grace = context.config.keyRotationGraceSeconds
+            if !request.body.isEmpty {
+                let body = try request.decodeJSON(Rotate.self)
+                if let seconds = body.graceSeconds {
+                    guard (0...(365 * 86_400)).contains(seconds) else {
+                        throw APIError.badRequest("invalid_grace_seconds", "grace_seconds must be from 0 to 31536000.")
+                    }
+                    grace = seconds
+                }
+            }
+            guard let (issued, previous) = try context.identity.rotate(keyID: request.pathParameters["key_id"]!, graceSeconds: grace) else {
+                throw unknownKey
+            }
+            return try .json(Rotated(issued: issued, previous: previous), status: .created)
+        }
+        router.delete("/admin/keys/{key_id}") { request, context in
+            _ = try Authenticator.requireAdmin(request, context)
+            guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kind: .customer) else {
+                throw unknownKey
+            }
+            return try .json(revoked)
+        }
+    }
+
+    static let unknownKey = APIError(.notFound, code: "key_not_found", message: "No such active key.")
+
+    struct CreateKey: Decodable {
+        let customerID: String?
+        let name: String?
+        let expiresAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name
+            case customerID = "customer_id"
+            case expiresAt = "expires_at"
+        }
+    }
+
+    struct Rotate: Decodable {
+        let graceSeconds: Int?
+        enum CodingKeys: String, CodingKey { case graceSeconds = "grace_seconds" }
+    }
+
+    struct Rotated: Encodable {
+        let issued: IssuedKey
+        let previous: KeyMetadata
+
+        enum CodingKeys: String, CodingKey { case previous }
+
+        func encode(to encoder: any Encoder) throws {
+            try issued.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(previous, forKey: .previous)
+        }
+    }
+
+    /// An RFC 3339 instant in the future.
+    static func validExpiry(_ text: String) throws(APIError) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
+        guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
+            throw APIError.badRequest("invalid_expires_at", "expires_at must be an RFC 3339 time such as 2030-01-01T00:00:00Z.")
+        }
+        guard date > Date() else { throw APIError.badRequest("invalid_expires_at", "expires_at must be in the future.") }
+        return plain.string(from: date)
+    }
+}
