@@ -10,6 +10,7 @@ let package = Package(
     name: "Convergence",
     products: [
         .executable(name: "convergence", targets: ["convergence"]),
+        .executable(name: "convergence-bench", targets: ["convergence-bench"]),
     ],
     targets: [
         // Debian C libraries, linked through module maps (no package dependencies).
@@ -36,6 +37,7 @@ let package = Package(
             swiftSettings: optimize
         ),
 
+        .executableTarget(name: "convergence-bench", dependencies: ["ConvergenceServer"], swiftSettings: optimize),
         .target(
             name: "ConvergenceTestSupport",
             dependencies: ["ConvergenceCore", "CConvergenceSys"],

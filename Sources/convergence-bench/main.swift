@@ -1,0 +1,15 @@
+import ConvergenceServer
+import Glibc
+
+// Micro-benchmarks for scripts/bench: prints `name value unit` lines.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000
+switch arguments.first {
+case "key-verification":
+    _ = HotPathBenchmarks.keyVerification(iterations: iterations / 10) // warm-up
+    let runs = (0..<5).map { _ in HotPathBenchmarks.keyVerification(iterations: iterations) }.sorted()
+    print("key_verification_ns \(Int(runs[runs.count / 2])) ns/op (median of 5 × \(iterations))")
+default:
+    print("usage: convergence-bench key-verification [iterations]")
+    exit(64)
+}
