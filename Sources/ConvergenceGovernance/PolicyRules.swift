@@ -1,0 +1,120 @@
+import ConvergenceHTTP
+
+/// The risk factors and their default points (SPEC.md).
+public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
+    case personalData = "personal_data"
+    case externalModel = "external_model"
+    case largeDataset = "large_dataset"
+    case unknownOperation = "unknown_operation"
+
+    public var defaultPoints: Int {
+        switch self {
+        case .personalData: 70
+        case .externalModel: 50
+        case .largeDataset: 30
+        case .unknownOperation: 20
+        }
+    }
+
+    public static func < (a: RiskFactor, b: RiskFactor) -> Bool { a.defaultPoints > b.defaultPoints }
+}
+
+/// A policy's rules. Parsing is strict: an unknown rule or a wrong type is an
+/// error naming the field, because a typo must never silently disable a rule.
+public struct PolicyRules: Sendable, Equatable {
+    public var maxExternalCalls: Int?
+    public var blockPersonalData: Bool?
+    public var allowedModels: [String]?
+    public var maxTokens: Int?
+    public var blockThreshold: Int?
+    public var riskWeights: [RiskFactor: Int] = [:]
+    public var largeDatasetTokens: Int?
+    public var largeDatasetRecords: Int?
+
+    public init() {}
+
+    public struct Invalid: Error, Equatable {
+        public let field: String
+        public let problem: String
+        public var message: String { "rules.\(field): \(problem)" }
+    }
+
+    public static func parse(_ value: JSONValue) throws(Invalid) -> PolicyRules {
+        guard case .object(let fields) = value else { throw Invalid(field: "", problem: "rules must be an object") }
+        var rules = PolicyRules()
+        func int(_ name: String, _ v: JSONValue, _ range: ClosedRange<Int>) throws(Invalid) -> Int {
+            guard case .number(let n) = v, n.rounded() == n, n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
+                throw Invalid(field: name, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return Int(n)
+        }
+        for (name, v) in fields {
+            switch name {
+            case "max_external_calls": rules.maxExternalCalls = try int(name, v, 0...1_000_000)
+            case "max_tokens": rules.maxTokens = try int(name, v, 0...1_000_000_000)
+            case "block_threshold": rules.blockThreshold = try int(name, v, 0...100)
+            case "large_dataset_tokens": rules.largeDatasetTokens = try int(name, v, 0...1_000_000_000)
+            case "large_dataset_records": rules.largeDatasetRecords = try int(name, v, 0...1_000_000_000)
+            case "block_personal_data":
+                guard case .bool(let b) = v else { throw Invalid(field: name, problem: "must be true or false") }
+                rules.blockPersonalData = b
+            case "allowed_models":
+                guard case .array(let items) = v else { throw Invalid(field: name, problem: "must be an array of model names") }
+                var models: [String] = []
+                for item in items {
+                    guard case .string(let s) = item, !s.isEmpty, s.count <= 200 else {
+                        throw Invalid(field: name, problem: "must be an array of model names")
+                    }
+                    models.append(s)
+                }
+                rules.allowedModels = models
+            case "risk_weights":
+                guard case .object(let weights) = v else { throw Invalid(field: name, problem: "must be an object of factor: points") }
+                for (factorName, points) in weights {
+                    guard let factor = RiskFactor(rawValue: factorName) else {
+                        throw Invalid(field: "risk_weights.\(factorName)",
+                                      problem: "unknown factor; known: \(RiskFactor.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    rules.riskWeights[factor] = try int("risk_weights.\(factorName)", points, 0...100)
+                }
+            default:
+                throw Invalid(field: name, problem: "unknown rule; known: allowed_models, block_personal_data, block_threshold, "
+                    + "large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, risk_weights")
+            }
+        }
+        return rules
+    }
+
+    /// The rules as JSON (for storage and responses).
+    public var json: JSONValue {
+        var out: [String: JSONValue] = [:]
+        if let maxExternalCalls { out["max_external_calls"] = .number(Double(maxExternalCalls)) }
+        if let blockPersonalData { out["block_personal_data"] = .bool(blockPersonalData) }
+        if let allowedModels { out["allowed_models"] = .array(allowedModels.map { .string($0) }) }
+        if let maxTokens { out["max_tokens"] = .number(Double(maxTokens)) }
+        if let blockThreshold { out["block_threshold"] = .number(Double(blockThreshold)) }
+        if !riskWeights.isEmpty {
+            out["risk_weights"] = .object(Dictionary(uniqueKeysWithValues: riskWeights.map { ($0.key.rawValue, .number(Double($0.value))) }))
+        }
+        if let largeDatasetTokens { out["large_dataset_tokens"] = .number(Double(largeDatasetTokens)) }
+        if let largeDatasetRecords { out["large_dataset_records"] = .number(Double(largeDatasetRecords)) }
+        return .object(out)
+    }
+}
+
+/// A governance policy as the engine sees it.
+public struct Policy: Sendable, Equatable {
+    public enum Mode: String, Sendable { case enforce, monitor }
+
+    public let id: String
+    public let version: Int
+    public let mode: Mode
+    public let rules: PolicyRules
+
+    public init(id: String, version: Int, mode: Mode, rules: PolicyRules) {
+        self.id = id
+        self.version = version
+        self.mode = mode
+        self.rules = rules
+    }
+}
