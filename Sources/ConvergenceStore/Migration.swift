@@ -54,5 +54,20 @@ public enum Migrations {
                 LANGUAGE sql IMMUTABLE PARALLEL SAFE
                 AS $$ SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
             """),
+        Migration(version: 3, name: "policies", sql: """
+            CREATE TABLE convergence.policies (
+                id text PRIMARY KEY,
+                customer_id uuid NOT NULL REFERENCES convergence.customers (id) ON DELETE CASCADE,
+                name text NOT NULL,
+                rules jsonb NOT NULL,
+                active boolean NOT NULL DEFAULT true,
+                mode text NOT NULL DEFAULT 'enforce' CHECK (mode IN ('enforce', 'monitor')),
+                -- Bumped by every change; checks (and later audit records) name the versions they applied.
+                version integer NOT NULL DEFAULT 1,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX policies_customer_active ON convergence.policies (customer_id) WHERE active;
+            """),
     ]
 }

@@ -1,4 +1,5 @@
 import ConvergenceCore
+import ConvergenceGovernance
 import ConvergenceIdentity
 import ConvergenceStore
 
@@ -13,6 +14,8 @@ public final class RequestContext {
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
     var usedKeys: Set<String> = []
     var lastUsageFlush = MonotonicInstant.now()
+    /// Active policies per customer, trusted for `policy_cache_ttl_ms`.
+    var policyCache: [String: (policies: [Policy], until: MonotonicInstant)] = [:]
 
     public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil) {
         self.database = database

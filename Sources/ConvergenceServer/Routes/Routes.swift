@@ -9,6 +9,8 @@ enum Routes {
         CustomerRoutes.register(on: &router)
         KeyRoutes.register(on: &router)
         CredentialRoutes.register(on: &router)
+        PolicyRoutes.register(on: &router)
+        CheckRoute.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }

@@ -1,0 +1,171 @@
+import ConvergenceTestSupport
+import Foundation
+import XCTest
+
+/// Policies and `POST /v1/check` through nginx, with two worker processes.
+final class GovernanceTests: XCTestCase {
+    nonisolated(unsafe) static var stack: TestStack!
+    nonisolated(unsafe) static var admin: [String: String] = [:]
+    nonisolated(unsafe) static var customerKey = ""
+    nonisolated(unsafe) static var customerID = ""
+
+    static let seedPolicy = #"{"max_external_calls": 5, "block_personal_data": true, "allowed_models": ["gpt-4", "claude-3"], "max_tokens": 10000}"#
+    static let seedCheck = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 500}], "context": {"user_id": "user_123", "session_id": "session_456"}}"#
+
+    override class func setUp() {
+        super.setUp()
+        do {
+            stack = try TestStack(label: "gov")
+            admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+            let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "gov_acme"}"#, headers: admin).json()
+            customerKey = onboarded["api_key"] as? String ?? ""
+            customerID = onboarded["customer_id"] as? String ?? ""
+        } catch {
+            XCTFail("cannot start the stack: \(error)")
+        }
+    }
+
+    override class func tearDown() {
+        stack?.stop()
+        super.tearDown()
+    }
+
+    var client: HTTPClient { Self.stack.client }
+    var customer: [String: String] { ["Authorization": "Bearer \(Self.customerKey)"] }
+
+    func createPolicy(_ rules: String, name: String = "Allow Internal Data Only", mode: String = "enforce") throws -> [String: Any] {
+        let response = try client.post("/policies", json: #"{"customer_id": "\#(Self.customerID)", "name": "\#(name)", "rules": \#(rules), "active": true, "mode": "\#(mode)"}"#, headers: Self.admin)
+        XCTAssertEqual(response.status, 201, response.text)
+        return try response.json()
+    }
+
+    func deleteAllPolicies() throws {
+        let list = try client.get("/policies?customer_id=\(Self.customerID)", headers: Self.admin).json()["policies"] as? [[String: Any]] ?? []
+        for policy in list { _ = try client.send("DELETE", "/policies/\(policy["id"]!)", headers: Self.admin) }
+        Thread.sleep(forTimeInterval: 0.6) // let every worker's policy cache expire
+    }
+
+    func errorOf(_ response: HTTPClient.Response) -> (code: String, message: String) {
+        let error = (try? response.json())?["error"] as? [String: Any]
+        return (error?["code"] as? String ?? "", error?["message"] as? String ?? "")
+    }
+
+    func testSeedExamplesBehaveAsTheSeedSays() throws {
+        try deleteAllPolicies()
+        _ = try createPolicy(Self.seedPolicy)
+        Thread.sleep(forTimeInterval: 0.6)
+        let allowed = try client.post("/v1/check", json: Self.seedCheck, headers: customer)
+        XCTAssertEqual(allowed.status, 200, allowed.text)
+        let body = try allowed.json()
+        XCTAssertEqual(body["allowed"] as? Bool, true)
+        XCTAssertEqual(body["reason"] as? String, "Within policy limits")
+        XCTAssertEqual(body["request_id"] as? String, allowed.headers["x-request-id"])
+        XCTAssertNil(allowed.headers["x-convergence-decision"], "ops headers are hidden from clients")
+
+        let withEmail = Self.seedCheck.replacingOccurrences(of: #""session_id": "session_456""#, with: #""email": "jane.doe@example.com""#)
+        let blocked = try client.post("/v1/check", json: withEmail, headers: customer)
+        XCTAssertEqual(blocked.status, 200, "a completed check is 200 whether allowed or blocked")
+        let b = try blocked.json()
+        XCTAssertEqual(b["allowed"] as? Bool, false)
+        XCTAssertEqual(b["reason"] as? String, "Personal data detected in context")
+        XCTAssertGreaterThanOrEqual(b["risk_score"] as? Int ?? 0, 50)
+        XCTAssertFalse(blocked.text.contains("jane.doe"), "the PII itself never appears")
+        let reasons = try XCTUnwrap(b["reasons"] as? [[String: Any]])
+        XCTAssertEqual(reasons.first?["factor"] as? String, "personal_data")
+        XCTAssertTrue((reasons.first?["detail"] as? String ?? "").contains("context.email"))
+        XCTAssertEqual((b["violations"] as? [[String: Any]])?.first?["rule"] as? String, "block_personal_data")
+
+        // nginx logs the decision headers it hides.
+        let id = try XCTUnwrap(blocked.headers["x-request-id"])
+        XCTAssertTrue(waitUntil(timeout: 3) { Self.stack.nginx.accessLog.contains(id) })
+        let line = Self.stack.nginx.accessLog.split(separator: "\n").first { $0.contains(id) }.map(String.init) ?? ""
+        XCTAssertTrue(line.contains(#""decision":"block""#), line)
+        XCTAssertTrue(line.contains(#""customer":"gov_acme""#), line)
+    }
+
+    func testPolicyCRUDWithVersionsAndStrictRules() throws {
+        let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
+        let id = try XCTUnwrap(created["id"] as? String)
+        XCTAssertEqual(created["version"] as? Int, 1)
+        XCTAssertEqual(created["mode"] as? String, "enforce")
+        let updated = try client.send("PUT", "/policies/\(id)", headers: Self.admin.merging(["Content-Type": "application/json"]) { $1 },
+                                      body: Data(#"{"rules": {"max_tokens": 2000}, "mode": "monitor"}"#.utf8))
+        XCTAssertEqual(updated.status, 200, updated.text)
+        XCTAssertEqual(try updated.json()["version"] as? Int, 2)
+        XCTAssertEqual((try updated.json()["rules"] as? [String: Any])?["max_tokens"] as? Int, 2000)
+        XCTAssertEqual(try client.get("/policies/\(id)", headers: Self.admin).json()["mode"] as? String, "monitor")
+        let listed = try client.get("/policies?customer_id=\(Self.customerID)", headers: Self.admin).json()["policies"] as? [[String: Any]]
+        XCTAssertTrue(listed?.contains { $0["id"] as? String == id } ?? false)
+
+        for (rules, field) in [(#"{"max_tokenz": 5}"#, "max_tokenz"), (#"{"max_tokens": "many"}"#, "max_tokens"),
+                               (#"{"allowed_models": "gpt-4"}"#, "allowed_models"), (#"{"risk_weights": {"pii": 5}}"#, "risk_weights.pii")] {
+            let response = try client.post("/policies", json: #"{"customer_id": "\#(Self.customerID)", "name": "bad", "rules": \#(rules)}"#, headers: Self.admin)
+            XCTAssertEqual(response.status, 400, rules)
+            XCTAssertEqual(errorOf(response).code, "invalid_rules")
+            XCTAssertTrue(errorOf(response).message.contains(field), errorOf(response).message)
+        }
+        XCTAssertEqual(errorOf(try client.post("/policies", json: #"{"customer_id": "\#(Self.customerID)", "name": "m", "rules": {}, "mode": "audit"}"#, headers: Self.admin)).code, "invalid_mode")
+        XCTAssertEqual(try client.post("/policies", json: #"{"customer_id": "\#(UUID().uuidString)", "name": "x", "rules": {}}"#, headers: Self.admin).status, 404)
+        XCTAssertEqual(try client.post("/policies", json: #"{"name": "x", "rules": {}}"#, headers: Self.admin).status, 400)
+        XCTAssertEqual(try client.get("/policies", headers: customer).status, 403)
+
+        XCTAssertEqual(try client.send("DELETE", "/policies/\(id)", headers: Self.admin).status, 200)
+        XCTAssertEqual(try client.get("/policies/\(id)", headers: Self.admin).status, 404)
+    }
+
+    func testAPolicyChangeReachesEveryWorker() throws {
+        try deleteAllPolicies()
+        let policy = try createPolicy(#"{"allowed_models": ["gpt-4"]}"#, name: "Switch")
+        let id = try XCTUnwrap(policy["id"] as? String)
+        Thread.sleep(forTimeInterval: 0.6)
+        for _ in 0..<20 { XCTAssertEqual(try client.post("/v1/check", json: Self.seedCheck, headers: customer).json()["allowed"] as? Bool, true) }
+        let changed = try client.send("PUT", "/policies/\(id)", headers: Self.admin.merging(["Content-Type": "application/json"]) { $1 },
+                                      body: Data(#"{"rules": {"allowed_models": ["claude-3"]}}"#.utf8))
+        XCTAssertEqual(changed.status, 200)
+        Thread.sleep(forTimeInterval: 1.0)
+        for _ in 0..<30 {
+            let decision = try client.post("/v1/check", json: Self.seedCheck, headers: customer).json()
+            XCTAssertEqual(decision["allowed"] as? Bool, false, "every worker must apply the new policy")
+            XCTAssertEqual((decision["policy_versions"] as? [String])?.first, "\(id):2")
+        }
+        XCTAssertGreaterThanOrEqual(Set(Self.stack.server.workerPIDs).count, 2)
+    }
+
+    func testBadCheckInputIs400NamingTheProblem() throws {
+        let cases: [(String, String)] = [
+            (#"[1, 2]"#, "body"), (#"{}"#, "operations"), (#"{"operations": []}"#, "operations"),
+            (#"{"operations": "llm_call"}"#, "operations"), (#"{"operations": [{"model": "gpt-4"}]}"#, "operations[0].type"),
+            (#"{"operations": [{"type": "llm_call", "tokens": -5}]}"#, "operations[0].tokens"),
+            (#"{"operations": [{"type": "llm_call", "tokens": 12.5}]}"#, "operations[0].tokens"),
+            (#"{"operations": [{"type": "llm_call", "tokens": 1e300}]}"#, "operations[0].tokens"),
+            (#"{"operations": [{"type": "llm_call"}], "context": "user_123"}"#, "context"),
+            ("{\"operations\": [" + Array(repeating: #"{"type": "llm_call"}"#, count: 101).joined(separator: ",") + "]}", "operations"),
+            (#"{"operations": [{"type": "llm_call"}], "context": "# + String(repeating: #"{"a": "#, count: 17) + "1" + String(repeating: "}", count: 17) + "}", "context"),
+            (#"{"operations": [{"type": "llm_call", "input": ""# + String(repeating: "x", count: 200_000) + #""}]}"#, "operations[0].input"),
+        ]
+        for (body, field) in cases {
+            let response = try client.post("/v1/check", json: body, headers: customer)
+            XCTAssertEqual(response.status, 400, "\(body.prefix(80)): \(response.text.prefix(200))")
+            XCTAssertTrue(errorOf(response).message.contains(field), "\(field): \(errorOf(response).message)")
+        }
+        XCTAssertEqual(errorOf(try client.send("POST", "/v1/check", headers: customer.merging(["Content-Type": "application/json"]) { $1 })).code, "missing_body")
+        XCTAssertEqual(errorOf(try client.post("/v1/check", json: "{oops", headers: customer)).code, "invalid_json")
+        let tooDeep = String(repeating: "[", count: 40) + String(repeating: "]", count: 40)
+        XCTAssertEqual(try client.post("/v1/check", json: tooDeep, headers: customer).status, 400)
+        let huge = #"{"operations": [{"type": "llm_call", "input": ""# + String(repeating: "x", count: 1_100_000) + #""}]}"#
+        XCTAssertEqual(try client.post("/v1/check", json: huge, headers: customer).status, 413)
+        var invalidUTF8 = Data(#"{"operations": [{"type": "llm_call", "input": ""#.utf8)
+        invalidUTF8.append(contentsOf: [0xFF, 0xFE, 0xC3])
+        invalidUTF8.append(Data(#""}]}"#.utf8))
+        XCTAssertEqual(try client.send("POST", "/v1/check", headers: customer.merging(["Content-Type": "application/json"]) { $1 }, body: invalidUTF8).status, 400)
+        let emoji = try client.post("/v1/check", json: #"{"operations": [{"type": "llm_call", "model": "gpt-4", "input": "héllo 👋🏽 世界"}], "context": {"note": "🚀"}}"#, headers: customer)
+        XCTAssertEqual(emoji.status, 200, emoji.text)
+    }
+
+    func testChecksNeedACustomerKey() throws {
+        XCTAssertEqual(try client.post("/v1/check", json: Self.seedCheck).status, 401)
+        let response = try client.post("/v1/check", json: Self.seedCheck, headers: Self.admin)
+        XCTAssertEqual(response.status, 403)
+        XCTAssertEqual(errorOf(response).code, "customer_key_required")
+    }
+}
