@@ -39,7 +39,11 @@ let package = Package(
             swiftSettings: optimize
         ),
 
-        .executableTarget(name: "convergence-bench", dependencies: ["ConvergenceServer"], swiftSettings: optimize),
+        .executableTarget(
+            name: "convergence-bench",
+            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceHTTP", "ConvergenceCore"],
+            swiftSettings: optimize
+        ),
         .target(
             name: "ConvergenceTestSupport",
             dependencies: ["ConvergenceCore", "CConvergenceSys"],

@@ -64,7 +64,7 @@ public struct CheckRequest: Sendable {
         var operations: [Operation] = []
         operations.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            operations.append(try operation(item, path: "operations[\(index)]"))
+            operations.append(try operation(item, index: index))
         }
         var context: [String: JSONValue] = [:]
         if let rawContext = body["context"] {
@@ -73,12 +73,14 @@ public struct CheckRequest: Sendable {
             case .null: break
             default: throw Invalid(field: "context", problem: "must be an object")
             }
-            try checkStrings(rawContext, path: "context", depth: 0)
+            // A cheap pass first; the path-naming pass runs only when something is wrong.
+            if !withinBounds(rawContext, depth: 0) { try checkStrings(rawContext, path: "context", depth: 0) }
         }
         return CheckRequest(operations: operations, context: context)
     }
 
-    static func operation(_ value: JSONValue, path: String) throws(Invalid) -> Operation {
+    static func operation(_ value: JSONValue, index: Int) throws(Invalid) -> Operation {
+        var path: String { "operations[\(index)]" }
         guard case .object(let fields) = value else { throw Invalid(field: path, problem: "must be an object") }
         func string(_ name: String) throws(Invalid) -> String? {
             switch fields[name] {
@@ -104,6 +106,16 @@ public struct CheckRequest: Sendable {
         return Operation(type: type, model: try string("model"), provider: try string("provider"), tokens: try count("tokens"),
                          records: try count("records"), input: try string("input"),
                          dataClassification: try string("data_classification"), destination: try string("destination"))
+    }
+
+    static func withinBounds(_ value: JSONValue, depth: Int) -> Bool {
+        guard depth <= maxDepth else { return false }
+        switch value {
+        case .string(let s): return s.utf8.count <= maxStringBytes
+        case .array(let items): return items.allSatisfy { withinBounds($0, depth: depth + 1) }
+        case .object(let members): return members.values.allSatisfy { withinBounds($0, depth: depth + 1) }
+        default: return true
+        }
     }
 
     static func checkStrings(_ value: JSONValue, path: String, depth: Int) throws(Invalid) {

@@ -31,22 +31,48 @@ public enum PIIDetector {
                 for kind in kinds(in: input) { findings.append(PIIFinding(path: "operations[\(index)].input", kind: kind)) }
             }
         }
+        // Path components are kept on a stack and joined only for a finding.
+        var path: [PathComponent] = [.key("context")]
         for key in request.context.keys.sorted() {
-            scan(request.context[key]!, path: "context.\(key)", depth: 1, maxDepth: maxDepth, into: &findings)
+            path.append(.key(key))
+            scan(request.context[key]!, path: &path, depth: 1, maxDepth: maxDepth, into: &findings)
+            path.removeLast()
         }
         return findings
     }
 
-    static func scan(_ value: JSONValue, path: String, depth: Int, maxDepth: Int, into findings: inout [PIIFinding]) {
+    enum PathComponent {
+        case key(String)
+        case index(Int)
+    }
+
+    static func render(_ path: [PathComponent]) -> String {
+        var out = ""
+        for component in path {
+            switch component {
+            case .key(let k): out += out.isEmpty ? k : "." + k
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
+    }
+
+    static func scan(_ value: JSONValue, path: inout [PathComponent], depth: Int, maxDepth: Int, into findings: inout [PIIFinding]) {
         guard depth <= maxDepth else { return }
         switch value {
         case .string(let s):
-            for kind in kinds(in: s) { findings.append(PIIFinding(path: path, kind: kind)) }
+            for kind in kinds(in: s) { findings.append(PIIFinding(path: render(path), kind: kind)) }
         case .array(let items):
-            for (i, item) in items.enumerated() { scan(item, path: "\(path)[\(i)]", depth: depth + 1, maxDepth: maxDepth, into: &findings) }
+            for (i, item) in items.enumerated() {
+                path.append(.index(i))
+                scan(item, path: &path, depth: depth + 1, maxDepth: maxDepth, into: &findings)
+                path.removeLast()
+            }
         case .object(let members):
             for key in members.keys.sorted() {
-                scan(members[key]!, path: "\(path).\(key)", depth: depth + 1, maxDepth: maxDepth, into: &findings)
+                path.append(.key(key))
+                scan(members[key]!, path: &path, depth: depth + 1, maxDepth: maxDepth, into: &findings)
+                path.removeLast()
             }
         default: break
         }
@@ -54,13 +80,14 @@ public enum PIIDetector {
 
     /// The kinds of personal data in `text`, sorted, each once.
     public static func kinds(in text: String) -> [PIIKind] {
-        let bytes = Array(text.utf8)
-        var found: Set<PIIKind> = []
-        // Cheap pre-checks keep the common case (no digits, no '@') fast.
+        // Cheap pre-checks keep the common case (no digits, no '@') free of allocations.
         var hasAt = false, hasDigit = false, hasColon = false
-        for b in bytes {
+        for b in text.utf8 {
             if b == 0x40 { hasAt = true } else if isDigit(b) { hasDigit = true } else if b == 0x3A { hasColon = true }
         }
+        guard hasAt || hasDigit || hasColon else { return [] }
+        let bytes = Array(text.utf8)
+        var found: Set<PIIKind> = []
         if hasAt, containsEmail(bytes) { found.insert(.email) }
         if hasDigit {
             scanNumericRuns(bytes, into: &found)

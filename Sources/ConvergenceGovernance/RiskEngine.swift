@@ -61,52 +61,63 @@ public enum RiskEngine {
     }
 
     static func assess(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding]) -> Assessment {
-        func weight(_ factor: RiskFactor) -> Int {
-            policies.compactMap { $0.rules.riskWeights[factor] }.max() ?? factor.defaultPoints
+        // Strictest wins, aggregated in one pass (no intermediate arrays: this runs on every check).
+        var threshold = Int.max, largeTokens = Int.max, largeRecords = Int.max
+        var weights: [RiskFactor: Int] = [:]
+        for policy in policies {
+            let rules = policy.rules
+            if let t = rules.blockThreshold { threshold = min(threshold, t) }
+            if let t = rules.largeDatasetTokens { largeTokens = min(largeTokens, t) }
+            if let r = rules.largeDatasetRecords { largeRecords = min(largeRecords, r) }
+            for (factor, points) in rules.riskWeights { weights[factor] = max(weights[factor] ?? 0, points) }
         }
-        let threshold = policies.compactMap(\.rules.blockThreshold).min() ?? defaultBlockThreshold
-        let largeTokens = policies.compactMap(\.rules.largeDatasetTokens).min() ?? defaultLargeDatasetTokens
-        let largeRecords = policies.compactMap(\.rules.largeDatasetRecords).min() ?? defaultLargeDatasetRecords
-        let approvedModels = Set(policies.flatMap { $0.rules.allowedModels ?? [] })
+        if threshold == .max { threshold = defaultBlockThreshold }
+        if largeTokens == .max { largeTokens = defaultLargeDatasetTokens }
+        if largeRecords == .max { largeRecords = defaultLargeDatasetRecords }
+        func weight(_ factor: RiskFactor) -> Int { weights[factor] ?? factor.defaultPoints }
+        func approved(_ model: String) -> Bool { policies.contains { $0.rules.allowedModels?.contains(model) ?? false } }
 
         var reasons: [Decision.Reason] = []
-        // personal_data
-        let classified = request.operations.indices.filter { request.operations[$0].dataClassification?.lowercased() == "personal" }
-        let piiWhere = pii.map(\.path) + classified.map { "operations[\($0)].data_classification" }
+        var piiWhere = pii.map(\.path)
+        var external: [Int] = []
+        var unapprovedModels: [String] = []
+        var large: [Int] = []
+        var unknown: [String] = []
+        for (i, op) in request.operations.enumerated() {
+            if let classification = op.dataClassification, classification == "personal" || classification.lowercased() == "personal" {
+                piiWhere.append("operations[\(i)].data_classification")
+            }
+            if isExternalModelCall(op) {
+                external.append(i)
+                if !(op.model.map(approved) ?? false) { unapprovedModels.append(op.model ?? "unnamed model") }
+            }
+            if (op.tokens ?? 0) > largeTokens || (op.records ?? 0) > largeRecords { large.append(i) }
+            if !Operation.knownTypes.contains(op.type) { unknown.append(String(op.type.prefix(64))) }
+        }
         if !piiWhere.isEmpty {
             let kinds = Set(pii.map(\.kind.rawValue)).sorted()
             let detail = "Personal data in " + Array(Set(piiWhere)).sorted().joined(separator: ", ")
                 + (kinds.isEmpty ? "" : " (" + kinds.joined(separator: ", ") + ")")
             reasons.append(.init(factor: .personalData, points: weight(.personalData), detail: detail))
         }
-        // external_model
-        let external = request.operations.indices.filter { isExternalModelCall(request.operations[$0]) }
-        let unapproved = external.filter { i in !(request.operations[i].model.map(approvedModels.contains) ?? false) }
-        if !unapproved.isEmpty {
-            let models = unapproved.map { request.operations[$0].model ?? "unnamed model" }
+        if !unapprovedModels.isEmpty {
             reasons.append(.init(factor: .externalModel, points: weight(.externalModel),
-                                 detail: "External model not approved by a policy: " + Array(Set(models)).sorted().joined(separator: ", ")))
-        }
-        // large_dataset
-        let large = request.operations.indices.filter { i in
-            let op = request.operations[i]
-            return (op.tokens ?? 0) > largeTokens || (op.records ?? 0) > largeRecords
+                                 detail: "External model not approved by a policy: " + Array(Set(unapprovedModels)).sorted().joined(separator: ", ")))
         }
         if !large.isEmpty {
             reasons.append(.init(factor: .largeDataset, points: weight(.largeDataset),
                                  detail: "Over \(largeTokens) tokens or \(largeRecords) records in operations " + large.map(String.init).joined(separator: ", ")))
         }
-        // unknown_operation
-        let unknown = request.operations.filter { !Operation.knownTypes.contains($0.type) }.map(\.type)
         if !unknown.isEmpty {
             reasons.append(.init(factor: .unknownOperation, points: weight(.unknownOperation),
-                                 detail: "Unknown operation type: " + Array(Set(unknown)).sorted().map { String($0.prefix(64)) }.joined(separator: ", ")))
+                                 detail: "Unknown operation type: " + Array(Set(unknown)).sorted().joined(separator: ", ")))
         }
         let score = min(100, reasons.reduce(0) { $0 + $1.points })
 
         // Rules, per policy.
         var violations: [Decision.Violation] = []
-        let externalCalls = external.count + request.operations.filter { $0.type == "external_api_call" }.count
+        var externalCalls = external.count
+        for op in request.operations where op.type == "external_api_call" { externalCalls += 1 }
         for policy in policies {
             let rules = policy.rules
             func violate(_ rule: String, _ detail: String) {
@@ -115,7 +126,7 @@ public enum RiskEngine {
             if rules.blockPersonalData == true, !piiWhere.isEmpty {
                 violate("block_personal_data", "Personal data detected in " + (piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"))
             }
-            if let allowed = rules.allowedModels {
+            if let allowed = rules.allowedModels, request.operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
                 let refused = request.operations.compactMap(\.model).filter { !allowed.contains($0) }
                 if !refused.isEmpty {
                     violate("allowed_models", "Model not allowed: " + Array(Set(refused)).sorted().map { String($0.prefix(64)) }.joined(separator: ", "))

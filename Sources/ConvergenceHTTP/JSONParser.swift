@@ -142,6 +142,8 @@ public struct JSONParser {
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                     index += 1
+                    // ASCII needs no validation; String(validating:) is generic and costs a metadata lookup.
+                    if !slice.contains(where: { $0 >= 0x80 }) { return String(decoding: slice, as: UTF8.self) }
                     guard let text = String(validating: slice, as: UTF8.self) else {
                         throw Failure(offset: start, reason: "string is not valid UTF-8")
                     }

@@ -9,7 +9,11 @@ case "key-verification":
     _ = HotPathBenchmarks.keyVerification(iterations: iterations / 10) // warm-up
     let runs = (0..<5).map { _ in HotPathBenchmarks.keyVerification(iterations: iterations) }.sorted()
     print("key_verification_ns \(Int(runs[runs.count / 2])) ns/op (median of 5 × \(iterations))")
+case "engine":
+    _ = EngineBenchmark.run(iterations: iterations / 20)
+    let runs = (0..<5).map { _ in EngineBenchmark.run(iterations: iterations / 2) }.sorted()
+    print("engine_checks_per_second \(Int(runs[runs.count / 2])) checks/s/core (median of 5 × \(iterations / 2))")
 default:
-    print("usage: convergence-bench key-verification [iterations]")
+    print("usage: convergence-bench key-verification|engine [iterations]")
     exit(64)
 }
