@@ -87,14 +87,22 @@ public enum PIIDetector {
         }
         guard hasAt || hasDigit || hasColon else { return [] }
         let bytes = Array(text.utf8)
-        var found: Set<PIIKind> = []
+        var found = KindSet()
         if hasAt, containsEmail(bytes) { found.insert(.email) }
         if hasDigit {
             scanNumericRuns(bytes, into: &found)
             if containsIBAN(bytes) { found.insert(.iban) }
         }
         if hasColon, containsIPv6(bytes) { found.insert(.ipAddress) }
-        return found.sorted()
+        return found.sorted
+    }
+
+    /// A set of kinds as a bitmask: no allocation on the scanning path.
+    struct KindSet {
+        private var bits: UInt8 = 0
+        mutating func insert(_ kind: PIIKind) { bits |= 1 << KindSet.index(kind) }
+        var sorted: [PIIKind] { bits == 0 ? [] : PIIKind.allCases.sorted().filter { bits & (1 << KindSet.index($0)) != 0 } }
+        static func index(_ kind: PIIKind) -> UInt8 { UInt8(PIIKind.allCases.firstIndex(of: kind)!) }
     }
 
     // MARK: Character classes
@@ -133,7 +141,7 @@ public enum PIIDetector {
         isDigit(c) || c == 0x20 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2B
     }
 
-    static func scanNumericRuns(_ b: [UInt8], into found: inout Set<PIIKind>) {
+    static func scanNumericRuns(_ b: [UInt8], into found: inout KindSet) {
         var i = 0
         while i < b.count {
             let c = b[i]
@@ -157,7 +165,7 @@ public enum PIIDetector {
 
     /// Tests the run and every window of its space-separated pieces (a run can
     /// hold a date and a phone side by side).
-    static func classifyRun(_ run: [UInt8], into found: inout Set<PIIKind>) {
+    static func classifyRun(_ run: [UInt8], into found: inout KindSet) {
         let pieces = run.split(separator: 0x20)
         for start in pieces.indices {
             var candidate: [UInt8] = []

@@ -110,11 +110,14 @@ public struct Policy: Sendable, Equatable {
     public let version: Int
     public let mode: Mode
     public let rules: PolicyRules
+    /// `id:version`, made once per policy load rather than on every check.
+    public let versionTag: String
 
     public init(id: String, version: Int, mode: Mode, rules: PolicyRules) {
         self.id = id
         self.version = version
         self.mode = mode
         self.rules = rules
+        self.versionTag = "\(id):\(version)"
     }
 }

@@ -49,7 +49,7 @@ public enum RiskEngine {
         }
         return Decision(
             allowed: !enforced.blocked, riskScore: enforced.score, reason: enforced.reason, reasons: enforced.reasons,
-            violations: violations, wouldBlock: wouldBlock, policyVersions: policies.map { "\($0.id):\($0.version)" })
+            violations: violations, wouldBlock: wouldBlock, policyVersions: policies.map(\.versionTag))
     }
 
     struct Assessment {

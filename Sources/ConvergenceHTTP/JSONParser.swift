@@ -69,7 +69,8 @@ public struct JSONParser {
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
             guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
             index += 1
-            var members: [String: JSONValue] = [:]
+            // Room for typical objects up front: growing a dictionary rehashes every key.
+            var members = [String: JSONValue](minimumCapacity: 8)
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             while true {
@@ -236,7 +237,7 @@ public enum JSONSerializer {
         return out
     }
 
-    static func write(_ value: JSONValue, to out: inout [UInt8]) {
+    public static func write(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -266,7 +267,7 @@ public enum JSONSerializer {
         }
     }
 
-    static func writeString(_ s: String, to out: inout [UInt8]) {
+    public static func writeString(_ s: String, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
         for byte in s.utf8 {

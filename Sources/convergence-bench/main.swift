@@ -13,7 +13,10 @@ case "engine":
     _ = EngineBenchmark.run(iterations: iterations / 20)
     let runs = (0..<5).map { _ in EngineBenchmark.run(iterations: iterations / 2) }.sorted()
     print("engine_checks_per_second \(Int(runs[runs.count / 2])) checks/s/core (median of 5 × \(iterations / 2))")
+case "check-route":
+    let runs = (0..<5).map { _ in HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4) }.sorted()
+    print("check_route_ns \(Int(runs[runs.count / 2])) ns/op (router + auth + engine, warm caches)")
 default:
-    print("usage: convergence-bench key-verification|engine [iterations]")
+    print("usage: convergence-bench key-verification|engine|check-route [iterations]")
     exit(64)
 }

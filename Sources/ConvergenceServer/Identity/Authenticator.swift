@@ -11,12 +11,16 @@ enum Authenticator {
     static let invalidKey = APIError(.unauthorized, code: "invalid_api_key", message: "Missing or invalid API key.")
 
     static func presentedKey(_ request: Request) -> String? {
-        if let value = request.header("authorization") {
+        if let value = request.headers["authorization"] { // FastCGI header names arrive lowercased
             let parts = value.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return parts[1].trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0] == "Bearer" || parts[0].lowercased() == "bearer" {
+                // Byte-level trim: Foundation's trimmingCharacters is costly on this path.
+                let token = parts[1].drop { $0 == " " || $0 == "\t" }
+                return String(token.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+            }
             return nil
         }
-        return request.header("x-api-key")
+        return request.headers["x-api-key"]
     }
 
     static func authenticate(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
@@ -61,12 +65,16 @@ enum Authenticator {
 
     /// Batches `last_used_at`: at most one UPDATE per thread per minute.
     static func noteUse(_ keyID: String, _ context: RequestContext) {
-        context.usedKeys.insert(keyID)
+        if context.lastUsedKey != keyID { // one Set insert per key change, not per request
+            context.usedKeys.insert(keyID)
+            context.lastUsedKey = keyID
+        }
         let now = MonotonicInstant.now()
         guard now.milliseconds(since: context.lastUsageFlush) >= 60_000 else { return }
         context.lastUsageFlush = now
         let keys = Array(context.usedKeys)
         context.usedKeys.removeAll(keepingCapacity: true)
+        context.lastUsedKey = nil
         do { try context.identity.touch(keyIDs: keys) } catch {
             context.logger.warning("last_used_at update failed", ["error": .string(String(describing: error))])
         }

@@ -1,4 +1,5 @@
 import ConvergenceCore
+import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceIdentity
 import ConvergenceStore
@@ -25,6 +26,37 @@ public enum HotPathBenchmarks {
         }
         let elapsed = MonotonicInstant.now().milliseconds(since: start) * 1_000_000
         precondition(accepted == iterations, "benchmark key was refused")
+        return elapsed / Double(iterations)
+    }
+}
+
+extension HotPathBenchmarks {
+    /// Nanoseconds per `POST /v1/check` through the router with warm key and
+    /// policy caches: everything a worker does except FastCGI I/O.
+    public static func checkRoute(body: [UInt8], policies: [ConvergenceGovernance.Policy], iterations: Int) -> Double {
+        var config = Config()
+        config.policyCacheTTLMs = 1000
+        let context = RequestContext(
+            database: PostgresConnection(ConnectionInfo(url: "postgresql:///none?host=/nonexistent", password: nil, connectTimeoutSeconds: 1)),
+            logger: Logger(role: "bench", minimumLevel: .error), config: config)
+        context.keyCache = KeyCache(ttlMs: 3_600_000)
+        let key = APIKeyFormat.newLiveKey()
+        let digest = SHA256.digest(key)
+        context.keyCache.store(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "cust", tenantID: "bench_t", tier: "free",
+                                         expiresAt: nil, revokedAt: nil, digest: digest), for: digest)
+        let router = Routes.make(config: config)
+        let request = Request(method: "POST", path: "/v1/check", headers: ["x-api-key": key, "content-type": "application/json"],
+                              requestID: "req_bench", body: body)
+        var ok = 0
+        let start = MonotonicInstant.now()
+        for _ in 0..<iterations {
+            // Refill the policy cache as a warm worker would have it.
+            context.policyCache["cust"] = (policies, MonotonicInstant.now().adding(milliseconds: 60_000))
+            let response = router.respond(to: request, context: context) { _ in }
+            if response.status == .ok { ok += 1 }
+        }
+        let elapsed = MonotonicInstant.now().milliseconds(since: start) * 1_000_000
+        precondition(ok == iterations, "benchmark check failed")
         return elapsed / Double(iterations)
     }
 }

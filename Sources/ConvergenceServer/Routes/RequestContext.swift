@@ -13,6 +13,7 @@ public final class RequestContext {
     var keyCache: KeyCache
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
     var usedKeys: Set<String> = []
+    var lastUsedKey: String?
     var lastUsageFlush = MonotonicInstant.now()
     /// Active policies per customer, trusted for `policy_cache_ttl_ms`.
     var policyCache: [String: (policies: [Policy], until: MonotonicInstant)] = [:]
