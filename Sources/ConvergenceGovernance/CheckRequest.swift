@@ -32,9 +32,9 @@ public struct Operation: Sendable, Equatable {
 public struct CheckRequest: Sendable {
     public var operations: [Operation]
     /// The `context` object (empty when absent).
-    public var context: [String: JSONValue]
+    public var context: JSONObject
 
-    public init(operations: [Operation], context: [String: JSONValue] = [:]) {
+    public init(operations: [Operation], context: JSONObject = [:]) {
         self.operations = operations
         self.context = context
     }
@@ -66,7 +66,7 @@ public struct CheckRequest: Sendable {
         for (index, item) in items.enumerated() {
             operations.append(try operation(item, index: index))
         }
-        var context: [String: JSONValue] = [:]
+        var context = JSONObject()
         if let rawContext = body["context"] {
             switch rawContext {
             case .object(let object): context = object
@@ -113,7 +113,7 @@ public struct CheckRequest: Sendable {
         switch value {
         case .string(let s): return s.utf8.count <= maxStringBytes
         case .array(let items): return items.allSatisfy { withinBounds($0, depth: depth + 1) }
-        case .object(let members): return members.values.allSatisfy { withinBounds($0, depth: depth + 1) }
+        case .object(let members): return members.members.allSatisfy { withinBounds($0.value, depth: depth + 1) }
         default: return true
         }
     }

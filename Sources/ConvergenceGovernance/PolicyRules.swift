@@ -87,14 +87,14 @@ public struct PolicyRules: Sendable, Equatable {
 
     /// The rules as JSON (for storage and responses).
     public var json: JSONValue {
-        var out: [String: JSONValue] = [:]
+        var out = JSONObject()
         if let maxExternalCalls { out["max_external_calls"] = .number(Double(maxExternalCalls)) }
         if let blockPersonalData { out["block_personal_data"] = .bool(blockPersonalData) }
         if let allowedModels { out["allowed_models"] = .array(allowedModels.map { .string($0) }) }
         if let maxTokens { out["max_tokens"] = .number(Double(maxTokens)) }
         if let blockThreshold { out["block_threshold"] = .number(Double(blockThreshold)) }
         if !riskWeights.isEmpty {
-            out["risk_weights"] = .object(Dictionary(uniqueKeysWithValues: riskWeights.map { ($0.key.rawValue, .number(Double($0.value))) }))
+            out["risk_weights"] = .object(JSONObject(Dictionary(uniqueKeysWithValues: riskWeights.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) })))
         }
         if let largeDatasetTokens { out["large_dataset_tokens"] = .number(Double(largeDatasetTokens)) }
         if let largeDatasetRecords { out["large_dataset_records"] = .number(Double(largeDatasetRecords)) }

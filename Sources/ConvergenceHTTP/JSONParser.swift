@@ -69,8 +69,7 @@ public struct JSONParser {
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
             guard depth <= maxDepth else { throw fail("nesting deeper than \(maxDepth) levels") }
             index += 1
-            // Room for typical objects up front: growing a dictionary rehashes every key.
-            var members = [String: JSONValue](minimumCapacity: 8)
+            var members = JSONObject(reserving: 8)
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             while true {
@@ -81,7 +80,7 @@ public struct JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
                 skipWhitespace()
-                members[key] = try value(depth: depth)
+                members.appendUnchecked(key, try value(depth: depth))
                 skipWhitespace()
                 guard index < bytes.count else { throw fail("unexpected end of input") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

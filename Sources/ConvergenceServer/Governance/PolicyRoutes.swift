@@ -63,7 +63,7 @@ enum PolicyRoutes {
 
     static let unknownPolicy = APIError(.notFound, code: "policy_not_found", message: "No such policy.")
 
-    static func objectBody(_ request: Request) throws(APIError) -> [String: JSONValue] {
+    static func objectBody(_ request: Request) throws(APIError) -> JSONObject {
         guard case .object(let fields) = try request.parseJSONBody() else {
             throw APIError.badRequest("invalid_json", "The body must be a JSON object.")
         }
@@ -76,7 +76,7 @@ enum PolicyRoutes {
         }
     }
 
-    static func name(_ fields: [String: JSONValue], required: Bool) throws(APIError) -> String? {
+    static func name(_ fields: JSONObject, required: Bool) throws(APIError) -> String? {
         switch fields["name"] {
         case nil where !required: return nil
         case .string(let s)? where (1...200).contains(s.trimmingCharacters(in: .whitespaces).count):
@@ -85,7 +85,7 @@ enum PolicyRoutes {
         }
     }
 
-    static func bool(_ fields: [String: JSONValue], _ key: String) throws(APIError) -> Bool? {
+    static func bool(_ fields: JSONObject, _ key: String) throws(APIError) -> Bool? {
         switch fields[key] {
         case nil: return nil
         case .bool(let b)?: return b
@@ -93,7 +93,7 @@ enum PolicyRoutes {
         }
     }
 
-    static func mode(_ fields: [String: JSONValue]) throws(APIError) -> Policy.Mode? {
+    static func mode(_ fields: JSONObject) throws(APIError) -> Policy.Mode? {
         switch fields["mode"] {
         case nil: return nil
         case .string(let s)?:
