@@ -141,7 +141,10 @@ long long cv_rss_bytes(void) {
 }
 
 int cv_pipe_cloexec(int fds[2]) {
-    return pipe2(fds, O_CLOEXEC);
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    /* The read end is polled by the single-threaded supervisor: it must never block. */
+    int flags = fcntl(fds[0], F_GETFL);
+    return fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1 ? -1 : 0;
 }
 
 int cv_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int lowest) {

@@ -43,6 +43,7 @@ public struct CheckRequest: Sendable {
     public static let maxStringBytes = 100 * 1024
     public static let maxCount = 1_000_000_000
     public static let maxDepth = 16
+    public static let maxKeyBytes = 256
 
     /// A problem with the body, naming the field.
     public struct Invalid: Error, Equatable {
@@ -113,7 +114,8 @@ public struct CheckRequest: Sendable {
         switch value {
         case .string(let s): return s.utf8.count <= maxStringBytes
         case .array(let items): return items.allSatisfy { withinBounds($0, depth: depth + 1) }
-        case .object(let members): return members.members.allSatisfy { withinBounds($0.value, depth: depth + 1) }
+        case .object(let members):
+            return members.members.allSatisfy { $0.key.utf8.count <= maxKeyBytes && withinBounds($0.value, depth: depth + 1) }
         default: return true
         }
     }
@@ -126,7 +128,10 @@ public struct CheckRequest: Sendable {
         case .array(let items):
             for (i, item) in items.enumerated() { try checkStrings(item, path: "\(path)[\(i)]", depth: depth + 1) }
         case .object(let members):
-            for (key, item) in members { try checkStrings(item, path: "\(path).\(key)", depth: depth + 1) }
+            for (key, item) in members {
+                guard key.utf8.count <= maxKeyBytes else { throw Invalid(field: path, problem: "has a key longer than \(maxKeyBytes) bytes") }
+                try checkStrings(item, path: "\(path).\(String(key.prefix(64)))", depth: depth + 1)
+            }
         default: break
         }
     }

@@ -50,7 +50,12 @@ public enum PIIDetector {
         var out = ""
         for component in path {
             switch component {
-            case .key(let k): out += out.isEmpty ? k : "." + k
+            case .key(let k):
+                // Keys are client text too: a key that is not a plain identifier (it could be
+                // an e-mail address) is not echoed.
+                let plain = (1...64).contains(k.utf8.count) && k.utf8.allSatisfy { isAlnum($0) || $0 == 0x5F || $0 == 0x2D }
+                let shown = plain ? k : "[key]"
+                out += out.isEmpty ? shown : "." + shown
             case .index(let i): out += "[\(i)]"
             }
         }

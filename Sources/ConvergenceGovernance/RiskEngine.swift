@@ -89,7 +89,7 @@ public enum RiskEngine {
             }
             if isExternalModelCall(op) {
                 external.append(i)
-                if !(op.model.map(approved) ?? false) { unapprovedModels.append(op.model ?? "unnamed model") }
+                if !(op.model.map(approved) ?? false) { unapprovedModels.append(String((op.model ?? "unnamed model").prefix(64))) }
             }
             if (op.tokens ?? 0) > largeTokens || (op.records ?? 0) > largeRecords { large.append(i) }
             if !Operation.knownTypes.contains(op.type) { unknown.append(String(op.type.prefix(64))) }
@@ -116,8 +116,9 @@ public enum RiskEngine {
 
         // Rules, per policy.
         var violations: [Decision.Violation] = []
+        // Each operation counts once, whether it is a model call, an external API call, or both.
         var externalCalls = external.count
-        for op in request.operations where op.type == "external_api_call" { externalCalls += 1 }
+        for op in request.operations where op.type == "external_api_call" && !isExternalModelCall(op) { externalCalls += 1 }
         for policy in policies {
             let rules = policy.rules
             func violate(_ rule: String, _ detail: String) {

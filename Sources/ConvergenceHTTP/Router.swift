@@ -76,7 +76,8 @@ public struct Router<Context>: Sendable {
 
     /// Runs the matching handler and turns every failure into SPEC.md's error body.
     /// Unexpected errors become 500 `internal_error`, reported through `onUnexpected`.
-    public func respond(to request: Request, context: Context, onUnexpected: (any Error) -> Void) -> Response {
+    public func respond(to request: Request, context: Context, mapError: (any Error) -> APIError? = { _ in nil },
+                        onUnexpected: (any Error) -> Void) -> Response {
         var response: Response
         switch match(method: request.method, path: request.path) {
         case .found(let handler, let parameters):
@@ -87,6 +88,11 @@ public struct Router<Context>: Sendable {
             } catch let error as APIError {
                 response = .error(error, requestID: request.requestID)
             } catch {
+                if let mapped = mapError(error) {
+                    response = .error(mapped, requestID: request.requestID)
+                    response.headers.append(HTTPField("X-Request-ID", request.requestID))
+                    return response
+                }
                 onUnexpected(error)
                 response = .error(.internalError, requestID: request.requestID)
             }

@@ -48,7 +48,10 @@ public enum TenantID {
         }
         while base.hasSuffix("_") { base.removeLast() }
         base = String(base.prefix(40))
-        if base.count < 2 || base.hasPrefix("pg_") || base == "public" { base = "tenant" + (base.isEmpty ? "" : "_" + base) }
+        if base.count < 2 || base == "pg" || base.hasPrefix("pg_") || base == "public" || base == controlSchema
+            || base == "information_schema" {
+            base = "tenant" + (base.isEmpty ? "" : "_" + base)
+        }
         let suffix = String(Base62.random(16).lowercased().filter { $0.isLetter || $0.isNumber }.prefix(5))
         return "\(base)_\(suffix)"
     }

@@ -84,21 +84,32 @@ public final class PostgresConnection {
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try query("BEGIN")
         transactionDepth += 1
+        let value: T
         do {
-            let value = try body(self)
-            transactionDepth -= 1
-            try query("COMMIT")
-            return value
+            value = try body(self)
         } catch {
-            transactionDepth -= 1
+            transactionDepth = max(0, transactionDepth - 1)
             if isConnected { _ = try? query("ROLLBACK") }
             throw error
         }
+        transactionDepth = max(0, transactionDepth - 1)
+        do {
+            try query("COMMIT")
+        } catch {
+            if isConnected { _ = try? query("ROLLBACK") }
+            throw error
+        }
+        return value
     }
 
     private func execute(_ sql: String, _ parameters: [any PostgresEncodable]) throws(PostgresError) -> PostgresResult {
         try connectIfNeeded()
         let texts = parameters.map(\.postgresText)
+        // libpq takes C strings: a NUL would silently cut the value short. PostgreSQL's own
+        // code for "text cannot contain NUL" marks it as bad input, not a server fault.
+        if texts.contains(where: { $0?.utf8.contains(0) ?? false }) {
+            throw .server(sqlState: "22021", message: "a value contains a NUL character")
+        }
         let result: OpaquePointer? = withOptionalCStrings(texts) { pointers in
             PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
         }

@@ -95,6 +95,19 @@ import Testing
         #expect(quiet.allowed && !quiet.wouldBlock)
     }
 
+    @Test func anExternalAPICallNamingAModelCountsOnce() throws {
+        let d = try check(#"{"operations": [{"type": "external_api_call", "model": "gpt-4"}]}"#,
+                          [try policy(#"{"max_external_calls": 1, "allowed_models": ["gpt-4"]}"#)])
+        #expect(d.violations.isEmpty, "one call is within a limit of one")
+    }
+
+    @Test func contextKeysThatLookLikeDataAreNotEchoed() throws {
+        let d = try check(#"{"operations": [{"type": "data_query"}], "context": {"jane@example.com": "555-867-5309 or (415) 555-2671"}}"#, [])
+        #expect(!d.allowed)
+        #expect(!d.reasons[0].detail.contains("jane"), "\(d.reasons[0].detail)")
+        #expect(d.reasons[0].detail.contains("context.[key]"))
+    }
+
     @Test func customWeightsApply() throws {
         let p = try policy(#"{"risk_weights": {"unknown_operation": 60}}"#)
         let d = try check(#"{"operations": [{"type": "warp"}]}"#, [p])

@@ -74,6 +74,8 @@ import Testing
         try TenantID.validate(TenantID.derive(fromName: "Ünïcødé — Co"))
         try TenantID.validate(TenantID.derive(fromName: ""))
         try TenantID.validate(TenantID.derive(fromName: "pg_admin"))
+        try TenantID.validate(TenantID.derive(fromName: "PG"))
+        try TenantID.validate(TenantID.derive(fromName: "Convergence"))
         try TenantID.validate(TenantID.derive(fromName: String(repeating: "Long Name ", count: 20)))
     }
 }

@@ -19,8 +19,13 @@ final class ReadinessTests: XCTestCase {
         XCTAssertEqual(before.status, 200, before.text)
         XCTAssertEqual(try before.json()["status"] as? String, "ready")
         let workers = stack.server.workerPIDs
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        XCTAssertEqual(try client.get("/admin/customers", headers: admin).status, 200)
 
         try stack.postgres.stop()
+        // Dependency down is 503, on every route that needs it — also after the key is cached.
+        let adminDown = try client.get("/admin/customers", headers: admin)
+        XCTAssertEqual(adminDown.status, 503, adminDown.text)
         let down = try client.get("/ready")
         XCTAssertEqual(down.status, 503, down.text)
         let error = try XCTUnwrap(try down.json()["error"] as? [String: Any])

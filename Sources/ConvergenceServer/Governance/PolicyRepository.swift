@@ -42,7 +42,8 @@ struct PolicyRepository {
             INSERT INTO convergence.policies (id, customer_id, name, rules, active, mode)
             VALUES ($1, $2::uuid, $3, $4::jsonb, $5, $6)
             """, [id, customerID, name, String(decoding: JSONSerializer.bytes(rules.json), as: UTF8.self), active, mode.rawValue])
-        return try find(id: id)!
+        guard let created = try find(id: id) else { throw APIError.notFound } // deleted in between
+        return created
     }
 
     func find(id: String) throws -> PolicyRecord? {

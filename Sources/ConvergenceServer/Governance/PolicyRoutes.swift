@@ -45,8 +45,10 @@ enum PolicyRoutes {
             let repository = PolicyRepository(db: context.database)
             let id = request.pathParameters["id"]!
             guard let existing = try repository.find(id: id) else { throw unknownPolicy }
-            if let other = fields["customer_id"], other != .string(existing.customerID) {
-                throw APIError.badRequest("invalid_customer_id", "A policy cannot move to another customer.")
+            if let other = fields["customer_id"] {
+                guard case .string(let text) = other, text.lowercased() == existing.customerID else {
+                    throw APIError.badRequest("invalid_customer_id", "A policy cannot move to another customer.")
+                }
             }
             guard let record = try repository.update(
                 id: id, name: try name(fields, required: false), rules: rules,

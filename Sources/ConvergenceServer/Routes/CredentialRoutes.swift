@@ -30,7 +30,7 @@ enum CredentialRoutes {
             let deleted = try context.database.query(
                 "DELETE FROM \(TenantID.quotedSchema(tenant)).cloud_credentials WHERE provider = $1", [name]).affectedRows
             guard deleted > 0 else { throw unknownCredential }
-            return try .json(["provider": name, "deleted": "true"])
+            return .rawJSON(JSONSerializer.bytes(.object(["provider": .string(name), "deleted": .bool(true)])))
         }
     }
 
@@ -69,7 +69,9 @@ enum CredentialRoutes {
             ON CONFLICT (provider) DO UPDATE SET master_key_id = EXCLUDED.master_key_id, nonce = EXCLUDED.nonce,
                 ciphertext = EXCLUDED.ciphertext, updated_at = now()
             """, [name, keyID, PostgresBytes(sealed.nonce), PostgresBytes(sealed.ciphertext)])
-        return try .json(try find(tenant, name, context)!)
+        // A DELETE may land between the upsert and this read: answer 404, never trap.
+        guard let stored = try find(tenant, name, context) else { throw unknownCredential }
+        return try .json(stored)
     }
 
     static func find(_ tenant: String, _ provider: String, _ context: RequestContext) throws -> CredentialMetadata? {

@@ -164,8 +164,12 @@ public final class Supervisor {
     }
 
     private func readinessChanged(pipe: Int32) {
+        // Events gathered before this batch may name a pipe that was closed (and its
+        // number reused) while handling signals: only pipes still tracked are read.
+        guard slots.contains(where: { $0.readyPipe == pipe }) || reload?.candidate?.readyPipe == pipe else { return }
         var byte: UInt8 = 0
         let n = read(pipe, &byte, 1)
+        if n < 0, errno == EAGAIN || errno == EINTR { return }
         if let index = slots.firstIndex(where: { $0.readyPipe == pipe }) {
             close(pipe)
             slots[index].readyPipe = nil
@@ -179,7 +183,13 @@ public final class Supervisor {
         } else if let candidate = reload?.candidate, candidate.readyPipe == pipe {
             close(pipe)
             reload?.candidate = nil
-            guard n == 1 else { return }
+            guard n == 1 else {
+                // Its end-of-file can arrive before SIGCHLD: account for it here.
+                logger.error("reload aborted: replacement worker exited before it was ready", ["worker": .int(candidate.slot)])
+                retiring.insert(candidate.pid)
+                reload = nil
+                return
+            }
             promote(candidate)
         }
     }

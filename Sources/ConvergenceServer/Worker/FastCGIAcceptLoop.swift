@@ -2,6 +2,7 @@ import CConvergenceSys
 import CFastCGI
 import ConvergenceCore
 import ConvergenceHTTP
+import ConvergenceStore
 import Glibc
 
 /// One worker thread: accepts FastCGI connections on fd 0 and serves them.
@@ -92,6 +93,18 @@ struct FastCGIAcceptLoop<Context>: Sendable {
 
     /// Serves one request; returns whether its body was read completely (false
     /// for a refused oversized body, where nginx may still be sending).
+    /// Database failures that are not bugs: PostgreSQL unreachable → 503, rejected data → 400.
+    static func mapStoreError(_ error: any Error) -> APIError? {
+        guard let error = error as? PostgresError else { return nil }
+        if error.isConnectionFailure {
+            return APIError(.serviceUnavailable, code: "database_unavailable", message: "The database is unreachable; retry shortly.")
+        }
+        if let state = error.sqlState, state.hasPrefix("22") {
+            return APIError.badRequest("invalid_value", "A value in the request cannot be stored (for example a NUL character).")
+        }
+        return nil
+    }
+
     private func serveOne(_ fcgi: inout FCGX_Request, context: Context) -> Bool {
         let response: Response
         let request: Request
@@ -105,7 +118,7 @@ struct FastCGIAcceptLoop<Context>: Sendable {
             consumed = false
         case .request(let parsed):
             request = parsed
-            response = router.respond(to: request, context: context) { error in
+            response = router.respond(to: request, context: context, mapError: FastCGIAcceptLoop.mapStoreError) { error in
                 logger.error("unhandled error", ["error": .string(String(describing: error))], requestID: parsed.requestID)
             }
         }
