@@ -43,14 +43,15 @@ public struct Request: Sendable {
 }
 
 public enum PercentDecoding {
-    /// Decodes `%XX` and `+`; nil when the result is not valid UTF-8 or an escape is malformed.
-    public static func decode(_ text: Substring) -> String? {
+    /// Decodes `%XX` and (in query strings) `+`; nil when the result is not valid
+    /// UTF-8 or an escape is malformed. In paths `+` is a literal plus (RFC 3986).
+    public static func decode(_ text: Substring, plusAsSpace: Bool = true) -> String? {
         var bytes = [UInt8]()
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "+") where plusAsSpace: bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 guard let hi = iterator.next().flatMap(hexValue), let lo = iterator.next().flatMap(hexValue) else { return nil }
                 bytes.append(hi << 4 | lo)

@@ -67,7 +67,7 @@ public struct Router<Context>: Sendable {
             case .literal(let literal):
                 guard part.utf8.elementsEqual(literal.utf8) else { return nil }
             case .parameter(let name):
-                guard let decoded = PercentDecoding.decode(part), !decoded.isEmpty else { return nil }
+                guard let decoded = PercentDecoding.decode(part, plusAsSpace: false), !decoded.isEmpty else { return nil }
                 parameters[name] = decoded
             }
         }

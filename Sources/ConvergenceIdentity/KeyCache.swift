@@ -60,7 +60,12 @@ public struct KeyCache {
     }
 
     public mutating func store(_ record: KeyRecord?, for digest: [UInt8], now: MonotonicInstant = .now()) {
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) } // bounded; refills in one TTL
+        if entries.count >= capacity {
+            // Expired entries go first, so a flood of made-up keys cannot flush live ones
+            // faster than they expire; only a table full of fresh entries is reset.
+            entries = entries.filter { now < $0.value.until }
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+        }
         entries[digest] = (record, now.adding(milliseconds: ttlMs))
     }
 

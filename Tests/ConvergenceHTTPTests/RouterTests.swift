@@ -34,6 +34,8 @@ import Testing
     @Test func percentEncodedParametersAreDecoded() {
         let response = respond("POST", "/admin/keys/a%20b/rotate")
         #expect(String(decoding: response.body, as: UTF8.self) == #"{"key":"a b"}"#)
+        let plus = respond("POST", "/admin/keys/a+b/rotate")
+        #expect(String(decoding: plus.body, as: UTF8.self) == #"{"key":"a+b"}"#, "a plus in a path is a plus")
     }
 
     @Test func unknownPathIs404WithTheErrorBody() throws {

@@ -134,6 +134,15 @@ import Testing
         #expect(cache.lookup([9], now: t0) == .hit(nil))
     }
 
+    @Test func expiredEntriesAreEvictedBeforeLiveOnes() {
+        var cache = KeyCache(ttlMs: 500, capacity: 10)
+        let t0 = MonotonicInstant(nanoseconds: 0)
+        cache.store(record, for: [1, 2, 3], now: t0.adding(milliseconds: 400))
+        for i in 0..<9 { cache.store(nil, for: [UInt8(100 + i)], now: t0) }
+        cache.store(nil, for: [200], now: t0.adding(milliseconds: 600)) // table full: the 9 expired misses go
+        #expect(cache.lookup([1, 2, 3], now: t0.adding(milliseconds: 600)) == .hit(record))
+    }
+
     @Test func capacityIsBounded() {
         var cache = KeyCache(ttlMs: 500, capacity: 10)
         for i in 0..<25 { cache.store(nil, for: [UInt8(i)]) }
