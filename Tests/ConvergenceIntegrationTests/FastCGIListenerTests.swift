@@ -12,11 +12,10 @@ final class FastCGIListenerTests: XCTestCase {
     override func setUpWithError() throws {
         directory = try TestPaths.makeTemporaryDirectory("fcgi")
         port = TestPaths.freePort()
-        server = try ConvergenceProcess(directory: directory, databaseURL: "postgresql:///none?host=/nonexistent", overrides: [
+        server = try ConvergenceProcess.launch(directory: directory, databaseURL: "postgresql:///none?host=/nonexistent", overrides: [
             "CONVERGENCE_LISTEN": "127.0.0.1:\(port)", "CONVERGENCE_MIGRATE_ON_START": "false", "CONVERGENCE_WORKERS": "1",
             "CONVERGENCE_THREADS": "2",
-        ])
-        try server.waitForReadyWorkers(1)
+        ], workers: 1)
     }
 
     override func tearDown() {

@@ -64,10 +64,9 @@ final class SupervisorTests: XCTestCase {
         }
         let path = directory.appendingPathComponent("convergence.conf").path
         try "threads = 2\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let server = try ConvergenceProcess(directory: directory, databaseURL: postgres.url,
-                                            overrides: ["CONVERGENCE_WORKERS": "1"], configFile: path)
+        let server = try ConvergenceProcess.launch(directory: directory, databaseURL: postgres.url,
+                                                   overrides: ["CONVERGENCE_WORKERS": "1"], configFile: path, workers: 1)
         defer { server.stop() }
-        try server.waitForReadyWorkers(1)
         let original = server.workerPIDs
 
         try "threads = 2\nthreads_per_worker = 3\n".write(toFile: path, atomically: true, encoding: .utf8)

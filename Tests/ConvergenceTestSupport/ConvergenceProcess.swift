@@ -48,7 +48,30 @@ public final class ConvergenceProcess {
     /// Waits until `count` "worker ready" lines (cumulative) are logged.
     public func waitForReadyWorkers(_ count: Int, timeout: TimeInterval = 20) throws {
         let ok = waitUntil(timeout: timeout) { self.count(message: "worker ready") >= count || !self.process.isRunning }
-        guard ok, process.isRunning else { throw HarnessError("convergence did not get \(count) workers ready:\n\(log)") }
+        guard ok, process.isRunning else {
+            throw HarnessError("convergence did not get \(count) workers ready:\n\(log)\n\(diagnostics)")
+        }
+    }
+
+    /// What the kernel says about the supervisor, for a start that went silent.
+    public var diagnostics: String {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? "no /proc/\(pid)/stat"
+        let wchan = (try? String(contentsOfFile: "/proc/\(pid)/wchan", encoding: .utf8)) ?? "?"
+        let stack = (try? String(contentsOfFile: "/proc/\(pid)/stack", encoding: .utf8)) ?? "?"
+        return "pid \(pid) exit=\(process.exitStatus.map(String.init) ?? "running") stat: \(stat) wchan: \(wchan)\nstack: \(stack)"
+    }
+
+    /// Starts `serve` and waits until `workers` workers accept; stops it if they never do.
+    public static func launch(directory: URL, databaseURL: String, overrides: [String: String] = [:],
+                              configFile: String? = nil, workers: Int) throws -> ConvergenceProcess {
+        let server = try ConvergenceProcess(directory: directory, databaseURL: databaseURL, overrides: overrides, configFile: configFile)
+        do {
+            try server.waitForReadyWorkers(workers)
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
     }
 
     /// Current worker pids (children of the supervisor).

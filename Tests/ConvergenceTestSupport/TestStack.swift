@@ -11,9 +11,14 @@ public final class TestStack {
     public init(label: String, overrides: [String: String] = [:], waitForWorkers: Int = 2) throws {
         directory = try TestPaths.makeTemporaryDirectory(label)
         postgres = try PostgresServer(directory: directory)
-        server = try ConvergenceProcess(directory: directory, databaseURL: postgres.url, overrides: overrides)
         do {
-            try server.waitForReadyWorkers(waitForWorkers)
+            server = try ConvergenceProcess.launch(directory: directory, databaseURL: postgres.url, overrides: overrides,
+                                                   workers: waitForWorkers)
+        } catch {
+            try? postgres.stop()
+            throw error
+        }
+        do {
             nginx = try NginxServer(directory: directory, socketPath: server.socketPath)
         } catch {
             server.stop()
