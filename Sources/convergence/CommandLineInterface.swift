@@ -37,6 +37,7 @@ struct CommandLineInterface {
         switch command {
         case "serve": return serve(rest)
         case "worker": return worker()
+        case let name where AuxiliaryRole.named(name) != nil: return auxiliary(AuxiliaryRole.named(name)!)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "version", "--version": print("convergence \(ConvergenceVersion.string)"); return 0
@@ -80,6 +81,15 @@ struct CommandLineInterface {
         }
         let logger = Logger(role: "worker-\(id)", minimumLevel: config.logLevel)
         return Worker(config: config, logger: logger, environment: environment).run()
+    }
+
+    /// An auxiliary process (flusher, executor), started by `convergence serve`.
+    private func auxiliary(_ role: AuxiliaryRole) -> Int32 {
+        guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
+            printError("convergence \(role.name) is started by `convergence serve`, not by hand")
+            return WorkerExitCode.fatal
+        }
+        return role.run(config, Logger(role: role.name, minimumLevel: config.logLevel), environment)
     }
 
     private func migrate(_ options: [String]) -> Int32 {

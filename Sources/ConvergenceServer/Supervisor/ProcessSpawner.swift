@@ -17,7 +17,8 @@ struct ProcessSpawner {
         let readyPipe: Int32
     }
 
-    func spawn(arguments: [String], listenerFD: Int32, environment: [String: String]) throws(Listener.Failure) -> Spawned {
+    /// `listenerFD` nil: the child gets /dev/null as fd 0 (auxiliary processes accept nothing).
+    func spawn(arguments: [String], listenerFD: Int32?, environment: [String: String]) throws(Listener.Failure) -> Spawned {
         var pipeFDs: [Int32] = [0, 0]
         guard cv_pipe_cloexec(&pipeFDs) == 0 else { throw Listener.Failure(description: "pipe: \(errnoText())") }
         defer { close(pipeFDs[1]) }
@@ -26,7 +27,11 @@ struct ProcessSpawner {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         // dup2 clears close-on-exec on the target, so only these two fds cross exec.
-        posix_spawn_file_actions_adddup2(&actions, listenerFD, 0)
+        if let listenerFD {
+            posix_spawn_file_actions_adddup2(&actions, listenerFD, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], ProcessSpawner.readyFD)
         // Anything else we inherited without close-on-exec (from systemd, a shell, a test harness) stays behind.
         cv_spawn_add_closefrom(&actions, ProcessSpawner.readyFD + 1)

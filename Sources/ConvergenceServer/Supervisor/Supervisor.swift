@@ -22,6 +22,7 @@ public final class Supervisor {
     private let signalFD: Int32
 
     private var slots: [WorkerSlot] = []
+    private var auxiliaries: [AuxiliarySlot] = []
     /// Workers asked to leave (reload, shrink, shutdown) that have not exited yet.
     private var retiring: Set<pid_t> = []
     private var reload: RollingReload?
@@ -56,15 +57,18 @@ public final class Supervisor {
             "listen": .string(listener.address.description), "workers": .int(config.effectiveWorkers),
             "threads": .int(config.threads), "version": .string(ConvergenceVersion.string),
         ])
+        auxiliaries = AuxiliaryRole.enabled(for: config).map { AuxiliarySlot(role: $0, backoff: makeBackoff()) }
+        for index in auxiliaries.indices { startAuxiliary(index) }
         slots = (0..<config.effectiveWorkers).map { WorkerSlot(id: $0, backoff: makeBackoff()) }
         for index in slots.indices { start(slot: index) }
 
         while true {
             pollOnce()
             runTimers()
-            if stopDeadline != nil, slots.allSatisfy({ $0.pid == nil }), retiring.isEmpty, reload?.candidate == nil {
-                break
-            }
+            guard stopDeadline != nil else { continue }
+            let workersGone = slots.allSatisfy({ $0.pid == nil }) && retiring.isEmpty && reload?.candidate == nil
+            if workersGone { stopAuxiliaries(includingDrainers: true) }
+            if workersGone, auxiliaries.allSatisfy({ $0.pid == nil }) { break }
         }
         listener.close()
         logger.info("supervisor stopped", ["exit_code": .int(Int(exitCode))])
@@ -76,6 +80,7 @@ public final class Supervisor {
     private func pollOnce() {
         var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
         for slot in slots where !slot.ready { if let pipe = slot.readyPipe { fds.append(pollfd(fd: pipe, events: Int16(POLLIN), revents: 0)) } }
+        for aux in auxiliaries { if let pipe = aux.readyPipe { fds.append(pollfd(fd: pipe, events: Int16(POLLIN), revents: 0)) } }
         if let candidate = reload?.candidate { fds.append(pollfd(fd: candidate.readyPipe, events: Int16(POLLIN), revents: 0)) }
         let timeout = Int32(max(0, min(1000, millisecondsUntilNextTimer())))
         let n = poll(&fds, nfds_t(fds.count), timeout)
@@ -100,7 +105,7 @@ public final class Supervisor {
 
     private func millisecondsUntilNextTimer() -> Int {
         let now = MonotonicInstant.now()
-        var deadlines = slots.compactMap(\.restartAt)
+        var deadlines = slots.compactMap(\.restartAt) + auxiliaries.compactMap(\.restartAt)
         if let stopDeadline { deadlines.append(stopDeadline) }
         if let candidate = reload?.candidate { deadlines.append(candidate.deadline) }
         guard let next = deadlines.min() else { return 1000 }
@@ -118,6 +123,12 @@ public final class Supervisor {
             if let restartAt = slots[index].restartAt, now >= restartAt {
                 slots[index].restartAt = nil
                 start(slot: index)
+            }
+        }
+        for index in auxiliaries.indices {
+            if let restartAt = auxiliaries[index].restartAt, now >= restartAt {
+                auxiliaries[index].restartAt = nil
+                startAuxiliary(index)
             }
         }
         if let candidate = reload?.candidate, now >= candidate.deadline {
@@ -138,17 +149,23 @@ public final class Supervisor {
 
     private func spawnWorker(slot: Int) -> ProcessSpawner.Spawned? {
         generation += 1
-        var env = environment
-        env["CONVERGENCE_WORKER_CONFIG"] = WorkerLaunch.encode(config)
+        var env = childEnvironment()
         env["CONVERGENCE_WORKER_ID"] = String(slot)
         env["CONVERGENCE_WORKER_GENERATION"] = String(generation)
-        env["CONVERGENCE_WORKER_READY_FD"] = String(ProcessSpawner.readyFD)
         do {
             return try spawner.spawn(arguments: ["worker"], listenerFD: listener.fd, environment: env)
         } catch {
             logger.error("cannot start worker", ["worker": .int(slot), "error": .string(error.description)])
             return nil
         }
+    }
+
+    /// What every child gets: the validated configuration and its readiness fd.
+    private func childEnvironment() -> [String: String] {
+        var env = environment
+        env["CONVERGENCE_WORKER_CONFIG"] = WorkerLaunch.encode(config)
+        env["CONVERGENCE_WORKER_READY_FD"] = String(ProcessSpawner.readyFD)
+        return env
     }
 
     private func start(slot index: Int) {
@@ -166,11 +183,16 @@ public final class Supervisor {
     private func readinessChanged(pipe: Int32) {
         // Events gathered before this batch may name a pipe that was closed (and its
         // number reused) while handling signals: only pipes still tracked are read.
-        guard slots.contains(where: { $0.readyPipe == pipe }) || reload?.candidate?.readyPipe == pipe else { return }
+        let auxIndex = auxiliaries.firstIndex(where: { $0.readyPipe == pipe })
+        guard auxIndex != nil || slots.contains(where: { $0.readyPipe == pipe }) || reload?.candidate?.readyPipe == pipe else { return }
         var byte: UInt8 = 0
         let n = read(pipe, &byte, 1)
         if n < 0, errno == EAGAIN || errno == EINTR { return }
-        if let index = slots.firstIndex(where: { $0.readyPipe == pipe }) {
+        if let auxIndex {
+            close(pipe)
+            auxiliaries[auxIndex].readyPipe = nil
+            if n == 1 { logger.info("\(auxiliaries[auxIndex].role.name) ready", ["pid": .int(Int(auxiliaries[auxIndex].pid ?? 0))]) }
+        } else if let index = slots.firstIndex(where: { $0.readyPipe == pipe }) {
             close(pipe)
             slots[index].readyPipe = nil
             guard n == 1 else { return } // EOF: the worker died before accepting; reaping reports it
@@ -204,6 +226,10 @@ public final class Supervisor {
     }
 
     private func childExited(pid: pid_t, how: ExitDescription) {
+        if let index = auxiliaries.firstIndex(where: { $0.pid == pid }) {
+            auxiliaryExited(index, how: how)
+            return
+        }
         if retiring.remove(pid) != nil {
             logger.info("worker retired", ["pid": .int(Int(pid)), "how": .string(how.description)])
             return
@@ -290,6 +316,13 @@ public final class Supervisor {
         }
         reload = RollingReload(pending: replace)
         advanceReload()
+        for index in auxiliaries.indices {
+            auxiliaries[index].backoff = makeBackoff()
+            if let pid = auxiliaries[index].pid {
+                auxiliaries[index].replaceOnExit = true
+                kill(pid, SIGTERM)
+            }
+        }
     }
 
     private func advanceReload() {
@@ -344,6 +377,7 @@ public final class Supervisor {
             if let pid = slots[index].pid { kill(pid, SIGTERM) }
         }
         for pid in retiring { kill(pid, SIGTERM) }
+        stopAuxiliaries(includingDrainers: false)
         if let candidate = reload?.candidate {
             kill(candidate.pid, SIGTERM)
             retiring.insert(candidate.pid)
@@ -353,13 +387,77 @@ public final class Supervisor {
     }
 
     private func forceKillEverything() {
-        let pids = slots.compactMap(\.pid) + Array(retiring)
-        logger.error("drain timeout: killing workers still running", ["count": .int(pids.count)])
+        let pids = slots.compactMap(\.pid) + Array(retiring) + auxiliaries.compactMap(\.pid)
+        logger.error("drain timeout: killing processes still running", ["count": .int(pids.count)])
         for pid in pids { kill(pid, SIGKILL) }
         for pid in pids { var status: Int32 = 0; waitpid(pid, &status, 0) }
         for index in slots.indices { slots[index].pid = nil }
+        for index in auxiliaries.indices { auxiliaries[index].pid = nil }
         retiring.removeAll()
         exitCode = exitCode == 0 ? 1 : exitCode
+    }
+}
+
+// MARK: - Auxiliary processes
+
+extension Supervisor {
+    private func startAuxiliary(_ index: Int) {
+        let role = auxiliaries[index].role
+        var env = childEnvironment()
+        env["CONVERGENCE_ROLE"] = role.name
+        do {
+            let spawned = try spawner.spawn(arguments: [role.name], listenerFD: nil, environment: env)
+            auxiliaries[index].pid = spawned.pid
+            auxiliaries[index].readyPipe = spawned.readyPipe
+            auxiliaries[index].startedAt = .now()
+            auxiliaries[index].stopSent = false
+            logger.debug("\(role.name) starting", ["pid": .int(Int(spawned.pid))])
+        } catch {
+            logger.error("cannot start \(role.name)", ["error": .string(error.description)])
+            scheduleAuxiliaryRestart(index, livedMs: 0)
+        }
+    }
+
+    fileprivate func auxiliaryExited(_ index: Int, how: ExitDescription) {
+        let name = auxiliaries[index].role.name
+        let livedMs = Int(MonotonicInstant.now().milliseconds(since: auxiliaries[index].startedAt))
+        auxiliaries[index].pid = nil
+        if let pipe = auxiliaries[index].readyPipe { close(pipe); auxiliaries[index].readyPipe = nil }
+        if stopDeadline != nil {
+            logger.info("\(name) stopped", ["how": .string(how.description)])
+            return
+        }
+        if auxiliaries[index].replaceOnExit {
+            auxiliaries[index].replaceOnExit = false
+            logger.info("\(name) replaced after reload", ["how": .string(how.description)])
+            startAuxiliary(index)
+            return
+        }
+        logger.error("\(name) died", ["how": .string(how.description), "lived_ms": .int(livedMs)])
+        scheduleAuxiliaryRestart(index, livedMs: livedMs)
+    }
+
+    private func scheduleAuxiliaryRestart(_ index: Int, livedMs: Int) {
+        switch auxiliaries[index].backoff.recordDeath(livedMs: livedMs) {
+        case .restart(let delay):
+            auxiliaries[index].restartAt = MonotonicInstant.now().adding(milliseconds: delay)
+        case .giveUp(let failures):
+            logger.error("crash loop: \(auxiliaries[index].role.name) keeps dying right after start; giving up",
+                         ["failures": .int(failures)])
+            exitCode = 1
+            beginStop(reason: "crash loop")
+        }
+    }
+
+    /// SIGTERM to the auxiliaries still running; drainers only once asked to.
+    fileprivate func stopAuxiliaries(includingDrainers: Bool) {
+        for index in auxiliaries.indices {
+            auxiliaries[index].restartAt = nil
+            guard let pid = auxiliaries[index].pid, !auxiliaries[index].stopSent else { continue }
+            guard includingDrainers || !auxiliaries[index].role.stopsAfterWorkers else { continue }
+            auxiliaries[index].stopSent = true
+            kill(pid, SIGTERM)
+        }
     }
 }
 

@@ -65,19 +65,11 @@ public struct Worker: Sendable {
                 return WorkerExitCode.fatal
             }
         }
-        notifyReady()
+        AuxiliaryRole.notifyReady(environment: environment)
         logger.debug("worker accepting", ["threads": .int(config.threads)])
 
         waitForStop(mask: mask, state: state)
         return drain(state: state)
-    }
-
-    /// Tells the supervisor we accept connections (one byte on the readiness pipe).
-    private func notifyReady() {
-        guard let fd = environment["CONVERGENCE_WORKER_READY_FD"].flatMap(Int32.init) else { return }
-        var byte: UInt8 = 1
-        _ = write(fd, &byte, 1)
-        close(fd)
     }
 
     private func waitForStop(mask: sigset_t, state: WorkerState) {
