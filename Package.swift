@@ -19,17 +19,21 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         // Our own C: the few POSIX calls and macros Swift cannot import cleanly.
         .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys"),
+        // The shared-memory region (rate-limit buckets, metric series): layout and lock-free updates.
+        // -mcx16: the 16-byte compare-and-swap is inlined (cmpxchg16b), never libatomic's lock.
+        .target(name: "CConvergenceShm", path: "Sources/CConvergenceShm", cSettings: [.unsafeFlags(["-mcx16", "-O2"])]),
 
         .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"], swiftSettings: optimize),
         .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
+        .target(name: "ConvergenceShared", dependencies: ["ConvergenceCore", "CConvergenceShm"], swiftSettings: optimize),
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceHTTP"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "CFastCGI", "CConvergenceSys",
+                "ConvergenceShared", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
         ),
@@ -41,7 +45,7 @@ let package = Package(
 
         .executableTarget(
             name: "convergence-bench",
-            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceHTTP", "ConvergenceCore"],
+            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
             swiftSettings: optimize
         ),
         .target(
@@ -52,6 +56,7 @@ let package = Package(
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),
         .testTarget(

@@ -33,6 +33,16 @@ public struct Config: Sendable, Equatable, Codable {
     /// File with the credential master key(s); `CONVERGENCE_MASTER_KEY` also works.
     public var masterKeyFile: String? = nil
     public var devMode: Bool = false
+    /// Per-key token buckets in shared memory on every customer-API route.
+    public var rateLimitEnabled: Bool = true
+    public var rateLimitFree = RateLimitRule(limit: 100, periodSeconds: 60)
+    public var rateLimitPro = RateLimitRule(limit: 1000, periodSeconds: 60)
+    /// Buckets in the shared table (rounded up to a power of two); LRU eviction beyond.
+    public var rateLimitTableSize: Int = 131_072
+    /// Metric series slots in the shared region (rounded up to a power of two).
+    public var metricsSeriesCapacity: Int = 16_384
+    /// Distinct `customer` label values; later customers are counted under `customer="_other"`.
+    public var metricsCustomerCap: Int = 1000
 
     public init() {}
 

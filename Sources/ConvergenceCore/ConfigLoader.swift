@@ -9,6 +9,7 @@ public enum ConfigLoader {
         "CONVERGENCE_CONFIG", "CONVERGENCE_DATABASE_PASSWORD", "CONVERGENCE_MASTER_KEY",
         "CONVERGENCE_BIN", "CONVERGENCE_WORKER_CONFIG", "CONVERGENCE_WORKER_ID",
         "CONVERGENCE_WORKER_GENERATION", "CONVERGENCE_WORKER_READY_FD", "CONVERGENCE_TEST_KEEP",
+        "CONVERGENCE_SHM_FD", "CONVERGENCE_ROLE",
     ]
 
     /// Loads the file (when given) and applies the environment on top.
@@ -110,6 +111,15 @@ public enum ConfigLoader {
         case "policy_cache_ttl_ms": config.policyCacheTTLMs = try int(0...1000)
         case "master_key_file": config.masterKeyFile = value.isEmpty ? nil : value
         case "dev_mode": config.devMode = try bool()
+        case "rate_limit_enabled": config.rateLimitEnabled = try bool()
+        case "rate_limit_free", "rate_limit_pro":
+            guard let rule = RateLimitRule.parse(value) else {
+                throw fail("expected LIMIT/SECONDS such as 100/60s (limit 1...\(RateLimitRule.maxLimit)), got \"\(value)\"")
+            }
+            if key == "rate_limit_free" { config.rateLimitFree = rule } else { config.rateLimitPro = rule }
+        case "rate_limit_table_size": config.rateLimitTableSize = try int(64...(1 << 24))
+        case "metrics_series_capacity": config.metricsSeriesCapacity = try int(256...(1 << 20))
+        case "metrics_customer_cap": config.metricsCustomerCap = try int(0...100_000)
         default:
             throw fail("unknown key")
         }

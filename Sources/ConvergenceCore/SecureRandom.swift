@@ -11,6 +11,10 @@ public enum SecureRandom {
         return buffer
     }
 
+    public static func uint64() -> UInt64 {
+        bytes(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
     /// Lowercase hex of `byteCount` random bytes.
     public static func hex(byteCount: Int) -> String {
         let digits = Array("0123456789abcdef".utf8)

@@ -6,6 +6,8 @@ public struct Response: Sendable {
     public var status: HTTPStatus
     public var headers: [HTTPField]
     public var body: [UInt8]
+    /// The route pattern that answered (`/admin/keys/{key_id}`), "unmatched" otherwise: a bounded metrics label.
+    public var endpoint: String = "unmatched"
 
     public init(status: HTTPStatus = .ok, headers: [HTTPField] = [], body: [UInt8] = []) {
         self.status = status

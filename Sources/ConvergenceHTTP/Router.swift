@@ -6,6 +6,7 @@ public struct Router<Context>: Sendable {
 
     private struct Route: Sendable {
         let method: String
+        let pattern: String
         let segments: [Segment]
         let handler: Handler
     }
@@ -23,7 +24,7 @@ public struct Router<Context>: Sendable {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
-        routes.append(Route(method: method, segments: segments, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }
@@ -39,6 +40,20 @@ public struct Router<Context>: Sendable {
     }
 
     public func match(method: String, path: String) -> Match {
+        switch find(method: method, path: path) {
+        case .found(let route, let parameters): .found(route.handler, parameters: parameters)
+        case .methodNotAllowed(let allowed): .methodNotAllowed(allowed: allowed)
+        case .notFound: .notFound
+        }
+    }
+
+    private enum Found {
+        case found(Route, parameters: [String: String])
+        case methodNotAllowed(allowed: [String])
+        case notFound
+    }
+
+    private func find(method: String, path: String) -> Found {
         var parts: [Substring] = []
         parts.reserveCapacity(8)
         var rest = Substring(path)
@@ -52,7 +67,7 @@ public struct Router<Context>: Sendable {
             guard let parameters = Router.bind(route.segments, to: parts) else { continue }
             // HEAD is served by GET handlers (FastCGI layer drops the body).
             if route.method == method || (method == "HEAD" && route.method == "GET") {
-                return .found(route.handler, parameters: parameters)
+                return .found(route, parameters: parameters)
             }
             allowed.append(route.method)
         }
@@ -79,23 +94,23 @@ public struct Router<Context>: Sendable {
     public func respond(to request: Request, context: Context, mapError: (any Error) -> APIError? = { _ in nil },
                         onUnexpected: (any Error) -> Void) -> Response {
         var response: Response
-        switch match(method: request.method, path: request.path) {
-        case .found(let handler, let parameters):
+        switch find(method: request.method, path: request.path) {
+        case .found(let route, let parameters):
             var request = request
             request.pathParameters = parameters
             do {
-                response = try handler(request, context)
+                response = try route.handler(request, context)
             } catch let error as APIError {
                 response = .error(error, requestID: request.requestID)
             } catch {
                 if let mapped = mapError(error) {
                     response = .error(mapped, requestID: request.requestID)
-                    response.headers.append(HTTPField("X-Request-ID", request.requestID))
-                    return response
+                } else {
+                    onUnexpected(error)
+                    response = .error(.internalError, requestID: request.requestID)
                 }
-                onUnexpected(error)
-                response = .error(.internalError, requestID: request.requestID)
             }
+            response.endpoint = route.pattern
         case .methodNotAllowed(let allowed):
             var error = APIError(.methodNotAllowed, code: "method_not_allowed",
                                  message: "\(request.method) is not allowed here; use \(allowed.joined(separator: ", ")).")

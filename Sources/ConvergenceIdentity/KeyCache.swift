@@ -10,10 +10,12 @@ public struct KeyRecord: Sendable, Equatable {
     /// Unix seconds; nil when unset.
     public let expiresAt: Int64?
     public let revokedAt: Int64?
+    /// The key's own token bucket, overriding its tier's.
+    public let rateLimit: RateLimitRule?
     let digest: [UInt8]
 
     public init(keyID: String, kind: APIKeyFormat.Kind, customerID: String?, tenantID: String?, tier: String?,
-                expiresAt: Int64?, revokedAt: Int64?, digest: [UInt8]) {
+                expiresAt: Int64?, revokedAt: Int64?, rateLimit: RateLimitRule? = nil, digest: [UInt8]) {
         self.keyID = keyID
         self.kind = kind
         self.customerID = customerID
@@ -21,6 +23,7 @@ public struct KeyRecord: Sendable, Equatable {
         self.tier = tier
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.rateLimit = rateLimit
         self.digest = digest
     }
 

@@ -69,5 +69,13 @@ public enum Migrations {
             );
             CREATE INDEX policies_customer_active ON convergence.policies (customer_id) WHERE active;
             """),
+        // 4 (audit) and 5 (pipelines) are taken by work in progress.
+        Migration(version: 6, name: "key_rate_limits", sql: """
+            -- A per-key override of the tier's token bucket (both set or both null).
+            ALTER TABLE convergence.api_keys
+                ADD COLUMN rate_limit integer CHECK (rate_limit BETWEEN 1 AND 1000000000),
+                ADD COLUMN rate_limit_period_seconds integer CHECK (rate_limit_period_seconds BETWEEN 1 AND 2592000),
+                ADD CONSTRAINT api_keys_rate_limit_pair CHECK ((rate_limit IS NULL) = (rate_limit_period_seconds IS NULL));
+            """),
     ]
 }

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceShared
 
 /// `POST /v1/check`: the governance decision for a customer's operations.
 enum CheckRoute {
@@ -23,6 +24,10 @@ enum CheckRoute {
         }
         let policies = try activePolicies(customerID, context, requestID: request.requestID)
         let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: PIIDetector.scan(checkRequest))
+        let customer = context.metrics.customerLabel(key.tenantID ?? customerID)
+        context.metrics.add(MetricFamilies.checks, [customer])
+        context.metrics.add(decision.allowed ? MetricFamilies.allowed : MetricFamilies.blocked, [customer])
+        context.metrics.observe(MetricFamilies.riskScore, [customer], Double(decision.riskScore))
         var response = Response.rawJSON(responseBody(decision, requestID: request.requestID))
         response.headers.append(HTTPField("X-Convergence-Customer", key.tenantID ?? customerID))
         response.headers.append(HTTPField("X-Convergence-Decision", decision.allowed ? "allow" : "block"))

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceShared
 import ConvergenceStore
 
 /// Who is calling: resolves `Authorization: Bearer …` or `X-API-Key` to a key
@@ -23,8 +24,20 @@ enum Authenticator {
         return request.headers["x-api-key"]
     }
 
+    /// The caller's key, rate-limited when it is a customer key (every customer-API route comes through here).
     static func authenticate(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
-        guard let key = presentedKey(request), let shape = APIKeyFormat.shape(of: key) else { throw invalidKey }
+        let record = try verify(request, context)
+        if record.kind == .customer { try RateLimitGate.admit(record, context) }
+        return record
+    }
+
+    static func refuse(_ error: APIError, _ context: RequestContext) -> APIError {
+        context.metrics.add(MetricFamilies.authFailures, [error.code])
+        return error
+    }
+
+    static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
+        guard let key = presentedKey(request), let shape = APIKeyFormat.shape(of: key) else { throw refuse(invalidKey, context) }
         let digest = SHA256.digest(key)
         let record: KeyRecord?
         switch context.keyCache.lookup(digest) {
@@ -39,9 +52,11 @@ enum Authenticator {
             }
             context.keyCache.store(record, for: digest)
         }
-        guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else { throw invalidKey }
+        guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else {
+            throw refuse(invalidKey, context)
+        }
         // A tenant-format key must belong to the tenant its text names.
-        if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw invalidKey }
+        if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw refuse(invalidKey, context) }
         noteUse(record.keyID, context)
         return record
     }
@@ -49,7 +64,7 @@ enum Authenticator {
     static func requireAdmin(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         let record = try authenticate(request, context)
         guard record.kind == .admin else {
-            throw APIError(.forbidden, code: "admin_only", message: "This endpoint needs an admin key.")
+            throw refuse(APIError(.forbidden, code: "admin_only", message: "This endpoint needs an admin key."), context)
         }
         return record
     }
@@ -58,7 +73,7 @@ enum Authenticator {
     static func requireTenant(_ tenantID: String, _ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         let record = try authenticate(request, context)
         guard record.kind == .customer, record.tenantID == tenantID else {
-            throw APIError(.forbidden, code: "tenant_mismatch", message: "This key does not belong to the tenant in the path.")
+            throw refuse(APIError(.forbidden, code: "tenant_mismatch", message: "This key does not belong to the tenant in the path."), context)
         }
         return record
     }

@@ -1,3 +1,5 @@
+import ConvergenceCore
+
 /// JSON shapes of the identity API (snake_case on the wire).
 struct CustomerBody: Codable, Sendable {
     let id: String
@@ -27,9 +29,12 @@ struct KeyMetadata: Codable, Sendable {
     let expiresAt: String?
     let revokedAt: String?
     let lastUsedAt: String?
+    /// The key's own token bucket; null: its customer's tier applies.
+    var rateLimit: KeyRateLimit? = nil
 
     enum CodingKeys: String, CodingKey {
         case name, prefix, last4, kind
+        case rateLimit = "rate_limit"
         case keyID = "key_id"
         case customerID = "customer_id"
         case createdAt = "created_at"
@@ -64,6 +69,23 @@ struct IssuedKey: Codable, Sendable {
     init(from decoder: any Decoder) throws {
         apiKey = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .apiKey)
         key = try KeyMetadata(from: decoder)
+    }
+}
+
+struct KeyRateLimit: Codable, Sendable {
+    let limit: Int
+    let periodSeconds: Int
+
+    init(_ rule: RateLimitRule) {
+        limit = rule.limit
+        periodSeconds = rule.periodSeconds
+    }
+
+    var rule: RateLimitRule { RateLimitRule(limit: limit, periodSeconds: periodSeconds) }
+
+    enum CodingKeys: String, CodingKey {
+        case limit
+        case periodSeconds = "period_seconds"
     }
 }
 

@@ -13,7 +13,7 @@ struct IdentityRepository {
         k.key_id, k.kind, k.customer_id::text AS customer_id, k.name, k.prefix, k.last4,
         convergence.iso(k.created_at) AS created_at, convergence.iso(k.rotated_at) AS rotated_at, k.replaced_by,
         convergence.iso(k.expires_at) AS expires_at, convergence.iso(k.revoked_at) AS revoked_at,
-        convergence.iso(k.last_used_at) AS last_used_at
+        convergence.iso(k.last_used_at) AS last_used_at, k.rate_limit, k.rate_limit_period_seconds
         """
 
     // MARK: Customers
@@ -123,6 +123,11 @@ struct IdentityRepository {
             guard let owner = try tenantOfKey(tx, keyID: keyID), let customerID = owner.customerID else { return nil }
             let issued = try insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customerID,
                                        tenantID: owner.tenantID, name: owner.name, expiresAt: nil)
+            // The replacement keeps the old key's own rate limit, if it had one.
+            try tx.query("""
+                UPDATE convergence.api_keys n SET rate_limit = o.rate_limit, rate_limit_period_seconds = o.rate_limit_period_seconds
+                FROM convergence.api_keys o WHERE n.key_id = $2 AND o.key_id = $1
+                """, [keyID, issued.key.keyID])
             try tx.query("""
                 UPDATE convergence.api_keys SET rotated_at = now(), replaced_by = $2,
                     expires_at = LEAST(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3::int))
@@ -163,7 +168,8 @@ struct IdentityRepository {
         try db.query("""
             SELECT k.key_id, k.kind, k.customer_id::text AS customer_id, c.tenant_id, c.tier,
                    extract(epoch FROM k.expires_at)::bigint AS expires_at,
-                   extract(epoch FROM coalesce(k.revoked_at, c.deleted_at))::bigint AS revoked_at, k.digest
+                   extract(epoch FROM coalesce(k.revoked_at, c.deleted_at))::bigint AS revoked_at, k.digest,
+                   k.rate_limit, k.rate_limit_period_seconds
             FROM convergence.api_keys k LEFT JOIN convergence.customers c ON c.id = k.customer_id
             WHERE k.digest = $1::bytea
             """, [PostgresBytes(digest)], idempotent: true).rows.first.map { row in
@@ -171,7 +177,7 @@ struct IdentityRepository {
                       kind: APIKeyFormat.Kind(rawValue: try row.decode("kind")) ?? .customer,
                       customerID: try row.decodeIfPresent("customer_id"), tenantID: try row.decodeIfPresent("tenant_id"),
                       tier: try row.decodeIfPresent("tier"), expiresAt: try row.decodeIfPresent("expires_at"),
-                      revokedAt: try row.decodeIfPresent("revoked_at"),
+                      revokedAt: try row.decodeIfPresent("revoked_at"), rateLimit: try Self.decodeRateLimit(row),
                       digest: try row.decode("digest", as: PostgresBytes.self).bytes)
         }
     }
@@ -188,6 +194,23 @@ struct IdentityRepository {
                     name: try row.decode("name"), prefix: try row.decode("prefix"), last4: try row.decode("last4"),
                     createdAt: try row.decode("created_at"), rotatedAt: try row.decodeIfPresent("rotated_at"),
                     replacedBy: try row.decodeIfPresent("replaced_by"), expiresAt: try row.decodeIfPresent("expires_at"),
-                    revokedAt: try row.decodeIfPresent("revoked_at"), lastUsedAt: try row.decodeIfPresent("last_used_at"))
+                    revokedAt: try row.decodeIfPresent("revoked_at"), lastUsedAt: try row.decodeIfPresent("last_used_at"),
+                    rateLimit: try decodeRateLimit(row).map(KeyRateLimit.init))
+    }
+
+    static func decodeRateLimit(_ row: PostgresRow) throws -> RateLimitRule? {
+        guard let limit = try row.decodeIfPresent("rate_limit", as: Int.self),
+              let period = try row.decodeIfPresent("rate_limit_period_seconds", as: Int.self) else { return nil }
+        return RateLimitRule(limit: limit, periodSeconds: period)
+    }
+
+    /// Sets (or clears, nil) a key's own token bucket; nil when no such live customer key.
+    func setRateLimit(keyID: String, rule: RateLimitRule?) throws -> KeyMetadata? {
+        let updated = try db.query("""
+            UPDATE convergence.api_keys SET rate_limit = $2, rate_limit_period_seconds = $3
+            WHERE key_id = $1 AND kind = 'customer' AND revoked_at IS NULL
+            """, [keyID, rule?.limit, rule?.periodSeconds])
+        guard updated.affectedRows > 0 else { return nil }
+        return try keyMetadata(keyID: keyID)
     }
 }

@@ -33,7 +33,10 @@ enum HealthRoutes {
         do {
             try context.database.query("SELECT 1", idempotent: true)
             let latency = (MonotonicInstant.now().milliseconds(since: started) * 100).rounded() / 100
-            return try .json(ReadyBody(status: "ready", checks: ["postgres": Check(ok: true, latencyMs: latency, error: nil)]))
+            // Workers refuse to start without the region, so a worker answering has it mapped; the version proves it is readable.
+            let shm = Check(ok: context.shared.layoutVersion > 0, latencyMs: nil, error: nil)
+            return try .json(ReadyBody(status: "ready", checks: ["postgres": Check(ok: true, latencyMs: latency, error: nil),
+                                                                 "shared_memory": shm]))
         } catch {
             context.logger.warning("readiness check failed", ["check": "postgres", "error": .string(String(describing: error))],
                                    requestID: request.requestID)

@@ -1,3 +1,4 @@
+import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceIdentity
 import Foundation
@@ -14,12 +15,29 @@ enum KeyRoutes {
             let name = body.name ?? "default"
             guard (1...100).contains(name.count) else { throw APIError.badRequest("invalid_name", "name must be 1 to 100 characters.") }
             let expiresAt = try body.expiresAt.map(validExpiry)
+            let rateLimit = try body.rateLimit.map(validRateLimit)
             guard let customer = try context.identity.customer(id: customerID) else { throw CustomerRoutes.unknownCustomer }
             let issued = try context.database.transaction { tx in
-                try context.identity.insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customer.id,
-                                               tenantID: customer.tenantID, name: name, expiresAt: expiresAt)
+                let issued = try context.identity.insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customer.id,
+                                                            tenantID: customer.tenantID, name: name, expiresAt: expiresAt)
+                guard let rateLimit else { return issued }
+                _ = try tx.query("UPDATE convergence.api_keys SET rate_limit = $2, rate_limit_period_seconds = $3 WHERE key_id = $1",
+                                 [issued.key.keyID, rateLimit.limit, rateLimit.periodSeconds])
+                var key = issued.key
+                key.rateLimit = KeyRateLimit(rateLimit)
+                return IssuedKey(apiKey: issued.apiKey, key: key)
             }
             return try .json(issued, status: .created)
+        }
+        // A key's own token bucket: `{"limit": 5000, "period_seconds": 60}`, or `null` to fall back to the tier.
+        router.put("/admin/keys/{key_id}/rate_limit") { request, context in
+            _ = try Authenticator.requireAdmin(request, context)
+            let body = try request.decodeJSON(KeyRateLimitBody.self)
+            let rule = try body.rateLimit.map(validRateLimit)
+            guard let updated = try context.identity.setRateLimit(keyID: request.pathParameters["key_id"]!, rule: rule) else {
+                throw unknownKey
+            }
+            return try .json(updated)
         }
         router.get("/admin/keys") { request, context in
             _ = try Authenticator.requireAdmin(request, context)
@@ -61,12 +79,43 @@ enum KeyRoutes {
         let customerID: String?
         let name: String?
         let expiresAt: String?
+        let rateLimit: RateLimitBody?
 
         enum CodingKeys: String, CodingKey {
             case name
             case customerID = "customer_id"
             case expiresAt = "expires_at"
+            case rateLimit = "rate_limit"
         }
+    }
+
+    struct RateLimitBody: Decodable {
+        let limit: Int?
+        let periodSeconds: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case limit
+            case periodSeconds = "period_seconds"
+        }
+    }
+
+    /// The whole body of PUT …/rate_limit: the rule itself, or JSON null.
+    struct KeyRateLimitBody: Decodable {
+        let rateLimit: RateLimitBody?
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            rateLimit = container.decodeNil() ? nil : try container.decode(RateLimitBody.self)
+        }
+    }
+
+    static func validRateLimit(_ body: RateLimitBody) throws(APIError) -> RateLimitRule {
+        guard let limit = body.limit, let period = body.periodSeconds,
+              case let rule = RateLimitRule(limit: limit, periodSeconds: period), rule.isValid else {
+            throw APIError.badRequest("invalid_rate_limit", "rate_limit needs integer limit (1 to \(RateLimitRule.maxLimit)) "
+                + "and period_seconds (1 to \(RateLimitRule.maxPeriodSeconds)).")
+        }
+        return rule
     }
 
     struct Rotate: Decodable {

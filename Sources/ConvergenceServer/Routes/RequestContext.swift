@@ -1,6 +1,8 @@
 import ConvergenceCore
 import ConvergenceGovernance
+import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceShared
 import ConvergenceStore
 
 /// Per-thread state handed to every handler: owned by one worker thread, never shared.
@@ -17,13 +19,25 @@ public final class RequestContext {
     var lastUsageFlush = MonotonicInstant.now()
     /// Active policies per customer, trusted for `policy_cache_ttl_ms`.
     var policyCache: [String: (policies: [Policy], until: MonotonicInstant)] = [:]
+    /// The host's shared region: rate-limit buckets and metrics of every worker.
+    public let shared: SharedRegion
+    public let metrics: MetricsRecorder
+    let limiter: RateLimiter
+    /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
+    var responseHeaders: [HTTPField] = []
 
-    public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil) {
+    /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
+    public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
+                shared: SharedRegion? = nil) {
         self.database = database
         self.logger = logger
         self.config = config
         self.keyring = keyring
         self.keyCache = KeyCache(ttlMs: config.keyCacheTTLMs)
+        let region = shared ?? SharedRegion.inMemory(buckets: 1024, series: 1024)
+        self.shared = region
+        self.metrics = MetricsRecorder(region: region, customerCap: config.metricsCustomerCap)
+        self.limiter = RateLimiter(region: region)
     }
 
     var identity: IdentityRepository { IdentityRepository(db: database) }

@@ -6,6 +6,7 @@ enum Routes {
     static func make(config: Config) -> Router<RequestContext> {
         var router = Router<RequestContext>()
         HealthRoutes.register(on: &router)
+        MetricsRoute.register(on: &router)
         CustomerRoutes.register(on: &router)
         KeyRoutes.register(on: &router)
         CredentialRoutes.register(on: &router)

@@ -1,13 +1,17 @@
 import CConvergenceSys
 import ConvergenceCore
+import ConvergenceShared
 import Glibc
 
 /// Starts worker processes by re-executing our own binary (`convergence worker`)
-/// with posix_spawn: the listener becomes fd 0 and a readiness pipe fd 3.
+/// with posix_spawn: the listener becomes fd 0, a readiness pipe fd 3 and the
+/// shared-memory region fd 4.
 /// Re-exec rather than fork(): forking a process that runs Swift/Dispatch
 /// threads leaves locks held by threads that do not exist in the child.
 struct ProcessSpawner {
     let executable: String
+    /// The shared-memory region's fd, handed to every child as fd 4 (`SharedRegion.childFD`).
+    let sharedFD: Int32?
 
     static let readyFD: Int32 = 3
 
@@ -33,8 +37,9 @@ struct ProcessSpawner {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], ProcessSpawner.readyFD)
+        if let sharedFD { posix_spawn_file_actions_adddup2(&actions, sharedFD, SharedRegion.childFD) }
         // Anything else we inherited without close-on-exec (from systemd, a shell, a test harness) stays behind.
-        cv_spawn_add_closefrom(&actions, ProcessSpawner.readyFD + 1)
+        cv_spawn_add_closefrom(&actions, SharedRegion.childFD + 1)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -1,5 +1,6 @@
 import CConvergenceSys
 import ConvergenceCore
+import ConvergenceShared
 import Glibc
 
 /// `convergence serve`: owns the listener and keeps `workers` worker processes
@@ -20,6 +21,10 @@ public final class Supervisor {
     private let listener: Listener
     private let spawner: ProcessSpawner
     private let signalFD: Int32
+    /// Created before any child and kept for the supervisor's life: counters in it
+    /// never go backwards while we live, whatever happens to the workers.
+    private let shared: SharedRegion
+    private let metrics: MetricsRecorder
 
     private var slots: [WorkerSlot] = []
     private var auxiliaries: [AuxiliarySlot] = []
@@ -48,7 +53,12 @@ public final class Supervisor {
         signalFD = cv_signalfd_open(&mask)
         guard signalFD >= 0 else { throw Listener.Failure(description: "signalfd: \(errnoText())") }
         listener = try Listener.open(config)
-        spawner = ProcessSpawner(executable: currentExecutablePath())
+        do { shared = try SharedRegion.create(config: config) } catch {
+            listener.close()
+            throw Listener.Failure(description: error.description)
+        }
+        metrics = MetricsRecorder(region: shared, customerCap: config.metricsCustomerCap)
+        spawner = ProcessSpawner(executable: currentExecutablePath(), sharedFD: shared.fd)
     }
 
     /// Runs until shutdown; returns the process exit code.
@@ -56,7 +66,9 @@ public final class Supervisor {
         logger.info("supervisor started", [
             "listen": .string(listener.address.description), "workers": .int(config.effectiveWorkers),
             "threads": .int(config.threads), "version": .string(ConvergenceVersion.string),
+            "shm_bytes": .int(shared.totalBytes),
         ])
+        metrics.set(MetricFamilies.workersConfigured, [], Double(config.effectiveWorkers))
         auxiliaries = AuxiliaryRole.enabled(for: config).map { AuxiliarySlot(role: $0, backoff: makeBackoff()) }
         for index in auxiliaries.indices { startAuxiliary(index) }
         slots = (0..<config.effectiveWorkers).map { WorkerSlot(id: $0, backoff: makeBackoff()) }
@@ -76,6 +88,10 @@ public final class Supervisor {
     }
 
     // MARK: - Event loop
+
+    private func publishWorkerCount() {
+        metrics.set(MetricFamilies.workersAlive, [], Double(slots.filter { $0.pid != nil }.count))
+    }
 
     private func pollOnce() {
         var fds = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
@@ -165,6 +181,7 @@ public final class Supervisor {
         var env = environment
         env["CONVERGENCE_WORKER_CONFIG"] = WorkerLaunch.encode(config)
         env["CONVERGENCE_WORKER_READY_FD"] = String(ProcessSpawner.readyFD)
+        env[SharedRegion.environmentKey] = String(SharedRegion.childFD)
         return env
     }
 
@@ -177,6 +194,7 @@ public final class Supervisor {
         slots[index].readyPipe = spawned.readyPipe
         slots[index].ready = false
         slots[index].startedAt = .now()
+        publishWorkerCount()
         logger.debug("worker starting", ["worker": .int(index), "pid": .int(Int(spawned.pid))])
     }
 
@@ -244,6 +262,7 @@ public final class Supervisor {
         let livedMs = Int(MonotonicInstant.now().milliseconds(since: slots[index].startedAt))
         slots[index].pid = nil
         slots[index].ready = false
+        publishWorkerCount()
         if let pipe = slots[index].readyPipe { close(pipe); slots[index].readyPipe = nil }
         if stopDeadline != nil {
             logger.info("worker stopped", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
@@ -251,11 +270,13 @@ public final class Supervisor {
         }
         if how == .exited(code: WorkerExitCode.recycle) {
             logger.info("worker recycled after max_requests", ["worker": .int(index), "pid": .int(Int(pid))])
+            metrics.add(MetricFamilies.workerRestarts, ["recycled"])
             slots[index].backoff.reset()
             start(slot: index)
             return
         }
         logger.error("worker died", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description), "lived_ms": .int(livedMs)])
+        metrics.add(MetricFamilies.workerRestarts, ["crashed"])
         if how == .exited(code: WorkerExitCode.fatal) {
             exitCode = 1
             beginStop(reason: "worker cannot start (see its log line)")
@@ -298,6 +319,7 @@ public final class Supervisor {
         config = next
         logger = logger.with(level: next.logLevel)
         let target = next.effectiveWorkers
+        metrics.set(MetricFamilies.workersConfigured, [], Double(target))
         if target > slots.count {
             for id in slots.count..<target { slots.append(WorkerSlot(id: id, backoff: makeBackoff())); start(slot: id) }
         }
@@ -362,6 +384,8 @@ public final class Supervisor {
         slots[index].ready = true
         slots[index].startedAt = .now()
         logger.info("worker replaced", ["worker": .int(index), "pid": .int(Int(candidate.pid))])
+        metrics.add(MetricFamilies.workerRestarts, ["reloaded"])
+        publishWorkerCount()
         advanceReload()
     }
 
@@ -434,6 +458,7 @@ extension Supervisor {
             return
         }
         logger.error("\(name) died", ["how": .string(how.description), "lived_ms": .int(livedMs)])
+        metrics.add(MetricFamilies.auxiliaryRestarts, [name])
         scheduleAuxiliaryRestart(index, livedMs: livedMs)
     }
 

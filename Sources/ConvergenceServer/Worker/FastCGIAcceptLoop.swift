@@ -20,6 +20,10 @@ struct FastCGIAcceptLoop<Context>: Sendable {
     let router: Router<Context>
     let state: WorkerState
     let logger: Logger
+    /// Maps errors that are not bugs (database down…) to API errors, with the thread's context for counting them.
+    let mapError: @Sendable (any Error, Context) -> APIError?
+    /// Runs before a response is written: adds context headers, records metrics.
+    let finish: @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void
 
     func run(context: Context) {
         var fcgi = FCGX_Request()
@@ -106,7 +110,8 @@ struct FastCGIAcceptLoop<Context>: Sendable {
     }
 
     private func serveOne(_ fcgi: inout FCGX_Request, context: Context) -> Bool {
-        let response: Response
+        let started = MonotonicInstant.now()
+        var response: Response
         let request: Request
         var consumed = true
         switch FastCGIRequestReader.read(&fcgi, maxBodyBytes: maxBodyBytes) {
@@ -118,10 +123,11 @@ struct FastCGIAcceptLoop<Context>: Sendable {
             consumed = false
         case .request(let parsed):
             request = parsed
-            response = router.respond(to: request, context: context, mapError: FastCGIAcceptLoop.mapStoreError) { error in
+            response = router.respond(to: request, context: context, mapError: { mapError($0, context) }) { error in
                 logger.error("unhandled error", ["error": .string(String(describing: error))], requestID: parsed.requestID)
             }
         }
+        finish(&response, request, context, started)
         FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi)
         return consumed
     }

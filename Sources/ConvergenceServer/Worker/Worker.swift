@@ -3,6 +3,7 @@ import CFastCGI
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceShared
 import ConvergenceStore
 import Glibc
 
@@ -37,6 +38,11 @@ public struct Worker: Sendable {
             logger.error("cannot start", ["error": .string(error.description)])
             return WorkerExitCode.fatal
         }
+        let shared: SharedRegion
+        do { shared = try SharedRegion.attach(environment: environment) } catch {
+            logger.error("cannot start", ["error": .string(error.description)])
+            return WorkerExitCode.fatal
+        }
         let database = ConnectionInfo(url: config.databaseURL, password: password,
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-worker")
@@ -52,11 +58,13 @@ public struct Worker: Sendable {
         let state = WorkerState()
         let loop = FastCGIAcceptLoop(
             listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
-            maxRequests: config.maxRequests, router: Routes.make(config: config), state: state, logger: logger)
+            maxRequests: config.maxRequests, router: Routes.make(config: config), state: state, logger: logger,
+            mapError: ResponseFinishing.mapError, finish: ResponseFinishing.finish)
         for _ in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
-                let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring)
+                let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring,
+                                             shared: shared)
                 loop.run(context: context)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }

@@ -1,0 +1,119 @@
+// The shared-memory region of `convergence serve`: created by the supervisor
+// (memfd, handed to every child as an fd), mapped by workers, the flusher and
+// the executor. Everything in it is updated with lock-free atomics only, so a
+// process killed at any instruction leaves nothing locked: at worst a slot
+// half-claimed, which readers detect and skip.
+#ifndef CV_SHM_H
+#define CV_SHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
+/* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
+#define CV_SHM_LAYOUT_VERSION 1u
+
+#define CV_BUCKET_WAYS 8u
+#define CV_SERIES_KEY_MAX 176u
+#define CV_SERIES_VALUES 20u
+
+/* Indexes of the region-wide counters in cv_shm_header.counters. */
+enum {
+    CV_COUNTER_BUCKETS_USED = 0,
+    CV_COUNTER_BUCKET_EVICTIONS,
+    CV_COUNTER_SERIES_USED,
+    CV_COUNTER_SERIES_DROPPED,
+    CV_COUNTER_CUSTOMER_LABELS,
+    CV_COUNTER_KEY_GENERATION,
+    CV_COUNTER_POLICY_GENERATION,
+    CV_COUNTER_COUNT = 16
+};
+
+typedef struct cv_shm_header {
+    uint64_t magic;
+    uint32_t layout_version;
+    uint32_t header_size;
+    uint64_t total_size;
+    uint64_t hash_seed;
+    uint64_t created_unix;
+    uint32_t bucket_count;     /* power of two, a multiple of CV_BUCKET_WAYS */
+    uint32_t series_capacity;  /* power of two */
+    uint64_t buckets_offset;
+    uint64_t series_offset;
+    uint64_t counters[CV_COUNTER_COUNT]; /* atomic; see the enum above */
+} cv_shm_header;
+
+/* One rate-limit bucket. `word` is {key hash, theoretical arrival time} and is
+ * only ever changed by one 16-byte compare-and-swap, so identity and state can
+ * never tear apart. */
+typedef struct cv_bucket {
+    _Alignas(16) unsigned __int128 word;
+    uint64_t last_used_ns; /* for LRU eviction; relaxed, approximate is fine */
+    uint64_t reserved;
+} cv_bucket;
+
+/* One metric series: `key` is "family\x1flabels" as exposed. */
+typedef struct cv_series {
+    uint64_t hash;       /* 0: free; claimed by CAS */
+    uint32_t state;      /* 0 free, 1 being written, 2 ready */
+    uint16_t key_len;
+    uint16_t reserved;
+    char key[CV_SERIES_KEY_MAX];
+    uint64_t values[CV_SERIES_VALUES];
+} cv_series;
+
+/* ---- region ---- */
+
+/* Bytes needed for a region with these table sizes (rounded up to powers of two). */
+uint64_t cv_shm_size_for(uint32_t buckets, uint32_t series);
+/* Creates an anonymous region (memfd) of that size, initialised. Returns the fd (>= 0)
+ * and the mapping in *out, or -1 with errno. */
+int cv_shm_create(uint32_t buckets, uint32_t series, uint64_t seed, uint64_t now_unix, void **out);
+/* Initialises a zeroed mapping of cv_shm_size_for(...) bytes (tests use heap memory). */
+void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, uint64_t now_unix);
+/* Maps a region from an inherited fd and checks magic and layout version.
+ * 0 on success; -1 errno set (mmap failure); -2 not a Convergence region;
+ * -3 another layout version (*found_version tells which). */
+int cv_shm_attach(int fd, void **out, uint32_t *found_version);
+void cv_shm_detach(void *base);
+
+uint64_t cv_shm_hash(const cv_shm_header *h, const void *bytes, size_t len);
+
+/* Atomics on region words, for Swift (which cannot place its Atomic in foreign memory). */
+uint64_t cv_atomic_load(const uint64_t *p);
+void cv_atomic_store(uint64_t *p, uint64_t v);
+uint64_t cv_atomic_add(uint64_t *p, uint64_t v);
+uint64_t cv_atomic_sub(uint64_t *p, uint64_t v);
+/* Adds a double stored as its bit pattern (CAS loop). */
+void cv_atomic_add_double(uint64_t *p, double v);
+/* Raises *p to v if v is larger. */
+void cv_atomic_max(uint64_t *p, uint64_t v);
+
+/* ---- rate limiting (GCRA: a token bucket kept as one timestamp) ---- */
+
+typedef struct cv_rate_result {
+    int allowed;
+    uint64_t remaining;      /* whole requests left right now */
+    uint64_t reset_after_ns; /* until the bucket is full again */
+    uint64_t retry_after_ns; /* until the next request would pass (0 when allowed) */
+    int evicted;             /* this call evicted another key's bucket */
+} cv_rate_result;
+
+/* Takes `cost` tokens from the bucket of `key_hash` (capacity `limit` per `period_ns`,
+ * refilled continuously) at monotonic time `now_ns`. Never blocks. */
+void cv_rate_take(cv_shm_header *h, uint64_t key_hash, uint64_t limit, uint64_t period_ns,
+                  uint64_t cost, uint64_t now_ns, cv_rate_result *out);
+/* Number of live buckets (scans the table). */
+uint64_t cv_rate_occupancy(const cv_shm_header *h);
+
+/* ---- metric series ---- */
+
+/* The series for `key`, claimed if new (*created set to 1 then); NULL when the
+ * table is full (counted). `created` may be NULL. */
+cv_series *cv_series_get(cv_shm_header *h, const char *key, uint16_t len, int *created);
+/* The series for `key` if it exists; never claims. */
+cv_series *cv_series_find(cv_shm_header *h, const char *key, uint16_t len);
+/* Series slot `index` if ready, else NULL (for rendering). */
+const cv_series *cv_series_at(const cv_shm_header *h, uint32_t index);
+
+#endif

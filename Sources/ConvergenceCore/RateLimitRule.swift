@@ -1,0 +1,30 @@
+/// A token-bucket budget: `limit` requests per `periodSeconds`, refilled continuously.
+/// Written `100/60s` (or `100/60`) in the configuration.
+public struct RateLimitRule: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var limit: Int
+    public var periodSeconds: Int
+
+    public static let maxLimit = 1_000_000_000
+    public static let maxPeriodSeconds = 30 * 86_400
+
+    public init(limit: Int, periodSeconds: Int) {
+        self.limit = limit
+        self.periodSeconds = periodSeconds
+    }
+
+    public static func parse(_ text: String) -> RateLimitRule? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        var period = parts[1]
+        if period.hasSuffix("s") { period = period.dropLast() }
+        guard let limit = Int(parts[0]), let seconds = Int(period) else { return nil }
+        let rule = RateLimitRule(limit: limit, periodSeconds: seconds)
+        return rule.isValid ? rule : nil
+    }
+
+    public var isValid: Bool {
+        (1...RateLimitRule.maxLimit).contains(limit) && (1...RateLimitRule.maxPeriodSeconds).contains(periodSeconds)
+    }
+
+    public var description: String { "\(limit)/\(periodSeconds)s" }
+}

@@ -1,0 +1,25 @@
+import CConvergenceShm
+import ConvergenceHTTP
+import ConvergenceShared
+
+/// `GET /metrics`: Prometheus text from the shared region, so any worker
+/// answers with the sum over all of them. nginx lets only loopback in.
+enum MetricsRoute {
+    static func register(on router: inout Router<RequestContext>) {
+        router.get("/metrics") { _, context in
+            let region = context.shared
+            let derived: [(MetricFamily, Double)] = [
+                (MetricFamilies.bucketsUsed, Double(context.limiter.occupancy)),
+                (MetricFamilies.bucketsCapacity, Double(region.bucketCapacity)),
+                (MetricFamilies.bucketEvictions, Double(region.counter(Int32(CV_COUNTER_BUCKET_EVICTIONS)))),
+                (MetricFamilies.seriesUsed, Double(region.counter(Int32(CV_COUNTER_SERIES_USED)))),
+                (MetricFamilies.seriesCapacity, Double(region.seriesCapacity)),
+                (MetricFamilies.seriesDropped, Double(region.counter(Int32(CV_COUNTER_SERIES_DROPPED)))),
+                (MetricFamilies.customersLabelled, Double(region.counter(Int32(CV_COUNTER_CUSTOMER_LABELS)))),
+                (MetricFamilies.shmBytes, Double(region.totalBytes)),
+            ]
+            let body = MetricsRenderer(region: region).render(extra: derived)
+            return Response(status: .ok, headers: [HTTPField("Content-Type", MetricsRenderer.contentType)], body: body)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ConvergenceCore
+import ConvergenceHTTP
+import ConvergenceShared
+
+/// What every response goes through on its way out of a worker: the headers
+/// the request earned whatever the handler did (rate-limit state), and the
+/// request metrics in shared memory.
+enum ResponseFinishing {
+    static func finish(_ response: inout Response, _ request: Request, _ context: RequestContext, _ started: MonotonicInstant) {
+        if !context.responseHeaders.isEmpty {
+            response.headers.append(contentsOf: context.responseHeaders)
+            context.responseHeaders.removeAll(keepingCapacity: true)
+        }
+        let endpoint = response.endpoint
+        context.metrics.add(MetricFamilies.requests, [endpoint, String(response.status.code)])
+        context.metrics.observe(MetricFamilies.latency, [endpoint], MonotonicInstant.now().milliseconds(since: started))
+    }
+
+    /// PostgreSQL failures that are not bugs, counted by kind.
+    static func mapError(_ error: any Error, _ context: RequestContext) -> APIError? {
+        guard let mapped = FastCGIAcceptLoop<RequestContext>.mapStoreError(error) else { return nil }
+        context.metrics.add(MetricFamilies.postgresErrors, [mapped.code == "database_unavailable" ? "connection" : "query"])
+        return mapped
+    }
+}

@@ -1,0 +1,66 @@
+/// Every metric the service exposes. The seed's names come first (dashboards
+/// built on the prototype keep working); ours carry the `convergence_` prefix.
+public enum MetricFamilies {
+    static let latencyBucketsMs: [Double] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000]
+    static let riskBuckets: [Double] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+
+    // Seed 002's names.
+    public static let checks = MetricFamily("governance_checks_total", .counter, labels: ["customer"],
+                                            help: "Governance checks decided, by customer.")
+    public static let allowed = MetricFamily("governance_decisions_allowed", .counter, labels: ["customer"],
+                                             help: "Checks answered allowed, by customer.")
+    public static let blocked = MetricFamily("governance_decisions_blocked", .counter, labels: ["customer"],
+                                             help: "Checks answered blocked, by customer.")
+    public static let riskScore = MetricFamily("governance_risk_score", .histogram(buckets: riskBuckets), labels: ["customer"],
+                                               help: "Risk scores of decided checks, by customer.")
+    public static let latency = MetricFamily("request_latency_ms", .histogram(buckets: latencyBucketsMs), labels: ["endpoint"],
+                                             help: "Time from request read to response written in the backend, milliseconds.")
+
+    // Ours.
+    public static let requests = MetricFamily("convergence_requests_total", .counter, labels: ["endpoint", "status"],
+                                              help: "Requests answered by the backend, by route pattern and HTTP status.")
+    public static let rateLimited = MetricFamily("convergence_rate_limited_total", .counter, labels: ["tier"],
+                                                 help: "Requests refused with 429 by the per-key token buckets.")
+    public static let authFailures = MetricFamily("convergence_auth_failures_total", .counter, labels: ["code"],
+                                                  help: "Requests refused because of the key (401 invalid key, 403 wrong tenant or kind).")
+    public static let postgresErrors = MetricFamily("convergence_postgres_errors_total", .counter, labels: ["kind"],
+                                                    help: "PostgreSQL failures seen by request handlers (connection or query).")
+    public static let workersAlive = MetricFamily("convergence_workers_alive", .gauge,
+                                                  help: "Worker processes running now (set by the supervisor).")
+    public static let workersConfigured = MetricFamily("convergence_workers_configured", .gauge,
+                                                       help: "Worker processes the supervisor keeps.")
+    public static let workerRestarts = MetricFamily("convergence_worker_restarts_total", .counter, labels: ["reason"],
+                                                    help: "Worker processes replaced: crashed, recycled (max_requests) or reloaded.")
+    public static let auxiliaryRestarts = MetricFamily("convergence_auxiliary_restarts_total", .counter, labels: ["process"],
+                                                       help: "Auxiliary processes (flusher, executor) restarted after dying.")
+
+    // From the region's header, computed when /metrics renders.
+    public static let bucketsUsed = MetricFamily("convergence_ratelimit_buckets", .gauge,
+                                                 help: "Rate-limit buckets in use in the shared table.")
+    public static let bucketsCapacity = MetricFamily("convergence_ratelimit_buckets_capacity", .gauge,
+                                                     help: "Size of the shared rate-limit table.")
+    public static let bucketEvictions = MetricFamily("convergence_ratelimit_evictions_total", .counter,
+                                                     help: "Buckets evicted (least recently used of a full set) to make room for another key.")
+    public static let seriesUsed = MetricFamily("convergence_metrics_series", .gauge,
+                                                help: "Metric series slots in use in the shared region.")
+    public static let seriesCapacity = MetricFamily("convergence_metrics_series_capacity", .gauge,
+                                                    help: "Metric series slots in the shared region.")
+    public static let seriesDropped = MetricFamily("convergence_metrics_series_dropped_total", .counter,
+                                                   help: "Updates lost because the series table was full.")
+    public static let customersLabelled = MetricFamily("convergence_metrics_customers_labelled", .gauge,
+                                                       help: "Customers with their own label value; the rest count as customer=\"_other\".")
+    public static let shmBytes = MetricFamily("convergence_shm_bytes", .gauge, help: "Size of the shared-memory region.")
+
+    /// Families stored as series (rendered from the table), in exposition order.
+    public static let stored: [MetricFamily] = [
+        checks, allowed, blocked, riskScore, latency, requests, rateLimited, authFailures, postgresErrors,
+        workersAlive, workersConfigured, workerRestarts, auxiliaryRestarts,
+    ]
+
+    /// Families computed from the region header at render time.
+    public static let derived: [MetricFamily] = [
+        bucketsUsed, bucketsCapacity, bucketEvictions, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
+    ]
+
+    public static var all: [MetricFamily] { stored + derived }
+}

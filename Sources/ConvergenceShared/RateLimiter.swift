@@ -1,0 +1,50 @@
+import CConvergenceShm
+import ConvergenceCore
+
+/// What a rate-limit check decided, with everything the response headers need.
+public struct RateDecision: Sendable, Equatable {
+    public let allowed: Bool
+    public let limit: Int
+    public let remaining: Int
+    /// Seconds until the bucket is full again (rounded up).
+    public let resetAfterSeconds: Int
+    /// Seconds until a request would pass (rounded up, at least 1); 0 when allowed.
+    public let retryAfterSeconds: Int
+    public let periodSeconds: Int
+    public let evicted: Bool
+}
+
+/// Per-key token buckets in the shared region (GCRA: the bucket is one
+/// "theoretical arrival time", updated by a 16-byte CAS). Exact across every
+/// process that maps the region; never blocks.
+public struct RateLimiter: Sendable {
+    public let region: SharedRegion
+
+    public init(region: SharedRegion) {
+        self.region = region
+    }
+
+    /// Takes one request from `key`'s bucket under `rule` at monotonic time `nowNs`.
+    public func take(key: String, rule: RateLimitRule, cost: Int = 1,
+                     nowNs: UInt64 = UInt64(MonotonicInstant.now().nanoseconds)) -> RateDecision {
+        take(keyHash: region.hash(key), rule: rule, cost: cost, nowNs: nowNs)
+    }
+
+    public func take(keyHash: UInt64, rule: RateLimitRule, cost: Int = 1, nowNs: UInt64) -> RateDecision {
+        var result = cv_rate_result()
+        let periodNs = UInt64(rule.periodSeconds) * 1_000_000_000
+        cv_rate_take(region.header, keyHash, UInt64(rule.limit), periodNs, UInt64(max(1, cost)), nowNs, &result)
+        return RateDecision(
+            allowed: result.allowed != 0, limit: rule.limit, remaining: Int(min(result.remaining, UInt64(rule.limit))),
+            resetAfterSeconds: Self.secondsUp(result.reset_after_ns),
+            retryAfterSeconds: result.allowed != 0 ? 0 : max(1, Self.secondsUp(result.retry_after_ns)),
+            periodSeconds: rule.periodSeconds, evicted: result.evicted != 0)
+    }
+
+    /// Buckets in use (a scan of the table: for /metrics, not for the hot path).
+    public var occupancy: Int { Int(cv_rate_occupancy(region.header)) }
+
+    static func secondsUp(_ ns: UInt64) -> Int {
+        Int((ns + 999_999_999) / 1_000_000_000)
+    }
+}

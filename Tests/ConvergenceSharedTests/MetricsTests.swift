@@ -1,0 +1,73 @@
+import ConvergenceShared
+import Testing
+
+@Suite struct MetricsTests {
+    func text(_ region: SharedRegion, _ families: [MetricFamily] = MetricFamilies.stored) -> String {
+        String(decoding: MetricsRenderer(region: region, families: families).render(), as: UTF8.self)
+    }
+
+    @Test func countersFromSeveralRecordersAreSummed() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 256)
+        let a = MetricsRecorder(region: region, customerCap: 10)
+        let b = MetricsRecorder(region: region, customerCap: 10) // another worker, same region
+        a.add(MetricFamilies.requests, ["/v1/check", "200"])
+        b.add(MetricFamilies.requests, ["/v1/check", "200"], 2)
+        b.add(MetricFamilies.requests, ["/v1/check", "429"])
+        let out = text(region)
+        #expect(out.contains("# TYPE convergence_requests_total counter\n"))
+        #expect(out.contains("convergence_requests_total{endpoint=\"/v1/check\",status=\"200\"} 3\n"))
+        #expect(out.contains("convergence_requests_total{endpoint=\"/v1/check\",status=\"429\"} 1\n"))
+    }
+
+    @Test func histogramsAreCumulativeWithSumAndCount() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 256)
+        let m = MetricsRecorder(region: region, customerCap: 10)
+        for score in [0.0, 15, 15, 85, 100] { m.observe(MetricFamilies.riskScore, ["acme"], score) }
+        let out = text(region)
+        #expect(out.contains("governance_risk_score_bucket{customer=\"acme\",le=\"0\"} 1\n"))
+        #expect(out.contains("governance_risk_score_bucket{customer=\"acme\",le=\"10\"} 1\n"))
+        #expect(out.contains("governance_risk_score_bucket{customer=\"acme\",le=\"20\"} 3\n"))
+        #expect(out.contains("governance_risk_score_bucket{customer=\"acme\",le=\"90\"} 4\n"))
+        #expect(out.contains("governance_risk_score_bucket{customer=\"acme\",le=\"+Inf\"} 5\n"))
+        #expect(out.contains("governance_risk_score_sum{customer=\"acme\"} 215\n"))
+        #expect(out.contains("governance_risk_score_count{customer=\"acme\"} 5\n"))
+    }
+
+    @Test func customerLabelsAreCappedAcrossRecorders() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 256)
+        let a = MetricsRecorder(region: region, customerCap: 2)
+        let b = MetricsRecorder(region: region, customerCap: 2)
+        #expect(a.customerLabel("one") == "one")
+        #expect(b.customerLabel("one") == "one") // already registered: no second count
+        #expect(b.customerLabel("two") == "two")
+        #expect(a.customerLabel("three") == MetricsRecorder.otherCustomer)
+        #expect(b.customerLabel("four") == MetricsRecorder.otherCustomer)
+        #expect(a.customerLabel("two") == "two")
+    }
+
+    @Test func labelValuesAreEscapedAndBounded() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 256)
+        let m = MetricsRecorder(region: region, customerCap: 10)
+        m.add(MetricFamilies.checks, ["we\"ird\\name\nx"])
+        m.add(MetricFamilies.checks, [String(repeating: "é", count: 500)])
+        let out = text(region)
+        #expect(out.contains(#"governance_checks_total{customer="we\"ird\\name\nx"} 1"#))
+        let long = out.split(separator: "\n").first { $0.contains("éé") }
+        #expect(long != nil && long!.utf8.count < 120)
+    }
+
+    @Test func labelFreeFamiliesShowZeroBeforeTheirFirstEvent() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 256)
+        let out = text(region)
+        #expect(out.contains("convergence_workers_alive 0\n"))
+        #expect(!out.contains("governance_checks_total{")) // labelled: absent until used
+    }
+
+    @Test func fullSeriesTableDropsAndCounts() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 64)
+        let m = MetricsRecorder(region: region, customerCap: 1000)
+        for i in 0..<100 { m.add(MetricFamilies.checks, ["c\(i)"]) }
+        let out = text(region, MetricFamilies.stored)
+        #expect(out.split(separator: "\n").filter { $0.hasPrefix("governance_checks_total{") }.count == 64)
+    }
+}
