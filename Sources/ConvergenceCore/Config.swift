@@ -43,6 +43,8 @@ public struct Config: Sendable, Equatable, Codable {
     public var metricsSeriesCapacity: Int = 16_384
     /// Distinct `customer` label values; later customers are counted under `customer="_other"`.
     public var metricsCustomerCap: Int = 1000
+    /// Expose the seed's names that promtool's linter flags (`request_latency_ms`, the decision counters without `_total`).
+    public var metricsSeedNames: Bool = true
 
     public init() {}
 

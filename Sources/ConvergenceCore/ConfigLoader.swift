@@ -120,6 +120,7 @@ public enum ConfigLoader {
         case "rate_limit_table_size": config.rateLimitTableSize = try int(64...(1 << 24))
         case "metrics_series_capacity": config.metricsSeriesCapacity = try int(256...(1 << 20))
         case "metrics_customer_cap": config.metricsCustomerCap = try int(0...100_000)
+        case "metrics_seed_names": config.metricsSeedNames = try bool()
         default:
             throw fail("unknown key")
         }

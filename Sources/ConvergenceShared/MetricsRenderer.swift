@@ -48,9 +48,9 @@ public struct MetricsRenderer {
         var out = TextBuffer()
         for family in families {
             let samples = collected[Substring(family.name)].map { $0.values.sorted { $0.labels < $1.labels } } ?? []
+            out.header(family) // also for families without samples yet: scrapers learn every name and type
             // A family without labels shows 0 before its first event, so alerts and panels have a series.
             if samples.isEmpty && !family.labels.isEmpty { continue }
-            out.header(family)
             if samples.isEmpty {
                 if case .histogram = family.kind {
                     histogram(family, Sample(labels: "", values: Array(repeating: 0, count: Int(CV_SERIES_VALUES))), into: &out)

@@ -74,8 +74,20 @@ public final class ConvergenceProcess {
         return server
     }
 
-    /// Current worker pids (children of the supervisor).
-    public var workerPIDs: [pid_t] {
+    /// Current worker pids (children of the supervisor running `convergence worker`).
+    public var workerPIDs: [pid_t] { children(role: "worker") }
+
+    /// Children of the supervisor started as `convergence <role>` (worker, flusher, executor…).
+    public func children(role: String) -> [pid_t] {
+        allChildren.filter { child in
+            let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/cmdline"))) ?? Data()
+            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.count > 1 && arguments[1] == role
+        }
+    }
+
+    /// Every child process of the supervisor.
+    public var allChildren: [pid_t] {
         let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
         return text.split(separator: " ").compactMap { pid_t($0) }
     }
@@ -90,7 +102,7 @@ public final class ConvergenceProcess {
 
     /// Stops everything it started, gently first.
     public func stop() {
-        let workers = workerPIDs
+        let workers = allChildren
         if process.isRunning {
             kill(pid, SIGTERM)
             if waitForExit(timeout: 15) == nil { kill(pid, SIGKILL) }

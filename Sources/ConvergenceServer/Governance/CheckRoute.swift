@@ -26,7 +26,10 @@ enum CheckRoute {
         let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: PIIDetector.scan(checkRequest))
         let customer = context.metrics.customerLabel(key.tenantID ?? customerID)
         context.metrics.add(MetricFamilies.checks, [customer])
-        context.metrics.add(decision.allowed ? MetricFamilies.allowed : MetricFamilies.blocked, [customer])
+        if context.config.metricsSeedNames {
+            context.metrics.add(decision.allowed ? MetricFamilies.allowed : MetricFamilies.blocked, [customer])
+        }
+        context.metrics.add(MetricFamilies.decisions, [customer, decision.allowed ? "allow" : "block"])
         context.metrics.observe(MetricFamilies.riskScore, [customer], Double(decision.riskScore))
         var response = Response.rawJSON(responseBody(decision, requestID: request.requestID))
         response.headers.append(HTTPField("X-Convergence-Customer", key.tenantID ?? customerID))

@@ -13,7 +13,9 @@ enum ResponseFinishing {
         }
         let endpoint = response.endpoint
         context.metrics.add(MetricFamilies.requests, [endpoint, String(response.status.code)])
-        context.metrics.observe(MetricFamilies.latency, [endpoint], MonotonicInstant.now().milliseconds(since: started))
+        let elapsedMs = MonotonicInstant.now().milliseconds(since: started)
+        if context.config.metricsSeedNames { context.metrics.observe(MetricFamilies.latency, [endpoint], elapsedMs) }
+        context.metrics.observe(MetricFamilies.duration, [endpoint], elapsedMs / 1000)
     }
 
     /// PostgreSQL failures that are not bugs, counted by kind.

@@ -1,0 +1,149 @@
+import ConvergenceTestSupport
+import Foundation
+import XCTest
+
+/// `/metrics` through nginx: summed over workers, monotonic across worker
+/// deaths, accepted by promtool, and consistent with the shipped dashboards and alerts.
+final class PrometheusMetricsTests: XCTestCase {
+    nonisolated(unsafe) static var stack: TestStack!
+    nonisolated(unsafe) static var admin: [String: String] = [:]
+    nonisolated(unsafe) static var customerKey = ""
+
+    override class func setUp() {
+        super.setUp()
+        do {
+            stack = try TestStack(label: "metrics", overrides: ["CONVERGENCE_CRASH_LOOP_MAX": "100"])
+            admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+            let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "pm_acme"}"#, headers: admin).json()
+            customerKey = onboarded["api_key"] as? String ?? ""
+        } catch {
+            XCTFail("cannot start the stack: \(error)")
+        }
+    }
+
+    override class func tearDown() {
+        stack?.stop()
+        super.tearDown()
+    }
+
+    var client: HTTPClient { Self.stack.client }
+    static let check = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 10}]}"#
+    static let blockedCheck = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 10}], "context": {"note": "mail bob@example.com"}}"#
+
+    func scrape() throws -> String {
+        let response = try client.get("/metrics")
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
+        return response.text
+    }
+
+    /// The value of one exposition line (`name{labels} value`), nil when absent.
+    func value(_ text: String, _ series: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1))
+        }
+        return nil
+    }
+
+    func sum(_ text: String, prefix: String) -> Double {
+        text.split(separator: "\n").filter { $0.hasPrefix(prefix) }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+    }
+
+    func promtool(_ text: String) throws -> (code: Int32, output: String) {
+        let file = try TestPaths.makeTemporaryDirectory("promtool").appendingPathComponent("metrics.prom")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let result = try Shell.run(["/bin/sh", "-c", "promtool check metrics < '\(file.path)' 2>&1; echo \"exit=$?\""], stdoutOnly: true)
+        let lines = result.output.split(separator: "\n")
+        let code = Int32(lines.last?.replacingOccurrences(of: "exit=", with: "") ?? "") ?? -1
+        return (code, lines.dropLast().joined(separator: "\n"))
+    }
+
+    func testGovernanceMetricsAreSummedOverWorkersAndAcceptedByPromtool() throws {
+        let headers = ["X-API-Key": Self.customerKey]
+        let before = try scrape()
+        let checksBefore = value(before, #"governance_checks_total{customer="pm_acme"}"#) ?? 0
+        for _ in 0..<20 { XCTAssertEqual(try client.post("/v1/check", json: Self.check, headers: headers).status, 200) }
+        for _ in 0..<5 { XCTAssertEqual(try client.post("/v1/check", json: Self.blockedCheck, headers: headers).status, 200) }
+        _ = try client.post("/v1/check", json: Self.check, headers: ["X-API-Key": "sk_live_wrong"])
+        let text = try scrape()
+        XCTAssertEqual(value(text, #"governance_checks_total{customer="pm_acme"}"#), checksBefore + 25)
+        // Without policies the engine decides on its own; whatever it decided, the outcomes add up.
+        let blocked = value(text, #"convergence_decisions_total{customer="pm_acme",decision="block"}"#) ?? 0
+        let allowed = value(text, #"convergence_decisions_total{customer="pm_acme",decision="allow"}"#) ?? 0
+        XCTAssertEqual(allowed + blocked, checksBefore + 25)
+        XCTAssertGreaterThanOrEqual(blocked, 5)
+        XCTAssertEqual(value(text, #"governance_decisions_blocked{customer="pm_acme"}"#) ?? 0, blocked)
+        XCTAssertEqual(value(text, #"governance_decisions_allowed{customer="pm_acme"}"#) ?? 0, allowed)
+        XCTAssertEqual(value(text, #"governance_risk_score_count{customer="pm_acme"}"#), checksBefore + 25)
+        XCTAssertGreaterThanOrEqual(value(text, #"convergence_requests_total{endpoint="/v1/check",status="200"}"#) ?? 0, 25)
+        XCTAssertGreaterThanOrEqual(value(text, #"request_latency_ms_count{endpoint="/v1/check"}"#) ?? 0, 25)
+        XCTAssertGreaterThanOrEqual(value(text, #"convergence_auth_failures_total{code="invalid_api_key"}"#) ?? 0, 1)
+        XCTAssertEqual(value(text, "convergence_workers_alive"), 2)
+        XCTAssertGreaterThanOrEqual(value(text, "convergence_ratelimit_buckets") ?? 0, 1)
+
+        // promtool parses it all; its linter flags only the seed's names that SPEC.md mandates.
+        let full = try promtool(text)
+        XCTAssertNotEqual(full.code, 1, full.output)
+        for problem in full.output.split(separator: "\n") {
+            XCTAssertTrue(["governance_decisions_allowed ", "governance_decisions_blocked ", "request_latency_ms "].contains { problem.hasPrefix($0) },
+                          "unexpected promtool finding: \(problem)")
+        }
+        // Without those (`metrics_seed_names = false`), the exposition is lint-clean.
+        let seedNames = ["governance_decisions_allowed", "governance_decisions_blocked", "request_latency_ms"]
+        let clean = text.split(separator: "\n").filter { line in
+            !seedNames.contains { line.hasPrefix($0 + "{") || line.hasPrefix($0 + "_") || line.hasPrefix($0 + " ")
+                || line.hasPrefix("# HELP \($0) ") || line.hasPrefix("# TYPE \($0) ") }
+        }.joined(separator: "\n") + "\n"
+        let lint = try promtool(clean)
+        XCTAssertEqual(lint.code, 0, lint.output)
+    }
+
+    func testCountersNeverGoBackwardsWhenAWorkerIsReplaced() throws {
+        for _ in 0..<10 { _ = try client.get("/health") }
+        let before = try scrape()
+        let requestsBefore = sum(before, prefix: "convergence_requests_total{")
+        XCTAssertGreaterThanOrEqual(requestsBefore, 10)
+        let victims = Self.stack.server.workerPIDs
+        for victim in victims { kill(victim, SIGKILL) }
+        XCTAssertTrue(waitUntil(timeout: 20) {
+            let now = Self.stack.server.workerPIDs
+            return now.count == 2 && Set(now).isDisjoint(with: victims)
+        })
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.client.get("/health").status) == 200 })
+        let after = try scrape()
+        XCTAssertGreaterThanOrEqual(sum(after, prefix: "convergence_requests_total{"), requestsBefore)
+        XCTAssertGreaterThanOrEqual(value(after, #"convergence_worker_restarts_total{reason="crashed"}"#) ?? 0, 2)
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.value(self.scrape(), "convergence_workers_alive")) == 2 })
+    }
+
+    func testShippedAlertsAndDashboardReferToMetricsThatExist() throws {
+        let configs = TestPaths.repositoryRoot.appendingPathComponent("configs")
+        for command in [["promtool", "check", "rules", configs.appendingPathComponent("prometheus/alerts.yml").path],
+                        ["promtool", "check", "config", configs.appendingPathComponent("prometheus/prometheus.yml").path]] {
+            XCTAssertNoThrow(try Shell.run(command), command.joined(separator: " "))
+        }
+        let exposed = Set(try scrape().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+        func known(_ name: String) -> Bool {
+            if name == "up" || exposed.contains(name) { return true }
+            return ["_bucket", "_sum", "_count"].contains { name.hasSuffix($0) && exposed.contains(String(name.dropLast($0.count))) }
+        }
+        let metricName = try NSRegularExpression(pattern: #"\b(?:governance|convergence|request)_[a-z_]+\b"#)
+        func names(in expr: String) -> [String] {
+            metricName.matches(in: expr, range: NSRange(expr.startIndex..., in: expr)).map { String(expr[Range($0.range, in: expr)!]) }
+        }
+        let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: configs.appendingPathComponent("grafana/convergence.json"))) as? [String: Any]
+        let panels = dashboard?["panels"] as? [[String: Any]] ?? []
+        XCTAssertGreaterThanOrEqual(panels.count, 11)
+        for panel in panels {
+            let targets = panel["targets"] as? [[String: Any]] ?? []
+            XCTAssertFalse(targets.isEmpty, "panel \(panel["title"] ?? "?") has no query")
+            for expr in targets.compactMap({ $0["expr"] as? String }) {
+                for name in names(in: expr) { XCTAssertTrue(known(name), "dashboard panel \(panel["title"] ?? "?") uses unknown metric \(name)") }
+            }
+        }
+        let alerts = try String(contentsOf: configs.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8)
+        for line in alerts.split(separator: "\n") where line.contains("expr:") || line.hasPrefix("          ") {
+            for name in names(in: String(line)) where !line.contains("summary") { XCTAssertTrue(known(name), "alert uses unknown metric \(name)") }
+        }
+    }
+}
