@@ -19,8 +19,11 @@ public struct MetricFamily: Sendable, Hashable {
     public let help: String
     public let kind: Kind
     public let labels: [String]
+    /// Identifies the family in per-thread caches (computed once per family).
+    let id: Int
 
     public init(_ name: String, _ kind: Kind, labels: [String] = [], help: String) {
+        self.id = name.hashValue
         self.name = name
         self.kind = kind
         self.labels = labels

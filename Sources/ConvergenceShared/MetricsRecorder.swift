@@ -7,7 +7,8 @@ import CConvergenceShm
 public final class MetricsRecorder {
     public let region: SharedRegion
     let customerCap: Int
-    private var slots: [String: UnsafeMutablePointer<cv_series>] = [:]
+    /// Slots by family and label values: no key string is built on a hit.
+    private var slots: [SeriesKey: UnsafeMutablePointer<cv_series>] = [:]
     private var customerLabels: [String: String] = [:]
 
     public static let otherCustomer = "_other"
@@ -62,13 +63,19 @@ public final class MetricsRecorder {
         return label
     }
 
+    struct SeriesKey: Hashable {
+        let family: Int
+        let labels: [String]
+    }
+
     private func series(_ family: MetricFamily, _ labelValues: [String]) -> UnsafeMutablePointer<cv_series>? {
+        let cacheKey = SeriesKey(family: family.id, labels: labelValues)
+        if let slot = slots[cacheKey] { return slot }
         let key = MetricsKey.make(family.name, family.labels, labelValues)
-        if let slot = slots[key] { return slot }
         guard key.utf8.count <= Int(CV_SERIES_KEY_MAX) else { return nil } // never a truncated (malformed) series
         guard let slot = withKey(key, { cv_series_get(region.header, $0, $1, nil) }) else { return nil }
         if slots.count > 65_536 { slots.removeAll(keepingCapacity: true) }
-        slots[key] = slot
+        slots[cacheKey] = slot
         return slot
     }
 

@@ -22,6 +22,8 @@ public final class SharedRegion: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        public init(description: String) { self.description = description }
     }
 
     private init(header: UnsafeMutablePointer<cv_shm_header>, fd: Int32, ownsHeap: Bool) {

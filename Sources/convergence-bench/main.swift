@@ -1,4 +1,5 @@
 import ConvergenceServer
+import Foundation
 import Glibc
 
 // Micro-benchmarks for scripts/bench: prints `name value unit` lines.
@@ -16,7 +17,18 @@ case "engine":
 case "check-route":
     let runs = (0..<5).map { _ in HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4) }.sorted()
     print("check_route_ns \(Int(runs[runs.count / 2])) ns/op (router + auth + engine, warm caches)")
+case "rate-limit":
+    _ = SharedMemoryBenchmark.uncontended(iterations: iterations / 10)
+    let runs = (0..<5).map { _ in SharedMemoryBenchmark.uncontended(iterations: iterations) }.sorted()
+    print("rate_limit_uncontended_ns \(String(format: "%.1f", runs[2])) ns/op (one process, one key, median of 5 × \(iterations))")
+    let contended = try SharedMemoryBenchmark.contended(iterations: iterations)
+    print("rate_limit_two_processes_ns \(String(format: "%.1f", max(contended.parent, contended.child))) ns/op "
+          + "(2 processes × \(iterations) on one key; slower of the two)")
+case "rate-limit-child":
+    exit(SharedMemoryBenchmark.child(iterations: iterations))
+case "metrics-render":
+    print("metrics_render_1000_customers_ms \(String(format: "%.2f", SharedMemoryBenchmark.render(customers: 1000))) ms (median of 11)")
 default:
-    print("usage: convergence-bench key-verification|engine|check-route [iterations]")
+    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render [iterations]")
     exit(64)
 }

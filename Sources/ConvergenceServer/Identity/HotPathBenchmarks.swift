@@ -36,6 +36,7 @@ extension HotPathBenchmarks {
     public static func checkRoute(body: [UInt8], policies: [ConvergenceGovernance.Policy], iterations: Int) -> Double {
         var config = Config()
         config.policyCacheTTLMs = 1000
+        config.rateLimitFree = RateLimitRule(limit: RateLimitRule.maxLimit, periodSeconds: 1) // limited, never refused
         let context = RequestContext(
             database: PostgresConnection(ConnectionInfo(url: "postgresql:///none?host=/nonexistent", password: nil, connectTimeoutSeconds: 1)),
             logger: Logger(role: "bench", minimumLevel: .error), config: config)
