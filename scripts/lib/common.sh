@@ -82,7 +82,8 @@ ensure_swift() {
 build_release() {
   ensure_swift
   log "swift build -c release"
-  (cd "$ROOT" && swift build -c release >&2)
+  # One compiler at a time on a small machine, also across checkouts.
+  (cd "$ROOT" && flock /tmp/convergence-build.lock swift build -c release >&2)
 }
 
 # ---------------------------------------------------------------- PostgreSQL
