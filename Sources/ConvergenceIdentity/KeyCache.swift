@@ -62,6 +62,11 @@ public struct KeyCache {
         return .hit(entry.record)
     }
 
+    /// Forgets everything (another worker changed a key).
+    public mutating func removeAll() {
+        entries.removeAll(keepingCapacity: true)
+    }
+
     public mutating func store(_ record: KeyRecord?, for digest: [UInt8], now: MonotonicInstant = .now()) {
         if entries.count >= capacity {
             // Expired entries go first, so a flood of made-up keys cannot flush live ones

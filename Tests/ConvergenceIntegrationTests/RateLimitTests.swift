@@ -11,7 +11,8 @@ final class RateLimitTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         do {
-            stack = try TestStack(label: "ratelimit", overrides: ["CONVERGENCE_WORKERS": "4", "CONVERGENCE_CRASH_LOOP_MAX": "1000"], waitForWorkers: 4)
+            stack = try TestStack(label: "ratelimit", overrides: ["CONVERGENCE_WORKERS": "4", "CONVERGENCE_CRASH_LOOP_MAX": "1000",
+                                                                       "CONVERGENCE_KEY_CACHE_TTL_MS": "1000"], waitForWorkers: 4)
             admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
             let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "rl_acme"}"#, headers: admin).json()
             customerID = onboarded["customer_id"] as? String ?? ""
@@ -121,6 +122,15 @@ final class RateLimitTests: XCTestCase {
         let creation = try client.post("/admin/keys", json: #"{"customer_id": "\#(Self.customerID)", "rate_limit": {"limit": -1, "period_seconds": 60}}"#,
                                        headers: Self.admin)
         XCTAssertEqual(creation.status, 400)
+    }
+
+    /// Key caches live up to 1 s here; a revocation through the API must not wait for them.
+    func testRevocationReachesEveryWorkerAtOnce() throws {
+        let (key, keyID) = try newKey(limit: 1000, period: 60)
+        for _ in 0..<40 { XCTAssertEqual(try client.post("/v1/check", json: Self.check, headers: ["X-API-Key": key]).status, 200) }
+        XCTAssertEqual(try client.send("DELETE", "/admin/keys/\(keyID)", headers: Self.admin).status, 200)
+        let statuses = try (0..<20).map { _ in try client.post("/v1/check", json: Self.check, headers: ["X-API-Key": key]).status }
+        XCTAssertEqual(statuses, Array(repeating: 401, count: 20))
     }
 
     func testWorkersKilledInALoopLeaveEveryBucketUsable() throws {

@@ -39,6 +39,7 @@ enum CheckRoute {
     }
 
     static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> [Policy] {
+        CacheInvalidation.refreshPolicies(context)
         let now = MonotonicInstant.now()
         if let cached = context.policyCache[customerID], now < cached.until { return cached.policies }
         do {

@@ -39,6 +39,7 @@ enum Authenticator {
     static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         guard let key = presentedKey(request), let shape = APIKeyFormat.shape(of: key) else { throw refuse(invalidKey, context) }
         let digest = SHA256.digest(key)
+        CacheInvalidation.refreshKeys(context)
         let record: KeyRecord?
         switch context.keyCache.lookup(digest) {
         case .hit(let cached):

@@ -25,6 +25,9 @@ public final class RequestContext {
     let limiter: RateLimiter
     /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
     var responseHeaders: [HTTPField] = []
+    /// Shared-memory generations this thread's caches reflect (see `CacheInvalidation`).
+    var seenKeyGeneration: UInt64 = 0
+    var seenPolicyGeneration: UInt64 = 0
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
     public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,

@@ -11,6 +11,7 @@ enum ResponseFinishing {
             response.headers.append(contentsOf: context.responseHeaders)
             context.responseHeaders.removeAll(keepingCapacity: true)
         }
+        CacheInvalidation.afterResponse(response, method: request.method, context: context)
         let endpoint = response.endpoint
         context.metrics.add(MetricFamilies.requests, [endpoint, String(response.status.code)])
         let elapsedMs = MonotonicInstant.now().milliseconds(since: started)
