@@ -12,6 +12,7 @@ final class RateLimitTests: XCTestCase {
         super.setUp()
         do {
             stack = try TestStack(label: "ratelimit", overrides: ["CONVERGENCE_WORKERS": "4", "CONVERGENCE_CRASH_LOOP_MAX": "1000",
+                                                                       "CONVERGENCE_RATE_LIMIT_FREE": "100/60s", "CONVERGENCE_RATE_LIMIT_PRO": "1000/60s",
                                                                        "CONVERGENCE_KEY_CACHE_TTL_MS": "1000"], waitForWorkers: 4)
             admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
             let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "rl_acme"}"#, headers: admin).json()

@@ -20,6 +20,9 @@ public final class ConvergenceProcess {
         env["CONVERGENCE_LOG_LEVEL"] = "debug"
         env["CONVERGENCE_SHUTDOWN_TIMEOUT_SECONDS"] = "10"
         env["CONVERGENCE_MASTER_KEY"] = ConvergenceProcess.testMasterKey
+        // Tests that load one key do not test rate limits; RateLimitTests sets the real tiers back.
+        env["CONVERGENCE_RATE_LIMIT_FREE"] = "1000000/60s"
+        env["CONVERGENCE_RATE_LIMIT_PRO"] = "1000000/60s"
         env.merge(overrides) { _, new in new }
         let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
         process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],

@@ -167,8 +167,9 @@ struct IdentityRepository {
     func lookup(digest: [UInt8]) throws -> KeyRecord? {
         try db.query("""
             SELECT k.key_id, k.kind, k.customer_id::text AS customer_id, c.tenant_id, c.tier,
-                   extract(epoch FROM k.expires_at)::bigint AS expires_at,
-                   extract(epoch FROM coalesce(k.revoked_at, c.deleted_at))::bigint AS revoked_at, k.digest,
+                   -- floor, not a ::bigint cast (which rounds): a key revoked at .6 s is refused from that second on.
+                   floor(extract(epoch FROM k.expires_at))::bigint AS expires_at,
+                   floor(extract(epoch FROM coalesce(k.revoked_at, c.deleted_at)))::bigint AS revoked_at, k.digest,
                    k.rate_limit, k.rate_limit_period_seconds
             FROM convergence.api_keys k LEFT JOIN convergence.customers c ON c.id = k.customer_id
             WHERE k.digest = $1::bytea
