@@ -76,15 +76,23 @@ public struct Router<Context>: Sendable {
 
     private static func bind(_ segments: [Segment], to parts: [Substring]) -> [String: String]? {
         guard segments.count == parts.count else { return nil }
-        var parameters: [String: String] = [:]
+        // Literals first, without allocating: most routes fail here, and the
+        // parameter dictionary is built only for the route that matches.
+        var hasParameters = false
         for (segment, part) in zip(segments, parts) {
             switch segment {
             case .literal(let literal):
                 guard part.utf8.elementsEqual(literal.utf8) else { return nil }
-            case .parameter(let name):
-                guard let decoded = PercentDecoding.decode(part, plusAsSpace: false), !decoded.isEmpty else { return nil }
-                parameters[name] = decoded
+            case .parameter:
+                hasParameters = true
             }
+        }
+        guard hasParameters else { return [:] }
+        var parameters: [String: String] = [:]
+        for (segment, part) in zip(segments, parts) {
+            guard case .parameter(let name) = segment else { continue }
+            guard let decoded = PercentDecoding.decode(part, plusAsSpace: false), !decoded.isEmpty else { return nil }
+            parameters[name] = decoded
         }
         return parameters
     }
