@@ -17,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI"),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
         // Our own C: the few POSIX calls and macros Swift cannot import cleanly.
         .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys"),
 
@@ -25,11 +26,13 @@ let package = Package(
         .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceHTTP"], swiftSettings: optimize),
+        // Pipeline templates, plans, CSV and data-quality SQL: pure logic, no I/O beyond parsing text.
+        .target(name: "ConvergencePipelines", dependencies: ["CYAML"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "CFastCGI", "CConvergenceSys",
+                "ConvergencePipelines", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
         ),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),
+        .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines"]),
         .testTarget(
             name: "ConvergenceIntegrationTests",
             dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity"]

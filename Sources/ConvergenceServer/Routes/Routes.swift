@@ -1,5 +1,6 @@
 import ConvergenceCore
 import ConvergenceHTTP
+import ConvergencePipelines
 
 /// The route table of a worker, assembled from the feature route groups.
 enum Routes {
@@ -11,6 +12,7 @@ enum Routes {
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
+        PipelineRoutes.register(on: &router, metrics: NoPipelineMetrics())
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }
