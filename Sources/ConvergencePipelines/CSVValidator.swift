@@ -12,6 +12,11 @@ public enum CSVValidator {
         public let line: Int
         public let message: String
         public var description: String { "line \(line): \(message)" }
+
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
     }
 
     public struct Summary: Equatable {

@@ -6,20 +6,23 @@ public struct PipelineContext: Sendable, Equatable {
     public let domain: String
     public let templateName: String
     public let pipelineLoggingID: String
+    /// The template's file, relative to the configuration folder.
+    public let templatePath: String
 
-    public init(tenantID: String, provider: String, domain: String, templateName: String, pipelineLoggingID: String) {
+    /// `templatePath` defaults to `{provider}/{domain}/{template_name}.yml`; only
+    /// server-chosen templates (onboarding's) live elsewhere.
+    public init(tenantID: String, provider: String, domain: String, templateName: String, pipelineLoggingID: String,
+                templatePath: String? = nil) {
         self.tenantID = tenantID
         self.provider = provider
         self.domain = domain
         self.templateName = templateName
         self.pipelineLoggingID = pipelineLoggingID
+        self.templatePath = templatePath ?? "\(provider)/\(domain)/\(templateName).yml"
     }
 
     /// Seed 000: `{tenant_id}-{provider}-{domain}-{template_name}`.
     public var pipelineID: String { "\(tenantID)-\(provider)-\(domain)-\(templateName)" }
-
-    /// The template's file, relative to the configuration folder.
-    public var templatePath: String { "\(provider)/\(domain)/\(templateName).yml" }
 
     public static let builtInNames: Set<String> = ["tenant_id", "provider", "domain", "template_name", "pipeline_id", "pipeline_logging_id"]
 

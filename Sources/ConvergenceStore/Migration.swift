@@ -92,6 +92,13 @@ public enum Migrations {
             CREATE UNIQUE INDEX pipeline_queue_one_active ON convergence.pipeline_queue (pipeline_id);
             CREATE INDEX pipeline_queue_pending ON convergence.pipeline_queue (created_at) WHERE status = 'PENDING';
             CREATE INDEX pipeline_queue_leases ON convergence.pipeline_queue (lease_until) WHERE status = 'RUNNING';
+            -- For template SQL: fail a step with a readable message when a condition does not hold.
+            CREATE FUNCTION convergence.pipeline_assert(ok boolean, message text) RETURNS boolean
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF ok IS NOT TRUE THEN RAISE EXCEPTION USING MESSAGE = message, ERRCODE = 'P0001'; END IF;
+                    RETURN true;
+                END $$;
             """),
     ]
 }

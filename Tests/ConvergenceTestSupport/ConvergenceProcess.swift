@@ -20,6 +20,9 @@ public final class ConvergenceProcess {
         env["CONVERGENCE_LOG_LEVEL"] = "debug"
         env["CONVERGENCE_SHUTDOWN_TIMEOUT_SECONDS"] = "10"
         env["CONVERGENCE_MASTER_KEY"] = ConvergenceProcess.testMasterKey
+        // The server runs in a temp dir: point it at the repository's templates and sample data.
+        env["CONVERGENCE_PIPELINE_CONFIG_DIR"] = TestPaths.repositoryRoot.appendingPathComponent("configs").path
+        env["CONVERGENCE_PIPELINE_DATA_DIR"] = TestPaths.repositoryRoot.appendingPathComponent("configs/data").path
         env.merge(overrides) { _, new in new }
         let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
         process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],
