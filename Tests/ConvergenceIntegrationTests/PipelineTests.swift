@@ -313,7 +313,7 @@ final class PipelineTests: XCTestCase {
         }
         let codes = results.sorted
         XCTAssertEqual(codes, [202, 409, 409, 409, 409, 409, 409, 409])
-        XCTAssertEqual(try psql("SELECT count(*) FROM active_t1.pipeline_runs WHERE status IN ('PENDING', 'RUNNING', 'COMPLETED')"), "2")
+        XCTAssertEqual(try psql("SELECT count(*) FROM active_t1.pipeline_runs WHERE pipeline_id = 'active_t1-test-sleep-slow'"), "2")
     }
 
     func testParametersAreBoundAsDataNeverExecuted() throws {
@@ -399,6 +399,27 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try trigger("cancel_t1", "test/sleep/slow", body: #"{"seconds": 0}"#, key: key).status, 202)
     }
 
+    func testCancelOfAQueuedRunIsImmediate() throws {
+        // Both runners busy (executor_concurrency = 2), so a third run waits in the queue.
+        let busy = try ["cancel_t2", "cancel_t3"].map { tenant in
+            (tenant, try runID(try trigger(tenant, "test/sleep/slow", body: #"{"seconds": 60}"#)))
+        }
+        for (tenant, id) in busy { _ = try wait(tenant, id, for: ["RUNNING"]) }
+        let queued = try runID(try trigger("cancel_t4", "test/sleep/slow", body: #"{"seconds": 60}"#))
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(try run("cancel_t4", queued)["status"] as? String, "PENDING")
+        let cancel = try client.send("POST", "/api/v1/pipelines/runs/cancel_t4/\(queued)/cancel", headers: ["X-API-Key": try key("cancel_t4")])
+        XCTAssertEqual(cancel.status, 200, cancel.text)
+        XCTAssertEqual(try cancel.json()["status"] as? String, "CANCELLED")
+        let cancelled = try run("cancel_t4", queued)
+        XCTAssertEqual(cancelled["status"] as? String, "CANCELLED")
+        XCTAssertEqual((cancelled["steps"] as? [[String: Any]])?.count, 0, "it never started")
+        for (tenant, id) in busy {
+            XCTAssertEqual(try client.send("POST", "/api/v1/pipelines/runs/\(tenant)/\(id)/cancel", headers: ["X-API-Key": try key(tenant)]).status, 202)
+            XCTAssertEqual(try wait(tenant, id, for: ["CANCELLED", "FAILED", "COMPLETED"], timeout: 10)["status"] as? String, "CANCELLED")
+        }
+    }
+
     func testARunWhoseExecutorIsKilledIsRetriedOnceThenFailedNeverLeftRunning() throws {
         // Killed once: the lease expires, the run is retried and completes.
         let retried = try runID(try trigger("killed_t1", "test/sleep/slow", body: #"{"seconds": 2}"#))
@@ -421,6 +442,23 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try psql("SELECT count(*) FROM convergence.pipeline_queue WHERE tenant_id = 'killed_t1'"), "0")
     }
 
+    func testReloadGivesTheRunningRunBackAndTheNewExecutorFinishesIt() throws {
+        let id = try runID(try trigger("reload_t1", "test/sleep/slow", body: #"{"seconds": 2}"#))
+        XCTAssertTrue(try waitUntil(timeout: 10) {
+            (try run("reload_t1", id)["steps"] as? [[String: Any]])?.first?["status"] as? String == "RUNNING"
+        })
+        let before = executorPID()
+        Self.stack.server.signal(SIGHUP) // the executor gets SIGTERM and is replaced
+        let done = try wait("reload_t1", id, for: ["COMPLETED", "FAILED", "CANCELLED"], timeout: 20)
+        XCTAssertEqual(done["status"] as? String, "COMPLETED", "\(done)")
+        XCTAssertNotEqual(executorPID(), before)
+        let steps = try XCTUnwrap(done["steps"] as? [[String: Any]])
+        XCTAssertEqual(steps.first?["status"] as? String, "CANCELLED")
+        XCTAssertTrue((steps.first?["error"] as? String ?? "").contains("executor stopping"), "\(steps)")
+        XCTAssertEqual(steps.last?["status"] as? String, "COMPLETED")
+        XCTAssertEqual(done["attempts"] as? Int, 1, "a graceful stop does not use up the retry")
+    }
+
     /// SIGKILLs the executor process while `id`'s attempt `attempt` is in its first step.
     func killExecutorDuring(_ id: String, attempt: Int) throws {
         XCTAssertTrue(try waitUntil(timeout: 20) {
@@ -433,10 +471,8 @@ final class PipelineTests: XCTestCase {
     }
 
     func executorPID() -> pid_t? {
-        Self.stack.server.workerPIDs.first { pid in
-            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-            return cmdline.contains("pipeline-executor")
-        }
+        let server = Self.stack.server
+        return server.childPIDs.first { server.role(of: $0) == "pipeline-executor" }
     }
 }
 

@@ -77,10 +77,20 @@ public final class ConvergenceProcess {
         return server
     }
 
-    /// Current worker pids (children of the supervisor).
-    public var workerPIDs: [pid_t] {
+    /// Every child of the supervisor: workers and auxiliary processes (the pipeline executor).
+    public var childPIDs: [pid_t] {
         let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
         return text.split(separator: " ").compactMap { pid_t($0) }
+    }
+
+    /// Current worker pids (children started as `convergence worker`).
+    public var workerPIDs: [pid_t] { childPIDs.filter { role(of: $0) == "worker" } }
+
+    /// The subcommand a child runs (`worker`, `pipeline-executor`, …), from its command line.
+    public func role(of child: pid_t) -> String? {
+        guard let cmdline = try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8) else { return nil }
+        let argv = cmdline.split(separator: "\0")
+        return argv.count > 1 ? String(argv[1]) : nil
     }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
@@ -93,7 +103,7 @@ public final class ConvergenceProcess {
 
     /// Stops everything it started, gently first.
     public func stop() {
-        let workers = workerPIDs
+        let workers = childPIDs
         if process.isRunning {
             kill(pid, SIGTERM)
             if waitForExit(timeout: 15) == nil { kill(pid, SIGKILL) }

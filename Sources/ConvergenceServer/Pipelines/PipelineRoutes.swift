@@ -167,7 +167,8 @@ enum PipelineRoutes {
         let tenant = try tenantKey(request, context).tenantID!
         let id = try runID(request)
         let schema = TenantID.quotedSchema(tenant)
-        let outcome: String? = try context.database.transaction { tx in
+        // (status now, whether this call changed it)
+        let outcome: (String, Bool)? = try context.database.transaction { tx in
             if try tx.query("""
                 DELETE FROM convergence.pipeline_queue WHERE pipeline_logging_id = $1::uuid AND tenant_id = $2 AND status = 'PENDING'
                 """, [id, tenant]).affectedRows == 1 {
@@ -175,25 +176,25 @@ enum PipelineRoutes {
                     UPDATE \(schema).pipeline_runs SET status = 'CANCELLED', finished_at = now(), error = 'cancelled before it started'
                     WHERE pipeline_logging_id = $1::uuid
                     """, [id])
-                return "CANCELLED"
+                return ("CANCELLED", true)
             }
             if try tx.query("""
                 UPDATE convergence.pipeline_queue SET cancel_requested = true
                 WHERE pipeline_logging_id = $1::uuid AND tenant_id = $2 AND status = 'RUNNING'
                 """, [id, tenant]).affectedRows == 1 {
                 try tx.query("SELECT pg_notify($1, $2)", [PipelineQueue.cancelChannel, id])
-                return "CANCELLING"
+                return ("CANCELLING", true)
             }
             return try tx.query("SELECT status FROM \(schema).pipeline_runs WHERE pipeline_logging_id = $1::uuid", [id])
-                .rows.first?.decode("status")
+                .rows.first.map { (try $0.decode("status", as: String.self), false) }
         }
-        guard let outcome else { throw unknownRun }
-        let body = "{\"pipeline_logging_id\":\(JSONQuoting.quoted(id)),\"status\":\(JSONQuoting.quoted(outcome))}"
-        switch outcome {
-        case "CANCELLED": return .rawJSON(Array(body.utf8))
-        case "CANCELLING": return .rawJSON(Array(body.utf8), status: .accepted)
+        guard let (status, changed) = outcome else { throw unknownRun }
+        let body = "{\"pipeline_logging_id\":\(JSONQuoting.quoted(id)),\"status\":\(JSONQuoting.quoted(status))}"
+        switch (status, changed) {
+        case ("CANCELLED", true): return .rawJSON(Array(body.utf8))
+        case ("CANCELLING", true): return .rawJSON(Array(body.utf8), status: .accepted)
         default:
-            throw APIError(.conflict, code: "run_finished", message: "The run already ended with status \(outcome).")
+            throw APIError(.conflict, code: "run_finished", message: "The run already ended with status \(status).")
         }
     }
 }
