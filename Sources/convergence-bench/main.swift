@@ -1,5 +1,10 @@
 import ConvergenceServer
+import Foundation
 import Glibc
+
+extension CommandLine {
+    static func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+}
 
 // Micro-benchmarks for scripts/bench: prints `name value unit` lines.
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -16,7 +21,21 @@ case "engine":
 case "check-route":
     let runs = (0..<5).map { _ in HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4) }.sorted()
     print("check_route_ns \(Int(runs[runs.count / 2])) ns/op (router + auth + engine, warm caches)")
+case "queue-claim":
+    // Needs a migrated database: CONVERGENCE_DATABASE_URL.
+    guard let url = CommandLine.environmentValue("CONVERGENCE_DATABASE_URL") else {
+        print("convergence-bench queue-claim needs CONVERGENCE_DATABASE_URL")
+        exit(64)
+    }
+    let runs = arguments.count > 1 ? Int(arguments[1]) ?? 500 : 500
+    do {
+        let (median, p95) = try PipelineBenchmarks.queueOverhead(databaseURL: url, runs: runs)
+        print("queue_claim_ms \(String(format: "%.3f", median)) ms/run (p95 \(String(format: "%.3f", p95)) ms; claim + lease renewal + finish, \(runs) runs)")
+    } catch {
+        print("queue-claim failed: \(error)")
+        exit(1)
+    }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route [iterations]")
+    print("usage: convergence-bench key-verification|engine|check-route [iterations] | queue-claim [runs]")
     exit(64)
 }
