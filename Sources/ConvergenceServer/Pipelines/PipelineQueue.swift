@@ -93,13 +93,14 @@ struct PipelineQueue {
         let id: String = try row.decode("id")
         let planText: String = try row.decode("plan")
         let plan: PipelinePlan
+        let tenant: String = try row.decode("tenant_id")
         do { plan = try JSONDecoder().decode(PipelinePlan.self, from: Data(planText.utf8)) } catch {
             // A plan this binary cannot read (written by another version): fail it rather than loop on it.
-            try db.query("DELETE FROM convergence.pipeline_queue WHERE pipeline_logging_id = $1::uuid", [id])
+            _ = try finish(id: id, tenantID: tenant, owner: owner, status: "FAILED",
+                           error: "the queued plan cannot be read by this server version; trigger the pipeline again")
             throw error
         }
-        return Claimed(id: id, tenantID: try row.decode("tenant_id"), template: try row.decode("template"), plan: plan,
-                       attempt: try row.decode("attempts"))
+        return Claimed(id: id, tenantID: tenant, template: try row.decode("template"), plan: plan, attempt: try row.decode("attempts"))
     }
 
     /// Renews one run's lease at a step boundary; nil when the lease was lost
@@ -178,6 +179,12 @@ struct PipelineQueue {
                 let tenant: String = try row.decode("tenant_id")
                 let attempts: Int = try row.decode("attempts")
                 let schema = TenantID.quotedSchema(tenant)
+                // A tenant schema dropped by hand must not wedge recovery for everyone: forget its run.
+                guard try tx.query("SELECT to_regclass($1) IS NOT NULL AS present", ["\(schema).pipeline_runs"])
+                    .rows[0].decode("present", as: Bool.self) else {
+                    try tx.query("DELETE FROM convergence.pipeline_queue WHERE pipeline_logging_id = $1::uuid", [id])
+                    continue
+                }
                 let lost = "executor stopped responding during attempt \(attempts) (lease expired)"
                 try tx.query("""
                     UPDATE \(schema).step_logs SET status = 'FAILED', finished_at = now(), error = $2
