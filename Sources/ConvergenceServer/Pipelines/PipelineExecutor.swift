@@ -111,10 +111,10 @@ enum PipelineExecutor {
                 notified = try db.waitForNotification(timeoutMs: tickMs)
                 sinceClaimMs = notified ? 0 : sinceClaimMs &+ tickMs
             } catch {
-                logger.warning("executor runner error; retrying", ["runner": .int(index), "error": .string(String(describing: error))])
+                logger.warning("executor runner error; retrying in 1 s", ["runner": .int(index), "error": .string(String(describing: error))])
                 listeningOn = 0
                 db.close()
-                usleep(500_000)
+                usleep(1_000_000)
             }
         }
     }
@@ -138,7 +138,8 @@ enum PipelineExecutor {
                 let due = lastBeat.map { MonotonicInstant.now().milliseconds(since: $0) >= Double(config.pipelineHeartbeatSeconds * 1000) } ?? true
                 guard notified || due else { continue }
                 lastBeat = .now()
-                for id in try queue.heartbeat(owner: owner, leaseSeconds: config.pipelineLeaseSeconds) {
+                let active = shared.controls.compactMap(\.currentRunID)
+                for id in try queue.heartbeat(owner: owner, runs: active, leaseSeconds: config.pipelineLeaseSeconds) {
                     if shared.controls.contains(where: { $0.cancel(runID: id) }) {
                         logger.info("pipeline run cancel requested", ["pipeline_logging_id": .string(id)])
                     }
@@ -151,10 +152,10 @@ enum PipelineExecutor {
                                     "attempts": .int(expired.attempts)])
                 }
             } catch {
-                logger.warning("executor monitor error; retrying", ["error": .string(String(describing: error))])
+                logger.warning("executor monitor error; retrying in 1 s", ["error": .string(String(describing: error))])
                 listeningOn = 0
                 db.close()
-                usleep(500_000)
+                usleep(1_000_000)
             }
         }
     }

@@ -113,13 +113,16 @@ struct PipelineQueue {
             """, [id, owner, leaseSeconds]).rows.first?.decode("cancel_requested", as: Bool.self)
     }
 
-    /// Renews every lease `owner` holds; returns the runs with a cancel request.
-    func heartbeat(owner: String, leaseSeconds: Int) throws -> [String] {
-        try db.query("""
+    /// Renews the leases of the runs `owner`'s runners are working on now (a run a
+    /// runner abandoned, say after losing its connection, is left to expire and be
+    /// recovered); returns those with a cancel request.
+    func heartbeat(owner: String, runs: [String], leaseSeconds: Int) throws -> [String] {
+        guard !runs.isEmpty else { return [] }
+        return try db.query("""
             UPDATE convergence.pipeline_queue SET lease_until = now() + make_interval(secs => $2::int)
-            WHERE lease_owner = $1 AND status = 'RUNNING'
+            WHERE lease_owner = $1 AND status = 'RUNNING' AND pipeline_logging_id = ANY($3::uuid[])
             RETURNING pipeline_logging_id::text AS id, cancel_requested
-            """, [owner, leaseSeconds], idempotent: true).rows.compactMap { row in
+            """, [owner, leaseSeconds, "{" + runs.joined(separator: ",") + "}"], idempotent: true).rows.compactMap { row in
             try row.decode("cancel_requested", as: Bool.self) ? try row.decode("id", as: String.self) : nil
         }
     }

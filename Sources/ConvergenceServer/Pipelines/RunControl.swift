@@ -32,6 +32,9 @@ final class RunControl: Sendable {
 
     var interruption: Interruption { state.withLock { $0.interruption } }
 
+    /// The run this runner works on now (nil: idle, or it gave up on a run after losing PostgreSQL).
+    var currentRunID: String? { state.withLock { $0.runID } }
+
     /// Cancels `runID` if this runner works on it; true when it did.
     func cancel(runID: String) -> Bool {
         let canceller: PostgresCanceller?? = state.withLock {
