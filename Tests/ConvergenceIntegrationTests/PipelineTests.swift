@@ -238,6 +238,24 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(try client.get("/api/v1/pipelines/runs/shipped_t1?limit=1000", headers: auth).status, 400)
     }
 
+    func testAFailingDryrunIsReportedAndDoesNotUndoOnboarding() throws {
+        let dryrun = Self.configDir + "/gcp/example/dryrun.yml"
+        let original = try String(contentsOfFile: dryrun, encoding: .utf8)
+        defer { try? original.write(toFile: dryrun, atomically: true, encoding: .utf8) }
+        try original.replacingOccurrences(of: "sql: SELECT 1", with: "sql: SELECT 1 / 0").write(toFile: dryrun, atomically: true, encoding: .utf8)
+        let response = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "dryfail_t1"}"#,
+                                       headers: ["Authorization": "Bearer \(Self.adminKey)"])
+        XCTAssertEqual(response.status, 201, response.text)
+        let body = try response.json()
+        XCTAssertEqual(body["dryrun_status"] as? String, "FAILED")
+        let dryrunRun = try XCTUnwrap((body["pipelines"] as? [[String: Any]])?.last)
+        XCTAssertTrue((dryrunRun["error"] as? String ?? "").contains("step 2 (select_one) failed"), "\(dryrunRun)")
+        // The tenant is there and its key works.
+        let key = try XCTUnwrap(body["api_key"] as? String)
+        XCTAssertEqual(try client.get("/api/v1/pipelines/runs/dryfail_t1", headers: ["X-API-Key": key]).status, 200)
+        XCTAssertEqual(try psql("SELECT status FROM dryfail_t1.pipeline_runs WHERE pipeline_id = 'dryfail_t1-gcp-example-dryrun'"), "FAILED")
+    }
+
     // MARK: Refusals
 
     func testBadTriggersAreRefusedWithTheRightCodeAndQueueNothing() throws {

@@ -1,4 +1,5 @@
 import ConvergenceCore
+import ConvergenceHTTP
 import ConvergencePipelines
 import Foundation
 import Glibc
@@ -58,20 +59,12 @@ enum OnboardingPipelines {
                 if case .failed(let message) = outcome { error = message }
                 return Ran(pipelineID: plan.pipelineID, pipelineLoggingID: id, status: outcome.status, error: error)
             } catch {
-                let message = (error as? APIErrorDescribing)?.publicMessage ?? "the run could not be recorded"
+                // An APIError's message is written for clients (template missing or invalid); others stay in the log.
+                let message = (error as? APIError)?.message ?? "the run could not be recorded"
                 context.logger.warning("onboarding pipeline failed", ["pipeline": .string(file), "error": .string(String(describing: error))],
                                        requestID: requestID)
                 return Ran(pipelineID: runContext.pipelineID, pipelineLoggingID: nil, status: "FAILED", error: message)
             }
         }
     }
-}
-
-/// Errors whose message is meant for the client (APIError's), as opposed to internal ones.
-protocol APIErrorDescribing { var publicMessage: String { get } }
-
-import ConvergenceHTTP
-
-extension APIError: APIErrorDescribing {
-    var publicMessage: String { message }
 }
