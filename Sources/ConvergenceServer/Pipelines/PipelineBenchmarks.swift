@@ -16,7 +16,10 @@ public enum PipelineBenchmarks {
         defer { db.close() }
         let tenant = "bench_queue_" + SecureRandom.hex(byteCount: 4)
         let (customer, _) = try IdentityRepository(db: db).provision(tenantID: tenant, name: tenant, tier: "free", firstKey: nil)
-        defer { _ = try? IdentityRepository(db: db).deleteCustomer(id: customer.id, purge: true) }
+        defer {
+            _ = try? db.query("SET client_min_messages = warning") // no "drop cascades" NOTICEs on stderr
+            _ = try? IdentityRepository(db: db).deleteCustomer(id: customer.id, purge: true)
+        }
         let queue = PipelineQueue(db: db)
         let yaml = "steps:\n  - {name: one, kind: sql, sql: SELECT 1}\n"
         for i in 0..<runs {

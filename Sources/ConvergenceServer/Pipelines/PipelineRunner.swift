@@ -157,8 +157,12 @@ struct PipelineRunner {
     /// The step's work inside its transaction.
     private func body(_ step: PlannedStep, claimed: PipelineQueue.Claimed, timeout: Int, csv: [UInt8],
                       _ tx: PostgresConnection) throws -> StepResult {
-        try tx.query("SELECT set_config('search_path', $1, true), set_config('statement_timeout', $2, true)",
-                     [TenantID.quotedSchema(claimed.tenantID), String(timeout * 1000)])
+        // client_min_messages: libpq prints NOTICEs ("already exists, skipping") to stderr,
+        // which would break the JSON log lines.
+        try tx.query("""
+            SELECT set_config('search_path', $1, true), set_config('statement_timeout', $2, true),
+                   set_config('client_min_messages', 'warning', true)
+            """, [TenantID.quotedSchema(claimed.tenantID), String(timeout * 1000)])
         // A cancel that arrived before the canceller was registered is seen here.
         if control.interruption != .none { throw Interrupted() }
         switch step.kind {
