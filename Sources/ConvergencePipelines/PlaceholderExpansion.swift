@@ -22,6 +22,8 @@ public enum PlaceholderExpansion {
         case unknown(String)
         case insideQuotes(String)
         case nullInName(String)
+        /// `$1` written in a template: numbering is ours, so it could bind the wrong value.
+        case positional
 
         public var description: String {
             switch self {
@@ -29,6 +31,7 @@ public enum PlaceholderExpansion {
             case .insideQuotes(let name):
                 "placeholder {\(name)} is inside quotes; write it bare (it is bound as a parameter, never pasted into SQL)"
             case .nullInName(let name): "placeholder {\(name)} has no value, so it cannot form a name"
+            case .positional: "write {name} placeholders, not $1-style parameters (the numbering is the server's)"
             }
         }
     }
@@ -58,6 +61,8 @@ public enum PlaceholderExpansion {
                 else if b == UInt8(ascii: "\"") { state = .double }
                 else if b == UInt8(ascii: "-"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "-") { state = .lineComment }
                 else if b == UInt8(ascii: "/"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "*") { state = .blockComment }
+                else if b == UInt8(ascii: "$"), i + 1 < bytes.count, (48...57).contains(bytes[i + 1]),
+                        i == 0 || !isIdentifierByte(bytes[i - 1]) { throw .positional }
                 else if b == UInt8(ascii: "$"), let tag = dollarTag(in: bytes, at: i) {
                     out.append(contentsOf: tag.utf8)
                     i += tag.utf8.count
@@ -125,6 +130,11 @@ public enum PlaceholderExpansion {
         while j < bytes.count, (97...122).contains(bytes[j]) || (48...57).contains(bytes[j]) || bytes[j] == 95 { j += 1 }
         guard j < bytes.count, bytes[j] == UInt8(ascii: "}"), j - start - 1 <= 63 else { return nil }
         return (String(decoding: bytes[(start + 1)..<j], as: UTF8.self), j + 1)
+    }
+
+    /// `col$1` is an identifier (PostgreSQL allows `$` after the first character), not a parameter.
+    static func isIdentifierByte(_ b: UInt8) -> Bool {
+        (97...122).contains(b) || (65...90).contains(b) || (48...57).contains(b) || b == 95 || b == 36 || b >= 128
     }
 
     /// A dollar-quote opener (`$$`, `$body$`) at `start`; `$1` is a parameter, not a quote.

@@ -55,6 +55,13 @@ final class PipelineTests: XCTestCase {
                     kind: sql
                     sql: SELECT 1
                 """,
+            "test/sleep/timeout.yml": """
+                timeout_seconds: 1
+                steps:
+                  - name: too_slow
+                    kind: sql
+                    sql: SELECT pg_sleep(5)
+                """,
             "test/bad/invalid-yaml.yml": "steps:\n  - name: a\n    kind: sql\n   sql: [unclosed\n",
             "test/bad/unknown-kind.yml": "steps:\n  - name: a\n    kind: sql\n    sql: SELECT 1\n  - name: b\n    kind: shell\n",
             "test/params/notes.yml": """
@@ -395,6 +402,15 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(summary, ["not_null/warn/FAILED/1 null values", "unique/warn/FAILED/1 duplicate rows",
                                  "range/warn/FAILED/min 5, max 50, 1 out of range", "row_count/error/PASSED/3 rows",
                                  "row_count/error/FAILED/3 rows"])
+    }
+
+    func testAStepOverItsTimeoutFailsTheRun() throws {
+        let started = Date()
+        let run = try wait("timeout_t1", try runID(try trigger("timeout_t1", "test/sleep/timeout")), for: ["COMPLETED", "FAILED"])
+        XCTAssertEqual(run["status"] as? String, "FAILED")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4)
+        let step = try XCTUnwrap((run["steps"] as? [[String: Any]])?.first)
+        XCTAssertEqual(step["error"] as? String, "timed out after 1 s (statement_timeout)")
     }
 
     func testCancelStopsARunningRunAndItsQuery() throws {

@@ -77,6 +77,10 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(bound.sql, "SELECT '{\"a\": 1}'::jsonb, '{1,2}'::int[], $1 -- {x}\n/* {x} */")
         XCTAssertEqual(bound.parameters, ["v"])
         XCTAssertEqual(try PlaceholderExpansion.bind(sql: "SELECT 'it''s', {x}", values: values).sql, "SELECT 'it''s', $1")
+        XCTAssertThrowsError(try PlaceholderExpansion.bind(sql: "SELECT $1", values: values)) { error in
+            XCTAssertEqual(error as? PlaceholderExpansion.Problem, .positional)
+        }
+        XCTAssertEqual(try PlaceholderExpansion.bind(sql: "SELECT '$1', $tag$ $2 $tag$, col$1 FROM t", values: values).parameters, [])
     }
 
     func testParametersAreCheckedAgainstTheirDeclarations() {
