@@ -43,7 +43,7 @@ final class PipelineTests: XCTestCase {
         for part in ["gcp", "customer", "data"] {
             try FileManager.default.copyItem(at: repo.appendingPathComponent(part), to: target.appendingPathComponent(part))
         }
-        let files: [String: String] = [
+        var files: [String: String] = [
             "test/sleep/slow.yml": """
                 parameters:
                   seconds: {type: number, default: 1}
@@ -114,6 +114,16 @@ final class PipelineTests: XCTestCase {
                       - {check: row_count, min: 10}
                 """,
         ]
+        for i in 0..<12 { // distinct pipeline_ids, so they can all be queued at once
+            files["test/once/run\(i).yml"] = """
+                steps:
+                  - name: record
+                    kind: sql
+                    sql:
+                      - INSERT INTO executions (run) VALUES ({pipeline_logging_id}::uuid)
+                      - SELECT pg_sleep(0.05)
+                """
+        }
         for (path, text) in files {
             let url = target.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -339,6 +349,21 @@ final class PipelineTests: XCTestCase {
         let codes = results.sorted
         XCTAssertEqual(codes, [202, 409, 409, 409, 409, 409, 409, 409])
         XCTAssertEqual(try psql("SELECT count(*) FROM active_t1.pipeline_runs WHERE pipeline_id = 'active_t1-test-sleep-slow'"), "2")
+    }
+
+    func testEveryQueuedRunIsExecutedExactlyOnce() throws {
+        let key = try key("once_t1")
+        // Created up front: two concurrent CREATE TABLE IF NOT EXISTS of one name can collide in PostgreSQL's catalog.
+        _ = try psql("CREATE TABLE once_t1.executions (run uuid, at timestamptz DEFAULT clock_timestamp())")
+        let ids = try (0..<12).map { try runID(try trigger("once_t1", "test/once/run\($0)", key: key)) }
+        for id in ids { XCTAssertEqual(try wait("once_t1", id, for: ["COMPLETED", "FAILED"])["status"] as? String, "COMPLETED") }
+        XCTAssertEqual(try psql("SELECT count(*) || '/' || count(DISTINCT run) FROM once_t1.executions"), "12/12")
+        XCTAssertEqual(try psql("SELECT max(attempts) FROM once_t1.pipeline_runs WHERE pipeline_id LIKE 'once_t1-test-once-%'"), "1")
+        // Two runners worked side by side: some executions overlapped in time.
+        XCTAssertEqual(try psql("""
+            SELECT count(*) > 0 FROM once_t1.executions a JOIN once_t1.executions b
+              ON a.run < b.run AND abs(extract(epoch FROM a.at - b.at)) < 0.04
+            """), "t")
     }
 
     func testParametersAreBoundAsDataNeverExecuted() throws {
