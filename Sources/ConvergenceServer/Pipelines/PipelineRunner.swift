@@ -83,10 +83,13 @@ struct PipelineRunner {
             case .cancelled: (status, rows, error) = ("CANCELLED", nil, "cancelled on request")
             case .stopped: (status, rows, error) = ("CANCELLED", nil, "executor stopping; the run goes back to the queue")
             }
+            // One statement (one commit) for the step's outcome and the run's heartbeat.
             try db.query("""
-                UPDATE \(schema).step_logs SET status = $2, finished_at = now(), rows_affected = $3, error = $4 WHERE id = $1
-                """, [logID, status, rows, error])
-            try db.query("UPDATE \(schema).pipeline_runs SET heartbeat_at = now() WHERE pipeline_logging_id = $1::uuid", [claimed.id])
+                WITH step AS (
+                    UPDATE \(schema).step_logs SET status = $2, finished_at = now(), rows_affected = $3, error = $4 WHERE id = $1
+                )
+                UPDATE \(schema).pipeline_runs SET heartbeat_at = now() WHERE pipeline_logging_id = $5::uuid
+                """, [logID, status, rows, error, claimed.id])
             metrics.stepFinished(kind: step.kind, status: status, durationMs: MonotonicInstant.now().milliseconds(since: stepStarted))
             switch result {
             case .completed: continue
