@@ -131,7 +131,7 @@ enum PipelineRoutes {
               AND ($2::bigint IS NULL OR (r.created_at, r.pipeline_logging_id)
                    < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
             ORDER BY r.created_at DESC, r.pipeline_logging_id DESC LIMIT $4
-            """, [status, cursor?.micros, cursor?.id, limit + 1]).rows
+            """, [status, cursor?.micros, cursor?.id, limit + 1], idempotent: true).rows
         let page = rows.prefix(limit)
         let runs = try page.map { try $0.decode("run", as: String.self) }
         let next: String = rows.count > limit ? JSONQuoting.quoted(try page.last!.decode("cursor")) : "null"
@@ -157,7 +157,7 @@ enum PipelineRoutes {
                     FROM \(schema).dq_results d WHERE d.pipeline_logging_id = r.pipeline_logging_id), '[]'::json)
             )::text AS body
             FROM \(schema).pipeline_runs r WHERE r.pipeline_logging_id = $1::uuid
-            """, [id]).rows.first else { throw unknownRun }
+            """, [id], idempotent: true).rows.first else { throw unknownRun }
         return .rawJSON(Array(try row.decode("body", as: String.self).utf8))
     }
 
