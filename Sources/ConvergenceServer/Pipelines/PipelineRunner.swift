@@ -44,6 +44,9 @@ struct PipelineRunner {
         case failed(String, rows: Int?)
         case cancelled
         case stopped
+        /// PostgreSQL went away mid-step: not the step's fault, so the run is abandoned
+        /// to its lease and retried rather than failed.
+        case connectionLost(PostgresError)
     }
 
     var queue: PipelineQueue { PipelineQueue(db: db) }
@@ -76,12 +79,14 @@ struct PipelineRunner {
                 VALUES ($1::uuid, $2, $3, $4, 'RUNNING', $5, now()) RETURNING id
                 """, [claimed.id, step.number, step.name, step.kind.rawValue, claimed.attempt]).rows[0].decode("id")
             let result = execute(step, claimed: claimed)
+            if case .connectionLost(let error) = result { throw error }
             let (status, rows, error): (String, Int?, String?)
             switch result {
             case .completed(let n): (status, rows, error) = ("COMPLETED", n, nil)
             case .failed(let message, let n): (status, rows, error) = ("FAILED", n, message)
             case .cancelled: (status, rows, error) = ("CANCELLED", nil, "cancelled on request")
             case .stopped: (status, rows, error) = ("CANCELLED", nil, "executor stopping; the run goes back to the queue")
+            case .connectionLost: continue // thrown above
             }
             // One statement (one commit) for the step's outcome and the run's heartbeat.
             try db.query("""
@@ -96,6 +101,7 @@ struct PipelineRunner {
             case .failed(let message, _): outcome = .failed("step \(step.number) (\(step.name)) failed: \(message)")
             case .cancelled: outcome = .cancelled
             case .stopped: outcome = .requeued
+            case .connectionLost: continue // thrown above
             }
             break
         }
@@ -151,6 +157,9 @@ struct PipelineRunner {
             case .cancel: return .cancelled
             case .none: return .failed("timed out after \(timeout) s (statement_timeout)", rows: nil)
             }
+        } catch let error as PostgresError where error.isConnectionFailure {
+            control.setCanceller(nil)
+            return .connectionLost(error)
         } catch {
             control.setCanceller(nil)
             return .failed(String(describing: error), rows: nil)
