@@ -17,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI"),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ"),
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
+        .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
         // Our own C: the few POSIX calls and macros Swift cannot import cleanly.
         .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys"),
         // The shared-memory region (rate-limit buckets, metric series): layout and lock-free updates.
@@ -29,11 +30,13 @@ let package = Package(
         .target(name: "ConvergenceShared", dependencies: ["ConvergenceCore", "CConvergenceShm"], swiftSettings: optimize),
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceHTTP"], swiftSettings: optimize),
+        // Pipeline templates, plans, CSV and data-quality SQL: pure logic, no I/O beyond parsing text.
+        .target(name: "ConvergencePipelines", dependencies: ["CYAML"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "ConvergenceShared", "CFastCGI", "CConvergenceSys",
+                "ConvergenceShared", "ConvergencePipelines", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
         ),
@@ -59,6 +62,7 @@ let package = Package(
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),
+        .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines"]),
         .testTarget(
             name: "ConvergenceIntegrationTests",
             dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity"]

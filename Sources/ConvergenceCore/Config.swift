@@ -45,6 +45,26 @@ public struct Config: Sendable, Equatable, Codable {
     public var metricsCustomerCap: Int = 1000
     /// Expose the seed's names that promtool's linter flags (`request_latency_ms`, the decision counters without `_total`).
     public var metricsSeedNames: Bool = true
+    /// Pipeline templates live at `{pipeline_config_dir}/{provider}/{domain}/{template_name}.yml`.
+    public var pipelineConfigDir: String = "configs"
+    /// `load_csv` steps read files only below this folder.
+    public var pipelineDataDir: String = "configs/data"
+    /// Whether `serve` runs the pipeline executor (off: runs stay queued for another host's executor).
+    public var executorEnabled: Bool = true
+    /// Runs one executor process works on at once (one thread and connection each).
+    public var executorConcurrency: Int = 2
+    /// How often an idle executor looks for queued runs when no notification arrives.
+    public var executorPollIntervalMs: Int = 1000
+    /// A step's statement timeout unless its template sets `timeout_seconds`.
+    public var pipelineStepTimeoutSeconds: Int = 300
+    /// A running run's lease: if its executor stops renewing it this long, the run is retried or failed.
+    public var pipelineLeaseSeconds: Int = 30
+    /// How often an executor renews its leases (must be well under the lease).
+    public var pipelineHeartbeatSeconds: Int = 5
+    /// Attempts per run when executors die (2: retried once), then FAILED.
+    public var pipelineMaxAttempts: Int = 2
+    /// How long onboarding waits for its dryrun (run inline in the request).
+    public var onboardingDryrunTimeoutSeconds: Int = 10
 
     public init() {}
 

@@ -121,6 +121,20 @@ public enum ConfigLoader {
         case "metrics_series_capacity": config.metricsSeriesCapacity = try int(256...(1 << 20))
         case "metrics_customer_cap": config.metricsCustomerCap = try int(0...100_000)
         case "metrics_seed_names": config.metricsSeedNames = try bool()
+        case "pipeline_config_dir":
+            guard !value.isEmpty else { throw fail("must name a folder") }
+            config.pipelineConfigDir = value
+        case "pipeline_data_dir":
+            guard !value.isEmpty else { throw fail("must name a folder") }
+            config.pipelineDataDir = value
+        case "executor_enabled": config.executorEnabled = try bool()
+        case "executor_concurrency": config.executorConcurrency = try int(1...64)
+        case "executor_poll_interval_ms": config.executorPollIntervalMs = try int(10...60_000)
+        case "pipeline_step_timeout_seconds": config.pipelineStepTimeoutSeconds = try int(1...86_400)
+        case "pipeline_lease_seconds": config.pipelineLeaseSeconds = try int(2...3600)
+        case "pipeline_heartbeat_seconds": config.pipelineHeartbeatSeconds = try int(1...600)
+        case "pipeline_max_attempts": config.pipelineMaxAttempts = try int(1...10)
+        case "onboarding_dryrun_timeout_seconds": config.onboardingDryrunTimeoutSeconds = try int(1...300)
         default:
             throw fail("unknown key")
         }
@@ -130,6 +144,11 @@ public enum ConfigLoader {
         if config.restartBackoffMaxMs < config.restartBackoffInitialMs {
             throw ConfigError(key: "restart_backoff_max_ms", source: "validation",
                               problem: "must be at least restart_backoff_initial_ms (\(config.restartBackoffInitialMs))")
+        }
+        if config.pipelineHeartbeatSeconds * 2 > config.pipelineLeaseSeconds {
+            throw ConfigError(key: "pipeline_heartbeat_seconds", source: "validation",
+                              problem: "must be at most half of pipeline_lease_seconds (\(config.pipelineLeaseSeconds)), "
+                                  + "or a slow heartbeat would look like a dead executor")
         }
     }
 

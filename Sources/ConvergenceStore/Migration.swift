@@ -69,7 +69,37 @@ public enum Migrations {
             );
             CREATE INDEX policies_customer_active ON convergence.policies (customer_id) WHERE active;
             """),
-        // 4 (audit) and 5 (pipelines) are taken by work in progress.
+        // Version 4 belongs to the audit trail (issue 6).
+        Migration(version: 5, name: "pipeline_queue", sql: """
+            -- Runs waiting or running, across tenants: executors claim rows with
+            -- FOR UPDATE SKIP LOCKED and hold a lease they renew by heartbeat.
+            -- A row leaves the queue when its run ends (the tenant's pipeline_runs keeps the history).
+            CREATE TABLE convergence.pipeline_queue (
+                pipeline_logging_id uuid PRIMARY KEY,
+                customer_id uuid NOT NULL REFERENCES convergence.customers (id) ON DELETE CASCADE,
+                tenant_id text NOT NULL,
+                pipeline_id text NOT NULL,
+                template text NOT NULL,
+                plan jsonb NOT NULL,
+                status text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'RUNNING')),
+                attempts integer NOT NULL DEFAULT 0,
+                lease_owner text,
+                lease_until timestamptz,
+                cancel_requested boolean NOT NULL DEFAULT false,
+                created_at timestamptz NOT NULL DEFAULT now()
+            );
+            -- One active run per pipeline_id: two concurrent triggers cannot both insert.
+            CREATE UNIQUE INDEX pipeline_queue_one_active ON convergence.pipeline_queue (pipeline_id);
+            CREATE INDEX pipeline_queue_pending ON convergence.pipeline_queue (created_at) WHERE status = 'PENDING';
+            CREATE INDEX pipeline_queue_leases ON convergence.pipeline_queue (lease_until) WHERE status = 'RUNNING';
+            -- For template SQL: fail a step with a readable message when a condition does not hold.
+            CREATE FUNCTION convergence.pipeline_assert(ok boolean, message text) RETURNS boolean
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF ok IS NOT TRUE THEN RAISE EXCEPTION USING MESSAGE = message, ERRCODE = 'P0001'; END IF;
+                    RETURN true;
+                END $$;
+            """),
         Migration(version: 6, name: "key_rate_limits", sql: """
             -- A per-key override of the tier's token bucket (both set or both null).
             ALTER TABLE convergence.api_keys

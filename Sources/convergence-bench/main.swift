@@ -2,6 +2,10 @@ import ConvergenceServer
 import Foundation
 import Glibc
 
+extension CommandLine {
+    static func environmentValue(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+}
+
 // Micro-benchmarks for scripts/bench: prints `name value unit` lines.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let iterations = arguments.count > 1 ? Int(arguments[1]) ?? 200_000 : 200_000
@@ -28,7 +32,21 @@ case "rate-limit-child":
     exit(SharedMemoryBenchmark.child(iterations: iterations))
 case "metrics-render":
     print("metrics_render_1000_customers_ms \(String(format: "%.2f", SharedMemoryBenchmark.render(customers: 1000))) ms (median of 11)")
+case "queue-claim":
+    // Needs a migrated database: CONVERGENCE_DATABASE_URL.
+    guard let url = CommandLine.environmentValue("CONVERGENCE_DATABASE_URL") else {
+        print("convergence-bench queue-claim needs CONVERGENCE_DATABASE_URL")
+        exit(64)
+    }
+    let runs = arguments.count > 1 ? Int(arguments[1]) ?? 500 : 500
+    do {
+        let (median, p95) = try PipelineBenchmarks.queueOverhead(databaseURL: url, runs: runs)
+        print("queue_claim_ms \(String(format: "%.3f", median)) ms/run (p95 \(String(format: "%.3f", p95)) ms; claim + lease renewal + finish, \(runs) runs)")
+    } catch {
+        print("queue-claim failed: \(error)")
+        exit(1)
+    }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render [iterations]")
+    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render [iterations] | queue-claim [runs]")
     exit(64)
 }

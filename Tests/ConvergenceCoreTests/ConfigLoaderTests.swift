@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConvergenceCore
 
@@ -91,6 +92,35 @@ import Testing
 
     @Test func missingFileIsAnError() {
         #expect(throws: ConfigError.self) { try ConfigLoader.load(path: "/nonexistent/convergence.conf", environment: [:]) }
+    }
+
+    @Test func pipelineKeysParseAndAHeartbeatMustFitTheLease() throws {
+        let config = try load("""
+            pipeline_config_dir = /etc/convergence/templates
+            executor_enabled = false
+            executor_concurrency = 4
+            pipeline_lease_seconds = 10
+            pipeline_heartbeat_seconds = 5
+            pipeline_max_attempts = 3
+            """, env: ["CONVERGENCE_PIPELINE_STEP_TIMEOUT_SECONDS": "60"])
+        #expect(config.pipelineConfigDir == "/etc/convergence/templates")
+        #expect(config.pipelineDataDir == "configs/data")
+        #expect(config.executorEnabled == false)
+        #expect(config.executorConcurrency == 4)
+        #expect(config.pipelineStepTimeoutSeconds == 60)
+        #expect(config.pipelineMaxAttempts == 3)
+        let tooSlow = #expect(throws: ConfigError.self) { try load("pipeline_lease_seconds = 10\npipeline_heartbeat_seconds = 6") }
+        #expect(tooSlow?.key == "pipeline_heartbeat_seconds")
+        #expect(throws: ConfigError.self) { try load("executor_concurrency = 0") }
+        #expect(throws: ConfigError.self) { try load("pipeline_data_dir =") }
+    }
+
+    @Test func theShippedConfigFileLoads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("configs/convergence.conf").path
+        let config = try ConfigLoader.load(path: path, environment: [:])
+        #expect(config.pipelineConfigDir == "configs")
+        #expect(config.pipelineLeaseSeconds == 30)
     }
 }
 

@@ -43,13 +43,14 @@ final class IdentityTests: XCTestCase {
         XCTAssertEqual(body["tenant_id"] as? String, "acmeinc_23xv2")
         XCTAssertEqual(body["dataset_created"] as? Bool, true)
         XCTAssertEqual(body["tables_created"] as? [String], ["api_keys", "cloud_credentials", "pipeline_runs", "step_logs", "dq_results"])
-        XCTAssertEqual(body["dryrun_status"] as? String, "SKIPPED")
+        XCTAssertEqual(body["dryrun_status"] as? String, "SUCCESS")
         let key = try XCTUnwrap(body["api_key"] as? String)
         XCTAssertNotNil(key.range(of: "^acmeinc_23xv2_api_[A-Za-z0-9]{16}$", options: .regularExpression), key)
         let customerID = try XCTUnwrap(body["customer_id"] as? String)
 
         XCTAssertEqual(try psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'acmeinc_23xv2'"), "5")
-        XCTAssertEqual(try psql("SELECT count(*) FROM \"acmeinc_23xv2\".pipeline_runs"), "0")
+        // Onboarding ran its two pipelines (the onboarding template and the dryrun).
+        XCTAssertEqual(try psql("SELECT count(*) FROM \"acmeinc_23xv2\".pipeline_runs WHERE status = 'COMPLETED'"), "2")
         XCTAssertEqual(try psql("SELECT count(*) FROM \"acmeinc_23xv2\".api_keys"), "1")
         // Only a digest is stored: the key itself appears in no column of either table.
         XCTAssertEqual(try psql("SELECT count(*) FROM convergence.api_keys WHERE digest = sha256(convert_to('\(key)', 'UTF8'))"), "1")

@@ -80,6 +80,10 @@ final class PrometheusMetricsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(value(text, #"convergence_auth_failures_total{code="invalid_api_key"}"#) ?? 0, 1)
         XCTAssertEqual(value(text, "convergence_workers_alive"), 2)
         XCTAssertGreaterThanOrEqual(value(text, "convergence_ratelimit_buckets") ?? 0, 1)
+        // Onboarding ran its pipelines inline: counted by template and status, steps timed.
+        let completed = text.split(separator: "\n").filter { $0.hasPrefix("convergence_pipeline_runs_total{") && $0.contains(#"status="COMPLETED""#) }
+        XCTAssertGreaterThanOrEqual(completed.count, 1, "no pipeline runs in /metrics")
+        XCTAssertGreaterThanOrEqual(sum(text, prefix: "convergence_pipeline_step_duration_seconds_count{"), 1)
 
         // promtool parses it all; its linter flags only the seed's names that SPEC.md mandates.
         let full = try promtool(text)

@@ -23,6 +23,9 @@ public final class ConvergenceProcess {
         // Tests that load one key do not test rate limits; RateLimitTests sets the real tiers back.
         env["CONVERGENCE_RATE_LIMIT_FREE"] = "1000000/60s"
         env["CONVERGENCE_RATE_LIMIT_PRO"] = "1000000/60s"
+        // The server runs in a temp dir: point it at the repository's templates and sample data.
+        env["CONVERGENCE_PIPELINE_CONFIG_DIR"] = TestPaths.repositoryRoot.appendingPathComponent("configs").path
+        env["CONVERGENCE_PIPELINE_DATA_DIR"] = TestPaths.repositoryRoot.appendingPathComponent("configs/data").path
         env.merge(overrides) { _, new in new }
         let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
         process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],
@@ -77,22 +80,20 @@ public final class ConvergenceProcess {
         return server
     }
 
-    /// Current worker pids (children of the supervisor running `convergence worker`).
-    public var workerPIDs: [pid_t] { children(role: "worker") }
-
-    /// Children of the supervisor started as `convergence <role>` (worker, flusher, executor…).
-    public func children(role: String) -> [pid_t] {
-        allChildren.filter { child in
-            let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/cmdline"))) ?? Data()
-            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return arguments.count > 1 && arguments[1] == role
-        }
-    }
-
-    /// Every child process of the supervisor.
-    public var allChildren: [pid_t] {
+    /// Every child of the supervisor: workers and auxiliary processes (the pipeline executor).
+    public var childPIDs: [pid_t] {
         let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
         return text.split(separator: " ").compactMap { pid_t($0) }
+    }
+
+    /// Current worker pids (children started as `convergence worker`).
+    public var workerPIDs: [pid_t] { childPIDs.filter { role(of: $0) == "worker" } }
+
+    /// The subcommand a child runs (`worker`, `pipeline-executor`, …), from its command line.
+    public func role(of child: pid_t) -> String? {
+        guard let cmdline = try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8) else { return nil }
+        let argv = cmdline.split(separator: "\0")
+        return argv.count > 1 ? String(argv[1]) : nil
     }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
@@ -105,7 +106,7 @@ public final class ConvergenceProcess {
 
     /// Stops everything it started, gently first.
     public func stop() {
-        let workers = allChildren
+        let workers = childPIDs
         if process.isRunning {
             kill(pid, SIGTERM)
             if waitForExit(timeout: 15) == nil { kill(pid, SIGKILL) }

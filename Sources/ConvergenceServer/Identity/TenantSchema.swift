@@ -24,22 +24,30 @@ enum TenantSchema {
             """
             CREATE TABLE \(s).pipeline_runs (
                 pipeline_logging_id uuid PRIMARY KEY, pipeline_id text NOT NULL, provider text NOT NULL,
-                domain text NOT NULL, template_name text NOT NULL, status text NOT NULL, parameters jsonb,
-                error text, attempts integer NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now(),
-                started_at timestamptz, finished_at timestamptz, heartbeat_at timestamptz)
+                domain text NOT NULL, template_name text NOT NULL,
+                status text NOT NULL CHECK (status IN ('PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED')),
+                parameters jsonb, error text, attempts integer NOT NULL DEFAULT 0, triggered_by text,
+                created_at timestamptz NOT NULL DEFAULT now(), started_at timestamptz, finished_at timestamptz,
+                heartbeat_at timestamptz)
             """,
+            // One active run per pipeline_id, enforced by PostgreSQL (the control queue enforces it too).
+            "CREATE UNIQUE INDEX pipeline_runs_one_active ON \(s).pipeline_runs (pipeline_id) WHERE status IN ('PENDING', 'RUNNING')",
+            "CREATE INDEX pipeline_runs_recent ON \(s).pipeline_runs (created_at DESC, pipeline_logging_id DESC)",
             """
             CREATE TABLE \(s).step_logs (
                 id bigserial PRIMARY KEY, pipeline_logging_id uuid NOT NULL, step_number integer NOT NULL,
-                name text NOT NULL, kind text NOT NULL, status text NOT NULL, started_at timestamptz,
-                finished_at timestamptz, rows_affected bigint, error text)
+                name text NOT NULL, kind text NOT NULL, status text NOT NULL, attempt integer NOT NULL DEFAULT 1,
+                started_at timestamptz, finished_at timestamptz, rows_affected bigint, error text)
             """,
+            "CREATE INDEX step_logs_run ON \(s).step_logs (pipeline_logging_id, step_number)",
             """
             CREATE TABLE \(s).dq_results (
-                id bigserial PRIMARY KEY, pipeline_logging_id uuid, check_name text NOT NULL, column_name text,
-                status text NOT NULL, observed_value text, expected_value text,
+                id bigserial PRIMARY KEY, pipeline_logging_id uuid, step_number integer, check_name text NOT NULL,
+                table_name text, column_name text, status text NOT NULL CHECK (status IN ('PASSED', 'FAILED')),
+                severity text NOT NULL DEFAULT 'error', observed_value text, expected_value text,
                 created_at timestamptz NOT NULL DEFAULT now())
             """,
+            "CREATE INDEX dq_results_run ON \(s).dq_results (pipeline_logging_id)",
         ]
     }
 }

@@ -1,9 +1,12 @@
 import ConvergenceCore
 import ConvergenceHTTP
+import ConvergencePipelines
+import ConvergenceShared
 
 /// The route table of a worker, assembled from the feature route groups.
 enum Routes {
-    static func make(config: Config) -> Router<RequestContext> {
+    /// `shared`: the host's region for metrics recorded outside a request's context (pipeline events).
+    static func make(config: Config, shared: SharedRegion? = nil) -> Router<RequestContext> {
         var router = Router<RequestContext>()
         HealthRoutes.register(on: &router)
         MetricsRoute.register(on: &router)
@@ -12,6 +15,7 @@ enum Routes {
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
+        PipelineRoutes.register(on: &router, metrics: shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics())
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }

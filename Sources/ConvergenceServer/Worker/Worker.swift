@@ -58,7 +58,7 @@ public struct Worker: Sendable {
         let state = WorkerState()
         let loop = FastCGIAcceptLoop(
             listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
-            maxRequests: config.maxRequests, router: Routes.make(config: config), state: state, logger: logger,
+            maxRequests: config.maxRequests, router: Routes.make(config: config, shared: shared), state: state, logger: logger,
             mapError: ResponseFinishing.mapError, finish: ResponseFinishing.finish)
         for _ in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
