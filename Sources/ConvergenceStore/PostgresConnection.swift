@@ -6,7 +6,8 @@ import ConvergenceCore
 /// it reconnects lazily after the server went away.
 public final class PostgresConnection {
     private let conninfo: ConnectionInfo
-    private var handle: OpaquePointer?
+    // internal: PostgresCopy.swift drives the COPY sub-protocol on the same connection.
+    var handle: OpaquePointer?
     private var transactionDepth = 0
 
     public init(_ conninfo: ConnectionInfo) {
@@ -118,7 +119,7 @@ public final class PostgresConnection {
         return PostgresResult(result!)
     }
 
-    private func check(_ result: OpaquePointer?, sql: String) throws(PostgresError) {
+    func check(_ result: OpaquePointer?, sql: String) throws(PostgresError) {
         guard let result else {
             let message = handle.map(PostgresConnection.message) ?? "no connection"
             if let handle, PQstatus(handle) != CONNECTION_OK { close() }
@@ -140,7 +141,7 @@ public final class PostgresConnection {
         }
     }
 
-    private static func message(_ connection: OpaquePointer) -> String {
+    static func message(_ connection: OpaquePointer) -> String {
         String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

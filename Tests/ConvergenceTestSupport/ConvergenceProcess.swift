@@ -20,6 +20,8 @@ public final class ConvergenceProcess {
         env["CONVERGENCE_LOG_LEVEL"] = "debug"
         env["CONVERGENCE_SHUTDOWN_TIMEOUT_SECONDS"] = "10"
         env["CONVERGENCE_MASTER_KEY"] = ConvergenceProcess.testMasterKey
+        // Each stack its own audit spool (the default is a system path shared by everything).
+        env["CONVERGENCE_AUDIT_SPOOL_DIR"] = directory.appendingPathComponent("audit-spool").path
         env.merge(overrides) { _, new in new }
         let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
         process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],

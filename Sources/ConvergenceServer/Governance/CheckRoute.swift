@@ -12,6 +12,7 @@ enum CheckRoute {
     }
 
     static func check(_ request: Request, _ context: RequestContext) throws -> Response {
+        let started = MonotonicInstant.now()
         let key = try Authenticator.authenticate(request, context)
         guard key.kind == .customer, let customerID = key.customerID else {
             throw APIError(.forbidden, code: "customer_key_required", message: "Checks run with a customer's API key, not an admin key.")
@@ -22,13 +23,25 @@ enum CheckRoute {
             throw APIError.badRequest("invalid_check", error.message)
         }
         let policies = try activePolicies(customerID, context, requestID: request.requestID)
-        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: PIIDetector.scan(checkRequest))
+        let pii = PIIDetector.scan(checkRequest)
+        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii)
+        // Exactly one record per decided check, spooled before the answer leaves.
+        if let audit = context.audit {
+            let record = AuditRecord.check(
+                checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
+                latencyMicros: Int(MonotonicInstant.now().nanoseconds - started.nanoseconds) / 1000)
+            if audit.append(record) == .refused { throw auditUnavailable }
+        }
         var response = Response.rawJSON(responseBody(decision, requestID: request.requestID))
         response.headers.append(HTTPField("X-Convergence-Customer", key.tenantID ?? customerID))
         response.headers.append(HTTPField("X-Convergence-Decision", decision.allowed ? "allow" : "block"))
         response.headers.append(HTTPField("X-Convergence-Risk", String(decision.riskScore)))
         return response
     }
+
+    static let auditUnavailable = APIError(
+        .serviceUnavailable, code: "audit_unavailable",
+        message: "The audit buffer is full, so no check can be recorded; retry shortly.", headers: [HTTPField("Retry-After", "1")])
 
     static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> [Policy] {
         let now = MonotonicInstant.now()

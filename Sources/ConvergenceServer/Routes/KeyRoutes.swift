@@ -6,7 +6,7 @@ import Foundation
 enum KeyRoutes {
     static func register(on router: inout Router<RequestContext>) {
         router.post("/admin/keys") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let body = try request.decodeJSON(CreateKey.self)
             guard let customerID = body.customerID, UUID(uuidString: customerID) != nil else {
                 throw APIError.badRequest("invalid_customer_id", "customer_id is required and must be a UUID.")
@@ -15,10 +15,13 @@ enum KeyRoutes {
             guard (1...100).contains(name.count) else { throw APIError.badRequest("invalid_name", "name must be 1 to 100 characters.") }
             let expiresAt = try body.expiresAt.map(validExpiry)
             guard let customer = try context.identity.customer(id: customerID) else { throw CustomerRoutes.unknownCustomer }
+            try AdminAudit.ensureCapacity(context)
             let issued = try context.database.transaction { tx in
                 try context.identity.insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customer.id,
                                                tenantID: customer.tenantID, name: name, expiresAt: expiresAt)
             }
+            AdminAudit.record(context, request, actor: actor, action: "key.create", target: "key:\(issued.key.keyID)",
+                              customerID: customer.id)
             return try .json(issued, status: .created)
         }
         router.get("/admin/keys") { request, context in
@@ -30,7 +33,7 @@ enum KeyRoutes {
             return try .json(["keys": try context.identity.keys(customerID: customerID?.lowercased(), kind: .customer)])
         }
         router.post("/admin/keys/{key_id}/rotate") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             var grace = context.config.keyRotationGraceSeconds
             if !request.body.isEmpty {
                 let body = try request.decodeJSON(Rotate.self)
@@ -41,16 +44,22 @@ enum KeyRoutes {
                     grace = seconds
                 }
             }
+            try AdminAudit.ensureCapacity(context)
             guard let (issued, previous) = try context.identity.rotate(keyID: request.pathParameters["key_id"]!, graceSeconds: grace) else {
                 throw unknownKey
             }
+            AdminAudit.record(context, request, actor: actor, action: "key.rotate",
+                              target: "key:\(previous.keyID)->\(issued.key.keyID)", customerID: previous.customerID)
             return try .json(Rotated(issued: issued, previous: previous), status: .created)
         }
         router.delete("/admin/keys/{key_id}") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
+            try AdminAudit.ensureCapacity(context)
             guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kind: .customer) else {
                 throw unknownKey
             }
+            AdminAudit.record(context, request, actor: actor, action: "key.revoke", target: "key:\(revoked.keyID)",
+                              customerID: revoked.customerID)
             return try .json(revoked)
         }
     }

@@ -11,6 +11,7 @@ enum Routes {
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
+        AuditLogRoutes.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }
