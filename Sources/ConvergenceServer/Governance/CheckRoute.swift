@@ -1,6 +1,8 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceIdentity
+import ConvergenceStore
 
 /// `POST /v1/check`: the governance decision for a customer's operations.
 enum CheckRoute {
@@ -51,6 +53,12 @@ enum CheckRoute {
             if context.policyCache.count > 10_000 { context.policyCache.removeAll(keepingCapacity: true) }
             context.policyCache[customerID] = (policies, now.adding(milliseconds: context.config.policyCacheTTLMs))
             return policies
+        } catch let error as PostgresError where error.isConnectionFailure && context.policyCache[customerID] != nil {
+            // PostgreSQL down: keep deciding with the policies last read (bounded like keys).
+            let cached = context.policyCache[customerID]!
+            if now < cached.until.adding(milliseconds: KeyCache.staleOnOutageMs) { return cached.policies }
+            context.logger.error("policy lookup failed", ["error": .string(String(describing: error))], requestID: requestID)
+            throw APIError(.serviceUnavailable, code: "database_unavailable", message: "Policies are unreachable; retry shortly.")
         } catch {
             context.logger.error("policy lookup failed", ["error": .string(String(describing: error))], requestID: requestID)
             throw APIError(.serviceUnavailable, code: "database_unavailable", message: "Policies are unreachable; retry shortly.")
