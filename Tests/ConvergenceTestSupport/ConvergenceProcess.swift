@@ -82,6 +82,15 @@ public final class ConvergenceProcess {
         return text.split(separator: " ").compactMap { pid_t($0) }
     }
 
+    /// Children started as `convergence <role>` (`worker`, `audit-flusher`).
+    public func children(role: String) -> [pid_t] {
+        workerPIDs.filter { child in
+            let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/cmdline"))) ?? Data()
+            let arguments = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.count > 1 && arguments[1] == role
+        }
+    }
+
     public func signal(_ signal: Int32) { kill(pid, signal) }
 
     /// Waits for the supervisor to exit and returns its status (nil on timeout).
