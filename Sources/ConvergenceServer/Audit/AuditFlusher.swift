@@ -99,7 +99,7 @@ public final class AuditFlusher {
             if batch.count > 0 || !batch.advances.isEmpty {
                 do {
                     try commit(batch, writer: &writer)
-                    if !status.postgresOK { logger.info("audit flush resumed", ["backlog_bytes": .int(backlogBytes())]) }
+                    if status.lastError != nil { logger.info("audit flush resumed", ["backlog_bytes": .int(backlogBytes())]) }
                     status.postgresOK = true
                     status.lastError = nil
                     retryDelayMs = 100
