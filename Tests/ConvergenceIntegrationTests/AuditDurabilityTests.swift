@@ -155,4 +155,37 @@ final class AuditDurabilityTests: XCTestCase {
         XCTAssertEqual(left, [], "drained segments are deleted")
         XCTAssertEqual(stack.server.count(message: "audit flusher stopped: spool drained"), 1, stack.server.log)
     }
+
+    /// What a flusher killed between its COPY commit and its checkpoint does on
+    /// restart, made deterministic: the same segments are flushed a second time.
+    func testReplayingSegmentsAlreadyFlushedAddsNoRow() throws {
+        try start("replay")
+        var answered: [String] = []
+        for _ in 0..<30 {
+            let response = try stack.client.post("/v1/check", json: Self.body, headers: ["Authorization": "Bearer \(key)"])
+            XCTAssertEqual(response.status, 200, response.text)
+            answered.append(response.headers["x-request-id"] ?? "")
+        }
+        for pid in [stack.server.pid] + stack.server.workerPIDs { kill(pid, SIGKILL) }
+        XCTAssertNotNil(stack.server.waitForExit(timeout: 5))
+        let backup = stack.directory.appendingPathComponent("spool-copy").path
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: spoolDirectory).filter { $0.hasSuffix(".spool") }
+        XCTAssertFalse(segments.isEmpty)
+        for name in segments { try FileManager.default.copyItem(atPath: spoolDirectory + "/" + name, toPath: backup + "/" + name) }
+
+        try stack.restartServer()
+        let outcome = CheckLoad.Outcome(answered: answered, failed: [], unidentified: [])
+        assertExactlyOnce(outcome, try waitForFlush(outcome))
+        stack.server.signal(SIGTERM)
+        XCTAssertEqual(stack.server.waitForExit(timeout: 20), 0)
+
+        for name in segments { try FileManager.default.copyItem(atPath: backup + "/" + name, toPath: spoolDirectory + "/" + name) }
+        try stack.restartServer()
+        XCTAssertTrue(waitUntil(timeout: 15) {
+            let audit = (try? self.stack.client.get("/ready").json())?["audit"] as? [String: Any]
+            return (audit?["replayed_total"] as? Int ?? 0) >= 30 && audit?["backlog_bytes"] as? Int == 0
+        }, stack.server.log)
+        XCTAssertEqual(try auditedRequestIDs().sorted(), answered.sorted(), "the replay inserted nothing")
+    }
 }

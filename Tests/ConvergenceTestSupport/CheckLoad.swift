@@ -18,6 +18,12 @@ public final class CheckLoad: @unchecked Sendable {
         public let failed: [String]
         /// No response at all (connection error): id unknown.
         public let unidentified: [String]
+
+        public init(answered: [String], failed: [String], unidentified: [String]) {
+            self.answered = answered
+            self.failed = failed
+            self.unidentified = unidentified
+        }
     }
 
     public init() {}
