@@ -16,7 +16,17 @@ case "engine":
 case "check-route":
     let runs = (0..<5).map { _ in HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4) }.sorted()
     print("check_route_ns \(Int(runs[runs.count / 2])) ns/op (router + auth + engine, warm caches)")
+case "audit-spool":
+    // audit-spool DIR COUNT: COUNT check records written through the worker's spool writer.
+    guard arguments.count == 3, let count = Int(arguments[2]) else { print("usage: convergence-bench audit-spool DIR COUNT"); exit(64) }
+    do {
+        let average = try AuditSpoolFill.run(directory: arguments[1], count: count)
+        print("audit_spool_records \(count) records, \(average) bytes/record (COPY row)")
+    } catch {
+        print("cannot fill the spool: \(error)")
+        exit(1)
+    }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route [iterations]")
+    print("usage: convergence-bench key-verification|engine|check-route|audit-spool [iterations]")
     exit(64)
 }
