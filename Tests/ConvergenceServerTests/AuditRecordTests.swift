@@ -55,9 +55,13 @@ final class AuditRecordTests: XCTestCase {
         XCTAssertEqual(cut, String(repeating: "é", count: 64))
     }
 
-    func testRecordIDsAreVersion4UUIDs() {
+    func testRecordIDsAreUniqueTimeOrderedUUIDs() {
         let ids = (0..<100).map { _ in AuditRecord.newID() }
         XCTAssertEqual(Set(ids).count, 100)
-        for id in ids { XCTAssertNotNil(UUID(uuidString: id)); XCTAssertEqual(Array(id)[14], "4") }
+        for id in ids { XCTAssertNotNil(UUID(uuidString: id)); XCTAssertEqual(Array(id)[14], "7") }
+        let earlier = AuditRecord.newID(nowMicros: 1_700_000_000_000_000)
+        let later = AuditRecord.newID(nowMicros: 1_700_000_000_001_000)
+        XCTAssertLessThan(earlier, later, "a later millisecond sorts after an earlier one")
+        XCTAssertTrue(earlier.hasPrefix("018bcfe5-6800-"), earlier)
     }
 }

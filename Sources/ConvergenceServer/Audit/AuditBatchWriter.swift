@@ -1,15 +1,17 @@
 import ConvergenceCore
 import ConvergenceStore
 
-/// Inserts spooled rows into `convergence.audit_log` exactly once: COPY into a
-/// session temp table, then `INSERT … SELECT … ON CONFLICT (id) DO NOTHING`, in
-/// one transaction. A batch replayed after a crash (committed, but the checkpoint
-/// not yet written) inserts nothing twice; the difference is the replay count.
+/// Inserts spooled rows into `convergence.audit_log` exactly once.
+///
+/// The usual batch has never been inserted: it is COPYed straight into the
+/// table in one transaction. A batch replayed after a crash (committed, but the
+/// checkpoint not yet written) fails that COPY on the primary key (23505); it
+/// is then COPYed into a session temp table and moved with
+/// `INSERT … SELECT … ON CONFLICT (id) DO NOTHING`, so nothing is stored twice
+/// and the difference is the replay count. (Staging every batch costs a second
+/// write of each row; measured in docs/benchmarks.md.)
 struct AuditBatchWriter {
     let connection: PostgresConnection
-    /// The temp table lives as long as the session: re-created after a reconnect.
-    private var stagingReady = false
-
     init(connection: PostgresConnection) {
         self.connection = connection
     }
@@ -17,25 +19,38 @@ struct AuditBatchWriter {
     static let columnList = AuditRecord.columns.joined(separator: ", ")
 
     /// Returns how many rows were new.
-    mutating func insert(_ rows: [UInt8]) throws(PostgresError) -> Int {
-        if !connection.isConnected { stagingReady = false }
-        if !stagingReady {
-            try connection.query("""
-                CREATE TEMP TABLE IF NOT EXISTS audit_staging (LIKE convergence.audit_log) ON COMMIT DELETE ROWS
-                """)
-            stagingReady = true
-        }
+    func insert(_ rows: [UInt8]) throws(PostgresError) -> Int {
         do {
-            try connection.query("BEGIN")
+            return try inTransaction { () throws(PostgresError) -> Int in
+                try connection.copyIn("COPY convergence.audit_log (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+            }
+        } catch where error.sqlState == "23505" {
+            return try insertSkippingDuplicates(rows)
+        }
+    }
+
+    private func insertSkippingDuplicates(_ rows: [UInt8]) throws(PostgresError) -> Int {
+        // Rare (only after a crash), so the session's temp table is simply ensured each time.
+        try connection.query("""
+            CREATE TEMP TABLE IF NOT EXISTS audit_staging (LIKE convergence.audit_log) ON COMMIT DELETE ROWS
+            """)
+        return try inTransaction { () throws(PostgresError) -> Int in
             try connection.copyIn("COPY audit_staging (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
-            let inserted = try connection.query("""
+            return try connection.query("""
                 INSERT INTO convergence.audit_log (\(AuditBatchWriter.columnList))
                 SELECT \(AuditBatchWriter.columnList) FROM audit_staging ON CONFLICT (id) DO NOTHING
                 """).affectedRows
+        }
+    }
+
+    private func inTransaction(_ body: () throws(PostgresError) -> Int) throws(PostgresError) -> Int {
+        do {
+            try connection.query("BEGIN")
+            let count = try body()
             try connection.query("COMMIT")
-            return inserted
+            return count
         } catch {
-            if connection.isConnected { _ = try? connection.query("ROLLBACK") } else { stagingReady = false }
+            if connection.isConnected { _ = try? connection.query("ROLLBACK") }
             throw error
         }
     }

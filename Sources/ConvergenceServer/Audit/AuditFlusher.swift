@@ -89,7 +89,7 @@ public final class AuditFlusher {
         let connection = PostgresConnection(ConnectionInfo(
             url: config.databaseURL, password: password, connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
             applicationName: "convergence-audit-flusher"))
-        var writer = AuditBatchWriter(connection: connection)
+        let writer = AuditBatchWriter(connection: connection)
         var retryDelayMs = 100
         logger.info("audit flusher started", ["spool": .string(directory), "batch": .int(config.auditFlushBatchSize)])
 
@@ -98,7 +98,7 @@ public final class AuditFlusher {
             let batch = collect()
             if batch.count > 0 || !batch.advances.isEmpty {
                 do {
-                    try commit(batch, writer: &writer)
+                    try commit(batch, writer: writer)
                     if status.lastError != nil { logger.info("audit flush resumed", ["backlog_bytes": .int(backlogBytes())]) }
                     status.postgresOK = true
                     status.lastError = nil
@@ -121,7 +121,9 @@ public final class AuditFlusher {
             removeDrainedSegments()
             publish(force: false, oldestMicros: batch.oldestMicros)
             if stopDue(caughtUp: !batch.more) { break }
-            if !batch.more { pollSignals(waitMs: 20) }
+            // Caught up: after a commit let records gather for a moment (fewer, larger
+            // transactions cost PostgreSQL less per record); when idle, look again soon.
+            if !batch.more && stopRequestedAt == nil { pollSignals(waitMs: batch.count > 0 ? 100 : 20) }
         }
         publish(force: true)
         let left = backlogBytes()
@@ -171,15 +173,16 @@ public final class AuditFlusher {
         return batch
     }
 
-    private func commit(_ batch: Batch, writer: inout AuditBatchWriter) throws(PostgresError) {
+    private func commit(_ batch: Batch, writer: AuditBatchWriter) throws(PostgresError) {
         var inserted = 0
         if batch.count > 0 {
             let started = MonotonicInstant.now()
             do {
                 inserted = try writer.insert(batch.rows)
-            } catch where !error.isConnectionFailure {
+            } catch where AuditFlusher.isDataError(error) {
                 // One bad row must not stall the trail: find it, log it, keep the rest.
-                inserted = try insertOneByOne(batch.rows, writer: &writer, firstError: error)
+                // Any other failure (connection, missing table, permissions) is retried as a whole.
+                inserted = try insertOneByOne(batch.rows, writer: writer, firstError: error)
             }
             let latency = MonotonicInstant.now().milliseconds(since: started)
             metrics.flushed(batchRecords: batch.count, replayed: batch.count - inserted, latencyMs: latency)
@@ -205,13 +208,19 @@ public final class AuditFlusher {
         publish(force: true) // the checkpoint
     }
 
-    private func insertOneByOne(_ rows: [UInt8], writer: inout AuditBatchWriter, firstError: PostgresError) throws(PostgresError) -> Int {
+    /// Class 22 (data exception) and 23 (integrity, e.g. a CHECK): the rows, not the database, are at fault.
+    static func isDataError(_ error: PostgresError) -> Bool {
+        guard let state = error.sqlState, !error.isConnectionFailure else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
+    }
+
+    private func insertOneByOne(_ rows: [UInt8], writer: AuditBatchWriter, firstError: PostgresError) throws(PostgresError) -> Int {
         logger.warning("audit batch refused; inserting its records one by one", ["error": .string(firstError.description)])
         var inserted = 0
         for row in rows.split(separator: 10, omittingEmptySubsequences: true) {
             do {
                 inserted += try writer.insert(Array(row) + [10])
-            } catch where !error.isConnectionFailure {
+            } catch where AuditFlusher.isDataError(error) {
                 logger.error("audit record refused by PostgreSQL and skipped", ["error": .string(error.description)])
                 metrics.rejected(count: 1)
             }

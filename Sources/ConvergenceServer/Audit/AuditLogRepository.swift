@@ -26,14 +26,16 @@ struct AuditLogRepository {
             conditions.append("(created_at, id) < (\(at), \(bind(c.id, "uuid")))")
         }
         let predicate = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // ORDER BY names the table's columns: bare names would mean the output
+        // columns of the same name (text), which no index serves.
         let rows = try db.query("""
             SELECT id::text AS id, kind, convergence.iso(created_at) AS created_at,
                    (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint AS created_us,
                    customer_id::text AS customer_id, key_id, request_id, decision, risk_score,
                    reasons::text AS reasons, operations::text AS operations, policy_versions::text AS policy_versions,
                    would_block, user_id, session_id, latency_us, action, target
-            FROM convergence.audit_log \(predicate)
-            ORDER BY created_at DESC, id DESC
+            FROM convergence.audit_log AS a \(predicate)
+            ORDER BY a.created_at DESC, a.id DESC
             LIMIT \(query.limit + 1)
             """, parameters).rows
         var out: [UInt8] = Array(#"{"logs":["#.utf8)

@@ -8,7 +8,7 @@ import ConvergenceHTTP
 public struct AuditRecord: Sendable, Equatable {
     public enum Kind: String, Sendable { case check, admin }
 
-    /// Random UUID made at capture: the key that makes replays idempotent.
+    /// UUID made at capture (time-ordered, 74 random bits): the key that makes replays idempotent.
     public var id: String
     public var kind: Kind
     public var createdAtMicros: Int64
@@ -50,9 +50,14 @@ public struct AuditRecord: Sendable, Equatable {
         "operations", "policy_versions", "would_block", "user_id", "session_id", "latency_us", "action", "target",
     ]
 
-    public static func newID() -> String {
+    /// A UUID whose first 48 bits are the Unix time in milliseconds (UUIDv7 layout):
+    /// primary-key inserts then land at the right edge of the index instead of on
+    /// random pages of a table of millions of rows.
+    public static func newID(nowMicros: Int64 = nowMicros()) -> String {
         var b = SecureRandom.bytes(16)
-        b[6] = (b[6] & 0x0F) | 0x40 // version 4
+        let ms = UInt64(max(0, nowMicros / 1000))
+        for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
+        b[6] = (b[6] & 0x0F) | 0x70 // version 7
         b[8] = (b[8] & 0x3F) | 0x80 // RFC 4122 variant
         let hex = Hex.encode(b)
         let u = Array(hex.utf8)
