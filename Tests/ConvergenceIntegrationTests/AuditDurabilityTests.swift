@@ -94,7 +94,7 @@ final class AuditDurabilityTests: XCTestCase {
         let load = CheckLoad()
         load.start(clients: 4, client: stack.client, key: key, body: Self.body)
         Thread.sleep(forTimeInterval: 1.5)
-        for pid in [stack.server.pid] + stack.server.workerPIDs { kill(pid, SIGKILL) }
+        for pid in [stack.server.pid] + stack.server.childPIDs { kill(pid, SIGKILL) }
         Thread.sleep(forTimeInterval: 0.3)
         let outcome = load.finish()
         XCTAssertNotNil(stack.server.waitForExit(timeout: 5))
@@ -166,7 +166,7 @@ final class AuditDurabilityTests: XCTestCase {
             XCTAssertEqual(response.status, 200, response.text)
             answered.append(response.headers["x-request-id"] ?? "")
         }
-        for pid in [stack.server.pid] + stack.server.workerPIDs { kill(pid, SIGKILL) }
+        for pid in [stack.server.pid] + stack.server.childPIDs { kill(pid, SIGKILL) }
         XCTAssertNotNil(stack.server.waitForExit(timeout: 5))
         let backup = stack.directory.appendingPathComponent("spool-copy").path
         try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)

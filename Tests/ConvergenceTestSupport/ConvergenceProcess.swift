@@ -76,15 +76,18 @@ public final class ConvergenceProcess {
         return server
     }
 
-    /// Current worker pids (children of the supervisor).
-    public var workerPIDs: [pid_t] {
+    /// Every child of the supervisor: workers and auxiliary processes (the audit flusher).
+    public var childPIDs: [pid_t] {
         let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
         return text.split(separator: " ").compactMap { pid_t($0) }
     }
 
+    /// Current worker pids (children started as `convergence worker`).
+    public var workerPIDs: [pid_t] { children(role: "worker") }
+
     /// Children started as `convergence <role>` (`worker`, `audit-flusher`).
     public func children(role: String) -> [pid_t] {
-        workerPIDs.filter { child in
+        childPIDs.filter { child in
             let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/cmdline"))) ?? Data()
             let arguments = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             return arguments.count > 1 && arguments[1] == role
@@ -101,7 +104,7 @@ public final class ConvergenceProcess {
 
     /// Stops everything it started, gently first.
     public func stop() {
-        let workers = workerPIDs
+        let workers = childPIDs
         if process.isRunning {
             kill(pid, SIGTERM)
             if waitForExit(timeout: 15) == nil { kill(pid, SIGKILL) }

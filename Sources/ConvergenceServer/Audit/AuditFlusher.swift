@@ -83,6 +83,7 @@ public final class AuditFlusher {
         AuxiliaryRole.notifyReady(environment: environment)
         guard let lock = acquireFlusherLock() else { return 0 }
         defer { close(lock) }
+        removeAbandonedTemporaries()
         status = SpoolStatus.read(directory: directory) ?? SpoolStatus()
         status.pid = getpid()
         publish(force: true)
@@ -255,6 +256,27 @@ public final class AuditFlusher {
             removed = true
         }
         if removed { publish(force: true) }
+    }
+
+    /// A worker that died between creating a segment and renaming it into view left an
+    /// empty `.seg-….tmp` (nothing is written before the rename). Only files a minute
+    /// old go: a fresh one may be a worker's, created but not yet locked.
+    private func removeAbandonedTemporaries() {
+        guard let dir = opendir(directory) else { return }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name.hasPrefix(".seg-"), name.hasSuffix(".tmp") { names.append(name) }
+        }
+        closedir(dir)
+        for name in names {
+            var info = stat()
+            guard stat(directory + "/" + name, &info) == 0, time(nil) - info.st_mtim.tv_sec > 60 else { continue }
+            let fd = open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { unlink(directory + "/" + name) }
+            close(fd)
+        }
     }
 
     private func backlogBytes() -> Int {

@@ -165,6 +165,9 @@ public final class AuditSpool: Sendable {
             unlink(temporary)
             throw FileError(errno: e)
         }
+        // The new name must survive a power loss too, not only the bytes written under it.
+        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { fsync(dir); Glibc.close(dir) }
         w.fd = fd
         w.size = 0
         w.dirty = false
