@@ -124,7 +124,8 @@ public final class AuditFlusher {
             if stopDue(caughtUp: !batch.more) { break }
             // Caught up: after a commit let records gather for a moment (fewer, larger
             // transactions cost PostgreSQL less per record); when idle, look again soon.
-            if !batch.more && stopRequestedAt == nil { pollSignals(waitMs: batch.count > 0 ? 100 : 20) }
+            // Stopping: look again soon, without spinning.
+            if !batch.more { pollSignals(waitMs: stopRequestedAt != nil ? 5 : batch.count > 0 ? 100 : 20) }
         }
         publish(force: true)
         let left = backlogBytes()
