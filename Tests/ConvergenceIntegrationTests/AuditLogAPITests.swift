@@ -202,4 +202,29 @@ final class AuditBufferFullTests: XCTestCase {
             (try? stack.client.post("/v1/check", json: body, headers: headers).status) == 200
         }, "checks are accepted again once the backlog drains")
     }
+
+    func testPruneAuditDeletesOnlyRecordsOlderThanTheCutOff() throws {
+        let stack = try TestStack(label: "auditprune")
+        defer { stack.stop() }
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "prune_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
+        let body = #"{"operations": [{"type": "data_query", "records": 1}]}"#
+        func check() throws { XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"]).status, 200) }
+        func count() throws -> String { try stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'") }
+        for _ in 0..<3 { try check() }
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? count()) == "3" })
+        Thread.sleep(forTimeInterval: 0.05)
+        let cutoff = try stack.postgres.psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        Thread.sleep(forTimeInterval: 0.05)
+        for _ in 0..<2 { try check() }
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? count()) == "5" })
+
+        let environment = ["CONVERGENCE_DATABASE_URL": stack.postgres.url]
+        let bad = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", "last tuesday"], environment: environment, check: false)
+        XCTAssertEqual(bad.status, 64, bad.output)
+        XCTAssertEqual(try count(), "5")
+        let pruned = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff], environment: environment, stdoutOnly: true)
+        XCTAssertTrue(pruned.output.hasPrefix("deleted "), pruned.output)
+        XCTAssertEqual(try count(), "2", "only the records created before the cut-off go")
+    }
 }
