@@ -124,6 +124,10 @@ final class AuditLogAPITests: XCTestCase {
         XCTAssertEqual(created["key_id"] as? String, Self.adminKeyID)
         XCTAssertEqual(created["target"] as? String, "policy:\(policyID):1")
         XCTAssertTrue(records.contains { ($0["action"] as? String) == "customer.onboard" })
+        // `convergence admin create-key` (setUp) is recorded too, in its own transaction.
+        let all = try page("/logs?kind=admin&limit=1000", Self.admin).logs
+        XCTAssertTrue(all.contains { ($0["action"] as? String) == "admin_key.create" && ($0["target"] as? String) == "key:\(Self.adminKeyID)" },
+                      "\(all)")
     }
 
     func testACustomerSeesOnlyItsOwnChecks() throws {
