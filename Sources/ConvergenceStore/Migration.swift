@@ -83,9 +83,11 @@ public enum Migrations {
                 request_id text NOT NULL,
                 decision text CHECK (decision IN ('allow', 'block')),
                 risk_score smallint,
-                reasons jsonb,
-                operations jsonb,
-                policy_versions jsonb,
+                -- json, not jsonb: written once per check and read back whole, never
+                -- searched inside; json only validates on input, jsonb also rebuilds.
+                reasons json,
+                operations json,
+                policy_versions json,
                 would_block boolean,
                 user_id text,
                 session_id text,

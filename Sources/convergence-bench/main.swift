@@ -16,6 +16,16 @@ case "engine":
 case "check-route":
     let runs = (0..<5).map { _ in HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4) }.sorted()
     print("check_route_ns \(Int(runs[runs.count / 2])) ns/op (router + auth + engine, warm caches)")
+case "audit-capture":
+    // audit-capture DIR: per-step cost of capturing one check's record.
+    guard arguments.count >= 2 else { print("usage: convergence-bench audit-capture DIR [iterations]"); exit(64) }
+    let n = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
+    do {
+        for (name, ns) in try AuditCaptureBenchmark.run(directory: arguments[1], iterations: n) { print("\(name) \(Int(ns)) ns/op") }
+    } catch {
+        print("cannot open the spool: \(error)")
+        exit(1)
+    }
 case "audit-spool":
     // audit-spool DIR COUNT: COUNT check records written through the worker's spool writer.
     guard arguments.count == 3, let count = Int(arguments[2]) else { print("usage: convergence-bench audit-spool DIR COUNT"); exit(64) }
@@ -27,6 +37,6 @@ case "audit-spool":
         exit(1)
     }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route|audit-spool [iterations]")
+    print("usage: convergence-bench key-verification|engine|check-route|audit-spool|audit-capture [iterations]")
     exit(64)
 }

@@ -15,6 +15,14 @@ final class AuditSpoolFrameTests: XCTestCase {
         }
     }
 
+    func testTheFastCRCIsTheStandardOne() {
+        for length in [0, 1, 7, 8, 9, 63, 430, 1000] {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+            XCTAssertEqual(bytes.withUnsafeBytes { SpoolFrame.crc32($0) }, CRC32.checksum(bytes), "length \(length)")
+        }
+        XCTAssertEqual(Array("123456789".utf8).withUnsafeBytes { SpoolFrame.crc32($0) }, 0xCBF4_3926, "the IEEE check value")
+    }
+
     func testFramesRoundTripWithTheirTimestamps() {
         let bytes = frame("one", at: 42) + frame("two", at: 43)
         let (result, payloads) = scan(bytes, final: true)

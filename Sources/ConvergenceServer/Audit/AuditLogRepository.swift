@@ -54,7 +54,7 @@ struct AuditLogRepository {
         return out
     }
 
-    /// One record as JSON; the jsonb columns are valid JSON already and go in as they are.
+    /// One record as JSON; the json columns are valid JSON already and go in as they are.
     static func writeRow(_ row: PostgresRow, to out: inout [UInt8]) throws {
         var first = true
         func key(_ name: String) {

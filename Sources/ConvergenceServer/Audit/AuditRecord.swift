@@ -52,18 +52,27 @@ public struct AuditRecord: Sendable, Equatable {
 
     /// A UUID whose first 48 bits are the Unix time in milliseconds (UUIDv7 layout):
     /// primary-key inserts then land at the right edge of the index instead of on
-    /// random pages of a table of millions of rows.
+    /// random pages of a table of millions of rows. Formatted byte by byte: this
+    /// runs on every check.
     public static func newID(nowMicros: Int64 = nowMicros()) -> String {
         var b = SecureRandom.bytes(16)
         let ms = UInt64(max(0, nowMicros / 1000))
         for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
         b[6] = (b[6] & 0x0F) | 0x70 // version 7
         b[8] = (b[8] & 0x3F) | 0x80 // RFC 4122 variant
-        let hex = Hex.encode(b)
-        let u = Array(hex.utf8)
-        func part(_ r: Range<Int>) -> String { String(decoding: u[r], as: UTF8.self) }
-        return "\(part(0..<8))-\(part(8..<12))-\(part(12..<16))-\(part(16..<20))-\(part(20..<32))"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for (i, byte) in b.enumerated() {
+                if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = UInt8(ascii: "-"); o += 1 }
+                out[o] = hexDigits[Int(byte >> 4)]
+                out[o + 1] = hexDigits[Int(byte & 0x0F)]
+                o += 2
+            }
+            return o
+        }
     }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     public static func nowMicros() -> Int64 {
         var seconds: Int64 = 0
@@ -94,6 +103,11 @@ public struct AuditRecord: Sendable, Equatable {
         func field(_ value: String?, first: Bool = false) {
             if !first { out.append(9) }
             guard let value else { out.append(contentsOf: [92, 78]); return } // \N
+            // Most values need no escaping: copy them whole.
+            if !value.utf8.contains(where: { $0 == 92 || $0 == 10 || $0 == 13 || $0 == 9 || $0 == 0 }) {
+                out.append(contentsOf: value.utf8)
+                return
+            }
             for byte in value.utf8 {
                 switch byte {
                 case 92: out.append(contentsOf: [92, 92])
@@ -107,7 +121,8 @@ public struct AuditRecord: Sendable, Equatable {
         }
         field(id, first: true)
         field(kind.rawValue)
-        field(AuditRecord.timestampText(micros: createdAtMicros))
+        out.append(9)
+        AuditRecord.writeTimestamp(micros: createdAtMicros, to: &out)
         field(customerID)
         field(keyID)
         field(requestID)
@@ -128,13 +143,40 @@ public struct AuditRecord: Sendable, Equatable {
 
     /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, PostgreSQL's input form for a UTC timestamptz.
     public static func timestampText(micros: Int64) -> String {
+        var out: [UInt8] = []
+        writeTimestamp(micros: micros, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Civil-from-days (Howard Hinnant's algorithm), written digit by digit.
+    static func writeTimestamp(micros: Int64, to out: inout [UInt8]) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = Int(micros - seconds * 1_000_000)
-        let iso = WallClock.rfc3339(seconds: seconds, milliseconds: 0) // "YYYY-MM-DDTHH:MM:SS.000Z"
-        let u = Array(iso.utf8)
-        let date = String(decoding: u[0..<10], as: UTF8.self)
-        let time = String(decoding: u[11..<19], as: UTF8.self)
-        let f = String(fraction)
-        return "\(date) \(time).\(String(repeating: "0", count: 6 - f.count))\(f)+00"
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secOfDay = Int(seconds - days * 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        let year = Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var v = value
+            while divisor > 0 {
+                out.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(45); digits(month, 2); out.append(45); digits(day, 2)
+        out.append(32)
+        digits(secOfDay / 3600, 2); out.append(58); digits(secOfDay / 60 % 60, 2); out.append(58); digits(secOfDay % 60, 2)
+        out.append(46); digits(fraction, 6)
+        out.append(contentsOf: [43, 48, 48]) // +00
     }
 }

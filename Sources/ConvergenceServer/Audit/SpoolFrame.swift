@@ -1,3 +1,4 @@
+import CConvergenceSys
 import ConvergenceCore
 
 /// The on-disk framing of spooled records:
@@ -18,12 +19,11 @@ public enum SpoolFrame {
         out.reserveCapacity(headerBytes + bodyPrefixBytes + payload.count)
         out.append(contentsOf: magic)
         appendLE(UInt32(payload.count), to: &out)
-        var body: [UInt8] = []
-        body.reserveCapacity(bodyPrefixBytes + payload.count)
-        appendLE(UInt64(bitPattern: createdAtMicros), to: &body)
-        body.append(contentsOf: payload)
-        appendLE(CRC32.checksum(body), to: &out)
-        out.append(contentsOf: body)
+        appendLE(UInt32(0), to: &out) // the CRC, filled in below
+        appendLE(UInt64(bitPattern: createdAtMicros), to: &out)
+        out.append(contentsOf: payload)
+        let crc = out.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[headerBytes...])) }
+        for i in 0..<4 { out[8 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
         return out
     }
 
@@ -99,7 +99,7 @@ public enum SpoolFrame {
         let total = headerBytes + bodyPrefixBytes + length
         guard available >= total else { return .incomplete }
         let body = UnsafeRawBufferPointer(rebasing: bytes[(offset + headerBytes)..<(offset + total)])
-        guard CRC32.checksum(body) == readLE32(bytes, offset + 8) else { return .damaged }
+        guard crc32(body) == readLE32(bytes, offset + 8) else { return .damaged }
         var micros: UInt64 = 0
         for i in 0..<8 { micros |= UInt64(bytes[offset + headerBytes + i]) << (8 * UInt64(i)) }
         let payloadStart = offset + headerBytes + bodyPrefixBytes
@@ -113,6 +113,11 @@ public enum SpoolFrame {
             i += 1
         }
         return nil
+    }
+
+    /// IEEE CRC-32, the same as `CRC32.checksum`, computed in C (slicing-by-8): several times faster.
+    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(cv_crc32(bytes.baseAddress, UInt(bytes.count)))
     }
 
     static func readLE32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
