@@ -58,7 +58,7 @@ let package = Package(
         ),
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore", "ConvergenceHTTP", "ConvergenceGovernance"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),

@@ -66,12 +66,35 @@ public struct Config: Sendable, Equatable, Codable {
     /// How long onboarding waits for its dryrun (run inline in the request).
     public var onboardingDryrunTimeoutSeconds: Int = 10
 
+    // Audit trail (docs/operations.md "Audit trail").
+    /// Off only for measurements: without it no check is recorded.
+    public var auditEnabled: Bool = true
+    /// Spool of records not yet in PostgreSQL; must survive restarts (not tmpfs).
+    public var auditSpoolDir: String = "/var/lib/convergence/audit-spool"
+    /// Bound of the spool's unflushed bytes; past it `auditFullPolicy` applies.
+    public var auditBufferBytes: Int = 256 << 20
+    /// Spooled records reach the disk within this; 0 syncs every record before answering.
+    public var auditFsyncIntervalMs: Int = 200
+    public var auditFullPolicy: AuditFullPolicy = .failClosed
+    /// Records per PostgreSQL transaction in the flusher.
+    public var auditFlushBatchSize: Int = 5000
+    /// A worker starts a new spool segment past this size, so drained ones can be deleted.
+    public var auditSegmentBytes: Int = 16 << 20
+
     public init() {}
 
     /// `workers`, with 0 resolved to the number of online cores.
     public var effectiveWorkers: Int {
         workers > 0 ? workers : max(1, ProcessorCount.online)
     }
+}
+
+/// What a full audit spool does to new checks.
+public enum AuditFullPolicy: String, Sendable, Codable, CaseIterable {
+    /// Refuse new checks with 503: nothing is decided without a record.
+    case failClosed = "fail_closed"
+    /// Keep answering and count the records dropped.
+    case failOpen = "fail_open"
 }
 
 public enum ProcessorCount {

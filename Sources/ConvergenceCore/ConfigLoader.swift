@@ -135,6 +135,19 @@ public enum ConfigLoader {
         case "pipeline_heartbeat_seconds": config.pipelineHeartbeatSeconds = try int(1...600)
         case "pipeline_max_attempts": config.pipelineMaxAttempts = try int(1...10)
         case "onboarding_dryrun_timeout_seconds": config.onboardingDryrunTimeoutSeconds = try int(1...300)
+        case "audit_enabled": config.auditEnabled = try bool()
+        case "audit_spool_dir":
+            guard value.hasPrefix("/") else { throw fail("expected an absolute directory path, got \"\(value)\"") }
+            config.auditSpoolDir = value
+        case "audit_buffer_bytes": config.auditBufferBytes = try int((64 << 10)...(1 << 40))
+        case "audit_fsync_interval_ms": config.auditFsyncIntervalMs = try int(0...10_000)
+        case "audit_full_policy":
+            guard let policy = AuditFullPolicy(rawValue: value.lowercased()) else {
+                throw fail("expected fail_closed or fail_open, got \"\(value)\"")
+            }
+            config.auditFullPolicy = policy
+        case "audit_flush_batch_size": config.auditFlushBatchSize = try int(1...100_000)
+        case "audit_segment_bytes": config.auditSegmentBytes = try int((64 << 10)...(1 << 30))
         default:
             throw fail("unknown key")
         }
@@ -185,6 +198,7 @@ public enum ConfigLoader {
 
 public struct FileError: Error, CustomStringConvertible {
     public let errno: Int32
+    public init(errno: Int32) { self.errno = errno }
     public var description: String { String(cString: strerror(errno)) }
 }
 

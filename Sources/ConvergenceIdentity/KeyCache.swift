@@ -67,6 +67,17 @@ public struct KeyCache {
         entries.removeAll(keepingCapacity: true)
     }
 
+    /// How long past its TTL an entry still answers when PostgreSQL is unreachable:
+    /// checks keep working through an outage (and are audited through the spool),
+    /// at the price of a revocation made before the outage taking up to this long.
+    public static let staleOnOutageMs = 300_000
+
+    /// The entry even if expired (up to `staleOnOutageMs`): only for when the database cannot be asked.
+    public func stale(_ digest: [UInt8], now: MonotonicInstant = .now()) -> Lookup {
+        guard let entry = entries[digest], now < entry.until.adding(milliseconds: KeyCache.staleOnOutageMs) else { return .miss }
+        return .hit(entry.record)
+    }
+
     public mutating func store(_ record: KeyRecord?, for digest: [UInt8], now: MonotonicInstant = .now()) {
         if entries.count >= capacity {
             // Expired entries go first, so a flood of made-up keys cannot flush live ones

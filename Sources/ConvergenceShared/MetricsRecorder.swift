@@ -68,7 +68,7 @@ public final class MetricsRecorder {
         let labels: [String]
     }
 
-    private func series(_ family: MetricFamily, _ labelValues: [String]) -> UnsafeMutablePointer<cv_series>? {
+    func series(_ family: MetricFamily, _ labelValues: [String]) -> UnsafeMutablePointer<cv_series>? {
         let cacheKey = SeriesKey(family: family.id, labels: labelValues)
         if let slot = slots[cacheKey] { return slot }
         let key = MetricsKey.make(family.name, family.labels, labelValues)

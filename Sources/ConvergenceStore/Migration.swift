@@ -69,7 +69,39 @@ public enum Migrations {
             );
             CREATE INDEX policies_customer_active ON convergence.policies (customer_id) WHERE active;
             """),
-        // Version 4 belongs to the audit trail (issue 6).
+        Migration(version: 4, name: "audit_log", sql: """
+            -- One row per decided check (kind 'check') or admin mutation (kind 'admin').
+            -- Rows arrive through the audit flusher; `id` is made at capture, so a
+            -- replayed spool batch inserts nothing twice (ON CONFLICT (id) DO NOTHING).
+            -- No foreign key to customers: the trail outlives a deleted customer.
+            CREATE TABLE convergence.audit_log (
+                id uuid PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('check', 'admin')),
+                created_at timestamptz NOT NULL,
+                customer_id uuid,
+                key_id text,
+                request_id text NOT NULL,
+                decision text CHECK (decision IN ('allow', 'block')),
+                risk_score smallint,
+                -- json, not jsonb: written once per check and read back whole, never
+                -- searched inside; json only validates on input, jsonb also rebuilds.
+                reasons json,
+                operations json,
+                policy_versions json,
+                would_block boolean,
+                user_id text,
+                session_id text,
+                latency_us integer,
+                action text,
+                target text
+            );
+            -- Keyset pagination, newest first: (created_at, id) descending, overall and
+            -- per customer. B-trees, not BRIN: BRIN cannot return rows in order, so every
+            -- first page would sort the whole matching range (docs/benchmarks.md).
+            CREATE INDEX audit_log_created ON convergence.audit_log (created_at DESC, id DESC);
+            CREATE INDEX audit_log_customer_created ON convergence.audit_log (customer_id, created_at DESC, id DESC);
+            CREATE INDEX audit_log_request ON convergence.audit_log (request_id);
+            """),
         Migration(version: 5, name: "pipeline_queue", sql: """
             -- Runs waiting or running, across tenants: executors claim rows with
             -- FOR UPDATE SKIP LOCKED and hold a lease they renew by heartbeat.

@@ -46,7 +46,27 @@ case "queue-claim":
         print("queue-claim failed: \(error)")
         exit(1)
     }
+case "audit-capture":
+    // audit-capture DIR: per-step cost of capturing one check's record.
+    guard arguments.count >= 2 else { print("usage: convergence-bench audit-capture DIR [iterations]"); exit(64) }
+    let n = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
+    do {
+        for (name, ns) in try AuditCaptureBenchmark.run(directory: arguments[1], iterations: n) { print("\(name) \(Int(ns)) ns/op") }
+    } catch {
+        print("cannot open the spool: \(error)")
+        exit(1)
+    }
+case "audit-spool":
+    // audit-spool DIR COUNT: COUNT check records written through the worker's spool writer.
+    guard arguments.count == 3, let count = Int(arguments[2]) else { print("usage: convergence-bench audit-spool DIR COUNT"); exit(64) }
+    do {
+        let average = try AuditSpoolFill.run(directory: arguments[1], count: count)
+        print("audit_spool_records \(count) records, \(average) bytes/record (COPY row)")
+    } catch {
+        print("cannot fill the spool: \(error)")
+        exit(1)
+    }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render [iterations] | queue-claim [runs]")
+    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render|audit-spool|audit-capture [iterations] | queue-claim [runs]")
     exit(64)
 }

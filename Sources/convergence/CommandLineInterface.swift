@@ -21,6 +21,9 @@ struct CommandLineInterface {
           admin revoke-key KEY_ID      revoke an admin key
           admin generate-master-key    print a new credential master key entry
           admin schema-status          show applied and pending migrations
+          admin prune-audit --before DATE
+                                       delete audit records created before DATE
+                                       (RFC 3339 or YYYY-MM-DD, UTC)
           version                      print the version
           help                         show this help
 
@@ -100,7 +103,7 @@ struct CommandLineInterface {
 
     private func admin(_ options: [String]) -> Int32 {
         guard let sub = options.first else {
-            printError("usage: convergence admin create-key|list-keys|revoke-key|generate-master-key|schema-status [options]")
+            printError("usage: convergence admin create-key|list-keys|revoke-key|generate-master-key|schema-status|prune-audit [options]")
             return 64
         }
         var rest = Array(options.dropFirst())
@@ -109,6 +112,7 @@ struct CommandLineInterface {
             return 0
         }
         var name: String?
+        var before: String?
         var positional: [String] = []
         var configOptions: [String] = []
         while !rest.isEmpty {
@@ -120,6 +124,9 @@ struct CommandLineInterface {
             case "--config", "-c":
                 guard !rest.isEmpty else { printError("--config needs a file path"); return 64 }
                 configOptions += [option, rest.removeFirst()]
+            case "--before":
+                guard !rest.isEmpty else { printError("--before needs a date"); return 64 }
+                before = rest.removeFirst()
             default: positional.append(option)
             }
         }
@@ -145,6 +152,15 @@ struct CommandLineInterface {
                 printError("revoked \(positional[0])")
             case "schema-status":
                 for line in try admin.schemaStatus() { print(line) }
+            case "prune-audit":
+                guard let before, let cutoff = AuditRetention.cutoff(before) else {
+                    printError("usage: convergence admin prune-audit --before DATE (RFC 3339 or YYYY-MM-DD, UTC)")
+                    return 64
+                }
+                let deleted = try AuditRetention(connection: connection).prune(beforeMicros: cutoff) { total in
+                    printError("deleted \(total) audit records so far")
+                }
+                print("deleted \(deleted) audit records created before \(before)")
             default:
                 printError("convergence admin: unknown subcommand \"\(sub)\"")
                 return 64

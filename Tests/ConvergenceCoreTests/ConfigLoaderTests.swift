@@ -34,6 +34,28 @@ import Testing
         #expect(config.maxBodyBytes == 2048)
     }
 
+    @Test func auditSettingsParseAndAreValidated() throws {
+        let config = try load("""
+            audit_spool_dir = /srv/spool
+            audit_full_policy = fail_open
+            audit_fsync_interval_ms = 0
+            audit_buffer_bytes = 65536
+            audit_flush_batch_size = 100
+            """, env: ["CONVERGENCE_AUDIT_ENABLED": "false"])
+        #expect(config.auditSpoolDir == "/srv/spool")
+        #expect(config.auditFullPolicy == .failOpen)
+        #expect(config.auditFsyncIntervalMs == 0)
+        #expect(config.auditBufferBytes == 65536)
+        #expect(config.auditFlushBatchSize == 100)
+        #expect(config.auditEnabled == false)
+        #expect(Config().auditFsyncIntervalMs == 200)
+        #expect(Config().auditFullPolicy == .failClosed)
+        #expect(throws: ConfigError.self) { try load("audit_spool_dir = relative/spool") }
+        #expect(throws: ConfigError.self) { try load("audit_full_policy = maybe") }
+        #expect(throws: ConfigError.self) { try load("audit_buffer_bytes = 10") }
+        #expect(throws: ConfigError.self) { try load("audit_flush_batch_size = 0") }
+    }
+
     @Test func workersAutoMeansOnePerCore() throws {
         let config = try load("workers = auto")
         #expect(config.workers == 0)

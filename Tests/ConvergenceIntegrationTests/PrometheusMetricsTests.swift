@@ -80,6 +80,13 @@ final class PrometheusMetricsTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(value(text, #"convergence_auth_failures_total{code="invalid_api_key"}"#) ?? 0, 1)
         XCTAssertEqual(value(text, "convergence_workers_alive"), 2)
         XCTAssertGreaterThanOrEqual(value(text, "convergence_ratelimit_buckets") ?? 0, 1)
+        // Every decided check was spooled, and the flusher reports it stored.
+        XCTAssertGreaterThanOrEqual(value(text, "convergence_audit_records_enqueued_total") ?? 0, checksBefore + 25)
+        XCTAssertTrue(waitUntil(timeout: 15) {
+            let now = (try? self.scrape()) ?? ""
+            return (self.value(now, "convergence_audit_records_flushed_total") ?? 0) >= checksBefore + 25
+                && self.value(now, "convergence_audit_backlog_bytes") == 0
+        }, "the flusher's metrics never showed the checks stored")
         // Onboarding ran its pipelines inline: counted by template and status, steps timed.
         let completed = text.split(separator: "\n").filter { $0.hasPrefix("convergence_pipeline_runs_total{") && $0.contains(#"status="COMPLETED""#) }
         XCTAssertGreaterThanOrEqual(completed.count, 1, "no pipeline runs in /metrics")

@@ -26,6 +26,8 @@ public final class ConvergenceProcess {
         // The server runs in a temp dir: point it at the repository's templates and sample data.
         env["CONVERGENCE_PIPELINE_CONFIG_DIR"] = TestPaths.repositoryRoot.appendingPathComponent("configs").path
         env["CONVERGENCE_PIPELINE_DATA_DIR"] = TestPaths.repositoryRoot.appendingPathComponent("configs/data").path
+        // Each stack its own audit spool (the default is a system path shared by everything).
+        env["CONVERGENCE_AUDIT_SPOOL_DIR"] = directory.appendingPathComponent("audit-spool").path
         env.merge(overrides) { _, new in new }
         let config = configFile ?? TestPaths.repositoryRoot.appendingPathComponent("configs/convergence.conf").path
         process = try ChildProcess(executable: TestPaths.binary, arguments: ["serve", "--config", config],
@@ -80,7 +82,7 @@ public final class ConvergenceProcess {
         return server
     }
 
-    /// Every child of the supervisor: workers and auxiliary processes (the pipeline executor).
+    /// Every child of the supervisor: workers and auxiliary processes (audit flusher, pipeline executor).
     public var childPIDs: [pid_t] {
         let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
         return text.split(separator: " ").compactMap { pid_t($0) }
@@ -94,6 +96,11 @@ public final class ConvergenceProcess {
         guard let cmdline = try? String(contentsOfFile: "/proc/\(child)/cmdline", encoding: .utf8) else { return nil }
         let argv = cmdline.split(separator: "\0")
         return argv.count > 1 ? String(argv[1]) : nil
+    }
+
+    /// Children started as `convergence <role>` (`worker`, `audit-flusher`, `pipeline-executor`).
+    public func children(role: String) -> [pid_t] {
+        childPIDs.filter { self.role(of: $0) == role }
     }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }

@@ -29,6 +29,18 @@ public final class TestStack {
 
     public var client: HTTPClient { nginx.client }
 
+    /// Starts `convergence serve` again in the same directory (same socket, spool and
+    /// database) after the previous one exited or was killed.
+    public func restartServer(overrides: [String: String] = [:], waitForWorkers: Int = 2) throws {
+        let before = server.count(message: "worker ready") // the log file is appended to, not replaced
+        let next = try ConvergenceProcess(directory: directory, databaseURL: postgres.url, overrides: overrides)
+        server = next
+        do { try next.waitForReadyWorkers(before + waitForWorkers) } catch {
+            next.stop()
+            throw error
+        }
+    }
+
     /// `convergence admin create-key` as an operator runs it; returns the key printed on stdout.
     public func createAdminKey(name: String = "test-admin") throws -> String {
         try Shell.run([TestPaths.binary, "admin", "create-key", "--name", name],

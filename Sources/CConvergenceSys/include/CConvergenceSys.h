@@ -56,4 +56,8 @@ int cv_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path);
 /// pipe2(2) with O_CLOEXEC.
 int cv_pipe_cloexec(int fds[2]);
 
+/// CRC-32 (IEEE, as zlib's crc32) of `length` bytes, slicing-by-8: the audit
+/// spool frames every record with it, on the request path.
+unsigned int cv_crc32(const void *bytes, unsigned long length);
+
 #endif

@@ -2,6 +2,8 @@ import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceShared
+import ConvergenceIdentity
+import ConvergenceStore
 
 /// `POST /v1/check`: the governance decision for a customer's operations.
 enum CheckRoute {
@@ -13,6 +15,7 @@ enum CheckRoute {
     }
 
     static func check(_ request: Request, _ context: RequestContext) throws -> Response {
+        let started = MonotonicInstant.now()
         let key = try Authenticator.authenticate(request, context)
         guard key.kind == .customer, let customerID = key.customerID else {
             throw APIError(.forbidden, code: "customer_key_required", message: "Checks run with a customer's API key, not an admin key.")
@@ -23,7 +26,15 @@ enum CheckRoute {
             throw APIError.badRequest("invalid_check", error.message)
         }
         let policies = try activePolicies(customerID, context, requestID: request.requestID)
-        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: PIIDetector.scan(checkRequest))
+        let pii = PIIDetector.scan(checkRequest)
+        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii)
+        // Exactly one record per decided check, spooled before the answer leaves.
+        if let audit = context.audit {
+            let record = AuditRecord.check(
+                checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
+                latencyMicros: Int(MonotonicInstant.now().nanoseconds - started.nanoseconds) / 1000)
+            if audit.append(record) == .refused { throw auditUnavailable }
+        }
         let customer = context.metrics.customerLabel(key.tenantID ?? customerID)
         context.metrics.add(MetricFamilies.checks, [customer])
         if context.config.metricsSeedNames {
@@ -38,6 +49,10 @@ enum CheckRoute {
         return response
     }
 
+    static let auditUnavailable = APIError(
+        .serviceUnavailable, code: "audit_unavailable",
+        message: "The audit buffer is full, so no check can be recorded; retry shortly.", headers: [HTTPField("Retry-After", "1")])
+
     static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> [Policy] {
         CacheInvalidation.refreshPolicies(context)
         let now = MonotonicInstant.now()
@@ -47,6 +62,12 @@ enum CheckRoute {
             if context.policyCache.count > 10_000 { context.policyCache.removeAll(keepingCapacity: true) }
             context.policyCache[customerID] = (policies, now.adding(milliseconds: context.config.policyCacheTTLMs))
             return policies
+        } catch let error as PostgresError where error.isConnectionFailure && context.policyCache[customerID] != nil {
+            // PostgreSQL down: keep deciding with the policies last read (bounded like keys).
+            let cached = context.policyCache[customerID]!
+            if now < cached.until.adding(milliseconds: KeyCache.staleOnOutageMs) { return cached.policies }
+            context.logger.error("policy lookup failed", ["error": .string(String(describing: error))], requestID: requestID)
+            throw APIError(.serviceUnavailable, code: "database_unavailable", message: "Policies are unreachable; retry shortly.")
         } catch {
             context.logger.error("policy lookup failed", ["error": .string(String(describing: error))], requestID: requestID)
             throw APIError(.serviceUnavailable, code: "database_unavailable", message: "Policies are unreachable; retry shortly.")

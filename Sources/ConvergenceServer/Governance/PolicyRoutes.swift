@@ -6,7 +6,7 @@ import Foundation
 enum PolicyRoutes {
     static func register(on router: inout Router<RequestContext>) {
         router.post("/policies") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let fields = try objectBody(request)
             guard case .string(let customerID)? = fields["customer_id"], UUID(uuidString: customerID) != nil else {
                 throw APIError.badRequest("invalid_customer_id", "customer_id is required and must be a UUID.")
@@ -17,8 +17,11 @@ enum PolicyRoutes {
             let active = try bool(fields, "active") ?? true
             let mode = try mode(fields) ?? .enforce
             guard try context.identity.customer(id: customerID) != nil else { throw CustomerRoutes.unknownCustomer }
+            try AdminAudit.ensureCapacity(context)
             let record = try PolicyRepository(db: context.database).create(
                 customerID: customerID.lowercased(), name: name, rules: rules, active: active, mode: mode)
+            AdminAudit.record(context, request, actor: actor, action: "policy.create", target: "policy:\(record.id):\(record.version)",
+                              customerID: record.customerID)
             return .rawJSON(JSONSerializer.bytes(record.json), status: .created)
         }
         router.get("/policies") { request, context in
@@ -36,7 +39,7 @@ enum PolicyRoutes {
             return .rawJSON(JSONSerializer.bytes(record.json))
         }
         router.put("/policies/{id}") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let fields = try objectBody(request)
             for key in fields.keys where !["name", "rules", "active", "mode", "customer_id"].contains(key) {
                 throw APIError.badRequest("invalid_field", "Unknown field \(key); a policy has name, rules, active and mode.")
@@ -50,15 +53,22 @@ enum PolicyRoutes {
                     throw APIError.badRequest("invalid_customer_id", "A policy cannot move to another customer.")
                 }
             }
+            try AdminAudit.ensureCapacity(context)
             guard let record = try repository.update(
                 id: id, name: try name(fields, required: false), rules: rules,
                 active: try bool(fields, "active"), mode: try mode(fields)) else { throw unknownPolicy }
+            AdminAudit.record(context, request, actor: actor, action: "policy.update", target: "policy:\(record.id):\(record.version)",
+                              customerID: record.customerID)
             return .rawJSON(JSONSerializer.bytes(record.json))
         }
         router.delete("/policies/{id}") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let id = request.pathParameters["id"]!
+            try AdminAudit.ensureCapacity(context)
+            let existing = try PolicyRepository(db: context.database).find(id: id)
             guard try PolicyRepository(db: context.database).delete(id: id) else { throw unknownPolicy }
+            AdminAudit.record(context, request, actor: actor, action: "policy.delete", target: "policy:\(AuditRecord.bounded(id, maxBytes: 100))",
+                              customerID: existing?.customerID)
             return .rawJSON(JSONSerializer.bytes(.object(["id": .string(id), "deleted": .bool(true)])))
         }
     }

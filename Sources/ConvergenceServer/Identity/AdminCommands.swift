@@ -11,9 +11,22 @@ public struct AdminCommands {
     /// A new admin key: returns its public id and the key itself (shown once).
     public func createKey(name: String) throws -> (keyID: String, key: String) {
         let key = APIKeyFormat.newAdminKey()
-        let issued = try IdentityRepository(db: connection).insertKey(
-            connection, key: key, kind: .admin, customerID: nil, tenantID: nil, name: name, expiresAt: nil)
+        let issued = try connection.transaction { tx in
+            let issued = try IdentityRepository(db: tx).insertKey(
+                tx, key: key, kind: .admin, customerID: nil, tenantID: nil, name: name, expiresAt: nil)
+            try recordAdminAudit(tx, action: "admin_key.create", target: "key:\(issued.key.keyID)")
+            return issued
+        }
         return (issued.key.keyID, key)
+    }
+
+    /// Command-line changes have no acting API key (the operator's shell is the actor) and
+    /// no spool: the record is written in the same transaction as the change.
+    func recordAdminAudit(_ tx: PostgresConnection, action: String, target: String) throws {
+        try tx.query("""
+            INSERT INTO convergence.audit_log (id, kind, created_at, request_id, action, target)
+            VALUES ($1::uuid, 'admin', now(), $2, $3, $4)
+            """, [AuditRecord.newID(), "cli_" + SecureRandom.hex(byteCount: 8), action, target])
     }
 
     public func listKeys() throws -> [String] {
@@ -24,7 +37,10 @@ public struct AdminCommands {
     }
 
     public func revokeKey(_ keyID: String) throws -> Bool {
-        try IdentityRepository(db: connection).revoke(keyID: keyID, kind: .admin) != nil
+        // revoke() runs its own transaction (transactions do not nest): the record follows it.
+        guard try IdentityRepository(db: connection).revoke(keyID: keyID, kind: .admin) != nil else { return false }
+        try recordAdminAudit(connection, action: "admin_key.revoke", target: "key:\(keyID)")
+        return true
     }
 
     public func schemaStatus() throws -> [String] {

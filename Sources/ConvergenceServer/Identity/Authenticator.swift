@@ -47,6 +47,16 @@ enum Authenticator {
         case .miss:
             do {
                 record = try context.identity.lookup(digest: digest)
+            } catch let error as PostgresError where error.isConnectionFailure {
+                // PostgreSQL down: a recently verified key keeps working (KeyCache.staleOnOutageMs).
+                guard case .hit(let stale) = context.keyCache.stale(digest) else {
+                    context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
+                    throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
+                }
+                record = stale
+                guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else { throw invalidKey }
+                if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw invalidKey }
+                return record
             } catch {
                 context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                 throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")

@@ -25,11 +25,13 @@ enum CredentialRoutes {
             return try .json(metadata)
         }
         router.delete(base + "/{provider}") { request, context in
-            let tenant = try authorize(request, context)
+            let (tenant, actor) = try authorizeActor(request, context)
             let name = try provider(request)
+            try AdminAudit.ensureCapacity(context)
             let deleted = try context.database.query(
                 "DELETE FROM \(TenantID.quotedSchema(tenant)).cloud_credentials WHERE provider = $1", [name]).affectedRows
             guard deleted > 0 else { throw unknownCredential }
+            AdminAudit.record(context, request, actor: actor, action: "credential.delete", target: "credential:\(tenant)/\(name)")
             return .rawJSON(JSONSerializer.bytes(.object(["provider": .string(name), "deleted": .bool(true)])))
         }
     }
@@ -37,9 +39,14 @@ enum CredentialRoutes {
     static let unknownCredential = APIError(.notFound, code: "credential_not_found", message: "No credential for this provider.")
 
     static func authorize(_ request: Request, _ context: RequestContext) throws(APIError) -> String {
+        try authorizeActor(request, context).tenant
+    }
+
+    /// The tenant and the key acting on its credentials (named in the audit record).
+    static func authorizeActor(_ request: Request, _ context: RequestContext) throws(APIError) -> (tenant: String, actor: KeyRecord) {
         let tenant = request.pathParameters["tenant_id"] ?? ""
         let record = try Authenticator.requireTenant(tenant, request, context)
-        return record.tenantID!
+        return (record.tenantID!, record)
     }
 
     static func provider(_ request: Request) throws(APIError) -> String {
@@ -52,7 +59,7 @@ enum CredentialRoutes {
     }
 
     static func put(_ request: Request, _ context: RequestContext) throws -> Response {
-        let tenant = try authorize(request, context)
+        let (tenant, actor) = try authorizeActor(request, context)
         let name = try provider(request)
         guard let keyring = context.keyring else {
             throw APIError(.serviceUnavailable, code: "master_key_unavailable",
@@ -63,6 +70,7 @@ enum CredentialRoutes {
             throw APIError.badRequest("invalid_credential", "The credential must be a JSON object.")
         }
         let (keyID, sealed) = try keyring.seal(request.body, context: "\(tenant)/\(name)")
+        try AdminAudit.ensureCapacity(context)
         try context.database.query("""
             INSERT INTO \(TenantID.quotedSchema(tenant)).cloud_credentials (provider, master_key_id, nonce, ciphertext)
             VALUES ($1, $2, $3::bytea, $4::bytea)
@@ -70,6 +78,7 @@ enum CredentialRoutes {
                 ciphertext = EXCLUDED.ciphertext, updated_at = now()
             """, [name, keyID, PostgresBytes(sealed.nonce), PostgresBytes(sealed.ciphertext)])
         // A DELETE may land between the upsert and this read: answer 404, never trap.
+        AdminAudit.record(context, request, actor: actor, action: "credential.put", target: "credential:\(tenant)/\(name)")
         guard let stored = try find(tenant, name, context) else { throw unknownCredential }
         return try .json(stored)
     }

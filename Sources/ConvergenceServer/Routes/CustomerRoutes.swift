@@ -7,10 +7,13 @@ enum CustomerRoutes {
     static func register(on router: inout Router<RequestContext>) {
         router.post("/api/v1/customers/onboard") { request, context in try onboard(request, context) }
         router.post("/admin/customers") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let body = try request.decodeJSON(CreateCustomer.self)
             let (tenantID, name, tier) = try validated(tenantID: body.tenantID, name: body.name, tier: body.tier, nameRequired: true)
+            try AdminAudit.ensureCapacity(context)
             let (customer, _) = try context.identity.provision(tenantID: tenantID, name: name, tier: tier, firstKey: nil)
+            AdminAudit.record(context, request, actor: actor, action: "customer.create", target: "customer:\(customer.id)",
+                              customerID: customer.id)
             return try .json(customer, status: .created)
         }
         router.get("/admin/customers") { request, context in
@@ -24,13 +27,16 @@ enum CustomerRoutes {
             return try .json(customer)
         }
         router.delete("/admin/customers/{id}") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let id = try customerID(request)
             let purgeText = request.queryParameters["purge"] ?? "false"
             guard purgeText == "true" || purgeText == "false" else {
                 throw APIError.badRequest("invalid_parameter", "purge must be true or false.")
             }
+            try AdminAudit.ensureCapacity(context)
             guard try context.identity.deleteCustomer(id: id, purge: purgeText == "true") else { throw unknownCustomer }
+            AdminAudit.record(context, request, actor: actor, action: purgeText == "true" ? "customer.purge" : "customer.delete",
+                              target: "customer:\(id)", customerID: id)
             return try .json(DeletedCustomer(id: id, deleted: true, purged: purgeText == "true"))
         }
     }
@@ -77,12 +83,16 @@ enum CustomerRoutes {
     }
 
     static func onboard(_ request: Request, _ context: RequestContext) throws -> Response {
-        if !context.config.onboardingOpen { _ = try Authenticator.requireAdmin(request, context) }
+        // Open onboarding has no acting key; the record then names none.
+        let actor = context.config.onboardingOpen ? nil : try Authenticator.requireAdmin(request, context)
         let body = try request.decodeJSON(CreateCustomer.self)
         guard let requested = body.tenantID else { throw APIError.badRequest("invalid_tenant_id", "tenant_id is required.") }
         let (tenantID, name, tier) = try validated(tenantID: requested, name: body.name, tier: body.tier, nameRequired: false)
         let key = APIKeyFormat.newTenantKey(tenantID: tenantID)
+        try AdminAudit.ensureCapacity(context)
         let (customer, issued) = try context.identity.provision(tenantID: tenantID, name: name, tier: tier, firstKey: key)
+        AdminAudit.record(context, request, actor: actor, action: "customer.onboard", target: "tenant:\(tenantID)",
+                          customerID: customer.id)
         context.logger.info("tenant onboarded", ["tenant_id": .string(tenantID), "key_id": .string(issued?.key.keyID ?? "")],
                             requestID: request.requestID)
         // After the commit: a failing dryrun is reported, it never undoes onboarding.

@@ -7,7 +7,7 @@ import Foundation
 enum KeyRoutes {
     static func register(on router: inout Router<RequestContext>) {
         router.post("/admin/keys") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let body = try request.decodeJSON(CreateKey.self)
             guard let customerID = body.customerID, UUID(uuidString: customerID) != nil else {
                 throw APIError.badRequest("invalid_customer_id", "customer_id is required and must be a UUID.")
@@ -17,6 +17,7 @@ enum KeyRoutes {
             let expiresAt = try body.expiresAt.map(validExpiry)
             let rateLimit = try body.rateLimit.map(validRateLimit)
             guard let customer = try context.identity.customer(id: customerID) else { throw CustomerRoutes.unknownCustomer }
+            try AdminAudit.ensureCapacity(context)
             let issued = try context.database.transaction { tx in
                 let issued = try context.identity.insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customer.id,
                                                             tenantID: customer.tenantID, name: name, expiresAt: expiresAt)
@@ -27,6 +28,8 @@ enum KeyRoutes {
                 key.rateLimit = KeyRateLimit(rateLimit)
                 return IssuedKey(apiKey: issued.apiKey, key: key)
             }
+            AdminAudit.record(context, request, actor: actor, action: "key.create", target: "key:\(issued.key.keyID)",
+                              customerID: customer.id)
             return try .json(issued, status: .created)
         }
         // A key's own token bucket: `{"limit": 5000, "period_seconds": 60}`, or `null` to fall back to the tier.
@@ -48,7 +51,7 @@ enum KeyRoutes {
             return try .json(["keys": try context.identity.keys(customerID: customerID?.lowercased(), kind: .customer)])
         }
         router.post("/admin/keys/{key_id}/rotate") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             var grace = context.config.keyRotationGraceSeconds
             if !request.body.isEmpty {
                 let body = try request.decodeJSON(Rotate.self)
@@ -59,16 +62,22 @@ enum KeyRoutes {
                     grace = seconds
                 }
             }
+            try AdminAudit.ensureCapacity(context)
             guard let (issued, previous) = try context.identity.rotate(keyID: request.pathParameters["key_id"]!, graceSeconds: grace) else {
                 throw unknownKey
             }
+            AdminAudit.record(context, request, actor: actor, action: "key.rotate",
+                              target: "key:\(previous.keyID)->\(issued.key.keyID)", customerID: previous.customerID)
             return try .json(Rotated(issued: issued, previous: previous), status: .created)
         }
         router.delete("/admin/keys/{key_id}") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
+            try AdminAudit.ensureCapacity(context)
             guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kind: .customer) else {
                 throw unknownKey
             }
+            AdminAudit.record(context, request, actor: actor, action: "key.revoke", target: "key:\(revoked.keyID)",
+                              customerID: revoked.customerID)
             return try .json(revoked)
         }
     }

@@ -18,7 +18,7 @@ enum MetricsRoute {
                 (MetricFamilies.customersLabelled, Double(region.counter(Int32(CV_COUNTER_CUSTOMER_LABELS)))),
                 (MetricFamilies.shmBytes, Double(region.totalBytes)),
             ]
-            let all = MetricFamilies.stored + PipelineMetricFamilies.all
+            let all = MetricFamilies.stored + AuditMetricFamilies.all + PipelineMetricFamilies.all
             let families = context.config.metricsSeedNames ? all : all.filter { !MetricFamilies.seedNamesFlaggedByLint.contains($0.name) }
             let body = MetricsRenderer(region: region, families: families).render(extra: derived)
             return Response(status: .ok, headers: [HTTPField("Content-Type", MetricsRenderer.contentType)], body: body)

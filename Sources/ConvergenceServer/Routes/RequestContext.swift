@@ -12,6 +12,8 @@ public final class RequestContext {
     public let config: Config
     /// nil in dev mode without a master key: credential routes then answer 503.
     public let keyring: MasterKeyring?
+    /// The worker's audit spool; nil when auditing is off.
+    public let audit: AuditSpool?
     var keyCache: KeyCache
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
     var usedKeys: Set<String> = []
@@ -31,11 +33,12 @@ public final class RequestContext {
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
     public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
-                shared: SharedRegion? = nil) {
+                shared: SharedRegion? = nil, audit: AuditSpool? = nil) {
         self.database = database
         self.logger = logger
         self.config = config
         self.keyring = keyring
+        self.audit = audit
         self.keyCache = KeyCache(ttlMs: config.keyCacheTTLMs)
         let region = shared ?? SharedRegion.inMemory(buckets: 1024, series: 1024)
         self.shared = region

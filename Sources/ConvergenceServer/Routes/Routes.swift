@@ -16,6 +16,7 @@ enum Routes {
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
         PipelineRoutes.register(on: &router, metrics: shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics())
+        AuditLogRoutes.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }

@@ -24,7 +24,7 @@ public struct AuxiliaryRole: Sendable {
     }
 
     /// Every role the binary knows; each feature adds its own here.
-    public static let all: [AuxiliaryRole] = [PipelineExecutor.role]
+    public static let all: [AuxiliaryRole] = [AuditFlusher.role, PipelineExecutor.role]
 
     public static func enabled(for config: Config) -> [AuxiliaryRole] {
         all.filter { $0.isEnabled(config) }

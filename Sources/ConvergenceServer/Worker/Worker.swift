@@ -43,6 +43,19 @@ public struct Worker: Sendable {
             logger.error("cannot start", ["error": .string(error.description)])
             return WorkerExitCode.fatal
         }
+        // Opened before any request: a check is answered only once its record is spooled.
+        var audit: AuditSpool?
+        if config.auditEnabled {
+            do { audit = try AuditSpool(config: config, logger: logger, metrics: SharedAuditMetrics(region: shared)) } catch {
+                logger.error("cannot open the audit spool", ["dir": .string(config.auditSpoolDir), "error": .string(error.description)])
+                return WorkerExitCode.fatal
+            }
+            guard audit?.startBackgroundThread() == true else {
+                logger.error("cannot start the audit spool thread", ["error": .string(errnoText())])
+                return WorkerExitCode.fatal
+            }
+        }
+        let spool = audit
         let database = ConnectionInfo(url: config.databaseURL, password: password,
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-worker")
@@ -64,7 +77,7 @@ public struct Worker: Sendable {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
                 let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring,
-                                             shared: shared)
+                                             shared: shared, audit: spool)
                 loop.run(context: context)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }
@@ -77,7 +90,9 @@ public struct Worker: Sendable {
         logger.debug("worker accepting", ["threads": .int(config.threads)])
 
         waitForStop(mask: mask, state: state)
-        return drain(state: state)
+        let code = drain(state: state)
+        spool?.close() // synced and unlocked: the flusher drains it and deletes it
+        return code
     }
 
     private func waitForStop(mask: sigset_t, state: WorkerState) {

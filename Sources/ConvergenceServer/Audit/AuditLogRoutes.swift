@@ -1,0 +1,22 @@
+import ConvergenceHTTP
+
+/// `GET /logs` (admin: every customer, admin records too) and `GET /v1/logs`
+/// (a customer key: its own customer's checks only).
+enum AuditLogRoutes {
+    static func register(on router: inout Router<RequestContext>) {
+        router.get("/logs") { request, context in
+            _ = try Authenticator.requireAdmin(request, context)
+            let query = try AuditLogQuery.parse(request.queryParameters, ownCustomer: nil)
+            return .rawJSON(try AuditLogRepository(db: context.database).page(query))
+        }
+        router.get("/v1/logs") { request, context in
+            let key = try Authenticator.authenticate(request, context)
+            guard key.kind == .customer, let customerID = key.customerID else {
+                throw APIError(.forbidden, code: "customer_key_required",
+                               message: "/v1/logs answers with a customer's API key; operators use GET /logs.")
+            }
+            let query = try AuditLogQuery.parse(request.queryParameters, ownCustomer: customerID)
+            return .rawJSON(try AuditLogRepository(db: context.database).page(query))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// Strict RFC 3339 parsing to Unix microseconds, without Foundation's formatter
+/// (lenient about what it accepts and slow). Also accepts a bare `YYYY-MM-DD`
+/// (midnight UTC), which operators type for retention cut-offs.
+public enum RFC3339 {
+    public static func parseMicros(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count >= 10, b.count <= 40 else { return nil }
+        func digits(_ r: Range<Int>) -> Int? {
+            guard r.upperBound <= b.count else { return nil }
+            var v = 0
+            for i in r { guard b[i] >= 48, b[i] <= 57 else { return nil }; v = v * 10 + Int(b[i] - 48) }
+            return v
+        }
+        guard let year = digits(0..<4), b[4] == 45, let month = digits(5..<7), b[7] == 45, let day = digits(8..<10),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
+        var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
+        if b.count == 10 { return seconds * 1_000_000 }
+        guard b.count >= 20, b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = digits(11..<13), b[13] == 58,
+              let minute = digits(14..<16), b[16] == 58, let second = digits(17..<19),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        seconds += Int64(hour * 3600 + minute * 60 + second)
+        var i = 19
+        var micros: Int64 = 0
+        if b[i] == 46 { // fraction: up to 9 digits, microseconds kept
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            guard i > start, i - start <= 9 else { return nil }
+            for k in 0..<6 { micros = micros * 10 + (start + k < i ? Int64(b[start + k] - 48) : 0) }
+        }
+        guard i < b.count else { return nil }
+        switch b[i] {
+        case 90, 122: // Z
+            guard i + 1 == b.count else { return nil }
+        case 43, 45: // ±HH:MM
+            guard i + 6 == b.count, let oh = digits((i + 1)..<(i + 3)), b[i + 3] == 58, let om = digits((i + 4)..<(i + 6)),
+                  oh < 24, om < 60 else { return nil }
+            let offset = Int64(oh * 3600 + om * 60)
+            seconds += b[i] == 43 ? -offset : offset
+        default:
+            return nil
+        }
+        return seconds * 1_000_000 + micros
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Howard Hinnant's days_from_civil.
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}

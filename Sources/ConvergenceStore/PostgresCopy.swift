@@ -1,0 +1,52 @@
+import CLibPQ
+
+extension PostgresConnection {
+    /// Streams `data` (COPY text format rows) through `COPY … FROM STDIN` and
+    /// returns the rows copied. Inside a transaction the caller's ROLLBACK undoes it.
+    @discardableResult
+    public func copyIn(_ sql: String, data: [UInt8]) throws(PostgresError) -> Int {
+        try connectIfNeeded()
+        guard let started = PQexec(handle, sql) else {
+            close()
+            throw .connectionFailed("COPY could not start")
+        }
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            try check(started, sql: sql) // throws the server's error
+            PQclear(started)
+            throw .server(sqlState: "XX000", message: "COPY did not enter copy-in mode")
+        }
+        PQclear(started)
+        // libpq buffers and sends as it goes; chunks keep each call's length in Int32.
+        let chunk = 1 << 20
+        var offset = 0
+        var sent = true
+        while offset < data.count, sent {
+            let end = min(data.count, offset + chunk)
+            sent = data[offset..<end].withUnsafeBytes { raw in
+                PQputCopyData(handle, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count)) == 1
+            }
+            offset = end
+        }
+        guard sent, PQputCopyEnd(handle, nil) == 1 else {
+            let message = handle.map(PostgresConnection.message) ?? "no connection"
+            close()
+            throw .connectionFailed(message)
+        }
+        // Every result must be read before the connection takes another command.
+        var failure: PostgresError?
+        var rows = 0
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
+                PQclear(result)
+            } else if failure == nil {
+                do { try check(result, sql: sql) } catch { failure = error }
+            } else {
+                PQclear(result)
+            }
+            if handle == nil { break } // check() closed a broken connection
+        }
+        if let failure { throw failure }
+        return rows
+    }
+}

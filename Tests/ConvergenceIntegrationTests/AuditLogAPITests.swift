@@ -1,0 +1,234 @@
+import ConvergenceTestSupport
+import Foundation
+import XCTest
+
+/// `GET /logs` and `GET /v1/logs` through nginx: contents, order, pages,
+/// filters, tenant isolation and bad input.
+final class AuditLogAPITests: XCTestCase {
+    nonisolated(unsafe) static var stack: TestStack!
+    nonisolated(unsafe) static var admin: [String: String] = [:]
+    nonisolated(unsafe) static var adminKeyID = ""
+    nonisolated(unsafe) static var keyA = ""
+    nonisolated(unsafe) static var keyB = ""
+    nonisolated(unsafe) static var customerA = ""
+    nonisolated(unsafe) static var customerB = ""
+    nonisolated(unsafe) static var blockedRequestID = ""
+
+    static let allowed = #"{"operations": [{"type": "data_query", "records": 10, "input": "summarise the report"}], "context": {"user_id": "user_123", "session_id": "session_456"}}"#
+    static let blocked = #"{"operations": [{"type": "data_export", "input": "mail jane.doe@example.com"}], "context": {"user_id": "user_9"}}"#
+
+    override class func setUp() {
+        super.setUp()
+        do {
+            stack = try TestStack(label: "auditapi")
+            admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+            adminKeyID = try stack.postgres.psql("SELECT key_id FROM convergence.api_keys WHERE kind = 'admin'")
+            for tenant in ["logs_a", "logs_b"] {
+                let body = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "\#(tenant)"}"#, headers: admin).json()
+                if tenant == "logs_a" {
+                    keyA = body["api_key"] as? String ?? ""
+                    customerA = body["customer_id"] as? String ?? ""
+                } else {
+                    keyB = body["api_key"] as? String ?? ""
+                    customerB = body["customer_id"] as? String ?? ""
+                }
+            }
+            for _ in 0..<5 { _ = try stack.client.post("/v1/check", json: allowed, headers: ["Authorization": "Bearer \(keyA)"]) }
+            for _ in 0..<2 {
+                let response = try stack.client.post("/v1/check", json: blocked, headers: ["Authorization": "Bearer \(keyA)"])
+                blockedRequestID = response.headers["x-request-id"] ?? ""
+            }
+            for _ in 0..<3 { _ = try stack.client.post("/v1/check", json: allowed, headers: ["Authorization": "Bearer \(keyB)"]) }
+            _ = waitUntil(timeout: 15, interval: 0.1) {
+                (try? stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'")) == "10"
+            }
+        } catch {
+            XCTFail("cannot start the stack: \(error)")
+        }
+    }
+
+    override class func tearDown() {
+        stack?.stop()
+        super.tearDown()
+    }
+
+    var client: HTTPClient { Self.stack.client }
+    var customerA: [String: String] { ["Authorization": "Bearer \(Self.keyA)"] }
+
+    func page(_ path: String, _ headers: [String: String]) throws -> (logs: [[String: Any]], next: String?) {
+        let response = try client.get(path, headers: headers)
+        XCTAssertEqual(response.status, 200, response.text)
+        let body = try response.json()
+        return (body["logs"] as? [[String: Any]] ?? [], body["next_cursor"] as? String)
+    }
+
+    func errorCode(_ response: HTTPClient.Response) -> String {
+        ((try? response.json())?["error"] as? [String: Any])?["code"] as? String ?? "(no error code: \(response.text))"
+    }
+
+    func testAdminPagesThroughEveryCheckNewestFirstWithoutRepeats() throws {
+        var seen: [[String: Any]] = []
+        var path = "/logs?kind=check&limit=3"
+        var pages = 0
+        while true {
+            let (logs, next) = try page(path, Self.admin)
+            XCTAssertLessThanOrEqual(logs.count, 3)
+            seen += logs
+            pages += 1
+            guard let next else { break }
+            path = "/logs?kind=check&limit=3&cursor=\(next)"
+            XCTAssertLessThan(pages, 10, "pagination does not end")
+        }
+        XCTAssertEqual(pages, 4)
+        XCTAssertEqual(seen.count, 10)
+        XCTAssertEqual(Set(seen.compactMap { $0["id"] as? String }).count, 10, "no row twice")
+        let times = seen.compactMap { $0["created_at"] as? String }
+        XCTAssertEqual(times, times.sorted(by: >), "newest first")
+    }
+
+    func testRecordsCarryTheDecisionAndNoInputText() throws {
+        let (logs, _) = try page("/logs?request_id=\(Self.blockedRequestID)", Self.admin)
+        XCTAssertEqual(logs.count, 1)
+        let record = try XCTUnwrap(logs.first)
+        XCTAssertEqual(record["decision"] as? String, "block")
+        XCTAssertEqual(record["customer_id"] as? String, Self.customerA)
+        XCTAssertEqual(record["user_id"] as? String, "user_9")
+        XCTAssertGreaterThanOrEqual(record["risk_score"] as? Int ?? 0, 50)
+        XCTAssertEqual((record["reasons"] as? [[String: Any]])?.first?["factor"] as? String, "personal_data")
+        XCTAssertEqual((record["operations"] as? [[String: Any]])?.first?["type"] as? String, "data_export")
+        XCTAssertNotNil(record["latency_ms"] as? Double)
+        let text = try client.get("/logs?customer_id=\(Self.customerA)&limit=1000", headers: Self.admin).text
+        XCTAssertFalse(text.contains("jane.doe"), "PII never reaches the audit trail")
+        XCTAssertFalse(text.contains("summarise the report"), "input text never reaches the audit trail")
+    }
+
+    func testFiltersNarrowTheResult() throws {
+        XCTAssertEqual(try page("/logs?customer_id=\(Self.customerA)&decision=block", Self.admin).logs.count, 2)
+        XCTAssertEqual(try page("/logs?customer_id=\(Self.customerA)&decision=allow", Self.admin).logs.count, 5)
+        XCTAssertEqual(try page("/logs?customer_id=\(Self.customerB)&kind=check", Self.admin).logs.count, 3)
+        XCTAssertEqual(try page("/logs?kind=check&since=2000-01-01T00:00:00Z&until=2000-01-02T00:00:00Z", Self.admin).logs.count, 0)
+        XCTAssertEqual(try page("/logs?kind=check&since=2000-01-01T00:00:00Z", Self.admin).logs.count, 10)
+    }
+
+    func testAdminMutationsAreRecordedWithTheActingKey() throws {
+        let policy = try client.post("/policies", json: #"{"customer_id": "\#(Self.customerB)", "name": "p", "rules": {"max_tokens": 100}}"#,
+                                     headers: Self.admin)
+        XCTAssertEqual(policy.status, 201, policy.text)
+        let policyID = try policy.json()["id"] as? String ?? ""
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            ((try? self.page("/logs?kind=admin&customer_id=\(Self.customerB)", Self.admin).logs) ?? [])
+                .contains { ($0["action"] as? String) == "policy.create" }
+        })
+        let records = try page("/logs?kind=admin&customer_id=\(Self.customerB)", Self.admin).logs
+        let created = try XCTUnwrap(records.first { ($0["action"] as? String) == "policy.create" })
+        XCTAssertEqual(created["key_id"] as? String, Self.adminKeyID)
+        XCTAssertEqual(created["target"] as? String, "policy:\(policyID):1")
+        XCTAssertTrue(records.contains { ($0["action"] as? String) == "customer.onboard" })
+        // `convergence admin create-key` (setUp) is recorded too, in its own transaction.
+        let all = try page("/logs?kind=admin&limit=1000", Self.admin).logs
+        XCTAssertTrue(all.contains { ($0["action"] as? String) == "admin_key.create" && ($0["target"] as? String) == "key:\(Self.adminKeyID)" },
+                      "\(all)")
+    }
+
+    func testACustomerSeesOnlyItsOwnChecks() throws {
+        let (logs, _) = try page("/v1/logs?limit=1000", customerA)
+        XCTAssertEqual(logs.count, 7)
+        XCTAssertTrue(logs.allSatisfy { ($0["customer_id"] as? String) == Self.customerA && ($0["kind"] as? String) == "check" })
+        XCTAssertEqual(try page("/v1/logs?customer_id=\(Self.customerA)&decision=block", customerA).logs.count, 2)
+
+        let other = try client.get("/v1/logs?customer_id=\(Self.customerB)", headers: customerA)
+        XCTAssertEqual(other.status, 403, other.text)
+        XCTAssertFalse(other.text.contains(Self.customerB) && other.text.contains("logs"))
+        XCTAssertEqual(try client.get("/v1/logs?kind=admin", headers: customerA).status, 400)
+        XCTAssertEqual(try client.get("/logs", headers: customerA).status, 403, "customers do not read the operators' log")
+        XCTAssertEqual(try client.get("/v1/logs", headers: Self.admin).status, 403)
+        XCTAssertEqual(try client.get("/v1/logs").status, 401)
+
+        // A cursor from a query over customer B is refused for A, never a window into B's rows.
+        let (_, bCursor) = try page("/logs?customer_id=\(Self.customerB)&kind=check&limit=1", Self.admin)
+        let reused = try client.get("/v1/logs?cursor=\(try XCTUnwrap(bCursor))", headers: customerA)
+        XCTAssertEqual(reused.status, 400, reused.text)
+        XCTAssertEqual(errorCode(reused), "invalid_cursor")
+    }
+
+    func testBadInputIs400AndNeverAServerError() throws {
+        let cases: [(String, String)] = [
+            ("since=not-a-date", "invalid_since"), ("until=2026-13-01T00:00:00Z", "invalid_until"),
+            ("since=2026-01-01T00:00:00%2B25:00", "invalid_since"), ("limit=0", "invalid_limit"), ("limit=-1", "invalid_limit"),
+            ("limit=1001", "invalid_limit"), ("limit=abc", "invalid_limit"), ("limit=%zz", "invalid_limit"),
+            ("limit=18446744073709551616", "invalid_limit"), ("decision=perhaps", "invalid_decision"),
+            ("customer_id=1%27%20OR%201=1", "invalid_customer_id"), ("cursor=forged", "invalid_cursor"),
+            ("cursor=djF8MTIzfDBiN2UzYzFhLTMzMzMtNDAwMC04MDAwLTAwMDAwMDAwMDAwMw", "invalid_cursor"),
+            ("cursor=" + String(repeating: "A", count: 300), "invalid_cursor"), ("kind=other", "invalid_kind"),
+            ("request_id=%00", "invalid_request_id"), ("bogus=1", "invalid_parameter"),
+        ]
+        for (query, code) in cases {
+            for (path, headers) in [("/logs", Self.admin), ("/v1/logs", customerA)] {
+                let response = try client.get("\(path)?\(query)", headers: headers)
+                XCTAssertEqual(response.status, 400, "\(path)?\(query): \(response.text)")
+                XCTAssertEqual(errorCode(response), code, "\(path)?\(query)")
+            }
+        }
+        // A real cursor with one character changed.
+        let (_, cursor) = try page("/v1/logs?limit=1", customerA)
+        var bytes = Array(try XCTUnwrap(cursor).utf8)
+        bytes[bytes.count / 2] = bytes[bytes.count / 2] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+        XCTAssertEqual(try client.get("/v1/logs?limit=1&cursor=\(String(decoding: bytes, as: UTF8.self))", headers: customerA).status, 400)
+    }
+}
+
+/// A full spool under the default fail_closed policy: checks are refused with
+/// 503 and /ready says why, until PostgreSQL takes the backlog.
+final class AuditBufferFullTests: XCTestCase {
+    func testAFullSpoolRefusesChecksUntilItDrains() throws {
+        let stack = try TestStack(label: "auditfull", overrides: ["CONVERGENCE_AUDIT_BUFFER_BYTES": "65536"])
+        defer { stack.stop() }
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "full_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
+        let headers = ["Authorization": "Bearer \(key)"]
+        let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
+        for _ in 0..<20 { XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: headers).status, 200) } // warm every thread's caches
+        try stack.postgres.stop()
+        var refused: HTTPClient.Response?
+        for _ in 0..<2000 {
+            let response = try stack.client.post("/v1/check", json: body, headers: headers)
+            if response.status == 503 { refused = response; break }
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+        let full = try XCTUnwrap(refused, "the spool never filled")
+        XCTAssertEqual(((try full.json())["error"] as? [String: Any])?["code"] as? String, "audit_unavailable", full.text)
+        let ready = try stack.client.get("/ready")
+        XCTAssertEqual(ready.status, 503)
+        XCTAssertEqual((try ready.json()["audit"] as? [String: Any])?["full"] as? Bool, true, ready.text)
+
+        try stack.postgres.start()
+        XCTAssertTrue(waitUntil(timeout: 20, interval: 0.2) {
+            (try? stack.client.post("/v1/check", json: body, headers: headers).status) == 200
+        }, "checks are accepted again once the backlog drains")
+    }
+
+    func testPruneAuditDeletesOnlyRecordsOlderThanTheCutOff() throws {
+        let stack = try TestStack(label: "auditprune")
+        defer { stack.stop() }
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "prune_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
+        let body = #"{"operations": [{"type": "data_query", "records": 1}]}"#
+        func check() throws { XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"]).status, 200) }
+        func count() throws -> String { try stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'") }
+        for _ in 0..<3 { try check() }
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? count()) == "3" })
+        Thread.sleep(forTimeInterval: 0.05)
+        let cutoff = try stack.postgres.psql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        Thread.sleep(forTimeInterval: 0.05)
+        for _ in 0..<2 { try check() }
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? count()) == "5" })
+
+        let environment = ["CONVERGENCE_DATABASE_URL": stack.postgres.url]
+        let bad = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", "last tuesday"], environment: environment, check: false)
+        XCTAssertEqual(bad.status, 64, bad.output)
+        XCTAssertEqual(try count(), "5")
+        let pruned = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff], environment: environment, stdoutOnly: true)
+        XCTAssertTrue(pruned.output.hasPrefix("deleted "), pruned.output)
+        XCTAssertEqual(try count(), "2", "only the records created before the cut-off go")
+    }
+}

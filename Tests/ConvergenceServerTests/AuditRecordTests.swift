@@ -1,0 +1,67 @@
+import ConvergenceGovernance
+import ConvergenceHTTP
+@testable import ConvergenceServer
+import XCTest
+
+/// What an audit record holds and how it is written for COPY.
+final class AuditRecordTests: XCTestCase {
+    func testCopyRowEscapesEverythingCopyTreatsSpecially() {
+        var record = AuditRecord(id: "0b7e3c1a-0000-4000-8000-000000000001", kind: .admin, createdAtMicros: 1_700_000_000_123_456,
+                                 customerID: nil, keyID: "key_1", requestID: "req_1")
+        record.action = "policy.update"
+        record.target = "tab\there\nnew\\line\r"
+        let row = String(decoding: record.copyRow(), as: UTF8.self)
+        let fields = row.dropLast().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(fields.count, AuditRecord.columns.count)
+        XCTAssertTrue(row.hasSuffix("\n"))
+        XCTAssertEqual(row.filter { $0 == "\n" }.count, 1, "one line per record")
+        XCTAssertEqual(fields[1], "admin")
+        XCTAssertEqual(fields[2], "2023-11-14 22:13:20.123456+00")
+        XCTAssertEqual(fields[3], "\\N", "NULL")
+        XCTAssertEqual(fields[16], #"tab\there\nnew\\line\r"#)
+    }
+
+    func testTimestampsKeepMicrosecondsAndPadding() {
+        XCTAssertEqual(AuditRecord.timestampText(micros: 0), "1970-01-01 00:00:00.000000+00")
+        XCTAssertEqual(AuditRecord.timestampText(micros: 1_000_007), "1970-01-01 00:00:01.000007+00")
+    }
+
+    func testCheckRecordsCarryNoInputTextNoContextAndNoFlaggedIdentifiers() throws {
+        let body = try JSONParser.parse(Array(#"""
+            {"operations": [{"type": "llm_call", "model": "gpt-4", "provider": "openai", "tokens": 900,
+                             "input": "email jane.doe@example.com", "destination": "https://secret.example"}],
+             "context": {"user_id": "jane.doe@example.com", "session_id": "s1", "note": "private"}}
+            """#.utf8))
+        let request = try CheckRequest.from(body)
+        let pii = PIIDetector.scan(request)
+        let decision = RiskEngine.evaluate(request, policies: [], pii: pii)
+        let record = AuditRecord.check(request, decision: decision, pii: pii, customerID: "c", keyID: "k", requestID: "req_x",
+                                       latencyMicros: 12)
+        let row = String(decoding: record.copyRow(), as: UTF8.self)
+        XCTAssertFalse(row.contains("jane"), row)
+        XCTAssertFalse(row.contains("secret.example"), row)
+        XCTAssertFalse(row.contains("private"), row)
+        XCTAssertNil(record.userID, "a user_id that is itself personal data is not kept")
+        XCTAssertEqual(record.sessionID, "s1")
+        XCTAssertEqual(record.decision, decision.allowed ? "allow" : "block")
+        XCTAssertEqual(record.operationsJSON, #"[{"type":"llm_call","model":"gpt-4","provider":"openai","tokens":900}]"#)
+        XCTAssertTrue(record.reasonsJSON?.contains(#"{"factor":"personal_data","points":70}"#) ?? false, record.reasonsJSON ?? "")
+    }
+
+    func testClientIdentifiersAreBoundedOnACharacterBoundary() {
+        let long = String(repeating: "é", count: 100) // 200 bytes
+        let cut = AuditRecord.bounded(long)
+        XCTAssertLessThanOrEqual(cut.utf8.count, AuditRecord.maxIdentifierBytes)
+        XCTAssertEqual(cut, String(repeating: "é", count: 64))
+    }
+
+    func testRecordIDsAreUniqueTimeOrderedUUIDs() {
+        let ids = (0..<100).map { _ in AuditRecord.newID() }
+        XCTAssertEqual(Set(ids).count, 100)
+        for id in ids { XCTAssertNotNil(UUID(uuidString: id)); XCTAssertEqual(Array(id)[14], "7") }
+        let earlier = AuditRecord.newID(nowMicros: 1_700_000_000_000_000)
+        let later = AuditRecord.newID(nowMicros: 1_700_000_000_001_000)
+        XCTAssertLessThan(earlier, later, "a later millisecond sorts after an earlier one")
+        XCTAssertTrue(earlier.hasPrefix("018bcfe5-6800-"), earlier)
+    }
+}
