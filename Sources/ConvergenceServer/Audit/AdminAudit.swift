@@ -19,7 +19,7 @@ enum AdminAudit {
                                  requestID: request.requestID)
         record.action = action
         record.target = AuditRecord.bounded(target, maxBytes: 200)
-        if audit.append(record) != .stored {
+        if audit.append(record, lane: context.auditLane) != .stored {
             context.logger.error("admin audit record not stored (spool full or unwritable)",
                                  ["action": .string(action), "target": .string(record.target ?? "")], requestID: request.requestID)
         }

@@ -8,8 +8,12 @@ import Synchronization
 /// the kernel's page cache); a background thread makes it survive power loss
 /// within `audit_fsync_interval_ms`. PostgreSQL is never touched here.
 ///
-/// The writer holds an exclusive flock on its open segment: the flusher takes
-/// a segment whose lock it can get as final (its writer exited or died).
+/// Each request thread appends through its own lane (its own open segment), so
+/// threads never queue behind each other's `write(2)`: with one shared segment
+/// and lock, 16 threads convoyed on it and the check path lost a quarter of
+/// its throughput. A lane's lock is then only ever contended by the syncing
+/// thread. Every lane holds an exclusive flock on its open segment: the flusher
+/// takes a segment whose lock it can get as final (its writer exited or died).
 public final class AuditSpool: Sendable {
     public enum Outcome: Equatable, Sendable {
         case stored
@@ -34,14 +38,21 @@ public final class AuditSpool: Sendable {
     let fsyncIntervalMs: Int
     let metrics: any AuditMetricsSink
     let logger: Logger
-    private let writer = Mutex(Writer())
+    /// One writer per request thread (see the type's comment).
+    final class Lane: Sendable {
+        let index: Int
+        let writer = Mutex(Writer())
+        init(index: Int) { self.index = index }
+    }
+    private let lanes: [Lane]
     /// Unflushed bytes of the whole spool at the last directory scan.
     private let scannedBacklog = Atomic<Int>(0)
     /// Bytes this process appended since that scan.
     private let appendedSinceScan = Atomic<Int>(0)
     private let stopped = Atomic<Bool>(false)
 
-    public init(config: Config, logger: Logger, metrics: any AuditMetricsSink = NoAuditMetrics()) throws(FileError) {
+    /// `lanes`: how many threads append (a worker's `threads`); each gets its own segment.
+    public init(config: Config, logger: Logger, metrics: any AuditMetricsSink = NoAuditMetrics(), lanes: Int = 1) throws(FileError) {
         directory = config.auditSpoolDir
         segmentLimit = config.auditSegmentBytes
         bufferLimit = config.auditBufferBytes
@@ -51,7 +62,10 @@ public final class AuditSpool: Sendable {
         self.logger = logger
         try SpoolDirectory.ensure(directory)
         scannedBacklog.store(SpoolDirectory.backlogBytes(directory, status: SpoolStatus.read(directory: directory)), ordering: .relaxed)
-        try writer.withLock { w throws(FileError) in try openSegment(&w) }
+        self.lanes = (0..<max(1, lanes)).map { Lane(index: $0) }
+        for lane in self.lanes {
+            try lane.writer.withLock { w throws(FileError) in try openSegment(&w, lane: lane.index) }
+        }
     }
 
     /// Whether new records would exceed the buffer bound (estimate, refreshed every 100 ms).
@@ -59,12 +73,14 @@ public final class AuditSpool: Sendable {
         scannedBacklog.load(ordering: .relaxed) + appendedSinceScan.load(ordering: .relaxed) >= bufferLimit
     }
 
-    public func append(_ record: AuditRecord) -> Outcome {
+    /// Appends through lane `lane` (the calling thread's; any value works, it is taken modulo the lanes).
+    public func append(_ record: AuditRecord, lane: Int = 0) -> Outcome {
         guard !isFull else { return refuseOrDrop() }
         let frame = SpoolFrame.encode(createdAtMicros: record.createdAtMicros, payload: record.copyRow())
-        let ok = writer.withLock { w -> Bool in
+        let lane = lanes[lane % lanes.count]
+        let ok = lane.writer.withLock { w -> Bool in
             if w.fd < 0 || w.size >= segmentLimit {
-                do { try rotate(&w) } catch {
+                do { try rotate(&w, lane: lane.index) } catch {
                     if !w.broken { logger.error("audit spool: cannot open a segment", ["error": .string(String(describing: error))]) }
                     w.broken = true
                     return false
@@ -121,41 +137,45 @@ public final class AuditSpool: Sendable {
 
     /// fdatasync on a duplicate descriptor, outside the lock: appends never wait for the disk.
     func sync() {
-        let fd = writer.withLock { w -> Int32 in
-            guard w.dirty, w.fd >= 0 else { return -1 }
-            w.dirty = false
-            return dup(w.fd)
+        for lane in lanes {
+            let fd = lane.writer.withLock { w -> Int32 in
+                guard w.dirty, w.fd >= 0 else { return -1 }
+                w.dirty = false
+                return dup(w.fd)
+            }
+            guard fd >= 0 else { continue }
+            fdatasync(fd)
+            Glibc.close(fd)
         }
-        guard fd >= 0 else { return }
-        fdatasync(fd)
-        Glibc.close(fd)
     }
 
     /// Syncs and closes the segment (worker drain): the flusher then sees it final.
     public func close() {
         stopped.store(true, ordering: .relaxed)
-        writer.withLock { w in
-            guard w.fd >= 0 else { return }
-            fdatasync(w.fd)
-            Glibc.close(w.fd)
-            w.fd = -1
+        for lane in lanes {
+            lane.writer.withLock { w in
+                guard w.fd >= 0 else { return }
+                fdatasync(w.fd)
+                Glibc.close(w.fd)
+                w.fd = -1
+            }
         }
     }
 
-    private func rotate(_ w: inout Writer) throws(FileError) {
+    private func rotate(_ w: inout Writer, lane: Int) throws(FileError) {
         if w.fd >= 0 {
             fdatasync(w.fd) // a sealed segment is complete on disk
             Glibc.close(w.fd)
             w.fd = -1
         }
-        try openSegment(&w)
+        try openSegment(&w, lane: lane)
     }
 
     /// Creates the next segment under a temporary name, locks it, then renames it into
     /// view, so the flusher never sees an unlocked live segment.
-    private func openSegment(_ w: inout Writer) throws(FileError) {
+    private func openSegment(_ w: inout Writer, lane: Int) throws(FileError) {
         w.sequence += 1
-        let name = "seg-\(zeroPadded(AuditRecord.nowMicros(), 17))-\(getpid())-\(w.sequence)"
+        let name = "seg-\(zeroPadded(AuditRecord.nowMicros(), 17))-\(getpid())-\(lane)-\(w.sequence)"
         let temporary = "\(directory)/.\(name).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw FileError(errno: errno) }

@@ -33,7 +33,7 @@ enum CheckRoute {
             let record = AuditRecord.check(
                 checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
                 latencyMicros: Int(MonotonicInstant.now().nanoseconds - started.nanoseconds) / 1000)
-            if audit.append(record) == .refused { throw auditUnavailable }
+            if audit.append(record, lane: context.auditLane) == .refused { throw auditUnavailable }
         }
         let customer = context.metrics.customerLabel(key.tenantID ?? customerID)
         context.metrics.add(MetricFamilies.checks, [customer])

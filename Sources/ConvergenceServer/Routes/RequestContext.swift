@@ -14,6 +14,8 @@ public final class RequestContext {
     public let keyring: MasterKeyring?
     /// The worker's audit spool; nil when auditing is off.
     public let audit: AuditSpool?
+    /// This thread's lane in the spool: its own segment, so threads never wait for each other's writes.
+    let auditLane: Int
     var keyCache: KeyCache
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
     var usedKeys: Set<String> = []
@@ -33,12 +35,13 @@ public final class RequestContext {
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
     public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
-                shared: SharedRegion? = nil, audit: AuditSpool? = nil) {
+                shared: SharedRegion? = nil, audit: AuditSpool? = nil, auditLane: Int = 0) {
         self.database = database
         self.logger = logger
         self.config = config
         self.keyring = keyring
         self.audit = audit
+        self.auditLane = auditLane
         self.keyCache = KeyCache(ttlMs: config.keyCacheTTLMs)
         let region = shared ?? SharedRegion.inMemory(buckets: 1024, series: 1024)
         self.shared = region

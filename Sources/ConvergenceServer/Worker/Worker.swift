@@ -46,7 +46,8 @@ public struct Worker: Sendable {
         // Opened before any request: a check is answered only once its record is spooled.
         var audit: AuditSpool?
         if config.auditEnabled {
-            do { audit = try AuditSpool(config: config, logger: logger, metrics: SharedAuditMetrics(region: shared)) } catch {
+            do { audit = try AuditSpool(config: config, logger: logger, metrics: SharedAuditMetrics(region: shared),
+                                            lanes: config.threads) } catch {
                 logger.error("cannot open the audit spool", ["dir": .string(config.auditSpoolDir), "error": .string(error.description)])
                 return WorkerExitCode.fatal
             }
@@ -73,11 +74,11 @@ public struct Worker: Sendable {
             listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
             maxRequests: config.maxRequests, router: Routes.make(config: config, shared: shared), state: state, logger: logger,
             mapError: ResponseFinishing.mapError, finish: ResponseFinishing.finish)
-        for _ in 0..<config.threads {
+        for lane in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
                 let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring,
-                                             shared: shared, audit: spool)
+                                             shared: shared, audit: spool, auditLane: lane)
                 loop.run(context: context)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }
