@@ -74,6 +74,8 @@ public final class AuditFlusher {
 
     public func run() -> Int32 {
         cv_set_parent_death_signal(SIGTERM) // the supervisor died: drain what is there and leave
+        // Background work: when the cores are short, request threads go first (the spool absorbs the delay).
+        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
         signal(SIGPIPE, SIG_IGN)
         sigemptyset(&signalMask)
         for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signalMask, s) }
