@@ -207,6 +207,41 @@ final class AuditBufferFullTests: XCTestCase {
         }, "checks are accepted again once the backlog drains")
     }
 
+    /// fail_open: checks keep being answered; every one is either stored or counted as dropped.
+    func testAFullSpoolUnderFailOpenAnswersAndCountsEveryDrop() throws {
+        let stack = try TestStack(label: "auditopen", overrides: ["CONVERGENCE_AUDIT_BUFFER_BYTES": "65536",
+                                                                  "CONVERGENCE_AUDIT_FULL_POLICY": "fail_open"])
+        defer { stack.stop() }
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "open_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
+        let headers = ["Authorization": "Bearer \(key)"]
+        let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
+        var answered = 0
+        for _ in 0..<20 {
+            XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: headers).status, 200) // warm every thread's caches
+            answered += 1
+        }
+        func metric(_ name: String) -> Double {
+            let text = (try? stack.client.get("/metrics").text) ?? ""
+            return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
+        }
+        try stack.postgres.stop()
+        for _ in 0..<800 {
+            XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: headers).status, 200)
+            answered += 1
+            if answered % 50 == 0, metric("convergence_audit_records_dropped_total") > 0 { break }
+        }
+        let dropped = metric("convergence_audit_records_dropped_total")
+        XCTAssertGreaterThan(dropped, 0, "the spool never filled")
+        XCTAssertEqual((try stack.client.get("/ready").json()["audit"] as? [String: Any])?["full"] as? Bool, true)
+
+        try stack.postgres.start()
+        XCTAssertTrue(waitUntil(timeout: 30, interval: 0.2) { metric("convergence_audit_backlog_bytes") == 0 }, "the backlog never drained")
+        let stored = Double(try stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'")) ?? -1
+        XCTAssertEqual(stored + metric("convergence_audit_records_dropped_total"), Double(answered),
+                       "every answered check is either in PostgreSQL or counted as dropped")
+    }
+
     func testPruneAuditDeletesOnlyRecordsOlderThanTheCutOff() throws {
         let stack = try TestStack(label: "auditprune")
         defer { stack.stop() }
