@@ -42,12 +42,15 @@ static inline uint64_t key_of(cv_bucket *b) {
 
 static __thread uint64_t cached_tid;
 
-static void set_lock(cv_bucket *set) {
+/* 1 when locked; 0 when the lock stayed held for ~50 ms by a live (stopped?) or
+ * recycled owner: the caller then answers without a bucket rather than hang. */
+static int set_lock(cv_bucket *set) {
     uint64_t *lock = &set[0].reserved;
     if (!cached_tid) cached_tid = (uint64_t)syscall(SYS_gettid);
     for (unsigned spins = 1;; spins++) {
         uint64_t owner = 0;
-        if (__atomic_compare_exchange_n(lock, &owner, cached_tid, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
+        if (__atomic_compare_exchange_n(lock, &owner, cached_tid, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return 1;
+        if (spins > (1u << 20)) return 0;
         if (spins % 256 == 0) {
             /* The section is a few hundred ns; a holder this slow is descheduled or dead. */
             if (kill((pid_t)owner, 0) != 0 && errno == ESRCH) {
@@ -71,9 +74,13 @@ static int find(cv_bucket *set, uint64_t key) {
     return -1;
 }
 
-/* Gives `key` a bucket in its set (full: initial TAT 0), evicting the least recently used. */
+/* Gives `key` a bucket in its set (full: initial TAT 0), evicting the least recently used.
+ * -1 when the set's lock could not be taken. */
 static int insert(cv_shm_header *h, cv_bucket *set, uint64_t key, uint64_t now_ns, int *evicted) {
-    set_lock(set);
+    if (!set_lock(set)) {
+        __atomic_add_fetch(&h->counters[CV_COUNTER_LOCK_TIMEOUTS], 1, __ATOMIC_RELAXED);
+        return -1;
+    }
     int idx = find(set, key);
     if (idx < 0) {
         unsigned victim = 0;
@@ -113,10 +120,20 @@ void cv_rate_take(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t perio
     if (key == 0) key = 1;
     uint64_t interval = period_ns / limit;
     if (interval == 0) interval = 1;
+    /* A request costing more than the whole bucket could never pass; and this keeps
+     * interval * cost <= period_ns (no overflow). */
+    if (cost > limit) cost = limit;
+    if (cost == 0) cost = 1;
     cv_bucket *set = bucket_set(h, key);
     for (;;) {
         int idx = find(set, key);
         if (idx < 0) idx = insert(h, set, key, now_ns, &out->evicted);
+        if (idx < 0) {
+            /* The set is wedged (see set_lock): fail open for this request, counted. */
+            out->allowed = 1;
+            out->remaining = limit - 1;
+            return;
+        }
         cv_bucket *b = &set[idx];
         unsigned __int128 w = word_load(b);
         while (LO(w) == key) {

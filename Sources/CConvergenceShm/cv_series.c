@@ -1,5 +1,6 @@
 #include "cv_shm.h"
 
+#include <sched.h>
 #include <string.h>
 
 /* Metric series: open addressing on a hash claimed by CAS; slots are never
@@ -13,10 +14,14 @@ static inline cv_series *slots(const cv_shm_header *h) {
     return (cv_series *)((char *)h + h->series_offset);
 }
 
+/* A claimer marks its slot ready a few instructions after the claim; it can only
+ * take long if it was descheduled (then we yield to it) or died (then the slot
+ * stays unready for ever and we pass it by). Waiting long before giving up keeps
+ * a stalled claimer from getting a duplicate slot for the same series. */
 static int wait_ready(cv_series *s) {
-    for (unsigned i = 0; i < 100000; i++) {
+    for (unsigned i = 0; i < 200000; i++) {
         if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == READY) return 1;
-        __builtin_ia32_pause();
+        if (i % 64 == 63) sched_yield(); else __builtin_ia32_pause();
     }
     return 0;
 }

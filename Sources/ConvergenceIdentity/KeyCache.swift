@@ -62,9 +62,10 @@ public struct KeyCache {
         return .hit(entry.record)
     }
 
-    /// Forgets everything (another worker changed a key).
-    public mutating func removeAll() {
-        entries.removeAll(keepingCapacity: true)
+    /// Makes every entry expired (another worker changed a key): the next lookup asks
+    /// PostgreSQL, but `stale` still finds them should PostgreSQL be down by then.
+    public mutating func expireAll(now: MonotonicInstant = .now()) {
+        entries = entries.mapValues { (record: $0.record, until: min($0.until, now)) }
     }
 
     /// How long past its TTL an entry still answers when PostgreSQL is unreachable:

@@ -47,6 +47,8 @@ public enum MetricFamilies {
                                                      help: "Size of the shared rate-limit table.")
     public static let bucketEvictions = MetricFamily("convergence_ratelimit_evictions_total", .counter,
                                                      help: "Buckets evicted (least recently used of a full set) to make room for another key.")
+    public static let lockTimeouts = MetricFamily("convergence_ratelimit_lock_timeouts_total", .counter,
+                                                  help: "Requests admitted without a bucket because a table set stayed locked ~50 ms (should stay 0).")
     public static let seriesUsed = MetricFamily("convergence_metrics_series", .gauge,
                                                 help: "Metric series slots in use in the shared region.")
     public static let seriesCapacity = MetricFamily("convergence_metrics_series_capacity", .gauge,
@@ -68,7 +70,7 @@ public enum MetricFamilies {
 
     /// Families computed from the region header at render time.
     public static let derived: [MetricFamily] = [
-        bucketsUsed, bucketsCapacity, bucketEvictions, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
+        bucketsUsed, bucketsCapacity, bucketEvictions, lockTimeouts, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
     ]
 
     public static var all: [MetricFamily] { stored + derived }

@@ -23,6 +23,10 @@ public struct MetricFamily: Sendable, Hashable {
     let id: Int
 
     public init(_ name: String, _ kind: Kind, labels: [String] = [], help: String) {
+        if case .histogram(let buckets) = kind {
+            // A series slot holds the buckets, +Inf and the sum (cv_shm.h CV_SERIES_VALUES = 20).
+            precondition(buckets.count <= 18, "histogram \(name) has more buckets than a series slot holds")
+        }
         self.id = name.hashValue
         self.name = name
         self.kind = kind

@@ -57,6 +57,8 @@ public final class MetricsRecorder {
             if created == 0 { region.subtractCounter(Int32(CV_COUNTER_CUSTOMER_LABELS)) }
         } else {
             region.subtractCounter(Int32(CV_COUNTER_CUSTOMER_LABELS))
+            // At the cap another thread may have just registered this very customer.
+            if withKey(marker, { cv_series_find(region.header, $0, $1) }) != nil { label = customer }
         }
         if customerLabels.count > 4 * max(customerCap, 256) { customerLabels.removeAll(keepingCapacity: true) }
         customerLabels[customer] = label

@@ -38,20 +38,34 @@ public struct MetricsRenderer {
             byFamily[name, default: []].append(Sample(labels: labels, values: (0..<Int(CV_SERIES_VALUES)).map { cv_atomic_load(values + $0) }))
         }
         for (name, samples) in byFamily {
-            var sorted = samples.sorted { $0.labels.lexicographicallyPrecedes($1.labels) }
-            var merged: [Sample] = []
-            merged.reserveCapacity(sorted.count)
-            for sample in sorted {
-                if let last = merged.last, last.labels == sample.labels {
-                    for i in 0..<(Int(CV_SERIES_VALUES) - 1) { merged[merged.count - 1].values[i] &+= sample.values[i] }
-                } else {
-                    merged.append(sample)
-                }
-            }
-            sorted = merged
-            byFamily[name] = sorted
+            byFamily[name] = samples.sorted { $0.labels.lexicographicallyPrecedes($1.labels) }
         }
         return byFamily
+    }
+
+    /// Folds series claimed twice (same labels, adjacent after sorting) the way
+    /// their kind adds up: counts as integers, a histogram's sum as a double, a
+    /// gauge by its larger value (two writers of one gauge have no "sum").
+    static func merge(_ samples: [Sample], kind: MetricFamily.Kind) -> [Sample] {
+        let sumIndex = Int(CV_SERIES_VALUES) - 1
+        var merged: [Sample] = []
+        merged.reserveCapacity(samples.count)
+        for sample in samples {
+            guard let last = merged.last, last.labels == sample.labels else {
+                merged.append(sample)
+                continue
+            }
+            var values = last.values
+            switch kind {
+            case .gauge:
+                values[0] = max(Double(bitPattern: values[0]), Double(bitPattern: sample.values[0])).bitPattern
+            case .counter, .histogram:
+                for i in 0..<sumIndex { values[i] &+= sample.values[i] }
+                values[sumIndex] = (Double(bitPattern: values[sumIndex]) + Double(bitPattern: sample.values[sumIndex])).bitPattern
+            }
+            merged[merged.count - 1].values = values
+        }
+        return merged
     }
 
     public func render(extra: [(MetricFamily, Double)] = []) -> [UInt8] {
@@ -61,7 +75,7 @@ public struct MetricsRenderer {
         for family in families {
             out.header(family) // also for families without samples yet: scrapers learn every name and type
             let name = Array(family.name.utf8)
-            var samples = collected[name] ?? []
+            var samples = Self.merge(collected[name] ?? [], kind: family.kind)
             if samples.isEmpty {
                 // A family without labels shows 0 before its first event, so alerts and panels have a series.
                 guard family.labels.isEmpty else { continue }

@@ -25,9 +25,13 @@ public struct RateLimiter: Sendable {
     }
 
     /// Takes one request from `key`'s bucket under `rule` at monotonic time `nowNs`.
+    /// The bucket is per key *and rule*: its state is an absolute time computed under
+    /// one rule, so after a change (say 10,000/day → 100/min) the key starts a fresh,
+    /// full bucket instead of waiting out a debt the new rule cannot express.
     public func take(key: String, rule: RateLimitRule, cost: Int = 1,
                      nowNs: UInt64 = UInt64(MonotonicInstant.now().nanoseconds)) -> RateDecision {
-        take(keyHash: region.hash(key), rule: rule, cost: cost, nowNs: nowNs)
+        let ruleBits = (UInt64(rule.limit) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(rule.periodSeconds)
+        return take(keyHash: region.hash(key) ^ ruleBits, rule: rule, cost: cost, nowNs: nowNs)
     }
 
     public func take(keyHash: UInt64, rule: RateLimitRule, cost: Int = 1, nowNs: UInt64) -> RateDecision {

@@ -55,6 +55,37 @@ final class SupervisorTests: XCTestCase {
         XCTAssertEqual(stack.server.workerPIDs.count, 2)
     }
 
+    /// Auxiliary processes follow the reloaded configuration: turned off, they stop
+    /// and stay stopped; turned on again, they start.
+    func testReloadStartsAndStopsAuxiliaryProcesses() throws {
+        let directory = try TestPaths.makeTemporaryDirectory("reload-aux")
+        let postgres = try PostgresServer(directory: directory)
+        defer {
+            try? postgres.stop()
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let path = directory.appendingPathComponent("convergence.conf").path
+        try "executor_enabled = true\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let server = try ConvergenceProcess.launch(directory: directory, databaseURL: postgres.url,
+                                                   overrides: ["CONVERGENCE_WORKERS": "1"], configFile: path, workers: 1)
+        defer { server.stop() }
+        XCTAssertTrue(waitUntil(timeout: 10) { server.children(role: "pipeline-executor").count == 1 }, server.log)
+        let flusher = server.children(role: "audit-flusher")
+        XCTAssertEqual(flusher.count, 1)
+
+        try "executor_enabled = false\n".write(toFile: path, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        XCTAssertTrue(waitUntil(timeout: 10) { server.children(role: "pipeline-executor").isEmpty }, server.log)
+        Thread.sleep(forTimeInterval: 1) // it must stay stopped, not come back with back-off
+        XCTAssertTrue(server.children(role: "pipeline-executor").isEmpty, server.log)
+        XCTAssertEqual(server.children(role: "audit-flusher").count, 1, "the flusher is replaced, not dropped")
+
+        try "executor_enabled = true\n".write(toFile: path, atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        XCTAssertTrue(waitUntil(timeout: 10) { server.children(role: "pipeline-executor").count == 1 }, server.log)
+        XCTAssertTrue(server.process.isRunning)
+    }
+
     func testReloadWithBrokenConfigKeepsTheRunningOne() throws {
         let directory = try TestPaths.makeTemporaryDirectory("reload-config")
         let postgres = try PostgresServer(directory: directory)

@@ -1,4 +1,4 @@
-import ConvergenceShared
+@testable import ConvergenceShared
 import Testing
 
 @Suite struct MetricsTests {
@@ -61,6 +61,24 @@ import Testing
         let out = text(region)
         #expect(out.contains("convergence_workers_alive 0\n"))
         #expect(!out.contains("governance_checks_total{")) // labelled: absent until used
+    }
+
+    @Test func seriesClaimedTwiceAreMergedByKind() {
+        typealias S = MetricsRenderer.Sample
+        func values(_ v: [UInt64], sum: Double) -> [UInt64] {
+            var all = v + Array(repeating: 0, count: 20 - v.count)
+            all[19] = sum.bitPattern
+            return all
+        }
+        let a = S(labels: Array("a=\"1\"".utf8), values: values([1, 2], sum: 1.5))
+        let b = S(labels: Array("a=\"1\"".utf8), values: values([3, 4], sum: 2.25))
+        let histogram = MetricsRenderer.merge([a, b], kind: .histogram(buckets: [1]))
+        #expect(histogram.count == 1 && histogram[0].values[0] == 4 && histogram[0].values[1] == 6)
+        #expect(Double(bitPattern: histogram[0].values[19]) == 3.75)
+        let g1 = S(labels: [], values: values([Double(7).bitPattern], sum: 0))
+        let g2 = S(labels: [], values: values([Double(3).bitPattern], sum: 0))
+        let gauge = MetricsRenderer.merge([g1, g2], kind: .gauge)
+        #expect(gauge.count == 1 && Double(bitPattern: gauge[0].values[0]) == 7)
     }
 
     @Test func fullSeriesTableDropsAndCounts() {

@@ -48,6 +48,26 @@ import Testing
         #expect(!limiter.take(key: "k", rule: rule, nowNs: t0).allowed)
     }
 
+    @Test func aChangedRuleStartsAFreshBucketInsteadOfTheOldDebt() {
+        let limiter = RateLimiter(region: .inMemory(buckets: 1024, series: 64))
+        let daily = RateLimitRule(limit: 10_000, periodSeconds: 86_400)
+        for _ in 0..<10_000 { #expect(limiter.take(key: "k", rule: daily, nowNs: t0).allowed) } // a day "in debt"
+        #expect(!limiter.take(key: "k", rule: daily, nowNs: t0).allowed)
+        let perMinute = RateLimitRule(limit: 100, periodSeconds: 60)
+        var admitted = 0
+        for _ in 0..<200 where limiter.take(key: "k", rule: perMinute, nowNs: t0).allowed { admitted += 1 }
+        #expect(admitted == 100) // the new rule's budget, not a day's wait
+        let refused = limiter.take(key: "k", rule: perMinute, nowNs: t0)
+        #expect(refused.retryAfterSeconds == 1 && refused.resetAfterSeconds == 60)
+    }
+
+    @Test func costsAboveTheBucketAreCappedNotOverflowed() {
+        let limiter = RateLimiter(region: .inMemory(buckets: 1024, series: 64))
+        let rule = RateLimitRule(limit: 10, periodSeconds: 60)
+        #expect(limiter.take(key: "k", rule: rule, cost: Int.max, nowNs: t0).allowed) // the whole bucket at once
+        #expect(!limiter.take(key: "k", rule: rule, nowNs: t0).allowed)
+    }
+
     @Test func keysSharingASetStayIndependent() {
         // 8 buckets = one set: every key lands in the same set.
         let limiter = RateLimiter(region: .inMemory(buckets: 8, series: 64))

@@ -54,8 +54,10 @@ enum Authenticator {
                     throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
                 }
                 record = stale
-                guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else { throw invalidKey }
-                if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw invalidKey }
+                guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else {
+                    throw refuse(invalidKey, context)
+                }
+                if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw refuse(invalidKey, context) }
                 return record
             } catch {
                 context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)

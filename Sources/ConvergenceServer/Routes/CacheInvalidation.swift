@@ -1,10 +1,12 @@
 import CConvergenceShm
+import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceShared
 
 /// Makes changes to keys and policies visible to every worker at once: a
 /// successful mutation bumps a generation counter in shared memory, and each
-/// thread drops its cached keys or policies when it sees the counter move.
+/// thread expires its cached keys or policies when it sees the counter move
+/// (expired, not dropped: they remain the fallback during a PostgreSQL outage).
 /// The cache TTLs stay as the bound for changes made outside the server
 /// (`convergence admin revoke-key`, SQL by hand).
 enum CacheInvalidation {
@@ -28,13 +30,15 @@ enum CacheInvalidation {
         let generation = context.shared.counter(keyGeneration)
         guard generation != context.seenKeyGeneration else { return }
         context.seenKeyGeneration = generation
-        context.keyCache.removeAll()
+        context.keyCache.expireAll()
     }
 
     static func refreshPolicies(_ context: RequestContext) {
         let generation = context.shared.counter(policyGeneration)
         guard generation != context.seenPolicyGeneration else { return }
         context.seenPolicyGeneration = generation
-        context.policyCache.removeAll(keepingCapacity: true)
+        // Expired, not removed: CheckRoute still uses them if PostgreSQL is down.
+        let now = MonotonicInstant.now()
+        context.policyCache = context.policyCache.mapValues { (policies: $0.policies, until: min($0.until, now)) }
     }
 }

@@ -12,6 +12,7 @@ enum MetricsRoute {
                 (MetricFamilies.bucketsUsed, Double(context.limiter.occupancy)),
                 (MetricFamilies.bucketsCapacity, Double(region.bucketCapacity)),
                 (MetricFamilies.bucketEvictions, Double(region.counter(Int32(CV_COUNTER_BUCKET_EVICTIONS)))),
+                (MetricFamilies.lockTimeouts, Double(region.counter(Int32(CV_COUNTER_LOCK_TIMEOUTS)))),
                 (MetricFamilies.seriesUsed, Double(region.counter(Int32(CV_COUNTER_SERIES_USED)))),
                 (MetricFamilies.seriesCapacity, Double(region.seriesCapacity)),
                 (MetricFamilies.seriesDropped, Double(region.counter(Int32(CV_COUNTER_SERIES_DROPPED)))),

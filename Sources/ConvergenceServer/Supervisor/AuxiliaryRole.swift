@@ -54,6 +54,10 @@ struct AuxiliarySlot {
     var replaceOnExit = false
     /// SIGTERM already sent during shutdown (sent once, not on every loop turn).
     var stopSent = false
+    /// Turned off by a reload: not restarted when it exits.
+    var disabled = false
+    /// Exited as unable to start (exit 78): not restarted until the next reload.
+    var gaveUp = false
     var backoff: RestartBackoff
 
     init(role: AuxiliaryRole, backoff: RestartBackoff) {

@@ -312,10 +312,15 @@ public final class Supervisor {
         if fresh.listen != config.listen || fresh.listenMode != config.listenMode || fresh.listenGroup != config.listenGroup {
             logger.warning("reload: listener settings change only on restart; keeping \(listener.address)")
         }
+        if fresh.rateLimitTableSize != config.rateLimitTableSize || fresh.metricsSeriesCapacity != config.metricsSeriesCapacity {
+            logger.warning("reload: shared-memory sizes change only on restart; keeping the current region")
+        }
         var next = fresh
         next.listen = config.listen
         next.listenMode = config.listenMode
         next.listenGroup = config.listenGroup
+        next.rateLimitTableSize = config.rateLimitTableSize
+        next.metricsSeriesCapacity = config.metricsSeriesCapacity
         config = next
         logger = logger.with(level: next.logLevel)
         let target = next.effectiveWorkers
@@ -338,12 +343,29 @@ public final class Supervisor {
         }
         reload = RollingReload(pending: replace)
         advanceReload()
+        reloadAuxiliaries()
+    }
+
+    /// Replaces running auxiliaries with the new configuration, starts newly
+    /// enabled ones (and ones that gave up), stops disabled ones.
+    private func reloadAuxiliaries() {
+        let wanted = AuxiliaryRole.enabled(for: config)
         for index in auxiliaries.indices {
             auxiliaries[index].backoff = makeBackoff()
+            auxiliaries[index].restartAt = nil
+            let enabled = wanted.contains { $0.name == auxiliaries[index].role.name }
+            auxiliaries[index].disabled = !enabled
+            auxiliaries[index].gaveUp = false
             if let pid = auxiliaries[index].pid {
-                auxiliaries[index].replaceOnExit = true
+                auxiliaries[index].replaceOnExit = enabled
                 kill(pid, SIGTERM)
+            } else if enabled {
+                startAuxiliary(index)
             }
+        }
+        for role in wanted where !auxiliaries.contains(where: { $0.role.name == role.name }) {
+            auxiliaries.append(AuxiliarySlot(role: role, backoff: makeBackoff()))
+            startAuxiliary(auxiliaries.count - 1)
         }
     }
 
@@ -457,6 +479,17 @@ extension Supervisor {
             startAuxiliary(index)
             return
         }
+        if auxiliaries[index].disabled {
+            logger.info("\(name) stopped: disabled by the reloaded configuration", ["how": .string(how.description)])
+            return
+        }
+        if how == .exited(code: WorkerExitCode.fatal) {
+            // It cannot start (its log line says why); restarting cannot help, and stopping
+            // the workers would turn a background failure into an outage. A reload retries.
+            logger.error("\(name) cannot start; not restarted until the next reload (SIGHUP)", ["how": .string(how.description)])
+            auxiliaries[index].gaveUp = true
+            return
+        }
         logger.error("\(name) died", ["how": .string(how.description), "lived_ms": .int(livedMs)])
         metrics.add(MetricFamilies.auxiliaryRestarts, [name])
         scheduleAuxiliaryRestart(index, livedMs: livedMs)
@@ -482,6 +515,11 @@ extension Supervisor {
             guard includingDrainers || !auxiliaries[index].role.stopsAfterWorkers else { continue }
             auxiliaries[index].stopSent = true
             kill(pid, SIGTERM)
+            if auxiliaries[index].role.stopsAfterWorkers, let deadline = stopDeadline {
+                // A drainer starts its drain only now: it gets a whole drain timeout of its own.
+                let extended = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000 + 2000)
+                stopDeadline = max(deadline, extended)
+            }
         }
     }
 }
