@@ -37,7 +37,11 @@ public enum CSVValidator {
         while index < data.count {
             let recordLine = line
             let fields = try record(data, from: &index, line: &line)
-            if fields.count == 1, fields[0].bytes.isEmpty, !fields[0].quoted { continue } // blank line
+            // A blank line is not skipped by COPY (it is a row of missing fields, or the
+            // header COPY would skip): refuse it here, with its line number.
+            if fields.count == 1, fields[0].bytes.isEmpty, !fields[0].quoted {
+                throw Failure(line: recordLine, message: "is blank (remove empty lines from the file)")
+            }
             if first, header {
                 first = false
                 let names = fields.map { String(decoding: $0.bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces) }

@@ -54,7 +54,8 @@ public struct ParameterDeclaration: Sendable, Equatable {
             if required { throw TemplateError(.invalidParameters, "Parameter \(name) is required and cannot be null.") }
             return nil
         case (.string, .string(let text)):
-            guard text.count <= maxLength else {
+            // Unicode scalars, not Characters: one "character" can carry any number of combining marks.
+            guard text.unicodeScalars.count <= maxLength else {
                 throw TemplateError(.invalidParameters, "Parameter \(name) is longer than \(maxLength) characters.")
             }
             guard !text.utf8.contains(0) else { throw TemplateError(.invalidParameters, "Parameter \(name) contains a NUL character.") }

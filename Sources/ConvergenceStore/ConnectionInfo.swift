@@ -15,8 +15,13 @@ public struct ConnectionInfo: Sendable {
 
     /// Keyword/value pairs for PQconnectdbParams; `dbname` carries the URI (expand_dbname).
     var parameters: ([String], [String]) {
-        var keys = ["dbname", "connect_timeout", "application_name"]
-        var values = [url, String(connectTimeoutSeconds), applicationName]
+        // TCP keepalives and a user timeout: a connection to a host that vanished
+        // (partition, crash: no RST) fails within about a minute instead of the
+        // kernel's two hours, so a pipeline run or the flusher cannot hang on it.
+        // libpq ignores them on unix sockets.
+        var keys = ["dbname", "connect_timeout", "application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+                    "keepalives_count", "tcp_user_timeout"]
+        var values = [url, String(connectTimeoutSeconds), applicationName, "1", "30", "10", "3", "60000"]
         if let password {
             keys.append("password")
             values.append(password)

@@ -16,7 +16,7 @@ final class CSVAndDQTests: XCTestCase {
 
     func testGoodFilesCountTheirRows() throws {
         XCTAssertEqual(try validate("id,amount,label,at\n1,1.5,a,2025-10-01 00:00:00 UTC\n2,,\"b, \"\"quoted\"\"\",\n"), 2)
-        XCTAssertEqual(try validate("id,amount,label,at\r\n1,-2e3,\"multi\nline\",2025-10-01T10:00:00Z\r\n\r\n3,0.5,c,2025-10-01 10:00:00+02:00\r\n"), 2)
+        XCTAssertEqual(try validate("id,amount,label,at\r\n1,-2e3,\"multi\nline\",2025-10-01T10:00:00Z\r\n3,0.5,c,2025-10-01 10:00:00+02:00\r\n"), 2)
         XCTAssertEqual(try validate("1,1,a,\n", header: false), 1)
         XCTAssertEqual(try validate("id,amount,label,at\n"), 0)
     }
@@ -33,6 +33,9 @@ final class CSVAndDQTests: XCTestCase {
         XCTAssertEqual(failure("id,amount,label,at\n1,1,\"never closed,\n")?.message, "a quoted field is never closed")
         XCTAssertEqual(failure("id,amount,label,at\n1,1,a\"b,\n")?.message, "a quote inside an unquoted field")
         XCTAssertEqual(failure("id,amt,label,at\n")?.line, 1)
+        // COPY does not skip blank lines (and would take a header after one as data).
+        XCTAssertEqual(failure("id,amount,label,at\n1,1,a,\n\n2,1,b,\n"), .init(line: 3, message: "is blank (remove empty lines from the file)"))
+        XCTAssertEqual(failure("\nid,amount,label,at\n1,1,a,\n")?.line, 1)
     }
 
     func testEachCheckKindHasItsQuery() {

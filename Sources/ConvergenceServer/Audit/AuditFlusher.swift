@@ -229,15 +229,36 @@ public final class AuditFlusher {
     private func insertOneByOne(_ rows: [UInt8], writer: AuditBatchWriter, firstError: PostgresError) throws(PostgresError) -> Int {
         logger.warning("audit batch refused; inserting its records one by one", ["error": .string(firstError.description)])
         var inserted = 0
+        var refused: [UInt8] = []
         for row in rows.split(separator: 10, omittingEmptySubsequences: true) {
             do {
                 inserted += try writer.insert(Array(row) + [10])
             } catch where AuditFlusher.isDataError(error) {
-                logger.error("audit record refused by PostgreSQL and skipped", ["error": .string(error.description)])
+                logger.error("audit record refused by PostgreSQL; kept in the spool's rejected.copy", ["error": .string(error.description)])
                 metrics.rejected(count: 1)
+                refused += Array(row) + [10]
             }
         }
+        // Refused records are evidence too: they are kept (COPY text rows, replayable with
+        // `\copy convergence.audit_log FROM rejected.copy` once the cause is fixed), and the
+        // checkpoint only moves past them once they are safely on disk.
+        if !refused.isEmpty, !keepRejected(refused) { throw firstError }
         return inserted
+    }
+
+    /// Appends refused rows to `rejected.copy` in the spool directory, synced. False on failure.
+    private func keepRejected(_ rows: [UInt8]) -> Bool {
+        let fd = open("\(directory)/rejected.copy", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var offset = 0
+        while offset < rows.count {
+            let n = rows.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return false }
+            offset += n
+        }
+        return fdatasync(fd) == 0
     }
 
     /// Opens segments that appeared; forgets those that vanished.

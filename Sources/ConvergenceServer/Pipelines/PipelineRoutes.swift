@@ -43,6 +43,15 @@ enum PipelineRoutes {
             try PipelineQueue(db: context.database).enqueue(plan, id: id, customerID: key.customerID!, triggeredBy: key.keyID)
         } catch let active as PipelineQueue.ActiveRun {
             return alreadyRunning(plan.pipelineID, active.pipelineLoggingID, requestID: request.requestID)
+        } catch let error as PostgresError where error.sqlState == "23505" {
+            // The active run ended between the conflict and the lookup: the pipeline is free now.
+            do {
+                try PipelineQueue(db: context.database).enqueue(plan, id: id, customerID: key.customerID!, triggeredBy: key.keyID)
+            } catch let active as PipelineQueue.ActiveRun {
+                return alreadyRunning(plan.pipelineID, active.pipelineLoggingID, requestID: request.requestID)
+            } catch let again as PostgresError where again.sqlState == "23505" {
+                throw APIError(.conflict, code: "pipeline_running", message: "Another run of \(plan.pipelineID) is starting; retry shortly.")
+            }
         }
         metrics.runQueued(template: "\(provider)/\(domain)/\(template)")
         let body = "{\"pipeline_logging_id\":\(JSONQuoting.quoted(id)),\"pipeline_id\":\(JSONQuoting.quoted(plan.pipelineID)),"
