@@ -242,6 +242,32 @@ final class AuditBufferFullTests: XCTestCase {
                        "every answered check is either in PostgreSQL or counted as dropped")
     }
 
+    /// Records PostgreSQL refuses (here: a constraint an operator added) are not lost:
+    /// they wait in rejected.copy, and load once the cause is gone.
+    func testRecordsPostgresRefusesAreKeptForReplay() throws {
+        let stack = try TestStack(label: "auditreject")
+        defer { stack.stop() }
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "reject_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
+        let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
+        _ = try stack.postgres.psql("ALTER TABLE convergence.audit_log ADD CONSTRAINT no_checks CHECK (kind <> 'check') NOT VALID")
+        for _ in 0..<6 {
+            XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"]).status, 200)
+        }
+        let rejected = stack.directory.appendingPathComponent("audit-spool/rejected.copy").path
+        func lines() -> Int { ((try? String(contentsOfFile: rejected, encoding: .utf8)) ?? "").split(separator: "\n").count }
+        XCTAssertTrue(waitUntil(timeout: 15) { lines() == 6 }, "refused records were not kept: \(lines())")
+        XCTAssertEqual(try stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'"), "0")
+
+        _ = try stack.postgres.psql("ALTER TABLE convergence.audit_log DROP CONSTRAINT no_checks")
+        let copy = try String(contentsOfFile: rejected, encoding: .utf8)
+        let staged = stack.directory.appendingPathComponent("replay.copy")
+        try copy.write(to: staged, atomically: true, encoding: .utf8)
+        _ = try Shell.run(["chmod", "644", staged.path])
+        _ = try stack.postgres.psql("COPY convergence.audit_log FROM '\(staged.path)'")
+        XCTAssertEqual(try stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'"), "6")
+    }
+
     func testPruneAuditDeletesOnlyRecordsOlderThanTheCutOff() throws {
         let stack = try TestStack(label: "auditprune")
         defer { stack.stop() }
