@@ -173,7 +173,8 @@ struct PipelineQueue {
     func reapExpired(maxAttempts: Int) throws -> [Expired] {
         try db.transaction { tx in
             let rows = try tx.query("""
-                SELECT pipeline_logging_id::text AS id, tenant_id, template, attempts, lease_owner FROM convergence.pipeline_queue
+                SELECT pipeline_logging_id::text AS id, tenant_id, template, attempts, lease_owner, cancel_requested
+                FROM convergence.pipeline_queue
                 WHERE status = 'RUNNING' AND lease_until < now() FOR UPDATE SKIP LOCKED
                 """).rows
             var out: [Expired] = []
@@ -193,8 +194,16 @@ struct PipelineQueue {
                     UPDATE \(schema).step_logs SET status = 'FAILED', finished_at = now(), error = $2
                     WHERE pipeline_logging_id = $1::uuid AND status = 'RUNNING'
                     """, [id, lost])
-                let retry = attempts < maxAttempts
-                if retry {
+                // A run the user cancelled ends CANCELLED even when its executor died first.
+                let cancelled: Bool = try row.decode("cancel_requested")
+                let retry = !cancelled && attempts < maxAttempts
+                if cancelled {
+                    try tx.query("DELETE FROM convergence.pipeline_queue WHERE pipeline_logging_id = $1::uuid", [id])
+                    try tx.query("""
+                        UPDATE \(schema).pipeline_runs SET status = 'CANCELLED', finished_at = now(), error = $2
+                        WHERE pipeline_logging_id = $1::uuid
+                        """, [id, "cancelled; its executor stopped responding before the cancel took effect"])
+                } else if retry {
                     try tx.query("""
                         UPDATE convergence.pipeline_queue SET status = 'PENDING', lease_owner = NULL, lease_until = NULL
                         WHERE pipeline_logging_id = $1::uuid
