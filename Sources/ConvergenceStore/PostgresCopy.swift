@@ -40,7 +40,15 @@ extension PostgresConnection {
                 rows = Int(String(cString: PQcmdTuples(result))) ?? 0
                 PQclear(result)
             } else if failure == nil {
-                do { try check(result, sql: sql) } catch { failure = error }
+                // COPY's context ("COPY t, line 4, column amount") makes a data error findable.
+                let context = PQresultErrorField(result, Int32(UInt8(ascii: "W"))).map { String(cString: $0) }
+                do { try check(result, sql: sql) } catch {
+                    if case .server(let state, let message) = error, let context {
+                        failure = .server(sqlState: state, message: "\(message) (\(context))")
+                    } else {
+                        failure = error
+                    }
+                }
             } else {
                 PQclear(result)
             }

@@ -62,6 +62,17 @@ final class PipelineTests: XCTestCase {
                     kind: sql
                     sql: SELECT pg_sleep(5)
                 """,
+            "test/sleep/budget.yml": """
+                timeout_seconds: 1
+                steps:
+                  - name: many_short_sleeps
+                    kind: sql
+                    sql:
+                      - SELECT pg_sleep(0.4)
+                      - SELECT pg_sleep(0.4)
+                      - SELECT pg_sleep(0.4)
+                      - SELECT pg_sleep(0.4)
+                """,
             "test/bad/invalid-yaml.yml": "steps:\n  - name: a\n    kind: sql\n   sql: [unclosed\n",
             "test/bad/unknown-kind.yml": "steps:\n  - name: a\n    kind: sql\n    sql: SELECT 1\n  - name: b\n    kind: shell\n",
             "test/params/notes.yml": """
@@ -434,6 +445,14 @@ final class PipelineTests: XCTestCase {
         let run = try wait("timeout_t1", try runID(try trigger("timeout_t1", "test/sleep/timeout")), for: ["COMPLETED", "FAILED"])
         XCTAssertEqual(run["status"] as? String, "FAILED")
         XCTAssertLessThan(Date().timeIntervalSince(started), 4)
+        let step = try XCTUnwrap((run["steps"] as? [[String: Any]])?.first)
+        XCTAssertEqual(step["error"] as? String, "timed out after 1 s (statement_timeout)")
+    }
+
+    /// The limit covers the step, not each of its statements (each sleep alone is within it).
+    func testAStepTimeLimitCoversAllItsStatements() throws {
+        let run = try wait("timeout_t2", try runID(try trigger("timeout_t2", "test/sleep/budget")), for: ["COMPLETED", "FAILED"])
+        XCTAssertEqual(run["status"] as? String, "FAILED")
         let step = try XCTUnwrap((run["steps"] as? [[String: Any]])?.first)
         XCTAssertEqual(step["error"] as? String, "timed out after 1 s (statement_timeout)")
     }

@@ -177,10 +177,12 @@ struct PipelineRunner {
             """, [TenantID.quotedSchema(claimed.tenantID), String(timeout * 1000)])
         // A cancel that arrived before the canceller was registered is seen here.
         if control.interruption != .none { throw Interrupted() }
+        let budget = StepBudget(seconds: timeout)
         switch step.kind {
         case .sql:
             var rows = 0
-            for statement in step.statements ?? [] {
+            for (i, statement) in (step.statements ?? []).enumerated() {
+                if i > 0 { try budget.narrow(tx) }
                 rows += try tx.query(statement.sql, statement.parameters).affectedRows
             }
             return .completed(rows: rows)
@@ -190,19 +192,35 @@ struct PipelineRunner {
             if load.mode == .replace { try tx.executeDDL("TRUNCATE \(SQLIdentifier.quoted(load.table))") }
             return .completed(rows: try tx.copyIn(load.copySQL, data: csv))
         case .dqCheck:
-            return try runChecks(step, claimed: claimed, tx)
+            return try runChecks(step, claimed: claimed, budget: budget, tx)
+        }
+    }
+
+    /// A step's timeout covers the whole step: before each further statement the
+    /// statement timeout shrinks to what is left (PostgreSQL's own is per statement).
+    struct StepBudget {
+        let deadline: MonotonicInstant
+
+        init(seconds: Int) { deadline = MonotonicInstant.now().adding(milliseconds: seconds * 1000) }
+
+        func narrow(_ tx: PostgresConnection) throws {
+            let left = Int(deadline.milliseconds(since: MonotonicInstant.now()))
+            guard left > 0 else { throw PostgresError.server(sqlState: "57014", message: "canceling statement due to statement timeout") }
+            try tx.query("SELECT set_config('statement_timeout', $1, true)", [String(left)])
         }
     }
 
     /// Runs each check, records one `dq_results` row per result; the step fails
     /// when a check of severity `error` failed (`warn` only records).
-    private func runChecks(_ step: PlannedStep, claimed: PipelineQueue.Claimed, _ tx: PostgresConnection) throws -> StepResult {
+    private func runChecks(_ step: PlannedStep, claimed: PipelineQueue.Claimed, budget: StepBudget,
+                           _ tx: PostgresConnection) throws -> StepResult {
         let dq = step.dq!
         let schema = TenantID.quotedSchema(claimed.tenantID)
         var failed: [String] = []
         var count = 0
         for check in dq.checks {
             for query in DQCheckSQL.queries(for: check, table: dq.table) {
+                if count > 0 { try budget.narrow(tx) }
                 let row = try tx.query(query.sql, query.parameters).rows[0]
                 let passed: Bool = try row.decode("passed")
                 let observed: String? = try row.decodeIfPresent("observed")
