@@ -68,16 +68,18 @@ struct PipelineRunner {
         var outcome = Outcome.completed
         for step in claimed.plan.steps {
             if control.interruption == .stop { outcome = .requeued; break }
-            guard let cancelAsked = try queue.renew(id: claimed.id, owner: owner, leaseSeconds: leaseSeconds) else {
+            guard let cancelAsked = try againIfCancelled({ try queue.renew(id: claimed.id, owner: owner, leaseSeconds: leaseSeconds) }) else {
                 outcome = .leaseLost
                 break
             }
             if cancelAsked || control.interruption == .cancel { outcome = .cancelled; break }
             let stepStarted = MonotonicInstant.now()
-            let logID: Int64 = try db.query("""
-                INSERT INTO \(schema).step_logs (pipeline_logging_id, step_number, name, kind, status, attempt, started_at)
-                VALUES ($1::uuid, $2, $3, $4, 'RUNNING', $5, now()) RETURNING id
-                """, [claimed.id, step.number, step.name, step.kind.rawValue, claimed.attempt]).rows[0].decode("id")
+            let logID: Int64 = try againIfCancelled {
+                try db.query("""
+                    INSERT INTO \(schema).step_logs (pipeline_logging_id, step_number, name, kind, status, attempt, started_at)
+                    VALUES ($1::uuid, $2, $3, $4, 'RUNNING', $5, now()) RETURNING id
+                    """, [claimed.id, step.number, step.name, step.kind.rawValue, claimed.attempt]).rows[0].decode("id")
+            }
             let result = execute(step, claimed: claimed)
             if case .connectionLost(let error) = result { throw error }
             let (status, rows, error): (String, Int?, String?)
@@ -89,12 +91,14 @@ struct PipelineRunner {
             case .connectionLost: continue // thrown above
             }
             // One statement (one commit) for the step's outcome and the run's heartbeat.
-            try db.query("""
-                WITH step AS (
-                    UPDATE \(schema).step_logs SET status = $2, finished_at = now(), rows_affected = $3, error = $4 WHERE id = $1
-                )
-                UPDATE \(schema).pipeline_runs SET heartbeat_at = now() WHERE pipeline_logging_id = $5::uuid
-                """, [logID, status, rows, error, claimed.id])
+            try againIfCancelled {
+                try db.query("""
+                    WITH step AS (
+                        UPDATE \(schema).step_logs SET status = $2, finished_at = now(), rows_affected = $3, error = $4 WHERE id = $1
+                    )
+                    UPDATE \(schema).pipeline_runs SET heartbeat_at = now() WHERE pipeline_logging_id = $5::uuid
+                    """, [logID, status, rows, error, claimed.id])
+            }
             metrics.stepFinished(kind: step.kind, status: status, durationMs: MonotonicInstant.now().milliseconds(since: stepStarted))
             switch result {
             case .completed: continue
@@ -107,15 +111,20 @@ struct PipelineRunner {
         }
         switch outcome {
         case .requeued:
-            try queue.requeue(id: claimed.id, tenantID: claimed.tenantID, owner: owner,
-                              reason: "executor stopped during attempt \(claimed.attempt); waiting for another")
+            try againIfCancelled {
+                try queue.requeue(id: claimed.id, tenantID: claimed.tenantID, owner: owner,
+                                  reason: "executor stopped during attempt \(claimed.attempt); waiting for another")
+            }
         case .leaseLost:
             break
         case .completed, .failed, .cancelled:
             var error: String?
             if case .failed(let message) = outcome { error = message }
             if outcome == .cancelled { error = "cancelled on request" }
-            guard try queue.finish(id: claimed.id, tenantID: claimed.tenantID, owner: owner, status: outcome.status, error: error) else {
+            let finalStatus = outcome.status
+            guard try againIfCancelled({
+                try queue.finish(id: claimed.id, tenantID: claimed.tenantID, owner: owner, status: finalStatus, error: error)
+            }) else {
                 outcome = .leaseLost
                 break
             }
@@ -125,6 +134,16 @@ struct PipelineRunner {
         logger.info("pipeline run ended", ["pipeline_logging_id": .string(claimed.id), "status": .string(outcome.status),
                                            "ms": .double(MonotonicInstant.now().milliseconds(since: started))])
         return outcome
+    }
+
+    /// PQcancel is asynchronous: a cancel aimed at a step that finished a moment
+    /// earlier can land on the bookkeeping statement that follows it (57014). Those
+    /// statements are single transactions, rolled back when cancelled, so they are
+    /// simply run again instead of abandoning the run to its lease.
+    private func againIfCancelled<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as PostgresError where error.sqlState == "57014" {
+            return try body()
+        }
     }
 
     // MARK: Steps
