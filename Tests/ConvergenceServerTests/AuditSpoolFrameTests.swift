@@ -56,6 +56,20 @@ final class AuditSpoolFrameTests: XCTestCase {
         XCTAssertEqual(result.consumed, bytes.count)
     }
 
+    func testADamagedLengthInAFinishedSegmentLosesOnlyThatFrame() {
+        var bytes = frame("a") + frame("b") + frame("c")
+        let lengthField = frame("a").count + 4
+        bytes[lengthField + 2] = 0x0F // "b" now claims ~1 MB: past the end, within the frame limit
+        let (live, livePayloads) = scan(bytes, final: false)
+        XCTAssertEqual(livePayloads, ["a"], "a live segment waits: the writer may still be appending")
+        XCTAssertEqual(live.corruptRegions, 0)
+        let (result, payloads) = scan(bytes, final: true)
+        XCTAssertEqual(payloads, ["a", "c"], "the frames after the damaged one are recovered")
+        XCTAssertEqual(result.corruptRegions, 1)
+        XCTAssertEqual(result.corruptBytes, frame("b").count)
+        XCTAssertEqual(result.consumed, bytes.count)
+    }
+
     func testGarbageWithoutAnyFrameIsSkippedWhole() {
         let garbage = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37) }
         let (result, payloads) = scan(garbage + frame("after"), final: true)

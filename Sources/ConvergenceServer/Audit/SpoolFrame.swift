@@ -68,8 +68,10 @@ public enum SpoolFrame {
                 endDamage(at: offset)
                 result.consumed = offset
                 guard final else { return result } // a frame still being written: wait for the rest
-                damageStart = offset // the writer is gone: a torn last frame
-                offset = bytes.count
+                // The writer is gone: a torn last frame, or a damaged length in the middle.
+                // Resynchronise on the next frame start (none: it was the torn tail).
+                damageStart = offset
+                offset = nextMagic(bytes, after: offset) ?? bytes.count
             case .damaged:
                 // Skip to the next frame start; everything before it is lost.
                 if damageStart == nil { damageStart = offset }
