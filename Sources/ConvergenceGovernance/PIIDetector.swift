@@ -13,76 +13,10 @@ public enum PIIKind: String, Sendable, CaseIterable, Comparable {
     public static func < (a: PIIKind, b: PIIKind) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// Where personal data was found (a field path), never the data itself.
-public struct PIIFinding: Sendable, Equatable {
-    public let path: String
-    public let kind: PIIKind
-}
-
 /// Personal-data detection: byte-level scanners with validation (Luhn for
 /// cards, mod-97 for IBANs, range rules for SSNs, inet_pton for IPv6), tuned
 /// against the labelled corpus in Tests/ConvergenceGovernanceTests.
 public enum PIIDetector {
-    /// Every string in the request: each operation's `input`, every string value in `context`.
-    public static func scan(_ request: CheckRequest, maxDepth: Int = CheckRequest.maxDepth) -> [PIIFinding] {
-        var findings: [PIIFinding] = []
-        for (index, operation) in request.operations.enumerated() {
-            if let input = operation.input {
-                for kind in kinds(in: input) { findings.append(PIIFinding(path: "operations[\(index)].input", kind: kind)) }
-            }
-        }
-        // Path components are kept on a stack and joined only for a finding.
-        var path: [PathComponent] = [.key("context")]
-        for key in request.context.keys.sorted() {
-            path.append(.key(key))
-            scan(request.context[key]!, path: &path, depth: 1, maxDepth: maxDepth, into: &findings)
-            path.removeLast()
-        }
-        return findings
-    }
-
-    enum PathComponent {
-        case key(String)
-        case index(Int)
-    }
-
-    static func render(_ path: [PathComponent]) -> String {
-        var out = ""
-        for component in path {
-            switch component {
-            case .key(let k):
-                // Keys are client text too: a key that is not a plain identifier (it could be
-                // an e-mail address) is not echoed.
-                let plain = (1...64).contains(k.utf8.count) && k.utf8.allSatisfy { isAlnum($0) || $0 == 0x5F || $0 == 0x2D }
-                let shown = plain ? k : "[key]"
-                out += out.isEmpty ? shown : "." + shown
-            case .index(let i): out += "[\(i)]"
-            }
-        }
-        return out
-    }
-
-    static func scan(_ value: JSONValue, path: inout [PathComponent], depth: Int, maxDepth: Int, into findings: inout [PIIFinding]) {
-        guard depth <= maxDepth else { return }
-        switch value {
-        case .string(let s):
-            for kind in kinds(in: s) { findings.append(PIIFinding(path: render(path), kind: kind)) }
-        case .array(let items):
-            for (i, item) in items.enumerated() {
-                path.append(.index(i))
-                scan(item, path: &path, depth: depth + 1, maxDepth: maxDepth, into: &findings)
-                path.removeLast()
-            }
-        case .object(let members):
-            for key in members.keys.sorted() {
-                path.append(.key(key))
-                scan(members[key]!, path: &path, depth: depth + 1, maxDepth: maxDepth, into: &findings)
-                path.removeLast()
-            }
-        default: break
-        }
-    }
-
     /// The kinds of personal data in `text`, sorted, each once.
     public static func kinds(in text: String) -> [PIIKind] {
         // Cheap pre-checks keep the common case (no digits, no '@') free of allocations.

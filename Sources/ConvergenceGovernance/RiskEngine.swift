@@ -31,25 +31,31 @@ public struct Decision: Sendable, Equatable {
 /// policies the strictest wins: the highest weight per factor, the lowest
 /// thresholds, and every policy's rules apply. Monitor-mode policies are
 /// evaluated as if enforced, but only report (`would_block`).
+///
+/// This runs on every check, so the common case (nothing to report) builds no
+/// arrays or strings: facts are gathered as counts and flags, and the detail
+/// texts are written only for the factors and rules that fire.
 public enum RiskEngine {
     public static let defaultBlockThreshold = 50
     public static let defaultLargeDatasetTokens = 8_000
     public static let defaultLargeDatasetRecords = 10_000
-    static let internalProviders: Set<String> = ["internal", "self_hosted", "self-hosted", "local", "on_prem", "on-prem", "private"]
 
     public static func evaluate(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding]) -> Decision {
-        let enforcing = policies.filter { $0.mode == .enforce }
-        let enforced = assess(request, policies: enforcing, pii: pii)
+        evaluate(request, policies: PolicySet(policies), pii: pii)
+    }
+
+    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding]) -> Decision {
+        let enforced = assess(request, policies, scope: policies.enforced, pii: pii)
         var wouldBlock = false
         var violations = enforced.violations
-        if policies.contains(where: { $0.mode == .monitor }) {
-            let everything = assess(request, policies: policies, pii: pii)
+        if policies.hasMonitor {
+            let everything = assess(request, policies, scope: policies.all, pii: pii)
             violations += everything.violations.filter { $0.mode == .monitor }
             wouldBlock = !enforced.blocked && everything.blocked
         }
         return Decision(
             allowed: !enforced.blocked, riskScore: enforced.score, reason: enforced.reason, reasons: enforced.reasons,
-            violations: violations, wouldBlock: wouldBlock, policyVersions: policies.map(\.versionTag))
+            violations: violations, wouldBlock: wouldBlock, policyVersions: policies.versionTags)
     }
 
     struct Assessment {
@@ -60,98 +66,131 @@ public enum RiskEngine {
         let reason: String
     }
 
-    static func assess(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding]) -> Assessment {
-        // Strictest wins, aggregated in one pass (no intermediate arrays: this runs on every check).
-        var threshold = Int.max, largeTokens = Int.max, largeRecords = Int.max
-        var weights: [RiskFactor: Int] = [:]
-        for policy in policies {
-            let rules = policy.rules
-            if let t = rules.blockThreshold { threshold = min(threshold, t) }
-            if let t = rules.largeDatasetTokens { largeTokens = min(largeTokens, t) }
-            if let r = rules.largeDatasetRecords { largeRecords = min(largeRecords, r) }
-            for (factor, points) in rules.riskWeights { weights[factor] = max(weights[factor] ?? 0, points) }
+    /// Per-request facts, the same whichever policies apply (except model approval).
+    struct Facts {
+        var personalClassifications = 0
+        var externalModelCalls = 0
+        var otherExternalCalls = 0
+        var unknownTypes = 0
+    }
+
+    static func assess(_ request: CheckRequest, _ set: PolicySet, scope: PolicySet.Scope, pii: [PIIFinding]) -> Assessment {
+        let operations = request.operations
+        let limits = scope.limits
+        func approved(_ model: String) -> Bool { scope.approvedModels.contains(model) }
+        var facts = Facts()
+        var unapproved = 0, large = 0
+        // By index, reading fields in place: `for op in` would copy (and retain) every operation.
+        for i in operations.indices {
+            if let classification = operations[i].dataClassification, isPersonal(classification) { facts.personalClassifications += 1 }
+            if isExternalModelCall(operations[i]) {
+                facts.externalModelCalls += 1
+                if !(operations[i].model.map(approved) ?? false) { unapproved += 1 }
+            } else if operations[i].type == "external_api_call" {
+                facts.otherExternalCalls += 1
+            }
+            if (operations[i].tokens ?? 0) > limits.largeTokens || (operations[i].records ?? 0) > limits.largeRecords { large += 1 }
+            if !isKnownType(operations[i].type) { facts.unknownTypes += 1 }
         }
-        if threshold == .max { threshold = defaultBlockThreshold }
-        if largeTokens == .max { largeTokens = defaultLargeDatasetTokens }
-        if largeRecords == .max { largeRecords = defaultLargeDatasetRecords }
-        func weight(_ factor: RiskFactor) -> Int { weights[factor] ?? factor.defaultPoints }
-        func approved(_ model: String) -> Bool { policies.contains { $0.rules.allowedModels?.contains(model) ?? false } }
+        let personal = !pii.isEmpty || facts.personalClassifications > 0
 
         var reasons: [Decision.Reason] = []
-        var piiWhere = pii.map(\.path)
-        var external: [Int] = []
-        var unapprovedModels: [String] = []
-        var large: [Int] = []
-        var unknown: [String] = []
-        for (i, op) in request.operations.enumerated() {
-            if let classification = op.dataClassification, classification == "personal" || classification.lowercased() == "personal" {
+        var piiWhere: [String] = []
+        if personal {
+            piiWhere = pii.map(\.path)
+            for (i, op) in operations.enumerated() where op.dataClassification.map(isPersonal) ?? false {
                 piiWhere.append("operations[\(i)].data_classification")
             }
-            if isExternalModelCall(op) {
-                external.append(i)
-                if !(op.model.map(approved) ?? false) { unapprovedModels.append(String((op.model ?? "unnamed model").prefix(64))) }
-            }
-            if (op.tokens ?? 0) > largeTokens || (op.records ?? 0) > largeRecords { large.append(i) }
-            if !Operation.knownTypes.contains(op.type) { unknown.append(String(op.type.prefix(64))) }
-        }
-        if !piiWhere.isEmpty {
             let kinds = Set(pii.map(\.kind.rawValue)).sorted()
             let detail = "Personal data in " + Array(Set(piiWhere)).sorted().joined(separator: ", ")
                 + (kinds.isEmpty ? "" : " (" + kinds.joined(separator: ", ") + ")")
-            reasons.append(.init(factor: .personalData, points: weight(.personalData), detail: detail))
+            reasons.append(.init(factor: .personalData, points: limits.points(.personalData), detail: detail))
         }
-        if !unapprovedModels.isEmpty {
-            reasons.append(.init(factor: .externalModel, points: weight(.externalModel),
-                                 detail: "External model not approved by a policy: " + Array(Set(unapprovedModels)).sorted().joined(separator: ", ")))
+        if unapproved > 0 {
+            let models = operations.filter { isExternalModelCall($0) && !($0.model.map(approved) ?? false) }
+                .map { String(($0.model ?? "unnamed model").prefix(64)) }
+            reasons.append(.init(factor: .externalModel, points: limits.points(.externalModel),
+                                 detail: "External model not approved by a policy: " + Array(Set(models)).sorted().joined(separator: ", ")))
         }
-        if !large.isEmpty {
-            reasons.append(.init(factor: .largeDataset, points: weight(.largeDataset),
-                                 detail: "Over \(largeTokens) tokens or \(largeRecords) records in operations " + large.map(String.init).joined(separator: ", ")))
-        }
-        if !unknown.isEmpty {
-            reasons.append(.init(factor: .unknownOperation, points: weight(.unknownOperation),
-                                 detail: "Unknown operation type: " + Array(Set(unknown)).sorted().joined(separator: ", ")))
-        }
-        let score = min(100, reasons.reduce(0) { $0 + $1.points })
-
-        // Rules, per policy.
-        var violations: [Decision.Violation] = []
-        // Each operation counts once, whether it is a model call, an external API call, or both.
-        var externalCalls = external.count
-        for op in request.operations where op.type == "external_api_call" && !isExternalModelCall(op) { externalCalls += 1 }
-        for policy in policies {
-            let rules = policy.rules
-            func violate(_ rule: String, _ detail: String) {
-                violations.append(.init(policyID: policy.id, rule: rule, detail: detail, mode: policy.mode))
+        if large > 0 {
+            let indices = operations.indices.filter {
+                (operations[$0].tokens ?? 0) > limits.largeTokens || (operations[$0].records ?? 0) > limits.largeRecords
             }
-            if rules.blockPersonalData == true, !piiWhere.isEmpty {
+            reasons.append(.init(factor: .largeDataset, points: limits.points(.largeDataset),
+                                 detail: "Over \(limits.largeTokens) tokens or \(limits.largeRecords) records in operations "
+                                     + indices.map(String.init).joined(separator: ", ")))
+        }
+        if facts.unknownTypes > 0 {
+            let types = operations.filter { !isKnownType($0.type) }.map { String($0.type.prefix(64)) }
+            reasons.append(.init(factor: .unknownOperation, points: limits.points(.unknownOperation),
+                                 detail: "Unknown operation type: " + Array(Set(types)).sorted().joined(separator: ", ")))
+        }
+        var score = 0
+        for reason in reasons { score += reason.points }
+        score = min(100, score)
+
+        // Rules, per policy. Each operation counts once as an external call, whether
+        // it is a model call, an external API call, or both.
+        var violations: [Decision.Violation] = []
+        let externalCalls = facts.externalModelCalls + facts.otherExternalCalls
+        for rules in set.rules where scope.includes(rules.mode) {
+            func violate(_ rule: String, _ detail: String) {
+                violations.append(.init(policyID: set.policies[rules.policy].id, rule: rule, detail: detail, mode: rules.mode))
+            }
+            if rules.blockPersonalData, personal {
                 violate("block_personal_data", "Personal data detected in " + (piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"))
             }
-            if let allowed = rules.allowedModels, request.operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
-                let refused = request.operations.compactMap(\.model).filter { !allowed.contains($0) }
-                if !refused.isEmpty {
-                    violate("allowed_models", "Model not allowed: " + Array(Set(refused)).sorted().map { String($0.prefix(64)) }.joined(separator: ", "))
-                }
+            if let allowed = rules.allowedModels, operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
+                let refused = operations.compactMap(\.model).filter { !allowed.contains($0) }
+                violate("allowed_models", "Model not allowed: " + Array(Set(refused)).sorted().map { String($0.prefix(64)) }.joined(separator: ", "))
             }
-            if let maxTokens = rules.maxTokens, let over = request.operations.firstIndex(where: { ($0.tokens ?? 0) > maxTokens }) {
+            if let maxTokens = rules.maxTokens, let over = operations.firstIndex(where: { ($0.tokens ?? 0) > maxTokens }) {
                 violate("max_tokens", "Operation \(over) asks for more than \(maxTokens) tokens")
             }
             if let maxCalls = rules.maxExternalCalls, externalCalls > maxCalls {
                 violate("max_external_calls", "\(externalCalls) external calls, limit \(maxCalls)")
             }
         }
-        let blocked = score >= threshold || !violations.isEmpty
+        let blocked = score >= limits.threshold || !violations.isEmpty
         return Assessment(score: score, reasons: reasons, violations: violations, blocked: blocked,
-                          reason: sentence(blocked: blocked, score: score, threshold: threshold, reasons: reasons,
+                          reason: sentence(blocked: blocked, score: score, threshold: limits.threshold, reasons: reasons,
                                            violations: violations, pii: piiWhere))
     }
+
+    static func isPersonal(_ classification: String) -> Bool {
+        classification == "personal" || asciiCaseInsensitiveEquals(classification, "personal")
+    }
+
+    static func isKnownType(_ type: String) -> Bool {
+        switch type {
+        case "llm_call", "embedding", "data_query", "data_export", "tool_call", "external_api_call", "file_upload": true
+        default: false
+        }
+    }
+
+    /// Providers that run the model on the customer's own infrastructure.
+    static let internalProviders: [StaticString] = ["internal", "self_hosted", "self-hosted", "local", "on_prem", "on-prem", "private"]
 
     /// External: a model call (llm_call, embedding, or any operation naming a
     /// model) whose provider is not one of ours.
     static func isExternalModelCall(_ op: Operation) -> Bool {
         guard op.model != nil || op.type == "llm_call" || op.type == "embedding" else { return false }
-        guard let provider = op.provider?.lowercased() else { return true }
-        return !internalProviders.contains(provider)
+        guard let provider = op.provider else { return true }
+        let length = provider.utf8.count
+        return !internalProviders.contains { $0.utf8CodeUnitCount == length && asciiCaseInsensitiveEquals(provider, $0) }
+    }
+
+    /// Case-insensitive for ASCII letters (what `lowercased()` compared, without making a String).
+    static func asciiCaseInsensitiveEquals(_ text: String, _ lowercase: StaticString) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+            for i in 0..<bytes.count {
+                let c = bytes[i]
+                if (c >= 65 && c <= 90 ? c + 32 : c) != lowercase.utf8Start[i] { return false }
+            }
+            return true
+        }
     }
 
     /// One human sentence (seed 002: "Within policy limits", "Personal data detected in context").

@@ -22,14 +22,22 @@ extension Request {
     /// `application/json` or `application/…+json`, any case, parameters ignored.
     /// Byte-level on purpose: it runs on every JSON request.
     static func isJSON(_ contentType: String) -> Bool {
-        var mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }[...]
-        while let first = mediaType.first, first == 0x20 || first == 0x09 { mediaType = mediaType.dropFirst() }
-        while let last = mediaType.last, last == 0x20 || last == 0x09 { mediaType = mediaType.dropLast() }
-        let lowered = mediaType.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
-        let prefix = Array("application/".utf8)
-        guard lowered.count > prefix.count, lowered.starts(with: prefix) else { return false }
-        let subtype = lowered.dropFirst(prefix.count)
-        return subtype.elementsEqual("json".utf8) || (subtype.count > 5 && subtype.suffix(5).elementsEqual("+json".utf8))
+        var contentType = contentType
+        return contentType.withUTF8 { bytes in
+            var start = 0
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            let mediaType = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+            func hasPrefix(_ text: String, at offset: Int) -> Bool {
+                offset + text.utf8.count <= mediaType.count && zip(mediaType[offset...], text.utf8).allSatisfy { lower($0) == $1 }
+            }
+            let prefix = "application/".utf8.count
+            guard mediaType.count > prefix, hasPrefix("application/", at: 0) else { return false }
+            return (mediaType.count == prefix + 4 && hasPrefix("json", at: prefix))
+                || (mediaType.count > prefix + 5 && hasPrefix("+json", at: mediaType.count - 5))
+        }
     }
 
     /// A human sentence for a decoding failure that names the field but never echoes values.
@@ -70,13 +78,19 @@ extension Request {
 extension Request {
     /// Parses an open-shaped JSON body with `JSONParser` (415/400 like `decodeJSON`).
     public func parseJSONBody(maxDepth: Int = JSONParser.defaultMaxDepth) throws(APIError) -> JSONValue {
+        let document = try parseJSONDocument(maxDepth: maxDepth)
+        return document.value(document.root)
+    }
+
+    /// The body as a `JSONDocument` (no tree built), with the same 415/400 answers.
+    public func parseJSONDocument(maxDepth: Int = JSONParser.defaultMaxDepth) throws(APIError) -> JSONDocument {
         guard let contentType, Request.isJSON(contentType) else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
                            message: "Send the body as JSON with Content-Type: application/json.")
         }
         guard !body.isEmpty else { throw .badRequest("missing_body", "The request needs a JSON body.") }
         do {
-            return try JSONParser.parse(body, maxDepth: maxDepth)
+            return try JSONDocument.parse(body, maxDepth: maxDepth)
         } catch {
             throw .badRequest("invalid_json", "The body is not valid JSON: \(error.description).")
         }

@@ -6,14 +6,14 @@ public struct Request: Sendable {
     public var path: String
     public var query: String
     /// Header names lowercased with `-` (from FastCGI's `HTTP_X_FOO`).
-    public var headers: [String: String]
+    public var headers: HTTPHeaders
     public var remoteAddress: String
     public var requestID: String
     public var body: [UInt8]
     public var pathParameters: [String: String] = [:]
 
     public init(
-        method: String, path: String, query: String = "", headers: [String: String] = [:],
+        method: String, path: String, query: String = "", headers: HTTPHeaders = [:],
         remoteAddress: String = "", requestID: String, body: [UInt8] = []
     ) {
         self.method = method

@@ -17,6 +17,9 @@ public struct Router<Context>: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Routes without parameters by their exact path: most requests (`/v1/check`,
+    /// `/health`) are found with one hash lookup instead of a walk over every route.
+    private var literalRoutes: [String: [Int]] = [:]
 
     public init() {}
 
@@ -25,6 +28,10 @@ public struct Router<Context>: Sendable {
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
         routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        if !segments.contains(where: { if case .parameter = $0 { true } else { false } }) {
+            literalRoutes["/" + segments.map { if case .literal(let s) = $0 { s } else { "" } }.joined(separator: "/"), default: []]
+                .append(routes.count - 1)
+        }
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }
@@ -54,6 +61,13 @@ public struct Router<Context>: Sendable {
     }
 
     private func find(method: String, path: String) -> Found {
+        // An exact literal path first; anything else (other methods for a 405, slashes
+        // to normalise, parameters) takes the general walk below.
+        if let candidates = literalRoutes[path] {
+            for index in candidates where Router.handles(routes[index].method, method) {
+                return .found(routes[index], parameters: [:])
+            }
+        }
         var parts: [Substring] = []
         parts.reserveCapacity(8)
         var rest = Substring(path)
@@ -65,13 +79,17 @@ public struct Router<Context>: Sendable {
         var allowed: [String] = []
         for route in routes {
             guard let parameters = Router.bind(route.segments, to: parts) else { continue }
-            // HEAD is served by GET handlers (FastCGI layer drops the body).
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
+            if Router.handles(route.method, method) {
                 return .found(route, parameters: parameters)
             }
             allowed.append(route.method)
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// HEAD is served by GET handlers (the FastCGI layer drops the body).
+    private static func handles(_ routeMethod: String, _ method: String) -> Bool {
+        routeMethod == method || (method == "HEAD" && routeMethod == "GET")
     }
 
     private static func bind(_ segments: [Segment], to parts: [Substring]) -> [String: String]? {
@@ -104,10 +122,14 @@ public struct Router<Context>: Sendable {
         var response: Response
         switch find(method: request.method, path: request.path) {
         case .found(let route, let parameters):
-            var request = request
-            request.pathParameters = parameters
             do {
-                response = try route.handler(request, context)
+                if parameters.isEmpty {
+                    response = try route.handler(request, context)
+                } else {
+                    var request = request
+                    request.pathParameters = parameters
+                    response = try route.handler(request, context)
+                }
             } catch let error as APIError {
                 response = .error(error, requestID: request.requestID)
             } catch {

@@ -37,27 +37,39 @@ public enum APIKeyFormat {
     }
 
     public static func shape(of key: String) -> Shape? {
-        let bytes = Array(key.utf8)
-        guard bytes.count <= 128, bytes.allSatisfy(isKeyByte) else { return nil }
-        if key.hasPrefix(adminPrefix) { return validChecksum(bytes.dropFirst(adminPrefix.utf8.count)) ? .admin : nil }
-        if key.hasPrefix(livePrefix) { return validChecksum(bytes.dropFirst(livePrefix.utf8.count)) ? .live : nil }
+        var key = key
+        return key.withUTF8(shape(bytes:))
+    }
+
+    /// Byte-level: it runs on every authenticated request.
+    static func shape(bytes b: UnsafeBufferPointer<UInt8>) -> Shape? {
+        guard b.count <= 128, b.allSatisfy(isKeyByte) else { return nil }
+        if starts(b, adminPrefix) { return validChecksum(UnsafeBufferPointer(rebasing: b[adminPrefix.utf8.count...])) ? .admin : nil }
+        if starts(b, livePrefix) { return validChecksum(UnsafeBufferPointer(rebasing: b[livePrefix.utf8.count...])) ? .live : nil }
         // {tenant_id}_api_{16}: the tenant id may itself contain "_api_", so split from the end.
         let suffixLength = "_api_".utf8.count + tenantRandomLength
-        guard bytes.count > suffixLength + 2 else { return nil }
-        let tenantPart = bytes.dropLast(suffixLength)
-        let marker = bytes.dropFirst(tenantPart.count).prefix(5)
-        let random = bytes.suffix(tenantRandomLength)
-        guard marker.elementsEqual("_api_".utf8), random.allSatisfy(isBase62) else { return nil }
-        let tenantID = String(decoding: tenantPart, as: UTF8.self)
+        guard b.count > suffixLength + 2 else { return nil }
+        let tenantEnd = b.count - suffixLength
+        guard starts(UnsafeBufferPointer(rebasing: b[tenantEnd...]), "_api_"),
+              b[(tenantEnd + 5)...].allSatisfy(isBase62) else { return nil }
+        let tenantID = String(decoding: UnsafeBufferPointer(rebasing: b[..<tenantEnd]), as: UTF8.self)
         guard TenantID.isWellFormed(tenantID) else { return nil }
         return .tenant(tenantID: tenantID)
     }
 
-    static func validChecksum(_ body: ArraySlice<UInt8>) -> Bool {
+    static func starts(_ b: UnsafeBufferPointer<UInt8>, _ prefix: String) -> Bool {
+        b.count >= prefix.utf8.count && zip(b, prefix.utf8).allSatisfy { $0 == $1 }
+    }
+
+    /// The last six characters are the base62 CRC-32 of the 26 before them.
+    static func validChecksum(_ body: UnsafeBufferPointer<UInt8>) -> Bool {
         guard body.count == randomLength + checksumLength, body.allSatisfy(isBase62) else { return false }
-        let random = body.prefix(randomLength)
-        let expected = Base62.encode(UInt64(CRC32.checksum(random)), width: checksumLength)
-        return body.suffix(checksumLength).elementsEqual(expected.utf8)
+        var value = UInt64(CRC32.checksum(body[..<randomLength]))
+        for i in stride(from: body.count - 1, through: randomLength, by: -1) {
+            guard body[i] == Base62.alphabet[Int(value % 62)] else { return false }
+            value /= 62
+        }
+        return true
     }
 
     static func isBase62(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...90).contains(b) || (97...122).contains(b) }

@@ -4,8 +4,8 @@ import ConvergenceHTTP
 import ConvergenceServer
 import Glibc
 
-/// Nanoseconds per step of a check's audit capture on one thread: building the
-/// record, encoding it, and appending it to a real spool (`audit-capture DIR`).
+/// Nanoseconds per step of a check's audit capture on one thread: writing the
+/// record's COPY row (id included), and appending it to a real spool (`audit-capture DIR`).
 enum AuditCaptureBenchmark {
     static func run(directory: String, iterations: Int) throws -> [(String, Double)] {
         var config = Config()
@@ -13,13 +13,9 @@ enum AuditCaptureBenchmark {
         config.auditBufferBytes = 1 << 40
         let spool = try AuditSpool(config: config, logger: Logger(role: "bench", minimumLevel: .error))
         defer { spool.close() }
-        let request = try CheckRequest.from(try JSONParser.parse(EngineBenchmark.body, maxDepth: 20))
-        let pii = PIIDetector.scan(request)
-        let decision = RiskEngine.evaluate(request, policies: EngineBenchmark.policies, pii: pii)
-        func make() -> AuditRecord {
-            AuditRecord.check(request, decision: decision, pii: pii, customerID: "0b7e3c1a-1111-4000-8000-000000000001",
-                              keyID: "key_bench", requestID: "req_bench", latencyMicros: 150)
-        }
+        let subject = try EngineBenchmark.auditSubject(requestID: "req_bench")
+        var random = RandomPool()
+        var row: [UInt8] = []
         func time(_ body: () -> Int) -> Double {
             let start = MonotonicInstant.now()
             var sink = 0
@@ -27,14 +23,14 @@ enum AuditCaptureBenchmark {
             precondition(sink != 42)
             return MonotonicInstant.now().milliseconds(since: start) * 1_000_000 / Double(iterations)
         }
-        let record = make()
-        let row = record.copyRow()
         return [
-            ("record_id_ns", time { AuditRecord.newID().utf8.count }),
-            ("record_build_ns", time { make().requestID.utf8.count }),
-            ("copy_row_ns", time { record.copyRow().count }),
-            ("frame_ns", time { SpoolFrame.encode(createdAtMicros: 1, payload: row).count }),
-            ("append_ns", time { spool.append(record) == .stored ? 1 : 0 }),
+            ("row_ns", time {
+                CheckAuditRecord.write(subject, createdAtMicros: AuditRecord.nowMicros(), random: &random, into: &row)
+                return row.count
+            }),
+            ("append_ns", time {
+                row.withUnsafeBytes { spool.append(payload: $0, createdAtMicros: 1, lane: 0) } == .stored ? 1 : 0
+            }),
         ]
     }
 }

@@ -8,7 +8,7 @@ import Testing
     }
 
     func check(_ body: String, _ policies: [Policy]) throws -> Decision {
-        let request = try CheckRequest.from(try JSONParser.parse(Array(body.utf8)))
+        let request = try CheckRequest.from(try JSONDocument.parse(Array(body.utf8)))
         return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request))
     }
 
@@ -145,7 +145,7 @@ import Testing
 
 @Suite struct CheckRequestTests {
     func parse(_ text: String) throws(CheckRequest.Invalid) -> CheckRequest {
-        try CheckRequest.from(try! JSONParser.parse(Array(text.utf8)))
+        try CheckRequest.from(try! JSONDocument.parse(Array(text.utf8)))
     }
 
     @Test(arguments: [

@@ -80,7 +80,7 @@ import Testing
     }
 
     func request(_ body: String, contentType: String? = "application/json") -> Request {
-        var headers: [String: String] = [:]
+        var headers: HTTPHeaders = [:]
         if let contentType { headers["content-type"] = contentType }
         return Request(method: "POST", path: "/x", headers: headers, requestID: "req_t", body: Array(body.utf8))
     }

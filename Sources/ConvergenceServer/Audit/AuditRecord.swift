@@ -52,24 +52,31 @@ public struct AuditRecord: Sendable, Equatable {
 
     /// A UUID whose first 48 bits are the Unix time in milliseconds (UUIDv7 layout):
     /// primary-key inserts then land at the right edge of the index instead of on
-    /// random pages of a table of millions of rows. Formatted byte by byte: this
-    /// runs on every check.
+    /// random pages of a table of millions of rows.
     public static func newID(nowMicros: Int64 = nowMicros()) -> String {
-        var b = SecureRandom.bytes(16)
-        let ms = UInt64(max(0, nowMicros / 1000))
-        for i in 0..<6 { b[i] = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
-        b[6] = (b[6] & 0x0F) | 0x70 // version 7
-        b[8] = (b[8] & 0x3F) | 0x80 // RFC 4122 variant
-        return String(unsafeUninitializedCapacity: 36) { out in
-            var o = 0
-            for (i, byte) in b.enumerated() {
-                if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = UInt8(ascii: "-"); o += 1 }
-                out[o] = hexDigits[Int(byte >> 4)]
-                out[o + 1] = hexDigits[Int(byte & 0x0F)]
-                o += 2
-            }
-            return o
+        var random = SecureRandom.bytes(16)
+        return random.withUnsafeMutableBytes { random in
+            String(unsafeUninitializedCapacity: 36) { writeID(nowMicros: nowMicros, random: UnsafeRawBufferPointer(random), into: $0) }
         }
+    }
+
+    /// The 36 characters of an id into `out` (at least 36 bytes), from 16 random
+    /// bytes of which the time, version and variant bits replace 54. Byte by
+    /// byte: this runs on every check.
+    static func writeID(nowMicros: Int64, random: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let ms = UInt64(max(0, nowMicros / 1000))
+        var o = 0
+        for i in 0..<16 {
+            var byte = random[i]
+            if i < 6 { byte = UInt8(truncatingIfNeeded: ms >> (8 * UInt64(5 - i))) }
+            if i == 6 { byte = (byte & 0x0F) | 0x70 } // version 7
+            if i == 8 { byte = (byte & 0x3F) | 0x80 } // RFC 4122 variant
+            if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = UInt8(ascii: "-"); o += 1 }
+            out[o] = hexDigits[Int(byte >> 4)]
+            out[o + 1] = hexDigits[Int(byte & 0x0F)]
+            o += 2
+        }
+        return o
     }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -98,47 +105,26 @@ public struct AuditRecord: Sendable, Equatable {
     /// The record as one line of PostgreSQL COPY text format (tab-separated, `\N` for NULL,
     /// backslash escapes), newline included: the flusher streams these bytes unchanged.
     public func copyRow() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(320 + (reasonsJSON?.utf8.count ?? 0) + (operationsJSON?.utf8.count ?? 0))
-        func field(_ value: String?, first: Bool = false) {
-            if !first { out.append(9) }
-            guard let value else { out.append(contentsOf: [92, 78]); return } // \N
-            // Most values need no escaping: copy them whole.
-            if !value.utf8.contains(where: { $0 == 92 || $0 == 10 || $0 == 13 || $0 == 9 || $0 == 0 }) {
-                out.append(contentsOf: value.utf8)
-                return
-            }
-            for byte in value.utf8 {
-                switch byte {
-                case 92: out.append(contentsOf: [92, 92])
-                case 10: out.append(contentsOf: [92, 110])
-                case 13: out.append(contentsOf: [92, 114])
-                case 9: out.append(contentsOf: [92, 116])
-                case 0: continue // PostgreSQL text cannot hold NUL; identifiers are cut, not refused
-                default: out.append(byte)
-                }
-            }
-        }
-        field(id, first: true)
-        field(kind.rawValue)
-        out.append(9)
-        AuditRecord.writeTimestamp(micros: createdAtMicros, to: &out)
-        field(customerID)
-        field(keyID)
-        field(requestID)
-        field(decision)
-        field(riskScore.map(String.init))
-        field(reasonsJSON)
-        field(operationsJSON)
-        field(policyVersionsJSON)
-        field(wouldBlock.map { $0 ? "t" : "f" })
-        field(userID)
-        field(sessionID)
-        field(latencyMicros.map(String.init))
-        field(action)
-        field(target)
-        out.append(10)
-        return out
+        var row = CopyRow(reserving: 320 + (reasonsJSON?.utf8.count ?? 0) + (operationsJSON?.utf8.count ?? 0))
+        row.text(id)
+        row.text(kind.rawValue)
+        row.timestamp(micros: createdAtMicros)
+        row.text(customerID)
+        row.text(keyID)
+        row.text(requestID)
+        row.text(decision)
+        row.integer(riskScore)
+        row.text(reasonsJSON)
+        row.text(operationsJSON)
+        row.text(policyVersionsJSON)
+        row.text(wouldBlock.map { $0 ? "t" : "f" })
+        row.text(userID)
+        row.text(sessionID)
+        row.integer(latencyMicros)
+        row.text(action)
+        row.text(target)
+        row.finish()
+        return row.out
     }
 
     /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, PostgreSQL's input form for a UTC timestamptz.

@@ -76,7 +76,11 @@ public final class AuditSpool: Sendable {
     /// Appends through lane `lane` (the calling thread's; any value works, it is taken modulo the lanes).
     public func append(_ record: AuditRecord, lane: Int = 0) -> Outcome {
         guard !isFull else { return refuseOrDrop() }
-        let frame = SpoolFrame.encode(createdAtMicros: record.createdAtMicros, payload: record.copyRow())
+        return appendFrame(SpoolFrame.encode(createdAtMicros: record.createdAtMicros, payload: record.copyRow()), lane: lane)
+    }
+
+    func appendFrame(_ frame: [UInt8], lane: Int) -> Outcome {
+        guard !isFull else { return refuseOrDrop() }
         let lane = lanes[lane % lanes.count]
         let ok = lane.writer.withLock { w -> Bool in
             if w.fd < 0 || w.size >= segmentLimit {

@@ -20,9 +20,9 @@ enum CheckRoute {
         guard key.kind == .customer, let customerID = key.customerID else {
             throw APIError(.forbidden, code: "customer_key_required", message: "Checks run with a customer's API key, not an admin key.")
         }
-        let body = try request.parseJSONBody(maxDepth: maxJSONDepth)
+        let document = try request.parseJSONDocument(maxDepth: maxJSONDepth)
         let checkRequest: CheckRequest
-        do { checkRequest = try CheckRequest.from(body) } catch {
+        do { checkRequest = try CheckRequest.from(document) } catch {
             throw APIError.badRequest("invalid_check", error.message)
         }
         let policies = try activePolicies(customerID, context, requestID: request.requestID)
@@ -30,18 +30,18 @@ enum CheckRoute {
         let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii)
         // Exactly one record per decided check, spooled before the answer leaves.
         if let audit = context.audit {
-            let record = AuditRecord.check(
-                checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
+            let now = AuditRecord.nowMicros()
+            let subject = CheckAuditRecord.Subject(
+                request: checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
                 latencyMicros: Int(MonotonicInstant.now().nanoseconds - started.nanoseconds) / 1000)
-            if audit.append(record, lane: context.auditLane) == .refused { throw auditUnavailable }
+            CheckAuditRecord.write(subject, createdAtMicros: now, random: &context.randomPool, into: &context.auditRow)
+            let outcome = context.auditRow.withUnsafeBytes { audit.append(payload: $0, createdAtMicros: now, lane: context.auditLane) }
+            if outcome == .refused { throw auditUnavailable }
         }
-        let customer = context.metrics.customerLabel(key.tenantID ?? customerID)
-        context.metrics.add(MetricFamilies.checks, [customer])
-        if context.config.metricsSeedNames {
-            context.metrics.add(decision.allowed ? MetricFamilies.allowed : MetricFamilies.blocked, [customer])
-        }
-        context.metrics.add(MetricFamilies.decisions, [customer, decision.allowed ? "allow" : "block"])
-        context.metrics.observe(MetricFamilies.riskScore, [customer], Double(decision.riskScore))
+        let customer = key.tenantID ?? customerID
+        context.checkSeries.bundle(customer) {
+            CheckSeries(context.metrics, customer: customer, seedNames: context.config.metricsSeedNames)
+        }?.record(decision)
         var response = Response.rawJSON(responseBody(decision, requestID: request.requestID))
         response.headers.append(HTTPField("X-Convergence-Customer", key.tenantID ?? customerID))
         response.headers.append(HTTPField("X-Convergence-Decision", decision.allowed ? "allow" : "block"))
@@ -53,12 +53,12 @@ enum CheckRoute {
         .serviceUnavailable, code: "audit_unavailable",
         message: "The audit buffer is full, so no check can be recorded; retry shortly.", headers: [HTTPField("Retry-After", "1")])
 
-    static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> [Policy] {
+    static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> PolicySet {
         CacheInvalidation.refreshPolicies(context)
         let now = MonotonicInstant.now()
         if let cached = context.policyCache[customerID], now < cached.until { return cached.policies }
         do {
-            let policies = try PolicyRepository(db: context.database).active(customerID: customerID)
+            let policies = PolicySet(try PolicyRepository(db: context.database).active(customerID: customerID))
             if context.policyCache.count > 10_000 { context.policyCache.removeAll(keepingCapacity: true) }
             context.policyCache[customerID] = (policies, now.adding(milliseconds: context.config.policyCacheTTLMs))
             return policies

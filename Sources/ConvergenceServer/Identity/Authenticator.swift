@@ -12,16 +12,18 @@ enum Authenticator {
     static let invalidKey = APIError(.unauthorized, code: "invalid_api_key", message: "Missing or invalid API key.")
 
     static func presentedKey(_ request: Request) -> String? {
-        if let value = request.headers["authorization"] { // FastCGI header names arrive lowercased
-            let parts = value.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0] == "Bearer" || parts[0].lowercased() == "bearer" {
-                // Byte-level trim: Foundation's trimmingCharacters is costly on this path.
-                let token = parts[1].drop { $0 == " " || $0 == "\t" }
-                return String(token.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-            }
-            return nil
+        guard var value = request.headers["authorization"] else { return request.headers["x-api-key"] } // names arrive lowercased
+        // `Bearer <token>`, the scheme in any case; byte-level, as this runs on every request.
+        return value.withUTF8 { bytes -> String? in
+            let scheme = "bearer".utf8
+            guard bytes.count > scheme.count + 1, bytes[scheme.count] == 0x20,
+                  zip(bytes, scheme).allSatisfy({ ($0 >= 65 && $0 <= 90 ? $0 + 32 : $0) == $1 }) else { return nil }
+            var start = scheme.count + 1
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
-        return request.headers["x-api-key"]
     }
 
     /// The caller's key, rate-limited when it is a customer key (every customer-API route comes through here).

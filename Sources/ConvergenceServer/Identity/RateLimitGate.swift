@@ -28,13 +28,22 @@ enum RateLimitGate {
     }
 
     /// The classic X-RateLimit-* trio plus the IETF httpapi draft's RateLimit-Policy / RateLimit.
+    /// Values are written as bytes (no interpolation): every customer request carries them.
     static func headers(_ d: RateDecision, nowUnix: Int64) -> [HTTPField] {
-        [
+        var policy: [UInt8] = Array(#""key";q="#.utf8)
+        DecimalText.append(d.limit, to: &policy)
+        policy.append(contentsOf: ";w=".utf8)
+        DecimalText.append(d.periodSeconds, to: &policy)
+        var state: [UInt8] = Array(#""key";r="#.utf8)
+        DecimalText.append(d.remaining, to: &state)
+        state.append(contentsOf: ";t=".utf8)
+        DecimalText.append(d.allowed ? d.resetAfterSeconds : d.retryAfterSeconds, to: &state)
+        return [
             HTTPField("X-RateLimit-Limit", String(d.limit)),
             HTTPField("X-RateLimit-Remaining", String(d.remaining)),
             HTTPField("X-RateLimit-Reset", String(nowUnix + Int64(d.resetAfterSeconds))),
-            HTTPField("RateLimit-Policy", "\"key\";q=\(d.limit);w=\(d.periodSeconds)"),
-            HTTPField("RateLimit", "\"key\";r=\(d.remaining);t=\(d.allowed ? d.resetAfterSeconds : d.retryAfterSeconds)"),
+            HTTPField("RateLimit-Policy", String(decoding: policy, as: UTF8.self)),
+            HTTPField("RateLimit", String(decoding: state, as: UTF8.self)),
         ]
     }
 }

@@ -22,11 +22,18 @@ public final class RequestContext {
     var lastUsedKey: String?
     var lastUsageFlush = MonotonicInstant.now()
     /// Active policies per customer, trusted for `policy_cache_ttl_ms`.
-    var policyCache: [String: (policies: [Policy], until: MonotonicInstant)] = [:]
+    var policyCache: [String: (policies: PolicySet, until: MonotonicInstant)] = [:]
+    /// Random bytes for audit record ids, drawn from OpenSSL in blocks.
+    var randomPool = RandomPool()
+    /// The audit row being written (its capacity is reused from check to check).
+    var auditRow: [UInt8] = []
     /// The host's shared region: rate-limit buckets and metrics of every worker.
     public let shared: SharedRegion
     public let metrics: MetricsRecorder
     let limiter: RateLimiter
+    /// Metric series resolved for this thread (by route and status; by customer).
+    var endpointSeries = SeriesCache<EndpointStatus, EndpointSeries>(capacity: 4096)
+    var checkSeries = SeriesCache<String, CheckSeries>(capacity: 4096)
     /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
     var responseHeaders: [HTTPField] = []
     /// Shared-memory generations this thread's caches reflect (see `CacheInvalidation`).

@@ -12,11 +12,11 @@ enum ResponseFinishing {
             context.responseHeaders.removeAll(keepingCapacity: true)
         }
         CacheInvalidation.afterResponse(response, method: request.method, context: context)
-        let endpoint = response.endpoint
-        context.metrics.add(MetricFamilies.requests, [endpoint, String(response.status.code)])
-        let elapsedMs = MonotonicInstant.now().milliseconds(since: started)
-        if context.config.metricsSeedNames { context.metrics.observe(MetricFamilies.latency, [endpoint], elapsedMs) }
-        context.metrics.observe(MetricFamilies.duration, [endpoint], elapsedMs / 1000)
+        let key = EndpointStatus(endpoint: response.endpoint, status: response.status.code)
+        let series = context.endpointSeries.bundle(key) {
+            EndpointSeries(context.metrics, endpoint: key.endpoint, status: key.status, seedNames: context.config.metricsSeedNames)
+        }
+        series?.record(elapsedMs: MonotonicInstant.now().milliseconds(since: started))
     }
 
     /// PostgreSQL failures that are not bugs, counted by kind.

@@ -12,7 +12,11 @@ import Glibc
 /// accepting). The listener carries SO_RCVTIMEO, so an idle thread wakes every
 /// 250 ms to see a drain request; libfcgi's own accept would block forever and
 /// a signal to break it could also interrupt a thread mid-request.
-struct FastCGIAcceptLoop<Context>: Sendable {
+///
+/// A class shared by the worker's threads: its methods run on every request, and
+/// closures there capture `self`, which for a struct meant copying (and
+/// retaining) the router, logger and closures each time.
+final class FastCGIAcceptLoop<Context>: Sendable {
     let listenFD: Int32
     let isTCP: Bool
     let maxBodyBytes: Int
@@ -25,9 +29,25 @@ struct FastCGIAcceptLoop<Context>: Sendable {
     /// Runs before a response is written: adds context headers, records metrics.
     let finish: @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void
 
+    init(listenFD: Int32, isTCP: Bool, maxBodyBytes: Int, maxRequests: Int, router: Router<Context>, state: WorkerState, logger: Logger,
+         mapError: @escaping @Sendable (any Error, Context) -> APIError?,
+         finish: @escaping @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void) {
+        self.listenFD = listenFD
+        self.isTCP = isTCP
+        self.maxBodyBytes = maxBodyBytes
+        self.maxRequests = maxRequests
+        self.router = router
+        self.state = state
+        self.logger = logger
+        self.mapError = mapError
+        self.finish = finish
+    }
+
     func run(context: Context) {
         var fcgi = FCGX_Request()
         FCGX_InitRequest(&fcgi, -1, 0)
+        var output: [UInt8] = [] // the thread's response buffer, reused
+
         while !state.isStopping {
             let fd = cv_accept(listenFD)
             guard fd >= 0 else {
@@ -40,7 +60,7 @@ struct FastCGIAcceptLoop<Context>: Sendable {
             }
             fcgi.ipcFd = fd
             fcgi.keepConnection = 1
-            serveConnection(&fcgi, context: context)
+            serveConnection(&fcgi, context: context, output: &output)
         }
     }
 
@@ -59,11 +79,11 @@ struct FastCGIAcceptLoop<Context>: Sendable {
 
     /// Serves every request on one connection: one without `fastcgi_keep_conn`,
     /// several with it (then idle waits are bounded so drains are noticed).
-    private func serveConnection(_ fcgi: inout FCGX_Request, context: Context) {
+    private func serveConnection(_ fcgi: inout FCGX_Request, context: Context, output: inout [UInt8]) {
         while true {
             guard FCGX_Accept_r(&fcgi) >= 0 else { return } // protocol error or peer gone; libfcgi closed it
             state.inFlight.add(1, ordering: .relaxed)
-            let bodyConsumed = serveOne(&fcgi, context: context)
+            let bodyConsumed = serveOne(&fcgi, context: context, output: &output)
             // libfcgi's close is a "lingering close": shutdown, then poll until
             // the peer hangs up, which costs every request a sleep and a wake-up.
             // It protects a TCP peer from a RST that could discard our response;
@@ -109,7 +129,7 @@ struct FastCGIAcceptLoop<Context>: Sendable {
         return nil
     }
 
-    private func serveOne(_ fcgi: inout FCGX_Request, context: Context) -> Bool {
+    private func serveOne(_ fcgi: inout FCGX_Request, context: Context, output: inout [UInt8]) -> Bool {
         let started = MonotonicInstant.now()
         var response: Response
         let request: Request
@@ -128,7 +148,7 @@ struct FastCGIAcceptLoop<Context>: Sendable {
             }
         }
         finish(&response, request, context, started)
-        FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi)
+        FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi, buffer: &output)
         return consumed
     }
 }

@@ -12,80 +12,76 @@ enum FastCGIRequestReader {
     }
 
     static func read(_ fcgi: inout FCGX_Request, maxBodyBytes: Int) -> Outcome {
+        var params = Params()
+        params.headers.reserveCapacity(256)
+        if var cursor = fcgi.envp {
+            while let entry = cursor.pointee {
+                params.take(entry)
+                cursor += 1
+            }
+        }
+        let path = params.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(params.uri[..<$0]) } ?? params.uri
+        var request = Request(method: params.method, path: path.isEmpty ? "/" : path, query: params.query, headers: params.headers,
+                              remoteAddress: params.remote, requestID: params.requestID ?? RequestIDs.generate())
+        let contentLength = params.contentLength
+        if contentLength > maxBodyBytes { return .tooLarge(request) }
+        if contentLength > 0 {
+            request.body = [UInt8](unsafeUninitializedCapacity: contentLength) { buffer, count in
+                let got = buffer.withMemoryRebound(to: CChar.self) { FCGX_GetStr($0.baseAddress, Int32(contentLength), fcgi.in) }
+                count = Int(max(0, got))
+            }
+        }
+        // Read up to the stream's end record too. Without it a large body's last
+        // (empty) FCGI_STDIN record may still be on its way when we answer and close
+        // without lingering: nginx's write then fails and the client gets a 502.
+        // Small requests arrive whole, so this costs no read(2).
+        var extra = 0
+        while FCGX_GetChar(fcgi.in) != -1, extra < 65_536 { extra += 1 }
+        return .request(request)
+    }
+
+    /// The params of one request, as libfcgi hands them over (`NAME=value` C strings).
+    struct Params {
         var method = "GET"
         var uri = "/"
         var query = ""
         var remote = ""
         var requestID: String?
         var contentLength = 0
-        var headers: [String: String] = [:]
-        if var cursor = fcgi.envp {
-            while let entry = cursor.pointee {
-                parse(entry, into: &headers, method: &method, uri: &uri, query: &query,
-                      remote: &remote, requestID: &requestID, contentLength: &contentLength)
-                cursor += 1
-            }
-        }
-        let path = uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(uri[..<$0]) } ?? uri
-        var request = Request(method: method, path: path.isEmpty ? "/" : path, query: query, headers: headers,
-                              remoteAddress: remote, requestID: requestID ?? RequestIDs.generate())
-        if contentLength > maxBodyBytes { return .tooLarge(request) }
-        if contentLength > 0 {
-            var body = [UInt8](repeating: 0, count: contentLength)
-            let got = body.withUnsafeMutableBufferPointer { buffer in
-                buffer.withMemoryRebound(to: CChar.self) { FCGX_GetStr($0.baseAddress, Int32(contentLength), fcgi.in) }
-            }
-            body.removeLast(contentLength - Int(max(0, got)))
-            request.body = body
-        }
-        return .request(request)
-    }
+        var headers = HTTPHeaders()
 
-    // swiftlint:disable:next function_parameter_count
-    private static func parse(
-        _ entry: UnsafeMutablePointer<CChar>, into headers: inout [String: String], method: inout String, uri: inout String,
-        query: inout String, remote: inout String, requestID: inout String?, contentLength: inout Int
-    ) {
-        guard let eq = strchr(entry, Int32(UInt8(ascii: "="))) else { return }
-        let nameLength = eq - entry
-        // Values become Strings only for the params we use: nginx sends a dozen we ignore.
-        func value() -> String { String(cString: eq + 1) }
-        func nameIs(_ literal: StaticString) -> Bool {
-            literal.utf8CodeUnitCount == nameLength && memcmp(entry, literal.utf8Start, nameLength) == 0
-        }
-        if nameLength > 5, memcmp(entry, "HTTP_", 5) == 0 {
-            headers[headerName(UnsafeRawBufferPointer(start: entry + 5, count: nameLength - 5))] = value()
-            return
-        }
-        switch nameLength {
-        case 11 where nameIs("REQUEST_URI"): uri = value()
-        case 14 where nameIs("REQUEST_METHOD"): method = value()
-        case 12 where nameIs("QUERY_STRING"): query = value()
-        case 12 where nameIs("CONTENT_TYPE"):
-            if eq[1] != 0 { headers["content-type"] = value() }
-        case 14 where nameIs("CONTENT_LENGTH"):
-            if eq[1] != 0 {
-                let text = value()
-                contentLength = Int(text) ?? 0
-                headers["content-length"] = text
-            }
-        case 11 where nameIs("REMOTE_ADDR"): remote = value()
-        case 10 where nameIs("REQUEST_ID"): requestID = RequestIDs.accept(value())
-        default: break
-        }
-    }
-
-    /// `X_API_KEY` → `x-api-key`.
-    private static func headerName(_ raw: UnsafeRawBufferPointer) -> String {
-        String(unsafeUninitializedCapacity: raw.count) { buffer in
-            for (i, byte) in raw.enumerated() {
-                buffer[i] = switch byte {
-                case UInt8(ascii: "_"): UInt8(ascii: "-")
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
-                default: byte
+        /// Values become Strings only for the params we use: nginx sends a dozen we ignore.
+        mutating func take(_ entry: UnsafeMutablePointer<CChar>) {
+            let length = strlen(entry)
+            entry.withMemoryRebound(to: UInt8.self, capacity: length) { start in
+                let text = UnsafeBufferPointer(start: start, count: length)
+                guard let eq = text.firstIndex(of: UInt8(ascii: "=")) else { return }
+                let name = UnsafeBufferPointer(rebasing: text[..<eq])
+                let value = UnsafeBufferPointer(rebasing: text[(eq + 1)...])
+                func string() -> String { String(decoding: value, as: UTF8.self) }
+                func nameIs(_ literal: StaticString) -> Bool {
+                    literal.utf8CodeUnitCount == name.count && memcmp(name.baseAddress!, literal.utf8Start, name.count) == 0
+                }
+                if name.count > 5, memcmp(name.baseAddress!, "HTTP_", 5) == 0 {
+                    headers.appendCGI(name: UnsafeBufferPointer(rebasing: name[5...]), value: value)
+                    return
+                }
+                switch name.count {
+                case 11 where nameIs("REQUEST_URI"): uri = string()
+                case 14 where nameIs("REQUEST_METHOD"): method = string()
+                case 12 where nameIs("QUERY_STRING"): query = string()
+                case 12 where nameIs("CONTENT_TYPE"):
+                    if !value.isEmpty { headers.appendCGI(name: name, value: value) }
+                case 14 where nameIs("CONTENT_LENGTH"):
+                    if !value.isEmpty {
+                        contentLength = Int(string()) ?? 0
+                        headers.appendCGI(name: name, value: value)
+                    }
+                case 11 where nameIs("REMOTE_ADDR"): remote = string()
+                case 10 where nameIs("REQUEST_ID"): requestID = RequestIDs.accept(value)
+                default: break
                 }
             }
-            return raw.count
         }
     }
 }
@@ -96,10 +92,21 @@ public enum RequestIDs {
 
     /// Accepts an upstream id only if it is short and plain, so it is safe in logs and headers.
     public static func accept(_ value: String) -> String? {
-        guard (1...128).contains(value.utf8.count),
-              value.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || ($0 >= 48 && $0 <= 57)
+        var value = value
+        return value.withUTF8 { accept($0) }
+    }
+
+    static func accept(_ value: UnsafeBufferPointer<UInt8>) -> String? {
+        guard (1...128).contains(value.count),
+              value.allSatisfy({ $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || ($0 >= 48 && $0 <= 57)
                   || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) })
         else { return nil }
-        return value.hasPrefix("req_") ? value : "req_" + value
+        let hasPrefix = value.count >= 4 && memcmp(value.baseAddress!, "req_", 4) == 0
+        return String(unsafeUninitializedCapacity: value.count + (hasPrefix ? 0 : 4)) { out in
+            var o = 0
+            if !hasPrefix { for byte in "req_".utf8 { out[o] = byte; o += 1 } }
+            for byte in value { out[o] = byte; o += 1 }
+            return o
+        }
     }
 }

@@ -1,0 +1,11 @@
+extension String {
+    /// The string's UTF-8 bytes, read in place when the string is native (no copy,
+    /// no retain); other strings are copied first. `withUTF8` needs a mutable copy,
+    /// which on hot paths costs a retain and a release per call.
+    @inlinable
+    public func withUTF8Bytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let result = try utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = self
+        return try copy.withUTF8(body)
+    }
+}

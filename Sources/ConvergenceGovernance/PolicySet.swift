@@ -1,0 +1,100 @@
+/// A customer's active policies, prepared once when they are loaded (workers
+/// cache this per customer): the strictest limits over the enforcing policies
+/// and over all of them, and the version tags every decision reports. A class:
+/// it is passed around on every check, and a copy is then one retain.
+public final class PolicySet: Sendable {
+    public let policies: [Policy]
+    /// `policy_id:version` of each policy, in order.
+    public let versionTags: [String]
+    /// Each policy's rules as a check meets them, in policy order.
+    let rules: [Rules]
+    let enforced: Scope
+    let all: Scope
+    let hasMonitor: Bool
+
+    public init(_ policies: [Policy]) {
+        self.policies = policies
+        versionTags = policies.map(\.versionTag)
+        rules = policies.indices.map { Rules(policies[$0], index: $0) }
+        let enforcing = policies.filter { $0.mode == .enforce }
+        enforced = Scope(monitorIncluded: false, limits: Limits(enforcing), approvedModels: Scope.approved(by: enforcing))
+        all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies))
+        hasMonitor = policies.contains { $0.mode == .monitor }
+    }
+
+    /// A policy's rules without its text: what each check is matched against.
+    struct Rules: Sendable {
+        let policy: Int
+        let mode: Policy.Mode
+        let blockPersonalData: Bool
+        let allowedModels: [String]?
+        let maxTokens: Int?
+        let maxExternalCalls: Int?
+
+        init(_ policy: Policy, index: Int) {
+            self.policy = index
+            mode = policy.mode
+            blockPersonalData = policy.rules.blockPersonalData == true
+            allowedModels = policy.rules.allowedModels
+            maxTokens = policy.rules.maxTokens
+            maxExternalCalls = policy.rules.maxExternalCalls
+        }
+    }
+
+    /// Which policies an assessment applies: the enforcing ones, or all of them (monitor mode's "what if").
+    struct Scope: Sendable {
+        let monitorIncluded: Bool
+        let limits: Limits
+        /// Models some applied policy lists in `allowed_models`: an external call to one of them is approved.
+        let approvedModels: [String]
+
+        func includes(_ mode: Policy.Mode) -> Bool { monitorIncluded || mode == .enforce }
+
+        static func approved(by policies: [Policy]) -> [String] {
+            var models: [String] = []
+            for policy in policies {
+                for model in policy.rules.allowedModels ?? [] where !models.contains(model) { models.append(model) }
+            }
+            return models
+        }
+    }
+
+    /// Strictest wins: the lowest thresholds, the highest weight per factor (a
+    /// factor no policy weighs keeps its default points).
+    struct Limits: Sendable {
+        var threshold = Int.max
+        var largeTokens = Int.max
+        var largeRecords = Int.max
+        /// Indexed by `RiskFactor.allCases`; -1 where no policy sets a weight.
+        var weights = [Int](repeating: -1, count: RiskFactor.allCases.count)
+
+        init(_ policies: [Policy]) {
+            for policy in policies {
+                let rules = policy.rules
+                if let t = rules.blockThreshold { threshold = min(threshold, t) }
+                if let t = rules.largeDatasetTokens { largeTokens = min(largeTokens, t) }
+                if let r = rules.largeDatasetRecords { largeRecords = min(largeRecords, r) }
+                for (factor, points) in rules.riskWeights { weights[factor.index] = max(weights[factor.index], points) }
+            }
+            if threshold == .max { threshold = RiskEngine.defaultBlockThreshold }
+            if largeTokens == .max { largeTokens = RiskEngine.defaultLargeDatasetTokens }
+            if largeRecords == .max { largeRecords = RiskEngine.defaultLargeDatasetRecords }
+        }
+
+        func points(_ factor: RiskFactor) -> Int {
+            let set = weights[factor.index]
+            return set >= 0 ? set : factor.defaultPoints
+        }
+    }
+}
+
+extension RiskFactor {
+    var index: Int {
+        switch self {
+        case .personalData: 0
+        case .externalModel: 1
+        case .largeDataset: 2
+        case .unknownOperation: 3
+        }
+    }
+}

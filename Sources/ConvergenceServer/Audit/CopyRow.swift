@@ -1,0 +1,98 @@
+import ConvergenceCore
+import ConvergenceHTTP
+import Glibc
+
+/// PostgreSQL COPY text format, written field by field into a byte buffer:
+/// tab-separated, `\N` for NULL, backslash escapes for the bytes COPY treats
+/// specially. Values are copied whole when they need no escape (most do not).
+struct CopyRow {
+    var out: [UInt8]
+    private var fields = 0
+
+    init(reserving capacity: Int) {
+        out = []
+        out.reserveCapacity(capacity)
+    }
+
+    /// Writes into `buffer`'s storage (emptied, capacity kept); take it back from `out` when done.
+    init(reusing buffer: inout [UInt8]) {
+        out = []
+        swap(&out, &buffer)
+        out.removeAll(keepingCapacity: true)
+    }
+
+    /// Before every field but the first.
+    private mutating func separate() {
+        if fields > 0 { out.append(9) }
+        fields += 1
+    }
+
+    mutating func null() {
+        separate()
+        out.append(92); out.append(78) // \N
+    }
+
+    mutating func text(_ value: String?) {
+        guard let value else { null(); return }
+        separate()
+        value.withUTF8Bytes { CopyRow.escape($0, into: &out) }
+    }
+
+    /// Bytes known to need no escaping (ids, fixed words, digits).
+    mutating func plain(_ bytes: UnsafeBufferPointer<UInt8>) {
+        separate()
+        out.append(contentsOf: bytes)
+    }
+
+    mutating func plain(_ word: StaticString) {
+        plain(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
+    }
+
+    mutating func integer(_ value: Int?) {
+        guard let value else { null(); return }
+        separate()
+        DecimalText.append(value, to: &out)
+    }
+
+    mutating func timestamp(micros: Int64) {
+        separate()
+        AuditRecord.writeTimestamp(micros: micros, to: &out)
+    }
+
+    /// A JSON value written by `body` with JSON's own escaping; COPY then only
+    /// needs its backslashes doubled (JSON never holds a raw tab, newline or NUL).
+    mutating func json(_ body: (inout [UInt8]) -> Void) {
+        separate()
+        let start = out.count
+        body(&out)
+        let hasBackslash = out.withUnsafeBufferPointer { memchr($0.baseAddress! + start, 92, $0.count - start) != nil }
+        guard hasBackslash else { return }
+        let written = Array(out[start...])
+        out.removeSubrange(start...)
+        for byte in written {
+            out.append(byte)
+            if byte == 92 { out.append(92) }
+        }
+    }
+
+    /// Ends the row.
+    mutating func finish() { out.append(10) }
+
+    static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var runStart = 0
+        for i in 0..<bytes.count {
+            let byte = bytes[i]
+            guard byte == 92 || byte == 10 || byte == 13 || byte == 9 || byte == 0 else { continue }
+            if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+            runStart = i + 1
+            switch byte {
+            case 92: out.append(92); out.append(92)
+            case 10: out.append(92); out.append(110)
+            case 13: out.append(92); out.append(114)
+            case 9: out.append(92); out.append(116)
+            default: break // PostgreSQL text cannot hold NUL; identifiers are cut, not refused
+            }
+        }
+        if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+    }
+}
