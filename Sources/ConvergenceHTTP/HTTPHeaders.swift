@@ -23,20 +23,21 @@ public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral {
     public mutating func appendCGI(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
         guard name.count <= 255 else { return }
         appendLength(name.count, value.count)
-        for byte in name {
-            let normalised: UInt8 = switch byte {
-            case UInt8(ascii: "_"): UInt8(ascii: "-")
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
-            default: byte
+        let start = storage.count
+        storage.append(contentsOf: name)
+        storage.withUnsafeMutableBufferPointer { bytes in
+            for i in start..<bytes.count {
+                let byte = bytes[i]
+                if byte == UInt8(ascii: "_") { bytes[i] = UInt8(ascii: "-") } else if byte >= 65 && byte <= 90 { bytes[i] = byte + 32 }
             }
-            storage.append(normalised)
         }
         storage.append(contentsOf: value)
     }
 
     private mutating func appendLength(_ name: Int, _ value: Int) {
+        let length = UInt32(truncatingIfNeeded: value).littleEndian
         storage.append(UInt8(name))
-        for shift in stride(from: 0, to: 32, by: 8) { storage.append(UInt8(truncatingIfNeeded: value >> shift)) }
+        withUnsafeBytes(of: length) { storage.append(contentsOf: $0) }
     }
 
     /// The value of `name` (lowercase, with `-`); the last one when repeated. Setting appends

@@ -1,3 +1,5 @@
+import ConvergenceCore
+
 /// A strict RFC 8259 JSON parser into `JSONValue`, bounded in depth (the
 /// grammar lives in `JSONDocument`; hot paths read that without building a tree).
 ///
@@ -59,38 +61,41 @@ public enum JSONSerializer {
         }
     }
 
-    public static func writeString(_ s: String, to out: inout [UInt8]) {
-        if let done: Void = s.utf8.withContiguousStorageIfAvailable({ writeString(bytes: $0, to: &out) }) { return done }
-        var s = s
-        s.withUTF8 { writeString(bytes: $0, to: &out) }
+    public static func writeString(_ s: String, to out: inout [UInt8]) { out.appendJSONString(s) }
+
+    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+}
+
+extension ByteSink {
+    /// `s` as a JSON string literal.
+    public mutating func appendJSONString(_ s: String) {
+        s.withUTF8Bytes { appendJSONString(bytes: $0) }
     }
 
     /// Quoted and escaped; runs of bytes that need no escape are found eight at a
     /// time and copied whole (this writes every string of every hot-path response
     /// and audit record).
-    public static func writeString(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    public mutating func appendJSONString(bytes: UnsafeBufferPointer<UInt8>) {
+        append(UInt8(ascii: "\""))
         var runStart = 0
         var ignored: UInt8 = 0
         while runStart < bytes.count {
             let special = JSONDocument.Reader.plainRun(bytes, from: runStart, highBits: &ignored)
-            if special > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<special])) }
+            if special > runStart { append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<special])) }
             guard special < bytes.count else { break }
             let byte = bytes[special]
-            out.append(0x5C)
+            append(0x5C)
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(byte)
+            case 0x0A: append(UInt8(ascii: "n"))
+            case 0x0D: append(UInt8(ascii: "r"))
+            case 0x09: append(UInt8(ascii: "t"))
             default:
-                out.append(UInt8(ascii: "u")); out.append(0x30); out.append(0x30)
-                out.append(hexDigit(byte >> 4)); out.append(hexDigit(byte & 0xF))
+                append(UInt8(ascii: "u")); append(0x30); append(0x30)
+                append(JSONSerializer.hexDigit(byte >> 4)); append(JSONSerializer.hexDigit(byte & 0xF))
             }
             runStart = special + 1
         }
-        out.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
     }
-
-    @inline(__always) static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 }

@@ -8,6 +8,9 @@ public struct Response: Sendable {
     public var body: [UInt8]
     /// The route pattern that answered (`/admin/keys/{key_id}`), "unmatched" otherwise: a bounded metrics label.
     public var endpoint: String = "unmatched"
+    /// More header lines, already formatted (`Name: value\r\n` each): headers that every
+    /// request of a kind carries (rate-limit state) are written as bytes, not Strings.
+    public var headerLines: [UInt8] = []
 
     public init(status: HTTPStatus = .ok, headers: [HTTPField] = [], body: [UInt8] = []) {
         self.status = status

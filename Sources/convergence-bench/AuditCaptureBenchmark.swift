@@ -15,7 +15,7 @@ enum AuditCaptureBenchmark {
         defer { spool.close() }
         let subject = try EngineBenchmark.auditSubject(requestID: "req_bench")
         var random = RandomPool()
-        var row: [UInt8] = []
+        let row = ByteBuffer()
         func time(_ body: () -> Int) -> Double {
             let start = MonotonicInstant.now()
             var sink = 0
@@ -25,7 +25,7 @@ enum AuditCaptureBenchmark {
         }
         return [
             ("row_ns", time {
-                CheckAuditRecord.write(subject, createdAtMicros: AuditRecord.nowMicros(), random: &random, into: &row)
+                CheckAuditRecord.write(subject, createdAtMicros: AuditRecord.nowMicros(), random: &random, into: row)
                 return row.count
             }),
             ("append_ns", time {

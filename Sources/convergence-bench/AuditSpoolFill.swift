@@ -12,11 +12,11 @@ enum AuditSpoolFill {
         config.auditBufferBytes = 1 << 40
         let spool = try AuditSpool(config: config, logger: Logger(role: "bench", minimumLevel: .error))
         var random = RandomPool()
-        var row: [UInt8] = []
+        let row = ByteBuffer()
         var bytes = 0
         for n in 0..<count {
             let now = AuditRecord.nowMicros()
-            CheckAuditRecord.write(try EngineBenchmark.auditSubject(requestID: "req_bench_\(n)"), createdAtMicros: now, random: &random, into: &row)
+            CheckAuditRecord.write(try EngineBenchmark.auditSubject(requestID: "req_bench_\(n)"), createdAtMicros: now, random: &random, into: row)
             bytes += row.count
             guard row.withUnsafeBytes({ spool.append(payload: $0, createdAtMicros: now, lane: 0) }) == .stored else { throw FileError(errno: 28) }
         }

@@ -37,10 +37,10 @@ final class AuditRecordTests: XCTestCase {
         let pii = PIIDetector.scan(request)
         let decision = RiskEngine.evaluate(request, policies: [], pii: pii)
         var random = RandomPool()
-        var bytes: [UInt8] = []
+        let bytes = ByteBuffer()
         CheckAuditRecord.write(.init(request: request, decision: decision, pii: pii, customerID: "c", keyID: "k", requestID: "req_x",
-                                     latencyMicros: 12), createdAtMicros: 1_700_000_000_123_456, random: &random, into: &bytes)
-        let row = String(decoding: bytes, as: UTF8.self)
+                                     latencyMicros: 12), createdAtMicros: 1_700_000_000_123_456, random: &random, into: bytes)
+        let row = String(decoding: bytes.array, as: UTF8.self)
         XCTAssertTrue(row.hasSuffix("\n"))
         let fields = row.dropLast().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(fields.count, AuditRecord.columns.count, row)
@@ -69,10 +69,10 @@ final class AuditRecordTests: XCTestCase {
         let request = try CheckRequest.from(body)
         let decision = RiskEngine.evaluate(request, policies: [], pii: [])
         var random = RandomPool()
-        var bytes: [UInt8] = []
+        let bytes = ByteBuffer()
         CheckAuditRecord.write(.init(request: request, decision: decision, pii: [], customerID: "c", keyID: "k", requestID: "req_x",
-                                     latencyMicros: 1), createdAtMicros: 0, random: &random, into: &bytes)
-        let row = String(decoding: bytes, as: UTF8.self)
+                                     latencyMicros: 1), createdAtMicros: 0, random: &random, into: bytes)
+        let row = String(decoding: bytes.array, as: UTF8.self)
         XCTAssertEqual(row.filter { $0 == "\n" }.count, 1, "one line per record")
         let fields = row.dropLast().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         XCTAssertEqual(fields.count, AuditRecord.columns.count, row)

@@ -105,7 +105,7 @@ public struct AuditRecord: Sendable, Equatable {
     /// The record as one line of PostgreSQL COPY text format (tab-separated, `\N` for NULL,
     /// backslash escapes), newline included: the flusher streams these bytes unchanged.
     public func copyRow() -> [UInt8] {
-        var row = CopyRow(reserving: 320 + (reasonsJSON?.utf8.count ?? 0) + (operationsJSON?.utf8.count ?? 0))
+        var row = CopyRow(into: ByteBuffer(capacity: 320 + (reasonsJSON?.utf8.count ?? 0) + (operationsJSON?.utf8.count ?? 0)))
         row.text(id)
         row.text(kind.rawValue)
         row.timestamp(micros: createdAtMicros)
@@ -124,7 +124,7 @@ public struct AuditRecord: Sendable, Equatable {
         row.text(action)
         row.text(target)
         row.finish()
-        return row.out
+        return row.out.array
     }
 
     /// `YYYY-MM-DD HH:MM:SS.ffffff+00`, PostgreSQL's input form for a UTC timestamptz.
@@ -135,7 +135,7 @@ public struct AuditRecord: Sendable, Equatable {
     }
 
     /// Civil-from-days (Howard Hinnant's algorithm), written digit by digit.
-    static func writeTimestamp(micros: Int64, to out: inout [UInt8]) {
+    static func writeTimestamp<Sink: ByteSink>(micros: Int64, to out: inout Sink) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = Int(micros - seconds * 1_000_000)
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
@@ -149,20 +149,22 @@ public struct AuditRecord: Sendable, Equatable {
         let day = Int(doy - (153 * mp + 2) / 5 + 1)
         let month = Int(mp < 10 ? mp + 3 : mp - 9)
         let year = Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = value
-            while divisor > 0 {
-                out.append(UInt8(48 + (v / divisor) % 10))
-                v %= divisor
-                divisor /= 10
+        // Fixed positions in a stack buffer, appended once: this runs on every check.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 29) { text in
+            func digits(_ value: Int, at end: Int, width: Int) {
+                var v = value
+                for i in stride(from: end - 1, through: end - width, by: -1) {
+                    text[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
             }
+            digits(year, at: 4, width: 4); text[4] = 45; digits(month, at: 7, width: 2); text[7] = 45; digits(day, at: 10, width: 2)
+            text[10] = 32
+            digits(secOfDay / 3600, at: 13, width: 2); text[13] = 58; digits(secOfDay / 60 % 60, at: 16, width: 2); text[16] = 58
+            digits(secOfDay % 60, at: 19, width: 2)
+            text[19] = 46; digits(fraction, at: 26, width: 6)
+            text[26] = 43; text[27] = 48; text[28] = 48 // +00
+            out.append(contentsOf: UnsafeBufferPointer(text))
         }
-        digits(year, 4); out.append(45); digits(month, 2); out.append(45); digits(day, 2)
-        out.append(32)
-        digits(secOfDay / 3600, 2); out.append(58); digits(secOfDay / 60 % 60, 2); out.append(58); digits(secOfDay % 60, 2)
-        out.append(46); digits(fraction, 6)
-        out.append(contentsOf: [43, 48, 48]) // +00
     }
 }

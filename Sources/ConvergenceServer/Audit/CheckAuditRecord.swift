@@ -31,31 +31,30 @@ public enum CheckAuditRecord {
         }
     }
 
-    /// Writes the row into `buffer` (emptied first; its capacity is kept for the next check).
-    public static func write(_ subject: Subject, createdAtMicros: Int64, random: inout RandomPool, into buffer: inout [UInt8]) {
-        var row = CopyRow(reusing: &buffer)
+    /// Writes the row into `buffer` (emptied first; a worker thread reuses one buffer).
+    public static func write(_ subject: Subject, createdAtMicros: Int64, random: inout RandomPool, into buffer: ByteBuffer) {
+        var row = CopyRow(into: buffer)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 52) { scratch in
             random.fill(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[36..<52]))
             let length = AuditRecord.writeID(nowMicros: createdAtMicros, random: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[36..<52]),
                                              into: scratch)
             row.plain(UnsafeBufferPointer(rebasing: scratch[..<length]))
         }
-        let decision = subject.decision
         row.plain("check")
         row.timestamp(micros: createdAtMicros)
         row.text(subject.customerID)
         row.text(subject.keyID)
         row.text(subject.requestID)
-        row.plain(decision.allowed ? "allow" : "block")
-        row.integer(decision.riskScore)
+        row.plain(subject.decision.allowed ? "allow" : "block")
+        row.integer(subject.decision.riskScore)
         row.json { out in
             out.append(UInt8(ascii: "["))
-            for (i, reason) in decision.reasons.enumerated() {
+            for i in subject.decision.reasons.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                append(#"{"factor":"#, to: &out)
-                JSONSerializer.writeString(reason.factor.rawValue, to: &out)
-                append(#","points":"#, to: &out)
-                DecimalText.append(reason.points, to: &out)
+                out.append(#"{"factor":"#)
+                out.appendJSONString(subject.decision.reasons[i].factor.rawValue)
+                out.append(#","points":"#)
+                out.appendDecimal(subject.decision.reasons[i].points)
                 out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
@@ -63,38 +62,37 @@ public enum CheckAuditRecord {
         row.json { operationSummary(subject.request.operations, into: &$0) }
         row.json { out in
             out.append(UInt8(ascii: "["))
-            for (i, tag) in decision.policyVersions.enumerated() {
+            for i in subject.decision.policyVersions.indices {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONSerializer.writeString(tag, to: &out)
+                out.appendJSONString(subject.decision.policyVersions[i])
             }
             out.append(UInt8(ascii: "]"))
         }
-        row.plain(decision.wouldBlock ? "t" : "f")
+        row.plain(subject.decision.wouldBlock ? "t" : "f")
         row.text(clientIdentifier("user_id", subject.request.context, subject.pii))
         row.text(clientIdentifier("session_id", subject.request.context, subject.pii))
         row.integer(subject.latencyMicros)
         row.null() // action
         row.null() // target
         row.finish()
-        buffer = row.out
     }
 
     /// `[{"type":…,"model":…,"provider":…,"tokens":…,"records":…,"data_classification":…}]`, absent fields omitted.
-    static func operationSummary(_ operations: [Operation], into out: inout [UInt8]) {
+    static func operationSummary<Sink: ByteSink>(_ operations: [Operation], into out: inout Sink) {
         out.append(UInt8(ascii: "["))
         for i in operations.indices { // by index: no copy of each operation
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            append(#"{"type":"#, to: &out)
-            JSONSerializer.writeString(AuditRecord.bounded(operations[i].type, maxBytes: 64), to: &out)
+            out.append(#"{"type":"#)
+            out.appendJSONString(AuditRecord.bounded(operations[i].type, maxBytes: 64))
             func text(_ name: StaticString, _ value: String?) {
                 guard let value else { return }
-                append(name, to: &out)
-                JSONSerializer.writeString(AuditRecord.bounded(value, maxBytes: 64), to: &out)
+                out.append(name)
+                out.appendJSONString(AuditRecord.bounded(value, maxBytes: 64))
             }
             func number(_ name: StaticString, _ value: Int?) {
                 guard let value else { return }
-                append(name, to: &out)
-                DecimalText.append(value, to: &out)
+                out.append(name)
+                out.appendDecimal(value)
             }
             text(#","model":"#, operations[i].model)
             text(#","provider":"#, operations[i].provider)
@@ -114,9 +112,5 @@ public enum CheckAuditRecord {
             guard !pii.contains(where: { $0.path == path }) else { return nil }
         }
         return AuditRecord.bounded(value)
-    }
-
-    static func append(_ text: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

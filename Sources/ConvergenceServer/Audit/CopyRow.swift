@@ -6,19 +6,13 @@ import Glibc
 /// tab-separated, `\N` for NULL, backslash escapes for the bytes COPY treats
 /// specially. Values are copied whole when they need no escape (most do not).
 struct CopyRow {
-    var out: [UInt8]
+    /// The row so far (the caller's buffer: a worker thread reuses one for every check).
+    let out: ByteBuffer
     private var fields = 0
 
-    init(reserving capacity: Int) {
-        out = []
-        out.reserveCapacity(capacity)
-    }
-
-    /// Writes into `buffer`'s storage (emptied, capacity kept); take it back from `out` when done.
-    init(reusing buffer: inout [UInt8]) {
-        out = []
-        swap(&out, &buffer)
-        out.removeAll(keepingCapacity: true)
+    init(into buffer: ByteBuffer) {
+        out = buffer
+        out.removeAll()
     }
 
     /// Before every field but the first.
@@ -35,7 +29,7 @@ struct CopyRow {
     mutating func text(_ value: String?) {
         guard let value else { null(); return }
         separate()
-        value.withUTF8Bytes { CopyRow.escape($0, into: &out) }
+        value.withUTF8Bytes { CopyRow.escape($0, into: out) }
     }
 
     /// Bytes known to need no escaping (ids, fixed words, digits).
@@ -51,24 +45,27 @@ struct CopyRow {
     mutating func integer(_ value: Int?) {
         guard let value else { null(); return }
         separate()
-        DecimalText.append(value, to: &out)
+        var sink = out
+        sink.appendDecimal(value)
     }
 
     mutating func timestamp(micros: Int64) {
         separate()
-        AuditRecord.writeTimestamp(micros: micros, to: &out)
+        var sink = out
+        AuditRecord.writeTimestamp(micros: micros, to: &sink)
     }
 
     /// A JSON value written by `body` with JSON's own escaping; COPY then only
     /// needs its backslashes doubled (JSON never holds a raw tab, newline or NUL).
-    mutating func json(_ body: (inout [UInt8]) -> Void) {
+    mutating func json(_ body: (inout ByteBuffer) -> Void) {
         separate()
         let start = out.count
-        body(&out)
-        let hasBackslash = out.withUnsafeBufferPointer { memchr($0.baseAddress! + start, 92, $0.count - start) != nil }
+        var sink = out
+        body(&sink)
+        let hasBackslash = out.withUnsafeBufferPointer(from: start) { memchr($0.baseAddress!, 92, $0.count) != nil }
         guard hasBackslash else { return }
-        let written = Array(out[start...])
-        out.removeSubrange(start...)
+        let written = out.withUnsafeBufferPointer(from: start) { Array($0) }
+        out.truncate(to: start)
         for byte in written {
             out.append(byte)
             if byte == 92 { out.append(92) }
@@ -76,9 +73,9 @@ struct CopyRow {
     }
 
     /// Ends the row.
-    mutating func finish() { out.append(10) }
+    func finish() { out.append(10) }
 
-    static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
         var runStart = 0
         for i in 0..<bytes.count {
             let byte = bytes[i]

@@ -34,15 +34,15 @@ enum CheckRoute {
             let subject = CheckAuditRecord.Subject(
                 request: checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
                 latencyMicros: Int(MonotonicInstant.now().nanoseconds - started.nanoseconds) / 1000)
-            CheckAuditRecord.write(subject, createdAtMicros: now, random: &context.randomPool, into: &context.auditRow)
-            let outcome = context.auditRow.withUnsafeBytes { audit.append(payload: $0, createdAtMicros: now, lane: context.auditLane) }
+            CheckAuditRecord.write(subject, createdAtMicros: now, random: &context.randomPool, into: context.scratch)
+            let outcome = context.scratch.withUnsafeBytes { audit.append(payload: $0, createdAtMicros: now, lane: context.auditLane) }
             if outcome == .refused { throw auditUnavailable }
         }
         let customer = key.tenantID ?? customerID
         context.checkSeries.bundle(customer) {
             CheckSeries(context.metrics, customer: customer, seedNames: context.config.metricsSeedNames)
         }?.record(decision)
-        var response = Response.rawJSON(responseBody(decision, requestID: request.requestID))
+        var response = Response.rawJSON(responseBody(decision, requestID: request.requestID, buffer: context.scratch))
         response.headers.append(HTTPField("X-Convergence-Customer", key.tenantID ?? customerID))
         response.headers.append(HTTPField("X-Convergence-Decision", decision.allowed ? "allow" : "block"))
         response.headers.append(HTTPField("X-Convergence-Risk", String(decision.riskScore)))
@@ -74,44 +74,42 @@ enum CheckRoute {
         }
     }
 
-    /// The decision as JSON, written field by field: building a dictionary first
-    /// (and sorting its keys) cost more than the rest of the serialisation.
-    static func responseBody(_ d: Decision, requestID: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + d.reasons.count * 96 + d.violations.count * 128)
-        func raw(_ text: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
-        func string(_ text: String) { JSONSerializer.writeString(text, to: &out) }
-        raw(#"{"allowed":"#)
-        raw(d.allowed ? "true" : "false")
-        raw(#","risk_score":"#)
-        out.append(contentsOf: String(d.riskScore).utf8)
-        raw(#","reason":"#)
-        string(d.reason)
-        raw(#","reasons":["#)
-        for (i, r) in d.reasons.enumerated() {
-            if i > 0 { raw(",") }
-            raw(#"{"factor":"#); string(r.factor.rawValue)
-            raw(#","points":"#); out.append(contentsOf: String(r.points).utf8)
-            raw(#","detail":"#); string(r.detail); raw("}")
+    /// The decision as JSON, written field by field into the thread's buffer: building
+    /// a dictionary first (and sorting its keys) cost more than the rest of the serialisation.
+    static func responseBody(_ d: Decision, requestID: String, buffer: ByteBuffer) -> [UInt8] {
+        buffer.removeAll()
+        var out = buffer
+        out.append(#"{"allowed":"#)
+        out.append(d.allowed ? "true" : "false")
+        out.append(#","risk_score":"#)
+        out.appendDecimal(d.riskScore)
+        out.append(#","reason":"#)
+        out.appendJSONString(d.reason)
+        out.append(#","reasons":["#)
+        for i in d.reasons.indices {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(#"{"factor":"#); out.appendJSONString(d.reasons[i].factor.rawValue)
+            out.append(#","points":"#); out.appendDecimal(d.reasons[i].points)
+            out.append(#","detail":"#); out.appendJSONString(d.reasons[i].detail); out.append(UInt8(ascii: "}"))
         }
-        raw(#"],"violations":["#)
-        for (i, v) in d.violations.enumerated() {
-            if i > 0 { raw(",") }
-            raw(#"{"policy_id":"#); string(v.policyID)
-            raw(#","rule":"#); string(v.rule)
-            raw(#","detail":"#); string(v.detail)
-            raw(#","mode":"#); string(v.mode.rawValue); raw("}")
+        out.append(#"],"violations":["#)
+        for i in d.violations.indices {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(#"{"policy_id":"#); out.appendJSONString(d.violations[i].policyID)
+            out.append(#","rule":"#); out.appendJSONString(d.violations[i].rule)
+            out.append(#","detail":"#); out.appendJSONString(d.violations[i].detail)
+            out.append(#","mode":"#); out.appendJSONString(d.violations[i].mode.rawValue); out.append(UInt8(ascii: "}"))
         }
-        raw(#"],"would_block":"#)
-        raw(d.wouldBlock ? "true" : "false")
-        raw(#","policy_versions":["#)
-        for (i, tag) in d.policyVersions.enumerated() {
-            if i > 0 { raw(",") }
-            string(tag)
+        out.append(#"],"would_block":"#)
+        out.append(d.wouldBlock ? "true" : "false")
+        out.append(#","policy_versions":["#)
+        for i in d.policyVersions.indices {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.appendJSONString(d.policyVersions[i])
         }
-        raw(#"],"request_id":"#)
-        string(requestID)
-        raw("}")
-        return out
+        out.append(#"],"request_id":"#)
+        out.appendJSONString(requestID)
+        out.append(UInt8(ascii: "}"))
+        return buffer.array
     }
 }

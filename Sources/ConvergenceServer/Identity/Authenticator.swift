@@ -39,28 +39,33 @@ enum Authenticator {
     }
 
     static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
-        guard let key = presentedKey(request), let shape = APIKeyFormat.shape(of: key) else { throw refuse(invalidKey, context) }
+        guard let key = presentedKey(request) else { throw refuse(invalidKey, context) }
         let digest = SHA256.digest(key)
         CacheInvalidation.refreshKeys(context)
         let record: KeyRecord?
         switch context.keyCache.lookup(digest) {
         case .hit(let cached):
+            // Only keys that passed the shape checks below are cached (the digest is of
+            // the whole key), so a hit needs neither the checksum nor the tenant test again.
             record = cached
         case .miss:
+            guard let shape = APIKeyFormat.shape(of: key) else { throw refuse(invalidKey, context) }
             do {
-                record = try context.identity.lookup(digest: digest)
+                record = try context.identity.lookup(digest: digest).flatMap { found in
+                    // A tenant-format key must belong to the tenant its text names.
+                    if case .tenant(let tenantID) = shape, found.tenantID != tenantID { return nil }
+                    return found
+                }
             } catch let error as PostgresError where error.isConnectionFailure {
                 // PostgreSQL down: a recently verified key keeps working (KeyCache.staleOnOutageMs).
                 guard case .hit(let stale) = context.keyCache.stale(digest) else {
                     context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                     throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
                 }
-                record = stale
-                guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else {
+                guard let stale, stale.matches(digest: digest), stale.isUsable(now: WallClock.unixSeconds()) else {
                     throw refuse(invalidKey, context)
                 }
-                if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw refuse(invalidKey, context) }
-                return record
+                return stale
             } catch {
                 context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                 throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
@@ -70,8 +75,6 @@ enum Authenticator {
         guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else {
             throw refuse(invalidKey, context)
         }
-        // A tenant-format key must belong to the tenant its text names.
-        if case .tenant(let tenantID) = shape, record.tenantID != tenantID { throw refuse(invalidKey, context) }
         noteUse(record.keyID, context)
         return record
     }

@@ -25,8 +25,9 @@ public final class RequestContext {
     var policyCache: [String: (policies: PolicySet, until: MonotonicInstant)] = [:]
     /// Random bytes for audit record ids, drawn from OpenSSL in blocks.
     var randomPool = RandomPool()
-    /// The audit row being written (its capacity is reused from check to check).
-    var auditRow: [UInt8] = []
+    /// The thread's scratch buffer for bytes built on the way (the audit row, then the
+    /// response body): reused from request to request.
+    let scratch = ByteBuffer(capacity: 4096)
     /// The host's shared region: rate-limit buckets and metrics of every worker.
     public let shared: SharedRegion
     public let metrics: MetricsRecorder
@@ -35,7 +36,7 @@ public final class RequestContext {
     var endpointSeries = SeriesCache<EndpointStatus, EndpointSeries>(capacity: 4096)
     var checkSeries = SeriesCache<String, CheckSeries>(capacity: 4096)
     /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
-    var responseHeaders: [HTTPField] = []
+    var rateLimitLines: [UInt8] = []
     /// Shared-memory generations this thread's caches reflect (see `CacheInvalidation`).
     var seenKeyGeneration: UInt64 = 0
     var seenPolicyGeneration: UInt64 = 0

@@ -7,9 +7,9 @@ import ConvergenceShared
 /// request metrics in shared memory.
 enum ResponseFinishing {
     static func finish(_ response: inout Response, _ request: Request, _ context: RequestContext, _ started: MonotonicInstant) {
-        if !context.responseHeaders.isEmpty {
-            response.headers.append(contentsOf: context.responseHeaders)
-            context.responseHeaders.removeAll(keepingCapacity: true)
+        if !context.rateLimitLines.isEmpty {
+            response.headerLines.append(contentsOf: context.rateLimitLines)
+            context.rateLimitLines.removeAll(keepingCapacity: true)
         }
         CacheInvalidation.afterResponse(response, method: request.method, context: context)
         let key = EndpointStatus(endpoint: response.endpoint, status: response.status.code)

@@ -46,7 +46,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
     func run(context: Context) {
         var fcgi = FCGX_Request()
         FCGX_InitRequest(&fcgi, -1, 0)
-        var output: [UInt8] = [] // the thread's response buffer, reused
+        let output = ByteBuffer(capacity: 4096) // the thread's response buffer, reused
 
         while !state.isStopping {
             let fd = cv_accept(listenFD)
@@ -60,7 +60,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
             }
             fcgi.ipcFd = fd
             fcgi.keepConnection = 1
-            serveConnection(&fcgi, context: context, output: &output)
+            serveConnection(&fcgi, context: context, output: output)
         }
     }
 
@@ -79,11 +79,11 @@ final class FastCGIAcceptLoop<Context>: Sendable {
 
     /// Serves every request on one connection: one without `fastcgi_keep_conn`,
     /// several with it (then idle waits are bounded so drains are noticed).
-    private func serveConnection(_ fcgi: inout FCGX_Request, context: Context, output: inout [UInt8]) {
+    private func serveConnection(_ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer) {
         while true {
             guard FCGX_Accept_r(&fcgi) >= 0 else { return } // protocol error or peer gone; libfcgi closed it
             state.inFlight.add(1, ordering: .relaxed)
-            let bodyConsumed = serveOne(&fcgi, context: context, output: &output)
+            let bodyConsumed = serveOne(&fcgi, context: context, output: output)
             // libfcgi's close is a "lingering close": shutdown, then poll until
             // the peer hangs up, which costs every request a sleep and a wake-up.
             // It protects a TCP peer from a RST that could discard our response;
@@ -129,7 +129,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
         return nil
     }
 
-    private func serveOne(_ fcgi: inout FCGX_Request, context: Context, output: inout [UInt8]) -> Bool {
+    private func serveOne(_ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer) -> Bool {
         let started = MonotonicInstant.now()
         var response: Response
         let request: Request
@@ -148,7 +148,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
             }
         }
         finish(&response, request, context, started)
-        FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi, buffer: &output)
+        FastCGIResponseWriter.write(response, includeBody: request.method != "HEAD", to: &fcgi, buffer: output)
         return consumed
     }
 }

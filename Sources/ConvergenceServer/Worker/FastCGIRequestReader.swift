@@ -50,14 +50,17 @@ enum FastCGIRequestReader {
         var contentLength = 0
         var headers = HTTPHeaders()
 
-        /// Values become Strings only for the params we use: nginx sends a dozen we ignore.
+        /// Values become Strings only for the params we use: nginx sends a dozen we ignore,
+        /// and those are passed over on their first letter, before measuring them.
         mutating func take(_ entry: UnsafeMutablePointer<CChar>) {
-            let length = strlen(entry)
-            entry.withMemoryRebound(to: UInt8.self, capacity: length) { start in
-                let text = UnsafeBufferPointer(start: start, count: length)
-                guard let eq = text.firstIndex(of: UInt8(ascii: "=")) else { return }
-                let name = UnsafeBufferPointer(rebasing: text[..<eq])
-                let value = UnsafeBufferPointer(rebasing: text[(eq + 1)...])
+            let first = UInt8(bitPattern: entry.pointee)
+            guard first == UInt8(ascii: "H") || first == UInt8(ascii: "R") || first == UInt8(ascii: "Q") || first == UInt8(ascii: "C"),
+                  let eq = strchr(entry, Int32(UInt8(ascii: "="))) else { return }
+            let nameLength = eq - entry
+            let valueLength = strlen(eq + 1)
+            entry.withMemoryRebound(to: UInt8.self, capacity: nameLength + 1 + valueLength) { start in
+                let name = UnsafeBufferPointer(start: start, count: nameLength)
+                let value = UnsafeBufferPointer(start: start + nameLength + 1, count: valueLength)
                 func string() -> String { String(decoding: value, as: UTF8.self) }
                 func nameIs(_ literal: StaticString) -> Bool {
                     literal.utf8CodeUnitCount == name.count && memcmp(name.baseAddress!, literal.utf8Start, name.count) == 0
