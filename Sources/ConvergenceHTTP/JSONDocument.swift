@@ -28,17 +28,16 @@ public struct JSONDocument: Sendable {
     }
 
     public let bytes: [UInt8]
-    var nodes: [Node]
+    let nodes: NodeStorage
 
     /// The top-level value.
     public var root: Int { 0 }
 
     public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParser.Failure) -> JSONDocument {
-        var nodes: [Node] = []
-        nodes.reserveCapacity(bytes.count / 8 + 8)
+        let nodes = NodeStorage(capacity: bytes.count / 8 + 8)
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.Failure) in
-            var reader = Reader(bytes: buffer, maxDepth: maxDepth)
-            try reader.document(into: &nodes)
+            var reader = Reader(bytes: buffer, maxDepth: maxDepth, nodes: nodes)
+            try reader.document()
         }
         return JSONDocument(bytes: bytes, nodes: nodes)
     }
@@ -182,11 +181,13 @@ extension JSONDocument {
     struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         let maxDepth: Int
+        let nodes: NodeStorage
         var index = 0
 
-        init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, nodes: NodeStorage) {
             self.bytes = bytes
             self.maxDepth = maxDepth
+            self.nodes = nodes
         }
 
         func fail(_ reason: String) -> JSONParser.Failure { JSONParser.Failure(offset: index, reason: reason) }
@@ -200,7 +201,7 @@ extension JSONDocument {
             }
         }
 
-        mutating func document(into nodes: inout [Node]) throws(JSONParser.Failure) {
+        mutating func document() throws(JSONParser.Failure) {
             var parent = -1
             var depth = 0
             skipWhitespace()
@@ -218,13 +219,13 @@ extension JSONDocument {
                     index += 1
                     skipWhitespace()
                     if index < bytes.count, bytes[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                        close(&parent, &depth, in: &nodes) // empty: a value of its parent
+                        close(&parent, &depth) // empty: a value of its parent
                     } else {
-                        if isObject { try key(into: &nodes) }
+                        if isObject { try key() }
                         continue valueLoop
                     }
                 } else {
-                    try scalar(byte, into: &nodes)
+                    try scalar(byte)
                 }
                 // A value ended: count it in its container, then a separator or the container's end.
                 while parent >= 0 {
@@ -237,14 +238,14 @@ extension JSONDocument {
                         index += 1
                         if isObject {
                             skipWhitespace()
-                            try key(into: &nodes)
+                            try key()
                         }
                         continue valueLoop
                     }
                     guard separator == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else {
                         throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
                     }
-                    close(&parent, &depth, in: &nodes)
+                    close(&parent, &depth)
                 }
                 break
             }
@@ -253,7 +254,7 @@ extension JSONDocument {
         }
 
         /// Closes the open container at the closing bracket under `index`.
-        private mutating func close(_ parent: inout Int, _ depth: inout Int, in nodes: inout [Node]) {
+        private mutating func close(_ parent: inout Int, _ depth: inout Int) {
             let closed = parent
             nodes[closed].end = UInt32(index)
             index += 1
@@ -263,7 +264,7 @@ extension JSONDocument {
         }
 
         /// A member's key and its colon; the value follows.
-        mutating func key(into nodes: inout [Node]) throws(JSONParser.Failure) {
+        mutating func key() throws(JSONParser.Failure) {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             nodes.append(try string())
             nodes[nodes.count - 1].next = Int32(nodes.count)
@@ -272,7 +273,7 @@ extension JSONDocument {
             index += 1
         }
 
-        mutating func scalar(_ byte: UInt8, into nodes: inout [Node]) throws(JSONParser.Failure) {
+        mutating func scalar(_ byte: UInt8) throws(JSONParser.Failure) {
             var node: Node
             switch byte {
             case UInt8(ascii: "\""): node = try string()
@@ -479,5 +480,49 @@ enum UTF8Validation {
             }
         }
         return true
+    }
+}
+
+/// The nodes of one document, appended while parsing and read-only afterwards.
+/// Behind a pointer rather than in an Array: appending and updating a parent's
+/// count are then plain stores, without an Array's uniqueness and bounds checks
+/// on every node. @unchecked Sendable: written only by the parser that created
+/// it, before the `JSONDocument` holding it exists; never written after.
+final class NodeStorage: @unchecked Sendable {
+    private(set) var count = 0
+    private var capacity: Int
+    private var base: UnsafeMutablePointer<JSONDocument.Node>
+
+    init(capacity: Int) {
+        self.capacity = max(8, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    subscript(index: Int) -> JSONDocument.Node {
+        get {
+            precondition(index >= 0 && index < count, "node index out of range")
+            return base[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "node index out of range")
+            base[index] = newValue
+        }
+    }
+
+    func append(_ node: JSONDocument.Node) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<JSONDocument.Node>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        }
+        (base + count).initialize(to: node)
+        count += 1
     }
 }
