@@ -9,8 +9,8 @@ import Glibc
 /// at a steady rate while the spool's background thread syncs as in a worker
 /// (`audit-append-latency DIR THREADS SECONDS [RATE_PER_THREAD]`). The mean is in
 /// `audit-capture`; this is for the tail: an append that waits for the disk or
-/// the file system's journal shows up here, not in a mean. BENCH_SEGMENT_BYTES
-/// and BENCH_FSYNC_MS vary the spool.
+/// the file system's journal shows up here, not in a mean. BENCH_SIZING (sparse,
+/// allocated, written), BENCH_SEGMENT_BYTES and BENCH_FSYNC_MS vary the spool.
 enum AuditAppendLatency {
     final class Samples: @unchecked Sendable {
         // One array per thread, each written only by its thread and read after the joins.
@@ -31,7 +31,8 @@ enum AuditAppendLatency {
         config.auditBufferBytes = 1 << 40
         if let value = CommandLine.environmentValue("BENCH_SEGMENT_BYTES").flatMap(Int.init) { config.auditSegmentBytes = value }
         if let value = CommandLine.environmentValue("BENCH_FSYNC_MS").flatMap(Int.init) { config.auditFsyncIntervalMs = value }
-        let spool = try AuditSpool(config: config, logger: Logger(role: "bench", minimumLevel: .error), lanes: threads)
+        let sizing = CommandLine.environmentValue("BENCH_SIZING").flatMap(SpoolSegmentSizing.init(rawValue:)) ?? .allocated
+        let spool = try AuditSpool(config: config, logger: Logger(role: "bench", minimumLevel: .error), lanes: threads, sizing: sizing)
         precondition(spool.startBackgroundThread())
         let request = try CheckRequest.from(try JSONParser.parse(EngineBenchmark.body, maxDepth: 20))
         let pii = PIIDetector.scan(request)
