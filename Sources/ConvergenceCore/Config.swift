@@ -79,7 +79,7 @@ public struct Config: Sendable, Equatable, Codable {
     /// Records per PostgreSQL transaction in the flusher.
     public var auditFlushBatchSize: Int = 5000
     /// A worker starts a new spool segment past this size, so drained ones can be deleted.
-    public var auditSegmentBytes: Int = 16 << 20
+    public var auditSegmentBytes: Int = 1 << 20
 
     public init() {}
 

@@ -56,6 +56,21 @@ case "audit-capture":
         print("cannot open the spool: \(error)")
         exit(1)
     }
+case "audit-append-latency":
+    // audit-append-latency DIR THREADS SECONDS [RATE_PER_THREAD]: the tail of append times under a steady load.
+    guard arguments.count >= 4, let threads = Int(arguments[2]), let seconds = Double(arguments[3]) else {
+        print("usage: convergence-bench audit-append-latency DIR THREADS SECONDS [RATE_PER_THREAD]")
+        exit(64)
+    }
+    let rate = arguments.count > 4 ? Int(arguments[4]) ?? 1000 : 1000
+    do {
+        for (name, value) in try AuditAppendLatency.run(directory: arguments[1], threads: threads, seconds: seconds, ratePerThread: rate) {
+            print("\(name) \(String(format: "%.1f", value))")
+        }
+    } catch {
+        print("cannot open the spool: \(error)")
+        exit(1)
+    }
 case "audit-spool":
     // audit-spool DIR COUNT: COUNT check records written through the worker's spool writer.
     guard arguments.count == 3, let count = Int(arguments[2]) else { print("usage: convergence-bench audit-spool DIR COUNT"); exit(64) }
@@ -67,6 +82,6 @@ case "audit-spool":
         exit(1)
     }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render|audit-spool|audit-capture [iterations] | queue-claim [runs]")
+    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render|audit-spool|audit-capture|audit-append-latency [iterations] | queue-claim [runs]")
     exit(64)
 }

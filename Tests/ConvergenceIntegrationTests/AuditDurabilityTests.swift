@@ -72,6 +72,83 @@ final class AuditDurabilityTests: XCTestCase {
         assertExactlyOnce(outcome, try waitForFlush(outcome))
     }
 
+    /// Pre-sized, memory-mapped segments: workers killed while their lanes keep rotating
+    /// through the smallest segments (a swap to the prepared one, or one made inline; the
+    /// full one still to be synced and closed). A frame half-copied at the kill was never
+    /// published: nothing of it is read, and nothing of the unused zeros is taken for damage.
+    func testWorkersKilledWhileRotatingSmallSegmentsLoseNothingAndReportNoDamage() throws {
+        try start("killrotate", overrides: ["CONVERGENCE_AUDIT_SEGMENT_BYTES": "65536"])
+        // Twenty operations: records of ~2 KB, so a 64 KiB segment holds ~30 and lanes rotate every few tenths of a second.
+        let operation = #"{"type": "llm_call", "model": "gpt-4-turbo-preview", "provider": "openai", "tokens": 500}"#
+        let body = #"{"operations": [\#(Array(repeating: operation, count: 20).joined(separator: ", "))], "context": {"user_id": "user_123"}}"#
+        let load = CheckLoad()
+        load.start(clients: 8, client: stack.client, key: key, body: body)
+        // Names end in -<lane>-<n>: n = 1 is a lane's first segment, 2 its first prepared one;
+        // 3 and up exist only once the lane rotated.
+        var rotatedInto = Set<String>()
+        for _ in 0..<5 {
+            for _ in 0..<8 {
+                Thread.sleep(forTimeInterval: 0.1)
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory)) ?? [] where name.hasSuffix(".spool") {
+                    if let n = Int(name.dropLast(".spool".count).split(separator: "-").last ?? ""), n >= 3 { rotatedInto.insert(name) }
+                }
+            }
+            killRandom("worker")
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let outcome = load.finish()
+        XCTAssertGreaterThan(outcome.answered.count, 200)
+        assertExactlyOnce(outcome, try waitForFlush(outcome))
+        XCTAssertGreaterThan(rotatedInto.count, 10, "the lanes did not rotate")
+        XCTAssertEqual(stack.server.count(message: "audit spool: damaged data skipped"), 0, stack.server.log)
+        let audit = try XCTUnwrap(try stack.client.get("/ready").json()["audit"] as? [String: Any])
+        XCTAssertEqual(audit["spool_corrupt_regions_total"] as? Int, 0, "\(audit)")
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            ((try? self.stack.client.get("/ready").json())?["audit"] as? [String: Any])?["backlog_bytes"] as? Int == 0
+        }, "the backlog counts committed records, not the pre-sized files")
+    }
+
+    /// After an upgrade the spool may still hold segments of the `write(2)` spool: frames
+    /// from byte 0, no header, valid up to the file size. Made here from what the crashed
+    /// server spooled (header and unused tail cut off), most of it while PostgreSQL was
+    /// down: those checks can only reach it from the converted files (the rest replays).
+    func testSegmentsInThePlainFormatOfEarlierVersionsStillDrain() throws {
+        try start("plainformat")
+        let load = CheckLoad()
+        load.start(clients: 4, client: stack.client, key: key, body: Self.body)
+        Thread.sleep(forTimeInterval: 1.0) // every thread has verified the key: checks go on without PostgreSQL
+        try stack.postgres.stop()
+        let before = load.answeredSoFar
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertGreaterThan(load.answeredSoFar - before, 50, "checks answered while PostgreSQL was down")
+        for pid in [stack.server.pid] + stack.server.childPIDs { kill(pid, SIGKILL) }
+        let outcome = load.finish()
+        XCTAssertNotNil(stack.server.waitForExit(timeout: 5))
+        XCTAssertGreaterThan(outcome.answered.count, 50)
+
+        var converted = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: spoolDirectory) where name.hasSuffix(".spool") {
+            let path = spoolDirectory + "/" + name
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertEqual(Array(bytes.prefix(4)), Array("CVSG".utf8), name)
+            let committed = (0..<8).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            try FileManager.default.removeItem(atPath: path)
+            guard committed > 64 else { continue }
+            // A new name: the checkpoint knows nothing of it, as of a segment from before the upgrade.
+            try Data(bytes[64..<committed]).write(to: URL(fileURLWithPath: spoolDirectory + "/seg-00000000000000002-1-\(converted).spool"))
+            converted += 1
+        }
+        XCTAssertGreaterThan(converted, 0)
+
+        try stack.postgres.start()
+        try stack.restartServer()
+        assertExactlyOnce(outcome, try waitForFlush(outcome))
+        XCTAssertEqual(stack.server.count(message: "audit spool: damaged data skipped"), 0, stack.server.log)
+        XCTAssertTrue(waitUntil(timeout: 10) {
+            !((try? FileManager.default.contentsOfDirectory(atPath: self.spoolDirectory)) ?? []).contains { $0.hasPrefix("seg-00000000000000002-") }
+        }, "drained plain segments are deleted")
+    }
+
     func testEveryAnsweredCheckIsRecordedOnceWhileTheFlusherIsKilled() throws {
         // Small batches: more commits, so kills land between a commit and its checkpoint too.
         try start("killflusher", overrides: ["CONVERGENCE_AUDIT_FLUSH_BATCH_SIZE": "20"])

@@ -33,9 +33,12 @@ final class AuditSpoolTests: XCTestCase {
         for n in 0..<3 { XCTAssertEqual(spool.append(record(n)), .stored) }
         let segments = SpoolDirectory.segments(directory)
         XCTAssertEqual(segments.count, 1)
+        // A pre-sized, mapped segment: a header, then the frames up to its committed length.
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/" + segments[0])))
-        let rows = bytes.withUnsafeBytes { raw in
-            SpoolFrame.scan(raw, final: false).frames.map { String(decoding: bytes[$0.payload], as: UTF8.self) }
+        XCTAssertEqual(Array(bytes[0..<4]), SpoolSegment.magic)
+        let committed = try XCTUnwrap(SpoolDirectory.committedLength(directory + "/" + segments[0]))
+        let rows = bytes[SpoolSegment.headerBytes..<committed].withUnsafeBytes { raw in
+            SpoolFrame.scan(raw, final: true).frames.map { String(decoding: bytes[(SpoolSegment.headerBytes + $0.payload.lowerBound)..<(SpoolSegment.headerBytes + $0.payload.upperBound)], as: UTF8.self) }
         }
         XCTAssertEqual(rows.count, 3)
         XCTAssertTrue(rows[2].contains("\treq_2\t"), rows[2])
@@ -60,7 +63,7 @@ final class AuditSpoolTests: XCTestCase {
         let spool = try makeSpool(bufferBytes: 64 << 10, policy: .failClosed)
         while spool.append(record(1)) == .stored {}
         var status = SpoolStatus()
-        for name in SpoolDirectory.segments(directory) { status.offsets[name] = SpoolDirectory.size(directory + "/" + name) }
+        for name in SpoolDirectory.segments(directory) { status.offsets[name] = SpoolDirectory.committedLength(directory + "/" + name) }
         try status.write(directory: directory)
         spool.refreshBacklog()
         XCTAssertEqual(spool.append(record(2)), .stored, "room again once the flusher has committed")

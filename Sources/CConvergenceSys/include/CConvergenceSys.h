@@ -60,4 +60,14 @@ int cv_pipe_cloexec(int fds[2]);
 /// spool frames every record with it, on the request path.
 unsigned int cv_crc32(const void *bytes, unsigned long length);
 
+/// Atomic 64-bit load (acquire) and store (release) on memory Swift does not own
+/// as an `Atomic` (a word in a shared file mapping: the audit spool segment's
+/// committed length). Inline, so each is one plain `mov` on x86-64.
+static inline unsigned long long cv_load_acquire_u64(const void *word) {
+    return __atomic_load_n((const unsigned long long *)word, __ATOMIC_ACQUIRE);
+}
+static inline void cv_store_release_u64(void *word, unsigned long long value) {
+    __atomic_store_n((unsigned long long *)word, value, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -26,18 +26,22 @@ public final class AuditFlusher {
 
     final class Segment {
         let name: String
-        let fd: Int32
-        /// Bytes committed to PostgreSQL.
+        let reader: SpoolSegmentReader
+        /// Bytes committed to PostgreSQL (a file offset: mapped segments start past their header).
         var offset: Int
         /// The writer is gone: nothing more will be appended.
         var isFinal = false
+        /// Where the readable bytes end: the committed length (mapped) or the file size (plain).
         var size = 0
 
-        init(name: String, fd: Int32, offset: Int) {
+        init(name: String, reader: SpoolSegmentReader, offset: Int) {
             self.name = name
-            self.fd = fd
-            self.offset = offset
+            self.reader = reader
+            self.offset = max(offset, reader.dataStart)
+            size = reader.dataStart
         }
+
+        var fd: Int32 { reader.fd }
     }
 
     /// One round's work, not yet committed.
@@ -157,24 +161,17 @@ public final class AuditFlusher {
         let limit = config.auditFlushBatchSize
         for name in segments.keys.sorted() {
             let segment = segments[name]!
-            // Finality first, size second: a writer that exits after our size read
+            // Finality first, committed length second: a writer that exits after our read
             // must not make its last frame look torn.
             if !segment.isFinal { segment.isFinal = flock(segment.fd, LOCK_EX | LOCK_NB) == 0 }
-            var info = stat()
-            guard fstat(segment.fd, &info) == 0 else { continue }
-            segment.size = Int(info.st_size)
+            guard let end = segment.reader.readableEnd() else { continue }
+            segment.size = end
             let pending = segment.size - segment.offset
             guard pending > 0 else { continue }
             guard batch.count < limit else { batch.more = true; break }
-            let length = min(pending, AuditFlusher.readChunk)
-            var chunk = [UInt8](repeating: 0, count: length)
-            let read = chunk.withUnsafeMutableBytes { pread(segment.fd, $0.baseAddress, length, off_t(segment.offset)) }
-            guard read == length else { continue }
-            let reachesEnd = length == pending
-            let scan = chunk.withUnsafeBytes { raw in
-                SpoolFrame.scan(raw, maxFrames: limit - batch.count, final: segment.isFinal && reachesEnd)
-            }
-            for frame in scan.frames { batch.rows.append(contentsOf: chunk[frame.payload]) }
+            guard let (scan, reachesEnd) = segment.reader.readFrames(
+                from: segment.offset, to: end, maxFrames: limit - batch.count, writerGone: segment.isFinal,
+                maxBytes: AuditFlusher.readChunk, into: &batch.rows) else { continue }
             if batch.oldestMicros == nil, let first = scan.frames.first { batch.oldestMicros = first.createdAtMicros }
             batch.count += scan.frames.count
             if scan.consumed > 0 {
@@ -266,13 +263,17 @@ public final class AuditFlusher {
         let names = SpoolDirectory.segments(directory)
         let present = Set(names)
         for (name, segment) in segments where !present.contains(name) {
-            close(segment.fd)
+            segment.reader.close()
             segments[name] = nil
         }
         for name in names where segments[name] == nil {
             let fd = open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { continue }
-            segments[name] = Segment(name: name, fd: fd, offset: status.offsets[name] ?? 0)
+            let reader = SpoolSegmentReader(fd: fd)
+            if case .unsupported(let version) = reader.format {
+                logger.error("audit spool: segment of an unknown format left alone", ["segment": .string(name), "version": .int(Int(version))])
+            }
+            segments[name] = Segment(name: name, reader: reader, offset: status.offsets[name] ?? 0)
         }
         for name in status.offsets.keys where !present.contains(name) { status.offsets[name] = nil }
     }
@@ -280,9 +281,9 @@ public final class AuditFlusher {
     /// Deletes segments whose writer is gone and whose every byte is committed.
     private func removeDrainedSegments() {
         var removed = false
-        for (name, segment) in segments where segment.isFinal && segment.offset >= segment.size {
+        for (name, segment) in segments where segment.isFinal && segment.offset >= segment.size && segment.reader.isSupported {
             unlink(directory + "/" + name)
-            close(segment.fd)
+            segment.reader.close()
             segments[name] = nil
             status.offsets[name] = nil
             removed = true

@@ -14,17 +14,34 @@ public enum SpoolFrame {
     /// Far above any real record (≤ 100 operations); a larger length means damage.
     public static let maxPayloadBytes = 1 << 20
 
+    /// Bytes a frame of `payloadBytes` takes on disk.
+    @inline(__always)
+    public static func frameBytes(payloadBytes: Int) -> Int { headerBytes + bodyPrefixBytes + payloadBytes }
+
+    /// Encodes one frame at `destination`, which must have room for `frameBytes(payloadBytes:)`:
+    /// straight into a spool segment's mapping, no intermediate array. Returns the frame's size.
+    @inline(__always)
+    public static func encode(into destination: UnsafeMutableRawPointer, createdAtMicros: Int64, payload: UnsafeRawBufferPointer) -> Int {
+        let total = frameBytes(payloadBytes: payload.count)
+        // storeBytes has no alignment requirement (SE-0349): frames start wherever the last one ended.
+        destination.storeBytes(of: magicWord.littleEndian, as: UInt32.self)
+        destination.storeBytes(of: UInt32(payload.count).littleEndian, toByteOffset: 4, as: UInt32.self)
+        destination.storeBytes(of: UInt64(bitPattern: createdAtMicros).littleEndian, toByteOffset: headerBytes, as: UInt64.self)
+        if let source = payload.baseAddress, payload.count > 0 {
+            (destination + headerBytes + bodyPrefixBytes).copyMemory(from: source, byteCount: payload.count)
+        }
+        let crc = crc32(UnsafeRawBufferPointer(start: destination + headerBytes, count: total - headerBytes))
+        destination.storeBytes(of: crc.littleEndian, toByteOffset: 8, as: UInt32.self)
+        return total
+    }
+
+    /// `magic` as the little-endian word `encode(into:)` stores ("CVA1"; a literal, so no lazy global on the hot path).
+    static let magicWord: UInt32 = 0x3141_5643
+
     public static func encode(createdAtMicros: Int64, payload: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(headerBytes + bodyPrefixBytes + payload.count)
-        out.append(contentsOf: magic)
-        appendLE(UInt32(payload.count), to: &out)
-        appendLE(UInt32(0), to: &out) // the CRC, filled in below
-        appendLE(UInt64(bitPattern: createdAtMicros), to: &out)
-        out.append(contentsOf: payload)
-        let crc = out.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[headerBytes...])) }
-        for i in 0..<4 { out[8 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
-        return out
+        [UInt8](unsafeUninitializedCapacity: frameBytes(payloadBytes: payload.count)) { out, count in
+            count = payload.withUnsafeBytes { encode(into: UnsafeMutableRawPointer(out.baseAddress!), createdAtMicros: createdAtMicros, payload: $0) }
+        }
     }
 
     public struct Frame: Equatable, Sendable {
@@ -124,13 +141,5 @@ public enum SpoolFrame {
 
     static func readLE32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
         UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-    }
-
-    static func appendLE(_ value: UInt32, to out: inout [UInt8]) {
-        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt32(i)))) }
-    }
-
-    static func appendLE(_ value: UInt64, to out: inout [UInt8]) {
-        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: value >> (8 * UInt64(i)))) }
     }
 }

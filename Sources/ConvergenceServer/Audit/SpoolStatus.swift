@@ -87,12 +87,19 @@ public enum SpoolDirectory {
         return Int(info.st_size)
     }
 
-    /// Unflushed bytes: segment sizes minus what the flusher checkpointed.
+    /// The end of the segment's committed records: the committed length of a mapped
+    /// (pre-sized) segment, the size of a plain one. nil when unreadable.
+    public static func committedLength(_ path: String) -> Int? {
+        SpoolSegmentReader.extent(path: path)?.end
+    }
+
+    /// Unflushed bytes: committed bytes of every segment minus what the flusher
+    /// checkpointed (never file sizes: mapped segments are pre-sized).
     public static func backlogBytes(_ directory: String, status: SpoolStatus?) -> Int {
         var total = 0
         for name in segments(directory) {
-            guard let size = size(directory + "/" + name) else { continue }
-            total += max(0, size - (status?.offsets[name] ?? 0))
+            guard let extent = SpoolSegmentReader.extent(path: directory + "/" + name) else { continue }
+            total += max(0, extent.end - max(extent.dataStart, status?.offsets[name] ?? 0))
         }
         return total
     }
