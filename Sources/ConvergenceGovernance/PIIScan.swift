@@ -13,8 +13,9 @@ extension PIIDetector {
     public static func scan(_ request: CheckRequest, maxDepth: Int = CheckRequest.maxDepth) -> [PIIFinding] {
         var findings: [PIIFinding] = []
         for index in request.operations.indices { // by index: no copy of each operation
-            guard var input = request.operations[index].input else { continue }
-            let kinds = input.withUTF8 { kindSet(in: $0) }
+            guard let input = request.operations[index].input else { continue }
+            let kinds = kindSet(in: input)
+            guard !kinds.isEmpty else { continue }
             for kind in kinds.kinds { findings.append(PIIFinding(path: "operations[\(index)].input", kind: kind)) }
         }
         guard let document = request.context.document else { return findings }

@@ -1,3 +1,4 @@
+import ConvergenceHTTP
 import Foundation
 import Testing
 @testable import ConvergenceGovernance
@@ -45,6 +46,14 @@ import Testing
         #expect(recall >= 0.95, "missed: \(falseNegatives)")
         if !falseNegatives.isEmpty { print("missed: \(falseNegatives)") }
     }
+
+    /// `kinds(in:)` (String) and `kindSet(in:)` (raw bytes) are the same scanner.
+    @Test func byteScannerAgreesWithStringScanner() {
+        for row in Self.rows {
+            let fromBytes = Array(row.text.utf8).withUnsafeBufferPointer { PIIDetector.kindSet(in: $0) }
+            #expect(fromBytes.kinds == PIIDetector.kinds(in: row.text), "\(row.text)")
+        }
+    }
 }
 
 @Suite struct PIIDetectorTests {
@@ -74,6 +83,82 @@ import Testing
         #expect(PIIDetector.kinds(in: String(repeating: "a@", count: 5_000)).isEmpty)
     }
 
+    @Test func runsGluedToATokenAreNotPersonalData() {
+        #expect(PIIDetector.kinds(in: "card 4111111111111111.") == [.paymentCard], "a full stop ends a sentence, not a token")
+        #expect(PIIDetector.kinds(in: "card 4111111111111111x").isEmpty)
+        #expect(PIIDetector.kinds(in: "x4111111111111111").isEmpty)
+        #expect(PIIDetector.kinds(in: "user_4111111111111111").isEmpty)
+        #expect(PIIDetector.kinds(in: "id:4111111111111111").isEmpty)
+        #expect(PIIDetector.kinds(in: "ref/4111111111111111").isEmpty)
+        #expect(PIIDetector.kinds(in: "2001:db8::1x").isEmpty)
+        #expect(PIIDetector.kinds(in: "XGB82WEST12345698765432").isEmpty)
+        #expect(PIIDetector.kinds(in: "GB82WEST12345698765432x").isEmpty)
+    }
+
+    @Test func cardGroupingRules() {
+        #expect(PIIDetector.kinds(in: "4222 2222 2222 2") == [.paymentCard], "13-digit Visa in 4-4-4-1 groups")
+        #expect(PIIDetector.kinds(in: "4222-2222-2222-2") == [.paymentCard])
+        #expect(PIIDetector.kinds(in: "4222 2222-2222 2").isEmpty, "two kinds of separator")
+        #expect(PIIDetector.kinds(in: "4222222222222") == [.paymentCard])
+    }
+
+    @Test func spacingInsideRunsAndIBANs() {
+        #expect(PIIDetector.kinds(in: "call 415  555  2671") == [.phone], "doubled spaces between groups still make a phone")
+        #expect(PIIDetector.kinds(in: "+44  20 7946 0958") == [.phone])
+        #expect(PIIDetector.kinds(in: "on 2024-01-02 call 415-555-2671") == [.phone], "a date next to a phone")
+        #expect(PIIDetector.kinds(in: "GB82 WEST 1234 5698 7654 32") == [.iban], "single spaces between groups")
+        #expect(PIIDetector.kinds(in: "GB82 west 1234 5698 7654 32") == [.iban], "letters after the country code in any case")
+        #expect(PIIDetector.kinds(in: "GB82  WEST 1234 5698 7654 32").isEmpty, "a doubled space ends an IBAN")
+    }
+
+    @Test func ipv6Forms() {
+        #expect(PIIDetector.kinds(in: "peer ::ffff:192.0.2.128 connected") == [.ipAddress], "embedded IPv4")
+        #expect(PIIDetector.kinds(in: "64:ff9b::192.0.2.33") == [.ipAddress])
+        #expect(PIIDetector.kinds(in: "::ffff:192.0.2.300").isEmpty, "embedded IPv4 out of range")
+        #expect(PIIDetector.kinds(in: "fe80::1%eth0") == [.ipAddress], "zone index")
+        #expect(PIIDetector.kinds(in: "reach 2001:db8::1.") == [.ipAddress], "sentence full stop")
+        #expect(PIIDetector.kinds(in: "at 10:35:00, 2026-11-25T10:35:00Z").isEmpty, "times are not addresses")
+    }
+
+    @Test func longRunsStayBounded() {
+        let digits = String(repeating: "9", count: 10_000)
+        #expect(PIIDetector.kinds(in: digits + " 4111 1111 1111 1111") == [.paymentCard], "a card after a long run is still found")
+        #expect(PIIDetector.kinds(in: String(repeating: "1 ", count: 5_000)).isEmpty)
+        #expect(PIIDetector.kinds(in: "+" + digits).isEmpty)
+        #expect(PIIDetector.kinds(in: String(repeating: "(", count: 10_000) + "1").isEmpty)
+        #expect(PIIDetector.kinds(in: String(repeating: "1:", count: 5_000)).isEmpty)
+    }
+
+    /// `kindSet(in:)` takes raw bytes from the wire: invalid UTF-8 must neither crash
+    /// it nor hide the personal data next to it.
+    @Test func invalidUTF8AroundPersonalData() {
+        func kinds(_ bytes: [UInt8]) -> [PIIKind] { bytes.withUnsafeBufferPointer { PIIDetector.kindSet(in: $0) }.kinds }
+        #expect(kinds([0xFF] + Array("alice@example.com".utf8) + [0xC3]) == [.email])
+        #expect(kinds([0xC3] + Array("4111111111111111".utf8) + [0x80]) == [.paymentCard])
+        #expect(kinds(Array("ip ".utf8) + [0xE2, 0x82] + Array("10.0.0.7".utf8)) == [.ipAddress])
+        #expect(kinds([0xF0, 0x9F]).isEmpty)
+        #expect(kinds(Array(0...255)).isEmpty)
+        #expect(kinds([]).isEmpty)
+    }
+
+    @Test func kindSetOperations() {
+        var set = PIIKindSet()
+        #expect(set.isEmpty && set.kinds.isEmpty)
+        set.insert(.ssn)
+        set.insert(.email)
+        set.insert(.ssn)
+        #expect(set.contains(.ssn) && set.contains(.email) && !set.contains(.phone))
+        #expect(set.kinds == [.email, .ssn])
+        var other = PIIKindSet()
+        other.insert(.phone)
+        set.formUnion(other)
+        #expect(set.kinds == [.email, .phone, .ssn])
+        #expect(set != other)
+        var all = PIIKindSet()
+        for kind in PIIKind.allCases.reversed() { all.insert(kind) }
+        #expect(all.kinds == PIIKind.allCases.sorted(), "every kind has its own bit, reported in raw-value order")
+    }
+
     @Test func scanReportsFieldPathsNeverValues() throws {
         let request = CheckRequest(
             operations: [Operation(type: "llm_call", input: "my card is 4111111111111111")],
@@ -84,5 +169,22 @@ import Testing
             PIIFinding(path: "context.user.email", kind: .email),
             PIIFinding(path: "context.user.notes[1]", kind: .ipAddress),
         ])
+    }
+
+    @Test func scanFollowsTheWalksRules() throws {
+        func scan(_ body: String, maxDepth: Int = CheckRequest.maxDepth) throws -> [PIIFinding] {
+            PIIDetector.scan(try CheckRequest.from(try JSONDocument.parse(Array(body.utf8))), maxDepth: maxDepth)
+        }
+        let operations = #""operations": [{"type": "llm_call"}]"#
+        #expect(try scan("{\(operations), \"context\": {\"user\": \"user_123\", \"at\": \"2026-11-25T10:35:00Z\"}}").isEmpty)
+        // A repeated key's value is scanned whichever occurrence holds it: it was sent either way.
+        #expect(try scan("{\(operations), \"context\": {\"a\": \"bob@example.org\", \"a\": \"fine\"}}")
+                == [PIIFinding(path: "context.a", kind: .email)])
+        #expect(try scan("{\(operations), \"context\": {\"a\": \"fine\", \"a\": \"bob@example.org\"}}")
+                == [PIIFinding(path: "context.a", kind: .email)])
+        let nested = "{\(operations), \"context\": {\"b\": [\"x\", {\"c\": \"ip 10.0.0.7\"}], \"a\": \"ok\"}}"
+        #expect(try scan(nested) == [PIIFinding(path: "context.b[1].c", kind: .ipAddress)])
+        #expect(try scan(nested, maxDepth: 2).isEmpty, "deeper than maxDepth")
+        #expect(try scan(nested, maxDepth: 3) == [PIIFinding(path: "context.b[1].c", kind: .ipAddress)])
     }
 }
