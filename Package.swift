@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL"),
         .systemLibrary(name: "CYAML", path: "Sources/CYAML"),
         // Our own C: the few POSIX calls and macros Swift cannot import cleanly.
-        .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys"),
+        .target(name: "CConvergenceSys", path: "Sources/CConvergenceSys", linkerSettings: [.linkedLibrary("crypto")]),
         // The shared-memory region (rate-limit buckets, metric series): layout and lock-free updates.
         // -mcx16: the 16-byte compare-and-swap is inlined (cmpxchg16b), never libatomic's lock.
         .target(name: "CConvergenceShm", path: "Sources/CConvergenceShm", cSettings: [.unsafeFlags(["-mcx16", "-O2"])]),

@@ -1,3 +1,4 @@
+import CConvergenceSys
 import COpenSSL
 
 /// SHA-256 through OpenSSL's EVP interface.
@@ -27,8 +28,54 @@ public enum SHA256 {
     }
 
     public static func digest(_ text: String) -> [UInt8] {
-        var text = text
-        return text.withUTF8 { digest(UnsafeRawBufferPointer($0)) }
+        text.withUTF8Bytes { digest(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A SHA-256 value held inline (no allocation): a dictionary key that hashes
+    /// one word (the bits are uniformly distributed already) and compares four.
+    public struct Digest: Hashable, Sendable {
+        let words: (UInt64, UInt64, UInt64, UInt64)
+
+        /// From 32 bytes; shorter input is zero-padded (tests), longer is cut.
+        public init(_ bytes: [UInt8]) {
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { out in
+                bytes.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(32))) }
+            }
+            self.words = words
+        }
+
+        init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
+        public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+        public func hash(into hasher: inout Hasher) { hasher.combine(words.0) }
+
+        public static func == (a: Digest, b: Digest) -> Bool { a.matches(b) }
+
+        /// Equal, in time that does not depend on where the values differ.
+        public func matches(_ other: Digest) -> Bool {
+            ((words.0 ^ other.words.0) | (words.1 ^ other.words.1) | (words.2 ^ other.words.2) | (words.3 ^ other.words.3)) == 0
+        }
+    }
+
+    /// Hashes short inputs (keys) for one thread. A class so that callers keep one
+    /// per thread: hashing goes through OpenSSL's direct SHA-256 functions (C shim),
+    /// because the EVP path costs more in dispatch and setup than the hash itself.
+    public final class Context {
+        public init() {}
+
+        public func digest(_ bytes: UnsafeRawBufferPointer) -> Digest {
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { out in
+                cv_sha256(bytes.baseAddress, bytes.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            return Digest(words: words)
+        }
+
+        public func digest(_ text: String) -> Digest {
+            text.withUTF8Bytes { digest(UnsafeRawBufferPointer($0)) }
+        }
     }
 }
 

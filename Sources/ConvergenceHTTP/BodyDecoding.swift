@@ -22,22 +22,26 @@ extension Request {
     /// `application/json` or `application/…+json`, any case, parameters ignored.
     /// Byte-level on purpose: it runs on every JSON request.
     static func isJSON(_ contentType: String) -> Bool {
-        var contentType = contentType
-        return contentType.withUTF8 { bytes in
-            var start = 0
-            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
-            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-            let mediaType = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
-            func hasPrefix(_ text: String, at offset: Int) -> Bool {
-                offset + text.utf8.count <= mediaType.count && zip(mediaType[offset...], text.utf8).allSatisfy { lower($0) == $1 }
-            }
-            let prefix = "application/".utf8.count
-            guard mediaType.count > prefix, hasPrefix("application/", at: 0) else { return false }
-            return (mediaType.count == prefix + 4 && hasPrefix("json", at: prefix))
-                || (mediaType.count > prefix + 5 && hasPrefix("+json", at: mediaType.count - 5))
+        contentType.withUTF8Bytes(isJSON(bytes:))
+    }
+
+    static func isJSON(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        let mediaType = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b + 32 : b }
+        func hasPrefix(_ text: StaticString, at offset: Int) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard offset + count <= mediaType.count else { return false }
+            for i in 0..<count where lower(mediaType[offset + i]) != text.utf8Start[i] { return false }
+            return true
         }
+        let prefix = "application/".utf8.count
+        guard mediaType.count > prefix, hasPrefix("application/", at: 0) else { return false }
+        return (mediaType.count == prefix + 4 && hasPrefix("json", at: prefix))
+            || (mediaType.count > prefix + 5 && hasPrefix("+json", at: mediaType.count - 5))
     }
 
     /// A human sentence for a decoding failure that names the field but never echoes values.
@@ -84,7 +88,7 @@ extension Request {
 
     /// The body as a `JSONDocument` (no tree built), with the same 415/400 answers.
     public func parseJSONDocument(maxDepth: Int = JSONParser.defaultMaxDepth) throws(APIError) -> JSONDocument {
-        guard let contentType, Request.isJSON(contentType) else {
+        guard headers.withValue("content-type", { $0.map(Request.isJSON(bytes:)) ?? false }) else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type",
                            message: "Send the body as JSON with Content-Type: application/json.")
         }

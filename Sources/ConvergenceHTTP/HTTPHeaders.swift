@@ -1,12 +1,12 @@
-import Glibc
+import ConvergenceCore
 
-/// A request's headers kept as one byte buffer (names lowercased, `-` for `_`),
-/// in arrival order: a handler reads two or three of them, so none becomes a
-/// String or a dictionary entry until it is asked for. Lookups scan; requests
-/// carry a dozen headers at most that matter, and the FastCGI layer forwards
-/// only those nginx passes.
+/// A request's headers kept as one byte buffer, in arrival order and in the
+/// form FastCGI delivers them (`X_API_KEY=value`): a handler reads two or three
+/// of them, so none becomes a String, a dictionary entry or even a lowercased
+/// name until it is asked for. Lookups take the HTTP form (`x-api-key`) and
+/// scan; a request carries a handful of headers.
 public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral {
-    /// Entries back to back: name length (1 byte), value length (4 bytes LE), name, value.
+    /// Entries back to back: name length (1 byte), value length (4 bytes LE), name, `=`, value.
     private var storage: [UInt8] = []
 
     public init() {}
@@ -18,89 +18,84 @@ public struct HTTPHeaders: Sendable, ExpressibleByDictionaryLiteral {
     /// Room for `bytes` of entries without growing.
     public mutating func reserveCapacity(_ bytes: Int) { storage.reserveCapacity(bytes) }
 
-    /// Appends a header given in CGI form (`X_API_KEY`, without `HTTP_`): lowercased, `_` → `-`.
-    /// Names over 255 bytes are dropped (no header we read is that long).
-    public mutating func appendCGI(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
-        guard name.count <= 255 else { return }
-        appendLength(name.count, value.count)
-        let start = storage.count
-        storage.append(contentsOf: name)
-        storage.withUnsafeMutableBufferPointer { bytes in
-            for i in start..<bytes.count {
-                let byte = bytes[i]
-                if byte == UInt8(ascii: "_") { bytes[i] = UInt8(ascii: "-") } else if byte >= 65 && byte <= 90 { bytes[i] = byte + 32 }
-            }
-        }
-        storage.append(contentsOf: value)
+    /// Appends one FastCGI header param without its `HTTP_` prefix: `entry` is
+    /// `X_API_KEY=value`, the name its first `nameLength` bytes. Names over 255
+    /// bytes are dropped (no header we read is that long).
+    public mutating func appendCGI(entry: UnsafeBufferPointer<UInt8>, nameLength: Int) {
+        guard nameLength <= 255, nameLength < entry.count else { return }
+        let valueLength = UInt32(truncatingIfNeeded: entry.count - nameLength - 1)
+        storage.append(UInt8(nameLength))
+        storage.append(UInt8(truncatingIfNeeded: valueLength))
+        storage.append(UInt8(truncatingIfNeeded: valueLength >> 8))
+        storage.append(UInt8(truncatingIfNeeded: valueLength >> 16))
+        storage.append(UInt8(truncatingIfNeeded: valueLength >> 24))
+        storage.append(contentsOf: entry)
     }
 
-    private mutating func appendLength(_ name: Int, _ value: Int) {
-        let length = UInt32(truncatingIfNeeded: value).littleEndian
-        storage.append(UInt8(name))
-        withUnsafeBytes(of: length) { storage.append(contentsOf: $0) }
+    /// Calls `body` with the bytes of `name`'s value (the last when repeated), nil when absent:
+    /// for checks that need no String. `name` is lowercase with `-`.
+    public func withValue<R>(_ name: StaticString, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        withValue(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), body)
     }
 
     /// The value of `name` (lowercase, with `-`); the last one when repeated. Setting appends
     /// (nil removes every entry of that name).
     public subscript(name: String) -> String? {
         get {
-            var name = name
-            return name.withUTF8 { wanted in
-                storage.withUnsafeBufferPointer { bytes -> String? in
-                    var found: Range<Int>?
-                    var i = 0
-                    while i < bytes.count {
-                        let (nameStart, valueStart, end) = HTTPHeaders.entry(bytes, at: i)
-                        if valueStart - nameStart == wanted.count,
-                           wanted.isEmpty || memcmp(bytes.baseAddress! + nameStart, wanted.baseAddress!, wanted.count) == 0 {
-                            found = valueStart..<end
-                        }
-                        i = end
-                    }
-                    return found.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
-                }
+            name.withUTF8Bytes { wanted in
+                withValue(wanted) { $0.map { String(decoding: $0, as: UTF8.self) } }
             }
         }
         set {
-            var name = name
-            name.withUTF8 { wanted in
-                var kept: [UInt8] = []
-                forEach { entryName, value in
-                    guard !entryName.elementsEqual(wanted) else { return }
-                    kept.append(UInt8(entryName.count))
-                    for shift in stride(from: 0, to: 32, by: 8) { kept.append(UInt8(truncatingIfNeeded: value.count >> shift)) }
-                    kept.append(contentsOf: entryName)
-                    storage.withUnsafeBufferPointer { kept.append(contentsOf: $0[value]) }
-                }
-                storage = kept
-            }
-            guard var newValue, name.utf8.count <= 255 else { return }
-            name.withUTF8 { n in
-                newValue.withUTF8 { v in
-                    appendLength(n.count, v.count)
-                    storage.append(contentsOf: n)
-                    storage.append(contentsOf: v)
+            var kept = HTTPHeaders()
+            name.withUTF8Bytes { wanted in
+                storage.withUnsafeBufferPointer { bytes in
+                    HTTPHeaders.forEach(in: bytes) { entryName, entry in
+                        if !HTTPHeaders.cgiName(entryName, equals: wanted) { kept.appendCGI(entry: entry, nameLength: entryName.count) }
+                    }
                 }
             }
+            storage = kept.storage
+            guard let newValue else { return }
+            var entry = Array(name.utf8).map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : ($0 >= 97 && $0 <= 122 ? $0 - 32 : $0) }
+            let nameLength = entry.count
+            entry.append(UInt8(ascii: "="))
+            entry.append(contentsOf: newValue.utf8)
+            entry.withUnsafeBufferPointer { appendCGI(entry: $0, nameLength: nameLength) }
         }
     }
 
-    /// Calls `body` with each entry's name bytes and the range of its value in `storage`.
-    private func forEach(_ body: (UnsafeBufferPointer<UInt8>, Range<Int>) -> Void) {
+    private func withValue<R>(_ wanted: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
         storage.withUnsafeBufferPointer { bytes in
-            var i = 0
-            while i < bytes.count {
-                let (nameStart, valueStart, end) = HTTPHeaders.entry(bytes, at: i)
-                body(UnsafeBufferPointer(rebasing: bytes[nameStart..<valueStart]), valueStart..<end)
-                i = end
+            var found: UnsafeBufferPointer<UInt8>?
+            HTTPHeaders.forEach(in: bytes) { name, entry in
+                if HTTPHeaders.cgiName(name, equals: wanted) { found = UnsafeBufferPointer(rebasing: entry[(name.count + 1)...]) }
             }
+            return body(found)
         }
     }
 
-    /// Where the entry at `i` keeps its name and value, and where the next one starts.
-    private static func entry(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (name: Int, value: Int, end: Int) {
-        let nameLength = Int(bytes[i])
-        let valueLength = Int(bytes[i + 1]) | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) << 16 | Int(bytes[i + 4]) << 24
-        return (i + 5, i + 5 + nameLength, i + 5 + nameLength + valueLength)
+    /// `X_API_KEY` against `x-api-key`.
+    private static func cgiName(_ cgi: UnsafeBufferPointer<UInt8>, equals wanted: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard cgi.count == wanted.count else { return false }
+        for i in 0..<cgi.count {
+            var w = wanted[i]
+            if w == UInt8(ascii: "-") { w = UInt8(ascii: "_") } else if w >= 97 && w <= 122 { w -= 32 }
+            if cgi[i] != w { return false }
+        }
+        return true
+    }
+
+    /// Calls `body` with each entry's name and its whole `name=value` bytes.
+    private static func forEach(in bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+        var i = 0
+        while i < bytes.count {
+            let nameLength = Int(bytes[i])
+            let valueLength = Int(bytes[i + 1]) | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3]) << 16 | Int(bytes[i + 4]) << 24
+            let start = i + 5
+            let end = start + nameLength + 1 + valueLength
+            body(UnsafeBufferPointer(rebasing: bytes[start..<(start + nameLength)]), UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            i = end
+        }
     }
 }

@@ -53,23 +53,25 @@ public struct JSONDocument: Sendable {
     public func after(_ node: Int) -> Int { Int(nodes[node].next) }
 
     /// The elements of the array at `node`.
-    public func elements(_ node: Int) -> Children { Children(document: self, first: node + 1, count: count(node), step: 1) }
+    public func elements(_ node: Int) -> Children { Children(nodes: nodes, first: node + 1, count: count(node), step: 1) }
 
     /// The members of the object at `node`, as key nodes (the value is `key + 1`).
-    public func keys(_ node: Int) -> Children { Children(document: self, first: node + 1, count: count(node), step: 2) }
+    public func keys(_ node: Int) -> Children { Children(nodes: nodes, first: node + 1, count: count(node), step: 2) }
 
-    /// Siblings walked through their `next` links: no array is built.
+    /// Siblings walked through their `next` links: no array is built (and only the
+    /// node storage is held, not the whole document).
     public struct Children: Sequence, Sendable {
-        let document: JSONDocument
+        let nodes: NodeStorage
         let first: Int
         let count: Int
         /// 1 for array elements; 2 for object members (a key, then its value's subtree).
         let step: Int
 
-        public func makeIterator() -> Iterator { Iterator(children: self, node: first, left: count) }
+        public func makeIterator() -> Iterator { Iterator(nodes: nodes, step: step, node: first, left: count) }
 
         public struct Iterator: IteratorProtocol {
-            let children: Children
+            let nodes: NodeStorage
+            let step: Int
             var node: Int
             var left: Int
 
@@ -77,7 +79,7 @@ public struct JSONDocument: Sendable {
                 guard left > 0 else { return nil }
                 left -= 1
                 let current = node
-                node = children.document.after(children.step == 2 ? current + 1 : current)
+                node = Int(nodes[step == 2 ? current + 1 : current].next)
                 return current
             }
         }
@@ -192,6 +194,7 @@ extension JSONDocument {
 
         func fail(_ reason: String) -> JSONParser.Failure { JSONParser.Failure(offset: index, reason: reason) }
 
+        @inline(__always)
         mutating func skipWhitespace() {
             while index < bytes.count {
                 switch bytes[index] {
@@ -254,6 +257,7 @@ extension JSONDocument {
         }
 
         /// Closes the open container at the closing bracket under `index`.
+        @inline(__always)
         private mutating func close(_ parent: inout Int, _ depth: inout Int) {
             let closed = parent
             nodes[closed].end = UInt32(index)
@@ -264,15 +268,18 @@ extension JSONDocument {
         }
 
         /// A member's key and its colon; the value follows.
+        @inline(__always)
         mutating func key() throws(JSONParser.Failure) {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
-            nodes.append(try string())
-            nodes[nodes.count - 1].next = Int32(nodes.count)
+            var node = try string()
+            node.next = Int32(nodes.count + 1)
+            nodes.append(node)
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
         }
 
+        @inline(__always)
         mutating func scalar(_ byte: UInt8) throws(JSONParser.Failure) {
             var node: Node
             switch byte {
@@ -337,6 +344,7 @@ extension JSONDocument {
         func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 
         /// A string token: validated (escapes, control characters, UTF-8), not decoded.
+        @inline(__always)
         mutating func string() throws(JSONParser.Failure) -> Node {
             index += 1 // opening quote
             let start = index

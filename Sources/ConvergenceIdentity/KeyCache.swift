@@ -36,6 +36,8 @@ public struct KeyRecord: Sendable, Equatable {
 
     /// The stored digest equals the presented key's, compared in constant time.
     public func matches(digest presented: [UInt8]) -> Bool { constantTimeEquals(digest, presented) }
+
+    public func matches(_ presented: SHA256.Digest) -> Bool { digest.count == 32 && SHA256.Digest(digest).matches(presented) }
 }
 
 /// A worker thread's cache of key lookups (including misses), each entry
@@ -45,7 +47,7 @@ public struct KeyRecord: Sendable, Equatable {
 public struct KeyCache {
     public let ttlMs: Int
     public let capacity: Int
-    private var entries: [[UInt8]: (record: KeyRecord?, until: MonotonicInstant)] = [:]
+    private var entries: [SHA256.Digest: (record: KeyRecord?, until: MonotonicInstant)] = [:]
 
     public init(ttlMs: Int = 500, capacity: Int = 10_000) {
         self.ttlMs = ttlMs
@@ -57,7 +59,7 @@ public struct KeyCache {
         case miss
     }
 
-    public func lookup(_ digest: [UInt8], now: MonotonicInstant = .now()) -> Lookup {
+    public func lookup(_ digest: SHA256.Digest, now: MonotonicInstant = .now()) -> Lookup {
         guard let entry = entries[digest], now < entry.until else { return .miss }
         return .hit(entry.record)
     }
@@ -74,12 +76,12 @@ public struct KeyCache {
     public static let staleOnOutageMs = 300_000
 
     /// The entry even if expired (up to `staleOnOutageMs`): only for when the database cannot be asked.
-    public func stale(_ digest: [UInt8], now: MonotonicInstant = .now()) -> Lookup {
+    public func stale(_ digest: SHA256.Digest, now: MonotonicInstant = .now()) -> Lookup {
         guard let entry = entries[digest], now < entry.until.adding(milliseconds: KeyCache.staleOnOutageMs) else { return .miss }
         return .hit(entry.record)
     }
 
-    public mutating func store(_ record: KeyRecord?, for digest: [UInt8], now: MonotonicInstant = .now()) {
+    public mutating func store(_ record: KeyRecord?, for digest: SHA256.Digest, now: MonotonicInstant = .now()) {
         if entries.count >= capacity {
             // Expired entries go first, so a flood of made-up keys cannot flush live ones
             // faster than they expire; only a table full of fresh entries is reset.

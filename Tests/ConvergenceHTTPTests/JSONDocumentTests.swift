@@ -91,8 +91,8 @@ import Testing
     @Test func cgiNamesAreNormalisedAndLookupsTakeTheLastValue() {
         var headers = HTTPHeaders()
         func add(_ name: String, _ value: String) {
-            var name = name, value = value
-            name.withUTF8 { n in value.withUTF8 { v in headers.appendCGI(name: n, value: v) } }
+            let entry = Array((name + "=" + value).utf8)
+            entry.withUnsafeBufferPointer { headers.appendCGI(entry: $0, nameLength: name.utf8.count) }
         }
         add("X_API_KEY", "k1")
         add("CONTENT_TYPE", "application/json")
@@ -106,5 +106,7 @@ import Testing
         #expect(headers["content-type"] == "application/json")
         let literal: HTTPHeaders = ["authorization": "Bearer t"]
         #expect(literal["authorization"] == "Bearer t")
+        #expect(literal.withValue("authorization") { $0?.count } == 8)
+        #expect(literal.withValue("x-api-key") { $0 == nil })
     }
 }

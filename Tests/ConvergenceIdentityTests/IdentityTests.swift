@@ -83,6 +83,10 @@ import Testing
 @Suite struct CryptoTests {
     @Test func sha256MatchesAKnownVector() {
         #expect(Hex.encode(SHA256.digest("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let context = SHA256.Context()
+        #expect(context.digest("abc").bytes == SHA256.digest("abc"), "the reused context gives the same digest")
+        #expect(context.digest("abc") == SHA256.Digest(SHA256.digest("abc")))
+        #expect(context.digest("abd") != context.digest("abc"))
     }
 
     @Test func aesGCMRoundTripsAndDetectsTampering() throws {
@@ -122,30 +126,30 @@ import Testing
 
 @Suite struct KeyCacheTests {
     let record = KeyRecord(keyID: "key_1", kind: .customer, customerID: "c", tenantID: "t", tier: "free",
-                           expiresAt: nil, revokedAt: nil, digest: [1, 2, 3])
+                           expiresAt: nil, revokedAt: nil, digest: SHA256.digest("key one"))
 
     @Test func entriesExpireAfterTheTTL() {
         var cache = KeyCache(ttlMs: 500)
         let t0 = MonotonicInstant(nanoseconds: 0)
-        cache.store(record, for: [1, 2, 3], now: t0)
-        #expect(cache.lookup([1, 2, 3], now: t0.adding(milliseconds: 499)) == .hit(record))
-        #expect(cache.lookup([1, 2, 3], now: t0.adding(milliseconds: 500)) == .miss)
-        cache.store(nil, for: [9], now: t0)
-        #expect(cache.lookup([9], now: t0) == .hit(nil))
+        cache.store(record, for: SHA256.Digest(SHA256.digest("key one")), now: t0)
+        #expect(cache.lookup(SHA256.Digest(SHA256.digest("key one")), now: t0.adding(milliseconds: 499)) == .hit(record))
+        #expect(cache.lookup(SHA256.Digest(SHA256.digest("key one")), now: t0.adding(milliseconds: 500)) == .miss)
+        cache.store(nil, for: SHA256.Digest(SHA256.digest("key nine")), now: t0)
+        #expect(cache.lookup(SHA256.Digest(SHA256.digest("key nine")), now: t0) == .hit(nil))
     }
 
     @Test func expiredEntriesAreEvictedBeforeLiveOnes() {
         var cache = KeyCache(ttlMs: 500, capacity: 10)
         let t0 = MonotonicInstant(nanoseconds: 0)
-        cache.store(record, for: [1, 2, 3], now: t0.adding(milliseconds: 400))
-        for i in 0..<9 { cache.store(nil, for: [UInt8(100 + i)], now: t0) }
-        cache.store(nil, for: [200], now: t0.adding(milliseconds: 600)) // table full: the 9 expired misses go
-        #expect(cache.lookup([1, 2, 3], now: t0.adding(milliseconds: 600)) == .hit(record))
+        cache.store(record, for: SHA256.Digest(SHA256.digest("key one")), now: t0.adding(milliseconds: 400))
+        for i in 0..<9 { cache.store(nil, for: SHA256.Digest(SHA256.digest("miss \(i)")), now: t0) }
+        cache.store(nil, for: SHA256.Digest(SHA256.digest("late")), now: t0.adding(milliseconds: 600)) // table full: the 9 expired misses go
+        #expect(cache.lookup(SHA256.Digest(SHA256.digest("key one")), now: t0.adding(milliseconds: 600)) == .hit(record))
     }
 
     @Test func capacityIsBounded() {
         var cache = KeyCache(ttlMs: 500, capacity: 10)
-        for i in 0..<25 { cache.store(nil, for: [UInt8(i)]) }
+        for i in 0..<25 { cache.store(nil, for: SHA256.Digest(SHA256.digest("key \(i)"))) }
         #expect(cache.count <= 10)
     }
 
@@ -157,7 +161,9 @@ import Testing
         let revoked = KeyRecord(keyID: "k", kind: .customer, customerID: nil, tenantID: nil, tier: nil,
                                 expiresAt: nil, revokedAt: 50, digest: [])
         #expect(!revoked.isUsable(now: 60))
-        #expect(record.matches(digest: [1, 2, 3]))
-        #expect(!record.matches(digest: [1, 2, 4]))
+        #expect(record.matches(digest: SHA256.digest("key one")))
+        #expect(!record.matches(digest: SHA256.digest("key two")))
+        #expect(record.matches(SHA256.Digest(SHA256.digest("key one"))))
+        #expect(!record.matches(SHA256.Digest(SHA256.digest("key two"))))
     }
 }

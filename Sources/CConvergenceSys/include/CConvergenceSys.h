@@ -18,6 +18,9 @@ int cv_wexitstatus(int status);
 int cv_wifsignaled(int status);
 int cv_wtermsig(int status);
 
+/// SHA-256 of `length` bytes into `out` (32 bytes).
+void cv_sha256(const void *data, size_t length, unsigned char out[32]);
+
 /// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN when the
 /// listener's SO_RCVTIMEO elapsed).
 int cv_accept(int listen_fd);

@@ -40,7 +40,7 @@ enum Authenticator {
 
     static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         guard let key = presentedKey(request) else { throw refuse(invalidKey, context) }
-        let digest = SHA256.digest(key)
+        let digest = context.hasher.digest(key)
         CacheInvalidation.refreshKeys(context)
         let record: KeyRecord?
         switch context.keyCache.lookup(digest) {
@@ -51,7 +51,7 @@ enum Authenticator {
         case .miss:
             guard let shape = APIKeyFormat.shape(of: key) else { throw refuse(invalidKey, context) }
             do {
-                record = try context.identity.lookup(digest: digest).flatMap { found in
+                record = try context.identity.lookup(digest: digest.bytes).flatMap { found in
                     // A tenant-format key must belong to the tenant its text names.
                     if case .tenant(let tenantID) = shape, found.tenantID != tenantID { return nil }
                     return found
@@ -62,7 +62,7 @@ enum Authenticator {
                     context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                     throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
                 }
-                guard let stale, stale.matches(digest: digest), stale.isUsable(now: WallClock.unixSeconds()) else {
+                guard let stale, stale.matches(digest), stale.isUsable(now: WallClock.unixSeconds()) else {
                     throw refuse(invalidKey, context)
                 }
                 return stale
@@ -72,7 +72,7 @@ enum Authenticator {
             }
             context.keyCache.store(record, for: digest)
         }
-        guard let record, record.matches(digest: digest), record.isUsable(now: WallClock.unixSeconds()) else {
+        guard let record, record.matches(digest), record.isUsable(now: WallClock.unixSeconds()) else {
             throw refuse(invalidKey, context)
         }
         noteUse(record.keyID, context)

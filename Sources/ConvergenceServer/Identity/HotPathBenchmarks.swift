@@ -15,9 +15,9 @@ public enum HotPathBenchmarks {
             logger: Logger(role: "bench", minimumLevel: .error), config: config)
         context.keyCache = KeyCache(ttlMs: 3_600_000) // the benchmark measures hits only
         let key = APIKeyFormat.newLiveKey()
-        let digest = SHA256.digest(key)
+        let digest = SHA256.Digest(SHA256.digest(key))
         context.keyCache.store(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "c", tenantID: "bench_t", tier: "free",
-                                         expiresAt: nil, revokedAt: nil, digest: digest), for: digest)
+                                         expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest)
         let request = Request(method: "GET", path: "/", headers: ["x-api-key": key], requestID: "req_bench")
         var accepted = 0
         let start = MonotonicInstant.now()
@@ -42,9 +42,9 @@ extension HotPathBenchmarks {
             logger: Logger(role: "bench", minimumLevel: .error), config: config)
         context.keyCache = KeyCache(ttlMs: 3_600_000)
         let key = APIKeyFormat.newLiveKey()
-        let digest = SHA256.digest(key)
+        let digest = SHA256.Digest(SHA256.digest(key))
         context.keyCache.store(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "cust", tenantID: "bench_t", tier: "free",
-                                         expiresAt: nil, revokedAt: nil, digest: digest), for: digest)
+                                         expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest)
         let router = Routes.make(config: config)
         let request = Request(method: "POST", path: "/v1/check", headers: ["x-api-key": key, "content-type": "application/json"],
                               requestID: "req_bench", body: body)

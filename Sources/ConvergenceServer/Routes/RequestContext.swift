@@ -17,6 +17,8 @@ public final class RequestContext {
     /// This thread's lane in the spool: its own segment, so threads never wait for each other's writes.
     let auditLane: Int
     var keyCache: KeyCache
+    /// SHA-256 of presented keys, with a context reused by this thread.
+    let hasher = SHA256.Context()
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
     var usedKeys: Set<String> = []
     var lastUsedKey: String?
