@@ -1,16 +1,18 @@
 import ConvergenceHTTP
 import Glibc
 
-/// One operation the customer's application is about to perform.
-public struct Operation: Sendable, Equatable {
-    public var type: String
-    public var model: String?
-    public var provider: String?
-    public var tokens: Int?
-    public var records: Int?
-    public var input: String?
-    public var dataClassification: String?
-    public var destination: String?
+/// One operation the customer's application is about to perform. A class:
+/// every check reads its operations several times (score, rules, audit row),
+/// and copying a struct of seven strings meant seven retains per read.
+public final class Operation: Sendable, Equatable {
+    public let type: String
+    public let model: String?
+    public let provider: String?
+    public let tokens: Int?
+    public let records: Int?
+    public let input: String?
+    public let dataClassification: String?
+    public let destination: String?
 
     public init(type: String, model: String? = nil, provider: String? = nil, tokens: Int? = nil, records: Int? = nil,
                 input: String? = nil, dataClassification: String? = nil, destination: String? = nil) {
@@ -22,6 +24,11 @@ public struct Operation: Sendable, Equatable {
         self.input = input
         self.dataClassification = dataClassification
         self.destination = destination
+    }
+
+    public static func == (a: Operation, b: Operation) -> Bool {
+        a.type == b.type && a.model == b.model && a.provider == b.provider && a.tokens == b.tokens && a.records == b.records
+            && a.input == b.input && a.dataClassification == b.dataClassification && a.destination == b.destination
     }
 }
 

@@ -1,5 +1,6 @@
-/// The outcome of a governance check.
-public struct Decision: Sendable, Equatable {
+/// The outcome of a governance check. A class: it is handed from the engine to
+/// the audit record and the response, and a copy is then one retain.
+public final class Decision: Sendable, Equatable {
     public struct Reason: Sendable, Equatable {
         public let factor: RiskFactor
         public let points: Int
@@ -23,6 +24,22 @@ public struct Decision: Sendable, Equatable {
     public let wouldBlock: Bool
     /// `policy_id:version` of every active policy applied.
     public let policyVersions: [String]
+
+    init(allowed: Bool, riskScore: Int, reason: String, reasons: [Reason], violations: [Violation], wouldBlock: Bool,
+         policyVersions: [String]) {
+        self.allowed = allowed
+        self.riskScore = riskScore
+        self.reason = reason
+        self.reasons = reasons
+        self.violations = violations
+        self.wouldBlock = wouldBlock
+        self.policyVersions = policyVersions
+    }
+
+    public static func == (a: Decision, b: Decision) -> Bool {
+        a.allowed == b.allowed && a.riskScore == b.riskScore && a.reason == b.reason && a.reasons == b.reasons
+            && a.violations == b.violations && a.wouldBlock == b.wouldBlock && a.policyVersions == b.policyVersions
+    }
 }
 
 /// Scores a check against the customer's active policies (pure: no I/O).
