@@ -154,3 +154,50 @@ int cv_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int lowest) {
 int cv_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
+
+// ---------------------------------------------------------------- epoll
+
+#include <fcntl.h>
+
+#include <sys/epoll.h>
+
+int cv_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int cv_epoll_add_listener(int ep, int fd) {
+    // Edge-triggered: a new connection is reported to one waiting thread, which
+    // accepts until the backlog is empty (level-triggered, several threads woke
+    // for each connection). EPOLLEXCLUSIVE: of the worker processes watching the
+    // shared listener, one is woken, not all of them.
+    struct epoll_event event = { .events = EPOLLIN | EPOLLET | EPOLLEXCLUSIVE, .data = { .fd = fd } };
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cv_epoll_remove(int ep, int fd) {
+    return epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int cv_epoll_add_oneshot(int ep, int fd) {
+    struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data = { .fd = fd } };
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
+}
+
+int cv_epoll_rearm_oneshot(int ep, int fd) {
+    struct epoll_event event = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data = { .fd = fd } };
+    return epoll_ctl(ep, EPOLL_CTL_MOD, fd, &event);
+}
+
+int cv_epoll_wait_fds(int ep, int *fds, int max, int timeout_ms) {
+    struct epoll_event events[16];
+    if (max > 16) max = 16;
+    int n = epoll_wait(ep, events, max, timeout_ms);
+    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
+    return n;
+}
+
+int cv_set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}

@@ -1,5 +1,6 @@
 import ConvergenceTestSupport
 import Foundation
+import Synchronization
 import XCTest
 
 /// `GET /logs` and `GET /v1/logs` through nginx: contents, order, pages,
@@ -180,6 +181,21 @@ final class AuditLogAPITests: XCTestCase {
 /// A full spool under the default fail_closed policy: checks are refused with
 /// 503 and /ready says why, until PostgreSQL takes the backlog.
 final class AuditBufferFullTests: XCTestCase {
+    /// 64 checks from 16 clients at once: more than one worker's threads, so every
+    /// worker has read the key and the policies before PostgreSQL goes away (a worker
+    /// takes connections as its threads free up; sequential requests may all land on
+    /// one). Returns how many were answered 200.
+    func warmEveryWorker(_ stack: TestStack, body: String, headers: [String: String]) -> Int {
+        let answered = Atomic<Int>(0)
+        let client = stack.client
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            for _ in 0..<4 {
+                if (try? client.post("/v1/check", json: body, headers: headers).status) == 200 { answered.add(1, ordering: .relaxed) }
+            }
+        }
+        return answered.load(ordering: .relaxed)
+    }
+
     func testAFullSpoolRefusesChecksUntilItDrains() throws {
         let stack = try TestStack(label: "auditfull", overrides: ["CONVERGENCE_AUDIT_BUFFER_BYTES": "65536"])
         defer { stack.stop() }
@@ -187,7 +203,7 @@ final class AuditBufferFullTests: XCTestCase {
         let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "full_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
         let headers = ["Authorization": "Bearer \(key)"]
         let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
-        for _ in 0..<20 { XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: headers).status, 200) } // warm every thread's caches
+        XCTAssertEqual(warmEveryWorker(stack, body: body, headers: headers), 64)
         try stack.postgres.stop()
         var refused: HTTPClient.Response?
         for _ in 0..<2000 {
@@ -216,11 +232,8 @@ final class AuditBufferFullTests: XCTestCase {
         let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "open_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
         let headers = ["Authorization": "Bearer \(key)"]
         let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
-        var answered = 0
-        for _ in 0..<20 {
-            XCTAssertEqual(try stack.client.post("/v1/check", json: body, headers: headers).status, 200) // warm every thread's caches
-            answered += 1
-        }
+        var answered = warmEveryWorker(stack, body: body, headers: headers)
+        XCTAssertEqual(answered, 64)
         func metric(_ name: String) -> Double {
             let text = (try? stack.client.get("/metrics").text) ?? ""
             return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? -1

@@ -66,4 +66,20 @@ final class FastCGIListenerTests: XCTestCase {
         let response = try client.request(method: "GET", uri: "/health", headers: headers)
         XCTAssertEqual(response.status, 200)
     }
+
+    /// Connections that are open but have not sent their request do not hold a
+    /// thread: with 2 threads and 6 silent connections, requests are still answered.
+    func testSilentConnectionsDoNotPinTheThreads() throws {
+        let client = FastCGIClient(.tcp(port: port))
+        let silent = try (0..<6).map { _ in try client.connectSocket() }
+        defer { silent.forEach { close($0) } }
+        Thread.sleep(forTimeInterval: 0.2) // accepted by now
+        let started = Date()
+        for _ in 0..<5 {
+            XCTAssertEqual(try client.request(method: "GET", uri: "/health").status, 200)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2, "answered without waiting for the silent connections")
+        // One of them finally speaks: it is answered too.
+        XCTAssertEqual(try client.request(on: silent[3], method: "GET", uri: "/health").status, 200)
+    }
 }

@@ -49,6 +49,11 @@ public struct FastCGIClient {
     public func request(method: String, uri: String, headers: [String: String] = [:], body: Data = Data()) throws -> Response {
         let fd = try connectSocket()
         defer { close(fd) }
+        return try request(on: fd, method: method, uri: uri, headers: headers, body: body)
+    }
+
+    /// One request over a connection opened earlier.
+    public func request(on fd: Int32, method: String, uri: String, headers: [String: String] = [:], body: Data = Data()) throws -> Response {
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var params: [(String, String)] = [

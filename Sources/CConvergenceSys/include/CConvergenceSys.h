@@ -21,6 +21,19 @@ int cv_wtermsig(int status);
 /// SHA-256 of `length` bytes into `out` (32 bytes).
 void cv_sha256(const void *data, size_t length, unsigned char out[32]);
 
+/// epoll for the worker's event loop. Create: an epoll fd (close-on-exec), -1 on error.
+int cv_epoll_create(void);
+/// Watches the shared listening socket: edge-triggered (accept until EAGAIN), one process woken per event.
+int cv_epoll_add_listener(int ep, int fd);
+int cv_epoll_remove(int ep, int fd);
+/// Watches a connection until it is readable once (EPOLLONESHOT); rearm re-enables it.
+int cv_epoll_add_oneshot(int ep, int fd);
+int cv_epoll_rearm_oneshot(int ep, int fd);
+/// Waits for up to `max` (at most 16) ready fds, written to `fds`: their number, 0 on timeout, -1 on error (errno set).
+int cv_epoll_wait_fds(int ep, int *fds, int max, int timeout_ms);
+/// Sets O_NONBLOCK on fd's open file description.
+int cv_set_nonblocking(int fd);
+
 /// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN when the
 /// listener's SO_RCVTIMEO elapsed).
 int cv_accept(int listen_fd);

@@ -54,18 +54,17 @@ enum CheckRoute {
         message: "The audit buffer is full, so no check can be recorded; retry shortly.", headers: [HTTPField("Retry-After", "1")])
 
     static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> PolicySet {
-        CacheInvalidation.refreshPolicies(context)
         let now = MonotonicInstant.now()
-        if let cached = context.policyCache[customerID], now < cached.until { return cached.policies }
+        if let cached = context.caches.policies(customerID, generation: CacheInvalidation.policiesGeneration(context), now: now) {
+            return cached
+        }
         do {
             let policies = PolicySet(try PolicyRepository(db: context.database).active(customerID: customerID))
-            if context.policyCache.count > 10_000 { context.policyCache.removeAll(keepingCapacity: true) }
-            context.policyCache[customerID] = (policies, now.adding(milliseconds: context.config.policyCacheTTLMs))
+            context.caches.storePolicies(policies, for: customerID, now: now)
             return policies
-        } catch let error as PostgresError where error.isConnectionFailure && context.policyCache[customerID] != nil {
+        } catch let error as PostgresError where error.isConnectionFailure {
             // PostgreSQL down: keep deciding with the policies last read (bounded like keys).
-            let cached = context.policyCache[customerID]!
-            if now < cached.until.adding(milliseconds: KeyCache.staleOnOutageMs) { return cached.policies }
+            if let stale = context.caches.stalePolicies(customerID, now: now) { return stale }
             context.logger.error("policy lookup failed", ["error": .string(String(describing: error))], requestID: requestID)
             throw APIError(.serviceUnavailable, code: "database_unavailable", message: "Policies are unreachable; retry shortly.")
         } catch {

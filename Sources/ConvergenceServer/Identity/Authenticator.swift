@@ -41,9 +41,8 @@ enum Authenticator {
     static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         guard let key = presentedKey(request) else { throw refuse(invalidKey, context) }
         let digest = context.hasher.digest(key)
-        CacheInvalidation.refreshKeys(context)
         let record: KeyRecord?
-        switch context.keyCache.lookup(digest) {
+        switch context.caches.key(digest, generation: CacheInvalidation.keysGeneration(context)) {
         case .hit(let cached):
             // Only keys that passed the shape checks below are cached (the digest is of
             // the whole key), so a hit needs neither the checksum nor the tenant test again.
@@ -58,7 +57,7 @@ enum Authenticator {
                 }
             } catch let error as PostgresError where error.isConnectionFailure {
                 // PostgreSQL down: a recently verified key keeps working (KeyCache.staleOnOutageMs).
-                guard case .hit(let stale) = context.keyCache.stale(digest) else {
+                guard case .hit(let stale) = context.caches.staleKey(digest) else {
                     context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                     throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
                 }
@@ -70,7 +69,7 @@ enum Authenticator {
                 context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                 throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
             }
-            context.keyCache.store(record, for: digest)
+            context.caches.storeKey(record, for: digest)
         }
         guard let record, record.matches(digest), record.isUsable(now: WallClock.unixSeconds()) else {
             throw refuse(invalidKey, context)

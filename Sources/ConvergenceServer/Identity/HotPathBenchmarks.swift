@@ -12,11 +12,11 @@ public enum HotPathBenchmarks {
         let config = Config()
         let context = RequestContext(
             database: PostgresConnection(ConnectionInfo(url: "postgresql:///none?host=/nonexistent", password: nil, connectTimeoutSeconds: 1)),
-            logger: Logger(role: "bench", minimumLevel: .error), config: config)
-        context.keyCache = KeyCache(ttlMs: 3_600_000) // the benchmark measures hits only
+            logger: Logger(role: "bench", minimumLevel: .error), config: config,
+            caches: WorkerCaches(keyTTLMs: 3_600_000, policyTTLMs: 3_600_000)) // the benchmark measures hits only
         let key = APIKeyFormat.newLiveKey()
         let digest = SHA256.Digest(SHA256.digest(key))
-        context.keyCache.store(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "c", tenantID: "bench_t", tier: "free",
+        context.caches.storeKey(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "c", tenantID: "bench_t", tier: "free",
                                          expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest)
         let request = Request(method: "GET", path: "/", headers: ["x-api-key": key], requestID: "req_bench")
         var accepted = 0
@@ -39,21 +39,19 @@ extension HotPathBenchmarks {
         config.rateLimitFree = RateLimitRule(limit: RateLimitRule.maxLimit, periodSeconds: 1) // limited, never refused
         let context = RequestContext(
             database: PostgresConnection(ConnectionInfo(url: "postgresql:///none?host=/nonexistent", password: nil, connectTimeoutSeconds: 1)),
-            logger: Logger(role: "bench", minimumLevel: .error), config: config)
-        context.keyCache = KeyCache(ttlMs: 3_600_000)
+            logger: Logger(role: "bench", minimumLevel: .error), config: config,
+            caches: WorkerCaches(keyTTLMs: 3_600_000, policyTTLMs: 3_600_000))
         let key = APIKeyFormat.newLiveKey()
         let digest = SHA256.Digest(SHA256.digest(key))
-        context.keyCache.store(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "cust", tenantID: "bench_t", tier: "free",
+        context.caches.storeKey(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "cust", tenantID: "bench_t", tier: "free",
                                          expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest)
         let router = Routes.make(config: config)
         let request = Request(method: "POST", path: "/v1/check", headers: ["x-api-key": key, "content-type": "application/json"],
                               requestID: "req_bench", body: body)
-        let policySet = PolicySet(policies)
+        context.caches.storePolicies(PolicySet(policies), for: "cust", now: MonotonicInstant.now()) // as a warm worker has it
         var ok = 0
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {
-            // Refill the policy cache as a warm worker would have it.
-            context.policyCache["cust"] = (policySet, MonotonicInstant.now().adding(milliseconds: 60_000))
             let response = router.respond(to: request, context: context) { _ in }
             if response.status == .ok { ok += 1 }
         }

@@ -5,7 +5,7 @@ import ConvergenceShared
 
 /// Makes changes to keys and policies visible to every worker at once: a
 /// successful mutation bumps a generation counter in shared memory, and each
-/// thread expires its cached keys or policies when it sees the counter move
+/// worker expires its cached keys or policies when it sees the counter move
 /// (expired, not dropped: they remain the fallback during a PostgreSQL outage).
 /// The cache TTLs stay as the bound for changes made outside the server
 /// (`convergence admin revoke-key`, SQL by hand).
@@ -25,20 +25,7 @@ enum CacheInvalidation {
         if policyRoutes.contains(response.endpoint) { context.shared.addCounter(policyGeneration) }
     }
 
-    /// Drops the thread's cached keys if any worker changed a key since the last look.
-    static func refreshKeys(_ context: RequestContext) {
-        let generation = context.shared.counter(keyGeneration)
-        guard generation != context.seenKeyGeneration else { return }
-        context.seenKeyGeneration = generation
-        context.keyCache.expireAll()
-    }
-
-    static func refreshPolicies(_ context: RequestContext) {
-        let generation = context.shared.counter(policyGeneration)
-        guard generation != context.seenPolicyGeneration else { return }
-        context.seenPolicyGeneration = generation
-        // Expired, not removed: CheckRoute still uses them if PostgreSQL is down.
-        let now = MonotonicInstant.now()
-        context.policyCache = context.policyCache.mapValues { (policies: $0.policies, until: min($0.until, now)) }
-    }
+    /// The generations a worker's caches compare against (see `WorkerCaches`).
+    static func keysGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(keyGeneration) }
+    static func policiesGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(policyGeneration) }
 }

@@ -16,15 +16,14 @@ public final class RequestContext {
     public let audit: AuditSpool?
     /// This thread's lane in the spool: its own segment, so threads never wait for each other's writes.
     let auditLane: Int
-    var keyCache: KeyCache
+    /// Keys and policies read from PostgreSQL, shared with the worker's other threads.
+    public let caches: WorkerCaches
     /// SHA-256 of presented keys, with a context reused by this thread.
     let hasher = SHA256.Context()
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
     var usedKeys: Set<String> = []
     var lastUsedKey: String?
     var lastUsageFlush = MonotonicInstant.now()
-    /// Active policies per customer, trusted for `policy_cache_ttl_ms`.
-    var policyCache: [String: (policies: PolicySet, until: MonotonicInstant)] = [:]
     /// Random bytes for audit record ids, drawn from OpenSSL in blocks.
     var randomPool = RandomPool()
     /// The thread's scratch buffer for bytes built on the way (the audit row, then the
@@ -39,20 +38,17 @@ public final class RequestContext {
     var checkSeries = SeriesCache<String, CheckSeries>(capacity: 4096)
     /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
     var rateLimitLines: [UInt8] = []
-    /// Shared-memory generations this thread's caches reflect (see `CacheInvalidation`).
-    var seenKeyGeneration: UInt64 = 0
-    var seenPolicyGeneration: UInt64 = 0
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
     public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
-                shared: SharedRegion? = nil, audit: AuditSpool? = nil, auditLane: Int = 0) {
+                shared: SharedRegion? = nil, audit: AuditSpool? = nil, auditLane: Int = 0, caches: WorkerCaches? = nil) {
         self.database = database
         self.logger = logger
         self.config = config
         self.keyring = keyring
         self.audit = audit
         self.auditLane = auditLane
-        self.keyCache = KeyCache(ttlMs: config.keyCacheTTLMs)
+        self.caches = caches ?? WorkerCaches(keyTTLMs: config.keyCacheTTLMs, policyTTLMs: config.policyCacheTTLMs)
         let region = shared ?? SharedRegion.inMemory(buckets: 1024, series: 1024)
         self.shared = region
         self.metrics = MetricsRecorder(region: region, customerCap: config.metricsCustomerCap)

@@ -5,13 +5,15 @@ import ConvergenceHTTP
 import ConvergenceStore
 import Glibc
 
-/// One worker thread: accepts FastCGI connections on fd 0 and serves them.
+/// The worker's threads: take ready FastCGI connections (`ReadyConnections`:
+/// an epoll set over the listener on fd 0 and the accepted connections) and
+/// serve them.
 ///
-/// We call accept(2) ourselves and hand the connection to `FCGX_Accept_r`
-/// (by presetting `ipcFd` with `keepConnection` so libfcgi reads it instead of
-/// accepting). The listener carries SO_RCVTIMEO, so an idle thread wakes every
-/// 250 ms to see a drain request; libfcgi's own accept would block forever and
-/// a signal to break it could also interrupt a thread mid-request.
+/// We accept(2) ourselves and hand each connection to `FCGX_Accept_r` (by
+/// presetting `ipcFd` with `keepConnection`, so libfcgi reads it instead of
+/// accepting) once its request has arrived. Idle threads wake every 250 ms to
+/// see a drain request; libfcgi's own accept would block forever, and a signal
+/// to break it could also interrupt a thread mid-request.
 ///
 /// A class shared by the worker's threads: its methods run on every request, and
 /// closures there capture `self`, which for a struct meant copying (and
@@ -43,31 +45,46 @@ final class FastCGIAcceptLoop<Context>: Sendable {
         self.finish = finish
     }
 
-    func run(context: Context) {
+    func run(context: Context, connections: ReadyConnections) {
         var fcgi = FCGX_Request()
         FCGX_InitRequest(&fcgi, -1, 0)
         let output = ByteBuffer(capacity: 4096) // the thread's response buffer, reused
-
-        while !state.isStopping {
-            let fd = cv_accept(listenFD)
-            guard fd >= 0 else {
-                handleAcceptError(errno)
-                continue
+        var batch = ReadyConnections.Batch()
+        while true {
+            if state.isStopping { connections.stopAccepting() }
+            switch connections.next(timeoutMs: Listener.acceptTimeoutMs, batch: &batch) {
+            case .timeout:
+                // Draining ends once every accepted connection has been answered.
+                if state.isStopping && connections.openConnections == 0 { return }
+            case .listener:
+                // Edge-triggered: take every waiting connection now, or some would wait for the
+                // next arrival. Also while draining: this edge was ours alone (EPOLLEXCLUSIVE), so
+                // a connection left in the backlog would wait for a replacement worker's next edge.
+                while true {
+                    guard let fd = connections.accept() else {
+                        handleAcceptError(errno)
+                        break
+                    }
+                    if isTCP {
+                        cv_set_recv_timeout(fd, 0) // accepted TCP sockets inherit the listener's timeout
+                        cv_set_nodelay(fd)
+                    }
+                }
+            case .connection(let fd):
+                serve(fd, &fcgi, context: context, output: output, connections: connections)
+            case .failed(let code):
+                guard code != EINTR else { continue }
+                logger.error("event wait failed, worker stops", ["error": .string(errnoText(code))])
+                state.requestStop()
+                return
             }
-            if isTCP {
-                cv_set_recv_timeout(fd, 0) // accepted TCP sockets inherit the listener's timeout
-                cv_set_nodelay(fd)
-            }
-            fcgi.ipcFd = fd
-            fcgi.keepConnection = 1
-            serveConnection(&fcgi, context: context, output: output)
         }
     }
 
     private func handleAcceptError(_ code: Int32) {
         switch code {
         case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO:
-            return
+            return // another thread or worker took it, or the peer gave up
         case EMFILE, ENFILE, ENOBUFS, ENOMEM:
             logger.error("accept failed, backing off", ["error": .string(errnoText(code))])
             usleep(50_000)
@@ -77,42 +94,36 @@ final class FastCGIAcceptLoop<Context>: Sendable {
         }
     }
 
-    /// Serves every request on one connection: one without `fastcgi_keep_conn`,
-    /// several with it (then idle waits are bounded so drains are noticed).
-    private func serveConnection(_ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer) {
-        while true {
-            guard FCGX_Accept_r(&fcgi) >= 0 else { return } // protocol error or peer gone; libfcgi closed it
-            state.inFlight.add(1, ordering: .relaxed)
-            let bodyConsumed = serveOne(&fcgi, context: context, output: output)
-            // libfcgi's close is a "lingering close": shutdown, then poll until
-            // the peer hangs up, which costs every request a sleep and a wake-up.
-            // It protects a TCP peer from a RST that could discard our response;
-            // over a unix socket, and once the whole request was read, a plain
-            // close is safe (libfcgi skips the linger for detached requests).
-            if !isTCP && bodyConsumed { fcgi.detached = 1 }
-            FCGX_Finish_r(&fcgi)
-            state.inFlight.subtract(1, ordering: .relaxed)
-            let served = state.requestsServed.add(1, ordering: .relaxed).newValue
-            if maxRequests > 0, served >= maxRequests, !state.recycling.exchange(true, ordering: .relaxed) {
-                state.requestStop()
-            }
-            guard fcgi.ipcFd >= 0 else { return }
-            guard waitForNextRequest(fcgi.ipcFd) else {
-                close(fcgi.ipcFd)
-                fcgi.ipcFd = -1
-                return
-            }
+    /// Serves the request that arrived on `fd`; a connection nginx keeps
+    /// (`fastcgi_keep_conn`) goes back to the set for its next request.
+    private func serve(_ fd: Int32, _ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer, connections: ReadyConnections) {
+        fcgi.ipcFd = fd
+        fcgi.keepConnection = 1
+        guard FCGX_Accept_r(&fcgi) >= 0 else { // protocol error or peer gone; libfcgi closed it
+            connections.closed()
+            return
         }
-    }
-
-    private func waitForNextRequest(_ fd: Int32) -> Bool {
-        while !state.isStopping {
-            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let n = poll(&entry, 1, Listener.acceptTimeoutMs)
-            if n > 0 { return entry.revents & Int16(POLLIN) != 0 }
-            if n < 0 && errno != EINTR { return false }
+        state.inFlight.add(1, ordering: .relaxed)
+        let bodyConsumed = serveOne(&fcgi, context: context, output: output)
+        // libfcgi's close is a "lingering close": shutdown, then poll until
+        // the peer hangs up, which costs every request a sleep and a wake-up.
+        // It protects a TCP peer from a RST that could discard our response;
+        // over a unix socket, and once the whole request was read, a plain
+        // close is safe (libfcgi skips the linger for detached requests).
+        if !isTCP && bodyConsumed { fcgi.detached = 1 }
+        FCGX_Finish_r(&fcgi)
+        state.inFlight.subtract(1, ordering: .relaxed)
+        let served = state.requestsServed.add(1, ordering: .relaxed).newValue
+        if maxRequests > 0, served >= maxRequests, !state.recycling.exchange(true, ordering: .relaxed) {
+            state.requestStop()
         }
-        return false
+        let kept = fcgi.ipcFd
+        fcgi.ipcFd = -1
+        guard kept >= 0 else {
+            connections.closed()
+            return
+        }
+        if state.isStopping { connections.closeConnection(kept) } else { connections.rearm(kept) }
     }
 
     /// Serves one request; returns whether its body was read completely (false

@@ -74,12 +74,18 @@ public struct Worker: Sendable {
             listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
             maxRequests: config.maxRequests, router: Routes.make(config: config, shared: shared), state: state, logger: logger,
             mapError: ResponseFinishing.mapError, finish: ResponseFinishing.finish)
+        let connections: ReadyConnections
+        do { connections = try ReadyConnections(listenFD: 0) } catch {
+            logger.error("cannot watch the listener", ["error": .string(String(describing: error))])
+            return WorkerExitCode.fatal
+        }
+        let caches = WorkerCaches(keyTTLMs: config.keyCacheTTLMs, policyTTLMs: config.policyCacheTTLMs)
         for lane in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
                 let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring,
-                                             shared: shared, audit: spool, auditLane: lane)
-                loop.run(context: context)
+                                             shared: shared, audit: spool, auditLane: lane, caches: caches)
+                loop.run(context: context, connections: connections)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }
             if started == nil {
