@@ -139,5 +139,16 @@ public enum Migrations {
                 ADD COLUMN rate_limit_period_seconds integer CHECK (rate_limit_period_seconds BETWEEN 1 AND 2592000),
                 ADD CONSTRAINT api_keys_rate_limit_pair CHECK ((rate_limit IS NULL) = (rate_limit_period_seconds IS NULL));
             """),
+        Migration(version: 7, name: "audit_log_primary_key", sql: """
+            -- The primary key becomes (created_at, id): one b-tree then serves both the
+            -- uniqueness a replayed spool batch runs into (a record keeps its created_at
+            -- and id) and the newest-first pages (scanned backwards), so every audit
+            -- insert maintains one index fewer. Rows arrive in created_at order, so
+            -- inserts stay at the right edge of it. On a large table this builds one
+            -- index under a lock (the flusher waits; records wait in the spool).
+            ALTER TABLE convergence.audit_log DROP CONSTRAINT audit_log_pkey;
+            ALTER TABLE convergence.audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (created_at, id);
+            DROP INDEX convergence.audit_log_created;
+            """),
     ]
 }

@@ -7,7 +7,7 @@ import ConvergenceStore
 /// table in one transaction. A batch replayed after a crash (committed, but the
 /// checkpoint not yet written) fails that COPY on the primary key (23505); it
 /// is then COPYed into a session temp table and moved with
-/// `INSERT … SELECT … ON CONFLICT (id) DO NOTHING`, so nothing is stored twice
+/// `INSERT … SELECT … ON CONFLICT (created_at, id) DO NOTHING`, so nothing is stored twice
 /// and the difference is the replay count. (Staging every batch costs a second
 /// write of each row; measured in docs/benchmarks.md.)
 struct AuditBatchWriter {
@@ -38,7 +38,7 @@ struct AuditBatchWriter {
             try connection.copyIn("COPY audit_staging (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
             return try connection.query("""
                 INSERT INTO convergence.audit_log (\(AuditBatchWriter.columnList))
-                SELECT \(AuditBatchWriter.columnList) FROM audit_staging ON CONFLICT (id) DO NOTHING
+                SELECT \(AuditBatchWriter.columnList) FROM audit_staging ON CONFLICT (created_at, id) DO NOTHING
                 """).affectedRows
         }
     }

@@ -17,8 +17,9 @@ public struct AuditRetention {
         var total = 0
         while true {
             let deleted = try connection.query("""
-                DELETE FROM convergence.audit_log WHERE id IN (
-                    SELECT id FROM convergence.audit_log WHERE created_at < $1::timestamptz LIMIT \(AuditRetention.sliceRows))
+                DELETE FROM convergence.audit_log WHERE (created_at, id) IN (
+                    SELECT created_at, id FROM convergence.audit_log WHERE created_at < $1::timestamptz
+                    ORDER BY created_at LIMIT \(AuditRetention.sliceRows))
                 """, [AuditRecord.timestampText(micros: beforeMicros)]).affectedRows
             total += deleted
             if deleted > 0 { progress(total) }
