@@ -103,6 +103,12 @@ public final class AuditFlusher {
             url: config.databaseURL, password: password, connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
             applicationName: "convergence-audit-flusher"))
         let writer = AuditBatchWriter(connection: connection)
+        // Reachable from the start, not only after a first commit: an idle flusher
+        // must not make /ready report that it cannot reach PostgreSQL.
+        if (try? connection.query("SELECT 1")) != nil {
+            status.postgresOK = true
+            publish(force: true)
+        }
         var retryDelayMs = 100
         logger.info("audit flusher started", ["spool": .string(directory), "batch": .int(config.auditFlushBatchSize)])
 
