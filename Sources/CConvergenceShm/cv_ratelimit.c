@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Buckets: 8-way sets. The hot path (key present) is one 16-byte CAS on the
@@ -113,8 +114,20 @@ static void fill(cv_rate_result *out, int allowed, uint64_t tat, uint64_t now, u
     out->remaining = backlog >= period ? 0 : (period - backlog) / interval;
 }
 
-void cv_rate_take(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t period_ns, uint64_t cost,
-                  uint64_t now_ns, cv_rate_result *out) {
+static inline uint64_t monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* `live`: read the clock after each load of the bucket word instead of using now_ns.
+ * A successful CAS means nobody wrote the word since that load, and every earlier
+ * writer read its clock before its own CAS, so the times of successive takes never
+ * go backwards (CLOCK_MONOTONIC is system-wide). A time read before the call can be
+ * older than a competitor's that committed first: the bucket is still exact, but
+ * that request would report one token fewer than remain. */
+static void take(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t period_ns, uint64_t cost,
+                 uint64_t now_ns, int live, cv_rate_result *out) {
     out->allowed = 0; out->remaining = 0; out->reset_after_ns = 0; out->retry_after_ns = 0; out->evicted = 0;
     if (limit == 0 || period_ns == 0) { out->retry_after_ns = period_ns; return; }
     if (key == 0) key = 1;
@@ -137,6 +150,7 @@ void cv_rate_take(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t perio
         cv_bucket *b = &set[idx];
         unsigned __int128 w = word_load(b);
         while (LO(w) == key) {
+            if (live) now_ns = monotonic_ns();
             uint64_t tat = HI(w);
             uint64_t start = tat > now_ns ? tat : now_ns;
             uint64_t next = start + interval * cost;
@@ -155,6 +169,16 @@ void cv_rate_take(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t perio
         }
         /* Evicted under us: look again. */
     }
+}
+
+void cv_rate_take(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t period_ns, uint64_t cost,
+                  uint64_t now_ns, cv_rate_result *out) {
+    take(h, key, limit, period_ns, cost, now_ns, 0, out);
+}
+
+void cv_rate_take_now(cv_shm_header *h, uint64_t key, uint64_t limit, uint64_t period_ns, uint64_t cost,
+                      cv_rate_result *out) {
+    take(h, key, limit, period_ns, cost, monotonic_ns(), 1, out);
 }
 
 uint64_t cv_rate_occupancy(const cv_shm_header *h) {

@@ -24,20 +24,25 @@ public struct RateLimiter: Sendable {
         self.region = region
     }
 
-    /// Takes one request from `key`'s bucket under `rule` at monotonic time `nowNs`.
+    /// Takes one request from `key`'s bucket under `rule` at monotonic time `nowNs`
+    /// (nil: the clock, read where concurrent takes cannot commit out of time order).
     /// The bucket is per key *and rule*: its state is an absolute time computed under
     /// one rule, so after a change (say 10,000/day → 100/min) the key starts a fresh,
     /// full bucket instead of waiting out a debt the new rule cannot express.
-    public func take(key: String, rule: RateLimitRule, cost: Int = 1,
-                     nowNs: UInt64 = UInt64(MonotonicInstant.now().nanoseconds)) -> RateDecision {
+    public func take(key: String, rule: RateLimitRule, cost: Int = 1, nowNs: UInt64? = nil) -> RateDecision {
         let ruleBits = (UInt64(rule.limit) &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(rule.periodSeconds)
         return take(keyHash: region.hash(key) ^ ruleBits, rule: rule, cost: cost, nowNs: nowNs)
     }
 
-    public func take(keyHash: UInt64, rule: RateLimitRule, cost: Int = 1, nowNs: UInt64) -> RateDecision {
+    public func take(keyHash: UInt64, rule: RateLimitRule, cost: Int = 1, nowNs: UInt64? = nil) -> RateDecision {
         var result = cv_rate_result()
         let periodNs = UInt64(rule.periodSeconds) * 1_000_000_000
-        cv_rate_take(region.header, keyHash, UInt64(rule.limit), periodNs, UInt64(max(1, cost)), nowNs, &result)
+        let cost = UInt64(max(1, cost))
+        if let nowNs {
+            cv_rate_take(region.header, keyHash, UInt64(rule.limit), periodNs, cost, nowNs, &result)
+        } else {
+            cv_rate_take_now(region.header, keyHash, UInt64(rule.limit), periodNs, cost, &result)
+        }
         return RateDecision(
             allowed: result.allowed != 0, limit: rule.limit, remaining: Int(min(result.remaining, UInt64(rule.limit))),
             resetAfterSeconds: Self.secondsUp(result.reset_after_ns),

@@ -2,6 +2,7 @@ import CConvergenceShm
 import ConvergenceCore
 import ConvergenceShared
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct RateLimiterTests {
@@ -24,6 +25,29 @@ import Testing
         #expect(refused.remaining == 0)
         #expect(refused.retryAfterSeconds == 1) // one token every 0.6 s
         #expect(refused.resetAfterSeconds == 60)
+    }
+
+    /// Concurrent takes on the clock each report a different `remaining`: the count a
+    /// client sees is exactly how many requests are left. The race is at a full
+    /// bucket's first takes, so every round contends on a fresh key.
+    @Test func concurrentTakesOnTheClockReportEveryRemainingCountOnce() {
+        let limiter = RateLimiter(region: .inMemory(buckets: 4096, series: 64))
+        let threads = 4, perThread = 8, rounds = 1_000
+        let rule = RateLimitRule(limit: threads * perThread, periodSeconds: 3_600) // no refill meanwhile
+        var wrong = 0
+        for round in 0..<rounds {
+            let seen = Mutex<[Int]>([])
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                var mine: [Int] = []
+                for _ in 0..<perThread {
+                    let d = limiter.take(key: "hot-\(round)", rule: rule)
+                    if d.allowed { mine.append(d.remaining) }
+                }
+                seen.withLock { $0 += mine }
+            }
+            if seen.withLock({ $0.sorted() }) != Array(0..<(threads * perThread)) { wrong += 1 }
+        }
+        #expect(wrong == 0, "\(wrong) of \(rounds) rounds reported a count twice")
     }
 
     @Test func refillsContinuously() {

@@ -104,6 +104,11 @@ typedef struct cv_rate_result {
  * refilled continuously) at monotonic time `now_ns`. Never blocks. */
 void cv_rate_take(cv_shm_header *h, uint64_t key_hash, uint64_t limit, uint64_t period_ns,
                   uint64_t cost, uint64_t now_ns, cv_rate_result *out);
+/* cv_rate_take at the current CLOCK_MONOTONIC time, read inside the bucket's update
+ * loop so that concurrent takes see non-decreasing times in commit order (exact
+ * `remaining` under contention). */
+void cv_rate_take_now(cv_shm_header *h, uint64_t key_hash, uint64_t limit, uint64_t period_ns,
+                      uint64_t cost, cv_rate_result *out);
 /* Number of live buckets (scans the table). */
 uint64_t cv_rate_occupancy(const cv_shm_header *h);
 
