@@ -39,6 +39,12 @@ int cv_accept(int listen_fd) {
     return accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 }
 
+int cv_readable_now(int fd) {
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 int cv_set_recv_timeout(int fd, int ms) {
     struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
     return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

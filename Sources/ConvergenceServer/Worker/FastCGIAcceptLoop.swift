@@ -60,6 +60,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
                 // Edge-triggered: take every waiting connection now, or some would wait for the
                 // next arrival. Also while draining: this edge was ours alone (EPOLLEXCLUSIVE), so
                 // a connection left in the backlog would wait for a replacement worker's next edge.
+                var direct: Int32 = -1
                 while true {
                     guard let fd = connections.accept() else {
                         handleAcceptError(errno)
@@ -69,7 +70,13 @@ final class FastCGIAcceptLoop<Context>: Sendable {
                         cv_set_recv_timeout(fd, 0) // accepted TCP sockets inherit the listener's timeout
                         cv_set_nodelay(fd)
                     }
+                    // nginx writes its request as soon as it has connected, so it is usually here
+                    // already: this thread serves the first such connection itself, without a trip
+                    // through the set (an epoll_ctl and a wake-up); the others go to the set, where
+                    // idle threads take them. A silent connection still never holds a thread.
+                    if direct < 0, cv_readable_now(fd) == 1 { direct = fd } else { connections.watch(fd) }
                 }
+                if direct >= 0 { serve(direct, &fcgi, context: context, output: output, connections: connections) }
             case .connection(let fd):
                 serve(fd, &fcgi, context: context, output: output, connections: connections)
             case .failed(let code):

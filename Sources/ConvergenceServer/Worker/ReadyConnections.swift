@@ -68,18 +68,19 @@ final class ReadyConnections: Sendable {
         return fd == listenFD ? .listener : .connection(fd)
     }
 
-    /// Takes one connection from the listener and watches it until its request
-    /// arrives; nil (errno set) when the backlog is empty or accept failed. The
-    /// listener is edge-triggered: call until nil after each listener event.
+    /// Takes one connection from the listener; nil (errno set) when the backlog is
+    /// empty or accept failed. The listener is edge-triggered: call until nil after
+    /// each listener event. The caller serves the connection or `watch`es it.
     func accept() -> Int32? {
         let fd = cv_accept(listenFD)
         guard fd >= 0 else { return nil }
         open.add(1, ordering: .relaxed)
-        guard cv_epoll_add_oneshot(epollFD, fd) == 0 else {
-            closeConnection(fd)
-            return nil
-        }
         return fd
+    }
+
+    /// Watches an accepted connection until its request arrives.
+    func watch(_ fd: Int32) {
+        if cv_epoll_add_oneshot(epollFD, fd) != 0 { closeConnection(fd) }
     }
 
     /// Watches a kept (FCGI_KEEP_CONN) connection again for its next request.
