@@ -64,6 +64,12 @@ public struct KeyCache {
         return .hit(entry.record)
     }
 
+    /// The fresh entry for `digest` with the instant it expires, for a front cache that must not outlive it.
+    public func entry(_ digest: SHA256.Digest, now: MonotonicInstant) -> (record: KeyRecord?, until: MonotonicInstant)? {
+        guard let entry = entries[digest], now < entry.until else { return nil }
+        return entry
+    }
+
     /// Makes every entry expired (another worker changed a key): the next lookup asks
     /// PostgreSQL, but `stale` still finds them should PostgreSQL be down by then.
     public mutating func expireAll(now: MonotonicInstant = .now()) {

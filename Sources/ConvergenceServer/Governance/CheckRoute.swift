@@ -55,12 +55,13 @@ enum CheckRoute {
 
     static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> PolicySet {
         let now = MonotonicInstant.now()
-        if let cached = context.caches.policies(customerID, generation: CacheInvalidation.policiesGeneration(context), now: now) {
+        let generation = CacheInvalidation.policiesGeneration(context)
+        if let cached = context.caches.policies(customerID, generation: generation, now: now, front: &context.cacheFront) {
             return cached
         }
         do {
             let policies = PolicySet(try PolicyRepository(db: context.database).active(customerID: customerID))
-            context.caches.storePolicies(policies, for: customerID, now: now)
+            context.caches.storePolicies(policies, for: customerID, generation: generation, now: now, front: &context.cacheFront)
             return policies
         } catch let error as PostgresError where error.isConnectionFailure {
             // PostgreSQL down: keep deciding with the policies last read (bounded like keys).

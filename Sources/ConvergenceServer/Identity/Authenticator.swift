@@ -42,7 +42,8 @@ enum Authenticator {
         guard let key = presentedKey(request) else { throw refuse(invalidKey, context) }
         let digest = context.hasher.digest(key)
         let record: KeyRecord?
-        switch context.caches.key(digest, generation: CacheInvalidation.keysGeneration(context)) {
+        let generation = CacheInvalidation.keysGeneration(context)
+        switch context.caches.key(digest, generation: generation, front: &context.cacheFront) {
         case .hit(let cached):
             // Only keys that passed the shape checks below are cached (the digest is of
             // the whole key), so a hit needs neither the checksum nor the tenant test again.
@@ -69,7 +70,7 @@ enum Authenticator {
                 context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                 throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
             }
-            context.caches.storeKey(record, for: digest)
+            context.caches.storeKey(record, for: digest, generation: generation, front: &context.cacheFront)
         }
         guard let record, record.matches(digest), record.isUsable(now: WallClock.unixSeconds()) else {
             throw refuse(invalidKey, context)

@@ -17,7 +17,8 @@ public enum HotPathBenchmarks {
         let key = APIKeyFormat.newLiveKey()
         let digest = SHA256.Digest(SHA256.digest(key))
         context.caches.storeKey(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "c", tenantID: "bench_t", tier: "free",
-                                         expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest)
+                                         expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest,
+                                generation: CacheInvalidation.keysGeneration(context), front: &context.cacheFront)
         let request = Request(method: "GET", path: "/", headers: ["x-api-key": key], requestID: "req_bench")
         var accepted = 0
         let start = MonotonicInstant.now()
@@ -44,11 +45,13 @@ extension HotPathBenchmarks {
         let key = APIKeyFormat.newLiveKey()
         let digest = SHA256.Digest(SHA256.digest(key))
         context.caches.storeKey(KeyRecord(keyID: "key_bench", kind: .customer, customerID: "cust", tenantID: "bench_t", tier: "free",
-                                         expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest)
+                                         expiresAt: nil, revokedAt: nil, digest: digest.bytes), for: digest,
+                                generation: CacheInvalidation.keysGeneration(context), front: &context.cacheFront)
         let router = Routes.make(config: config)
         let request = Request(method: "POST", path: "/v1/check", headers: ["x-api-key": key, "content-type": "application/json"],
                               requestID: "req_bench", body: body)
-        context.caches.storePolicies(PolicySet(policies), for: "cust", now: MonotonicInstant.now()) // as a warm worker has it
+        context.caches.storePolicies(PolicySet(policies), for: "cust", generation: CacheInvalidation.policiesGeneration(context),
+                                     now: MonotonicInstant.now(), front: &context.cacheFront) // as a warm worker has it
         var ok = 0
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {

@@ -18,6 +18,8 @@ public final class RequestContext {
     let auditLane: Int
     /// Keys and policies read from PostgreSQL, shared with the worker's other threads.
     public let caches: WorkerCaches
+    /// This thread's lock-free copies of recently used cache entries.
+    var cacheFront = WorkerCaches.Front()
     /// SHA-256 of presented keys, with a context reused by this thread.
     let hasher = SHA256.Context()
     /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).

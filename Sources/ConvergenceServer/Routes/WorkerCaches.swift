@@ -9,7 +9,8 @@ import Synchronization
 /// working through a PostgreSQL outage (threads take connections in whatever
 /// order they become ready, so per-thread caches left some of them cold).
 ///
-/// Each cache sits behind its own mutex, held for a dictionary lookup or store.
+/// Each cache sits behind its own mutex, held for a dictionary lookup or store;
+/// every thread reads through its own `Front` first, without a lock.
 /// Changes made through the API reach every worker at once: a mutation bumps a
 /// generation counter in shared memory (`CacheInvalidation`), and the next
 /// lookup expires the entries (expired, not dropped: they remain the fallback
@@ -23,29 +24,66 @@ public final class WorkerCaches: Sendable {
     private struct Policies {
         var entries: [String: (policies: PolicySet, until: MonotonicInstant)] = [:]
         var generation: UInt64 = 0
+
+        /// Expires every entry when policies changed since they were read (generations only grow).
+        mutating func advance(to newer: UInt64, now: MonotonicInstant) {
+            guard generation < newer else { return }
+            generation = newer
+            entries = entries.mapValues { (policies: $0.policies, until: min($0.until, now)) }
+        }
     }
 
     private let keys: Mutex<Keys>
     private let policies = Mutex(Policies())
+    let keyTTLMs: Int
     let policyTTLMs: Int
     static let policyCapacity = 10_000
 
     public init(keyTTLMs: Int, policyTTLMs: Int) {
         keys = Mutex(Keys(cache: KeyCache(ttlMs: keyTTLMs)))
+        self.keyTTLMs = keyTTLMs
         self.policyTTLMs = policyTTLMs
+    }
+
+    /// A thread's own front on these caches, read without a lock: with every thread
+    /// of a worker taking the mutexes twice per request, they were contended. Entries
+    /// are copied from the shared caches with their expiry and the invalidation
+    /// generation they were read under, so a front hit is never fresher than the
+    /// shared entry: the same TTL, and a change made through the API is seen at once.
+    struct Front {
+        fileprivate var keys: [SHA256.Digest: (record: KeyRecord?, until: MonotonicInstant, generation: UInt64)] = [:]
+        fileprivate var policies: [String: (set: PolicySet, until: MonotonicInstant, generation: UInt64)] = [:]
+        /// A handful of keys and customers are hot on one thread; past this, start over.
+        static let capacity = 256
+
+        fileprivate mutating func store(_ record: KeyRecord?, for digest: SHA256.Digest, until: MonotonicInstant, generation: UInt64) {
+            if keys.count >= Front.capacity { keys.removeAll(keepingCapacity: true) }
+            keys[digest] = (record, until, generation)
+        }
+
+        fileprivate mutating func store(_ set: PolicySet, for customerID: String, until: MonotonicInstant, generation: UInt64) {
+            if policies.count >= Front.capacity { policies.removeAll(keepingCapacity: true) }
+            policies[customerID] = (set, until, generation)
+        }
     }
 
     // MARK: Keys
 
     /// The cached record for `digest`, after expiring everything if keys changed since (`generation`).
-    func key(_ digest: SHA256.Digest, generation: UInt64) -> KeyCache.Lookup {
-        keys.withLock { keys in
-            if keys.generation != generation {
+    func key(_ digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) -> KeyCache.Lookup {
+        if let entry = front.keys[digest], entry.generation == generation, now < entry.until { return .hit(entry.record) }
+        let found = keys.withLock { keys in
+            // Generations only grow; a thread that read an older one just before a change
+            // must not take the cache back (it would expire everything a second time).
+            if keys.generation < generation {
                 keys.generation = generation
-                keys.cache.expireAll()
+                keys.cache.expireAll(now: now)
             }
-            return keys.cache.lookup(digest)
+            return keys.cache.entry(digest, now: now)
         }
+        guard let found else { return .miss }
+        front.store(found.record, for: digest, until: found.until, generation: generation)
+        return .hit(found.record)
     }
 
     /// The entry even if expired (up to `KeyCache.staleOnOutageMs`): for when PostgreSQL cannot be asked.
@@ -53,22 +91,34 @@ public final class WorkerCaches: Sendable {
         keys.withLock { $0.cache.stale(digest) }
     }
 
-    func storeKey(_ record: KeyRecord?, for digest: SHA256.Digest) {
-        keys.withLock { $0.cache.store(record, for: digest) }
+    /// Stores what PostgreSQL said about `digest`, read under invalidation `generation`.
+    func storeKey(_ record: KeyRecord?, for digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) {
+        let stored = keys.withLock { keys -> Bool in
+            if keys.generation < generation {
+                keys.generation = generation
+                keys.cache.expireAll(now: now)
+            }
+            // Read before a change landed: not kept, the next request asks again.
+            guard keys.generation == generation else { return false }
+            keys.cache.store(record, for: digest, now: now)
+            return true
+        }
+        if stored { front.store(record, for: digest, until: now.adding(milliseconds: keyTTLMs), generation: generation) }
     }
 
     // MARK: Policies
 
     /// The customer's policies while fresh, after expiring everything if policies changed since.
-    func policies(_ customerID: String, generation: UInt64, now: MonotonicInstant) -> PolicySet? {
-        policies.withLock { cache in
-            if cache.generation != generation {
-                cache.generation = generation
-                cache.entries = cache.entries.mapValues { (policies: $0.policies, until: min($0.until, now)) }
-            }
+    func policies(_ customerID: String, generation: UInt64, now: MonotonicInstant, front: inout Front) -> PolicySet? {
+        if let entry = front.policies[customerID], entry.generation == generation, now < entry.until { return entry.set }
+        let found = policies.withLock { cache -> (policies: PolicySet, until: MonotonicInstant)? in
+            cache.advance(to: generation, now: now)
             guard let entry = cache.entries[customerID], now < entry.until else { return nil }
-            return entry.policies
+            return entry
         }
+        guard let found else { return nil }
+        front.store(found.policies, for: customerID, until: found.until, generation: generation)
+        return found.policies
     }
 
     /// The last policies read for the customer, if not older than the outage bound.
@@ -79,10 +129,16 @@ public final class WorkerCaches: Sendable {
         }
     }
 
-    func storePolicies(_ set: PolicySet, for customerID: String, now: MonotonicInstant) {
-        policies.withLock { cache in
+    /// Stores the customer's policies as read under invalidation `generation`.
+    func storePolicies(_ set: PolicySet, for customerID: String, generation: UInt64, now: MonotonicInstant, front: inout Front) {
+        let until = now.adding(milliseconds: policyTTLMs)
+        let stored = policies.withLock { cache -> Bool in
+            cache.advance(to: generation, now: now)
+            guard cache.generation == generation else { return false } // read before a change landed
             if cache.entries.count >= WorkerCaches.policyCapacity { cache.entries.removeAll(keepingCapacity: true) }
-            cache.entries[customerID] = (set, now.adding(milliseconds: policyTTLMs))
+            cache.entries[customerID] = (set, until)
+            return true
         }
+        if stored { front.store(set, for: customerID, until: until, generation: generation) }
     }
 }
