@@ -29,43 +29,59 @@ enum RateLimitGate {
         headerLines(decision, nowUnix: nowUnix, into: &context.rateLimitLines)
     }
 
-    /// The classic X-RateLimit-* trio plus the IETF httpapi draft's RateLimit-Policy / RateLimit:
-    /// each header's name and how its value is written.
-    typealias ValueWriter = @Sendable (RateDecision, Int64, inout [UInt8]) -> Void
-    static let fields: [(name: StaticString, value: ValueWriter)] = [
-        ("X-RateLimit-Limit", { d, _, out in out.appendDecimal(d.limit) }),
-        ("X-RateLimit-Remaining", { d, _, out in out.appendDecimal(d.remaining) }),
-        ("X-RateLimit-Reset", { d, now, out in out.appendDecimal(now + Int64(d.resetAfterSeconds)) }),
-        ("RateLimit-Policy", { d, _, out in
-            out.append(contentsOf: #""key";q="#.utf8)
-            out.appendDecimal(d.limit)
-            out.append(contentsOf: ";w=".utf8)
-            out.appendDecimal(d.periodSeconds)
-        }),
-        ("RateLimit", { d, _, out in
-            out.append(contentsOf: #""key";r="#.utf8)
-            out.appendDecimal(d.remaining)
-            out.append(contentsOf: ";t=".utf8)
-            out.appendDecimal(d.allowed ? d.resetAfterSeconds : d.retryAfterSeconds)
-        }),
-    ]
-
-    /// For an error response (429), which carries its headers as fields.
+    /// For an error response (429), which carries its headers as fields: the same
+    /// lines as an allowed request gets, split (a cold path).
     static func headers(_ d: RateDecision, nowUnix: Int64) -> [HTTPField] {
-        fields.map { field in
-            var value: [UInt8] = []
-            field.value(d, nowUnix, &value)
-            return HTTPField(field.name.description, String(decoding: value, as: UTF8.self))
+        var lines: [UInt8] = []
+        headerLines(d, nowUnix: nowUnix, into: &lines)
+        return lines.split(separator: 0x0A).compactMap { line in
+            guard let colon = line.firstIndex(of: 0x3A) else { return nil }
+            return HTTPField(String(decoding: line[..<colon], as: UTF8.self),
+                             String(decoding: line[(colon + 2)...].dropLast(), as: UTF8.self)) // ": " and "\r"
         }
     }
 
-    /// As `Name: value\r\n` lines written as bytes: every allowed customer request carries them.
+    /// The classic X-RateLimit-* trio plus the IETF httpapi draft's RateLimit-Policy / RateLimit,
+    /// as `Name: value\r\n` lines: every allowed customer request carries them, so they are
+    /// written through a pointer into stack memory and appended once.
     static func headerLines(_ d: RateDecision, nowUnix: Int64, into out: inout [UInt8]) {
-        for field in fields {
-            out.append(contentsOf: UnsafeBufferPointer(start: field.name.utf8Start, count: field.name.utf8CodeUnitCount))
-            out.append(0x3A); out.append(0x20)
-            field.value(d, nowUnix, &out)
-            out.append(0x0D); out.append(0x0A)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: LineWriter.capacity) { buffer in
+            var w = LineWriter(base: buffer.baseAddress!)
+            w.put("X-RateLimit-Limit: "); w.decimal(Int64(d.limit)); w.put("\r\n")
+            w.put("X-RateLimit-Remaining: "); w.decimal(Int64(d.remaining)); w.put("\r\n")
+            w.put("X-RateLimit-Reset: "); w.decimal(nowUnix + Int64(d.resetAfterSeconds)); w.put("\r\n")
+            w.put("RateLimit-Policy: \"key\";q="); w.decimal(Int64(d.limit)); w.put(";w="); w.decimal(Int64(d.periodSeconds)); w.put("\r\n")
+            w.put("RateLimit: \"key\";r="); w.decimal(Int64(d.remaining)); w.put(";t=")
+            w.decimal(Int64(d.allowed ? d.resetAfterSeconds : d.retryAfterSeconds)); w.put("\r\n")
+            out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: w.count))
+        }
+    }
+
+    /// Bytes written forward from a pointer; the capacity covers the fixed text and nine
+    /// numbers of up to 20 characters each.
+    private struct LineWriter {
+        static let capacity = 384
+        let base: UnsafeMutablePointer<UInt8>
+        var count = 0
+
+        mutating func put(_ text: StaticString) {
+            (base + count).update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+            count += text.utf8CodeUnitCount
+        }
+
+        mutating func decimal(_ value: Int64) {
+            if value < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
+            var magnitude = value.magnitude
+            var digits = 1
+            var probe = magnitude
+            while probe >= 10 { probe /= 10; digits += 1 }
+            var i = count + digits
+            count = i
+            repeat {
+                i -= 1
+                base[i] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
         }
     }
 }
