@@ -40,10 +40,11 @@ public struct KeyRecord: Sendable, Equatable {
     public func matches(_ presented: SHA256.Digest) -> Bool { digest.count == 32 && SHA256.Digest(digest).matches(presented) }
 }
 
-/// A worker thread's cache of key lookups (including misses), each entry
-/// trusted for `ttlMs`. Revocations and rotations reach every worker within
-/// that time without any cross-process signalling; PostgreSQL sees one lookup
-/// per key per thread per TTL. Not shared between threads (no locks).
+/// A cache of key lookups (including misses), each entry trusted for `ttlMs`:
+/// changes made outside the API (SQL, the admin CLI) reach every worker within
+/// that time. A value without locks: a worker shares one between its threads
+/// behind a mutex (`WorkerCaches`), so PostgreSQL sees one lookup per key per
+/// worker per TTL.
 public struct KeyCache {
     public let ttlMs: Int
     public let capacity: Int

@@ -37,7 +37,8 @@ int cv_set_nonblocking(int fd);
 /// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN when the
 /// listener's SO_RCVTIMEO elapsed).
 int cv_accept(int listen_fd);
-/// 1 when bytes (or the peer's hang-up) are waiting on fd, 0 when a read would block; never blocks.
+/// 1 when bytes, the peer's hang-up or an error are waiting on fd (a read would not block),
+/// 0 when a read would block; never blocks itself.
 int cv_readable_now(int fd);
 /// Sets (or clears, ms == 0) SO_RCVTIMEO on a socket.
 int cv_set_recv_timeout(int fd, int ms);

@@ -57,15 +57,15 @@ enum RateLimitGate {
         }
     }
 
-    /// Bytes written forward from a pointer; the capacity covers the fixed text and nine
-    /// numbers of up to 20 characters each.
+    /// Bytes written forward from a pointer into uninitialised stack memory; the capacity
+    /// covers the fixed text (122 bytes) and seven numbers of up to 20 characters each.
     private struct LineWriter {
         static let capacity = 384
         let base: UnsafeMutablePointer<UInt8>
         var count = 0
 
         mutating func put(_ text: StaticString) {
-            (base + count).update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+            (base + count).initialize(from: text.utf8Start, count: text.utf8CodeUnitCount)
             count += text.utf8CodeUnitCount
         }
 

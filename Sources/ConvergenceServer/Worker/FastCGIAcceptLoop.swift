@@ -63,7 +63,10 @@ final class FastCGIAcceptLoop<Context>: Sendable {
                 var direct: Int32 = -1
                 while true {
                     guard let fd = connections.accept() else {
-                        handleAcceptError(errno)
+                        // Short of EAGAIN, this edge's connections may still be in the backlog:
+                        // accept again (after a back-off when out of descriptors or memory) rather
+                        // than leave them for the next arrival.
+                        if handleAcceptError(errno), !state.isStopping { continue }
                         break
                     }
                     if isTCP {
@@ -88,16 +91,22 @@ final class FastCGIAcceptLoop<Context>: Sendable {
         }
     }
 
-    private func handleAcceptError(_ code: Int32) {
+    /// Whether to accept again: the backlog is not known to be empty (after a back-off
+    /// for a shortage that answering the connections already accepted will relieve).
+    private func handleAcceptError(_ code: Int32) -> Bool {
         switch code {
-        case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO:
-            return // another thread or worker took it, or the peer gave up
+        case EAGAIN, EWOULDBLOCK:
+            return false // the backlog is empty (or another thread or worker took the rest)
+        case EINTR, ECONNABORTED, EPROTO:
+            return true // interrupted, or that peer gave up: the next one may be waiting
         case EMFILE, ENFILE, ENOBUFS, ENOMEM:
             logger.error("accept failed, backing off", ["error": .string(errnoText(code))])
             usleep(50_000)
+            return true
         default:
             logger.error("listener unusable, worker stops", ["error": .string(errnoText(code))])
             state.requestStop()
+            return false
         }
     }
 
