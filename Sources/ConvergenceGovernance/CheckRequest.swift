@@ -152,7 +152,8 @@ public struct CheckRequest: Sendable {
             guard n <= Double(maxCount) else { throw Invalid(field: "\(path).\(field.name)", problem: "must be at most \(maxCount)") }
             return Int(n)
         }
-        guard let type = try string(.type), !type.isEmpty else { throw Invalid(field: "\(path).type", problem: "is required") }
+        guard let type = try string(.type) else { throw Invalid(field: "\(path).type", problem: "is required") }
+        guard !type.isEmpty else { throw Invalid(field: "\(path).type", problem: "must not be empty") }
         return Operation(type: type, model: try string(.model), provider: try string(.provider), tokens: try count(.tokens),
                          records: try count(.records), input: try string(.input),
                          dataClassification: try string(.dataClassification), destination: try string(.destination))

@@ -165,6 +165,22 @@ import Testing
         }
     }
 
+    @Test func anEmptyTypeIsNamedAsEmptyNotMissing() {
+        do {
+            _ = try parse(#"{"operations": [{"type": ""}]}"#)
+            Issue.record("accepted an empty type")
+        } catch {
+            #expect(error.field == "operations[0].type")
+            #expect(error.problem == "must not be empty")
+        }
+        do {
+            _ = try parse(#"{"operations": [{"model": "gpt-4"}]}"#)
+            Issue.record("accepted a missing type")
+        } catch {
+            #expect(error.problem == "is required")
+        }
+    }
+
     @Test func boundsAreEnforced() {
         let many = "{\"operations\": [" + Array(repeating: #"{"type": "x"}"#, count: 101).joined(separator: ",") + "]}"
         #expect(throws: CheckRequest.Invalid.self) { try parse(many) }

@@ -178,6 +178,17 @@ final class IdentityTests: XCTestCase {
         XCTAssertEqual(try client.get(path, headers: ["X-API-Key": shortKey]).status, 401)
         let past = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "expires_at": "2001-01-01T00:00:00Z"}"#, headers: admin)
         XCTAssertEqual(errorCode(past), "invalid_expires_at")
+        // A time whose UTC form would need a five-digit year, a date without a time: refused, nothing stored.
+        let keysBefore = try client.get("/admin/keys?customer_id=\(customerID)", headers: admin).text
+        for expiry in ["9999-12-31T23:59:59-23:59", "2030-01-01"] {
+            let refused = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "expires_at": "\#(expiry)"}"#, headers: admin)
+            XCTAssertEqual(errorCode(refused), "invalid_expires_at", expiry)
+        }
+        XCTAssertEqual(try client.get("/admin/keys?customer_id=\(customerID)", headers: admin).text, keysBefore)
+        // An offset is stored as the same instant in UTC.
+        let offset = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "expires_at": "2099-06-30T23:30:00-02:00"}"#, headers: admin)
+        XCTAssertEqual(offset.status, 201, offset.text)
+        XCTAssertEqual(try offset.json()["expires_at"] as? String, "2099-07-01T01:30:00.000Z")
     }
 
     func testKeyFailuresAre401WithoutDetailAndAdminRoutesNeedAnAdminKey() throws {

@@ -76,5 +76,21 @@ final class AuditLogQueryTests: XCTestCase {
         XCTAssertNil(RFC3339.parseMicros("2024-01-01T12:00:00"), "a time without zone is ambiguous")
         XCTAssertNil(RFC3339.parseMicros("2024-01-01T12:00:00Zjunk"))
         XCTAssertNil(RFC3339.parseMicros("2024-01-01T12:00:00.1234567890Z"))
+        XCTAssertNil(RFC3339.parseMicros("2024-01-01", allowDate: false), "a date where a time is required")
+    }
+
+    func testRFC3339RefusesInstantsWithoutAFourDigitUTCYear() {
+        XCTAssertNotNil(RFC3339.parseMicros("0001-01-01T00:00:00Z"))
+        XCTAssertNotNil(RFC3339.parseMicros("9999-12-31T23:59:59.999999Z"))
+        XCTAssertNil(RFC3339.parseMicros("0000-01-01"), "there is no year 0")
+        XCTAssertNil(RFC3339.parseMicros("0000-01-01T00:00:00Z"))
+        XCTAssertNil(RFC3339.parseMicros("0001-01-01T00:00:00+01:00"), "year 0 in UTC")
+        XCTAssertNil(RFC3339.parseMicros("9999-12-31T23:59:59-23:59"), "year 10000 in UTC")
+        // The query answers 400 naming the parameter, before PostgreSQL sees it.
+        for name in ["since", "until"] {
+            XCTAssertThrowsError(try AuditLogQuery.parse([name: "0000-01-01"], ownCustomer: nil)) { error in
+                XCTAssertEqual((error as? APIError)?.code, "invalid_\(name)")
+            }
+        }
     }
 }

@@ -2,7 +2,15 @@
 /// (lenient about what it accepts and slow). Also accepts a bare `YYYY-MM-DD`
 /// (midnight UTC), which operators type for retention cut-offs.
 public enum RFC3339 {
-    public static func parseMicros(_ text: String) -> Int64? {
+    /// What a four-digit year can name: 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z.
+    /// An offset can carry a written time just outside (`0001-01-01T00:00:00+01:00`,
+    /// `9999-12-31T23:59:59-23:59`); such a time is refused, as it has no RFC 3339 form in UTC.
+    static let representable: ClosedRange<Int64> =
+        (daysFromCivil(year: 1, month: 1, day: 1) * 86_400_000_000)...(daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400_000_000 - 1)
+
+    /// Unix microseconds of `text`, nil when it is not a real, representable instant.
+    /// `allowDate`: a bare `YYYY-MM-DD` (midnight UTC) is accepted too.
+    public static func parseMicros(_ text: String, allowDate: Bool = true) -> Int64? {
         let b = Array(text.utf8)
         guard b.count >= 10, b.count <= 40 else { return nil }
         func digits(_ r: Range<Int>) -> Int? {
@@ -11,10 +19,10 @@ public enum RFC3339 {
             for i in r { guard b[i] >= 48, b[i] <= 57 else { return nil }; v = v * 10 + Int(b[i] - 48) }
             return v
         }
-        guard let year = digits(0..<4), b[4] == 45, let month = digits(5..<7), b[7] == 45, let day = digits(8..<10),
+        guard let year = digits(0..<4), year >= 1, b[4] == 45, let month = digits(5..<7), b[7] == 45, let day = digits(8..<10),
               (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day) else { return nil }
         var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
-        if b.count == 10 { return seconds * 1_000_000 }
+        if b.count == 10 { return allowDate ? seconds * 1_000_000 : nil }
         guard b.count >= 20, b[10] == 84 || b[10] == 116 || b[10] == 32, let hour = digits(11..<13), b[13] == 58,
               let minute = digits(14..<16), b[16] == 58, let second = digits(17..<19),
               hour < 24, minute < 60, second < 60 else { return nil }
@@ -40,7 +48,8 @@ public enum RFC3339 {
         default:
             return nil
         }
-        return seconds * 1_000_000 + micros
+        let instant = seconds * 1_000_000 + micros
+        return representable.contains(instant) ? instant : nil
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

@@ -44,6 +44,10 @@ enum PolicyRoutes {
             for key in fields.keys where !["name", "rules", "active", "mode", "customer_id"].contains(key) {
                 throw APIError.badRequest("invalid_field", "Unknown field \(key); a policy has name, rules, active and mode.")
             }
+            // Every update bumps the version: one that changes nothing is a mistake, not a new version.
+            guard fields.keys.contains(where: { $0 != "customer_id" }) else {
+                throw APIError.badRequest("empty_update", "Nothing to update: give at least one of name, rules, active and mode.")
+            }
             let rules = try fields["rules"].map(parseRules)
             let repository = PolicyRepository(db: context.database)
             let id = request.pathParameters["id"]!

@@ -145,15 +145,15 @@ enum KeyRoutes {
         }
     }
 
-    /// An RFC 3339 instant in the future.
+    /// An RFC 3339 instant in the future, as UTC text: strict (a four-digit year in UTC too,
+    /// so `9999-12-31T23:59:59-23:59` is refused rather than stored as year 10000).
     static func validExpiry(_ text: String) throws(APIError) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
+        guard let micros = RFC3339.parseMicros(text, allowDate: false) else {
             throw APIError.badRequest("invalid_expires_at", "expires_at must be an RFC 3339 time such as 2030-01-01T00:00:00Z.")
         }
-        guard date > Date() else { throw APIError.badRequest("invalid_expires_at", "expires_at must be in the future.") }
-        return plain.string(from: date)
+        guard micros > WallClock.unixSeconds() * 1_000_000 else {
+            throw APIError.badRequest("invalid_expires_at", "expires_at must be in the future.")
+        }
+        return WallClock.rfc3339(seconds: micros / 1_000_000, milliseconds: Int(micros % 1_000_000 / 1000))
     }
 }
