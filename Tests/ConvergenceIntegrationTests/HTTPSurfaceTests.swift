@@ -78,6 +78,14 @@ final class HTTPSurfaceTests: XCTestCase {
         try assertErrorBody(try client.post("/_echo", json: huge), status: 413, code: "payload_too_large")
     }
 
+    func testRequestsNginxRefusesItselfGetTheJSONErrorToo() throws {
+        try assertErrorBody(try client.send("TRACE", "/v1/check"), status: 405, code: "method_not_allowed")
+        try assertErrorBody(try client.get("/" + String(repeating: "a", count: 20_000)), status: 414, code: "uri_too_long")
+        try assertErrorBody(try client.get("/health", headers: ["X-Big": String(repeating: "b", count: 20_000)]), status: 400, code: "bad_request")
+        // The internal error pages cannot be requested as such.
+        try assertErrorBody(try client.get("/_convergence_error/405"), status: 404, code: "not_found")
+    }
+
     func testEchoRoundTripsUnicode() throws {
         let response = try client.post("/_echo", json: #"{"text":"héllo 👋 \u0000","n":[1,2.5,true,null]}"#)
         XCTAssertEqual(response.status, 200)
