@@ -84,6 +84,9 @@ final class HTTPSurfaceTests: XCTestCase {
         try assertErrorBody(try client.get("/health", headers: ["X-Big": String(repeating: "b", count: 20_000)]), status: 400, code: "bad_request")
         // The internal error pages cannot be requested as such.
         try assertErrorBody(try client.get("/_convergence_error/405"), status: 404, code: "not_found")
+        // Plain HTTP on the TLS port.
+        let plainOnTLS = HTTPClient(port: HTTPSurfaceTests.stack.nginx.httpsPort)
+        try assertErrorBody(try plainOnTLS.get("/health"), status: 400, code: "https_required")
     }
 
     func testEchoRoundTripsUnicode() throws {

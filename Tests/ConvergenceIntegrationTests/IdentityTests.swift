@@ -192,7 +192,8 @@ final class IdentityTests: XCTestCase {
     }
 
     func testKeyFailuresAre401WithoutDetailAndAdminRoutesNeedAnAdminKey() throws {
-        let key = try XCTUnwrap(try onboard("authcheck_1")["api_key"] as? String)
+        let onboarded = try onboard("authcheck_1")
+        let key = try XCTUnwrap(onboarded["api_key"] as? String)
         let path = "/api/v1/tenants/authcheck_1/credentials"
         var mistyped = Array(key)
         mistyped[mistyped.count - 1] = mistyped.last == "a" ? "b" : "a"
@@ -208,11 +209,22 @@ final class IdentityTests: XCTestCase {
             bodies.insert(((try response.json()["error"] as? [String: Any])?["message"] as? String) ?? "")
         }
         XCTAssertEqual(bodies.count, 1, "every failure must read the same")
+        // A key with a slow bucket, so that every token taken shows in X-RateLimit-Remaining.
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let slow = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 100, "period_seconds": 86400}}"#,
+                                   headers: admin)
+        let slowKey = try XCTUnwrap(try slow.json()["api_key"] as? String, slow.text)
+        XCTAssertEqual(try client.get(path, headers: ["X-API-Key": slowKey]).headers["x-ratelimit-remaining"], "99")
         for (method, route) in [("GET", "/admin/customers"), ("GET", "/admin/keys"), ("POST", "/admin/keys"), ("DELETE", "/admin/keys/key_x")] {
-            let response = try client.send(method, route, headers: ["X-API-Key": key, "Content-Type": "application/json"], body: Data("{}".utf8))
-            XCTAssertEqual(response.status, 403, "\(method) \(route)")
-            XCTAssertEqual(errorCode(response), "admin_only")
+            for customerKey in [key, slowKey] {
+                let response = try client.send(method, route, headers: ["X-API-Key": customerKey, "Content-Type": "application/json"],
+                                               body: Data("{}".utf8))
+                XCTAssertEqual(response.status, 403, "\(method) \(route)")
+                XCTAssertEqual(errorCode(response), "admin_only")
+            }
         }
+        // Refused before any rate limiting: the four 403s took no token from the key's bucket.
+        XCTAssertEqual(try client.get(path, headers: ["X-API-Key": slowKey]).headers["x-ratelimit-remaining"], "98")
     }
 
     func testCustomersAPIAndDeletion() throws {

@@ -79,8 +79,10 @@ enum Authenticator {
         return record
     }
 
+    /// An admin key. Checked before any rate limiting: a customer key is refused with 403
+    /// without spending a token (admin keys are not rate limited).
     static func requireAdmin(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
-        let record = try authenticate(request, context)
+        let record = try verify(request, context)
         guard record.kind == .admin else {
             throw refuse(APIError(.forbidden, code: "admin_only", message: "This endpoint needs an admin key."), context)
         }

@@ -151,7 +151,7 @@ enum KeyRoutes {
         guard let micros = RFC3339.parseMicros(text, allowDate: false) else {
             throw APIError.badRequest("invalid_expires_at", "expires_at must be an RFC 3339 time such as 2030-01-01T00:00:00Z.")
         }
-        guard micros > WallClock.unixSeconds() * 1_000_000 else {
+        guard micros > AuditRecord.nowMicros() else {
             throw APIError.badRequest("invalid_expires_at", "expires_at must be in the future.")
         }
         return WallClock.rfc3339(seconds: micros / 1_000_000, milliseconds: Int(micros % 1_000_000 / 1000))
