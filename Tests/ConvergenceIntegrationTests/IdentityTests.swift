@@ -246,6 +246,11 @@ final class IdentityTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 1.5) { (try? client.get("/api/v1/tenants/datasystems_45abc/credentials", headers: ["X-API-Key": key]).status) == 401 })
         XCTAssertEqual(try client.get("/admin/customers/\(id)", headers: admin).status, 404)
         XCTAssertEqual(try psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'datasystems_45abc'"), "1", "soft delete keeps the data")
+        XCTAssertEqual(try client.send("DELETE", "/admin/customers/\(id)", headers: admin).status, 404, "already deleted")
+        // A softly deleted customer's data can still be erased later.
+        XCTAssertEqual(try client.send("DELETE", "/admin/customers/\(id)?purge=true", headers: admin).status, 200)
+        XCTAssertEqual(try psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'datasystems_45abc'"), "0")
+        XCTAssertEqual(try psql("SELECT count(*) FROM convergence.customers WHERE tenant_id = 'datasystems_45abc'"), "0")
 
         let purgeMe = try client.post("/admin/customers", json: #"{"name": "Purge Me", "tenant_id": "purge_me_1"}"#, headers: admin)
         let purgeID = try XCTUnwrap(try purgeMe.json()["id"] as? String)

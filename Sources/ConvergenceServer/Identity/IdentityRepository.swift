@@ -36,12 +36,13 @@ struct IdentityRepository {
         }
     }
 
-    func customer(_ conn: PostgresConnection? = nil, id: String) throws -> CustomerBody? {
+    /// A live customer; `includingDeleted`: one soft-deleted too (only a purge wants it).
+    func customer(_ conn: PostgresConnection? = nil, id: String, includingDeleted: Bool = false) throws -> CustomerBody? {
         guard UUID(uuidString: id) != nil else { return nil }
         return try (conn ?? db).query("""
             SELECT id::text AS id, tenant_id, name, tier, convergence.iso(created_at) AS created_at
-            FROM convergence.customers WHERE id = $1::uuid AND deleted_at IS NULL
-            """, [id]).rows.first.map(Self.decodeCustomer)
+            FROM convergence.customers WHERE id = $1::uuid AND (deleted_at IS NULL OR $2::boolean)
+            """, [id, includingDeleted]).rows.first.map(Self.decodeCustomer)
     }
 
     func customers() throws -> [CustomerBody] {
@@ -51,9 +52,10 @@ struct IdentityRepository {
             """).rows.map(Self.decodeCustomer)
     }
 
-    /// Soft delete: every key revoked; with `purge`, the tenant schema and the rows go too.
+    /// Soft delete: every key revoked; with `purge`, the tenant schema and the rows go too
+    /// (also for a customer deleted softly before: the way to erase its data later).
     func deleteCustomer(id: String, purge: Bool) throws -> Bool {
-        guard let existing = try customer(id: id) else { return false }
+        guard let existing = try customer(id: id, includingDeleted: purge) else { return false }
         try db.transaction { tx in
             if purge {
                 try tx.executeDDL("DROP SCHEMA IF EXISTS \(TenantID.quotedSchema(existing.tenantID)) CASCADE")
