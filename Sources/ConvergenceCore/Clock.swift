@@ -36,6 +36,13 @@ public enum WallClock {
         return seconds
     }
 
+    public static func unixMicros() -> Int64 {
+        var seconds: Int64 = 0
+        var micros: Int32 = 0
+        cv_wall_clock(&seconds, &micros)
+        return seconds * 1_000_000 + Int64(micros)
+    }
+
     /// Civil-from-days (Howard Hinnant's algorithm): pure arithmetic, no tz database.
     public static func rfc3339(seconds: Int64, milliseconds: Int) -> String {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400

@@ -10,6 +10,10 @@ extension Request {
                            message: "Send the body as JSON with Content-Type: application/json.")
         }
         guard !body.isEmpty else { throw .badRequest("missing_body", "The request needs a JSON body.") }
+        // Foundation's decoder keeps the last of repeated keys silently: our parser checks first.
+        do { _ = try JSONDocument.parse(body, rejectDuplicateKeys: true) } catch {
+            throw .badRequest("invalid_json", "The body is not valid JSON: \(error.description).")
+        }
         do {
             return try JSONCoding.decoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {
@@ -94,7 +98,7 @@ extension Request {
         }
         guard !body.isEmpty else { throw .badRequest("missing_body", "The request needs a JSON body.") }
         do {
-            return try JSONDocument.parse(body, maxDepth: maxDepth)
+            return try JSONDocument.parse(body, maxDepth: maxDepth, rejectDuplicateKeys: true)
         } catch {
             throw .badRequest("invalid_json", "The body is not valid JSON: \(error.description).")
         }

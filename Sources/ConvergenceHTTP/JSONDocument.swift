@@ -33,13 +33,45 @@ public struct JSONDocument: Sendable {
     /// The top-level value.
     public var root: Int { 0 }
 
-    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParser.Failure) -> JSONDocument {
+    /// `rejectDuplicateKeys`: an object naming one key twice is a failure. Request bodies
+    /// set it: parsers disagree on which copy wins, so a front end and this server could
+    /// judge different requests (RFC 8259 leaves it open; RFC 7493 I-JSON forbids it).
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONParser.defaultMaxDepth,
+                             rejectDuplicateKeys: Bool = false) throws(JSONParser.Failure) -> JSONDocument {
         let nodes = NodeStorage(capacity: bytes.count / 8 + 8)
         try bytes.withUnsafeBufferPointer { buffer throws(JSONParser.Failure) in
             var reader = Reader(bytes: buffer, maxDepth: maxDepth, nodes: nodes)
             try reader.document()
         }
-        return JSONDocument(bytes: bytes, nodes: nodes)
+        let document = JSONDocument(bytes: bytes, nodes: nodes)
+        if rejectDuplicateKeys { try document.refuseDuplicateKeys() }
+        return document
+    }
+
+    /// Every object in document order; small objects compare keys pairwise (no
+    /// allocation), larger ones through a set, so the pass stays linear.
+    func refuseDuplicateKeys() throws(JSONParser.Failure) {
+        for index in 0..<nodes.count where nodes[index].kind == .object && nodes[index].payload > 1 {
+            let members = keys(index)
+            if members.count <= 16 {
+                for (i, key) in members.enumerated() {
+                    for other in members.prefix(i) where sameKey(key, other) { throw duplicate(key) }
+                }
+            } else {
+                var seen = Set<[UInt8]>(minimumCapacity: members.count)
+                for key in members where !seen.insert(withUTF8(key) { Array($0) }).inserted { throw duplicate(key) }
+            }
+        }
+    }
+
+    private func sameKey(_ a: Int, _ b: Int) -> Bool {
+        withUTF8(a) { first in keyEquals(b, first) }
+    }
+
+    private func duplicate(_ key: Int) -> JSONParser.Failure {
+        // The name goes into an error message: bounded, printable.
+        let name = string(key).unicodeScalars.prefix(40).map { $0.value >= 32 && $0.value < 127 ? String($0) : "?" }.joined()
+        return JSONParser.Failure(offset: Int(nodes[key].start) - 1, reason: "duplicate key \"\(name)\" in an object")
     }
 
     // MARK: - Reading

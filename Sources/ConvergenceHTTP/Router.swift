@@ -8,6 +8,8 @@ public struct Router<Context>: Sendable {
         let method: String
         let pattern: String
         let segments: [Segment]
+        /// The query parameters it reads; any other is refused before the handler runs.
+        let query: Set<String>
         let handler: Handler
     }
 
@@ -23,21 +25,29 @@ public struct Router<Context>: Sendable {
 
     public init() {}
 
-    public mutating func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+    public mutating func add(_ method: String, _ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
         let segments = pattern.split(separator: "/").map { part -> Segment in
             part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
         }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, segments: segments, query: query, handler: handler))
         if !segments.contains(where: { if case .parameter = $0 { true } else { false } }) {
             literalRoutes["/" + segments.map { if case .literal(let s) = $0 { s } else { "" } }.joined(separator: "/"), default: []]
                 .append(routes.count - 1)
         }
     }
 
-    public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }
-    public mutating func post(_ pattern: String, _ handler: @escaping Handler) { add("POST", pattern, handler) }
-    public mutating func put(_ pattern: String, _ handler: @escaping Handler) { add("PUT", pattern, handler) }
-    public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add("DELETE", pattern, handler) }
+    public mutating func get(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
+        add("GET", pattern, query: query, handler)
+    }
+    public mutating func post(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
+        add("POST", pattern, query: query, handler)
+    }
+    public mutating func put(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
+        add("PUT", pattern, query: query, handler)
+    }
+    public mutating func delete(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
+        add("DELETE", pattern, query: query, handler)
+    }
 
     public enum Match {
         case found(Handler, parameters: [String: String])
@@ -123,6 +133,7 @@ public struct Router<Context>: Sendable {
         switch find(method: request.method, path: request.path) {
         case .found(let route, let parameters):
             do {
+                if !request.query.isEmpty { try QueryRule.check(request.query, allowed: route.query) }
                 if parameters.isEmpty {
                     response = try route.handler(request, context)
                 } else {

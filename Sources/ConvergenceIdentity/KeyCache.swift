@@ -7,7 +7,7 @@ public struct KeyRecord: Sendable, Equatable {
     public let customerID: String?
     public let tenantID: String?
     public let tier: String?
-    /// Unix seconds; nil when unset.
+    /// Unix microseconds (PostgreSQL's precision: a 1 s grace is a whole second); nil when unset.
     public let expiresAt: Int64?
     public let revokedAt: Int64?
     /// The key's own token bucket, overriding its tier's.
@@ -27,10 +27,10 @@ public struct KeyRecord: Sendable, Equatable {
         self.digest = digest
     }
 
-    /// Usable at `now` (Unix seconds): not revoked, not past its expiry.
-    public func isUsable(now: Int64) -> Bool {
-        if let revokedAt, revokedAt <= now { return false }
-        if let expiresAt, expiresAt <= now { return false }
+    /// Usable at `nowMicros` (Unix microseconds): not revoked, not past its expiry.
+    public func isUsable(nowMicros: Int64) -> Bool {
+        if let revokedAt, revokedAt <= nowMicros { return false }
+        if let expiresAt, expiresAt <= nowMicros { return false }
         return true
     }
 

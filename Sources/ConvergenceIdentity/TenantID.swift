@@ -8,11 +8,13 @@ public enum TenantID {
     public enum Problem: Error, Equatable, CustomStringConvertible {
         case malformed
         case reserved
+        case keyPrefix
 
         public var description: String {
             switch self {
             case .malformed: "tenant_id must be 3 to 50 characters of A-Z, a-z, 0-9 and _."
             case .reserved: "This tenant_id is reserved."
+            case .keyPrefix: "tenant_id must not begin with sk_ (reserved for API key prefixes)."
             }
         }
     }
@@ -30,7 +32,13 @@ public enum TenantID {
         if lower == "public" || lower == "information_schema" || lower == controlSchema || lower.hasPrefix("pg_") {
             throw .reserved
         }
+        // A tenant's keys are `{tenant_id}_api_…`: one beginning `sk_live_` or `sk_admin_`
+        // would be read as the other kind and never authenticate. The whole `sk_`
+        // namespace is kept for key kinds.
+        if lower.hasPrefix(keyNamespace) { throw .keyPrefix }
     }
+
+    static let keyNamespace = "sk_"
 
     /// A tenant id from a display name: lowercase, runs of other characters to
     /// `_`, then a short random suffix (`Acme Inc.` → `acme_inc_23xv2`).
@@ -49,7 +57,7 @@ public enum TenantID {
         while base.hasSuffix("_") { base.removeLast() }
         base = String(base.prefix(40))
         if base.count < 2 || base == "pg" || base.hasPrefix("pg_") || base == "public" || base == controlSchema
-            || base == "information_schema" {
+            || base == "information_schema" || base == "sk" || base.hasPrefix(keyNamespace) {
             base = "tenant" + (base.isEmpty ? "" : "_" + base)
         }
         let suffix = String(Base62.random(16).lowercased().filter { $0.isLetter || $0.isNumber }.prefix(5))

@@ -150,5 +150,20 @@ public enum Migrations {
             ALTER TABLE convergence.audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (created_at, id);
             DROP INDEX convergence.audit_log_created;
             """),
+        Migration(version: 8, name: "tenant_ids_and_dq_attempts", sql: """
+            -- Tenant ids are schema names, which PostgreSQL compares case-sensitively; two
+            -- ids that differ only in case would be two schemas with confusable labels.
+            CREATE UNIQUE INDEX customers_tenant_id_lower ON convergence.customers (lower(tenant_id));
+            -- Data-quality results are numbered by the execution that produced them (as
+            -- step_logs already are), so a retried run's view shows one set of results.
+            DO $$
+            DECLARE s text;
+            BEGIN
+                FOR s IN SELECT n.nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid
+                         WHERE c.relname = 'dq_results' AND c.relkind = 'r' AND n.nspname <> 'convergence' LOOP
+                    EXECUTE format('ALTER TABLE %I.dq_results ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1', s);
+                END LOOP;
+            END $$;
+            """),
     ]
 }

@@ -65,6 +65,63 @@ import Testing
     }
 }
 
+@Suite struct DuplicateKeyTests {
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#,
+        #"{"operations":[{"type":"llm_call","tokens":5,"tokens":50000}]}"#,
+        #"{"a":1,"\u0061":2}"#, // the same key once escaped
+        "{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k7\":1}", // a large object: the set path
+    ])
+    func requestBodiesRefuseRepeatedKeys(_ text: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONDocument.parse(Array(text.utf8), rejectDuplicateKeys: true) }
+    }
+
+    @Test func distinctKeysAndNestedRepeatsInOtherObjectsPass() throws {
+        _ = try JSONDocument.parse(Array(#"{"a":{"x":1},"b":{"x":2},"c":[{"x":1},{"x":1}]}"#.utf8), rejectDuplicateKeys: true)
+        let large = "{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        _ = try JSONDocument.parse(Array(large.utf8), rejectDuplicateKeys: true)
+    }
+
+    @Test func theFailureNamesTheKeyBounded() {
+        let long = String(repeating: "x", count: 20_000)
+        do {
+            _ = try JSONDocument.parse(Array("{\"\(long)\":1,\"\(long)\":2}".utf8), rejectDuplicateKeys: true)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.reason.contains("duplicate key"))
+            #expect(error.reason.utf8.count < 100)
+        }
+    }
+}
+
+@Suite struct QueryRuleTests {
+    func check(_ query: String, _ allowed: Set<String>) -> String? {
+        do { try QueryRule.check(query, allowed: allowed); return nil } catch { return error.message }
+    }
+
+    @Test func declaredParametersPassAndOthersAreNamed() {
+        #expect(check("customer_id=x&limit=3", ["customer_id", "limit"]) == nil)
+        #expect(check("tenant_id=acme", ["customer_id"])?.contains("Unknown parameter tenant_id; this endpoint takes customer_id") == true)
+        #expect(check("foo=1", [])?.contains("takes no query parameters") == true)
+    }
+
+    @Test func undecodableNamesAndValuesAreRefused() {
+        #expect(check("%ZZ=1", ["a"])?.contains("not valid percent-encoded") == true)
+        #expect(check("%C3=1", ["a"])?.contains("not valid percent-encoded") == true, "half a UTF-8 sequence")
+        #expect(check("a=%FF", ["a"])?.contains("value of a") == true)
+    }
+
+    @Test func longNamesComeBackTruncated() throws {
+        let message = try #require(check(String(repeating: "n", count: 20_000) + "=1", []))
+        #expect(message.utf8.count < 150)
+    }
+
+    @Test func aKeyInTheURLGetsItsOwnMessage() {
+        #expect(check("api_key=sk_live_abc", [])?.contains("never in the URL") == true)
+        #expect(check("api_key=sk_live_abc", [])?.contains("sk_live_abc") == false)
+    }
+}
+
 @Suite struct JSONObjectTests {
     @Test func repeatedKeysKeepTheLastValue() throws {
         guard case .object(let o) = try JSONParser.parse(Array(#"{"a": 1, "b": 2, "a": 3}"#.utf8)) else {

@@ -24,6 +24,18 @@ import Testing
         return try #require(object["error"] as? [String: String])
     }
 
+    @Test func everyRouteRefusesQueryParametersItDoesNotDeclare() throws {
+        var router = makeRouter()
+        router.get("/list", query: ["limit"]) { _, _ in .rawJSON(Array("{}".utf8)) }
+        func status(_ path: String, _ query: String) -> HTTPStatus {
+            router.respond(to: Request(method: "GET", path: path, query: query, requestID: "req_test"), context: ()) { _ in }.status
+        }
+        #expect(status("/list", "limit=5") == .ok)
+        #expect(status("/list", "limt=5") == .badRequest)
+        #expect(status("/health", "verbose=1") == .badRequest, "a route that declares none takes none")
+        #expect(status("/health", "") == .ok)
+    }
+
     @Test func matchesLiteralAndParameterSegments() throws {
         let response = respond("POST", "/admin/keys/key_123/rotate")
         #expect(response.status == .ok)

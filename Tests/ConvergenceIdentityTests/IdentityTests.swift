@@ -66,6 +66,12 @@ import Testing
         #expect(throws: TenantID.Problem.reserved) { try TenantID.validate(id) }
     }
 
+    /// `sk_live_x` would onboard, but its key `sk_live_x_api_…` reads as a live key and never authenticates.
+    @Test(arguments: ["sk_live_acme", "sk_admin_x", "SK_LIVE_acme", "sk_tenant"])
+    func refusesIDsInTheKeyPrefixNamespace(_ id: String) {
+        #expect(throws: TenantID.Problem.keyPrefix) { try TenantID.validate(id) }
+    }
+
     @Test func derivesFromNames() throws {
         let id = TenantID.derive(fromName: "Acme Inc.")
         #expect(id.hasPrefix("acme_inc_"))
@@ -76,6 +82,8 @@ import Testing
         try TenantID.validate(TenantID.derive(fromName: "pg_admin"))
         try TenantID.validate(TenantID.derive(fromName: "PG"))
         try TenantID.validate(TenantID.derive(fromName: "Convergence"))
+        try TenantID.validate(TenantID.derive(fromName: "SK Live Holdings"))
+        try TenantID.validate(TenantID.derive(fromName: "sk"))
         try TenantID.validate(TenantID.derive(fromName: String(repeating: "Long Name ", count: 20)))
     }
 }
@@ -156,11 +164,11 @@ import Testing
     @Test func usabilityFollowsRevocationAndExpiry() {
         let expiring = KeyRecord(keyID: "k", kind: .customer, customerID: nil, tenantID: nil, tier: nil,
                                  expiresAt: 100, revokedAt: nil, digest: [])
-        #expect(expiring.isUsable(now: 99))
-        #expect(!expiring.isUsable(now: 100))
+        #expect(expiring.isUsable(nowMicros: 99))
+        #expect(!expiring.isUsable(nowMicros: 100))
         let revoked = KeyRecord(keyID: "k", kind: .customer, customerID: nil, tenantID: nil, tier: nil,
                                 expiresAt: nil, revokedAt: 50, digest: [])
-        #expect(!revoked.isUsable(now: 60))
+        #expect(!revoked.isUsable(nowMicros: 60))
         #expect(record.matches(digest: SHA256.digest("key one")))
         #expect(!record.matches(digest: SHA256.digest("key two")))
         #expect(record.matches(SHA256.Digest(SHA256.digest("key one"))))

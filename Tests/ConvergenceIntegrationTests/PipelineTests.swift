@@ -124,6 +124,26 @@ final class PipelineTests: XCTestCase {
                     checks:
                       - {check: row_count, min: 10}
                 """,
+            "test/dq/then-sleep.yml": """
+                parameters:
+                  seconds: {type: number, default: 2}
+                steps:
+                  - name: data
+                    kind: sql
+                    sql:
+                      - CREATE TABLE IF NOT EXISTS dq_retry (id bigint)
+                      - TRUNCATE dq_retry
+                      - INSERT INTO dq_retry VALUES (1), (2)
+                  - name: checks
+                    kind: dq_check
+                    table: dq_retry
+                    checks:
+                      - {check: row_count, min: 2, max: 2}
+                      - {check: not_null, column: id}
+                  - name: nap
+                    kind: sql
+                    sql: SELECT pg_sleep({seconds})
+                """,
         ]
         for i in 0..<12 { // distinct pipeline_ids, so they can all be queued at once
             files["test/once/run\(i).yml"] = """
@@ -506,8 +526,11 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(done["status"] as? String, "COMPLETED", "\(done)")
         XCTAssertEqual(done["attempts"] as? Int, 2)
         let steps = try XCTUnwrap(done["steps"] as? [[String: Any]])
-        XCTAssertEqual(steps.first?["status"] as? String, "FAILED")
-        XCTAssertTrue((steps.first?["error"] as? String ?? "").contains("lease expired"), "\(steps)")
+        XCTAssertEqual(steps.map { $0["status"] as? String }, ["COMPLETED", "COMPLETED"], "the view shows the final attempt: \(steps)")
+        XCTAssertEqual(Set(steps.map { $0["attempt"] as? Int }), [2])
+        let earlier = try XCTUnwrap(done["earlier_steps"] as? [[String: Any]])
+        XCTAssertEqual(earlier.first?["status"] as? String, "FAILED")
+        XCTAssertTrue((earlier.first?["error"] as? String ?? "").contains("lease expired"), "\(earlier)")
 
         // Killed on both attempts: FAILED with the reason.
         let failed = try runID(try trigger("killed_t1", "test/sleep/slow", body: #"{"seconds": 30}"#))
@@ -530,18 +553,34 @@ final class PipelineTests: XCTestCase {
         let done = try wait("reload_t1", id, for: ["COMPLETED", "FAILED", "CANCELLED"], timeout: 20)
         XCTAssertEqual(done["status"] as? String, "COMPLETED", "\(done)")
         XCTAssertNotEqual(executorPID(), before)
+        let earlier = try XCTUnwrap(done["earlier_steps"] as? [[String: Any]])
+        XCTAssertEqual(earlier.first?["status"] as? String, "CANCELLED")
+        XCTAssertTrue((earlier.first?["error"] as? String ?? "").contains("executor stopping"), "\(earlier)")
         let steps = try XCTUnwrap(done["steps"] as? [[String: Any]])
-        XCTAssertEqual(steps.first?["status"] as? String, "CANCELLED")
-        XCTAssertTrue((steps.first?["error"] as? String ?? "").contains("executor stopping"), "\(steps)")
-        XCTAssertEqual(steps.last?["status"] as? String, "COMPLETED")
+        XCTAssertEqual(steps.map { $0["status"] as? String }, ["COMPLETED", "COMPLETED"], "\(steps)")
         XCTAssertEqual(done["attempts"] as? Int, 1, "a graceful stop does not use up the retry")
     }
 
-    /// SIGKILLs the executor process while `id`'s attempt `attempt` is in its first step.
-    func killExecutorDuring(_ id: String, attempt: Int) throws {
+    func testARetriedRunShowsTheDataQualityResultsOfItsFinalAttemptOnly() throws {
+        let id = try runID(try trigger("killed_t2", "test/dq/then-sleep"))
+        try killExecutorDuring(id, attempt: 1, tenant: "killed_t2", step: "nap")
+        let done = try wait("killed_t2", id, for: ["COMPLETED", "FAILED"], timeout: 30)
+        XCTAssertEqual(done["status"] as? String, "COMPLETED", "\(done)")
+        let results = try XCTUnwrap(done["dq_results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 2, "one row per check, not one per check and attempt: \(results)")
+        XCTAssertEqual(Set(results.map { $0["attempt"] as? Int }), [2])
+        // Both attempts' rows are kept, told apart by their attempt.
+        XCTAssertEqual(try psql("SELECT string_agg(attempt || ':' || n, ',' ORDER BY attempt) FROM (SELECT attempt, count(*) AS n "
+                                + "FROM killed_t2.dq_results WHERE pipeline_logging_id = '\(id)' GROUP BY attempt) a"), "1:2,2:2")
+    }
+
+    /// SIGKILLs the executor process while `id`'s attempt `attempt` is in `step` (default: any step).
+    func killExecutorDuring(_ id: String, attempt: Int, tenant: String = "killed_t1", step: String? = nil) throws {
         XCTAssertTrue(try waitUntil(timeout: 20) {
-            let steps = try run("killed_t1", id)["steps"] as? [[String: Any]] ?? []
-            return steps.contains { $0["attempt"] as? Int == attempt && $0["status"] as? String == "RUNNING" }
+            let steps = try run(tenant, id)["steps"] as? [[String: Any]] ?? []
+            return steps.contains {
+                $0["attempt"] as? Int == attempt && $0["status"] as? String == "RUNNING" && (step == nil || $0["name"] as? String == step)
+            }
         }, "attempt \(attempt) never started")
         let executor = try XCTUnwrap(executorPID(), "no executor process")
         kill(executor, SIGKILL)

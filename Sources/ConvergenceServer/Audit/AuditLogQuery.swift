@@ -17,7 +17,7 @@ public struct AuditLogQuery: Equatable, Sendable {
     public var cursor: AuditCursor?
 
     public static let maxLimit = 1000
-    static let parameters: Set<String> = ["customer_id", "decision", "kind", "since", "until", "request_id", "limit", "cursor"]
+    public static let parameters: Set<String> = ["customer_id", "decision", "kind", "since", "until", "request_id", "limit", "cursor"]
 
     public init() {}
 

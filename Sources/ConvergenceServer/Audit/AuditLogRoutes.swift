@@ -4,12 +4,12 @@ import ConvergenceHTTP
 /// (a customer key: its own customer's checks only).
 enum AuditLogRoutes {
     static func register(on router: inout Router<RequestContext>) {
-        router.get("/logs") { request, context in
+        router.get("/logs", query: AuditLogQuery.parameters) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
             let query = try AuditLogQuery.parse(request.queryParameters, ownCustomer: nil)
             return .rawJSON(try AuditLogRepository(db: context.database).page(query))
         }
-        router.get("/v1/logs") { request, context in
+        router.get("/v1/logs", query: AuditLogQuery.parameters) { request, context in
             let key = try Authenticator.authenticate(request, context)
             guard key.kind == .customer, let customerID = key.customerID else {
                 throw APIError(.forbidden, code: "customer_key_required",

@@ -24,7 +24,7 @@ enum PolicyRoutes {
                               customerID: record.customerID)
             return .rawJSON(JSONSerializer.bytes(record.json), status: .created)
         }
-        router.get("/policies") { request, context in
+        router.get("/policies", query: ["customer_id"]) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
             let customerID = request.queryParameters["customer_id"]
             if let customerID, UUID(uuidString: customerID) == nil {

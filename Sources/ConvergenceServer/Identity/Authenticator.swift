@@ -62,7 +62,7 @@ enum Authenticator {
                     context.logger.error("key lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
                     throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
                 }
-                guard let stale, stale.matches(digest), stale.isUsable(now: WallClock.unixSeconds()) else {
+                guard let stale, stale.matches(digest), stale.isUsable(nowMicros: WallClock.unixMicros()) else {
                     throw refuse(invalidKey, context)
                 }
                 return stale
@@ -72,7 +72,7 @@ enum Authenticator {
             }
             context.caches.storeKey(record, for: digest, generation: generation, front: &context.cacheFront)
         }
-        guard let record, record.matches(digest), record.isUsable(now: WallClock.unixSeconds()) else {
+        guard let record, record.matches(digest), record.isUsable(nowMicros: WallClock.unixMicros()) else {
             throw refuse(invalidKey, context)
         }
         noteUse(record.keyID, context)

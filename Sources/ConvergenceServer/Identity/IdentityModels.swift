@@ -53,12 +53,18 @@ struct IssuedKey: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case apiKey = "api_key"
+        case seedKey = "key"
+        case id
     }
 
+    /// Seed 002's names (`id`, `key`) beside ours (`key_id`, `api_key`): customers follow
+    /// the seed's guide, and existing clients keep working. Same values under both.
     func encode(to encoder: any Encoder) throws {
         try key.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key.keyID, forKey: .id)
         try container.encode(apiKey, forKey: .apiKey)
+        try container.encode(apiKey, forKey: .seedKey)
     }
 
     init(apiKey: String, key: KeyMetadata) {

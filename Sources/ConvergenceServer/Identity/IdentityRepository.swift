@@ -119,12 +119,30 @@ struct IdentityRepository {
         }
     }
 
-    /// New key for the same owner; the old one expires after `graceSeconds`.
-    func rotate(keyID: String, graceSeconds: Int) throws -> (IssuedKey, KeyMetadata)? {
+    /// Why a key cannot be rotated: only a live key that was never rotated can be, so an
+    /// expired key never comes back to life and one key never mints several live ones.
+    enum RotationRefusal: Error {
+        case notFound, expired, alreadyRotated
+    }
+
+    /// New key for the same owner, keeping the old key's expiry and rate limit; the old one
+    /// expires after `graceSeconds` (or at its own expiry, if sooner).
+    func rotate(keyID: String, graceSeconds: Int) throws -> Result<(IssuedKey, KeyMetadata), RotationRefusal> {
         try db.transaction { tx in
-            guard let owner = try tenantOfKey(tx, keyID: keyID), let customerID = owner.customerID else { return nil }
-            let issued = try insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customerID,
-                                       tenantID: owner.tenantID, name: owner.name, expiresAt: nil)
+            // FOR UPDATE: two concurrent rotations of one key serialise here, and the second
+            // sees rotated_at set (one replacement per key).
+            guard let row = try tx.query("""
+                SELECT k.customer_id::text AS customer_id, c.tenant_id, k.name, k.rotated_at IS NOT NULL AS rotated,
+                       k.expires_at IS NOT NULL AND k.expires_at <= now() AS expired, convergence.iso(k.expires_at) AS expires_at
+                FROM convergence.api_keys k JOIN convergence.customers c ON c.id = k.customer_id
+                WHERE k.key_id = $1 AND k.kind = 'customer' AND k.revoked_at IS NULL AND c.deleted_at IS NULL
+                FOR UPDATE OF k
+                """, [keyID]).rows.first else { return .failure(.notFound) }
+            if try row.decode("rotated", as: Bool.self) { return .failure(.alreadyRotated) }
+            if try row.decode("expired", as: Bool.self) { return .failure(.expired) }
+            let issued = try insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: try row.decode("customer_id"),
+                                       tenantID: try row.decode("tenant_id"), name: try row.decode("name"),
+                                       expiresAt: try row.decodeIfPresent("expires_at"))
             // The replacement keeps the old key's own rate limit, if it had one.
             try tx.query("""
                 UPDATE convergence.api_keys n SET rate_limit = o.rate_limit, rate_limit_period_seconds = o.rate_limit_period_seconds
@@ -135,8 +153,10 @@ struct IdentityRepository {
                     expires_at = LEAST(coalesce(expires_at, 'infinity'), now() + make_interval(secs => $3::int))
                 WHERE key_id = $1
                 """, [keyID, issued.key.keyID, graceSeconds])
-            if let tenant = owner.tenantID { try mirror(tx, keyID: keyID, tenantID: tenant) }
-            return (issued, try keyMetadata(tx, keyID: keyID)!)
+            try mirror(tx, keyID: keyID, tenantID: try row.decode("tenant_id"))
+            // Read back: the replacement's rate limit was set after insertKey read its metadata.
+            return .success((IssuedKey(apiKey: issued.apiKey, key: try keyMetadata(tx, keyID: issued.key.keyID)!),
+                             try keyMetadata(tx, keyID: keyID)!))
         }
     }
 
@@ -169,9 +189,9 @@ struct IdentityRepository {
     func lookup(digest: [UInt8]) throws -> KeyRecord? {
         try db.query("""
             SELECT k.key_id, k.kind, k.customer_id::text AS customer_id, c.tenant_id, c.tier,
-                   -- floor, not a ::bigint cast (which rounds): a key revoked at .6 s is refused from that second on.
-                   floor(extract(epoch FROM k.expires_at))::bigint AS expires_at,
-                   floor(extract(epoch FROM coalesce(k.revoked_at, c.deleted_at)))::bigint AS revoked_at, k.digest,
+                   -- Microseconds, as stored: a 1 s grace lasts a whole second, not up to the next whole one.
+                   (extract(epoch FROM k.expires_at) * 1000000)::bigint AS expires_at,
+                   (extract(epoch FROM coalesce(k.revoked_at, c.deleted_at)) * 1000000)::bigint AS revoked_at, k.digest,
                    k.rate_limit, k.rate_limit_period_seconds
             FROM convergence.api_keys k LEFT JOIN convergence.customers c ON c.id = k.customer_id
             WHERE k.digest = $1::bytea

@@ -45,7 +45,7 @@ enum TenantSchema {
                 id bigserial PRIMARY KEY, pipeline_logging_id uuid, step_number integer, check_name text NOT NULL,
                 table_name text, column_name text, status text NOT NULL CHECK (status IN ('PASSED', 'FAILED')),
                 severity text NOT NULL DEFAULT 'error', observed_value text, expected_value text,
-                created_at timestamptz NOT NULL DEFAULT now())
+                created_at timestamptz NOT NULL DEFAULT now(), attempt integer NOT NULL DEFAULT 1)
             """,
             "CREATE INDEX dq_results_run ON \(s).dq_results (pipeline_logging_id)",
         ]

@@ -76,7 +76,11 @@ struct PipelineQueue {
         let tenantID: String
         let template: String
         let plan: PipelinePlan
+        /// Counts retries after an executor died (a graceful hand-back does not use one up).
         let attempt: Int
+        /// This execution of the steps (1, 2, …): what step_logs and dq_results rows are
+        /// numbered by, so each execution's results stand apart. Set by the runner.
+        var execution = 1
     }
 
     /// Takes the oldest queued run, if any: several executors (threads, processes,

@@ -18,7 +18,7 @@ enum PipelineRoutes {
         router.post("/api/v1/pipelines/run/{tenant_id}/{provider}/{domain}/{template_name}") { request, context in
             try trigger(request, context, metrics: metrics)
         }
-        router.get("/api/v1/pipelines/runs/{tenant_id}") { request, context in try list(request, context) }
+        router.get("/api/v1/pipelines/runs/{tenant_id}", query: ["status", "limit", "cursor"]) { request, context in try list(request, context) }
         router.get("/api/v1/pipelines/runs/{tenant_id}/{run_id}") { request, context in try detail(request, context) }
         router.post("/api/v1/pipelines/runs/{tenant_id}/{run_id}/cancel") { request, context in try cancel(request, context) }
     }
@@ -126,7 +126,9 @@ enum PipelineRoutes {
         var cursor: (micros: Int64, id: String)?
         if let text = query["cursor"] {
             let parts = text.split(separator: "_", maxSplits: 1)
-            guard parts.count == 2, let micros = Int64(parts[0]), UUID(uuidString: String(parts[1])) != nil else {
+            // Bounded to years 1970–9999: a larger number would overflow PostgreSQL's timestamp.
+            guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_999_999).contains(micros),
+                  UUID(uuidString: String(parts[1])) != nil else {
                 throw APIError.badRequest("invalid_cursor", "cursor must be a next_cursor value from an earlier page.")
             }
             cursor = (micros, String(parts[1]).lowercased())
@@ -151,23 +153,36 @@ enum PipelineRoutes {
         let tenant = try tenantKey(request, context).tenantID!
         let id = try runID(request)
         let schema = TenantID.quotedSchema(tenant)
+        // The steps and data-quality results of the last execution; steps of earlier ones
+        // (cut off by a dead or stopping executor) under `earlier_steps`, for the story.
         guard let row = try context.database.query("""
             SELECT json_build_object(\(runJSON("r")),
-                'steps', coalesce((SELECT json_agg(json_build_object('step_number', l.step_number, 'name', l.name, 'kind', l.kind,
-                        'status', l.status, 'attempt', l.attempt, 'started_at', convergence.iso(l.started_at),
-                        'finished_at', convergence.iso(l.finished_at),
-                        'duration_ms', round(extract(epoch FROM l.finished_at - l.started_at) * 1000),
-                        'rows_affected', l.rows_affected, 'error', l.error) ORDER BY l.attempt, l.step_number, l.id)
-                    FROM \(schema).step_logs l WHERE l.pipeline_logging_id = r.pipeline_logging_id), '[]'::json),
+                'steps', coalesce((SELECT json_agg(\(stepJSON("l")) ORDER BY l.step_number, l.id)
+                    FROM \(schema).step_logs l WHERE l.pipeline_logging_id = r.pipeline_logging_id AND l.attempt = e.last), '[]'::json),
                 'dq_results', coalesce((SELECT json_agg(json_build_object('step_number', d.step_number, 'check_name', d.check_name,
                         'table_name', d.table_name, 'column_name', d.column_name, 'status', d.status, 'severity', d.severity,
-                        'observed_value', d.observed_value, 'expected_value', d.expected_value,
+                        'observed_value', d.observed_value, 'expected_value', d.expected_value, 'attempt', d.attempt,
                         'created_at', convergence.iso(d.created_at)) ORDER BY d.id)
-                    FROM \(schema).dq_results d WHERE d.pipeline_logging_id = r.pipeline_logging_id), '[]'::json)
+                    FROM \(schema).dq_results d WHERE d.pipeline_logging_id = r.pipeline_logging_id AND d.attempt = e.last), '[]'::json),
+                'earlier_steps', coalesce((SELECT json_agg(\(stepJSON("l")) ORDER BY l.attempt, l.step_number, l.id)
+                    FROM \(schema).step_logs l WHERE l.pipeline_logging_id = r.pipeline_logging_id AND l.attempt < e.last), '[]'::json)
             )::text AS body
-            FROM \(schema).pipeline_runs r WHERE r.pipeline_logging_id = $1::uuid
+            FROM \(schema).pipeline_runs r
+            CROSS JOIN LATERAL (SELECT max(attempt) AS last FROM \(schema).step_logs
+                                WHERE pipeline_logging_id = r.pipeline_logging_id) e
+            WHERE r.pipeline_logging_id = $1::uuid
             """, [id], idempotent: true).rows.first else { throw unknownRun }
         return .rawJSON(Array(try row.decode("body", as: String.self).utf8))
+    }
+
+    static func stepJSON(_ alias: String) -> String {
+        """
+        json_build_object('step_number', \(alias).step_number, 'name', \(alias).name, 'kind', \(alias).kind,
+            'status', \(alias).status, 'attempt', \(alias).attempt, 'started_at', convergence.iso(\(alias).started_at),
+            'finished_at', convergence.iso(\(alias).finished_at),
+            'duration_ms', round(extract(epoch FROM \(alias).finished_at - \(alias).started_at) * 1000),
+            'rows_affected', \(alias).rows_affected, 'error', \(alias).error)
+        """
     }
 
     /// A queued run is cancelled at once (200); a running one is asked to stop at

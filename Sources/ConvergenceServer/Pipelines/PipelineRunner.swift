@@ -53,7 +53,8 @@ struct PipelineRunner {
 
     /// Runs the claimed run to its end. Throws only when PostgreSQL itself is
     /// unreachable: the lease then expires and the run is retried or failed.
-    func run(_ claimed: PipelineQueue.Claimed) throws -> Outcome {
+    func run(_ claimedRun: PipelineQueue.Claimed) throws -> Outcome {
+        var claimed = claimedRun
         control.begin(runID: claimed.id)
         defer { control.begin(runID: nil) }
         let schema = TenantID.quotedSchema(claimed.tenantID)
@@ -63,6 +64,11 @@ struct PipelineRunner {
                 heartbeat_at = now(), error = NULL
             WHERE pipeline_logging_id = $1::uuid
             """, [claimed.id, claimed.attempt])
+        // A run retried or handed back re-runs every step: its rows get the next number
+        // instead of mixing with the earlier execution's (one executor holds the lease).
+        claimed.execution = try db.query("""
+            SELECT coalesce(max(attempt), 0) + 1 AS n FROM \(schema).step_logs WHERE pipeline_logging_id = $1::uuid
+            """, [claimed.id]).rows[0].decode("n")
         logger.info("pipeline run started", ["pipeline_logging_id": .string(claimed.id), "template": .string(claimed.template),
                                              "tenant_id": .string(claimed.tenantID), "attempt": .int(claimed.attempt)])
         var outcome = Outcome.completed
@@ -78,7 +84,7 @@ struct PipelineRunner {
                 try db.query("""
                     INSERT INTO \(schema).step_logs (pipeline_logging_id, step_number, name, kind, status, attempt, started_at)
                     VALUES ($1::uuid, $2, $3, $4, 'RUNNING', $5, now()) RETURNING id
-                    """, [claimed.id, step.number, step.name, step.kind.rawValue, claimed.attempt]).rows[0].decode("id")
+                    """, [claimed.id, step.number, step.name, step.kind.rawValue, claimed.execution]).rows[0].decode("id")
             }
             let result = execute(step, claimed: claimed)
             if case .connectionLost(let error) = result { throw error }
@@ -245,10 +251,10 @@ struct PipelineRunner {
                 let observed: String? = try row.decodeIfPresent("observed")
                 try tx.query("""
                     INSERT INTO \(schema).dq_results (pipeline_logging_id, step_number, check_name, table_name, column_name, status,
-                        severity, observed_value, expected_value)
-                    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9)
+                        severity, observed_value, expected_value, attempt)
+                    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                     """, [claimed.id, step.number, check.name, dq.table, query.column, passed ? "PASSED" : "FAILED",
-                          check.severity.rawValue, observed, query.expected])
+                          check.severity.rawValue, observed, query.expected, claimed.execution])
                 count += 1
                 if !passed {
                     metrics.dqCheckFailed(template: claimed.template, check: check.kind, severity: check.severity)

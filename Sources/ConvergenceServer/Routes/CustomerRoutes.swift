@@ -26,7 +26,7 @@ enum CustomerRoutes {
             guard let customer = try context.identity.customer(id: id) else { throw unknownCustomer }
             return try .json(customer)
         }
-        router.delete("/admin/customers/{id}") { request, context in
+        router.delete("/admin/customers/{id}", query: ["purge"]) { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
             let id = try customerID(request)
             let purgeText = request.queryParameters["purge"] ?? "false"

@@ -9,7 +9,7 @@ enum EchoRoute {
     static let maxDelayMs = 10_000
 
     static func register(on router: inout Router<RequestContext>) {
-        router.post("/_echo") { request, _ in
+        router.post("/_echo", query: ["delay_ms"]) { request, _ in
             let value = try request.parseJSONBody()
             if let text = request.queryParameters["delay_ms"] {
                 guard let delay = Int(text), (0...maxDelayMs).contains(delay) else {

@@ -34,15 +34,19 @@ enum KeyRoutes {
         }
         // A key's own token bucket: `{"limit": 5000, "period_seconds": 60}`, or `null` to fall back to the tier.
         router.put("/admin/keys/{key_id}/rate_limit") { request, context in
-            _ = try Authenticator.requireAdmin(request, context)
+            let actor = try Authenticator.requireAdmin(request, context)
             let body = try request.decodeJSON(KeyRateLimitBody.self)
             let rule = try body.rateLimit.map(validRateLimit)
+            try AdminAudit.ensureCapacity(context)
             guard let updated = try context.identity.setRateLimit(keyID: request.pathParameters["key_id"]!, rule: rule) else {
                 throw unknownKey
             }
+            let limit = rule.map { "\($0.limit)/\($0.periodSeconds)s" } ?? "tier"
+            AdminAudit.record(context, request, actor: actor, action: "key.rate_limit", target: "key:\(updated.keyID) \(limit)",
+                              customerID: updated.customerID)
             return try .json(updated)
         }
-        router.get("/admin/keys") { request, context in
+        router.get("/admin/keys", query: ["customer_id"]) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
             let customerID = request.queryParameters["customer_id"]
             if let customerID, UUID(uuidString: customerID) == nil {
@@ -63,8 +67,15 @@ enum KeyRoutes {
                 }
             }
             try AdminAudit.ensureCapacity(context)
-            guard let (issued, previous) = try context.identity.rotate(keyID: request.pathParameters["key_id"]!, graceSeconds: grace) else {
-                throw unknownKey
+            let issued: IssuedKey, previous: KeyMetadata
+            switch try context.identity.rotate(keyID: request.pathParameters["key_id"]!, graceSeconds: grace) {
+            case .success(let rotated): (issued, previous) = rotated
+            case .failure(.notFound): throw unknownKey
+            case .failure(.expired):
+                throw APIError(.conflict, code: "key_expired", message: "This key has expired; issue a new key instead of rotating it.")
+            case .failure(.alreadyRotated):
+                throw APIError(.conflict, code: "key_already_rotated",
+                               message: "This key was already rotated; rotate its replacement (replaced_by) instead.")
             }
             AdminAudit.record(context, request, actor: actor, action: "key.rotate",
                               target: "key:\(previous.keyID)->\(issued.key.keyID)", customerID: previous.customerID)
