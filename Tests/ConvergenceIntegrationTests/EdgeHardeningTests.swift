@@ -176,12 +176,14 @@ final class EdgeHardeningTests: XCTestCase {
     func testAKeyInTheURLNeverReachesTheAccessLog() throws {
         let secret = "sk_live_EDGE" + String(repeating: "q", count: 24)
         let paths = ["/v1/check?api_key=\(secret)", "/health?token=tok_EDGESECRET", "/health?x=1&password=pw_EDGESECRET",
-                     "/admin/keys/\(secret)", "/health?api%5Fkey=enc_EDGESECRET"]
+                     "/admin/keys/\(secret)", "/health?api%5Fkey=enc_EDGESECRET", "/v1/check/acme_api_EDGEqqqqqqqqqqqq"]
         var ids: [String] = []
         for path in paths {
             let response = try outside(9).get(path)
             ids.append(try XCTUnwrap(response.headers["x-request-id"]))
         }
+        let harmless = try outside(9).get("/api/v1/tenants/desk_inc/credentials")
+        ids.append(try XCTUnwrap(harmless.headers["x-request-id"]))
         let plain = try outside(9).get("/health?limit=5")
         ids.append(try XCTUnwrap(plain.headers["x-request-id"]))
         XCTAssertTrue(waitUntil(timeout: 3) { ids.allSatisfy { self.nginx.accessLog.contains($0) } }, "access-log lines missing")
@@ -193,6 +195,8 @@ final class EdgeHardeningTests: XCTestCase {
         func uri(_ id: String) -> String? { entries.first { $0["request_id"] as? String == id }?["uri"] as? String }
         XCTAssertEqual(uri(ids[0]), "/v1/check?[redacted]")
         XCTAssertEqual(uri(ids[3]), "[redacted]")
+        XCTAssertEqual(uri(ids[5]), "[redacted]", "an onboarding key in a path")
+        XCTAssertEqual(uri(ids[6]), "/api/v1/tenants/desk_inc/credentials", "a tenant id that merely contains sk_")
         XCTAssertEqual(uri(ids.last!), "/health?limit=5", "harmless queries are logged as sent")
     }
 
