@@ -71,19 +71,20 @@ public struct Router<Context>: Sendable {
     }
 
     private func find(method: String, path: String) -> Found {
-        // An exact literal path first; anything else (other methods for a 405, slashes
-        // to normalise, parameters) takes the general walk below.
+        // An exact literal path first; anything else (other methods for a 405,
+        // parameters) takes the general walk below.
         if let candidates = literalRoutes[path] {
             for index in candidates where Router.handles(routes[index].method, method) {
                 return .found(routes[index], parameters: [:])
             }
         }
+        guard Router.isCanonical(path) else { return .notFound }
         var parts: [Substring] = []
         parts.reserveCapacity(8)
-        var rest = Substring(path)
+        var rest = Substring(path).dropFirst()
         while !rest.isEmpty {
             let end = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-            if end != rest.startIndex { parts.append(rest[..<end]) }
+            parts.append(rest[..<end])
             rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
         }
         var allowed: [String] = []
@@ -95,6 +96,38 @@ public struct Router<Context>: Sendable {
             allowed.append(route.method)
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// Only canonical paths route: a path nginx would normalise to something
+    /// else (it merges slashes, resolves `.` and `..`, decodes `%2F` and `%2E`
+    /// before matching its locations) must not reach a handler, or nginx's
+    /// access rules (`location /metrics`) and the route would disagree. So: it
+    /// starts with `/`, has no empty segment (`//`, a trailing `/` except the
+    /// path `/` itself), no `.` or `..` segment, and no percent-encoded slash
+    /// or dot anywhere. Anything else is 404 (docs/api.md, "Paths").
+    public static func isCanonical(_ path: String) -> Bool {
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        if bytes.count == 1 { return true }
+        var segmentLength = 0
+        var dots = 0 // how many of the segment's bytes so far are leading dots
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in bytes.dropFirst() {
+            // %2F, %2f, %2E, %2e
+            if previous == (UInt8(ascii: "%"), UInt8(ascii: "2")), byte | 0x20 == UInt8(ascii: "f") || byte | 0x20 == UInt8(ascii: "e") {
+                return false
+            }
+            previous = (previous.1, byte)
+            if byte == UInt8(ascii: "/") {
+                guard segmentLength > 0, !(dots == segmentLength && dots <= 2) else { return false }
+                segmentLength = 0
+                dots = 0
+            } else {
+                segmentLength += 1
+                if byte == UInt8(ascii: "."), dots == segmentLength - 1 { dots += 1 }
+            }
+        }
+        return segmentLength > 0 && !(dots == segmentLength && dots <= 2)
     }
 
     /// HEAD is served by GET handlers (the FastCGI layer drops the body).
@@ -158,8 +191,9 @@ public struct Router<Context>: Sendable {
             error.headers = [HTTPField("Allow", allowed.joined(separator: ", "))]
             response = .error(error, requestID: request.requestID)
         case .notFound:
-            response = .error(APIError(.notFound, code: "not_found", message: "No route matches this path."),
-                              requestID: request.requestID)
+            let message = Router.isCanonical(request.path) ? "No route matches this path."
+                : "No route matches this path (paths must be canonical: no empty, '.' or '..' segment, no trailing or encoded slash, no encoded dot)."
+            response = .error(APIError(.notFound, code: "not_found", message: message), requestID: request.requestID)
         }
         response.headers.append(HTTPField("X-Request-ID", request.requestID))
         return response

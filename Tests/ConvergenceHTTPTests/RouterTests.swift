@@ -79,9 +79,26 @@ import Testing
         #expect(reported)
     }
 
-    @Test func trailingAndDoubleSlashesStillMatch() {
-        #expect(respond("GET", "/health/").status == .ok)
-        #expect(respond("GET", "//health").status == .ok)
+    /// Only canonical paths route (issue 13, item 1): `/metrics/` reached the
+    /// metrics handler while nginx's `location = /metrics` rule never saw it.
+    @Test(arguments: ["/health/", "//health", "/health//", "/./health", "/health/.", "/x/../health", "/health/..",
+                      "/admin/keys//rotate", "/admin/keys/k1/rotate/", "/admin//keys/k1/rotate", "/admin/keys/./rotate",
+                      "/admin/keys/../rotate", "/admin/keys/a%2Fb/rotate", "/admin/keys/a%2fb/rotate", "/admin/keys/%2E/rotate",
+                      "/admin/keys/%2e%2e/rotate", "/admin/keys/a%2eb/rotate", "/admin%2Fkeys/k1", "health", ""])
+    func nonCanonicalPathsAre404(path: String) throws {
+        let response = respond(path.contains("rotate") ? "POST" : "GET", path)
+        #expect(response.status == .notFound, "\(path)")
+        #expect(try errorBody(response)["code"] == "not_found")
+    }
+
+    @Test func canonicalPathsStillRoute() {
+        #expect(respond("GET", "/health").status == .ok)
+        #expect(respond("POST", "/admin/keys/a.b/rotate").status == .ok, "a dot inside a segment is fine")
+        #expect(respond("POST", "/admin/keys/.../rotate").status == .ok, "three dots are not a dot segment")
+        #expect(respond("POST", "/admin/keys/a%20b/rotate").status == .ok)
+        #expect(respond("POST", "/admin/keys/%252F/rotate").status == .ok, "an encoded percent sign is not an encoded slash")
+        #expect(Router<Void>.isCanonical("/"))
+        #expect(!Router<Void>.isCanonical("/a/"))
     }
 }
 

@@ -5,10 +5,14 @@ import Foundation
 public struct HTTPClient: Sendable {
     public let port: Int
     public let timeout: TimeInterval
+    /// The local address to send from (e.g. "127.0.0.2", which nginx sees as a
+    /// non-loopback client for its loopback-only rules); nil: the kernel's choice.
+    public let sourceAddress: String?
 
-    public init(port: Int, timeout: TimeInterval = 10) {
+    public init(port: Int, timeout: TimeInterval = 10, sourceAddress: String? = nil) {
         self.port = port
         self.timeout = timeout
+        self.sourceAddress = sourceAddress
     }
 
     public struct Response: Sendable {
@@ -38,13 +42,27 @@ public struct HTTPClient: Sendable {
         return try send("POST", path, headers: all, body: Data(json.utf8))
     }
 
-    public func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil) throws -> Response {
+    /// A connected TCP socket to 127.0.0.1:port (from `sourceAddress` if set), with
+    /// the client's timeouts; the caller closes it.
+    public func connectSocket() throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
-        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - floor(timeout)) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if let sourceAddress {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(sourceAddress)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let error = errno
+                close(fd)
+                throw HarnessError("bind to \(sourceAddress): errno \(error)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
@@ -52,14 +70,29 @@ public struct HTTPClient: Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw HarnessError("connect to port \(port): errno \(errno)") }
+        guard connected == 0 else {
+            let error = errno
+            close(fd)
+            throw HarnessError("connect to port \(port): errno \(error)")
+        }
+        return fd
+    }
 
+    public func send(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil) throws -> Response {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.count)\r\n" }
         head += "\r\n"
         var request = Data(head.utf8)
         if let body { request.append(body) }
+        return try raw(request)
+    }
+
+    /// Sends `request` exactly as given (nothing added) and reads the answer until
+    /// the server closes: for requests no well-behaved client would send.
+    public func raw(_ request: Data) throws -> Response {
+        let fd = try connectSocket()
+        defer { close(fd) }
         try request.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {

@@ -4,7 +4,8 @@
 #   scripts/lib/render-nginx.sh --prefix DIR --socket /abs/path.sock \
 #       --http-port N --https-port N [--keep-conn]
 #
-# Writes DIR/conf/{nginx.conf,convergence-http.conf,convergence.conf}, a
+# Writes DIR/conf/{nginx.conf,convergence-http.conf,convergence.conf,
+# convergence-tls.conf}, a
 # self-signed certificate DIR/conf/{cert,key}.pem (kept if present), creates
 # DIR/logs and DIR/tmp, and prints the path of nginx.conf. Start it with
 #   nginx -p DIR -c DIR/conf/nginx.conf -e DIR/logs/error.log
@@ -85,6 +86,7 @@ render_snippets() {
     "$ROOT/nginx/snippets/convergence-http.conf" >"$PREFIX/conf/convergence-http.conf"
   sed -e "s|$SHIPPED_ACCESS_LOG|$access_log|g" \
     "$ROOT/nginx/snippets/convergence.conf" >"$PREFIX/conf/convergence.conf"
+  cp "$ROOT/nginx/snippets/convergence-tls.conf" "$PREFIX/conf/convergence-tls.conf"
   # A silent no-op substitution would leave the dev stack talking to
   # /run/convergence: refuse instead.
   grep -q "server unix:$SOCKET;" "$PREFIX/conf/convergence-http.conf" ||

@@ -11,6 +11,10 @@ enum ResponseFinishing {
             response.headerLines.append(contentsOf: context.rateLimitLines)
             context.rateLimitLines.removeAll(keepingCapacity: true)
         }
+        if ResponseFinishing.secretBearing.contains(response.endpoint) {
+            // Set here, not by nginx, so that it holds behind any front end.
+            response.headers.append(HTTPField("Cache-Control", "no-store"))
+        }
         CacheInvalidation.afterResponse(response, method: request.method, context: context)
         let key = EndpointStatus(endpoint: response.endpoint, status: response.status.code)
         let series = context.endpointSeries.bundle(key) {
@@ -18,6 +22,10 @@ enum ResponseFinishing {
         }
         series?.record(elapsedMs: MonotonicInstant.now().milliseconds(since: started))
     }
+
+    /// Routes whose answers can carry a secret (a new or rotated key): no cache
+    /// may keep them (every method and status of the route, for simplicity).
+    static let secretBearing: Set<String> = ["/api/v1/customers/onboard", "/admin/keys", "/admin/keys/{key_id}/rotate"]
 
     /// PostgreSQL failures that are not bugs, counted by kind.
     static func mapError(_ error: any Error, _ context: RequestContext) -> APIError? {
