@@ -60,11 +60,16 @@ public struct CheckRequest: Sendable {
         public var message: String { "\(field): \(problem)" }
     }
 
-    /// Validates a parsed body. Unknown operation fields are ignored (clients may
-    /// send more than we use); wrong types and out-of-range values are errors.
+    /// Validates a parsed body. Unknown fields are errors, in an operation and at the
+    /// top level: a misspelt `token` for `tokens` must not silently disable a rule.
+    /// Application data goes in `context` (free-form, and scanned for personal data).
+    /// Wrong types and out-of-range values are errors too.
     public static func from(_ document: JSONDocument) throws(Invalid) -> CheckRequest {
         let body = document.root
         guard document.kind(body) == .object else { throw Invalid(field: "body", problem: "must be a JSON object") }
+        for key in document.keys(body) where !document.withUTF8(key, { isTopLevelField($0) }) {
+            throw Invalid(field: shownKey(document, key), problem: "is not a field of a check (operations, context)")
+        }
         guard let items = document.member(body, "operations") else { throw Invalid(field: "operations", problem: "is required") }
         guard document.kind(items) == .array else { throw Invalid(field: "operations", problem: "must be an array") }
         let count = document.count(items)
@@ -129,7 +134,12 @@ public struct CheckRequest: Sendable {
         // One pass over the members; the fields are then validated in a fixed order.
         var nodes = FieldNodes()
         for key in document.keys(node) {
-            if let field = document.withUTF8(key, Field.named) { nodes[field] = key + 1 }
+            guard let field = document.withUTF8(key, Field.named) else {
+                throw Invalid(field: "\(path).\(shownKey(document, key))",
+                              problem: "is not an operation field (\(Field.allCases.map(\.name).joined(separator: ", "))); "
+                                  + "application data goes in the check's context")
+            }
+            nodes[field] = key + 1
         }
         func member(_ field: Field) -> Int? {
             let value = nodes[field]
@@ -157,6 +167,17 @@ public struct CheckRequest: Sendable {
         return Operation(type: type, model: try string(.model), provider: try string(.provider), tokens: try count(.tokens),
                          records: try count(.records), input: try string(.input),
                          dataClassification: try string(.dataClassification), destination: try string(.destination))
+    }
+
+    static func isTopLevelField(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        key.elementsEqual("operations".utf8) || key.elementsEqual("context".utf8)
+    }
+
+    /// A client's key in an error message: at most 64 printable characters.
+    static func shownKey(_ document: JSONDocument, _ key: Int) -> String {
+        let name = document.string(key)
+        return name.unicodeScalars.prefix(64).map { $0.value >= 32 && $0.value < 127 ? String($0) : "?" }.joined()
+            + (name.unicodeScalars.count > 64 ? "…" : "")
     }
 
     static func withinBounds(_ document: JSONDocument, _ node: Int, depth: Int) -> Bool {

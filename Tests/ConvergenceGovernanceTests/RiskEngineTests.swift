@@ -155,6 +155,11 @@ import Testing
         (#"{"operations": [{"type": "x", "tokens": 1e12}]}"#, "operations[0].tokens"),
         (#"{"operations": [{"type": "x", "tokens": "5"}]}"#, "operations[0].tokens"),
         (#"{"operations": [{"type": "x"}], "context": []}"#, "context"), (#"{"operations": [5]}"#, "operations[0]"),
+        // A typo must not disable a rule: `token` for `tokens` is refused, not ignored.
+        (#"{"operations": [{"type": "llm_call", "model": "gpt-4", "token": 50000}]}"#, "operations[0].token"),
+        (#"{"operations": [{"type": "x"}, {"type": "x", "Tokens": 1}]}"#, "operations[1].Tokens"),
+        (#"{"operations": [{"type": "x"}], "contxt": {}}"#, "contxt"),
+        (#"{"operation": [{"type": "x"}], "operations": [{"type": "x"}]}"#, "operation"),
     ])
     func badBodiesNameTheField(text: String, field: String) {
         do {
@@ -162,6 +167,21 @@ import Testing
             Issue.record("accepted \(text)")
         } catch {
             #expect(error.field == field)
+        }
+    }
+
+    @Test func anUnknownFieldsMessageListsTheKnownOnesAndBoundsTheName() {
+        do {
+            _ = try parse(#"{"operations": [{"type": "x", "\#(String(repeating: "k", count: 5000))": 1}]}"#)
+            Issue.record("accepted an unknown field")
+        } catch {
+            #expect(error.message.contains("tokens") && error.message.contains("context"))
+            #expect(error.message.utf8.count < 400)
+        }
+        // Everything the check reads, and null context, still pass.
+        #expect(throws: Never.self) {
+            try parse(#"{"operations": [{"type": "llm_call", "model": "m", "provider": "p", "tokens": 1, "records": 2, "input": "i", "#
+                + #""data_classification": "internal", "destination": "d"}], "context": null}"#)
         }
     }
 

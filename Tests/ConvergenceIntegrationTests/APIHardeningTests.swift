@@ -221,6 +221,23 @@ final class APIHardeningTests: XCTestCase {
         XCTAssertTrue(errorMessage(check).contains("duplicate key"), check.text)
     }
 
+    /// Issue 14: `token` for `tokens` under a max_tokens policy was answered allowed.
+    func testAMisspeltOperationFieldIs400NotASilentlySkippedRule() throws {
+        let (customerID, _) = try customer("Typo Guard")
+        let policy = try client.post("/policies", json: #"{"customer_id": "\#(customerID)", "name": "tokens", "rules": {"max_tokens": 10000, "allowed_models": ["gpt-4"]}}"#,
+                                     headers: admin)
+        XCTAssertEqual(policy.status, 201, policy.text)
+        let key = ["X-API-Key": try XCTUnwrap(try issue(customerID)["key"] as? String)]
+        let typo = try client.post("/v1/check", json: #"{"operations": [{"type": "llm_call", "model": "gpt-4", "token": 50000}]}"#, headers: key)
+        XCTAssertEqual(typo.status, 400, typo.text)
+        XCTAssertTrue(errorMessage(typo).hasPrefix("operations[0].token:"), typo.text)
+        let topLevel = try client.post("/v1/check", json: #"{"operations": [{"type": "llm_call"}], "contxt": {"email": "a@b.example"}}"#, headers: key)
+        XCTAssertEqual(topLevel.status, 400, topLevel.text)
+        let spelt = try client.post("/v1/check", json: #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 50000}]}"#, headers: key)
+        XCTAssertEqual(spelt.status, 200, spelt.text)
+        XCTAssertEqual(try spelt.json()["allowed"] as? Bool, false)
+    }
+
     func testAPipelineCursorOutOfRangeIsInvalidCursor() throws {
         let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cursor_range"}"#, headers: admin)
         let key = try XCTUnwrap(try onboarded.json()["api_key"] as? String, onboarded.text)
