@@ -26,6 +26,9 @@ public struct Config: Sendable, Equatable, Codable {
     public var keyRotationGraceSeconds: Int = 7 * 86_400
     /// How long a worker thread trusts a key lookup; revocations take at most this long.
     public var keyCacheTTLMs: Int = 500
+    /// How often each worker thread writes the keys it saw used (`last_used_at`, with
+    /// each key's time of use): one UPDATE per thread per interval, never per request.
+    public var keyUsageFlushSeconds: Int = 60
     /// How long a worker thread trusts its copy of a customer's policies.
     public var policyCacheTTLMs: Int = 500
     /// Whether `POST /api/v1/customers/onboard` works without an admin key (seed 000's open form).

@@ -12,7 +12,7 @@ final class APIHardeningTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         do {
-            stack = try TestStack(label: "api-hardening")
+            stack = try TestStack(label: "api-hardening", overrides: ["CONVERGENCE_KEY_USAGE_FLUSH_SECONDS": "1"])
             adminKey = try stack.createAdminKey()
         } catch {
             XCTFail("cannot start the stack: \(error)")
@@ -127,6 +127,27 @@ final class APIHardeningTests: XCTestCase {
             Thread.sleep(forTimeInterval: max(0, 1.3 - Date().timeIntervalSince(rotatedAt)))
             XCTAssertEqual(try client.get(path, headers: ["X-API-Key": oldKey]).status, 401)
         }
+    }
+
+    /// Issue 14: last_used_at was the time a batch was written, so a revoked key could
+    /// read as used after its revocation.
+    func testLastUsedIsTheTimeOfUseNeverAfterARevocation() throws {
+        let (customerID, tenant) = try customer("Last Used")
+        let path = "/api/v1/tenants/\(tenant)/credentials"
+        let used = try issue(customerID)
+        let usedID = try XCTUnwrap(used["key_id"] as? String)
+        let other = try XCTUnwrap(try issue(customerID)["key"] as? String)
+        for _ in 0..<20 { XCTAssertEqual(try client.get(path, headers: ["X-API-Key": try XCTUnwrap(used["key"] as? String)]).status, 200) }
+        XCTAssertEqual(try client.send("DELETE", "/admin/keys/\(usedID)", headers: admin).status, 200)
+        // After the flush interval, other requests on the same threads write the batch.
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertTrue(try waitUntil(timeout: 10, interval: 0.2) {
+            for _ in 0..<20 { _ = try client.get(path, headers: ["X-API-Key": other]) }
+            return try psql("SELECT last_used_at IS NOT NULL FROM convergence.api_keys WHERE key_id = '\(usedID)'") == "t"
+        }, "last_used_at never written")
+        XCTAssertEqual(try psql("SELECT last_used_at < revoked_at FROM convergence.api_keys WHERE key_id = '\(usedID)'"), "t")
+        let listed = try client.get("/admin/keys?customer_id=\(customerID)", headers: admin).json()["keys"] as? [[String: Any]] ?? []
+        XCTAssertNotNil(listed.first { $0["key_id"] as? String == usedID }?["last_used_at"] as? String, "visible in the key list")
     }
 
     // MARK: Seed 002's names

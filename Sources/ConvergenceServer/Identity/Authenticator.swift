@@ -72,10 +72,11 @@ enum Authenticator {
             }
             context.caches.storeKey(record, for: digest, generation: generation, front: &context.cacheFront)
         }
-        guard let record, record.matches(digest), record.isUsable(nowMicros: WallClock.unixMicros()) else {
+        let now = WallClock.unixMicros()
+        guard let record, record.matches(digest), record.isUsable(nowMicros: now) else {
             throw refuse(invalidKey, context)
         }
-        noteUse(record.keyID, context)
+        noteUse(record.keyID, at: now, context)
         return record
     }
 
@@ -98,19 +99,23 @@ enum Authenticator {
         return record
     }
 
-    /// Batches `last_used_at`: at most one UPDATE per thread per minute.
-    static func noteUse(_ keyID: String, _ context: RequestContext) {
-        if context.lastUsedKey != keyID { // one Set insert per key change, not per request
-            context.usedKeys.insert(keyID)
+    /// Batches `last_used_at`: at most one UPDATE per thread per minute, carrying each
+    /// key's time of use (not the flush's: a key revoked in between must not read as
+    /// used after its revocation).
+    static func noteUse(_ keyID: String, at micros: Int64, _ context: RequestContext) {
+        if context.lastUsedKey != keyID { // one dictionary write per key change, not per request
+            if let previous = context.lastUsedKey { context.usedKeys[previous] = context.lastUsedAt }
             context.lastUsedKey = keyID
         }
+        context.lastUsedAt = micros
         let now = MonotonicInstant.now()
-        guard now.milliseconds(since: context.lastUsageFlush) >= 60_000 else { return }
+        guard now.milliseconds(since: context.lastUsageFlush) >= Double(context.config.keyUsageFlushSeconds * 1000) else { return }
         context.lastUsageFlush = now
-        let keys = Array(context.usedKeys)
+        context.usedKeys[keyID] = micros
+        let uses = context.usedKeys
         context.usedKeys.removeAll(keepingCapacity: true)
         context.lastUsedKey = nil
-        do { try context.identity.touch(keyIDs: keys) } catch {
+        do { try context.identity.touch(uses) } catch {
             context.logger.warning("last_used_at update failed", ["error": .string(String(describing: error))])
         }
     }

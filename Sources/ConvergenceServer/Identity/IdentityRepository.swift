@@ -205,11 +205,16 @@ struct IdentityRepository {
         }
     }
 
-    /// Records use of keys (batched by the caller, not per request).
-    func touch(keyIDs: [String]) throws {
-        guard !keyIDs.isEmpty else { return }
-        try db.query("UPDATE convergence.api_keys SET last_used_at = now() WHERE key_id = ANY($1::text[])",
-                     ["{" + keyIDs.joined(separator: ",") + "}"], idempotent: true)
+    /// Records when keys were used (key id → Unix µs; batched by the caller, not per
+    /// request). Never moves a key's last use backwards (threads flush in any order).
+    func touch(_ uses: [String: Int64]) throws {
+        guard !uses.isEmpty else { return }
+        try db.query("""
+            UPDATE convergence.api_keys k
+            SET last_used_at = greatest(k.last_used_at, timestamptz 'epoch' + u.t * interval '1 microsecond')
+            FROM unnest($1::text[], $2::bigint[]) AS u(id, t) WHERE k.key_id = u.id
+            """, ["{" + uses.keys.joined(separator: ",") + "}", "{" + uses.values.map(String.init).joined(separator: ",") + "}"],
+            idempotent: true)
     }
 
     static func decodeKey(_ row: PostgresRow) throws -> KeyMetadata {

@@ -22,9 +22,11 @@ public final class RequestContext {
     var cacheFront = WorkerCaches.Front()
     /// SHA-256 of presented keys, with a context reused by this thread.
     let hasher = SHA256.Context()
-    /// Keys used since the last `last_used_at` flush (one UPDATE per minute, not per request).
-    var usedKeys: Set<String> = []
+    /// Keys used since the last `last_used_at` flush, each with its latest use (Unix µs):
+    /// one UPDATE per minute, not per request, that still records when a key was used.
+    var usedKeys: [String: Int64] = [:]
     var lastUsedKey: String?
+    var lastUsedAt: Int64 = 0
     var lastUsageFlush = MonotonicInstant.now()
     /// Random bytes for audit record ids, drawn from OpenSSL in blocks.
     var randomPool = RandomPool()
