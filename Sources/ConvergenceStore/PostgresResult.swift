@@ -50,6 +50,9 @@ public struct PostgresRow: Sendable {
     }
 
     /// The column decoded as `T`, nil when NULL.
+    /// Whether the result has this column (rows shared by several queries' decoders).
+    public func has(_ column: String) -> Bool { columnIndex[column] != nil }
+
     public func decodeIfPresent<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws(PostgresError) -> T? {
         guard let i = columnIndex[column] else { throw .missingColumn(column) }
         guard let text = values[i] else { return nil }

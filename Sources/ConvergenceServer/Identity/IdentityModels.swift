@@ -7,11 +7,14 @@ struct CustomerBody: Codable, Sendable {
     let name: String
     let tier: String
     let createdAt: String
+    /// Set on a soft-deleted customer (listed with `include_deleted=true`); absent otherwise.
+    var deletedAt: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, name, tier
         case tenantID = "tenant_id"
         case createdAt = "created_at"
+        case deletedAt = "deleted_at"
     }
 }
 

@@ -45,11 +45,42 @@ struct IdentityRepository {
             """, [id, includingDeleted]).rows.first.map(Self.decodeCustomer)
     }
 
-    func customers() throws -> [CustomerBody] {
-        try db.query("""
-            SELECT id::text AS id, tenant_id, name, tier, convergence.iso(created_at) AS created_at
-            FROM convergence.customers WHERE deleted_at IS NULL ORDER BY created_at, id
-            """).rows.map(Self.decodeCustomer)
+    /// The customer a path or filter names, by UUID or by tenant id (admin routes take
+    /// either; tenant ids are unique ignoring case). nil: no such customer.
+    func resolveCustomerID(_ text: String, includingDeleted: Bool = false) throws -> String? {
+        if UUID(uuidString: text) != nil { return text.lowercased() }
+        guard TenantID.isWellFormed(text) else { return nil }
+        return try db.query("""
+            SELECT id::text AS id FROM convergence.customers
+            WHERE lower(tenant_id) = lower($1) AND (deleted_at IS NULL OR $2::boolean)
+            """, [text, includingDeleted], idempotent: true).rows.first?.decode("id")
+    }
+
+    /// One page of customers in creation order; `cursor` continues after the last one.
+    func customers(includingDeleted: Bool, page: ListPage) throws -> (customers: [CustomerBody], next: String?) {
+        let rows = try db.query("""
+            SELECT id::text AS id, tenant_id, name, tier, convergence.iso(created_at) AS created_at,
+                   convergence.iso(deleted_at) AS deleted_at,
+                   (extract(epoch FROM created_at) * 1000000)::bigint || '_' || id AS cursor
+            FROM convergence.customers
+            WHERE (deleted_at IS NULL OR $1::boolean)
+              AND ($2::bigint IS NULL OR (created_at, id) > (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
+            ORDER BY created_at, id LIMIT $4
+            """, [includingDeleted, page.cursor?.micros, page.cursor?.id, page.limit + 1], idempotent: true).rows
+        let customers = try rows.prefix(page.limit).map(Self.decodeCustomer)
+        return (customers, rows.count > page.limit ? try rows[page.limit - 1].decode("cursor") : nil)
+    }
+
+    /// Name and/or tier; nil when no such live customer.
+    func updateCustomer(id: String, name: String?, tier: String?) throws -> CustomerBody? {
+        try db.transaction { tx in
+            let updated = try tx.query("""
+                UPDATE convergence.customers SET name = coalesce($2, name), tier = coalesce($3, tier)
+                WHERE id = $1::uuid AND deleted_at IS NULL
+                """, [id, name, tier])
+            guard updated.affectedRows > 0 else { return nil }
+            return try customer(tx, id: id)
+        }
     }
 
     /// Soft delete: every key revoked; with `purge`, the tenant schema and the rows go too
@@ -71,7 +102,8 @@ struct IdentityRepository {
 
     static func decodeCustomer(_ row: PostgresRow) throws -> CustomerBody {
         CustomerBody(id: try row.decode("id"), tenantID: try row.decode("tenant_id"), name: try row.decode("name"),
-                     tier: try row.decode("tier"), createdAt: try row.decode("created_at"))
+                     tier: try row.decode("tier"), createdAt: try row.decode("created_at"),
+                     deletedAt: row.has("deleted_at") ? try row.decodeIfPresent("deleted_at") : nil)
     }
 
     // MARK: Keys
@@ -105,6 +137,19 @@ struct IdentityRepository {
             WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
             ORDER BY k.created_at, k.key_id
             """, [kind.rawValue, customerID]).rows.map(Self.decodeKey)
+    }
+
+    /// One page of keys in creation order; `cursor` continues after the last one.
+    func keys(customerID: String?, kind: APIKeyFormat.Kind, page: ListPage) throws -> (keys: [KeyMetadata], next: String?) {
+        let rows = try db.query("""
+            SELECT \(Self.keyColumns), (extract(epoch FROM k.created_at) * 1000000)::bigint || '_' || k.key_id AS cursor
+            FROM convergence.api_keys k
+            WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
+              AND ($3::bigint IS NULL OR (k.created_at, k.key_id) > (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4))
+            ORDER BY k.created_at, k.key_id LIMIT $5
+            """, [kind.rawValue, customerID, page.cursor?.micros, page.cursor?.id, page.limit + 1], idempotent: true).rows
+        let keys = try rows.prefix(page.limit).map(Self.decodeKey)
+        return (keys, rows.count > page.limit ? try rows[page.limit - 1].decode("cursor") : nil)
     }
 
     /// The key's owner (tenant) for mirroring; nil for admin keys.

@@ -16,23 +16,45 @@ enum CustomerRoutes {
                               customerID: customer.id)
             return try .json(customer, status: .created)
         }
-        router.get("/admin/customers") { request, context in
+        router.get("/admin/customers", query: ListPage.parameters.union(["include_deleted"])) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
-            return try .json(["customers": try context.identity.customers()])
+            let query = request.queryParameters
+            let includeDeleted = try flag(query, "include_deleted")
+            let page = try ListPage(query) { UUID(uuidString: String($0)) != nil }
+            let (customers, next) = try context.identity.customers(includingDeleted: includeDeleted, page: page)
+            return try .json(CustomerList(customers: customers, nextCursor: next))
         }
         router.get("/admin/customers/{id}") { request, context in
             _ = try Authenticator.requireAdmin(request, context)
-            let id = try customerID(request)
+            let id = try customerID(request, context)
             guard let customer = try context.identity.customer(id: id) else { throw unknownCustomer }
             return try .json(customer)
         }
+        // Name and tier. A tier change reaches every worker at once (the key cache is
+        // invalidated) and the key's next request starts a bucket of the new tier's size.
+        router.add("PATCH", "/admin/customers/{id}") { request, context in
+            let actor = try Authenticator.requireAdmin(request, context)
+            let id = try customerID(request, context)
+            let body = try request.decodeJSON(UpdateCustomer.self)
+            guard body.name != nil || body.tier != nil else {
+                throw APIError.badRequest("empty_update", "Send name and/or tier to change.")
+            }
+            let name = body.name?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let name, name.isEmpty || name.count > 200 { throw APIError.badRequest("invalid_name", "name must be 1 to 200 characters.") }
+            if let tier = body.tier, tier != "free", tier != "pro" { throw APIError.badRequest("invalid_tier", "tier must be free or pro.") }
+            try AdminAudit.ensureCapacity(context)
+            guard let updated = try context.identity.updateCustomer(id: id, name: name, tier: body.tier) else { throw unknownCustomer }
+            let changes = [name.map { _ in "name" }, body.tier.map { "tier=\($0)" }].compactMap { $0 }.joined(separator: ",")
+            AdminAudit.record(context, request, actor: actor, action: "customer.update", target: "customer:\(id) \(changes)",
+                              customerID: id)
+            return try .json(updated)
+        }
         router.delete("/admin/customers/{id}", query: ["purge"]) { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
-            let id = try customerID(request)
-            let purgeText = request.queryParameters["purge"] ?? "false"
-            guard purgeText == "true" || purgeText == "false" else {
-                throw APIError.badRequest("invalid_parameter", "purge must be true or false.")
-            }
+            let purge = try flag(request.queryParameters, "purge")
+            // A purge may name a customer deleted softly before (its tenant id too).
+            let id = try customerID(request, context, includingDeleted: purge)
+            let purgeText = purge ? "true" : "false"
             try AdminAudit.ensureCapacity(context)
             guard try context.identity.deleteCustomer(id: id, purge: purgeText == "true") else { throw unknownCustomer }
             AdminAudit.record(context, request, actor: actor, action: purgeText == "true" ? "customer.purge" : "customer.delete",
@@ -123,11 +145,47 @@ enum CustomerRoutes {
         return (id, trimmedName ?? id, tier)
     }
 
-    static func customerID(_ request: Request) throws(APIError) -> String {
-        let id = request.pathParameters["id"] ?? ""
-        guard UUID(uuidString: id) != nil else {
-            throw APIError.badRequest("invalid_customer_id", "The customer id must be a UUID.")
+    /// The customer the path names, by UUID or tenant id.
+    static func customerID(_ request: Request, _ context: RequestContext, includingDeleted: Bool = false) throws -> String {
+        try resolve(request.pathParameters["id"] ?? "", context, includingDeleted: includingDeleted)
+    }
+
+    /// A customer UUID or tenant id as the customer's UUID: 400 when it is neither
+    /// shape, 404 when no such customer.
+    static func resolve(_ text: String, _ context: RequestContext, includingDeleted: Bool = false) throws -> String {
+        guard UUID(uuidString: text) != nil || TenantID.isWellFormed(text) else {
+            throw APIError.badRequest("invalid_customer_id", "The customer must be named by its id (a UUID) or its tenant_id.")
         }
-        return id.lowercased()
+        guard let id = try context.identity.resolveCustomerID(text, includingDeleted: includingDeleted) else { throw unknownCustomer }
+        return id
+    }
+
+    static func flag(_ query: [String: String], _ name: String) throws(APIError) -> Bool {
+        switch query[name] {
+        case nil, "false": return false
+        case "true": return true
+        default: throw APIError.badRequest("invalid_parameter", "\(name) must be true or false.")
+        }
+    }
+
+    struct UpdateCustomer: Decodable {
+        let name: String?
+        let tier: String?
+    }
+
+    struct CustomerList: Encodable {
+        let customers: [CustomerBody]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case customers
+            case nextCursor = "next_cursor"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(customers, forKey: .customers)
+            try container.encode(nextCursor, forKey: .nextCursor) // null on the last page, never absent
+        }
     }
 }

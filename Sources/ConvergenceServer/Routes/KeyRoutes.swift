@@ -9,9 +9,10 @@ enum KeyRoutes {
         router.post("/admin/keys") { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
             let body = try request.decodeJSON(CreateKey.self)
-            guard let customerID = body.customerID, UUID(uuidString: customerID) != nil else {
-                throw APIError.badRequest("invalid_customer_id", "customer_id is required and must be a UUID.")
+            guard let requested = body.customerID else {
+                throw APIError.badRequest("invalid_customer_id", "customer_id (the customer's UUID or tenant_id) is required.")
             }
+            let customerID = try CustomerRoutes.resolve(requested, context)
             let name = body.name ?? "default"
             guard (1...100).contains(name.count) else { throw APIError.badRequest("invalid_name", "name must be 1 to 100 characters.") }
             let expiresAt = try body.expiresAt.map(validExpiry)
@@ -46,13 +47,13 @@ enum KeyRoutes {
                               customerID: updated.customerID)
             return try .json(updated)
         }
-        router.get("/admin/keys", query: ["customer_id"]) { request, context in
+        router.get("/admin/keys", query: ListPage.parameters.union(["customer_id"])) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
-            let customerID = request.queryParameters["customer_id"]
-            if let customerID, UUID(uuidString: customerID) == nil {
-                throw APIError.badRequest("invalid_customer_id", "customer_id must be a UUID.")
-            }
-            return try .json(["keys": try context.identity.keys(customerID: customerID?.lowercased(), kind: .customer)])
+            let query = request.queryParameters
+            let customerID = try query["customer_id"].map { try CustomerRoutes.resolve($0, context) }
+            let page = try ListPage(query) { $0.hasPrefix("key_") && $0.utf8.count <= 64 }
+            let (keys, next) = try context.identity.keys(customerID: customerID, kind: .customer, page: page)
+            return try .json(KeyList(keys: keys, nextCursor: next))
         }
         router.post("/admin/keys/{key_id}/rotate") { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
@@ -136,6 +137,22 @@ enum KeyRoutes {
                 + "and period_seconds (1 to \(RateLimitRule.maxPeriodSeconds)).")
         }
         return rule
+    }
+
+    struct KeyList: Encodable {
+        let keys: [KeyMetadata]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case keys
+            case nextCursor = "next_cursor"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(keys, forKey: .keys)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
     }
 
     struct Rotate: Decodable {
