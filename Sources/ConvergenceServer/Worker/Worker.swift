@@ -46,8 +46,10 @@ public struct Worker: Sendable {
         // Opened before any request: a check is answered only once its record is spooled.
         var audit: AuditSpool?
         if config.auditEnabled {
+            // Degraded, not fatal: a spool that cannot make its segments (a full disk) leaves the
+            // worker serving, checks answered per audit_full_policy, until segments can be made.
             do { audit = try AuditSpool(config: config, logger: logger, metrics: SharedAuditMetrics(region: shared),
-                                            lanes: config.threads) } catch {
+                                            lanes: config.threads, degraded: true) } catch {
                 logger.error("cannot open the audit spool", ["dir": .string(config.auditSpoolDir), "error": .string(error.description)])
                 return WorkerExitCode.fatal
             }
@@ -98,6 +100,9 @@ public struct Worker: Sendable {
 
         waitForStop(mask: mask, state: state)
         let code = drain(state: state)
+        // The listener: once every worker has let go, a stopping service refuses connections
+        // at once. Only when no thread can still be in accept(2) on it (a drain timeout leaves some).
+        if state.threadsRunning.load(ordering: .acquiring) == 0 { close(0) }
         spool?.close() // synced and unlocked: the flusher drains it and deletes it
         return code
     }
