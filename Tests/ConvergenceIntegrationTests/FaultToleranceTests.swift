@@ -329,3 +329,36 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(down.body, #"{"status":"not_ready"}"#)
     }
 }
+
+// MARK: - 13: reload during a PostgreSQL outage
+
+extension FaultToleranceTests {
+    /// SIGHUP while PostgreSQL is down: the replacements could not fill their key and
+    /// policy caches, so before, ~all checks failed 503 once they took over. Now the old
+    /// workers (caches warm) keep serving and the reload completes once PostgreSQL is back.
+    func testReloadDuringAPostgresOutageKeepsCheckingWithTheWarmWorkers() throws {
+        let stack = try start("reloadpgdown")
+        let (key, _) = try onboard(stack, "reload_pg_down")
+        // Both workers read the key and the policies (concurrent clients reach both).
+        let load = CheckLoad()
+        load.start(clients: 8, client: stack.client, key: key, body: Self.body)
+        Thread.sleep(forTimeInterval: 1.0)
+        _ = load.finish()
+        try stack.postgres.stop()
+        let before = try (0..<20).map { _ in try check(stack, key).status }
+        XCTAssertEqual(before.filter { $0 == 200 }.count, 20, "warm workers answer during the outage: \(before)")
+        let workers = Set(stack.server.workerPIDs)
+
+        stack.server.signal(SIGHUP)
+        XCTAssertTrue(waitUntil(timeout: 10) { stack.server.log.contains("reload postponed") }, stack.server.log)
+        let during = try (0..<20).map { _ in try check(stack, key).status }
+        XCTAssertEqual(during.filter { $0 == 200 }.count, 20, "a reload must not make things worse: \(during)")
+        XCTAssertEqual(Set(stack.server.workerPIDs), workers, "the warm workers are kept while PostgreSQL is down")
+
+        try stack.postgres.start()
+        XCTAssertTrue(waitUntil(timeout: 15) { stack.server.count(message: "reload complete") >= 1 }, stack.server.log)
+        XCTAssertTrue(waitUntil(timeout: 10) { Set(stack.server.workerPIDs).isDisjoint(with: workers) },
+                      "replaced once PostgreSQL answers")
+        for _ in 0..<10 { XCTAssertEqual(try check(stack, key).status, 200) }
+    }
+}

@@ -41,6 +41,10 @@ public final class Supervisor {
     private var everServed = false
     /// Closed (and its path removed) as soon as a stop begins.
     private var listenerClosed = false
+    /// A reload postponed because its replacement could not reach PostgreSQL resumes here.
+    private var reloadRetryAt: MonotonicInstant?
+    private var reloadPostponedLogged = false
+    static let reloadRetryMs = 2000
 
     /// Time a replacement worker has to report ready during a reload.
     static let readyTimeoutMs = 15_000
@@ -130,6 +134,7 @@ public final class Supervisor {
         var deadlines = slots.compactMap(\.restartAt) + auxiliaries.compactMap(\.restartAt)
         if let stopDeadline { deadlines.append(stopDeadline) }
         if let candidate = reload?.candidate { deadlines.append(candidate.deadline) }
+        if let reloadRetryAt { deadlines.append(reloadRetryAt) }
         guard let next = deadlines.min() else { return 1000 }
         return Int(next.milliseconds(since: now).rounded(.up))
     }
@@ -158,8 +163,12 @@ public final class Supervisor {
                          ["worker": .int(candidate.slot), "pid": .int(Int(candidate.pid))])
             kill(candidate.pid, SIGKILL)
             retiring.insert(candidate.pid)
-            close(candidate.readyPipe)
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
             reload = nil
+        }
+        if let at = reloadRetryAt, now >= at {
+            reloadRetryAt = nil
+            advanceReload()
         }
     }
 
@@ -169,9 +178,10 @@ public final class Supervisor {
         RestartBackoff(initialMs: config.restartBackoffInitialMs, maxMs: config.restartBackoffMaxMs, crashLoopMax: config.crashLoopMax)
     }
 
-    private func spawnWorker(slot: Int) -> ProcessSpawner.Spawned? {
+    private func spawnWorker(slot: Int, reloadCandidate: Bool = false) -> ProcessSpawner.Spawned? {
         generation += 1
         var env = childEnvironment()
+        if reloadCandidate { env["CONVERGENCE_RELOAD_CANDIDATE"] = "1" }
         env["CONVERGENCE_WORKER_ID"] = String(slot)
         env["CONVERGENCE_WORKER_GENERATION"] = String(generation)
         do {
@@ -232,14 +242,13 @@ public final class Supervisor {
             }
         } else if let candidate = reload?.candidate, candidate.readyPipe == pipe {
             close(pipe)
-            reload?.candidate = nil
             guard n == 1 else {
-                // Its end-of-file can arrive before SIGCHLD: account for it here.
-                logger.error("reload aborted: replacement worker exited before it was ready", ["worker": .int(candidate.slot)])
-                retiring.insert(candidate.pid)
-                reload = nil
+                // It exited before it was ready: its exit status (reaped next) says whether
+                // the reload is postponed (79) or aborted.
+                reload?.candidate?.readyPipe = -1
                 return
             }
+            reload?.candidate = nil
             promote(candidate)
         }
     }
@@ -263,8 +272,20 @@ public final class Supervisor {
             return
         }
         if let candidate = reload?.candidate, candidate.pid == pid {
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
+            if how == .exited(code: WorkerExitCode.postponed), stopDeadline == nil {
+                // The old worker keeps serving with its caches; try again shortly.
+                reload?.candidate = nil
+                reload?.pending.insert(candidate.slot, at: 0)
+                reloadRetryAt = MonotonicInstant.now().adding(milliseconds: Supervisor.reloadRetryMs)
+                if !reloadPostponedLogged {
+                    logger.warning("reload postponed: the replacement worker cannot reach PostgreSQL; the running workers keep serving, retrying",
+                                   ["worker": .int(candidate.slot), "retry_ms": .int(Supervisor.reloadRetryMs)])
+                }
+                reloadPostponedLogged = true
+                return
+            }
             logger.error("reload aborted: replacement worker died", ["worker": .int(candidate.slot), "how": .string(how.description)])
-            close(candidate.readyPipe)
             reload = nil
             return
         }
@@ -365,8 +386,10 @@ public final class Supervisor {
         if let candidate = reload?.candidate { // a reload during a reload restarts the sequence
             kill(candidate.pid, SIGTERM)
             retiring.insert(candidate.pid)
-            close(candidate.readyPipe)
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
         }
+        reloadRetryAt = nil
+        reloadPostponedLogged = false
         reload = RollingReload(pending: replace)
         advanceReload()
         reloadAuxiliaries()
@@ -398,6 +421,7 @@ public final class Supervisor {
         guard var plan = reload, plan.candidate == nil else { return }
         guard let index = plan.pending.first else {
             reload = nil
+            reloadPostponedLogged = false
             logger.info("reload complete", ["workers": .int(slots.count)])
             return
         }
@@ -407,7 +431,7 @@ public final class Supervisor {
             advanceReload()
             return
         }
-        guard let spawned = spawnWorker(slot: index) else {
+        guard let spawned = spawnWorker(slot: index, reloadCandidate: true) else {
             logger.error("reload aborted: cannot start replacement worker")
             reload = nil
             return
@@ -463,9 +487,10 @@ public final class Supervisor {
         if let candidate = reload?.candidate {
             kill(candidate.pid, SIGTERM)
             retiring.insert(candidate.pid)
-            close(candidate.readyPipe)
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
         }
         reload = nil
+        reloadRetryAt = nil
     }
 
     private func forceKillEverything() {
@@ -588,7 +613,8 @@ struct RollingReload {
     struct Candidate {
         let slot: Int
         let pid: pid_t
-        let readyPipe: Int32
+        /// -1 once closed (end-of-file: it exited before it was ready; SIGCHLD decides).
+        var readyPipe: Int32
         let deadline: MonotonicInstant
     }
 

@@ -43,6 +43,20 @@ public struct Worker: Sendable {
             logger.error("cannot start", ["error": .string(error.description)])
             return WorkerExitCode.fatal
         }
+        let database = ConnectionInfo(url: config.databaseURL, password: password,
+                                      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+                                      applicationName: "convergence-worker")
+        // A reload's replacement starts with empty key and policy caches. During a PostgreSQL
+        // outage it could not fill them, while the worker it replaces still holds what it
+        // read: it would turn nearly every check into a 503. So it steps back (exit 79)
+        // before making anything (no spool files), and the supervisor keeps the old worker
+        // and retries the reload until PostgreSQL answers. (Chosen over a cache snapshot on
+        // disk: nothing about keys reaches the disk, and a reload can only keep things as
+        // they were.)
+        if environment["CONVERGENCE_RELOAD_CANDIDATE"] == "1", (try? PostgresConnection(database).query("SELECT 1")) == nil {
+            logger.warning("replacement worker cannot reach PostgreSQL; the running worker keeps serving")
+            return WorkerExitCode.postponed
+        }
         // Opened before any request: a check is answered only once its record is spooled.
         var audit: AuditSpool?
         if config.auditEnabled {
@@ -59,9 +73,6 @@ public struct Worker: Sendable {
             }
         }
         let spool = audit
-        let database = ConnectionInfo(url: config.databaseURL, password: password,
-                                      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
-                                      applicationName: "convergence-worker")
 
         FCGX_Init()
         signal(SIGPIPE, SIG_IGN)
