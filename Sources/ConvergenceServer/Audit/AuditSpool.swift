@@ -337,12 +337,11 @@ public final class AuditSpool: Sendable {
     private func prepareSegments(_ state: inout Background) {
         for lane in lanes where lane.writer.withLock({ $0.prepared == nil }) {
             let segment: SpoolSegment
-            do { segment = try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true) } catch {
+            do { segment = try makeSegmentEnsuringDirectory(lane: lane) } catch {
                 if !state.prepareFailing {
                     logger.warning("audit spool: cannot prepare the next segment; will retry", ["error": .string(String(describing: error))])
                 }
                 state.prepareFailing = true
-                if error.errno == ENOENT { try? SpoolDirectory.ensure(directory) } // removed, or never made (degraded start)
                 if lane.writer.withLock({ $0.segment == nil }) { noteFailure(error, lane: lane.index) }
                 return
             }
@@ -363,6 +362,16 @@ public final class AuditSpool: Sendable {
                 lastFailure.withLock { $0 = nil }
                 logger.info("audit spool: segments made again; checks are recorded", ["dir": .string(directory)])
             }
+        }
+    }
+
+    /// A prepared segment; a directory that is missing (removed, or never made: a degraded
+    /// start) is made first.
+    private func makeSegmentEnsuringDirectory(lane: Lane) throws(FileError) -> SpoolSegment {
+        do { return try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true) } catch {
+            guard error.errno == ENOENT else { throw error }
+            try SpoolDirectory.ensure(directory)
+            return try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true)
         }
     }
 
