@@ -16,6 +16,9 @@ public struct Config: Sendable, Equatable, Codable {
     public var restartBackoffInitialMs: Int = 100
     public var restartBackoffMaxMs: Int = 10_000
     public var crashLoopMax: Int = 10
+    /// Retry interval for a child that cannot start (exit 78) or keeps crashing while
+    /// others serve: it is never given up on, and never stops its siblings.
+    public var restartBackoffLongMs: Int = 60_000
     public var databaseURL: String = "postgresql:///convergence?host=/run/postgresql"
     public var databasePasswordFile: String? = nil
     public var databaseConnectTimeoutSeconds: Int = 3

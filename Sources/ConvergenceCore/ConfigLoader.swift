@@ -87,6 +87,7 @@ public enum ConfigLoader {
         case "restart_backoff_initial_ms": config.restartBackoffInitialMs = try int(1...60_000)
         case "restart_backoff_max_ms": config.restartBackoffMaxMs = try int(1...600_000)
         case "crash_loop_max": config.crashLoopMax = try int(1...1000)
+        case "restart_backoff_long_ms": config.restartBackoffLongMs = try int(100...3_600_000)
         case "database_url":
             guard value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") else {
                 throw fail("expected a postgresql:// URI")

@@ -39,6 +39,10 @@ public enum MetricFamilies {
                                                     help: "Worker processes replaced: crashed, recycled (max_requests) or reloaded.")
     public static let auxiliaryRestarts = MetricFamily("convergence_auxiliary_restarts_total", .counter, labels: ["process"],
                                                        help: "Auxiliary processes (flusher, executor) restarted after dying.")
+    public static let auxiliaryUp = MetricFamily("convergence_auxiliary_up", .gauge, labels: ["process"],
+                                                 help: "Whether the auxiliary process (audit-flusher, pipeline-executor) is running (1) or waiting for a restart (0).")
+    public static let startFailures = MetricFamily("convergence_process_start_failures_total", .counter, labels: ["process"],
+                                                   help: "Child processes that exited unable to start (exit 78), by process kind; retried with back-off.")
 
     // From the region's header, computed when /metrics renders.
     public static let bucketsUsed = MetricFamily("convergence_ratelimit_buckets", .gauge,
@@ -62,7 +66,7 @@ public enum MetricFamilies {
     /// Families stored as series (rendered from the table), in exposition order.
     public static let stored: [MetricFamily] = [
         checks, allowed, blocked, riskScore, latency, duration, decisions, requests, rateLimited, authFailures, postgresErrors,
-        workersAlive, workersConfigured, workerRestarts, auxiliaryRestarts,
+        workersAlive, workersConfigured, workerRestarts, auxiliaryRestarts, auxiliaryUp, startFailures,
     ]
 
     /// The seed's names that promtool's linter flags; `metrics_seed_names = false` leaves them out.

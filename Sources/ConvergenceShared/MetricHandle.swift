@@ -24,6 +24,9 @@ public struct MetricHandle: @unchecked Sendable {
 
     public func set(_ v: Double) { cv_atomic_store(value(0), v.bitPattern) }
 
+    /// A gauge's current value (what `set` stored last, from any process).
+    public var gaugeValue: Double { Double(bitPattern: cv_atomic_load(value(0))) }
+
     public func observe(_ v: Double) {
         let index = buckets.firstIndex { v <= $0 } ?? buckets.count
         _ = cv_atomic_add(value(index), 1)

@@ -26,6 +26,38 @@ final class AuditSpoolTests: XCTestCase {
         return try AuditSpool(config: config, logger: Logger(role: "test", minimumLevel: .error))
     }
 
+    /// A spool that cannot be made (its path runs through a regular file, as a full or
+    /// missing disk would fail it) starts degraded instead of throwing: appends follow the
+    /// policy, and the background work makes the segments once the path is usable again.
+    func testADegradedSpoolRefusesThenRecoversWithoutARestart() throws {
+        let blocker = directory + "/blocker"
+        XCTAssertTrue(FileManager.default.createFile(atPath: blocker, contents: Data("x".utf8)))
+        var config = Config()
+        config.auditSpoolDir = blocker + "/spool"
+        config.auditBufferBytes = 1 << 20
+        config.auditSegmentBytes = 64 << 10
+        let logger = Logger(role: "test", minimumLevel: .error)
+        XCTAssertThrowsError(try AuditSpool(config: config, logger: logger), "without `degraded` it still throws")
+        let spool = try AuditSpool(config: config, logger: logger, lanes: 2, degraded: true)
+        XCTAssertFalse(spool.isWritable)
+        XCTAssertNotNil(spool.failure)
+        XCTAssertEqual(spool.append(record(1), lane: 0), .refused)
+        XCTAssertEqual(spool.append(record(2), lane: 1), .refused)
+        spool.backgroundTick(sync: true)
+        XCTAssertFalse(spool.isWritable, "still blocked")
+
+        unlink(blocker)
+        spool.backgroundTick(sync: true)
+        XCTAssertTrue(spool.isWritable)
+        XCTAssertNil(spool.failure)
+        XCTAssertEqual(spool.append(record(3), lane: 0), .stored)
+        XCTAssertEqual(spool.append(record(4), lane: 1), .stored)
+        spool.close()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: blocker + "/spool")) ?? [] { unlink(blocker + "/spool/" + name) }
+        rmdir(blocker + "/spool")
+        rmdir(blocker)
+    }
+
     func record(_ n: Int) -> AuditRecord { AuditRecord(kind: .check, customerID: nil, keyID: "k", requestID: "req_\(n)") }
 
     func testRecordsAreOnDiskWhenAppendReturns() throws {

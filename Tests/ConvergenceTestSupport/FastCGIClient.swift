@@ -9,6 +9,8 @@ public struct FastCGIClient {
     }
 
     public let address: Address
+    /// REMOTE_ADDR sent with each request (as nginx would pass the client's address).
+    public var remoteAddress = "127.0.0.1"
 
     public init(_ address: Address) { self.address = address }
 
@@ -59,7 +61,7 @@ public struct FastCGIClient {
         var params: [(String, String)] = [
             ("REQUEST_METHOD", method), ("REQUEST_URI", uri),
             ("QUERY_STRING", uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""),
-            ("CONTENT_LENGTH", String(body.count)), ("REMOTE_ADDR", "127.0.0.1"),
+            ("CONTENT_LENGTH", String(body.count)), ("REMOTE_ADDR", remoteAddress),
         ]
         for (name, value) in headers {
             if name.lowercased() == "content-type" { params.append(("CONTENT_TYPE", value)); continue }

@@ -8,10 +8,14 @@ public final class TestStack {
     public private(set) var server: ConvergenceProcess
     public let nginx: NginxServer
 
-    public init(label: String, overrides: [String: String] = [:], waitForWorkers: Int = 2) throws {
+    /// `beforeLaunch` runs after PostgreSQL is up and before `serve` starts (e.g. to mount a
+    /// small spool disk); what it returns is added to `overrides`.
+    public init(label: String, overrides: [String: String] = [:], waitForWorkers: Int = 2,
+                beforeLaunch: (URL) throws -> [String: String] = { _ in [:] }) throws {
         directory = try TestPaths.makeTemporaryDirectory(label)
         postgres = try PostgresServer(directory: directory)
         do {
+            let overrides = overrides.merging(try beforeLaunch(directory)) { _, new in new }
             server = try ConvergenceProcess.launch(directory: directory, databaseURL: postgres.url, overrides: overrides,
                                                    workers: waitForWorkers)
         } catch {

@@ -89,11 +89,18 @@ public final class AuditFlusher {
             try SpoolDirectory.ensure(directory)
             password = try ConfigLoader.databasePassword(config: config, environment: environment)
         } catch {
+            // Exit 78 like a worker or the executor: the supervisor retries it with back-off
+            // (a full or missing disk can come back), and the workers keep serving meanwhile.
             logger.error("cannot start", ["error": .string(String(describing: error))])
-            return 1
+            return WorkerExitCode.fatal
         }
         AuxiliaryRole.notifyReady(environment: environment)
-        guard let lock = acquireFlusherLock() else { return 0 }
+        let lock: Int32
+        switch acquireFlusherLock() {
+        case .acquired(let fd): lock = fd
+        case .stopped: return 0
+        case .failed: return WorkerExitCode.fatal
+        }
         defer { close(lock) }
         removeAbandonedTemporaries()
         status = SpoolStatus.read(directory: directory) ?? SpoolStatus()
@@ -130,8 +137,11 @@ public final class AuditFlusher {
                     }
                     status.postgresOK = false
                     status.lastError = error.description
-                    publish(force: true)
-                    if stopDue(caughtUp: false) { break }
+                    publish(force: true, oldestMicros: batch.oldestMicros)
+                    // Stopping: this was the final attempt (one made after SIGTERM). Waiting out
+                    // the whole shutdown timeout for a PostgreSQL that is down only delays the
+                    // stop; the records stay in the spool, flushed at the next start.
+                    if stopRequestedAt != nil || stopDue(caughtUp: false) { break }
                     pollSignals(waitMs: retryDelayMs)
                     retryDelayMs = min(2000, retryDelayMs * 2)
                     continue
@@ -367,20 +377,27 @@ public final class AuditFlusher {
         return segments.values.allSatisfy(\.isFinal) || waitedMs >= 500
     }
 
+    enum LockOutcome {
+        case acquired(Int32)
+        /// Asked to stop while waiting for the previous flusher.
+        case stopped
+        case failed
+    }
+
     /// One flusher per spool: a replacement waits for its predecessor to finish.
-    private func acquireFlusherLock() -> Int32? {
+    private func acquireFlusherLock() -> LockOutcome {
         let fd = open(directory + "/flusher.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
-            logger.error("cannot open the flusher lock", ["error": .string(errnoText())])
-            return nil
+            logger.error("cannot start: cannot open the flusher lock", ["error": .string(errnoText())])
+            return .failed
         }
         var waiting = false
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if !waiting { logger.info("waiting for the previous audit flusher to finish") }
             waiting = true
             pollSignals(waitMs: 100)
-            if stopRequestedAt != nil { close(fd); return nil }
+            if stopRequestedAt != nil { close(fd); return .stopped }
         }
-        return fd
+        return .acquired(fd)
     }
 }

@@ -83,11 +83,18 @@ public final class AuditSpool: Sendable {
     private let stopped = Atomic<Bool>(false)
     /// A segment was created inline without syncing the directory: the next sync does it.
     private let directoryUnsynced = Atomic<Bool>(false)
+    /// Why the last segment could not be made (nil once one was made again), for /ready.
+    private let lastFailure = Mutex<String?>(nil)
 
     /// `lanes`: how many threads append (a worker's `threads`); each gets its own segment.
     /// `sizing`: how segment files are sized (other than the default for measurements only).
+    /// `degraded`: a directory or first segment that cannot be made (full disk, permissions)
+    /// is not an error: the spool starts without segments, appends are refused or dropped
+    /// per `audit_full_policy` (`isWritable` false), and the background thread keeps trying
+    /// until it can make them (a worker serves meanwhile; see docs/operations.md). Without
+    /// it (tools, tests) such a failure throws.
     public init(config: Config, logger: Logger, metrics: any AuditMetricsSink = NoAuditMetrics(), lanes: Int = 1,
-                sizing: SpoolSegmentSizing = .allocated) throws(FileError) {
+                sizing: SpoolSegmentSizing = .allocated, degraded: Bool = false) throws(FileError) {
         directory = config.auditSpoolDir
         segmentBytes = config.auditSegmentBytes
         bufferLimit = config.auditBufferBytes
@@ -96,12 +103,23 @@ public final class AuditSpool: Sendable {
         self.sizing = sizing
         self.metrics = metrics
         self.logger = logger
-        try SpoolDirectory.ensure(directory)
-        scannedBacklog.store(SpoolDirectory.backlogBytes(directory, status: SpoolStatus.read(directory: directory)), ordering: .relaxed)
         self.lanes = (0..<max(1, lanes)).map { Lane(index: $0) }
+        do { try SpoolDirectory.ensure(directory) } catch {
+            guard degraded else { throw error }
+            noteFailure(error, lane: nil)
+            for lane in self.lanes { lane.writer.withLock { $0.broken = true } }
+            return
+        }
+        scannedBacklog.store(SpoolDirectory.backlogBytes(directory, status: SpoolStatus.read(directory: directory)), ordering: .relaxed)
         // Each lane's first segment, before any request; the next ones come from the background thread.
         for lane in self.lanes {
-            let segment = try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true)
+            let segment: SpoolSegment
+            do { segment = try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true) } catch {
+                guard degraded else { throw error }
+                noteFailure(error, lane: lane.index)
+                lane.writer.withLock { $0.broken = true }
+                continue
+            }
             lane.writer.withLock { w in
                 w.segment = segment
                 w.committed = SpoolSegment.headerBytes
@@ -109,6 +127,27 @@ public final class AuditSpool: Sendable {
             }
         }
     }
+
+    private func noteFailure(_ error: FileError, lane: Int?) {
+        let text = String(describing: error)
+        let first = lastFailure.withLock { last -> Bool in
+            defer { last = text }
+            return last == nil
+        }
+        if first {
+            logger.error("audit spool: cannot make a segment; checks are \(policy == .failClosed ? "refused (fail_closed)" : "answered without a record (fail_open)") until it can",
+                         ["dir": .string(directory), "error": .string(text), "lane": .int(lane ?? -1)])
+        }
+    }
+
+    /// Whether every lane can take a record now (it has a segment, or a prepared one to
+    /// move to): false while segments cannot be made (disk full, directory unwritable).
+    public var isWritable: Bool {
+        lanes.allSatisfy { lane in lane.writer.withLock { w in !w.broken && (w.segment != nil || w.prepared != nil) } }
+    }
+
+    /// Why segments cannot be made, while they cannot (nil otherwise).
+    public var failure: String? { isWritable ? nil : lastFailure.withLock { $0 } }
 
     /// Whether new records would exceed the buffer bound (estimate, refreshed every 100 ms).
     public var isFull: Bool {
@@ -140,7 +179,10 @@ public final class AuditSpool: Sendable {
                 w.synced = end
                 if directoryUnsynced.exchange(false, ordering: .relaxed) { SpoolSegment.syncDirectory(directory) }
             }
-            if w.broken { logger.info("audit spool: writing again") }
+            if w.broken {
+                logger.info("audit spool: writing again", ["lane": .int(lane.index)])
+                lastFailure.withLock { $0 = nil }
+            }
             w.broken = false
             return true
         }
@@ -171,6 +213,10 @@ public final class AuditSpool: Sendable {
             w.prepared = nil
             w.segment = next
             w.synced = SpoolSegment.headerBytes // prepared segments are made durable
+        } else if w.broken && w.prepared == nil && !stopped.load(ordering: .relaxed) {
+            // Segments cannot be made (disk full…): no file system work per request; the
+            // background thread retries every tick and the lane moves to what it prepares.
+            return false
         } else {
             let durable = fsyncIntervalMs == 0 || stopped.load(ordering: .relaxed)
             do {
@@ -178,7 +224,7 @@ public final class AuditSpool: Sendable {
                 let sizing: SpoolSegmentSizing = sizing == .written ? .allocated : sizing
                 w.segment = try makeSegment(&w, lane: lane.index, capacity: max(segmentBytes, needed), sizing: sizing, durable: durable)
             } catch {
-                if !w.broken { logger.error("audit spool: cannot open a segment", ["error": .string(String(describing: error))]) }
+                if !w.broken { noteFailure(error, lane: lane.index) }
                 w.broken = true
                 return false
             }
@@ -291,16 +337,41 @@ public final class AuditSpool: Sendable {
     private func prepareSegments(_ state: inout Background) {
         for lane in lanes where lane.writer.withLock({ $0.prepared == nil }) {
             let segment: SpoolSegment
-            do { segment = try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true) } catch {
+            do { segment = try makeSegmentEnsuringDirectory(lane: lane) } catch {
                 if !state.prepareFailing {
                     logger.warning("audit spool: cannot prepare the next segment; will retry", ["error": .string(String(describing: error))])
                 }
                 state.prepareFailing = true
+                if lane.writer.withLock({ $0.segment == nil }) { noteFailure(error, lane: lane.index) }
                 return
             }
             if state.prepareFailing { logger.info("audit spool: segments prepared again") }
             state.prepareFailing = false
-            lane.writer.withLock { w in w.prepared = segment }
+            lane.writer.withLock { w in
+                w.prepared = segment
+                // A lane without a segment (degraded start) takes it now: a request would anyway.
+                if w.segment == nil {
+                    w.segment = segment
+                    w.prepared = nil
+                    w.committed = SpoolSegment.headerBytes
+                    w.synced = SpoolSegment.headerBytes
+                    w.broken = false
+                }
+            }
+            if isWritable, lastFailure.withLock({ $0 }) != nil {
+                lastFailure.withLock { $0 = nil }
+                logger.info("audit spool: segments made again; checks are recorded", ["dir": .string(directory)])
+            }
+        }
+    }
+
+    /// A prepared segment; a directory that is missing (removed, or never made: a degraded
+    /// start) is made first.
+    private func makeSegmentEnsuringDirectory(lane: Lane) throws(FileError) -> SpoolSegment {
+        do { return try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true) } catch {
+            guard error.errno == ENOENT else { throw error }
+            try SpoolDirectory.ensure(directory)
+            return try makeSegment(lane: lane, capacity: segmentBytes, sizing: sizing, durable: true)
         }
     }
 

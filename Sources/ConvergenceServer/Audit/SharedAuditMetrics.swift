@@ -86,6 +86,10 @@ enum AuditMetricFamilies {
     static let oldestAge = MetricFamily("convergence_audit_oldest_unflushed_age_seconds", .gauge,
                                         help: "Age of the oldest audit record not yet in PostgreSQL.")
 
+    /// Derived when /metrics renders, from the answering worker's spool.
+    static let spoolWritable = MetricFamily("convergence_audit_spool_writable", .gauge,
+                                            help: "Whether the answering worker's audit spool can take records (0: segments cannot be made, e.g. disk full).")
+
     static let all: [MetricFamily] = [
         enqueued, spoolBytes, dropped, refused, flushed, replayed, batchSize, flushDuration, flushFailures,
         rejected, corruptRegions, corruptBytes, backlogBytes, oldestAge,

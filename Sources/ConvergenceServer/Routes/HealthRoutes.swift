@@ -1,5 +1,6 @@
 import ConvergenceCore
 import ConvergenceHTTP
+import ConvergenceShared
 import ConvergenceStore
 
 /// `/health` (liveness, no I/O) and `/ready` (dependencies reachable, audit trail state).
@@ -15,7 +16,30 @@ enum HealthRoutes {
         let status: String
         let checks: [String: Check]
         let audit: AuditReadiness?
+        let processes: Processes
         let error: ErrorBody?
+    }
+
+    /// What the supervisor publishes in shared memory: a position waiting for a restart
+    /// (a child that cannot start, or crashed) is reported, not fatal: the answering worker serves.
+    struct Processes: Encodable {
+        let workersAlive: Int
+        let workersConfigured: Int
+        let auxiliariesDown: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case workersAlive = "workers_alive"
+            case workersConfigured = "workers_configured"
+            case auxiliariesDown = "auxiliaries_down"
+        }
+
+        var degraded: Bool { workersAlive < workersConfigured || !auxiliariesDown.isEmpty }
+    }
+
+    /// Outside loopback only the status: the details (dependencies, backlog, ages) are for
+    /// the host's own probes and operators.
+    struct StatusOnly: Encodable {
+        let status: String
     }
 
     struct ErrorBody: Encodable {
@@ -47,7 +71,7 @@ enum HealthRoutes {
     /// recorded in the spool until it fills.
     static func ready(_ request: Request, _ context: RequestContext) throws -> Response {
         let started = MonotonicInstant.now()
-        let audit = context.audit.map { _ in AuditReadiness.current(config: context.config) }
+        let audit = context.audit.map { AuditReadiness.current(config: context.config, spool: $0) }
         var checks: [String: Check] = [:]
         var problem: String?
         do {
@@ -64,16 +88,47 @@ enum HealthRoutes {
         checks["shared_memory"] = Check(ok: context.shared.layoutVersion > 0, latencyMs: nil, error: nil)
         if let audit {
             checks["audit"] = Check(ok: audit.ok, latencyMs: nil, error: audit.ok ? nil : audit.problem)
-            if problem == nil, audit.full, audit.fullPolicy == AuditFullPolicy.failClosed.rawValue {
-                problem = "Not ready: the audit buffer is full, so checks are refused."
+            if problem == nil, audit.refusesChecks {
+                problem = audit.full ? "Not ready: the audit buffer is full, so checks are refused."
+                    : "Not ready: the audit spool cannot be written (disk full?), so checks are refused."
             }
         }
+        let processes = currentProcesses(context)
+        checks["processes"] = Check(ok: !processes.degraded, latencyMs: nil,
+                                    error: processes.degraded ? "some processes are not running; retried with back-off" : nil)
+        let detailed = isLoopback(request.remoteAddress) || hasAdminKey(request, context)
         guard let problem else {
-            return try .json(ReadyBody(status: "ready", checks: checks, audit: audit, error: nil))
+            guard detailed else { return try .json(StatusOnly(status: "ready")) }
+            return try .json(ReadyBody(status: "ready", checks: checks, audit: audit, processes: processes, error: nil))
         }
+        guard detailed else { return try .json(StatusOnly(status: "not_ready"), status: .serviceUnavailable) }
         // 503 with the usual error body, plus the checks: the backlog matters most during an outage.
-        return try .json(ReadyBody(status: "not_ready", checks: checks, audit: audit,
+        return try .json(ReadyBody(status: "not_ready", checks: checks, audit: audit, processes: processes,
                                    error: ErrorBody(code: "not_ready", message: problem, requestID: request.requestID)),
                          status: .serviceUnavailable)
+    }
+
+    static func currentProcesses(_ context: RequestContext) -> Processes {
+        func gauge(_ family: MetricFamily, _ labels: [String] = []) -> Double {
+            context.metrics.handle(family, labels)?.gaugeValue ?? 0
+        }
+        let down = AuxiliaryRole.enabled(for: context.config).map(\.name).filter { gauge(MetricFamilies.auxiliaryUp, [$0]) < 1 }
+        return Processes(workersAlive: Int(gauge(MetricFamilies.workersAlive)),
+                         workersConfigured: Int(gauge(MetricFamilies.workersConfigured)), auxiliariesDown: down)
+    }
+
+    /// REMOTE_ADDR in 127.0.0.0/8 or ::1 (also IPv4-mapped). Empty (no address passed) is not loopback.
+    static func isLoopback(_ address: String) -> Bool {
+        var text = Substring(address)
+        if text.hasPrefix("::ffff:") { text = text.dropFirst(7) }
+        if text == "::1" { return true }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// A valid admin key (Authorization or X-API-Key) also gets the details.
+    static func hasAdminKey(_ request: Request, _ context: RequestContext) -> Bool {
+        guard Authenticator.presentedKey(request) != nil else { return false }
+        return (try? Authenticator.verify(request, context))?.kind == .admin
     }
 }

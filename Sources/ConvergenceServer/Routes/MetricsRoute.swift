@@ -8,7 +8,7 @@ enum MetricsRoute {
     static func register(on router: inout Router<RequestContext>) {
         router.get("/metrics") { _, context in
             let region = context.shared
-            let derived: [(MetricFamily, Double)] = [
+            var derived: [(MetricFamily, Double)] = [
                 (MetricFamilies.bucketsUsed, Double(context.limiter.occupancy)),
                 (MetricFamilies.bucketsCapacity, Double(region.bucketCapacity)),
                 (MetricFamilies.bucketEvictions, Double(region.counter(Int32(CV_COUNTER_BUCKET_EVICTIONS)))),
@@ -19,6 +19,14 @@ enum MetricsRoute {
                 (MetricFamilies.customersLabelled, Double(region.counter(Int32(CV_COUNTER_CUSTOMER_LABELS)))),
                 (MetricFamilies.shmBytes, Double(region.totalBytes)),
             ]
+            if let spool = context.audit {
+                // The audit gauges as of now, not as of the flusher's last loop: a dead or
+                // stuck flusher must not freeze the age of the oldest unflushed record.
+                let audit = AuditReadiness.current(config: context.config, spool: spool)
+                context.metrics.set(AuditMetricFamilies.backlogBytes, [], Double(audit.backlogBytes))
+                context.metrics.set(AuditMetricFamilies.oldestAge, [], (audit.oldestUnflushedAgeMs ?? 0) / 1000)
+                derived.append((AuditMetricFamilies.spoolWritable, spool.isWritable ? 1 : 0))
+            }
             let all = MetricFamilies.stored + AuditMetricFamilies.all + PipelineMetricFamilies.all
             let families = context.config.metricsSeedNames ? all : all.filter { !MetricFamilies.seedNamesFlaggedByLint.contains($0.name) }
             let body = MetricsRenderer(region: region, families: families).render(extra: derived)

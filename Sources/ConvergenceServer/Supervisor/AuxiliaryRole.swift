@@ -56,8 +56,6 @@ struct AuxiliarySlot {
     var stopSent = false
     /// Turned off by a reload: not restarted when it exits.
     var disabled = false
-    /// Exited as unable to start (exit 78): not restarted until the next reload.
-    var gaveUp = false
     var backoff: RestartBackoff
 
     init(role: AuxiliaryRole, backoff: RestartBackoff) {

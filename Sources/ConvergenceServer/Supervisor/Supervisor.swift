@@ -6,7 +6,9 @@ import Glibc
 /// `convergence serve`: owns the listener and keeps `workers` worker processes
 /// alive, php-fpm style.
 ///
-/// - a dead worker is restarted with exponential back-off; a crash loop stops the service;
+/// - a dead worker is restarted with exponential back-off; a child's failure never stops
+///   its healthy siblings (`ChildFailurePolicy`): only a worker that cannot start before
+///   anything ever served, or a crash loop with no worker serving, stops the service;
 /// - SIGHUP re-reads the configuration and replaces workers one at a time, each
 ///   old worker retiring only after its replacement accepts (no failed request);
 /// - SIGTERM/SIGINT drain: workers finish in-flight requests, then everything exits 0.
@@ -35,6 +37,14 @@ public final class Supervisor {
     private var exitCode: Int32 = 0
     private var generation = 0
     private var allReadyLogged = false
+    /// A worker has reported ready at least once in this supervisor's life.
+    private var everServed = false
+    /// Closed (and its path removed) as soon as a stop begins.
+    private var listenerClosed = false
+    /// A reload postponed because its replacement could not reach PostgreSQL resumes here.
+    private var reloadRetryAt: MonotonicInstant?
+    private var reloadPostponedLogged = false
+    static let reloadRetryMs = 2000
 
     /// Time a replacement worker has to report ready during a reload.
     static let readyTimeoutMs = 15_000
@@ -82,7 +92,7 @@ public final class Supervisor {
             if workersGone { stopAuxiliaries(includingDrainers: true) }
             if workersGone, auxiliaries.allSatisfy({ $0.pid == nil }) { break }
         }
-        listener.close()
+        closeListener()
         logger.info("supervisor stopped", ["exit_code": .int(Int(exitCode))])
         return exitCode
     }
@@ -124,6 +134,7 @@ public final class Supervisor {
         var deadlines = slots.compactMap(\.restartAt) + auxiliaries.compactMap(\.restartAt)
         if let stopDeadline { deadlines.append(stopDeadline) }
         if let candidate = reload?.candidate { deadlines.append(candidate.deadline) }
+        if let reloadRetryAt { deadlines.append(reloadRetryAt) }
         guard let next = deadlines.min() else { return 1000 }
         return Int(next.milliseconds(since: now).rounded(.up))
     }
@@ -152,8 +163,12 @@ public final class Supervisor {
                          ["worker": .int(candidate.slot), "pid": .int(Int(candidate.pid))])
             kill(candidate.pid, SIGKILL)
             retiring.insert(candidate.pid)
-            close(candidate.readyPipe)
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
             reload = nil
+        }
+        if let at = reloadRetryAt, now >= at {
+            reloadRetryAt = nil
+            advanceReload()
         }
     }
 
@@ -163,9 +178,10 @@ public final class Supervisor {
         RestartBackoff(initialMs: config.restartBackoffInitialMs, maxMs: config.restartBackoffMaxMs, crashLoopMax: config.crashLoopMax)
     }
 
-    private func spawnWorker(slot: Int) -> ProcessSpawner.Spawned? {
+    private func spawnWorker(slot: Int, reloadCandidate: Bool = false) -> ProcessSpawner.Spawned? {
         generation += 1
         var env = childEnvironment()
+        if reloadCandidate { env["CONVERGENCE_RELOAD_CANDIDATE"] = "1" }
         env["CONVERGENCE_WORKER_ID"] = String(slot)
         env["CONVERGENCE_WORKER_GENERATION"] = String(generation)
         do {
@@ -209,12 +225,16 @@ public final class Supervisor {
         if let auxIndex {
             close(pipe)
             auxiliaries[auxIndex].readyPipe = nil
-            if n == 1 { logger.info("\(auxiliaries[auxIndex].role.name) ready", ["pid": .int(Int(auxiliaries[auxIndex].pid ?? 0))]) }
+            if n == 1 {
+                logger.info("\(auxiliaries[auxIndex].role.name) ready", ["pid": .int(Int(auxiliaries[auxIndex].pid ?? 0))])
+                publishAuxiliary(auxIndex)
+            }
         } else if let index = slots.firstIndex(where: { $0.readyPipe == pipe }) {
             close(pipe)
             slots[index].readyPipe = nil
             guard n == 1 else { return } // EOF: the worker died before accepting; reaping reports it
             slots[index].ready = true
+            everServed = true
             logger.info("worker ready", ["worker": .int(index), "pid": .int(Int(slots[index].pid ?? 0))])
             if !allReadyLogged, slots.allSatisfy(\.ready) {
                 allReadyLogged = true
@@ -222,14 +242,13 @@ public final class Supervisor {
             }
         } else if let candidate = reload?.candidate, candidate.readyPipe == pipe {
             close(pipe)
-            reload?.candidate = nil
             guard n == 1 else {
-                // Its end-of-file can arrive before SIGCHLD: account for it here.
-                logger.error("reload aborted: replacement worker exited before it was ready", ["worker": .int(candidate.slot)])
-                retiring.insert(candidate.pid)
-                reload = nil
+                // It exited before it was ready: its exit status (reaped next) says whether
+                // the reload is postponed (79) or aborted.
+                reload?.candidate?.readyPipe = -1
                 return
             }
+            reload?.candidate = nil
             promote(candidate)
         }
     }
@@ -253,8 +272,20 @@ public final class Supervisor {
             return
         }
         if let candidate = reload?.candidate, candidate.pid == pid {
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
+            if how == .exited(code: WorkerExitCode.postponed), stopDeadline == nil {
+                // The old worker keeps serving with its caches; try again shortly.
+                reload?.candidate = nil
+                reload?.pending.insert(candidate.slot, at: 0)
+                reloadRetryAt = MonotonicInstant.now().adding(milliseconds: Supervisor.reloadRetryMs)
+                if !reloadPostponedLogged {
+                    logger.warning("reload postponed: the replacement worker cannot reach PostgreSQL; the running workers keep serving, retrying",
+                                   ["worker": .int(candidate.slot), "retry_ms": .int(Supervisor.reloadRetryMs)])
+                }
+                reloadPostponedLogged = true
+                return
+            }
             logger.error("reload aborted: replacement worker died", ["worker": .int(candidate.slot), "how": .string(how.description)])
-            close(candidate.readyPipe)
             reload = nil
             return
         }
@@ -275,26 +306,42 @@ public final class Supervisor {
             start(slot: index)
             return
         }
-        logger.error("worker died", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description), "lived_ms": .int(livedMs)])
-        metrics.add(MetricFamilies.workerRestarts, ["crashed"])
-        if how == .exited(code: WorkerExitCode.fatal) {
-            exitCode = 1
-            beginStop(reason: "worker cannot start (see its log line)")
-            return
+        let cannotStart = how == .exited(code: WorkerExitCode.fatal)
+        if cannotStart {
+            logger.error("worker cannot start", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
+            metrics.add(MetricFamilies.startFailures, ["worker"])
+        } else {
+            logger.error("worker died", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description), "lived_ms": .int(livedMs)])
+            metrics.add(MetricFamilies.workerRestarts, ["crashed"])
         }
-        scheduleRestart(index, livedMs: livedMs)
+        scheduleRestart(index, livedMs: livedMs, cannotStart: cannotStart)
     }
 
-    private func scheduleRestart(_ index: Int, livedMs: Int) {
-        switch slots[index].backoff.recordDeath(livedMs: livedMs) {
+    private func scheduleRestart(_ index: Int, livedMs: Int, cannotStart: Bool = false) {
+        let siblingsServing = slots.contains { $0.id != index && $0.pid != nil && $0.ready }
+        let failuresBefore = slots[index].backoff.consecutiveFailures
+        let action = ChildFailurePolicy.decide(kind: .worker, cannotStart: cannotStart, everServed: everServed,
+                                               siblingsServing: siblingsServing, livedMs: livedMs,
+                                               longMs: config.restartBackoffLongMs, backoff: &slots[index].backoff)
+        switch action {
         case .restart(let delay):
             slots[index].restartAt = MonotonicInstant.now().adding(milliseconds: delay)
-            logger.info("worker restart scheduled", ["worker": .int(index), "in_ms": .int(delay)])
-        case .giveUp(let failures):
-            logger.error("crash loop: worker keeps dying right after start; giving up",
-                         ["worker": .int(index), "failures": .int(failures)])
+            if slots[index].backoff.consecutiveFailures > config.crashLoopMax, failuresBefore <= config.crashLoopMax {
+                logger.error("worker keeps failing; other workers keep serving, retrying with long back-off",
+                             ["worker": .int(index), "failures": .int(slots[index].backoff.consecutiveFailures), "in_ms": .int(delay)])
+            } else {
+                logger.info("worker restart scheduled", ["worker": .int(index), "in_ms": .int(delay)])
+            }
+        case .stopService(let reason):
+            if reason == "crash loop" {
+                logger.error("crash loop: worker keeps dying right after start and no worker is serving; giving up",
+                             ["worker": .int(index), "failures": .int(slots[index].backoff.consecutiveFailures)])
+            } else {
+                logger.error("no worker has ever started: stopping (a configuration or environment error; see the worker's log line)",
+                             ["worker": .int(index)])
+            }
             exitCode = 1
-            beginStop(reason: "crash loop")
+            beginStop(reason: reason)
         }
     }
 
@@ -339,8 +386,10 @@ public final class Supervisor {
         if let candidate = reload?.candidate { // a reload during a reload restarts the sequence
             kill(candidate.pid, SIGTERM)
             retiring.insert(candidate.pid)
-            close(candidate.readyPipe)
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
         }
+        reloadRetryAt = nil
+        reloadPostponedLogged = false
         reload = RollingReload(pending: replace)
         advanceReload()
         reloadAuxiliaries()
@@ -355,7 +404,6 @@ public final class Supervisor {
             auxiliaries[index].restartAt = nil
             let enabled = wanted.contains { $0.name == auxiliaries[index].role.name }
             auxiliaries[index].disabled = !enabled
-            auxiliaries[index].gaveUp = false
             if let pid = auxiliaries[index].pid {
                 auxiliaries[index].replaceOnExit = enabled
                 kill(pid, SIGTERM)
@@ -373,6 +421,7 @@ public final class Supervisor {
         guard var plan = reload, plan.candidate == nil else { return }
         guard let index = plan.pending.first else {
             reload = nil
+            reloadPostponedLogged = false
             logger.info("reload complete", ["workers": .int(slots.count)])
             return
         }
@@ -382,7 +431,7 @@ public final class Supervisor {
             advanceReload()
             return
         }
-        guard let spawned = spawnWorker(slot: index) else {
+        guard let spawned = spawnWorker(slot: index, reloadCandidate: true) else {
             logger.error("reload aborted: cannot start replacement worker")
             reload = nil
             return
@@ -413,8 +462,19 @@ public final class Supervisor {
 
     // MARK: - Shutdown
 
+    /// New connections are refused from now on instead of queueing in a backlog nobody
+    /// will accept from (nginx answers 502 at once rather than after its read timeout):
+    /// the path goes, and our copy of the socket is closed; the workers close theirs
+    /// once drained (`Worker.run`), which closes a TCP listener too.
+    private func closeListener() {
+        guard !listenerClosed else { return }
+        listenerClosed = true
+        listener.close()
+    }
+
     private func beginStop(reason: String) {
         guard stopDeadline == nil else { return }
+        closeListener()
         logger.info("shutting down: draining in-flight requests", ["reason": .string(reason), "timeout_s": .int(config.shutdownTimeoutSeconds)])
         // Workers get the drain timeout; the supervisor allows a little more for their exit.
         stopDeadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000 + 2000)
@@ -427,9 +487,10 @@ public final class Supervisor {
         if let candidate = reload?.candidate {
             kill(candidate.pid, SIGTERM)
             retiring.insert(candidate.pid)
-            close(candidate.readyPipe)
+            if candidate.readyPipe >= 0 { close(candidate.readyPipe) }
         }
         reload = nil
+        reloadRetryAt = nil
     }
 
     private func forceKillEverything() {
@@ -458,6 +519,7 @@ extension Supervisor {
             auxiliaries[index].startedAt = .now()
             auxiliaries[index].stopSent = false
             logger.debug("\(role.name) starting", ["pid": .int(Int(spawned.pid))])
+            publishAuxiliary(index)
         } catch {
             logger.error("cannot start \(role.name)", ["error": .string(error.description)])
             scheduleAuxiliaryRestart(index, livedMs: 0)
@@ -468,6 +530,7 @@ extension Supervisor {
         let name = auxiliaries[index].role.name
         let livedMs = Int(MonotonicInstant.now().milliseconds(since: auxiliaries[index].startedAt))
         auxiliaries[index].pid = nil
+        publishAuxiliary(index)
         if let pipe = auxiliaries[index].readyPipe { close(pipe); auxiliaries[index].readyPipe = nil }
         if stopDeadline != nil {
             logger.info("\(name) stopped", ["how": .string(how.description)])
@@ -483,28 +546,33 @@ extension Supervisor {
             logger.info("\(name) stopped: disabled by the reloaded configuration", ["how": .string(how.description)])
             return
         }
-        if how == .exited(code: WorkerExitCode.fatal) {
-            // It cannot start (its log line says why); restarting cannot help, and stopping
-            // the workers would turn a background failure into an outage. A reload retries.
-            logger.error("\(name) cannot start; not restarted until the next reload (SIGHUP)", ["how": .string(how.description)])
-            auxiliaries[index].gaveUp = true
-            return
+        let cannotStart = how == .exited(code: WorkerExitCode.fatal)
+        if cannotStart {
+            // It cannot start (its log line says why). The cause may go away (a full disk,
+            // a secret file being replaced): retried with back-off, never stopping the workers.
+            logger.error("\(name) cannot start; retrying with back-off", ["how": .string(how.description)])
+            metrics.add(MetricFamilies.startFailures, [name])
+        } else {
+            logger.error("\(name) died", ["how": .string(how.description), "lived_ms": .int(livedMs)])
+            metrics.add(MetricFamilies.auxiliaryRestarts, [name])
         }
-        logger.error("\(name) died", ["how": .string(how.description), "lived_ms": .int(livedMs)])
-        metrics.add(MetricFamilies.auxiliaryRestarts, [name])
-        scheduleAuxiliaryRestart(index, livedMs: livedMs)
+        scheduleAuxiliaryRestart(index, livedMs: livedMs, cannotStart: cannotStart)
     }
 
-    private func scheduleAuxiliaryRestart(_ index: Int, livedMs: Int) {
-        switch auxiliaries[index].backoff.recordDeath(livedMs: livedMs) {
-        case .restart(let delay):
-            auxiliaries[index].restartAt = MonotonicInstant.now().adding(milliseconds: delay)
-        case .giveUp(let failures):
-            logger.error("crash loop: \(auxiliaries[index].role.name) keeps dying right after start; giving up",
-                         ["failures": .int(failures)])
-            exitCode = 1
-            beginStop(reason: "crash loop")
+    private func scheduleAuxiliaryRestart(_ index: Int, livedMs: Int, cannotStart: Bool = false) {
+        let failuresBefore = auxiliaries[index].backoff.consecutiveFailures
+        let action = ChildFailurePolicy.decide(kind: .auxiliary, cannotStart: cannotStart, everServed: everServed, siblingsServing: true,
+                                               livedMs: livedMs, longMs: config.restartBackoffLongMs, backoff: &auxiliaries[index].backoff)
+        guard case .restart(let delay) = action else { return } // auxiliaries never stop the service
+        auxiliaries[index].restartAt = MonotonicInstant.now().adding(milliseconds: delay)
+        if auxiliaries[index].backoff.consecutiveFailures > config.crashLoopMax, failuresBefore <= config.crashLoopMax {
+            logger.error("crash loop: \(auxiliaries[index].role.name) keeps failing; workers keep serving, retrying with long back-off",
+                         ["failures": .int(auxiliaries[index].backoff.consecutiveFailures), "in_ms": .int(delay)])
         }
+    }
+
+    fileprivate func publishAuxiliary(_ index: Int) {
+        metrics.set(MetricFamilies.auxiliaryUp, [auxiliaries[index].role.name], auxiliaries[index].pid != nil ? 1 : 0)
     }
 
     /// SIGTERM to the auxiliaries still running; drainers only once asked to.
@@ -545,7 +613,8 @@ struct RollingReload {
     struct Candidate {
         let slot: Int
         let pid: pid_t
-        let readyPipe: Int32
+        /// -1 once closed (end-of-file: it exited before it was ready; SIGCHLD decides).
+        var readyPipe: Int32
         let deadline: MonotonicInstant
     }
 

@@ -43,11 +43,27 @@ public struct Worker: Sendable {
             logger.error("cannot start", ["error": .string(error.description)])
             return WorkerExitCode.fatal
         }
+        let database = ConnectionInfo(url: config.databaseURL, password: password,
+                                      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+                                      applicationName: "convergence-worker")
+        // A reload's replacement starts with empty key and policy caches. During a PostgreSQL
+        // outage it could not fill them, while the worker it replaces still holds what it
+        // read: it would turn nearly every check into a 503. So it steps back (exit 79)
+        // before making anything (no spool files), and the supervisor keeps the old worker
+        // and retries the reload until PostgreSQL answers. (Chosen over a cache snapshot on
+        // disk: nothing about keys reaches the disk, and a reload can only keep things as
+        // they were.)
+        if environment["CONVERGENCE_RELOAD_CANDIDATE"] == "1", (try? PostgresConnection(database).query("SELECT 1")) == nil {
+            logger.warning("replacement worker cannot reach PostgreSQL; the running worker keeps serving")
+            return WorkerExitCode.postponed
+        }
         // Opened before any request: a check is answered only once its record is spooled.
         var audit: AuditSpool?
         if config.auditEnabled {
+            // Degraded, not fatal: a spool that cannot make its segments (a full disk) leaves the
+            // worker serving, checks answered per audit_full_policy, until segments can be made.
             do { audit = try AuditSpool(config: config, logger: logger, metrics: SharedAuditMetrics(region: shared),
-                                            lanes: config.threads) } catch {
+                                            lanes: config.threads, degraded: true) } catch {
                 logger.error("cannot open the audit spool", ["dir": .string(config.auditSpoolDir), "error": .string(error.description)])
                 return WorkerExitCode.fatal
             }
@@ -57,9 +73,6 @@ public struct Worker: Sendable {
             }
         }
         let spool = audit
-        let database = ConnectionInfo(url: config.databaseURL, password: password,
-                                      connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
-                                      applicationName: "convergence-worker")
 
         FCGX_Init()
         signal(SIGPIPE, SIG_IGN)
@@ -98,6 +111,9 @@ public struct Worker: Sendable {
 
         waitForStop(mask: mask, state: state)
         let code = drain(state: state)
+        // The listener: once every worker has let go, a stopping service refuses connections
+        // at once. Only when no thread can still be in accept(2) on it (a drain timeout leaves some).
+        if state.threadsRunning.load(ordering: .acquiring) == 0 { close(0) }
         spool?.close() // synced and unlocked: the flusher drains it and deletes it
         return code
     }
