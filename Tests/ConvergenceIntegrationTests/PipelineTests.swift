@@ -317,12 +317,16 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(errorCode(mismatch), "tenant_mismatch")
 
         // Traversal, plain and URL-encoded, in every segment: never a file outside configs/.
+        // Encoded dots and slashes make a path non-canonical: no route (404) before any name check.
         for path in ["..%2F..%2Fetc/passwd/x", "gcp/%2e%2e/dryrun", "gcp/example/%2e%2e%2f%2e%2e%2fconvergence",
-                     "gcp/example/..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e/%2e%2e/etc", "gcp/example/dryrun.yml"] {
+                     "gcp/example/..%2F..%2F..%2Fetc%2Fpasswd", "%2e%2e/%2e%2e/etc"] {
             let response = try trigger("refusals_t1", path, key: key)
-            XCTAssertEqual(response.status, 400, "\(path): \(response.text)")
-            XCTAssertTrue(errorCode(response)?.hasPrefix("invalid_") ?? false, "\(path): \(response.text)")
+            XCTAssertEqual(response.status, 404, "\(path): \(response.text)")
+            XCTAssertEqual(errorCode(response), "not_found", "\(path): \(response.text)")
         }
+        let dotted = try trigger("refusals_t1", "gcp/example/dryrun.yml", key: key)
+        XCTAssertEqual(dotted.status, 400, dotted.text)
+        XCTAssertEqual(errorCode(dotted), "invalid_template_name")
         for raw in ["/api/v1/pipelines/run/refusals_t1/gcp/../../../../etc/passwd",
                     "/api/v1/pipelines/run/%2e%2e/gcp/example/dryrun",
                     "/api/v1/pipelines/run/refusals_t1/../other_t1/gcp/example/dryrun"] {
