@@ -2,8 +2,8 @@ import Foundation
 
 /// Speaks FastCGI directly to a Convergence listener (what nginx does), for
 /// tests of the TCP listener and of protocol garbage that nginx would never send.
-public struct FastCGIClient {
-    public enum Address {
+public struct FastCGIClient: Sendable {
+    public enum Address: Sendable {
         case unix(String)
         case tcp(port: Int)
     }
@@ -14,7 +14,7 @@ public struct FastCGIClient {
 
     public init(_ address: Address) { self.address = address }
 
-    public struct Response {
+    public struct Response: Sendable {
         public let status: Int
         public let headers: [String: String]
         public let body: String

@@ -115,10 +115,10 @@ public struct HTTPClient: Sendable {
                 throw HarnessError("recv from port \(port): errno \(errno) (timeout or reset)")
             }
         }
-        return try HTTPClient.parse(received)
+        return try HTTPClient.parse(received, headRequest: request.starts(with: Data("HEAD ".utf8)))
     }
 
-    static func parse(_ data: Data) throws -> Response {
+    static func parse(_ data: Data, headRequest: Bool = false) throws -> Response {
         guard let separator = data.range(of: Data("\r\n\r\n".utf8)) else { throw HarnessError("incomplete HTTP response (\(data.count) bytes)") }
         let head = String(decoding: data[data.startIndex..<separator.lowerBound], as: UTF8.self)
         var lines = head.components(separatedBy: "\r\n")
@@ -135,6 +135,10 @@ public struct HTTPClient: Sendable {
         }
         var body = Data(data[separator.upperBound...])
         if headers["transfer-encoding"]?.lowercased() == "chunked" { body = dechunk(body) }
+        // A reset can cut an answer short: never pass a partial body off as the whole one.
+        if !headRequest, status != 204, status != 304, let declared = headers["content-length"].flatMap(Int.init), body.count < declared {
+            throw HarnessError("response cut short: \(body.count) of \(declared) body bytes (status \(status))")
+        }
         return Response(status: status, headers: headers, headerCounts: counts, body: body)
     }
 

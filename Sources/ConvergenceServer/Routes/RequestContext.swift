@@ -1,3 +1,4 @@
+import Glibc
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
@@ -42,6 +43,9 @@ public final class RequestContext {
     var checkSeries = SeriesCache<String, CheckSeries>(capacity: 4096)
     /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
     var rateLimitLines: [UInt8] = []
+    /// `X-Convergence-Worker: <pid>` as a ready header line: which worker answered, for
+    /// nginx's access log (hidden from clients) and for tests that must see every worker.
+    let workerLine: [UInt8] = Array("X-Convergence-Worker: \(getpid())\r\n".utf8)
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
     public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
