@@ -41,8 +41,20 @@ public struct ParameterDeclaration: Sendable, Equatable {
     /// The default, already in the bound-text form (nil: SQL NULL).
     public let defaultValue: String?
     public let maxLength: Int
+    /// For strings: the shape the value must have (nil: any text up to `maxLength`).
+    public let format: ParameterFormat?
 
     public static let defaultMaxLength = 1000
+
+    public init(name: String, type: ValueType, required: Bool = false, defaultValue: String? = nil,
+                maxLength: Int = defaultMaxLength, format: ParameterFormat? = nil) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.defaultValue = defaultValue
+        self.maxLength = maxLength
+        self.format = format
+    }
 
     /// Checks one supplied value against the declaration; returns the text bound in SQL.
     func bind(_ input: ParameterInput) throws(TemplateError) -> String? {
@@ -59,6 +71,10 @@ public struct ParameterDeclaration: Sendable, Equatable {
                 throw TemplateError(.invalidParameters, "Parameter \(name) is longer than \(maxLength) characters.")
             }
             guard !text.utf8.contains(0) else { throw TemplateError(.invalidParameters, "Parameter \(name) contains a NUL character.") }
+            // The value is the client's: the message names the parameter and the format, never echoes it.
+            if let format, !format.matches(text) {
+                throw TemplateError(.invalidParameters, "Parameter \(name) must be \(format.expectation).")
+            }
             return text
         case (.integer, .number(let value)):
             guard value.rounded() == value, abs(value) < 9.0e15 else { throw wrong() }
@@ -75,5 +91,47 @@ public struct ParameterDeclaration: Sendable, Equatable {
 
     private func article(_ type: ValueType) -> String {
         type == .integer ? "an integer" : "a \(type.rawValue)"
+    }
+}
+
+/// A string parameter's declared shape (`format:` in a template). Checked when
+/// a run is triggered, so a malformed value is 400 before anything is queued.
+public enum ParameterFormat: String, Sendable, CaseIterable {
+    /// A calendar month as six digits, `YYYYMM`: year 1900 to 9999, month 01 to 12.
+    case yyyymm
+    /// A calendar date, `YYYY-MM-DD`, that exists (no 2025-02-30).
+    case date
+
+    /// What the error message says a value must be.
+    public var expectation: String {
+        switch self {
+        case .yyyymm: "a month as YYYYMM (six digits, month 01 to 12, such as 202510)"
+        case .date: "a date as YYYY-MM-DD (such as 2025-10-31)"
+        }
+    }
+
+    public func matches(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        switch self {
+        case .yyyymm:
+            guard bytes.count == 6, let year = number(0..<4), let month = number(4..<6) else { return false }
+            return year >= 1900 && (1...12).contains(month)
+        case .date:
+            guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45,
+                  let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+                  year >= 1900, (1...12).contains(month) else { return false }
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+            return (1...days).contains(day)
+        }
     }
 }

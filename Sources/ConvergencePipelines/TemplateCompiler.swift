@@ -61,7 +61,7 @@ public enum TemplateCompiler {
                                        "parameter name \"\(pair.key)\" must be lowercase [a-z0-9_] and not a built-in placeholder")
             }
             let spec = try TemplateMapping(pair.value, file: file, what: "parameter \(pair.key)")
-            try spec.allowOnly(["type", "required", "default", "description", "max_length"], in: "parameter \(pair.key)")
+            try spec.allowOnly(["type", "required", "default", "description", "max_length", "format"], in: "parameter \(pair.key)")
             let typeName = try spec.string("type") ?? "string"
             guard let type = ParameterDeclaration.ValueType(rawValue: typeName) else {
                 throw spec.fail(spec.node("type")?.line ?? spec.line,
@@ -69,6 +69,16 @@ public enum TemplateCompiler {
             }
             _ = try spec.string("description")
             let maxLength = try spec.integer("max_length", 1...100_000) ?? ParameterDeclaration.defaultMaxLength
+            var format: ParameterFormat?
+            if let formatName = try spec.string("format") {
+                let line = spec.node("format")?.line ?? spec.line
+                guard let known = ParameterFormat(rawValue: formatName) else {
+                    throw spec.fail(line, "parameter \(pair.key) has unknown format \"\(formatName)\" "
+                        + "(\(ParameterFormat.allCases.map(\.rawValue).joined(separator: " or ")))")
+                }
+                guard type == .string else { throw spec.fail(line, "parameter \(pair.key): format applies to strings only") }
+                format = known
+            }
             var defaultValue: String?
             if let node = spec.node("default") {
                 guard case .scalar(let text, let plain, _) = node else {
@@ -80,13 +90,14 @@ public enum TemplateCompiler {
                 case .integer, .number: input = plain ? Double(text).map(ParameterInput.number) ?? .string(text) : .string(text)
                 case .boolean: input = plain ? TemplateMapping.bool(text).map(ParameterInput.bool) ?? .string(text) : .string(text)
                 }
-                let probe = ParameterDeclaration(name: pair.key, type: type, required: false, defaultValue: nil, maxLength: maxLength)
+                let probe = ParameterDeclaration(name: pair.key, type: type, maxLength: maxLength, format: format)
                 do { defaultValue = try probe.bind(input) } catch {
-                    throw spec.fail(node.line, "the default of \(pair.key) does not match its type \(type.rawValue)")
+                    throw spec.fail(node.line, "the default of \(pair.key) does not match its type \(type.rawValue)"
+                        + (format.map { " and format \($0.rawValue)" } ?? ""))
                 }
             }
             out.append(ParameterDeclaration(name: pair.key, type: type, required: try spec.bool("required") ?? false,
-                                            defaultValue: defaultValue, maxLength: maxLength))
+                                            defaultValue: defaultValue, maxLength: maxLength, format: format))
         }
         return out
     }

@@ -248,7 +248,8 @@ final class PipelineTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
         let steps = try XCTUnwrap(bill["steps"] as? [[String: Any]])
         XCTAssertEqual(steps.map { $0["name"] as? String },
-                       ["load_billing_export", "check_raw_export", "aggregate_daily_cost", "check_daily_cost"])
+                       ["load_billing_export", "check_raw_export", "select_invoice_month", "check_invoice_month",
+                        "aggregate_daily_cost", "check_daily_cost"])
         XCTAssertEqual(steps.first?["rows_affected"] as? Int, 2880)
         let dq = try XCTUnwrap(bill["dq_results"] as? [[String: Any]])
         XCTAssertGreaterThan(dq.count, 8)
@@ -262,7 +263,8 @@ final class PipelineTests: XCTestCase {
         let recent = try psql("SELECT * FROM shipped_t1.pipeline_runs ORDER BY created_at DESC LIMIT 10")
         XCTAssertEqual(recent.split(separator: "\n").count, 4)
         let logs = try psql("SELECT step_number, name, status FROM shipped_t1.step_logs WHERE pipeline_logging_id = '\(bill["pipeline_logging_id"]!)' ORDER BY step_number")
-        XCTAssertEqual(logs, "1|load_billing_export|COMPLETED\n2|check_raw_export|COMPLETED\n3|aggregate_daily_cost|COMPLETED\n4|check_daily_cost|COMPLETED")
+        XCTAssertEqual(logs, "1|load_billing_export|COMPLETED\n2|check_raw_export|COMPLETED\n3|select_invoice_month|COMPLETED\n"
+                           + "4|check_invoice_month|COMPLETED\n5|aggregate_daily_cost|COMPLETED\n6|check_daily_cost|COMPLETED")
         XCTAssertEqual(try psql("SELECT count(*) FROM shipped_t1.dq_results WHERE status = 'FAILED'"), "0")
 
         // Listing: newest first, status filter, cursor pages.

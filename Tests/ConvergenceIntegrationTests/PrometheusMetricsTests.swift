@@ -127,34 +127,89 @@ final class PrometheusMetricsTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 10) { (try? self.value(self.scrape(), "convergence_workers_alive")) == 2 })
     }
 
-    func testShippedAlertsAndDashboardReferToMetricsThatExist() throws {
+    /// Every metric name in the shipped alert rules and the Grafana dashboard
+    /// is in a real `/metrics` exposition under both `metrics_seed_names`
+    /// settings, so renaming a metric (or dropping a seed name) breaks this test.
+    func testShippedAlertsAndDashboardReferToMetricsThatExistUnderBothSeedNameSettings() throws {
         let configs = TestPaths.repositoryRoot.appendingPathComponent("configs")
         for command in [["promtool", "check", "rules", configs.appendingPathComponent("prometheus/alerts.yml").path],
                         ["promtool", "check", "config", configs.appendingPathComponent("prometheus/prometheus.yml").path]] {
             XCTAssertNoThrow(try Shell.run(command), command.joined(separator: " "))
         }
-        let exposed = Set(try scrape().split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
-        func known(_ name: String) -> Bool {
-            if name == "up" || exposed.contains(name) { return true }
-            return ["_bucket", "_sum", "_count"].contains { name.hasSuffix($0) && exposed.contains(String(name.dropLast($0.count))) }
+        let used = try Self.metricNamesInShippedConfigs(configs)
+        // The audit and pipeline alerts are there (a test that scans nothing proves nothing).
+        for name in ["convergence_audit_checks_refused_total", "convergence_audit_backlog_bytes", "convergence_audit_oldest_unflushed_age_seconds",
+                     "convergence_audit_flush_failures_total", "convergence_pipeline_runs_total", "convergence_pipeline_runs_queued_total"] {
+            XCTAssertTrue(used.alerts.contains(name), "no alert uses \(name)")
         }
+        XCTAssertGreaterThanOrEqual(used.panels.count, 13)
+
+        let lint = try TestStack(label: "metrics-lint", overrides: ["CONVERGENCE_METRICS_SEED_NAMES": "false"])
+        defer { lint.stop() }
+        let lintResponse = try lint.client.get("/metrics")
+        XCTAssertEqual(lintResponse.status, 200)
+        let expositions = [("metrics_seed_names = true", try scrape()), ("metrics_seed_names = false", lintResponse.text)]
+        // The second stack really has the seed's lint-flagged names switched off.
+        XCTAssertTrue(expositions[0].1.contains("# TYPE request_latency_ms histogram"))
+        XCTAssertFalse(expositions[1].1.contains("request_latency_ms"), "metrics_seed_names = false still exposes request_latency_ms")
+
+        for (setting, text) in expositions {
+            let exposed = Set(text.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+            func known(_ name: String) -> Bool {
+                if name == "up" || exposed.contains(name) { return true }
+                return ["_bucket", "_sum", "_count"].contains { name.hasSuffix($0) && exposed.contains(String(name.dropLast($0.count))) }
+            }
+            for (panel, names) in used.panels {
+                for name in names { XCTAssertTrue(known(name), "\(setting): dashboard panel \(panel) uses unknown metric \(name)") }
+            }
+            for name in used.variables { XCTAssertTrue(known(name), "\(setting): dashboard variable uses unknown metric \(name)") }
+            for name in used.alerts { XCTAssertTrue(known(name), "\(setting): an alert uses unknown metric \(name)") }
+        }
+    }
+
+    /// The metric names in the dashboard's panels and variables and in the alert rules' expressions.
+    static func metricNamesInShippedConfigs(_ configs: URL) throws -> (panels: [(String, [String])], variables: [String], alerts: Set<String>) {
         let metricName = try NSRegularExpression(pattern: #"\b(?:governance|convergence|request)_[a-z_]+\b"#)
         func names(in expr: String) -> [String] {
             metricName.matches(in: expr, range: NSRange(expr.startIndex..., in: expr)).map { String(expr[Range($0.range, in: expr)!]) }
         }
         let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: configs.appendingPathComponent("grafana/convergence.json"))) as? [String: Any]
-        let panels = dashboard?["panels"] as? [[String: Any]] ?? []
-        XCTAssertGreaterThanOrEqual(panels.count, 11)
-        for panel in panels {
-            let targets = panel["targets"] as? [[String: Any]] ?? []
-            XCTAssertFalse(targets.isEmpty, "panel \(panel["title"] ?? "?") has no query")
-            for expr in targets.compactMap({ $0["expr"] as? String }) {
-                for name in names(in: expr) { XCTAssertTrue(known(name), "dashboard panel \(panel["title"] ?? "?") uses unknown metric \(name)") }
+        var panels: [(String, [String])] = []
+        for panel in dashboard?["panels"] as? [[String: Any]] ?? [] {
+            let title = panel["title"] as? String ?? "?"
+            let exprs = (panel["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+            XCTAssertFalse(exprs.isEmpty, "panel \(title) has no query")
+            panels.append((title, exprs.flatMap(names(in:))))
+        }
+        let variables = ((dashboard?["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? [])
+            .compactMap { $0["query"] as? String }.flatMap(names(in:))
+        // Rule expressions only (one-line `expr:` or the indented lines of a block `expr: |`), not annotations.
+        var alerts: Set<String> = []
+        var inBlock = false
+        for line in try String(contentsOf: configs.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8).split(separator: "\n") {
+            let trimmed = line.drop { $0 == " " }
+            let indent = line.count - trimmed.count
+            if trimmed.hasPrefix("expr:") {
+                inBlock = trimmed.hasSuffix("|")
+                alerts.formUnion(names(in: String(trimmed)))
+            } else if inBlock, indent >= 10 {
+                alerts.formUnion(names(in: String(trimmed)))
+            } else {
+                inBlock = false
             }
         }
-        let alerts = try String(contentsOf: configs.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8)
-        for line in alerts.split(separator: "\n") where line.contains("expr:") || line.hasPrefix("          ") {
-            for name in names(in: String(line)) where !line.contains("summary") { XCTAssertTrue(known(name), "alert uses unknown metric \(name)") }
-        }
+        return (panels, variables, alerts)
+    }
+
+    /// The promtool unit tests of the shipped alert rules (input series, expected
+    /// alerts): the audit-spool and pipeline alerts fire when they should and only then.
+    func testShippedAlertRulesPassTheirPromtoolUnitTests() throws {
+        let dir = TestPaths.repositoryRoot.appendingPathComponent("configs/prometheus/tests")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".test.yml") }.sorted()
+        XCTAssertFalse(files.isEmpty, "no promtool rule tests in configs/prometheus/tests")
+        let result = try Shell.run(["promtool", "test", "rules"] + files.map { dir.appendingPathComponent($0).path }, check: false)
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("SUCCESS"), result.output)
+        XCTAssertFalse(result.output.contains("FAILED"), result.output)
     }
 }
