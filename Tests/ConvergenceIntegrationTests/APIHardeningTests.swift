@@ -5,36 +5,9 @@ import XCTest
 /// Issue 13's API holes, through nginx against real PostgreSQL: key rotation,
 /// admin audit completeness, tenant ids, seed 002's key field names, and the
 /// strict request rules (query parameters, duplicate JSON keys, cursors).
-final class APIHardeningTests: XCTestCase {
-    nonisolated(unsafe) static var stack: TestStack!
-    nonisolated(unsafe) static var adminKey = ""
-
-    override class func setUp() {
-        super.setUp()
-        do {
-            stack = try TestStack(label: "api-hardening", overrides: ["CONVERGENCE_KEY_USAGE_FLUSH_SECONDS": "1"])
-            adminKey = try stack.createAdminKey()
-        } catch {
-            XCTFail("cannot start the stack: \(error)")
-        }
-    }
-
-    override class func tearDown() {
-        stack?.stop()
-        super.tearDown()
-    }
-
-    var client: HTTPClient { Self.stack.client }
-    var admin: [String: String] { ["Authorization": "Bearer \(Self.adminKey)"] }
-    func psql(_ sql: String) throws -> String { try Self.stack.postgres.psql(sql) }
-
-    func errorCode(_ response: HTTPClient.Response) -> String? {
-        ((try? response.json())?["error"] as? [String: Any])?["code"] as? String
-    }
-
-    func errorMessage(_ response: HTTPClient.Response) -> String {
-        (((try? response.json())?["error"] as? [String: Any])?["message"] as? String) ?? ""
-    }
+final class APIHardeningTests: StackTestCase {
+    override class var stackLabel: String { "api-hardening" }
+    override class var stackOverrides: [String: String] { ["CONVERGENCE_KEY_USAGE_FLUSH_SECONDS": "1"] }
 
     /// A new customer (tenant id returned too) for one test.
     func customer(_ name: String) throws -> (id: String, tenant: String) {

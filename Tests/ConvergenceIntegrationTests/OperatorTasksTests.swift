@@ -5,34 +5,11 @@ import XCTest
 /// Issue 14's operator tasks through nginx against real PostgreSQL: changing a
 /// customer, naming customers by tenant id, finding deleted customers, and
 /// paging admin lists.
-final class OperatorTasksTests: XCTestCase {
-    nonisolated(unsafe) static var stack: TestStack!
-    nonisolated(unsafe) static var adminKey = ""
-
-    override class func setUp() {
-        super.setUp()
-        do {
-            // The tiers' real sizes (the harness makes them huge by default), so a tier change shows.
-            stack = try TestStack(label: "operator-tasks", overrides: [
-                "CONVERGENCE_RATE_LIMIT_FREE": "100/60s", "CONVERGENCE_RATE_LIMIT_PRO": "1000/60s",
-            ])
-            adminKey = try stack.createAdminKey()
-        } catch {
-            XCTFail("cannot start the stack: \(error)")
-        }
-    }
-
-    override class func tearDown() {
-        stack?.stop()
-        super.tearDown()
-    }
-
-    var client: HTTPClient { Self.stack.client }
-    var admin: [String: String] { ["Authorization": "Bearer \(Self.adminKey)"] }
-    func psql(_ sql: String) throws -> String { try Self.stack.postgres.psql(sql) }
-
-    func errorCode(_ response: HTTPClient.Response) -> String? {
-        ((try? response.json())?["error"] as? [String: Any])?["code"] as? String
+final class OperatorTasksTests: StackTestCase {
+    override class var stackLabel: String { "operator-tasks" }
+    // The tiers' real sizes (the harness makes them huge by default), so a tier change shows.
+    override class var stackOverrides: [String: String] {
+        ["CONVERGENCE_RATE_LIMIT_FREE": "100/60s", "CONVERGENCE_RATE_LIMIT_PRO": "1000/60s"]
     }
 
     func patch(_ path: String, _ json: String) throws -> HTTPClient.Response {

@@ -22,7 +22,7 @@ enum CustomerRoutes {
             let includeDeleted = try flag(query, "include_deleted")
             let page = try ListPage(query) { UUID(uuidString: String($0)) != nil }
             let (customers, next) = try context.identity.customers(includingDeleted: includeDeleted, page: page)
-            return try .json(CustomerList(customers: customers, nextCursor: next))
+            return try .json(ListPageBody(name: "customers", items: customers, nextCursor: next))
         }
         router.get("/admin/customers/{id}") { request, context in
             _ = try Authenticator.requireAdmin(request, context)
@@ -171,21 +171,5 @@ enum CustomerRoutes {
     struct UpdateCustomer: Decodable {
         let name: String?
         let tier: String?
-    }
-
-    struct CustomerList: Encodable {
-        let customers: [CustomerBody]
-        let nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case customers
-            case nextCursor = "next_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(customers, forKey: .customers)
-            try container.encode(nextCursor, forKey: .nextCursor) // null on the last page, never absent
-        }
     }
 }

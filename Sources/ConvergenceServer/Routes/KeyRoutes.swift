@@ -53,7 +53,7 @@ enum KeyRoutes {
             let customerID = try query["customer_id"].map { try CustomerRoutes.resolve($0, context) }
             let page = try ListPage(query) { $0.hasPrefix("key_") && $0.utf8.count <= 64 }
             let (keys, next) = try context.identity.keys(customerID: customerID, kind: .customer, page: page)
-            return try .json(KeyList(keys: keys, nextCursor: next))
+            return try .json(ListPageBody(name: "keys", items: keys, nextCursor: next))
         }
         router.post("/admin/keys/{key_id}/rotate") { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
@@ -137,22 +137,6 @@ enum KeyRoutes {
                 + "and period_seconds (1 to \(RateLimitRule.maxPeriodSeconds)).")
         }
         return rule
-    }
-
-    struct KeyList: Encodable {
-        let keys: [KeyMetadata]
-        let nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case keys
-            case nextCursor = "next_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(keys, forKey: .keys)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
     }
 
     struct Rotate: Decodable {

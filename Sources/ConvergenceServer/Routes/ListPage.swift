@@ -30,3 +30,24 @@ struct ListPage {
         }
     }
 }
+
+/// One page of a list as the API answers it: `{"<items>": [...], "next_cursor": "…" | null}`
+/// (`next_cursor` is null on the last page, never absent).
+struct ListPageBody<Item: Encodable>: Encodable {
+    let name: String
+    let items: [Item]
+    let nextCursor: String?
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(items, forKey: Key(stringValue: name))
+        try container.encode(nextCursor, forKey: Key(stringValue: "next_cursor"))
+    }
+}
