@@ -81,7 +81,7 @@ final class HTTPSurfaceTests: XCTestCase {
     func testRequestsNginxRefusesItselfGetTheJSONErrorToo() throws {
         let trace = try client.send("TRACE", "/v1/check")
         try assertErrorBody(trace, status: 405, code: "method_not_allowed")
-        XCTAssertEqual(trace.headers["allow"], "GET, HEAD, POST, PUT, DELETE")
+        XCTAssertEqual(trace.headers["allow"], "GET, HEAD, POST, PUT, PATCH, DELETE")
         try assertErrorBody(try client.get("/" + String(repeating: "a", count: 20_000)), status: 414, code: "uri_too_long")
         try assertErrorBody(try client.get("/health", headers: ["X-Big": String(repeating: "b", count: 20_000)]), status: 400, code: "bad_request")
         // The internal error pages cannot be requested as such.
