@@ -36,7 +36,7 @@ public struct PolicyRules: Sendable, Equatable {
     public struct Invalid: Error, Equatable {
         public let field: String
         public let problem: String
-        public var message: String { "rules.\(field): \(problem)" }
+        public var message: String { field.isEmpty ? problem : "rules.\(field): \(problem)" }
     }
 
     public static func parse(_ value: JSONValue) throws(Invalid) -> PolicyRules {

@@ -7,11 +7,22 @@ public final class Decision: Sendable, Equatable {
         public let detail: String
     }
 
+    /// A rule a policy's version refused. `detail` names counts, limits and
+    /// field paths, never request values: it goes into the audit trail.
     public struct Violation: Sendable, Equatable {
         public let policyID: String
+        public let version: Int
         public let rule: String
         public let detail: String
         public let mode: Policy.Mode
+
+        public init(policyID: String, version: Int, rule: String, detail: String, mode: Policy.Mode) {
+            self.policyID = policyID
+            self.version = version
+            self.rule = rule
+            self.detail = detail
+            self.mode = mode
+        }
     }
 
     public let allowed: Bool
@@ -24,9 +35,12 @@ public final class Decision: Sendable, Equatable {
     public let wouldBlock: Bool
     /// `policy_id:version` of every active policy applied.
     public let policyVersions: [String]
+    /// `policy_id:version` of the monitor-mode policies that would have blocked
+    /// this check (empty unless `wouldBlock`).
+    public let wouldBlockBy: [String]
 
     init(allowed: Bool, riskScore: Int, reason: String, reasons: [Reason], violations: [Violation], wouldBlock: Bool,
-         policyVersions: [String]) {
+         policyVersions: [String], wouldBlockBy: [String] = []) {
         self.allowed = allowed
         self.riskScore = riskScore
         self.reason = reason
@@ -34,11 +48,13 @@ public final class Decision: Sendable, Equatable {
         self.violations = violations
         self.wouldBlock = wouldBlock
         self.policyVersions = policyVersions
+        self.wouldBlockBy = wouldBlockBy
     }
 
     public static func == (a: Decision, b: Decision) -> Bool {
         a.allowed == b.allowed && a.riskScore == b.riskScore && a.reason == b.reason && a.reasons == b.reasons
             && a.violations == b.violations && a.wouldBlock == b.wouldBlock && a.policyVersions == b.policyVersions
+            && a.wouldBlockBy == b.wouldBlockBy
     }
 }
 
@@ -64,15 +80,31 @@ public enum RiskEngine {
     public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding]) -> Decision {
         let enforced = assess(request, policies, scope: policies.enforced, pii: pii)
         var wouldBlock = false
+        var wouldBlockBy: [String] = []
         var violations = enforced.violations
         if policies.hasMonitor {
             let everything = assess(request, policies, scope: policies.all, pii: pii)
             violations += everything.violations.filter { $0.mode == .monitor }
             wouldBlock = !enforced.blocked && everything.blocked
+            if wouldBlock { wouldBlockBy = monitorsThatWouldBlock(request, policies, pii: pii) }
         }
         return Decision(
             allowed: !enforced.blocked, riskScore: enforced.score, reason: enforced.reason, reasons: enforced.reasons,
-            violations: violations, wouldBlock: wouldBlock, policyVersions: policies.versionTags)
+            violations: violations, wouldBlock: wouldBlock, policyVersions: policies.versionTags, wouldBlockBy: wouldBlockBy)
+    }
+
+    /// Which monitor policies would have blocked: each one assessed as if it
+    /// alone were enforced next to the enforcing ones. A threshold or weight
+    /// can block only in combination with another monitor policy; then all of
+    /// them are named. Runs only for a would-block (rare), so it may allocate.
+    static func monitorsThatWouldBlock(_ request: CheckRequest, _ set: PolicySet, pii: [PIIFinding]) -> [String] {
+        let enforcing = set.policies.filter { $0.mode == .enforce }
+        var tags: [String] = []
+        for policy in set.policies where policy.mode == .monitor {
+            let alone = PolicySet(enforcing + [policy])
+            if assess(request, alone, scope: alone.all, pii: pii).blocked { tags.append(policy.versionTag) }
+        }
+        return tags.isEmpty ? set.policies.filter { $0.mode == .monitor }.map(\.versionTag) : tags
     }
 
     struct Assessment {
@@ -152,20 +184,23 @@ public enum RiskEngine {
         let externalCalls = facts.externalModelCalls + facts.otherExternalCalls
         for rules in set.rules where scope.includes(rules.mode) {
             func violate(_ rule: String, _ detail: String) {
-                violations.append(.init(policyID: set.policies[rules.policy].id, rule: rule, detail: detail, mode: rules.mode))
+                let policy = set.policies[rules.policy]
+                violations.append(.init(policyID: policy.id, version: policy.version, rule: rule, detail: detail, mode: rules.mode))
             }
             if rules.blockPersonalData, personal {
                 violate("block_personal_data", "Personal data detected in " + (piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"))
             }
+            // Details name paths and counts only: model names are the client's values.
             if let allowed = rules.allowedModels, operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
-                let refused = operations.compactMap(\.model).filter { !allowed.contains($0) }
-                violate("allowed_models", "Model not allowed: " + Array(Set(refused)).sorted().map { String($0.prefix(64)) }.joined(separator: ", "))
+                let refused = operations.indices.filter { operations[$0].model.map { !allowed.contains($0) } ?? false }
+                violate("allowed_models", "Model not in allowed_models: "
+                    + refused.map { "operations[\($0)].model" }.joined(separator: ", "))
             }
             if let maxTokens = rules.maxTokens, let over = operations.firstIndex(where: { ($0.tokens ?? 0) > maxTokens }) {
-                violate("max_tokens", "Operation \(over) asks for more than \(maxTokens) tokens")
+                violate("max_tokens", "operations[\(over)].tokens over \(maxTokens)")
             }
             if let maxCalls = rules.maxExternalCalls, externalCalls > maxCalls {
-                violate("max_external_calls", "\(externalCalls) external calls, limit \(maxCalls)")
+                violate("max_external_calls", "\(externalCalls) external calls, at most \(maxCalls)")
             }
         }
         let blocked = score >= limits.threshold || !violations.isEmpty
@@ -211,16 +246,23 @@ public enum RiskEngine {
     }
 
     /// One human sentence (seed 002: "Within policy limits", "Personal data detected in context").
+    /// A check that only a rule blocked names the policy and the rule.
     static func sentence(blocked: Bool, score: Int, threshold: Int, reasons: [Decision.Reason],
                          violations: [Decision.Violation], pii: [String]) -> String {
         guard blocked else { return "Within policy limits" }
-        if !pii.isEmpty {
+        let byScore = score >= threshold
+        if !pii.isEmpty, byScore || violations.contains(where: { $0.rule == "block_personal_data" }) {
             if pii.allSatisfy({ $0.hasPrefix("context") }) { return "Personal data detected in context" }
             if pii.allSatisfy({ $0.hasSuffix(".input") }) { return "Personal data detected in operation input" }
             return "Personal data detected in the request"
         }
-        if let first = violations.first { return first.detail }
+        if !byScore, let first = violations.first { return ruleSentence(first) }
         let top = reasons.max { $0.points < $1.points }?.factor.rawValue.replacingOccurrences(of: "_", with: " ") ?? "risk"
         return "Risk score \(score) reaches the block threshold \(threshold) (\(top))"
+    }
+
+    /// "Blocked by policy pol_… rule max_external_calls: 3 external calls, at most 2".
+    public static func ruleSentence(_ violation: Decision.Violation) -> String {
+        "Blocked by policy \(violation.policyID) rule \(violation.rule): \(violation.detail)"
     }
 }

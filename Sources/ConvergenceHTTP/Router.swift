@@ -45,6 +45,9 @@ public struct Router<Context>: Sendable {
     public mutating func put(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
         add("PUT", pattern, query: query, handler)
     }
+    public mutating func patch(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
+        add("PATCH", pattern, query: query, handler)
+    }
     public mutating func delete(_ pattern: String, query: Set<String> = [], _ handler: @escaping Handler) {
         add("DELETE", pattern, query: query, handler)
     }

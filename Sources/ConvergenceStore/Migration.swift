@@ -165,5 +165,33 @@ public enum Migrations {
                 END LOOP;
             END $$;
             """),
+        Migration(version: 9, name: "audit_violations_and_policy_versions", sql: """
+            -- Which policy version's rule decided a check, and which monitor policies
+            -- would have blocked it. Null on rows written before (the flusher pads
+            -- records spooled by an older binary with NULLs for these columns).
+            ALTER TABLE convergence.audit_log ADD COLUMN violations json, ADD COLUMN would_block_by json;
+            -- Every version of every policy, so that an audit record's `pol_…:3` can be
+            -- read back. One row per create, update and delete (`deleted`); no foreign
+            -- key to policies: the history outlives a deleted policy (a purged customer
+            -- takes it along).
+            CREATE TABLE convergence.policy_versions (
+                policy_id text NOT NULL,
+                version integer NOT NULL,
+                customer_id uuid NOT NULL REFERENCES convergence.customers (id) ON DELETE CASCADE,
+                name text NOT NULL,
+                rules jsonb NOT NULL,
+                active boolean NOT NULL,
+                mode text NOT NULL,
+                deleted boolean NOT NULL DEFAULT false,
+                -- The admin key that made this version (null: made outside the API, or backfilled).
+                admin_key_id text,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (policy_id, version)
+            );
+            CREATE INDEX policy_versions_customer ON convergence.policy_versions (customer_id);
+            -- Existing policies: their current version is the only one known.
+            INSERT INTO convergence.policy_versions (policy_id, version, customer_id, name, rules, active, mode, created_at)
+            SELECT id, version, customer_id, name, rules, active, mode, updated_at FROM convergence.policies;
+            """),
     ]
 }

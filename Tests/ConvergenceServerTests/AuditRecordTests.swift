@@ -2,6 +2,8 @@ import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
 @testable import ConvergenceServer
+import Foundation
+import Glibc
 import XCTest
 
 /// What an audit record holds and how it is written for COPY.
@@ -96,5 +98,32 @@ final class AuditRecordTests: XCTestCase {
         let later = AuditRecord.newID(nowMicros: 1_700_000_000_001_000)
         XCTAssertLessThan(earlier, later, "a later millisecond sorts after an earlier one")
         XCTAssertTrue(earlier.hasPrefix("018bcfe5-6800-"), earlier)
+    }
+
+    /// A record spooled by a binary from before `violations`/`would_block_by` (17
+    /// fields) still drains: the flusher's reader pads it to the current columns.
+    func testARowSpooledBeforeTheNewColumnsReadsWithThem() throws {
+        var template = Array("/tmp/convergence-unit-legacy-XXXXXX".utf8CString)
+        let directory = String(cString: try XCTUnwrap(mkdtemp(&template)))
+        let path = directory + "/seg-00000000000000001-1-0-1.spool"
+        defer { unlink(path); rmdir(directory) }
+        var record = AuditRecord(id: "0b7e3c1a-0000-4000-8000-000000000002", kind: .check, createdAtMicros: 9, requestID: "req_old")
+        record.decision = "block"
+        let current = record.copyRow()
+        var fields = current.split(separator: 9, omittingEmptySubsequences: false)
+        fields.removeLast(AuditRecord.columns.count - AuditRecord.legacyColumnCount)
+        let legacy = Array(fields.joined(separator: [9])) + [10]
+        XCTAssertEqual(legacy.split(separator: 9, omittingEmptySubsequences: false).count, 17)
+        try Data(SpoolFrame.encode(createdAtMicros: 9, payload: legacy) + SpoolFrame.encode(createdAtMicros: 10, payload: current))
+            .write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        let reader = SpoolSegmentReader(fd: fd)
+        defer { reader.close() }
+        var rows: [UInt8] = []
+        let result = reader.readFrames(from: 0, to: try XCTUnwrap(reader.readableEnd()), maxFrames: 10, writerGone: true,
+                                       maxBytes: 1 << 20, into: &rows)
+        XCTAssertEqual(result?.scan.frames.count, 2)
+        XCTAssertEqual(rows, current + current, "the legacy row gained \\N for each new column")
     }
 }

@@ -33,7 +33,8 @@ struct AuditLogRepository {
                    (EXTRACT(EPOCH FROM created_at) * 1000000)::bigint AS created_us,
                    customer_id::text AS customer_id, key_id, request_id, decision, risk_score,
                    reasons::text AS reasons, operations::text AS operations, policy_versions::text AS policy_versions,
-                   would_block, user_id, session_id, latency_us, action, target
+                   would_block, user_id, session_id, latency_us, action, target,
+                   violations::text AS violations, would_block_by::text AS would_block_by
             FROM convergence.audit_log AS a \(predicate)
             ORDER BY a.created_at DESC, a.id DESC
             LIMIT \(query.limit + 1)
@@ -88,6 +89,9 @@ struct AuditLogRepository {
         if let us = try row.decodeIfPresent("latency_us", as: Int.self) { out += Array(String(Double(us) / 1000).utf8) } else { out += Array("null".utf8) }
         try text("action")
         try text("target")
+        // Null on records written before these columns existed.
+        try raw("violations")
+        try raw("would_block_by")
         out.append(UInt8(ascii: "}"))
     }
 }

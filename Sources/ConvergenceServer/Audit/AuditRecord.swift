@@ -30,6 +30,10 @@ public struct AuditRecord: Sendable, Equatable {
     public var latencyMicros: Int?
     public var action: String?
     public var target: String?
+    /// JSON array text: `[{"policy_id":…,"version":…,"rule":…,"mode":…,"detail":…}]`.
+    public var violationsJSON: String?
+    /// JSON array text of the `policy_id:version` tags of monitor policies that would have blocked.
+    public var wouldBlockByJSON: String?
 
     public init(id: String = AuditRecord.newID(), kind: Kind, createdAtMicros: Int64 = AuditRecord.nowMicros(),
                 customerID: String? = nil, keyID: String? = nil, requestID: String) {
@@ -48,7 +52,29 @@ public struct AuditRecord: Sendable, Equatable {
     public static let columns = [
         "id", "kind", "created_at", "customer_id", "key_id", "request_id", "decision", "risk_score", "reasons",
         "operations", "policy_versions", "would_block", "user_id", "session_id", "latency_us", "action", "target",
+        "violations", "would_block_by",
     ]
+
+    /// Rows spooled before `violations` and `would_block_by` existed have this many
+    /// fields. The flusher pads them (`appendRow`): spooled records stay readable.
+    static let legacyColumnCount = 17
+
+    /// Appends one spooled row (a frame's payload, newline included) to `rows`,
+    /// padding a legacy row with NULLs for the columns added since. COPY text
+    /// escapes tabs inside values, so the tab count is the field count.
+    static func appendRow(_ payload: UnsafeRawBufferPointer, to rows: inout [UInt8]) {
+        var tabs = 0
+        for byte in payload where byte == 9 { tabs += 1 }
+        // Exactly the legacy shape, else unchanged: COPY then names a malformed row.
+        let missing = columns.count - legacyColumnCount
+        guard tabs + 1 == legacyColumnCount, payload.last == 10 else {
+            rows.append(contentsOf: payload)
+            return
+        }
+        rows.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[..<(payload.count - 1)]))
+        for _ in 0..<missing { rows.append(9); rows.append(92); rows.append(78) } // \t\N
+        rows.append(10)
+    }
 
     /// A UUID whose first 48 bits are the Unix time in milliseconds (UUIDv7 layout):
     /// primary-key inserts then land at the right edge of the index instead of on
@@ -123,6 +149,8 @@ public struct AuditRecord: Sendable, Equatable {
         row.integer(latencyMicros)
         row.text(action)
         row.text(target)
+        row.text(violationsJSON)
+        row.text(wouldBlockByJSON)
         row.finish()
         return row.out.array
     }

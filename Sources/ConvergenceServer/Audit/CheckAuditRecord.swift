@@ -74,7 +74,37 @@ public enum CheckAuditRecord {
         row.integer(subject.latencyMicros)
         row.null() // action
         row.null() // target
+        row.json { violations(subject.decision.violations, into: &$0) }
+        row.json { out in
+            out.append(UInt8(ascii: "["))
+            for i in subject.decision.wouldBlockBy.indices {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.appendJSONString(subject.decision.wouldBlockBy[i])
+            }
+            out.append(UInt8(ascii: "]"))
+        }
         row.finish()
+    }
+
+    /// `[{"policy_id":…,"version":…,"rule":…,"mode":…,"detail":…}]`: which policy
+    /// version's rule decided. Details name counts and field paths, never values.
+    static func violations<Sink: ByteSink>(_ violations: [Decision.Violation], into out: inout Sink) {
+        out.append(UInt8(ascii: "["))
+        for i in violations.indices {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(#"{"policy_id":"#)
+            out.appendJSONString(violations[i].policyID)
+            out.append(#","version":"#)
+            out.appendDecimal(violations[i].version)
+            out.append(#","rule":"#)
+            out.appendJSONString(violations[i].rule)
+            out.append(#","mode":"#)
+            out.appendJSONString(violations[i].mode.rawValue)
+            out.append(#","detail":"#)
+            out.appendJSONString(violations[i].detail)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
     }
 
     /// `[{"type":…,"model":…,"provider":…,"tokens":…,"records":…,"data_classification":…}]`, absent fields omitted.

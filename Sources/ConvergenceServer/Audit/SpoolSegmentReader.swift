@@ -94,7 +94,7 @@ final class SpoolSegmentReader {
             // only once copied), so its end is never a frame in progress, whether or not the
             // writer is alive; the zeros past it are not read at all.
             let scan = SpoolFrame.scan(bytes, maxFrames: maxFrames, final: reachesEnd)
-            for frame in scan.frames { rows.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[frame.payload])) }
+            for frame in scan.frames { AuditRecord.appendRow(UnsafeRawBufferPointer(rebasing: bytes[frame.payload]), to: &rows) }
             return (scan, reachesEnd)
         }
         guard format == .plain else { return nil }
@@ -103,7 +103,9 @@ final class SpoolSegmentReader {
         let read = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, length, off_t(offset)) }
         guard read == length else { return nil }
         let scan = chunk.withUnsafeBytes { SpoolFrame.scan($0, maxFrames: maxFrames, final: writerGone && reachesEnd) }
-        for frame in scan.frames { rows.append(contentsOf: chunk[frame.payload]) }
+        chunk.withUnsafeBytes { bytes in
+            for frame in scan.frames { AuditRecord.appendRow(UnsafeRawBufferPointer(rebasing: bytes[frame.payload]), to: &rows) }
+        }
         return (scan, reachesEnd)
     }
 

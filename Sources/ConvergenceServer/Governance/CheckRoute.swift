@@ -96,6 +96,7 @@ enum CheckRoute {
         for i in d.violations.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(#"{"policy_id":"#); out.appendJSONString(d.violations[i].policyID)
+            out.append(#","version":"#); out.appendDecimal(d.violations[i].version)
             out.append(#","rule":"#); out.appendJSONString(d.violations[i].rule)
             out.append(#","detail":"#); out.appendJSONString(d.violations[i].detail)
             out.append(#","mode":"#); out.appendJSONString(d.violations[i].mode.rawValue); out.append(UInt8(ascii: "}"))
@@ -106,6 +107,11 @@ enum CheckRoute {
         for i in d.policyVersions.indices {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.appendJSONString(d.policyVersions[i])
+        }
+        out.append(#"],"would_block_by":["#)
+        for i in d.wouldBlockBy.indices {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.appendJSONString(d.wouldBlockBy[i])
         }
         out.append(#"],"request_id":"#)
         out.appendJSONString(requestID)

@@ -27,6 +27,29 @@ struct PolicyRecord {
     var policy: Policy { Policy(id: id, version: version, mode: mode, rules: rules) }
 }
 
+/// One version of a policy as it was made (`GET /policies/{id}/versions`).
+struct PolicyVersionRecord {
+    let id: String
+    let version: Int
+    let customerID: String
+    let name: String
+    let rules: PolicyRules
+    let active: Bool
+    let mode: Policy.Mode
+    /// The version that records the policy's deletion.
+    let deleted: Bool
+    let adminKeyID: String?
+    let createdAt: String
+
+    var json: JSONValue {
+        .object([
+            "id": .string(id), "version": .number(Double(version)), "customer_id": .string(customerID), "name": .string(name),
+            "rules": rules.json, "active": .bool(active), "mode": .string(mode.rawValue), "deleted": .bool(deleted),
+            "admin_key_id": adminKeyID.map(JSONValue.string) ?? .null, "created_at": .string(createdAt),
+        ])
+    }
+}
+
 /// SQL for policies (values always bound).
 struct PolicyRepository {
     let db: PostgresConnection
@@ -36,12 +59,20 @@ struct PolicyRepository {
         convergence.iso(created_at) AS created_at, convergence.iso(updated_at) AS updated_at
         """
 
-    func create(customerID: String, name: String, rules: PolicyRules, active: Bool, mode: Policy.Mode) throws -> PolicyRecord {
+    /// Each statement below changes `policies` and records the resulting version in
+    /// `policy_versions` at once (one statement: both or neither).
+    static let recordVersion = """
+        INSERT INTO convergence.policy_versions (policy_id, version, customer_id, name, rules, active, mode, admin_key_id, created_at)
+        SELECT id, version, customer_id, name, rules, active, mode, $ACTOR, updated_at FROM p
+        """
+
+    func create(customerID: String, name: String, rules: PolicyRules, active: Bool, mode: Policy.Mode, actorKeyID: String?) throws -> PolicyRecord {
         let id = "pol_" + SecureRandom.hex(byteCount: 8)
         try db.query("""
-            INSERT INTO convergence.policies (id, customer_id, name, rules, active, mode)
-            VALUES ($1, $2::uuid, $3, $4::jsonb, $5, $6)
-            """, [id, customerID, name, String(decoding: JSONSerializer.bytes(rules.json), as: UTF8.self), active, mode.rawValue])
+            WITH p AS (INSERT INTO convergence.policies (id, customer_id, name, rules, active, mode)
+                       VALUES ($1, $2::uuid, $3, $4::jsonb, $5, $6) RETURNING *)
+            \(Self.recordVersion.replacingOccurrences(of: "$ACTOR", with: "$7::text"))
+            """, [id, customerID, name, String(decoding: JSONSerializer.bytes(rules.json), as: UTF8.self), active, mode.rawValue, actorKeyID])
         guard let created = try find(id: id) else { throw APIError.notFound } // deleted in between
         return created
     }
@@ -63,17 +94,53 @@ struct PolicyRepository {
                      [customerID], idempotent: true).rows.map { try Self.decode($0).policy }
     }
 
-    func update(id: String, name: String?, rules: PolicyRules?, active: Bool?, mode: Policy.Mode?) throws -> PolicyRecord? {
-        let updated = try db.query("""
-            UPDATE convergence.policies SET name = coalesce($2, name), rules = coalesce($3::jsonb, rules),
-                active = coalesce($4, active), mode = coalesce($5, mode), version = version + 1, updated_at = now()
-            WHERE id = $1
-            """, [id, name, rules.map { String(decoding: JSONSerializer.bytes($0.json), as: UTF8.self) }, active, mode?.rawValue])
-        return updated.affectedRows > 0 ? try find(id: id) : nil
+    /// Replaces the policy as a whole (a `name` of nil keeps the name) and makes a new
+    /// version. With `expectedVersion`, only if no other change came first: nil then.
+    func replace(id: String, name: String?, rules: PolicyRules, active: Bool, mode: Policy.Mode, actorKeyID: String?,
+                 expectedVersion: Int? = nil) throws -> PolicyRecord? {
+        let changed = try db.query("""
+            WITH p AS (UPDATE convergence.policies SET name = coalesce($2, name), rules = $3::jsonb, active = $4, mode = $5,
+                           version = version + 1, updated_at = now()
+                       WHERE id = $1 AND ($7::integer IS NULL OR version = $7::integer) RETURNING *)
+            \(Self.recordVersion.replacingOccurrences(of: "$ACTOR", with: "$6::text"))
+            """, [id, name, String(decoding: JSONSerializer.bytes(rules.json), as: UTF8.self), active, mode.rawValue, actorKeyID,
+                  expectedVersion])
+        return changed.affectedRows > 0 ? try find(id: id) : nil
     }
 
-    func delete(id: String) throws -> Bool {
-        try db.query("DELETE FROM convergence.policies WHERE id = $1", [id]).affectedRows > 0
+    /// Deletes the policy; its history gains a last version marked `deleted`.
+    func delete(id: String, actorKeyID: String?) throws -> Bool {
+        try db.query("""
+            WITH p AS (DELETE FROM convergence.policies WHERE id = $1 RETURNING *)
+            INSERT INTO convergence.policy_versions (policy_id, version, customer_id, name, rules, active, mode, deleted, admin_key_id)
+            SELECT id, version + 1, customer_id, name, rules, false, mode, true, $2::text FROM p
+            """, [id, actorKeyID]).affectedRows > 0
+    }
+
+    static let versionColumns = """
+        policy_id, version, customer_id::text AS customer_id, name, rules::text AS rules, active, mode, deleted, admin_key_id,
+        convergence.iso(created_at) AS created_at
+        """
+
+    /// Every version of a policy, newest first (also of a deleted one); empty if none.
+    func versions(id: String) throws -> [PolicyVersionRecord] {
+        try db.query("SELECT \(Self.versionColumns) FROM convergence.policy_versions WHERE policy_id = $1 ORDER BY version DESC",
+                     [id]).rows.map(Self.decodeVersion)
+    }
+
+    func version(id: String, version: Int) throws -> PolicyVersionRecord? {
+        try db.query("SELECT \(Self.versionColumns) FROM convergence.policy_versions WHERE policy_id = $1 AND version = $2::integer",
+                     [id, version]).rows.first.map(Self.decodeVersion)
+    }
+
+    static func decodeVersion(_ row: PostgresRow) throws -> PolicyVersionRecord {
+        let rulesText: String = try row.decode("rules")
+        return PolicyVersionRecord(
+            id: try row.decode("policy_id"), version: try row.decode("version"), customerID: try row.decode("customer_id"),
+            name: try row.decode("name"), rules: try PolicyRules.parse(try JSONParser.parse(Array(rulesText.utf8))),
+            active: try row.decode("active"), mode: Policy.Mode(rawValue: try row.decode("mode")) ?? .enforce,
+            deleted: try row.decode("deleted"), adminKeyID: try row.decodeIfPresent("admin_key_id", as: String.self),
+            createdAt: try row.decode("created_at"))
     }
 
     static func decode(_ row: PostgresRow) throws -> PolicyRecord {

@@ -17,6 +17,7 @@ enum CacheInvalidation {
     static let keyRoutes: Set<String> = [
         "/admin/keys/{key_id}", "/admin/keys/{key_id}/rotate", "/admin/keys/{key_id}/rate_limit", "/admin/customers/{id}",
     ]
+    /// Any method but GET/HEAD: `/policies/{id}` covers PUT, PATCH and DELETE.
     static let policyRoutes: Set<String> = ["/policies", "/policies/{id}", "/admin/customers/{id}"]
     /// Which second bytes of a route pattern ("/a…", "/p…") belong to a route above.
     static let secondBytes: [Bool] = keyRoutes.union(policyRoutes).reduce(into: [Bool](repeating: false, count: 256)) { table, route in
