@@ -71,6 +71,11 @@ final class OperatorTasksTests: StackTestCase {
         let keys = try client.get("/admin/keys?customer_id=by_tenant", headers: admin).json()["keys"] as? [[String: Any]] ?? []
         XCTAssertEqual(keys.count, 2, "the onboarding key and the one just issued")
         XCTAssertEqual(try client.get("/logs?customer_id=by_tenant", headers: admin).status, 200)
+        let policy = try client.post("/policies", json: #"{"customer_id": "by_tenant", "name": "p", "rules": {"max_tokens": 5}}"#, headers: admin)
+        XCTAssertEqual(policy.status, 201, policy.text)
+        XCTAssertEqual(try policy.json()["customer_id"] as? String, customerID)
+        let policies = try client.get("/policies?customer_id=by_tenant", headers: admin).json()["policies"] as? [[String: Any]] ?? []
+        XCTAssertEqual(policies.count, 1)
         XCTAssertEqual(try client.get("/admin/customers/nobody_here", headers: admin).status, 404)
         XCTAssertEqual(try client.get("/admin/keys?customer_id=nobody_here", headers: admin).status, 404)
     }

@@ -8,14 +8,15 @@ enum PolicyRoutes {
         router.post("/policies") { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
             let fields = try objectBody(request)
-            guard case .string(let customerID)? = fields["customer_id"], UUID(uuidString: customerID) != nil else {
-                throw APIError.badRequest("invalid_customer_id", "customer_id is required and must be a UUID.")
+            guard case .string(let named)? = fields["customer_id"] else {
+                throw APIError.badRequest("invalid_customer_id", "customer_id (the customer's UUID or tenant_id) is required.")
             }
             guard let name = try name(fields, required: true) else { throw APIError.internalError }
             guard let rawRules = fields["rules"] else { throw APIError.badRequest("invalid_rules", "rules is required.") }
             let rules = try parseRules(rawRules)
             let active = try bool(fields, "active") ?? true
             let mode = try mode(fields) ?? .enforce
+            let customerID = try CustomerRoutes.resolve(named, context)
             guard try context.identity.customer(id: customerID) != nil else { throw CustomerRoutes.unknownCustomer }
             try AdminAudit.ensureCapacity(context)
             let record = try PolicyRepository(db: context.database).create(
@@ -26,11 +27,8 @@ enum PolicyRoutes {
         }
         router.get("/policies", query: ["customer_id"]) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
-            let customerID = request.queryParameters["customer_id"]
-            if let customerID, UUID(uuidString: customerID) == nil {
-                throw APIError.badRequest("invalid_customer_id", "customer_id must be a UUID.")
-            }
-            let records = try PolicyRepository(db: context.database).list(customerID: customerID?.lowercased())
+            let customerID = try request.queryParameters["customer_id"].map { try CustomerRoutes.resolve($0, context) }
+            let records = try PolicyRepository(db: context.database).list(customerID: customerID)
             return .rawJSON(JSONSerializer.bytes(.object(["policies": .array(records.map(\.json))])))
         }
         router.get("/policies/{id}", query: ["version"]) { request, context in
