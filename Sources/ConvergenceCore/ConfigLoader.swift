@@ -194,7 +194,9 @@ public enum ConfigLoader {
         if let fromEnv = environment["CONVERGENCE_DATABASE_PASSWORD"], !fromEnv.isEmpty { return fromEnv }
         guard let path = config.databasePasswordFile else { return nil }
         do {
-            let text = try readFile(path)
+            // `echo secret > file` ends it in a newline that is not part of the password.
+            var text = Substring(try readFile(path))
+            while let last = text.last, last == "\n" || last == "\r\n" { text = text.dropLast() }
             return String(text.trimmingSpaces())
         } catch {
             throw ConfigError(key: "database_password_file", source: path, problem: "cannot read: \(error)")

@@ -97,8 +97,10 @@ public enum PrivilegePlan: Sendable, Equatable {
             }
             return .keepRoot
         }
-        var groups = directory.supplementaryGroups(account.name, gid).filter { $0 != 0 }
-        if !groups.contains(gid) { groups.insert(gid, at: 0) }
+        var groups = [gid]
+        for group in directory.supplementaryGroups(account.name, gid) where group != 0 && !groups.contains(group) {
+            groups.append(group)
+        }
         return .drop(ServiceIdentity(user: account.name, uid: account.uid, gid: gid, groups: groups))
     }
 

@@ -61,7 +61,15 @@ struct CommandLineInterface {
         guard var (config, path) = loadConfig(options.filter { $0 != "--allow-to-run-as-root" }) else { return 78 }
         if allowRootFlag { config.allowRoot = true }
         let logger = Logger(role: "supervisor", minimumLevel: config.logLevel)
-        // Before anything else: as root, who the children run as (or a refusal).
+        do {
+            if try MasterKeys.load(config: config, environment: environment) == nil {
+                logger.warning("dev mode without a master key: credential routes answer 503")
+            }
+        } catch {
+            logger.error("cannot start", ["error": .string(String(describing: error))])
+            return 78
+        }
+        // Before touching anything: as root, who the children run as (or a refusal).
         let plan: PrivilegePlan
         do { plan = try PrivilegePlan.resolve(config: config, euid: geteuid(), egid: getegid()) } catch {
             logger.error("refusing to start", ["error": .string(error.description)])
@@ -75,15 +83,12 @@ struct CommandLineInterface {
             identity = id
             logger.info("children run as \(id.user)", ["uid": .int(Int(id.uid)), "gid": .int(Int(id.gid))])
         }
-        do {
-            if try MasterKeys.load(config: config, environment: environment) == nil {
-                logger.warning("dev mode without a master key: credential routes answer 503")
+        // The children write the spool as the service account.
+        if let identity, config.auditEnabled {
+            do { try ChildPrivileges.prepareDirectory(config.auditSpoolDir, for: identity) } catch {
+                logger.error("cannot start", ["error": .string(error.description)])
+                return 78
             }
-            // The children write the spool as the service account.
-            if let identity, config.auditEnabled { try ChildPrivileges.prepareDirectory(config.auditSpoolDir, for: identity) }
-        } catch {
-            logger.error("cannot start", ["error": .string(String(describing: error))])
-            return 78
         }
         if config.migrateOnStart {
             guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30, as: identity) else { return 1 }
