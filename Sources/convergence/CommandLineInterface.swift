@@ -14,7 +14,10 @@ struct CommandLineInterface {
         usage: convergence <command> [options]
 
         commands:
-          serve [--config FILE]        run the supervisor and its FastCGI worker pool
+          serve [--config FILE] [--allow-to-run-as-root]
+                                       run the supervisor and its FastCGI worker pool
+                                       (as root: children run as `user`, or as root
+                                       only with --allow-to-run-as-root)
           migrate [--config FILE]      apply pending database migrations and exit
           admin create-key --name NAME print a new admin key (shown once) on stdout
           admin list-keys              list admin keys (metadata only)
@@ -54,26 +57,65 @@ struct CommandLineInterface {
     // MARK: - Commands
 
     private func serve(_ options: [String]) -> Int32 {
-        guard let (config, path) = loadConfig(options) else { return 78 }
+        let allowRootFlag = options.contains("--allow-to-run-as-root")
+        guard var (config, path) = loadConfig(options.filter { $0 != "--allow-to-run-as-root" }) else { return 78 }
+        if allowRootFlag { config.allowRoot = true }
         let logger = Logger(role: "supervisor", minimumLevel: config.logLevel)
         do {
             if try MasterKeys.load(config: config, environment: environment) == nil {
                 logger.warning("dev mode without a master key: credential routes answer 503")
             }
         } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
+            logger.error("cannot start", ["error": .string(String(describing: error))])
             return 78
         }
-        if config.migrateOnStart {
-            guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30) else { return 1 }
+        // Before touching anything: as root, who the children run as (or a refusal).
+        let plan: PrivilegePlan
+        do { plan = try PrivilegePlan.resolve(config: config, euid: geteuid(), egid: getegid()) } catch {
+            logger.error("refusing to start", ["error": .string(error.description)])
+            return 78
         }
+        var identity: ServiceIdentity?
+        switch plan {
+        case .keep: break
+        case .keepRoot: logger.warning("children run as root (allow_root): nothing limits what a compromised worker can do")
+        case .drop(let id):
+            identity = id
+            logger.info("children run as \(id.user)", ["uid": .int(Int(id.uid)), "gid": .int(Int(id.gid))])
+        }
+        // The children write the spool as the service account.
+        if let identity, config.auditEnabled {
+            do { try ChildPrivileges.prepareDirectory(config.auditSpoolDir, for: identity) } catch {
+                logger.error("cannot start", ["error": .string(error.description)])
+                return 78
+            }
+        }
+        if config.migrateOnStart {
+            guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30, as: identity) else { return 1 }
+        }
+        var childEnvironment = environment
+        childEnvironment[PrivilegePlan.environmentKey] = plan.environmentValue
         do {
-            let supervisor = try Supervisor(config: config, configPath: path, environment: environment, logger: logger)
+            let supervisor = try Supervisor(config: config, configPath: path, environment: childEnvironment, logger: logger)
             return supervisor.run()
         } catch {
             logger.error("cannot start", ["error": .string(error.description)])
             return 1
         }
+    }
+
+    /// Every child role starts here: as root, it drops to the service account
+    /// before anything else (one place for every role).
+    private func enterChild(_ config: Config, _ role: String) -> (Logger, [String: String])? {
+        let logger = Logger(role: role, minimumLevel: config.logLevel)
+        var env = environment
+        do {
+            if let done = try ChildPrivileges.enter(config: config, environment: &env) { logger.debug(done) }
+        } catch {
+            logger.error("cannot start", ["error": .string(error.description)])
+            return nil
+        }
+        return (logger, env)
     }
 
     private func worker() -> Int32 {
@@ -82,8 +124,8 @@ struct CommandLineInterface {
             printError("convergence worker is started by `convergence serve`, not by hand")
             return WorkerExitCode.fatal
         }
-        let logger = Logger(role: "worker-\(id)", minimumLevel: config.logLevel)
-        return Worker(config: config, logger: logger, environment: environment).run()
+        guard let (logger, env) = enterChild(config, "worker-\(id)") else { return WorkerExitCode.fatal }
+        return Worker(config: config, logger: logger, environment: env).run()
     }
 
     /// An auxiliary process (flusher, executor), started by `convergence serve`.
@@ -92,7 +134,8 @@ struct CommandLineInterface {
             printError("convergence \(role.name) is started by `convergence serve`, not by hand")
             return WorkerExitCode.fatal
         }
-        return role.run(config, Logger(role: role.name, minimumLevel: config.logLevel), environment)
+        guard let (logger, env) = enterChild(config, role.name) else { return 78 }
+        return role.run(config, logger, env)
     }
 
     private func migrate(_ options: [String]) -> Int32 {
@@ -207,13 +250,17 @@ struct CommandLineInterface {
 
     /// Applies migrations, retrying the connection for up to `waitSeconds`
     /// (PostgreSQL often starts alongside us).
-    private func runMigrations(config: Config, logger: Logger, waitSeconds: Int) -> Bool {
+    /// `identity`: connect as that account (effective ids only; secrets are read before, as root).
+    private func runMigrations(config: Config, logger: Logger, waitSeconds: Int, as identity: ServiceIdentity? = nil) -> Bool {
         let deadline = MonotonicInstant.now().adding(milliseconds: waitSeconds * 1000)
         while true {
             do {
-                let connection = PostgresConnection(try connectionInfo(config, role: "migrate"))
-                defer { connection.close() }
-                try Migrator(logger: logger).migrate(connection)
+                let info = try connectionInfo(config, role: "migrate")
+                try ChildPrivileges.asEffective(identity) {
+                    let connection = PostgresConnection(info)
+                    defer { connection.close() }
+                    try Migrator(logger: logger).migrate(connection)
+                }
                 return true
             } catch let error as PostgresError where error.isConnectionFailure && MonotonicInstant.now() < deadline {
                 logger.warning("database not reachable yet, retrying", ["error": .string(error.description)])
