@@ -434,6 +434,114 @@ final class PromisesOwnStackTests: XCTestCase {
     }
 }
 
+extension PromisesOwnStackTests {
+    /// The shipped production nginx config (nginx/convergence-production.conf with its three
+    /// snippets) serving real traffic, not only passing `nginx -t`: rendered into a temp
+    /// prefix with only ports, certificate, socket and log paths swapped, started, and sent
+    /// /health and a check over TLS (HTTP/2, certificate verified) and plain HTTP (redirect).
+    func testProductionNginxConfigServesChecksOverTLS() throws {
+        let stack = try start("prodnginx")
+        let adminKey = try stack.createAdminKey()
+        let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "prod_edge"}"#,
+                                              headers: ["Authorization": "Bearer \(adminKey)"])
+        let key = try XCTUnwrap(try onboarded.json()["api_key"] as? String, onboarded.text)
+
+        let prefix = stack.directory.appendingPathComponent("nginx-production").path
+        for sub in ["snippets", "logs", "tmp", "ssl"] {
+            try FileManager.default.createDirectory(atPath: "\(prefix)/\(sub)", withIntermediateDirectories: true)
+        }
+        _ = try Shell.run(["chmod", "0755", prefix, "\(prefix)/logs", "\(prefix)/tmp"])
+        let httpPort = TestPaths.freePort(), httpsPort = TestPaths.freePort()
+        let root = TestPaths.repositoryRoot
+        func render(_ source: String, to target: String, _ swaps: [(String, String)]) throws {
+            var text = try String(contentsOf: root.appendingPathComponent(source), encoding: .utf8)
+            for (from, to) in swaps {
+                XCTAssertTrue(text.contains(from), "\(source) no longer contains \(from)")
+                text = text.replacingOccurrences(of: from, with: to)
+            }
+            try text.write(toFile: target, atomically: true, encoding: .utf8)
+        }
+        try render("nginx/snippets/convergence-http.conf", to: "\(prefix)/snippets/convergence-http.conf",
+                   [("/run/convergence/convergence.sock", stack.server.socketPath)])
+        try render("nginx/snippets/convergence.conf", to: "\(prefix)/snippets/convergence.conf", [("/var/log/nginx/", "\(prefix)/logs/")])
+        try render("nginx/snippets/convergence-tls.conf", to: "\(prefix)/snippets/convergence-tls.conf", [])
+        try render("nginx/convergence-production.conf", to: "\(prefix)/convergence-production.conf", [
+            ("/etc/nginx/snippets/", "\(prefix)/snippets/"), ("/etc/ssl/certs/convergence.pem", "\(prefix)/ssl/cert.pem"),
+            ("/etc/ssl/private/convergence.key", "\(prefix)/ssl/key.pem"),
+            ("listen 80;", "listen 127.0.0.1:\(httpPort);"), ("listen [::]:80;", "listen [::1]:\(httpPort);"),
+            ("listen 443 ssl http2;", "listen 127.0.0.1:\(httpsPort) ssl http2;"),
+            ("listen [::]:443 ssl http2;", "listen [::1]:\(httpsPort) ssl http2;"),
+        ])
+        try Shell.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=api.example.com",
+                       "-addext", "subjectAltName=DNS:api.example.com", "-keyout", "\(prefix)/ssl/key.pem", "-out", "\(prefix)/ssl/cert.pem"])
+        // A Debian-like nginx.conf (as root, Debian's workers run as www-data).
+        let main = """
+            \(TestPaths.isRoot ? "user www-data;" : "")
+            worker_processes 1;
+            worker_rlimit_nofile 65536;
+            pid \(prefix)/logs/nginx.pid;
+            error_log \(prefix)/logs/error.log;
+            events { worker_connections 16384; }
+            http {
+                default_type application/octet-stream;
+                client_body_temp_path \(prefix)/tmp/client_body;
+                fastcgi_temp_path \(prefix)/tmp/fastcgi;
+                proxy_temp_path \(prefix)/tmp/proxy;
+                uwsgi_temp_path \(prefix)/tmp/uwsgi;
+                scgi_temp_path \(prefix)/tmp/scgi;
+                access_log \(prefix)/logs/access.log;
+                include \(prefix)/convergence-production.conf;
+            }
+            """
+        try main.write(toFile: "\(prefix)/nginx.conf", atomically: true, encoding: .utf8)
+        let nginx = ["nginx", "-p", prefix, "-c", "\(prefix)/nginx.conf", "-e", "\(prefix)/logs/error.log"]
+        try Shell.run(nginx)
+        defer {
+            _ = try? Shell.run(nginx + ["-s", "quit"], check: false)
+            _ = waitUntil(timeout: 5) { !FileManager.default.fileExists(atPath: "\(prefix)/logs/nginx.pid") }
+        }
+
+        // Plain HTTP only redirects.
+        let plain = try HTTPClient(port: httpPort).get("/health")
+        XCTAssertEqual(plain.status, 301, plain.text)
+        XCTAssertEqual(plain.headers["location"], "https://127.0.0.1/health")
+        XCTAssertEqual(plain.headers["x-content-type-options"], "nosniff")
+
+        // TLS with the certificate verified, over HTTP/2.
+        func curl(_ arguments: [String]) throws -> (status: String, headers: String, body: String) {
+            let headerFile = "\(prefix)/tmp/curl-headers", bodyFile = "\(prefix)/tmp/curl-body"
+            let result = try Shell.run(["curl", "-sS", "--http2", "--max-time", "10", "--cacert", "\(prefix)/ssl/cert.pem",
+                                        "--resolve", "api.example.com:\(httpsPort):127.0.0.1", "-D", headerFile, "-o", bodyFile,
+                                        "-w", "%{http_code} %{http_version}"] + arguments, stdoutOnly: true)
+            return (result.output, (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? "",
+                    (try? String(contentsOfFile: bodyFile, encoding: .utf8)) ?? "")
+        }
+        let base = "https://api.example.com:\(httpsPort)"
+        let health = try curl(["\(base)/health"])
+        XCTAssertEqual(health.status, "200 2", health.headers)
+        XCTAssertEqual(health.body.trimmingCharacters(in: .whitespacesAndNewlines), #"{"status":"ok"}"#)
+        XCTAssertTrue(health.headers.lowercased().contains("strict-transport-security: max-age=63072000; includesubdomains"), health.headers)
+        XCTAssertNotNil(health.headers.range(of: "x-request-id: req_[0-9a-f]{32}", options: [.regularExpression, .caseInsensitive]), health.headers)
+
+        let check = try curl(["-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer \(key)",
+                              "--data", #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#, "\(base)/v1/check"])
+        XCTAssertEqual(check.status, "200 2", check.headers + check.body)
+        let decision = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(check.body.utf8)) as? [String: Any], check.body)
+        XCTAssertNotNil(decision["allowed"] as? Bool, check.body)
+        XCTAssertFalse(check.headers.lowercased().contains("x-convergence-"), "backend headers stay hidden: \(check.headers)")
+        // nginx's own errors keep the API format there too (an unknown Transfer-Encoding: 501).
+        let refused = try curl(["-H", "Transfer-Encoding: gzip", "--http1.1", "\(base)/health"])
+        XCTAssertEqual(refused.status, "501 1.1", refused.body)
+        XCTAssertTrue(refused.body.contains(#""code":"not_implemented""#), refused.body)
+        // The sanitised JSON access log of the snippet, at its (swapped) path.
+        let requestID = try XCTUnwrap(check.headers.range(of: "req_[0-9a-f]{32}", options: .regularExpression).map { String(check.headers[$0]) })
+        let accessLog = "\(prefix)/logs/convergence.access.log"
+        XCTAssertTrue(waitUntil(timeout: 3) { ((try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? "").contains(requestID) })
+        let line = ((try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.contains(requestID) } ?? ""
+        XCTAssertTrue(line.contains(#""customer":"prod_edge""#), String(line))
+    }
+}
+
 /// One value set from another thread.
 final class Outcome: @unchecked Sendable {
     // @unchecked: `stored` is only touched under `lock`.
