@@ -115,6 +115,14 @@ public final class ConvergenceProcess {
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
 
+    /// SIGKILLs the child `child` and waits until it is gone from /proc (died and reaped by
+    /// the supervisor): true only when the kill is confirmed.
+    @discardableResult
+    public func killChild(_ child: pid_t, timeout: TimeInterval = 5) -> Bool {
+        guard childPIDs.contains(child), kill(child, SIGKILL) == 0 else { return false }
+        return waitUntil(timeout: timeout) { !FileManager.default.fileExists(atPath: "/proc/\(child)") }
+    }
+
     /// Waits for the supervisor to exit and returns its status (nil on timeout).
     public func waitForExit(timeout: TimeInterval) -> Int32? {
         guard waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }

@@ -52,4 +52,7 @@ public enum WorkerExitCode {
     /// A reload's replacement cannot serve yet (PostgreSQL unreachable, so its key and
     /// policy caches would start empty): the old worker keeps serving, the reload is retried.
     public static let postponed: Int32 = 79
+    /// The worker stopped with requests still in flight after `shutdown_timeout_seconds`
+    /// (it abandoned them): a stop that cut requests is not a clean one, `serve` exits 1.
+    public static let drainTimeout: Int32 = 1
 }

@@ -297,6 +297,8 @@ public final class Supervisor {
         if let pipe = slots[index].readyPipe { close(pipe); slots[index].readyPipe = nil }
         if stopDeadline != nil {
             logger.info("worker stopped", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
+            // It abandoned requests at the drain timeout: as if it had been killed then.
+            if how == .exited(code: WorkerExitCode.drainTimeout) { exitCode = 1 }
             return
         }
         if how == .exited(code: WorkerExitCode.recycle) {

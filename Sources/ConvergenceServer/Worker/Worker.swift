@@ -133,10 +133,12 @@ public struct Worker: Sendable {
 
     private func drain(state: WorkerState) -> Int32 {
         let deadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000)
+        var abandoned = false
         while state.threadsRunning.load(ordering: .acquiring) > 0 {
             if MonotonicInstant.now() >= deadline {
                 logger.error("drain timeout: abandoning in-flight requests",
                              ["in_flight": .int(state.inFlight.load(ordering: .relaxed))])
+                abandoned = true
                 break
             }
             usleep(10_000)
@@ -146,6 +148,7 @@ public struct Worker: Sendable {
             logger.info("worker recycling", ["requests": .int(served)])
             return WorkerExitCode.recycle
         }
+        if abandoned { return WorkerExitCode.drainTimeout }
         logger.debug("worker drained", ["requests": .int(served)])
         return 0
     }
