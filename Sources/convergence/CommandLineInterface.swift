@@ -85,9 +85,11 @@ struct CommandLineInterface {
         }
         // The children write the spool as the service account.
         if let identity, config.auditEnabled {
+            // Not fatal: a spool that cannot be prepared is a degraded audit trail (workers
+            // report it in /ready and /metrics and retry), never a service that will not start.
             do { try ChildPrivileges.prepareDirectory(config.auditSpoolDir, for: identity) } catch {
-                logger.error("cannot start", ["error": .string(error.description)])
-                return 78
+                logger.error("audit spool directory not prepared for the service user; workers will report it unwritable",
+                             ["error": .string(error.description)])
             }
         }
         if config.migrateOnStart {

@@ -35,7 +35,7 @@ final class FaultToleranceTests: XCTestCase {
     /// Mounts a tmpfs of `size` on `path` (tests run as root); false when mounting is not permitted.
     func mountTmpfs(_ path: String, size: String) throws -> Bool {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        guard (try Shell.run(["mount", "-t", "tmpfs", "-o", "size=\(size)", "tmpfs", path], check: false)).status == 0 else { return false }
+        guard (try Shell.run(["mount", "-t", "tmpfs", "-o", "size=\(size),mode=0750", "tmpfs", path], check: false)).status == 0 else { return false }
         mounted = path
         return true
     }
@@ -176,7 +176,7 @@ final class FaultToleranceTests: XCTestCase {
                                               "CONVERGENCE_RESTART_BACKOFF_MAX_MS": "200", "CONVERGENCE_CRASH_LOOP_MAX": "2",
                                               "CONVERGENCE_RESTART_BACKOFF_LONG_MS": "500"]) { directory in
             passwordFile = directory.appendingPathComponent("db-password").path
-            try "unused-with-trust-auth\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+            try (TestDatabaseSecret.password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
             return ["CONVERGENCE_DATABASE_PASSWORD_FILE": passwordFile]
         }
         let workers = stack.server.workerPIDs
@@ -191,7 +191,7 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(processes["workers_alive"] as? Int, 1, "\(processes)")
         XCTAssertGreaterThanOrEqual(try metric(stack, "convergence_process_start_failures_total") ?? 0, 3)
 
-        try "unused-with-trust-auth\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try (TestDatabaseSecret.password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
         XCTAssertTrue(waitUntil(timeout: 10) { stack.server.workerPIDs.count == 2 }, stack.server.log)
     }
 
@@ -238,7 +238,14 @@ final class FaultToleranceTests: XCTestCase {
         let processes = try XCTUnwrap(try ready(stack).json["processes"] as? [String: Any])
         XCTAssertEqual(processes["auxiliaries_down"] as? [String], ["audit-flusher"], "\(processes)")
 
+        // The operator's fix: a real directory where the spool belongs, the service user's.
         try FileManager.default.removeItem(at: stack.directory.appendingPathComponent("spool-parent"))
+        let spool = stack.directory.appendingPathComponent("spool-parent/audit-spool").path
+        if let user = TestPaths.serviceUser {
+            try Shell.run(["install", "-d", "-m", "0750", "-o", user, "-g", user, stack.directory.appendingPathComponent("spool-parent").path, spool])
+        } else {
+            try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+        }
         XCTAssertTrue(waitUntil(timeout: 10, interval: 0.2) {
             ((try? self.ready(stack).json)?["audit"] as? [String: Any])?["flusher_alive"] as? Bool == true
         }, stack.server.log)
