@@ -71,6 +71,8 @@ public struct Logger: Sendable {
     }
 
     /// One log line (without the newline). Pure, so tests can check the shape.
+    static let lineKeys: Set<String> = ["time", "level", "role", "pid", "request_id", "msg"]
+
     public static func format(
         level: LogLevel, role: String, pid: Int, message: String,
         fields: KeyValuePairs<String, LogValue>, requestID: String?, time: String = WallClock.rfc3339Now()
@@ -78,8 +80,12 @@ public struct Logger: Sendable {
         var line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"role\":\(JSONText.quoted(role)),\"pid\":\(pid)"
         if let requestID { line += ",\"request_id\":\(JSONText.quoted(requestID))" }
         line += ",\"msg\":\(JSONText.quoted(message))"
-        for (key, value) in fields where key != "time" && key != "level" && key != "msg" {
-            line += ",\(JSONText.quoted(key)):\(value.json)"
+        // The line's own keys describe the process writing it; a field of the same name
+        // (the supervisor logging a worker's "pid") describes another one: "child_pid".
+        // One key, one meaning: JSON readers keep only one of two equal keys.
+        for (key, value) in fields {
+            let name = Logger.lineKeys.contains(key) ? "child_" + key : key
+            line += ",\(JSONText.quoted(name)):\(value.json)"
         }
         line += "}"
         return line

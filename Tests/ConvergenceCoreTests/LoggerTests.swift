@@ -20,6 +20,18 @@ import Testing
         #expect(object["ok"] as? Bool == true)
     }
 
+    /// The supervisor logs its workers' pids: each key appears once, the child's renamed.
+    @Test func aFieldNamedLikeALineKeyIsTheChilds() throws {
+        let line = Logger.format(level: .info, role: "supervisor", pid: 7, message: "worker ready",
+                                 fields: ["worker": 0, "pid": 4242, "role": "worker"], requestID: nil)
+        #expect(line.components(separatedBy: "\"pid\":").count == 2, "one pid key: \(line)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["pid"] as? Int == 7)
+        #expect(object["child_pid"] as? Int == 4242)
+        #expect(object["role"] as? String == "supervisor")
+        #expect(object["child_role"] as? String == "worker")
+    }
+
     @Test func controlCharactersAreEscaped() throws {
         let line = Logger.format(level: .info, role: "r", pid: 1, message: "bell \u{07} nul \u{00}", fields: [:], requestID: nil)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
