@@ -127,5 +127,18 @@ final class OperatorTasksTests: StackTestCase {
             XCTAssertEqual(errorCode(response), "invalid_cursor", bad)
         }
         XCTAssertEqual(errorCode(try client.get("/admin/customers?limit=0", headers: admin)), "invalid_limit")
+
+        // And policies.
+        for i in 0..<3 {
+            let created = try client.post("/policies", json: #"{"customer_id": "\#(customerID)", "name": "p\#(i)", "rules": {}}"#, headers: admin)
+            XCTAssertEqual(created.status, 201, created.text)
+        }
+        let firstPolicies = try client.get("/policies?customer_id=\(customerID)&limit=2", headers: admin).json()
+        let policyCursor = try XCTUnwrap(firstPolicies["next_cursor"] as? String)
+        let restPolicies = try client.get("/policies?customer_id=\(customerID)&limit=2&cursor=\(policyCursor)", headers: admin).json()
+        let names = ((firstPolicies["policies"] as? [[String: Any]] ?? []) + (restPolicies["policies"] as? [[String: Any]] ?? []))
+            .compactMap { $0["name"] as? String }
+        XCTAssertEqual(names, ["p0", "p1", "p2"])
+        XCTAssertTrue(restPolicies["next_cursor"] is NSNull)
     }
 }

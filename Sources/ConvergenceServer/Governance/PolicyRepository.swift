@@ -81,11 +81,17 @@ struct PolicyRepository {
         try db.query("SELECT \(Self.columns) FROM convergence.policies WHERE id = $1", [id]).rows.first.map(Self.decode)
     }
 
-    func list(customerID: String?) throws -> [PolicyRecord] {
-        try db.query("""
-            SELECT \(Self.columns) FROM convergence.policies WHERE ($1::uuid IS NULL OR customer_id = $1::uuid)
-            ORDER BY created_at, id
-            """, [customerID]).rows.map(Self.decode)
+    /// One page of policies in creation order; `cursor` continues after the last one.
+    func list(customerID: String?, page: ListPage) throws -> (policies: [PolicyRecord], next: String?) {
+        let rows = try db.query("""
+            SELECT \(Self.columns), (extract(epoch FROM created_at) * 1000000)::bigint || '_' || id AS cursor
+            FROM convergence.policies
+            WHERE ($1::uuid IS NULL OR customer_id = $1::uuid)
+              AND ($2::bigint IS NULL OR (created_at, id) > (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3))
+            ORDER BY created_at, id LIMIT $4
+            """, [customerID, page.cursor?.micros, page.cursor?.id, page.limit + 1], idempotent: true).rows
+        let policies = try rows.prefix(page.limit).map(Self.decode)
+        return (policies, rows.count > page.limit ? try rows[page.limit - 1].decode("cursor") : nil)
     }
 
     /// Active policies of a customer, for checks.

@@ -25,11 +25,15 @@ enum PolicyRoutes {
                               customerID: record.customerID)
             return .rawJSON(JSONSerializer.bytes(record.json), status: .created)
         }
-        router.get("/policies", query: ["customer_id"]) { request, context in
+        router.get("/policies", query: ListPage.parameters.union(["customer_id"])) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
-            let customerID = try request.queryParameters["customer_id"].map { try CustomerRoutes.resolve($0, context) }
-            let records = try PolicyRepository(db: context.database).list(customerID: customerID)
-            return .rawJSON(JSONSerializer.bytes(.object(["policies": .array(records.map(\.json))])))
+            let query = request.queryParameters
+            let customerID = try query["customer_id"].map { try CustomerRoutes.resolve($0, context) }
+            let page = try ListPage(query) { $0.hasPrefix("pol_") && $0.utf8.count <= 64 }
+            let (records, next) = try PolicyRepository(db: context.database).list(customerID: customerID, page: page)
+            return .rawJSON(JSONSerializer.bytes(.object([
+                "policies": .array(records.map(\.json)), "next_cursor": next.map(JSONValue.string) ?? .null,
+            ])))
         }
         router.get("/policies/{id}", query: ["version"]) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
