@@ -2,6 +2,7 @@ import ConvergenceCore
 import ConvergenceIdentity
 import ConvergenceServer
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 
 /// `convergence <command>`: argument parsing and dispatch only; the work lives
@@ -9,6 +10,8 @@ import Glibc
 struct CommandLineInterface {
     let arguments: [String]
     let environment: [String: String]
+    /// The processes `serve` supervises; each is dispatched below by its name.
+    let roles = ApplicationRoles.children
 
     static let usage = """
         usage: convergence <command> [options]
@@ -39,8 +42,10 @@ struct CommandLineInterface {
         let rest = Array(arguments.dropFirst())
         switch command {
         case "serve": return serve(rest)
-        case "worker": return worker()
-        case let name where AuxiliaryRole.named(name) != nil: return auxiliary(AuxiliaryRole.named(name)!)
+        // The supervised children, registered with the supervisor in `serve`.
+        case roles.worker: return worker()
+        case ApplicationRoles.auditFlusher.name: return auxiliary(command, AuditFlusher.main)
+        case ApplicationRoles.pipelineExecutor.name: return auxiliary(command, PipelineExecutor.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "version", "--version": print("convergence \(ConvergenceVersion.string)"); return 0
@@ -68,7 +73,7 @@ struct CommandLineInterface {
             guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30) else { return 1 }
         }
         do {
-            let supervisor = try Supervisor(config: config, configPath: path, environment: environment, logger: logger)
+            let supervisor = try Supervisor(config: config, configPath: path, roles: roles, environment: environment, logger: logger)
             return supervisor.run()
         } catch {
             logger.error("cannot start", ["error": .string(error.description)])
@@ -87,12 +92,12 @@ struct CommandLineInterface {
     }
 
     /// An auxiliary process (flusher, executor), started by `convergence serve`.
-    private func auxiliary(_ role: AuxiliaryRole) -> Int32 {
+    private func auxiliary(_ name: String, _ main: (_ config: Config, _ logger: Logger, _ environment: [String: String]) -> Int32) -> Int32 {
         guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
-            printError("convergence \(role.name) is started by `convergence serve`, not by hand")
+            printError("convergence \(name) is started by `convergence serve`, not by hand")
             return WorkerExitCode.fatal
         }
-        return role.run(config, Logger(role: role.name, minimumLevel: config.logLevel), environment)
+        return main(config, Logger(role: name, minimumLevel: config.logLevel), environment)
     }
 
     private func migrate(_ options: [String]) -> Int32 {

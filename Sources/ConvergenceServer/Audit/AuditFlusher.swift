@@ -2,6 +2,7 @@ import CConvergenceSys
 import ConvergenceCore
 import ConvergenceShared
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 
 /// `convergence audit-flusher`: the supervised process that drains the spool
@@ -14,8 +15,8 @@ import Glibc
 /// spooling; the backlog is published for /ready. SIGTERM (sent by the
 /// supervisor once the workers have exited): drain everything, then exit.
 public final class AuditFlusher {
-    public static let role = AuxiliaryRole(name: "audit-flusher", stopsAfterWorkers: true, isEnabled: { $0.auditEnabled }) {
-        config, logger, environment in
+    /// `convergence audit-flusher`'s main.
+    public static func main(config: Config, logger: Logger, environment: [String: String]) -> Int32 {
         let region: SharedRegion
         do { region = try SharedRegion.attach(environment: environment) } catch {
             logger.error("cannot start", ["error": .string(String(describing: error))])

@@ -3,6 +3,7 @@ import ConvergenceCore
 import ConvergencePipelines
 import ConvergenceShared
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 import Synchronization
 
@@ -12,10 +13,7 @@ import Synchronization
 /// renews this process's leases, passes cancel requests to the runners and
 /// re-queues or fails runs whose executor died. SIGTERM cancels the current
 /// steps, gives their runs back to the queue and exits.
-enum PipelineExecutor {
-    static let role = AuxiliaryRole(name: "pipeline-executor", stopsAfterWorkers: false, isEnabled: { $0.executorEnabled },
-                                    run: { config, logger, environment in run(config: config, logger: logger, environment: environment) })
-
+public enum PipelineExecutor {
     /// How often idle threads look at the stop flag.
     static let tickMs = 200
 
@@ -27,7 +25,7 @@ enum PipelineExecutor {
         var isStopping: Bool { stopping.load(ordering: .acquiring) }
     }
 
-    static func run(config: Config, logger: Logger, environment: [String: String]) -> Int32 {
+    public static func run(config: Config, logger: Logger, environment: [String: String]) -> Int32 {
         cv_set_parent_death_signal(SIGTERM)
         let password: String?
         do { password = try ConfigLoader.databasePassword(config: config, environment: environment) } catch {

@@ -3,6 +3,7 @@ import CFastCGI
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 
 /// The worker's threads: take ready FastCGI connections (`ReadyConnections`:

@@ -6,6 +6,7 @@ import ConvergenceIdentity
 import ConvergenceShared
 import ConvergenceStore
 import Glibc
+import ConvergenceSupervisor
 
 /// `convergence worker`: started by the supervisor with the listener on fd 0.
 /// Runs `threads` accept loops and drains on SIGTERM: no new connections,

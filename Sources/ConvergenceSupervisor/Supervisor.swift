@@ -18,6 +18,7 @@ import Glibc
 public final class Supervisor {
     private var config: Config
     private let configPath: String?
+    private let roles: ChildRoles
     private let environment: [String: String]
     private var logger: Logger
     private let listener: Listener
@@ -49,8 +50,10 @@ public final class Supervisor {
     /// Time a replacement worker has to report ready during a reload.
     static let readyTimeoutMs = 15_000
 
-    public init(config: Config, configPath: String?, environment: [String: String], logger: Logger) throws(Listener.Failure) {
+    public init(config: Config, configPath: String?, roles: ChildRoles, environment: [String: String],
+                logger: Logger) throws(Listener.Failure) {
         self.config = config
+        self.roles = roles
         self.configPath = configPath
         self.environment = environment
         self.logger = logger
@@ -79,7 +82,7 @@ public final class Supervisor {
             "shm_bytes": .int(shared.totalBytes),
         ])
         metrics.set(MetricFamilies.workersConfigured, [], Double(config.effectiveWorkers))
-        auxiliaries = AuxiliaryRole.enabled(for: config).map { AuxiliarySlot(role: $0, backoff: makeBackoff()) }
+        auxiliaries = roles.enabledAuxiliaries(for: config).map { AuxiliarySlot(role: $0, backoff: makeBackoff()) }
         for index in auxiliaries.indices { startAuxiliary(index) }
         slots = (0..<config.effectiveWorkers).map { WorkerSlot(id: $0, backoff: makeBackoff()) }
         for index in slots.indices { start(slot: index) }
@@ -185,7 +188,7 @@ public final class Supervisor {
         env["CONVERGENCE_WORKER_ID"] = String(slot)
         env["CONVERGENCE_WORKER_GENERATION"] = String(generation)
         do {
-            return try spawner.spawn(arguments: ["worker"], listenerFD: listener.fd, environment: env)
+            return try spawner.spawn(arguments: [roles.worker], listenerFD: listener.fd, environment: env)
         } catch {
             logger.error("cannot start worker", ["worker": .int(slot), "error": .string(error.description)])
             return nil
@@ -398,7 +401,7 @@ public final class Supervisor {
     /// Replaces running auxiliaries with the new configuration, starts newly
     /// enabled ones (and ones that gave up), stops disabled ones.
     private func reloadAuxiliaries() {
-        let wanted = AuxiliaryRole.enabled(for: config)
+        let wanted = roles.enabledAuxiliaries(for: config)
         for index in auxiliaries.indices {
             auxiliaries[index].backoff = makeBackoff()
             auxiliaries[index].restartAt = nil

@@ -2,12 +2,12 @@ import CConvergenceSys
 import Glibc
 
 /// How a child process ended, decoded from a waitpid status.
-enum ExitDescription: Equatable, CustomStringConvertible {
+public enum ExitDescription: Equatable, Sendable, CustomStringConvertible {
     case exited(code: Int32)
     case signaled(signal: Int32)
     case unknown(status: Int32)
 
-    init(status: Int32) {
+    public init(status: Int32) {
         if cv_wifexited(status) != 0 {
             self = .exited(code: cv_wexitstatus(status))
         } else if cv_wifsignaled(status) != 0 {
@@ -17,7 +17,7 @@ enum ExitDescription: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .exited(let code): "exited with code \(code)"
         case .signaled(let signal): "killed by signal \(signal) (\(signalName(signal)))"
@@ -26,7 +26,7 @@ enum ExitDescription: Equatable, CustomStringConvertible {
     }
 }
 
-func signalName(_ signal: Int32) -> String {
+public func signalName(_ signal: Int32) -> String {
     switch signal {
     case SIGKILL: "SIGKILL"
     case SIGTERM: "SIGTERM"

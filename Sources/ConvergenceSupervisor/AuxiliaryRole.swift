@@ -4,7 +4,7 @@ import Glibc
 /// A supervised process beside the request workers (the audit flusher, the
 /// pipeline executor): started as `convergence <name>` with the same encoded
 /// configuration as a worker, restarted with back-off when it dies, replaced on
-/// SIGHUP and stopped on shutdown.
+/// SIGHUP and stopped on shutdown. The supervisor knows it only by this value.
 public struct AuxiliaryRole: Sendable {
     /// The subcommand, also the process's log role.
     public let name: String
@@ -12,26 +12,11 @@ public struct AuxiliaryRole: Sendable {
     /// (the audit flusher). Others are stopped together with the workers.
     public let stopsAfterWorkers: Bool
     public let isEnabled: @Sendable (Config) -> Bool
-    /// The process's main: returns its exit code. Report readiness with `notifyReady`.
-    public let run: @Sendable (_ config: Config, _ logger: Logger, _ environment: [String: String]) -> Int32
 
-    public init(name: String, stopsAfterWorkers: Bool, isEnabled: @escaping @Sendable (Config) -> Bool,
-                run: @escaping @Sendable (Config, Logger, [String: String]) -> Int32) {
+    public init(name: String, stopsAfterWorkers: Bool, isEnabled: @escaping @Sendable (Config) -> Bool) {
         self.name = name
         self.stopsAfterWorkers = stopsAfterWorkers
         self.isEnabled = isEnabled
-        self.run = run
-    }
-
-    /// Every role the binary knows; each feature adds its own here.
-    public static let all: [AuxiliaryRole] = [AuditFlusher.role, PipelineExecutor.role]
-
-    public static func enabled(for config: Config) -> [AuxiliaryRole] {
-        all.filter { $0.isEnabled(config) }
-    }
-
-    public static func named(_ name: String) -> AuxiliaryRole? {
-        all.first { $0.name == name }
     }
 
     /// Tells the supervisor the process is up (one byte on the readiness pipe; workers send it once they accept).
@@ -40,6 +25,23 @@ public struct AuxiliaryRole: Sendable {
         var byte: UInt8 = 1
         _ = write(fd, &byte, 1)
         close(fd)
+    }
+}
+
+/// The processes `convergence serve` supervises, as the executable registers them:
+/// each runs as `convergence <name>`, and the executable dispatches that name.
+public struct ChildRoles: Sendable {
+    /// The request workers' subcommand.
+    public let worker: String
+    public let auxiliaries: [AuxiliaryRole]
+
+    public init(worker: String, auxiliaries: [AuxiliaryRole]) {
+        self.worker = worker
+        self.auxiliaries = auxiliaries
+    }
+
+    public func enabledAuxiliaries(for config: Config) -> [AuxiliaryRole] {
+        auxiliaries.filter { $0.isEnabled(config) }
     }
 }
 
