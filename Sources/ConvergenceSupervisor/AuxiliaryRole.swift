@@ -44,24 +44,3 @@ public struct ChildRoles: Sendable {
         auxiliaries.filter { $0.isEnabled(config) }
     }
 }
-
-/// One auxiliary process position; its pid changes over restarts.
-struct AuxiliarySlot {
-    let role: AuxiliaryRole
-    var pid: pid_t?
-    var readyPipe: Int32?
-    var startedAt = MonotonicInstant.now()
-    var restartAt: MonotonicInstant?
-    /// Asked to exit by a reload: start the replacement at once when it does.
-    var replaceOnExit = false
-    /// SIGTERM already sent during shutdown (sent once, not on every loop turn).
-    var stopSent = false
-    /// Turned off by a reload: not restarted when it exits.
-    var disabled = false
-    var backoff: RestartBackoff
-
-    init(role: AuxiliaryRole, backoff: RestartBackoff) {
-        self.role = role
-        self.backoff = backoff
-    }
-}
