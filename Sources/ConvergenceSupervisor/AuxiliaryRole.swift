@@ -18,14 +18,6 @@ public struct AuxiliaryRole: Sendable {
         self.stopsAfterWorkers = stopsAfterWorkers
         self.isEnabled = isEnabled
     }
-
-    /// Tells the supervisor the process is up (one byte on the readiness pipe; workers send it once they accept).
-    public static func notifyReady(environment: [String: String]) {
-        guard let fd = environment["CONVERGENCE_WORKER_READY_FD"].flatMap(Int32.init) else { return }
-        var byte: UInt8 = 1
-        _ = write(fd, &byte, 1)
-        close(fd)
-    }
 }
 
 /// The processes `convergence serve` supervises, as the executable registers them:

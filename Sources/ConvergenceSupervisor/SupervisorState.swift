@@ -278,7 +278,7 @@ public struct SupervisorState {
         if case .reloading(var plan) = phase, let candidate = plan.candidate, candidate.pid == pid {
             if let pipe = candidate.readyPipe { actions.append(.closePipe(pipe)) }
             plan.candidate = nil
-            guard how == .exited(code: WorkerExitCode.postponed) else {
+            guard how == .exited(code: ProcessExit.postponed.rawValue) else {
                 log(.error, "reload aborted: replacement worker died", ["worker": .int(candidate.slot), "how": .string(how.description)])
                 phase = .running
                 return
@@ -303,13 +303,13 @@ public struct SupervisorState {
         if isStopping {
             return log(.info, "worker stopped", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
         }
-        if how == .exited(code: WorkerExitCode.recycle) {
+        if how == .exited(code: ProcessExit.recycle.rawValue) {
             log(.info, "worker recycled after max_requests", ["worker": .int(index), "pid": .int(Int(pid))])
             actions.append(.addMetric(MetricFamilies.workerRestarts, ["recycled"]))
             slots[index].backoff.reset()
             return startWorker(index)
         }
-        let cannotStart = how == .exited(code: WorkerExitCode.fatal)
+        let cannotStart = how == .exited(code: ProcessExit.cannotStart.rawValue)
         if cannotStart {
             log(.error, "worker cannot start", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
             actions.append(.addMetric(MetricFamilies.startFailures, ["worker"]))
@@ -365,7 +365,7 @@ public struct SupervisorState {
         if auxiliaries[index].disabled {
             return log(.info, "\(name) stopped: disabled by the reloaded configuration", ["how": .string(how.description)])
         }
-        let cannotStart = how == .exited(code: WorkerExitCode.fatal)
+        let cannotStart = how == .exited(code: ProcessExit.cannotStart.rawValue)
         if cannotStart {
             // It cannot start (its log line says why). The cause may go away (a full disk,
             // a secret file being replaced): retried with back-off, never stopping the workers.

@@ -37,29 +37,29 @@ struct CommandLineInterface {
     func run() -> Int32 {
         guard let command = arguments.first else {
             printError(CommandLineInterface.usage)
-            return 64
+            return ProcessExit.usage.rawValue
         }
         let rest = Array(arguments.dropFirst())
         switch command {
         case "serve": return serve(rest)
         // The supervised children, registered with the supervisor in `serve`.
-        case roles.worker: return worker()
-        case ApplicationRoles.auditFlusher.name: return auxiliary(command, AuditFlusher.main)
-        case ApplicationRoles.pipelineExecutor.name: return auxiliary(command, PipelineExecutor.run)
+        case roles.worker: return child(command, logRole: "worker-\(environment["CONVERGENCE_WORKER_ID"] ?? "?")") { Worker($0).run() }
+        case ApplicationRoles.auditFlusher.name: return child(command, logRole: command, AuditFlusher.main)
+        case ApplicationRoles.pipelineExecutor.name: return child(command, logRole: command, PipelineExecutor.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "version", "--version": print("convergence \(ConvergenceVersion.string)"); return 0
         case "help", "--help", "-h": print(CommandLineInterface.usage); return 0
         default:
             printError("convergence: unknown command \"\(command)\"\n\n\(CommandLineInterface.usage)")
-            return 64
+            return ProcessExit.usage.rawValue
         }
     }
 
     // MARK: - Commands
 
     private func serve(_ options: [String]) -> Int32 {
-        guard let (config, path) = loadConfig(options) else { return 78 }
+        guard let (config, path) = loadConfig(options) else { return ProcessExit.cannotStart.rawValue }
         let logger = Logger(role: "supervisor", minimumLevel: config.logLevel)
         do {
             if try MasterKeys.load(config: config, environment: environment) == nil {
@@ -67,7 +67,7 @@ struct CommandLineInterface {
             }
         } catch {
             logger.error("cannot start", ["error": .string(error.description)])
-            return 78
+            return ProcessExit.cannotStart.rawValue
         }
         if config.migrateOnStart {
             guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30) else { return 1 }
@@ -81,27 +81,24 @@ struct CommandLineInterface {
         }
     }
 
-    private func worker() -> Int32 {
-        let id = environment["CONVERGENCE_WORKER_ID"] ?? "?"
-        guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
-            printError("convergence worker is started by `convergence serve`, not by hand")
-            return WorkerExitCode.fatal
-        }
-        let logger = Logger(role: "worker-\(id)", minimumLevel: config.logLevel)
-        return Worker(config: config, logger: logger, environment: environment).run()
-    }
-
-    /// An auxiliary process (flusher, executor), started by `convergence serve`.
-    private func auxiliary(_ name: String, _ main: (_ config: Config, _ logger: Logger, _ environment: [String: String]) -> Int32) -> Int32 {
+    /// A supervised child, started by `convergence serve` with the configuration in its
+    /// environment: the one bootstrap (`ChildProcess`), then the role's main.
+    private func child(_ name: String, logRole: String, _ main: (ChildProcess) -> ProcessExit) -> Int32 {
         guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
             printError("convergence \(name) is started by `convergence serve`, not by hand")
-            return WorkerExitCode.fatal
+            return ProcessExit.cannotStart.rawValue
         }
-        return main(config, Logger(role: name, minimumLevel: config.logLevel), environment)
+        let logger = Logger(role: logRole, minimumLevel: config.logLevel)
+        let process: ChildProcess
+        do { process = try ChildProcess.start(config: config, logger: logger, environment: environment) } catch {
+            logger.error("cannot start", ["error": .string(error.description)])
+            return ProcessExit.cannotStart.rawValue
+        }
+        return main(process).rawValue
     }
 
     private func migrate(_ options: [String]) -> Int32 {
-        guard let (config, _) = loadConfig(options) else { return 78 }
+        guard let (config, _) = loadConfig(options) else { return ProcessExit.cannotStart.rawValue }
         let logger = Logger(role: "migrate", minimumLevel: config.logLevel)
         return runMigrations(config: config, logger: logger, waitSeconds: 0) ? 0 : 1
     }
@@ -109,7 +106,7 @@ struct CommandLineInterface {
     private func admin(_ options: [String]) -> Int32 {
         guard let sub = options.first else {
             printError("usage: convergence admin create-key|list-keys|revoke-key|generate-master-key|schema-status|prune-audit [options]")
-            return 64
+            return ProcessExit.usage.rawValue
         }
         var rest = Array(options.dropFirst())
         if sub == "generate-master-key" {
@@ -124,18 +121,18 @@ struct CommandLineInterface {
             let option = rest.removeFirst()
             switch option {
             case "--name":
-                guard !rest.isEmpty else { printError("--name needs a value"); return 64 }
+                guard !rest.isEmpty else { printError("--name needs a value"); return ProcessExit.usage.rawValue }
                 name = rest.removeFirst()
             case "--config", "-c":
-                guard !rest.isEmpty else { printError("--config needs a file path"); return 64 }
+                guard !rest.isEmpty else { printError("--config needs a file path"); return ProcessExit.usage.rawValue }
                 configOptions += [option, rest.removeFirst()]
             case "--before":
-                guard !rest.isEmpty else { printError("--before needs a date"); return 64 }
+                guard !rest.isEmpty else { printError("--before needs a date"); return ProcessExit.usage.rawValue }
                 before = rest.removeFirst()
             default: positional.append(option)
             }
         }
-        guard let (config, _) = loadConfig(configOptions) else { return 78 }
+        guard let (config, _) = loadConfig(configOptions) else { return ProcessExit.cannotStart.rawValue }
         do {
             let connection = PostgresConnection(try connectionInfo(config, role: "admin"))
             defer { connection.close() }
@@ -144,7 +141,7 @@ struct CommandLineInterface {
             case "create-key":
                 guard let name, !name.isEmpty, name.count <= 100 else {
                     printError("usage: convergence admin create-key --name NAME (1 to 100 characters)")
-                    return 64
+                    return ProcessExit.usage.rawValue
                 }
                 let (keyID, key) = try admin.createKey(name: name)
                 printError("created admin key \(keyID) (\(name)); it is printed once, on stdout")
@@ -152,7 +149,7 @@ struct CommandLineInterface {
             case "list-keys":
                 for line in try admin.listKeys() { print(line) }
             case "revoke-key":
-                guard positional.count == 1 else { printError("usage: convergence admin revoke-key KEY_ID"); return 64 }
+                guard positional.count == 1 else { printError("usage: convergence admin revoke-key KEY_ID"); return ProcessExit.usage.rawValue }
                 guard try admin.revokeKey(positional[0]) else { printError("no active admin key \(positional[0])"); return 1 }
                 printError("revoked \(positional[0])")
             case "schema-status":
@@ -160,7 +157,7 @@ struct CommandLineInterface {
             case "prune-audit":
                 guard let before, let cutoff = AuditRetention.cutoff(before) else {
                     printError("usage: convergence admin prune-audit --before DATE (RFC 3339 or YYYY-MM-DD, UTC)")
-                    return 64
+                    return ProcessExit.usage.rawValue
                 }
                 let deleted = try AuditRetention(connection: connection).prune(beforeMicros: cutoff) { total in
                     printError("deleted \(total) audit records so far")
@@ -168,7 +165,7 @@ struct CommandLineInterface {
                 print("deleted \(deleted) audit records created before \(before)")
             default:
                 printError("convergence admin: unknown subcommand \"\(sub)\"")
-                return 64
+                return ProcessExit.usage.rawValue
             }
             return 0
         } catch {

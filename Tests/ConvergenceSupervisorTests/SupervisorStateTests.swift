@@ -78,6 +78,14 @@ struct Harness {
         return all
     }
 
+    /// Two workers serving, then a SIGHUP: the replacement for slot 0 is starting.
+    static func reloading() -> (harness: Harness, candidate: pid_t, pipe: Int32) {
+        var h = Harness(workers: 2)
+        h.startAllReady()
+        h.send(.reload(h.state.config))
+        return (h, h.pid(.replacement(slot: 0)), h.pipe(.replacement(slot: 0)))
+    }
+
     var isRunning: Bool { if case .running = state.phase { true } else { false } }
     var isReloading: Bool { if case .reloading = state.phase { true } else { false } }
     var isStopping: Bool { if case .stopping = state.phase { true } else { false } }
@@ -141,7 +149,7 @@ extension Array where Element == SupervisorState.Action {
         h.exit(h.pid(.worker(slot: 0)), code: 1)
         h.advance(ms: 100)
         h.send(.ready(pipe: h.pipe(.worker(slot: 0))))
-        let recycled = h.exit(h.pid(.worker(slot: 0)), code: WorkerExitCode.recycle)
+        let recycled = h.exit(h.pid(.worker(slot: 0)), code: ProcessExit.recycle.rawValue)
         #expect(recycled.count(message: "worker recycled after max_requests") == 1)
         #expect(recycled.workerSpawns.map(\.slot) == [0]) // no timer in between
         #expect(recycled.added(MetricFamilies.workerRestarts, ["recycled"]) == 1)
@@ -167,7 +175,7 @@ extension Array where Element == SupervisorState.Action {
     @Test func worker78BeforeAnythingServedStopsServe() {
         var h = Harness(workers: 2)
         h.send(.start)
-        let actions = h.exit(h.pid(.worker(slot: 0)), code: WorkerExitCode.fatal)
+        let actions = h.exit(h.pid(.worker(slot: 0)), code: ProcessExit.cannotStart.rawValue)
         #expect(actions.count(message: "worker cannot start") == 1)
         #expect(actions.count(message: "no worker has ever started: stopping (a configuration or environment error; see the worker's log line)") == 1)
         #expect(actions.added(MetricFamilies.startFailures, ["worker"]) == 1)
@@ -183,7 +191,7 @@ extension Array where Element == SupervisorState.Action {
     @Test func worker78AfterSomethingServedIsRetriedWhileSiblingsServe() {
         var h = Harness(workers: 2)
         h.startAllReady()
-        let actions = h.exit(h.pid(.worker(slot: 0)), code: WorkerExitCode.fatal)
+        let actions = h.exit(h.pid(.worker(slot: 0)), code: ProcessExit.cannotStart.rawValue)
         #expect(actions.count(message: "worker cannot start") == 1)
         #expect(actions.count(message: "worker restart scheduled") == 1)
         #expect(!h.isStopping)
@@ -223,7 +231,7 @@ extension Array where Element == SupervisorState.Action {
         var h = Harness(workers: 2)
         h.send(.start) // nothing has served yet: a worker 78 would stop serve, a flusher 78 must not
         for round in 0..<6 {
-            let actions = h.exit(h.pid(.auxiliary(name: "audit-flusher")), code: WorkerExitCode.fatal)
+            let actions = h.exit(h.pid(.auxiliary(name: "audit-flusher")), code: ProcessExit.cannotStart.rawValue)
             #expect(actions.count(message: "audit-flusher cannot start; retrying with back-off") == 1)
             #expect(actions.added(MetricFamilies.startFailures, ["audit-flusher"]) == 1)
             #expect(actions.signals.isEmpty)
@@ -283,10 +291,8 @@ extension Array where Element == SupervisorState.Action {
     }
 
     @Test func reloadDuringReloadRestartsTheSequence() {
-        var h = Harness(workers: 2)
-        h.startAllReady()
-        h.send(.reload(h.state.config))
-        let firstCandidate = h.pid(.replacement(slot: 0)), firstPipe = h.pipe(.replacement(slot: 0))
+        let (reloading, firstCandidate, firstPipe) = Harness.reloading()
+        var h = reloading
         let again = h.send(.reload(h.state.config))
         #expect(again.signalled(firstCandidate, SIGTERM))
         #expect(again.closedPipes.contains(firstPipe))
@@ -298,10 +304,8 @@ extension Array where Element == SupervisorState.Action {
     }
 
     @Test func readinessEOFBeforeTheExitLeavesTheDecisionToTheExitStatus() {
-        var h = Harness(workers: 2)
-        h.startAllReady()
-        h.send(.reload(h.state.config))
-        let candidate = h.pid(.replacement(slot: 0)), pipe = h.pipe(.replacement(slot: 0))
+        let (reloading, candidate, pipe) = Harness.reloading()
+        var h = reloading
         let eof = h.send(.readyEOF(pipe: pipe))
         #expect(eof.closedPipes == [pipe])
         #expect(eof.messages.isEmpty)
@@ -315,10 +319,8 @@ extension Array where Element == SupervisorState.Action {
     }
 
     @Test func aReplacementThatDiesBeforeReadyAbortsTheReload() {
-        var h = Harness(workers: 2)
-        h.startAllReady()
-        h.send(.reload(h.state.config))
-        let candidate = h.pid(.replacement(slot: 0)), pipe = h.pipe(.replacement(slot: 0))
+        let (reloading, candidate, pipe) = Harness.reloading()
+        var h = reloading
         let died = h.send(.childExited(pid: candidate, how: .signaled(signal: SIGSEGV)))
         #expect(died.count(message: "reload aborted: replacement worker died") == 1)
         #expect(died.closedPipes == [pipe])
@@ -327,10 +329,8 @@ extension Array where Element == SupervisorState.Action {
     }
 
     @Test func aReplacementThatNeverBecomesReadyIsKilledAtTheTimeout() {
-        var h = Harness(workers: 2)
-        h.startAllReady()
-        h.send(.reload(h.state.config))
-        let candidate = h.pid(.replacement(slot: 0)), pipe = h.pipe(.replacement(slot: 0))
+        let (reloading, candidate, pipe) = Harness.reloading()
+        var h = reloading
         #expect(h.state.nextDeadline() == h.now.adding(milliseconds: SupervisorState.readyTimeoutMs))
         #expect(h.advance(ms: SupervisorState.readyTimeoutMs - 1).signals.isEmpty)
         let timedOut = h.advance(ms: 1)
@@ -355,7 +355,7 @@ extension Array where Element == SupervisorState.Action {
         h.startAllReady()
         let old0 = h.pid(.worker(slot: 0))
         h.send(.reload(h.state.config))
-        let postponed = h.exit(h.pid(.replacement(slot: 0)), code: WorkerExitCode.postponed)
+        let postponed = h.exit(h.pid(.replacement(slot: 0)), code: ProcessExit.postponed.rawValue)
         #expect(postponed.count(message: "reload postponed: the replacement worker cannot reach PostgreSQL; the running workers keep serving, retrying") == 1)
         #expect(postponed.signals.isEmpty)
         #expect(h.isReloading)
@@ -364,7 +364,7 @@ extension Array where Element == SupervisorState.Action {
         let retry = h.advance(ms: 1)
         #expect(retry.workerSpawns.map(\.slot) == [0])
         // Still down: retried again, warned about once.
-        #expect(h.exit(h.pid(.replacement(slot: 0)), code: WorkerExitCode.postponed).messages.isEmpty)
+        #expect(h.exit(h.pid(.replacement(slot: 0)), code: ProcessExit.postponed.rawValue).messages.isEmpty)
         h.advance(ms: SupervisorState.reloadRetryMs)
         // PostgreSQL is back: the reload goes on.
         let promoted = h.send(.ready(pipe: h.pipe(.replacement(slot: 0))))
