@@ -7,6 +7,13 @@ public struct Config: Sendable, Equatable, Codable {
     public var listenMode: Int = 0o660
     public var listenGroup: String? = nil
     public var listenBacklog: Int = 1024
+    /// Account the worker, flusher and executor processes run as when `serve` starts as root
+    /// (php-fpm's `user`); unset or the current user otherwise. See `PrivilegePlan`.
+    public var user: String? = nil
+    /// Their group (default: `user`'s primary group).
+    public var group: String? = nil
+    /// Lets `serve` started as root run its children as root (php-fpm's `--allow-to-run-as-root`).
+    public var allowRoot: Bool = false
     /// Worker processes; 0 means one per online core.
     public var workers: Int = 0
     public var threads: Int = 8

@@ -9,7 +9,7 @@ public enum ConfigLoader {
         "CONVERGENCE_CONFIG", "CONVERGENCE_DATABASE_PASSWORD", "CONVERGENCE_MASTER_KEY",
         "CONVERGENCE_BIN", "CONVERGENCE_WORKER_CONFIG", "CONVERGENCE_WORKER_ID",
         "CONVERGENCE_WORKER_GENERATION", "CONVERGENCE_WORKER_READY_FD", "CONVERGENCE_TEST_KEEP",
-        "CONVERGENCE_SHM_FD", "CONVERGENCE_ROLE",
+        "CONVERGENCE_SHM_FD", "CONVERGENCE_ROLE", "CONVERGENCE_RUN_AS",
     ]
 
     /// Loads the file (when given) and applies the environment on top.
@@ -78,6 +78,12 @@ public enum ConfigLoader {
             config.listenMode = mode
         case "listen_group": config.listenGroup = value.isEmpty ? nil : value
         case "listen_backlog": config.listenBacklog = try int(1...65535)
+        case "user", "group":
+            guard value.isEmpty || PrivilegePlan.isValidAccountName(value) else {
+                throw fail("expected an account name or a numeric id, got \"\(value)\"")
+            }
+            if key == "user" { config.user = value.isEmpty ? nil : value } else { config.group = value.isEmpty ? nil : value }
+        case "allow_root": config.allowRoot = try bool()
         case "workers":
             config.workers = try value.lowercased() == "auto" ? 0 : int(1...256)
         case "threads": config.threads = try int(1...256)
@@ -190,7 +196,9 @@ public enum ConfigLoader {
         if let fromEnv = environment["CONVERGENCE_DATABASE_PASSWORD"], !fromEnv.isEmpty { return fromEnv }
         guard let path = config.databasePasswordFile else { return nil }
         do {
-            let text = try readFile(path)
+            // `echo secret > file` ends it in a newline that is not part of the password.
+            var text = Substring(try readFile(path))
+            while let last = text.last, last == "\n" || last == "\r\n" { text = text.dropLast() }
             return String(text.trimmingSpaces())
         } catch {
             throw ConfigError(key: "database_password_file", source: path, problem: "cannot read: \(error)")

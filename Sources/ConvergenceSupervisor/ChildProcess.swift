@@ -7,7 +7,7 @@ import Glibc
 public enum ProcessExit: Int32, Sendable {
     /// Done: a child that drained, a command that succeeded.
     case clean = 0
-    /// A command failed, or a child's drain timed out.
+    /// A command failed.
     case failure = 1
     /// The command line was wrong (sysexits' EX_USAGE).
     case usage = 64
@@ -20,6 +20,10 @@ public enum ProcessExit: Int32, Sendable {
     /// A reload's replacement worker cannot serve yet (PostgreSQL unreachable, so its key
     /// and policy caches would start empty): the old worker keeps serving, the reload is retried.
     case postponed = 79
+
+    /// A child stopped with work abandoned at `shutdown_timeout_seconds` (a worker's in-flight
+    /// requests): a stop that cut requests is not a clean one, `serve` exits 1.
+    public static let drainTimeout = ProcessExit.failure
 }
 
 /// The start every supervised child (worker, audit flusher, pipeline executor) shares,

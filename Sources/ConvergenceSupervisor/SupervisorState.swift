@@ -301,7 +301,10 @@ public struct SupervisorState {
         publishWorkerCount()
         if let pipe = slots[index].readyPipe { actions.append(.closePipe(pipe)); slots[index].readyPipe = nil }
         if isStopping {
-            return log(.info, "worker stopped", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
+            log(.info, "worker stopped", ["worker": .int(index), "pid": .int(Int(pid)), "how": .string(how.description)])
+            // It abandoned requests at the drain timeout: as if it had been killed then.
+            if how == .exited(code: ProcessExit.drainTimeout.rawValue) { exitCode = 1 }
+            return
         }
         if how == .exited(code: ProcessExit.recycle.rawValue) {
             log(.info, "worker recycled after max_requests", ["worker": .int(index), "pid": .int(Int(pid))])

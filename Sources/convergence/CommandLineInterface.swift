@@ -17,7 +17,10 @@ struct CommandLineInterface {
         usage: convergence <command> [options]
 
         commands:
-          serve [--config FILE]        run the supervisor and its FastCGI worker pool
+          serve [--config FILE] [--allow-to-run-as-root]
+                                       run the supervisor and its FastCGI worker pool
+                                       (as root: children run as `user`, or as root
+                                       only with --allow-to-run-as-root)
           migrate [--config FILE]      apply pending database migrations and exit
           admin create-key --name NAME print a new admin key (shown once) on stdout
           admin list-keys              list admin keys (metadata only)
@@ -59,21 +62,48 @@ struct CommandLineInterface {
     // MARK: - Commands
 
     private func serve(_ options: [String]) -> Int32 {
-        guard let (config, path) = loadConfig(options) else { return ProcessExit.cannotStart.rawValue }
+        let allowRootFlag = options.contains("--allow-to-run-as-root")
+        guard var (config, path) = loadConfig(options.filter { $0 != "--allow-to-run-as-root" }) else {
+            return ProcessExit.cannotStart.rawValue
+        }
+        if allowRootFlag { config.allowRoot = true }
         let logger = Logger(role: "supervisor", minimumLevel: config.logLevel)
         do {
             if try MasterKeys.load(config: config, environment: environment) == nil {
                 logger.warning("dev mode without a master key: credential routes answer 503")
             }
         } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
+            logger.error("cannot start", ["error": .string(String(describing: error))])
             return ProcessExit.cannotStart.rawValue
         }
-        if config.migrateOnStart {
-            guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30) else { return 1 }
+        // Before touching anything: as root, who the children run as (or a refusal).
+        let plan: PrivilegePlan
+        do { plan = try PrivilegePlan.resolve(config: config, euid: geteuid(), egid: getegid()) } catch {
+            logger.error("refusing to start", ["error": .string(error.description)])
+            return ProcessExit.cannotStart.rawValue
         }
+        var identity: ServiceIdentity?
+        switch plan {
+        case .keep: break
+        case .keepRoot: logger.warning("children run as root (allow_root): nothing limits what a compromised worker can do")
+        case .drop(let id):
+            identity = id
+            logger.info("children run as \(id.user)", ["uid": .int(Int(id.uid)), "gid": .int(Int(id.gid))])
+        }
+        // The children write the spool as the service account.
+        if let identity, config.auditEnabled {
+            do { try ChildPrivileges.prepareDirectory(config.auditSpoolDir, for: identity) } catch {
+                logger.error("cannot start", ["error": .string(error.description)])
+                return ProcessExit.cannotStart.rawValue
+            }
+        }
+        if config.migrateOnStart {
+            guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30, as: identity) else { return 1 }
+        }
+        var childEnvironment = environment
+        childEnvironment[PrivilegePlan.environmentKey] = plan.environmentValue
         do {
-            let supervisor = try Supervisor(config: config, configPath: path, roles: roles, environment: environment, logger: logger)
+            let supervisor = try Supervisor(config: config, configPath: path, roles: roles, environment: childEnvironment, logger: logger)
             return supervisor.run()
         } catch {
             logger.error("cannot start", ["error": .string(error.description)])
@@ -82,16 +112,21 @@ struct CommandLineInterface {
     }
 
     /// A supervised child, started by `convergence serve` with the configuration in its
-    /// environment: the one bootstrap (`ChildProcess`), then the role's main.
+    /// environment. Every role starts here: as root, it drops to the service account
+    /// before anything else; then the one bootstrap (`ChildProcess`) and the role's main.
     private func child(_ name: String, logRole: String, _ main: (ChildProcess) -> ProcessExit) -> Int32 {
         guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
             printError("convergence \(name) is started by `convergence serve`, not by hand")
             return ProcessExit.cannotStart.rawValue
         }
         let logger = Logger(role: logRole, minimumLevel: config.logLevel)
+        var env = environment
         let process: ChildProcess
-        do { process = try ChildProcess.start(config: config, logger: logger, environment: environment) } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
+        do {
+            if let done = try ChildPrivileges.enter(config: config, environment: &env) { logger.debug(done) }
+            process = try ChildProcess.start(config: config, logger: logger, environment: env)
+        } catch {
+            logger.error("cannot start", ["error": .string(String(describing: error))])
             return ProcessExit.cannotStart.rawValue
         }
         return main(process).rawValue
@@ -209,13 +244,17 @@ struct CommandLineInterface {
 
     /// Applies migrations, retrying the connection for up to `waitSeconds`
     /// (PostgreSQL often starts alongside us).
-    private func runMigrations(config: Config, logger: Logger, waitSeconds: Int) -> Bool {
+    /// `identity`: connect as that account (effective ids only; secrets are read before, as root).
+    private func runMigrations(config: Config, logger: Logger, waitSeconds: Int, as identity: ServiceIdentity? = nil) -> Bool {
         let deadline = MonotonicInstant.now().adding(milliseconds: waitSeconds * 1000)
         while true {
             do {
-                let connection = PostgresConnection(try connectionInfo(config, role: "migrate"))
-                defer { connection.close() }
-                try Migrator(logger: logger).migrate(connection)
+                let info = try connectionInfo(config, role: "migrate")
+                try ChildPrivileges.asEffective(identity) {
+                    let connection = PostgresConnection(info)
+                    defer { connection.close() }
+                    try Migrator(logger: logger).migrate(connection)
+                }
                 return true
             } catch let error as PostgresError where error.isConnectionFailure && MonotonicInstant.now() < deadline {
                 logger.warning("database not reachable yet, retrying", ["error": .string(error.description)])

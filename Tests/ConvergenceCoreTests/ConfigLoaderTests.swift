@@ -144,6 +144,86 @@ import Testing
         #expect(config.pipelineConfigDir == "configs")
         #expect(config.pipelineLeaseSeconds == 30)
     }
+
+    // MARK: - Least privilege (user, group, allow_root)
+
+    static let accounts = PrivilegePlan.Directory(
+        user: { name in
+            switch name {
+            case "convergence", "998": return ("convergence", 998, 997)
+            case "root", "0": return ("root", 0, 0)
+            case "alice": return ("alice", 1000, 1000)
+            default: return nil
+            }
+        },
+        group: { ["convergence": 997, "www-data": 33, "root": 0, "alice": 1000][$0] },
+        supplementaryGroups: { user, gid in user == "convergence" ? [gid, 33] : [gid] })
+
+    func plan(_ text: String, euid: UInt32 = 0, egid: UInt32 = 0) throws(ConfigError) -> PrivilegePlan {
+        try PrivilegePlan.resolve(config: load(text), euid: euid, egid: egid, directory: Self.accounts)
+    }
+
+    @Test func userGroupAndAllowRootParse() throws {
+        let config = try load("user = convergence\ngroup = www-data\nallow_root = true\n")
+        #expect(config.user == "convergence" && config.group == "www-data" && config.allowRoot)
+        #expect(try load("user =\n").user == nil)
+        #expect(throws: ConfigError.self) { try load("user = bad name\n") }
+        #expect(throws: ConfigError.self) { try load("group = -x\n") }
+        #expect(throws: ConfigError.self) { try load("allow_root = maybe\n") }
+        #expect(try load("", env: ["CONVERGENCE_USER": "convergence"]).user == "convergence")
+    }
+
+    @Test func rootWithoutUserRefusesUnlessAllowed() throws {
+        #expect(throws: ConfigError.self) { try plan("") }
+        do {
+            _ = try plan("")
+        } catch {
+            #expect(error.key == "user")
+            #expect(error.problem.contains("refuses to run its workers as root"))
+            #expect(error.problem.contains("--allow-to-run-as-root"))
+        }
+        #expect(try plan("allow_root = true\n") == .keepRoot)
+        #expect(throws: ConfigError.self) { try plan("group = www-data\n") } // group needs user
+    }
+
+    @Test func rootWithUserDropsToItsIds() throws {
+        #expect(try plan("user = convergence\n")
+            == .drop(ServiceIdentity(user: "convergence", uid: 998, gid: 997, groups: [997, 33])))
+        #expect(try plan("user = convergence\ngroup = www-data\n")
+            == .drop(ServiceIdentity(user: "convergence", uid: 998, gid: 33, groups: [33])))
+        #expect(try plan("user = 998\n") == .drop(ServiceIdentity(user: "convergence", uid: 998, gid: 997, groups: [997, 33])))
+        #expect(throws: ConfigError.self) { try plan("user = nobody-here\n") }
+        #expect(throws: ConfigError.self) { try plan("user = convergence\ngroup = nogroup-here\n") }
+        // Naming root is not dropping anything.
+        #expect(throws: ConfigError.self) { try plan("user = root\n") }
+        #expect(throws: ConfigError.self) { try plan("user = convergence\ngroup = root\n") }
+        #expect(try plan("user = root\nallow_root = true\n") == .keepRoot)
+    }
+
+    @Test func unprivilegedServeMayOnlyNameItself() throws {
+        #expect(try plan("", euid: 1000, egid: 1000) == .keep)
+        #expect(try plan("user = alice\ngroup = alice\n", euid: 1000, egid: 1000) == .keep)
+        #expect(throws: ConfigError.self) { try plan("user = convergence\n", euid: 1000, egid: 1000) }
+        #expect(throws: ConfigError.self) { try plan("group = www-data\n", euid: 1000, egid: 1000) }
+    }
+
+    @Test func passwordFileMayEndInANewline() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)").path
+        try "s3cret\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var config = Config()
+        config.databasePasswordFile = path
+        #expect(try ConfigLoader.databasePassword(config: config, environment: [:]) == "s3cret")
+    }
+
+    @Test func runAsTravelsThroughTheEnvironment() throws {
+        let identity = ServiceIdentity(user: "convergence", uid: 998, gid: 33, groups: [33, 997])
+        let value = try #require(PrivilegePlan.drop(identity).environmentValue)
+        #expect(PrivilegePlan.parse(environmentValue: value) == .drop(identity))
+        #expect(PrivilegePlan.parse(environmentValue: "root") == .keepRoot)
+        #expect(PrivilegePlan.keep.environmentValue == nil)
+        for bad in ["", "0:0::root", "x:1::a", "1:2:three:a", "1:2"] { #expect(PrivilegePlan.parse(environmentValue: bad) == nil) }
+    }
 }
 
 @Suite struct ListenAddressTests {
@@ -163,4 +243,5 @@ import Testing
             #expect(ListenAddress.parse(text)?.description == text)
         }
     }
+
 }

@@ -178,8 +178,9 @@ final class AuditLogAPITests: XCTestCase {
     }
 }
 
-/// A full spool under the default fail_closed policy: checks are refused with
-/// 503 and /ready says why, until PostgreSQL takes the backlog.
+/// A spool filled during a PostgreSQL outage, under fail_closed and fail_open. (The full
+/// spool with PostgreSQL up — /ready 503 for the spool alone, Retry-After, refused admin
+/// writes — is PromisesOwnStackTests.testAFullSpoolWithPostgresUpIsNotReadyAndRefusesChecksAndAdminWrites.)
 final class AuditBufferFullTests: XCTestCase {
     /// 64 checks from 16 clients at once: more than one worker's threads, so every
     /// worker has read the key and the policies before PostgreSQL goes away (a worker
@@ -196,7 +197,10 @@ final class AuditBufferFullTests: XCTestCase {
         return answered.load(ordering: .relaxed)
     }
 
-    func testAFullSpoolRefusesChecksUntilItDrains() throws {
+    /// PostgreSQL down fills the spool: checks are refused with 503 `audit_unavailable`
+    /// (`/ready` is 503 for PostgreSQL already; it also reports `audit.full`), until
+    /// PostgreSQL returns and takes the backlog.
+    func testASpoolFilledDuringAPostgresOutageRefusesChecksUntilItDrains() throws {
         let stack = try TestStack(label: "auditfull", overrides: ["CONVERGENCE_AUDIT_BUFFER_BYTES": "65536"])
         defer { stack.stop() }
         let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
@@ -213,6 +217,7 @@ final class AuditBufferFullTests: XCTestCase {
         }
         let full = try XCTUnwrap(refused, "the spool never filled")
         XCTAssertEqual(((try full.json())["error"] as? [String: Any])?["code"] as? String, "audit_unavailable", full.text)
+        XCTAssertEqual(full.headers["retry-after"], "1")
         let ready = try stack.client.get("/ready")
         XCTAssertEqual(ready.status, 503)
         XCTAssertEqual((try ready.json()["audit"] as? [String: Any])?["full"] as? Bool, true, ready.text)

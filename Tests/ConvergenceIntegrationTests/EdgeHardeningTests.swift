@@ -200,6 +200,21 @@ final class EdgeHardeningTests: XCTestCase {
         XCTAssertEqual(uri(ids.last!), "/health?limit=5", "harmless queries are logged as sent")
     }
 
+    /// nginx refuses a key in the URL itself: the request never reaches a module that
+    /// could log its line (the error log writes it whole when the backend is down or a
+    /// limit refuses). A path the backend would answer 404 proves the refusal is nginx's.
+    func testAKeyInTheURLIsRefusedByNginxBeforeAnyLogCanHoldIt() throws {
+        for query in ["api_key=sk_live_URLSECRET1", "api%5Fkey=URLSECRET2", "x=1&token=URLSECRET3", "API-KEY=URLSECRET4"] {
+            let response = try outside(10).get("/no/such/route?\(query)")
+            try assertErrorBody(response, status: 400, code: "invalid_parameter")
+            XCTAssertTrue(((try response.json()["error"] as? [String: Any])?["message"] as? String ?? "").contains("header"), response.text)
+        }
+        XCTAssertEqual(try outside(10).get("/health?monkey=1").status, 400, "the backend's own rule for unknown parameters")
+        XCTAssertEqual(try outside(10).get("/health").status, 200)
+        XCTAssertFalse(nginx.errorLog.contains("URLSECRET"))
+        XCTAssertFalse(nginx.accessLog.contains("URLSECRET"))
+    }
+
     func testAnswersCarryingASecretAreNoStoreAndEveryAnswerIsNosniff() throws {
         let admin = ["Authorization": "Bearer \(try EdgeHardeningTests.stack.createAdminKey())"]
         let onboarded = try local.post("/api/v1/customers/onboard", json: #"{"tenant_id": "edge_nostore"}"#, headers: admin)

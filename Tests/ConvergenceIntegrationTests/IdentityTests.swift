@@ -158,14 +158,31 @@ final class IdentityTests: XCTestCase {
         XCTAssertEqual(try client.get(path, headers: ["X-API-Key": oldKey]).status, 401, "the old key is refused after the grace period")
         XCTAssertEqual(try client.get(path, headers: ["X-API-Key": newKey]).status, 200)
 
-        // Revocation: warm every worker's cache first, then revoke and time the refusal.
-        for _ in 0..<20 { _ = try client.get(path, headers: ["X-API-Key": newKey]) }
+        // Revocation, on every worker: checks streamed to the FastCGI socket from 16 threads
+        // so that every worker answers (each names its pid), every worker's cache holding the
+        // key before the revocation; after it, no worker may accept the key for a request sent
+        // more than 1 s later, and every worker must have answered such a request.
+        let workers = Set(Self.stack.server.workerPIDs.map(String.init))
+        XCTAssertGreaterThanOrEqual(workers.count, 2)
+        let filler = String(repeating: "quarterly numbers for the board ", count: 2000)
+        let heavyCheck = Data(#"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}], "context": {"a": "\#(filler)", "b": "\#(filler)", "c": "\#(filler)"}}"#.utf8)
+        let checkKey = newKey
+        let stream = WorkerStream(client: FastCGIClient(.unix(Self.stack.server.socketPath))) {
+            ("POST", "/v1/check", ["Content-Type": "application/json", "X-API-Key": checkKey], heavyCheck)
+        }
+        defer { stream.stop() }
+        XCTAssertTrue(waitUntil(timeout: 15, interval: 0.05) { Set(stream.all.filter { $0.status == 200 }.map(\.pid)) == workers },
+                      "every worker accepts the key before the revocation: \(Set(stream.all.map(\.pid))) of \(workers)")
         let revoked = try client.send("DELETE", "/admin/keys/\(newID)", headers: admin)
         XCTAssertEqual(revoked.status, 200, revoked.text)
-        let start = Date()
-        XCTAssertTrue(waitUntil(timeout: 2, interval: 0.01) { (try? client.get(path, headers: ["X-API-Key": newKey]).status) == 401 })
-        Thread.sleep(forTimeInterval: max(0, 1.0 - Date().timeIntervalSince(start)))
-        for _ in 0..<20 { XCTAssertEqual(try client.get(path, headers: ["X-API-Key": newKey]).status, 401, "refused by every worker after 1 s") }
+        let deadline = Date().addingTimeInterval(1.0)
+        XCTAssertTrue(waitUntil(timeout: 15, interval: 0.05) { stream.workers(sentAfter: deadline) == workers },
+                      "every worker answers after the revocation")
+        stream.stop()
+        let late = stream.all.filter { $0.sent > deadline }
+        XCTAssertEqual(Set(late.map(\.status)), [401], "a worker accepted the revoked key more than 1 s after the revocation")
+        XCTAssertEqual(late.filter { $0.status != 401 }.map(\.pid), [])
+        XCTAssertEqual(try client.get(path, headers: ["X-API-Key": newKey]).status, 401)
         XCTAssertEqual(try client.send("DELETE", "/admin/keys/\(newID)", headers: admin).status, 404)
 
         // An expiring key.

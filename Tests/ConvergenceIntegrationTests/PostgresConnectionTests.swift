@@ -62,13 +62,28 @@ final class PostgresConnectionTests: XCTestCase {
         XCTAssertEqual(try db.query("SELECT count(*) AS n FROM tx_test").first?.decode("n", as: Int.self), 1)
     }
 
+    /// The retry path itself: two connections, both healthy, then PostgreSQL restarts with
+    /// no query in between, so both hold a dead connection that still looks healthy. A
+    /// statement not marked idempotent fails (the dead connection is found only by using
+    /// it); an idempotent one on the other connection succeeds on its first call, which it
+    /// can only do by retrying on a fresh connection — a new server process, as
+    /// `pg_backend_pid()` shows.
     func testIdempotentQueryReconnectsAfterServerRestart() throws {
-        let db = connect()
-        XCTAssertEqual(try db.query("SELECT 1 AS one").first?.decode("one", as: Int.self), 1)
+        let plain = connect(), retrying = connect()
+        XCTAssertEqual(try plain.query("SELECT 1 AS one").first?.decode("one", as: Int.self), 1)
+        let backendBefore = try retrying.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int.self)
         try Self.postgres.stop()
-        XCTAssertThrowsError(try db.query("SELECT 1", idempotent: true))
         try Self.postgres.start()
-        XCTAssertEqual(try db.query("SELECT 2 AS two", idempotent: true).first?.decode("two", as: Int.self), 2)
+        XCTAssertTrue(plain.isConnected, "libpq has not noticed yet: the next statement meets the dead connection")
+        XCTAssertTrue(retrying.isConnected)
+        XCTAssertThrowsError(try plain.query("SELECT 1")) { error in
+            XCTAssertTrue((error as? PostgresError)?.isConnectionFailure ?? false, "\(error)")
+        }
+        let backendAfter = try retrying.query("SELECT pg_backend_pid() AS pid", idempotent: true).first?.decode("pid", as: Int.self)
+        XCTAssertNotNil(backendAfter)
+        XCTAssertNotEqual(backendAfter, backendBefore, "answered by a new connection")
+        // The failed connection was closed: its next statement connects afresh.
+        XCTAssertEqual(try plain.query("SELECT 2 AS two").first?.decode("two", as: Int.self), 2, "reconnects lazily afterwards")
     }
 
     func testConnectionFailureIsReportedWithoutThePassword() throws {

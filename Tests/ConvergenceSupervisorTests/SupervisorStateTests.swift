@@ -450,6 +450,13 @@ extension Array where Element == SupervisorState.Action {
         #expect(h.advance(ms: 1000).isEmpty)
     }
 
+    @Test func aWorkerThatAbandonedRequestsAtItsDrainTimeoutMakesServeExit1() {
+        var h = Harness(workers: 1) { $0.auditEnabled = false; $0.executorEnabled = false }
+        h.startAllReady()
+        h.send(.stop(reason: "SIGTERM"))
+        #expect(h.exit(h.pid(.worker(slot: 0)), code: ProcessExit.drainTimeout.rawValue).exitCode == 1)
+    }
+
     @Test func stopDuringAReloadRetiresTheReplacementAndIgnoresLaterReloads() {
         var h = Harness(workers: 1)
         h.startAllReady()

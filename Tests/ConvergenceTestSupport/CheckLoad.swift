@@ -8,8 +8,16 @@ public final class CheckLoad: @unchecked Sendable {
     private var answered: [String] = []
     private var failed: [String] = []
     private var unidentified: [String] = []
+    private var failures: [Failure] = []
     private var stopped = false
     private var threads: [Thread] = []
+
+    /// A request answered with another status than 200, and when it was sent.
+    public struct Failure: Sendable {
+        public let id: String
+        public let status: Int
+        public let sent: Date
+    }
 
     public struct Outcome: Sendable {
         /// 200: decided and answered.
@@ -18,12 +26,18 @@ public final class CheckLoad: @unchecked Sendable {
         public let failed: [String]
         /// No response at all (connection error): id unknown.
         public let unidentified: [String]
+        /// The `failed` requests with their status and send time, to bound them.
+        public let failures: [Failure]
 
-        public init(answered: [String], failed: [String], unidentified: [String]) {
+        public init(answered: [String], failed: [String], unidentified: [String], failures: [Failure] = []) {
             self.answered = answered
             self.failed = failed
             self.unidentified = unidentified
+            self.failures = failures
         }
+
+        /// The distinct statuses of the failed requests.
+        public var failedStatuses: Set<Int> { Set(failures.map(\.status)) }
     }
 
     public init() {}
@@ -33,10 +47,14 @@ public final class CheckLoad: @unchecked Sendable {
             let thread = Thread { [self] in
                 while !lock.withLock({ stopped }) {
                     do {
+                        let sent = Date()
                         let response = try client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"])
                         let id = response.headers["x-request-id"] ?? ""
                         lock.withLock {
-                            if response.status == 200 { answered.append(id) } else { failed.append(id) }
+                            if response.status == 200 { answered.append(id) } else {
+                                failed.append(id)
+                                failures.append(Failure(id: id, status: response.status, sent: sent))
+                            }
                         }
                     } catch {
                         lock.withLock { unidentified.append("\(error)") }
@@ -54,6 +72,6 @@ public final class CheckLoad: @unchecked Sendable {
     public func finish() -> Outcome {
         lock.withLock { stopped = true }
         while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.02) }
-        return lock.withLock { Outcome(answered: answered, failed: failed, unidentified: unidentified) }
+        return lock.withLock { Outcome(answered: answered, failed: failed, unidentified: unidentified, failures: failures) }
     }
 }

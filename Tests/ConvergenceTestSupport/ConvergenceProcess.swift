@@ -10,10 +10,20 @@ public final class ConvergenceProcess {
     public init(directory: URL, databaseURL: String, overrides: [String: String] = [:], configFile: String? = nil) throws {
         socketPath = directory.appendingPathComponent("convergence.sock").path
         logPath = directory.appendingPathComponent("convergence.log").path
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONVERGENCE_") }
+        // The server authenticates with its own password file, never through the harness's pgpass.
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("CONVERGENCE_") && $0.key != "PGPASSFILE" && $0.key != "PGPASSWORD"
+        }
         env["CONVERGENCE_LISTEN"] = "unix:\(socketPath)"
-        env["CONVERGENCE_LISTEN_MODE"] = "0666"
+        // The production model: as root, children run as the service account and only
+        // nginx's group may use the socket (not root: nginx runs as this user).
+        env["CONVERGENCE_LISTEN_MODE"] = "0660"
+        if let user = TestPaths.serviceUser {
+            env["CONVERGENCE_USER"] = user
+            env["CONVERGENCE_LISTEN_GROUP"] = TestPaths.nginxGroup
+        }
         env["CONVERGENCE_DATABASE_URL"] = databaseURL
+        env["CONVERGENCE_DATABASE_PASSWORD_FILE"] = TestDatabaseSecret.passwordFile
         env["CONVERGENCE_WORKERS"] = "2"
         env["CONVERGENCE_THREADS"] = "4"
         env["CONVERGENCE_ENABLE_ECHO"] = "true"
@@ -104,6 +114,14 @@ public final class ConvergenceProcess {
     }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// SIGKILLs the child `child` and waits until it is gone from /proc (died and reaped by
+    /// the supervisor): true only when the kill is confirmed.
+    @discardableResult
+    public func killChild(_ child: pid_t, timeout: TimeInterval = 5) -> Bool {
+        guard childPIDs.contains(child), kill(child, SIGKILL) == 0 else { return false }
+        return waitUntil(timeout: timeout) { !FileManager.default.fileExists(atPath: "/proc/\(child)") }
+    }
 
     /// Waits for the supervisor to exit and returns its status (nil on timeout).
     public func waitForExit(timeout: TimeInterval) -> Int32? {

@@ -25,6 +25,10 @@ public final class NginxServer {
         (try? String(contentsOfFile: "\(prefix)/logs/access.log", encoding: .utf8)) ?? ""
     }
 
+    public var errorLog: String {
+        (try? String(contentsOfFile: "\(prefix)/logs/error.log", encoding: .utf8)) ?? ""
+    }
+
     public func stop() {
         _ = try? Shell.run(["nginx", "-p", prefix, "-c", configPath, "-e", "\(prefix)/logs/error.log", "-s", "quit"], check: false)
         _ = waitUntil(timeout: 5) { !FileManager.default.fileExists(atPath: "\(prefix)/logs/nginx.pid") }

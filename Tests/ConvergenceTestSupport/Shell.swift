@@ -14,6 +14,8 @@ public enum Shell {
         var argv = arguments
         if let user, TestPaths.isRoot { argv = ["runuser", "-u", user, "--"] + argv }
         var env = ProcessInfo.processInfo.environment
+        // psql and the convergence CLI authenticate to the test clusters like an operator would.
+        if env["PGPASSFILE"] == nil { env["PGPASSFILE"] = TestDatabaseSecret.pgpassFile }
         env.merge(environment) { _, new in new }
         let outputPath = try temporaryPath()
         defer { unlink(outputPath) }

@@ -14,6 +14,20 @@ public enum TestPaths {
 
     public static var isRoot: Bool { getuid() == 0 }
 
+    /// The unprivileged account test servers run their children as, the production
+    /// way (`user`), created once when missing; nil when the tests do not run as root.
+    public static let serviceUser: String? = {
+        guard getuid() == 0 else { return nil }
+        if getpwnam("convergence") == nil {
+            _ = try? Shell.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                                "--shell", "/usr/sbin/nologin", "convergence"], check: false)
+        }
+        return getpwnam("convergence") == nil ? nil : "convergence"
+    }()
+
+    /// The group nginx's workers run as when the harness runs as root (render-nginx.sh's `user www-data`).
+    public static let nginxGroup = "www-data"
+
     /// A fresh directory under /tmp that the postgres and nginx users can traverse.
     public static func makeTemporaryDirectory(_ label: String) throws -> URL {
         var template = Array("/tmp/convergence-test-\(label)-XXXXXX".utf8CString)

@@ -46,6 +46,32 @@ chown_postgres() {
   fi
 }
 
+# The account `convergence serve` runs its children as when started as root
+# (the shipped systemd unit's User=), and the group nginx's workers run as:
+# only that group may use the FastCGI socket.
+SERVICE_USER=convergence
+NGINX_GROUP=www-data
+
+# Creates the service account once (a system user without a home or a login
+# shell); no-op when not root, where everything runs as the current user.
+ensure_service_user() {
+  is_root || return 0
+  getent passwd "$SERVICE_USER" >/dev/null && return 0
+  log "creating system user $SERVICE_USER"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent \
+    --shell /usr/sbin/nologin "$SERVICE_USER"
+}
+
+# ensure_secret FILE: a random password (hex) in FILE, mode 0600, made once
+# and never printed.
+ensure_secret() {
+  [[ -s $1 ]] && return 0
+  (
+    umask 077
+    openssl rand -hex 24 >"$1"
+  )
+}
+
 package_installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
@@ -130,6 +156,22 @@ pg_init() {
   printf "include_if_exists = 'convergence.conf'\n" >>"$data/postgresql.conf"
 }
 
+# pg_set_superuser_password DATA_DIR PASSWORD_FILE: gives the `postgres` role
+# the password in the file, through single-user mode while the cluster is
+# stopped (no trust connection needed, the password never reaches argv or a
+# log), once: a marker in the data directory records it.
+pg_set_superuser_password() {
+  local data=$1 file=$2 bindir
+  [[ -f $data/convergence-password-set ]] && return 0
+  bindir="$(pg_bindir)"
+  # Its output stays unseen: an error would echo the statement, password included.
+  printf "ALTER ROLE postgres PASSWORD '%s';\n" "$(cat "$file")" |
+    as_postgres "$bindir/postgres" --single -D "$data" postgres >/dev/null 2>&1 ||
+    die "could not set the PostgreSQL superuser password (postgres --single on $data failed)"
+  touch "$data/convergence-password-set"
+  chown_postgres "$data/convergence-password-set"
+}
+
 # Exit status 0 when a server runs on DATA_DIR.
 pg_running() {
   local data=$1
@@ -141,11 +183,15 @@ pg_pid() {
   head -n 1 "$1/postmaster.pid" 2>/dev/null
 }
 
-# pg_start DATA_DIR SOCKET_DIR LOGFILE: unix socket only (no TCP port to
-# collide with another PostgreSQL on the machine), waits until it accepts
-# connections.
+# pg_start DATA_DIR SOCKET_DIR LOGFILE [CLIENT_GROUP]: unix socket only (no
+# TCP port to collide with another PostgreSQL on the machine), waits until it
+# accepts connections. With CLIENT_GROUP (the dev stack): every connection
+# needs a password (SCRAM; our own hba file, whatever initdb wrote), and the
+# socket directory is mode 0750 with that group (0700 when not root): only
+# PostgreSQL, that group and root reach the socket. Without it (benchmarks),
+# initdb's trust on a socket directory anyone can enter.
 pg_start() {
-  local data=$1 sockdir=$2 logfile=$3 bindir
+  local data=$1 sockdir=$2 logfile=$3 client_group=${4:-} bindir
   bindir="$(pg_bindir)"
   if pg_running "$data"; then
     return 0
@@ -154,11 +200,26 @@ pg_start() {
   chown_postgres "$sockdir"
   touch "$logfile"
   chown_postgres "$logfile"
+  local hba=''
+  if [[ -n $client_group ]]; then
+    if is_root; then
+      chown "postgres:$client_group" "$sockdir"
+      chmod 0750 "$sockdir"
+    else
+      chmod 0700 "$sockdir"
+    fi
+    printf '# Written by scripts/lib/common.sh pg_start: a password for everyone.\nlocal all all scram-sha-256\n' \
+      >"$data/convergence_hba.conf"
+    chown_postgres "$data/convergence_hba.conf"
+    hba="hba_file = '$data/convergence_hba.conf'"
+  fi
   cat >"$data/convergence.conf" <<EOF
 # Written by scripts/lib/common.sh pg_start; rewritten at every start.
 listen_addresses = ''
 unix_socket_directories = '$sockdir'
 port = 5432
+password_encryption = 'scram-sha-256'
+$hba
 EOF
   chown_postgres "$data/convergence.conf"
   as_postgres "$bindir/pg_ctl" -D "$data" -l "$logfile" -w -t 60 start >/dev/null ||
@@ -192,12 +253,17 @@ pg_psql() {
   "$(pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockdir" -p 5432 -U postgres "$@"
 }
 
-# pg_ensure_db SOCKET_DIR: role and database `convergence`, created once.
-# Superuser keeps dev simple (migrations may create schemas and extensions).
+# pg_ensure_db SOCKET_DIR [PASSWORD_FILE]: role and database `convergence`,
+# created once; with PASSWORD_FILE the role's password is set from it (through
+# psql's stdin: never in argv). Superuser keeps dev simple (migrations may
+# create schemas and extensions).
 pg_ensure_db() {
-  local sockdir=$1
+  local sockdir=$1 password_file=${2:-}
   if [[ -z $(pg_psql "$sockdir" -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'convergence'") ]]; then
     pg_psql "$sockdir" -d postgres -c "CREATE ROLE convergence LOGIN SUPERUSER"
+  fi
+  if [[ -n $password_file ]]; then
+    printf "ALTER ROLE convergence PASSWORD '%s';\n" "$(cat "$password_file")" | pg_psql "$sockdir" -d postgres
   fi
   if [[ -z $(pg_psql "$sockdir" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'convergence'") ]]; then
     pg_psql "$sockdir" -d postgres -c "CREATE DATABASE convergence OWNER convergence"

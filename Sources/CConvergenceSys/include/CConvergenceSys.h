@@ -57,6 +57,15 @@ int cv_listen_tcp(const char *host, int port, int backlog);
 /// Asks the kernel to send sig to this process when its parent dies (prctl PR_SET_PDEATHSIG).
 int cv_set_parent_death_signal(int sig);
 
+/// Drops root for good (privileges.c): supplementary groups, then real/effective/saved gid,
+/// then uid, then PR_SET_NO_NEW_PRIVS; verifies that uid 0 cannot be regained.
+/// 0 on success, else -1 with errno set (the process must not go on).
+int cv_drop_privileges(uid_t uid, gid_t gid, const gid_t *groups, size_t count);
+/// Switches only the effective ids (root keeps its saved ids): for a short task
+/// done as the service account; cv_restore_root_effective() switches back.
+int cv_become_effective(uid_t uid, gid_t gid);
+int cv_restore_root_effective(void);
+
 /// Monotonic clock in nanoseconds (CLOCK_MONOTONIC).
 long long cv_monotonic_ns(void);
 /// Wall clock: seconds and microseconds since the epoch.

@@ -59,7 +59,7 @@ public enum PipelineExecutor {
         for control in shared.controls { control.stop() }
         guard child.drain(threadsRunning: { shared.threadsRunning.load(ordering: .acquiring) }) else {
             logger.error("executor stop timeout: exiting with runs in progress (their leases will expire)")
-            return .failure
+            return .drainTimeout
         }
         logger.info("executor stopped")
         return .clean

@@ -105,7 +105,8 @@ public struct Worker: Sendable {
     }
 
     private func drain(state: WorkerState) -> ProcessExit {
-        if !child.drain(threadsRunning: { state.threadsRunning.load(ordering: .acquiring) }) {
+        let abandoned = !child.drain(threadsRunning: { state.threadsRunning.load(ordering: .acquiring) })
+        if abandoned {
             logger.error("drain timeout: abandoning in-flight requests",
                          ["in_flight": .int(state.inFlight.load(ordering: .relaxed))])
         }
@@ -114,6 +115,7 @@ public struct Worker: Sendable {
             logger.info("worker recycling", ["requests": .int(served)])
             return .recycle
         }
+        if abandoned { return .drainTimeout }
         logger.debug("worker drained", ["requests": .int(served)])
         return .clean
     }
