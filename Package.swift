@@ -32,17 +32,21 @@ let package = Package(
         .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceHTTP"], swiftSettings: optimize),
         // Pipeline templates, plans, CSV and data-quality SQL: pure logic, no I/O beyond parsing text.
         .target(name: "ConvergencePipelines", dependencies: ["CYAML"], swiftSettings: optimize),
+        // The php-fpm-style process supervisor: a pure state machine, the poll loop that carries
+        // out its actions, and the contract every child follows. It knows its children only by
+        // the roles the executable registers, never by importing them.
+        .target(name: "ConvergenceSupervisor", dependencies: ["ConvergenceCore", "ConvergenceShared", "CConvergenceSys"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "ConvergenceShared", "ConvergencePipelines", "CFastCGI", "CConvergenceSys",
+                "ConvergenceShared", "ConvergencePipelines", "ConvergenceSupervisor", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
         ),
         .executableTarget(
             name: "convergence",
-            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore", "ConvergenceIdentity"],
+            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceStore", "ConvergenceIdentity"],
             swiftSettings: optimize
         ),
 
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore", "ConvergenceHTTP", "ConvergenceGovernance"]),
+        .testTarget(name: "ConvergenceSupervisorTests", dependencies: ["ConvergenceSupervisor", "ConvergenceCore", "ConvergenceShared"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),

@@ -45,11 +45,6 @@ int cv_readable_now(int fd) {
     return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-int cv_set_recv_timeout(int fd, int ms) {
-    struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-    return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-}
-
 void cv_set_nodelay(int fd) {
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

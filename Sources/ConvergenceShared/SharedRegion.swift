@@ -113,4 +113,3 @@ public final class SharedRegion: @unchecked Sendable {
     }
 }
 
-private func errnoText() -> String { String(cString: strerror(errno)) }

@@ -2,6 +2,7 @@ import ConvergenceCore
 import ConvergenceIdentity
 import ConvergenceServer
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 
 /// `convergence <command>`: argument parsing and dispatch only; the work lives
@@ -9,6 +10,8 @@ import Glibc
 struct CommandLineInterface {
     let arguments: [String]
     let environment: [String: String]
+    /// The processes `serve` supervises; each is dispatched below by its name.
+    let roles = ApplicationRoles.children
 
     static let usage = """
         usage: convergence <command> [options]
@@ -37,20 +40,22 @@ struct CommandLineInterface {
     func run() -> Int32 {
         guard let command = arguments.first else {
             printError(CommandLineInterface.usage)
-            return 64
+            return ProcessExit.usage.rawValue
         }
         let rest = Array(arguments.dropFirst())
         switch command {
         case "serve": return serve(rest)
-        case "worker": return worker()
-        case let name where AuxiliaryRole.named(name) != nil: return auxiliary(AuxiliaryRole.named(name)!)
+        // The supervised children, registered with the supervisor in `serve`.
+        case roles.worker: return child(command, logRole: "worker-\(environment["CONVERGENCE_WORKER_ID"] ?? "?")") { Worker($0).run() }
+        case ApplicationRoles.auditFlusher.name: return child(command, logRole: command, AuditFlusher.main)
+        case ApplicationRoles.pipelineExecutor.name: return child(command, logRole: command, PipelineExecutor.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "version", "--version": print("convergence \(ConvergenceVersion.string)"); return 0
         case "help", "--help", "-h": print(CommandLineInterface.usage); return 0
         default:
             printError("convergence: unknown command \"\(command)\"\n\n\(CommandLineInterface.usage)")
-            return 64
+            return ProcessExit.usage.rawValue
         }
     }
 
@@ -58,7 +63,9 @@ struct CommandLineInterface {
 
     private func serve(_ options: [String]) -> Int32 {
         let allowRootFlag = options.contains("--allow-to-run-as-root")
-        guard var (config, path) = loadConfig(options.filter { $0 != "--allow-to-run-as-root" }) else { return 78 }
+        guard var (config, path) = loadConfig(options.filter { $0 != "--allow-to-run-as-root" }) else {
+            return ProcessExit.cannotStart.rawValue
+        }
         if allowRootFlag { config.allowRoot = true }
         let logger = Logger(role: "supervisor", minimumLevel: config.logLevel)
         do {
@@ -67,13 +74,13 @@ struct CommandLineInterface {
             }
         } catch {
             logger.error("cannot start", ["error": .string(String(describing: error))])
-            return 78
+            return ProcessExit.cannotStart.rawValue
         }
         // Before touching anything: as root, who the children run as (or a refusal).
         let plan: PrivilegePlan
         do { plan = try PrivilegePlan.resolve(config: config, euid: geteuid(), egid: getegid()) } catch {
             logger.error("refusing to start", ["error": .string(error.description)])
-            return 78
+            return ProcessExit.cannotStart.rawValue
         }
         var identity: ServiceIdentity?
         switch plan {
@@ -98,7 +105,7 @@ struct CommandLineInterface {
         var childEnvironment = environment
         childEnvironment[PrivilegePlan.environmentKey] = plan.environmentValue
         do {
-            let supervisor = try Supervisor(config: config, configPath: path, environment: childEnvironment, logger: logger)
+            let supervisor = try Supervisor(config: config, configPath: path, roles: roles, environment: childEnvironment, logger: logger)
             return supervisor.run()
         } catch {
             logger.error("cannot start", ["error": .string(error.description)])
@@ -106,42 +113,29 @@ struct CommandLineInterface {
         }
     }
 
-    /// Every child role starts here: as root, it drops to the service account
-    /// before anything else (one place for every role).
-    private func enterChild(_ config: Config, _ role: String) -> (Logger, [String: String])? {
-        let logger = Logger(role: role, minimumLevel: config.logLevel)
+    /// A supervised child, started by `convergence serve` with the configuration in its
+    /// environment. Every role starts here: as root, it drops to the service account
+    /// before anything else; then the one bootstrap (`ChildProcess`) and the role's main.
+    private func child(_ name: String, logRole: String, _ main: (ChildProcess) -> ProcessExit) -> Int32 {
+        guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
+            printError("convergence \(name) is started by `convergence serve`, not by hand")
+            return ProcessExit.cannotStart.rawValue
+        }
+        let logger = Logger(role: logRole, minimumLevel: config.logLevel)
         var env = environment
+        let process: ChildProcess
         do {
             if let done = try ChildPrivileges.enter(config: config, environment: &env) { logger.debug(done) }
+            process = try ChildProcess.start(config: config, logger: logger, environment: env)
         } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
-            return nil
+            logger.error("cannot start", ["error": .string(String(describing: error))])
+            return ProcessExit.cannotStart.rawValue
         }
-        return (logger, env)
-    }
-
-    private func worker() -> Int32 {
-        let id = environment["CONVERGENCE_WORKER_ID"] ?? "?"
-        guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
-            printError("convergence worker is started by `convergence serve`, not by hand")
-            return WorkerExitCode.fatal
-        }
-        guard let (logger, env) = enterChild(config, "worker-\(id)") else { return WorkerExitCode.fatal }
-        return Worker(config: config, logger: logger, environment: env).run()
-    }
-
-    /// An auxiliary process (flusher, executor), started by `convergence serve`.
-    private func auxiliary(_ role: AuxiliaryRole) -> Int32 {
-        guard let text = environment["CONVERGENCE_WORKER_CONFIG"], let config = WorkerLaunch.decode(text) else {
-            printError("convergence \(role.name) is started by `convergence serve`, not by hand")
-            return WorkerExitCode.fatal
-        }
-        guard let (logger, env) = enterChild(config, role.name) else { return 78 }
-        return role.run(config, logger, env)
+        return main(process).rawValue
     }
 
     private func migrate(_ options: [String]) -> Int32 {
-        guard let (config, _) = loadConfig(options) else { return 78 }
+        guard let (config, _) = loadConfig(options) else { return ProcessExit.cannotStart.rawValue }
         let logger = Logger(role: "migrate", minimumLevel: config.logLevel)
         return runMigrations(config: config, logger: logger, waitSeconds: 0) ? 0 : 1
     }
@@ -149,7 +143,7 @@ struct CommandLineInterface {
     private func admin(_ options: [String]) -> Int32 {
         guard let sub = options.first else {
             printError("usage: convergence admin create-key|list-keys|revoke-key|generate-master-key|schema-status|prune-audit [options]")
-            return 64
+            return ProcessExit.usage.rawValue
         }
         var rest = Array(options.dropFirst())
         if sub == "generate-master-key" {
@@ -164,18 +158,18 @@ struct CommandLineInterface {
             let option = rest.removeFirst()
             switch option {
             case "--name":
-                guard !rest.isEmpty else { printError("--name needs a value"); return 64 }
+                guard !rest.isEmpty else { printError("--name needs a value"); return ProcessExit.usage.rawValue }
                 name = rest.removeFirst()
             case "--config", "-c":
-                guard !rest.isEmpty else { printError("--config needs a file path"); return 64 }
+                guard !rest.isEmpty else { printError("--config needs a file path"); return ProcessExit.usage.rawValue }
                 configOptions += [option, rest.removeFirst()]
             case "--before":
-                guard !rest.isEmpty else { printError("--before needs a date"); return 64 }
+                guard !rest.isEmpty else { printError("--before needs a date"); return ProcessExit.usage.rawValue }
                 before = rest.removeFirst()
             default: positional.append(option)
             }
         }
-        guard let (config, _) = loadConfig(configOptions) else { return 78 }
+        guard let (config, _) = loadConfig(configOptions) else { return ProcessExit.cannotStart.rawValue }
         do {
             let connection = PostgresConnection(try connectionInfo(config, role: "admin"))
             defer { connection.close() }
@@ -184,7 +178,7 @@ struct CommandLineInterface {
             case "create-key":
                 guard let name, !name.isEmpty, name.count <= 100 else {
                     printError("usage: convergence admin create-key --name NAME (1 to 100 characters)")
-                    return 64
+                    return ProcessExit.usage.rawValue
                 }
                 let (keyID, key) = try admin.createKey(name: name)
                 printError("created admin key \(keyID) (\(name)); it is printed once, on stdout")
@@ -192,7 +186,7 @@ struct CommandLineInterface {
             case "list-keys":
                 for line in try admin.listKeys() { print(line) }
             case "revoke-key":
-                guard positional.count == 1 else { printError("usage: convergence admin revoke-key KEY_ID"); return 64 }
+                guard positional.count == 1 else { printError("usage: convergence admin revoke-key KEY_ID"); return ProcessExit.usage.rawValue }
                 guard try admin.revokeKey(positional[0]) else { printError("no active admin key \(positional[0])"); return 1 }
                 printError("revoked \(positional[0])")
             case "schema-status":
@@ -200,7 +194,7 @@ struct CommandLineInterface {
             case "prune-audit":
                 guard let before, let cutoff = AuditRetention.cutoff(before) else {
                     printError("usage: convergence admin prune-audit --before DATE (RFC 3339 or YYYY-MM-DD, UTC)")
-                    return 64
+                    return ProcessExit.usage.rawValue
                 }
                 let deleted = try AuditRetention(connection: connection).prune(beforeMicros: cutoff) { total in
                     printError("deleted \(total) audit records so far")
@@ -208,7 +202,7 @@ struct CommandLineInterface {
                 print("deleted \(deleted) audit records created before \(before)")
             default:
                 printError("convergence admin: unknown subcommand \"\(sub)\"")
-                return 64
+                return ProcessExit.usage.rawValue
             }
             return 0
         } catch {

@@ -34,14 +34,12 @@ int cv_epoll_wait_fds(int ep, int *fds, int max, int timeout_ms);
 /// Sets O_NONBLOCK on fd's open file description.
 int cv_set_nonblocking(int fd);
 
-/// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN when the
-/// listener's SO_RCVTIMEO elapsed).
+/// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN: the non-blocking
+/// listener's backlog is empty).
 int cv_accept(int listen_fd);
 /// 1 when bytes, the peer's hang-up or an error are waiting on fd (a read would not block),
 /// 0 when a read would block; never blocks itself.
 int cv_readable_now(int fd);
-/// Sets (or clears, ms == 0) SO_RCVTIMEO on a socket.
-int cv_set_recv_timeout(int fd, int ms);
 /// Sets TCP_NODELAY where the socket is TCP; ignored otherwise.
 void cv_set_nodelay(int fd);
 /// 1 when fd is a listening socket, 0 when not, -1 on error.

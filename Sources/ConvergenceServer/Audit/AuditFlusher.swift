@@ -2,6 +2,7 @@ import CConvergenceSys
 import ConvergenceCore
 import ConvergenceShared
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 
 /// `convergence audit-flusher`: the supervised process that drains the spool
@@ -14,14 +15,10 @@ import Glibc
 /// spooling; the backlog is published for /ready. SIGTERM (sent by the
 /// supervisor once the workers have exited): drain everything, then exit.
 public final class AuditFlusher {
-    public static let role = AuxiliaryRole(name: "audit-flusher", stopsAfterWorkers: true, isEnabled: { $0.auditEnabled }) {
-        config, logger, environment in
-        let region: SharedRegion
-        do { region = try SharedRegion.attach(environment: environment) } catch {
-            logger.error("cannot start", ["error": .string(String(describing: error))])
-            return WorkerExitCode.fatal
-        }
-        return AuditFlusher(config: config, logger: logger, environment: environment, metrics: SharedAuditMetrics(region: region)).run()
+    /// `convergence audit-flusher`'s main.
+    public static func main(_ child: ChildProcess) -> ProcessExit {
+        AuditFlusher(config: child.config, logger: child.logger, environment: child.environment,
+                     metrics: SharedAuditMetrics(region: child.shared)).run(child)
     }
 
     final class Segment {
@@ -62,7 +59,8 @@ public final class AuditFlusher {
     private var segments: [String: Segment] = [:]
     private var status = SpoolStatus()
     private var lastPublish = MonotonicInstant(nanoseconds: 0)
-    private var signalMask = sigset_t()
+    /// Set by `run`: the stop signals arrive through it.
+    private var process: ChildProcess?
     private var stopRequestedAt: MonotonicInstant?
 
     /// Bytes read from one segment per round; far above a batch of records.
@@ -76,30 +74,22 @@ public final class AuditFlusher {
         directory = config.auditSpoolDir
     }
 
-    public func run() -> Int32 {
-        cv_set_parent_death_signal(SIGTERM) // the supervisor died: drain what is there and leave
+    public func run(_ child: ChildProcess) -> ProcessExit {
+        process = child
         // Background work: when the cores are short, request threads go first (the spool absorbs the delay).
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
-        signal(SIGPIPE, SIG_IGN)
-        sigemptyset(&signalMask)
-        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signalMask, s) }
-        pthread_sigmask(SIG_BLOCK, &signalMask, nil)
-        let password: String?
-        do {
-            try SpoolDirectory.ensure(directory)
-            password = try ConfigLoader.databasePassword(config: config, environment: environment)
-        } catch {
-            // Exit 78 like a worker or the executor: the supervisor retries it with back-off
-            // (a full or missing disk can come back), and the workers keep serving meanwhile.
+        do { try SpoolDirectory.ensure(directory) } catch {
+            // The supervisor retries it with back-off (a full or missing disk can come back),
+            // and the workers keep serving meanwhile.
             logger.error("cannot start", ["error": .string(String(describing: error))])
-            return WorkerExitCode.fatal
+            return .cannotStart
         }
-        AuxiliaryRole.notifyReady(environment: environment)
+        child.notifyReady()
         let lock: Int32
         switch acquireFlusherLock() {
         case .acquired(let fd): lock = fd
-        case .stopped: return 0
-        case .failed: return WorkerExitCode.fatal
+        case .stopped: return .clean
+        case .failed: return .cannotStart
         }
         defer { close(lock) }
         removeAbandonedTemporaries()
@@ -107,7 +97,7 @@ public final class AuditFlusher {
         status.pid = getpid()
         publish(force: true)
         let connection = PostgresConnection(ConnectionInfo(
-            url: config.databaseURL, password: password, connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+            url: config.databaseURL, password: child.databasePassword, connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
             applicationName: "convergence-audit-flusher"))
         let writer = AuditBatchWriter(connection: connection)
         // Reachable from the start, not only after a first commit: an idle flusher
@@ -165,7 +155,7 @@ public final class AuditFlusher {
         } else {
             logger.info("audit flusher stopped: spool drained", ["flushed_total": .int(status.flushedTotal)])
         }
-        return 0
+        return .clean
     }
 
     // MARK: - Rounds
@@ -350,19 +340,9 @@ public final class AuditFlusher {
 
     /// Waits up to `waitMs` for SIGTERM/SIGINT (0: just looks).
     private func pollSignals(waitMs: Int) {
-        var timeout = timespec(tv_sec: waitMs / 1000, tv_nsec: (waitMs % 1000) * 1_000_000)
-        while true {
-            let signal = sigtimedwait(&signalMask, nil, &timeout)
-            if signal == SIGTERM || signal == SIGINT {
-                if stopRequestedAt == nil {
-                    stopRequestedAt = .now()
-                    logger.info("audit flusher draining the spool before exit", ["backlog_bytes": .int(backlogBytes())])
-                }
-                return
-            }
-            if signal < 0 { return } // timeout (EAGAIN) or EINTR
-            // SIGHUP: the supervisor replaces us on reload by SIGTERM; nothing to do here.
-            timeout = timespec(tv_sec: 0, tv_nsec: 0)
+        if process?.stopSignal(waitingMs: waitMs) != nil, stopRequestedAt == nil {
+            stopRequestedAt = .now()
+            logger.info("audit flusher draining the spool before exit", ["backlog_bytes": .int(backlogBytes())])
         }
     }
 

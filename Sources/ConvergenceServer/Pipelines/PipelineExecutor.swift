@@ -3,6 +3,7 @@ import ConvergenceCore
 import ConvergencePipelines
 import ConvergenceShared
 import ConvergenceStore
+import ConvergenceSupervisor
 import Glibc
 import Synchronization
 
@@ -12,10 +13,7 @@ import Synchronization
 /// renews this process's leases, passes cancel requests to the runners and
 /// re-queues or fails runs whose executor died. SIGTERM cancels the current
 /// steps, gives their runs back to the queue and exits.
-enum PipelineExecutor {
-    static let role = AuxiliaryRole(name: "pipeline-executor", stopsAfterWorkers: false, isEnabled: { $0.executorEnabled },
-                                    run: { config, logger, environment in run(config: config, logger: logger, environment: environment) })
-
+public enum PipelineExecutor {
     /// How often idle threads look at the stop flag.
     static let tickMs = 200
 
@@ -27,25 +25,12 @@ enum PipelineExecutor {
         var isStopping: Bool { stopping.load(ordering: .acquiring) }
     }
 
-    static func run(config: Config, logger: Logger, environment: [String: String]) -> Int32 {
-        cv_set_parent_death_signal(SIGTERM)
-        let password: String?
-        do { password = try ConfigLoader.databasePassword(config: config, environment: environment) } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
-            return WorkerExitCode.fatal
-        }
-        let metrics: any PipelineMetricsSink
-        do { metrics = SharedPipelineMetrics(region: try SharedRegion.attach(environment: environment)) } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
-            return WorkerExitCode.fatal
-        }
-        let database = ConnectionInfo(url: config.databaseURL, password: password,
+    public static func run(_ child: ChildProcess) -> ProcessExit {
+        let config = child.config, logger = child.logger
+        let metrics: any PipelineMetricsSink = SharedPipelineMetrics(region: child.shared)
+        let database = ConnectionInfo(url: config.databaseURL, password: child.databasePassword,
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-executor")
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, signal) }
-        pthread_sigmask(SIG_BLOCK, &mask, nil) // before any thread starts: only sigtimedwait below sees them
 
         let owner = "\(hostName()):\(getpid())"
         let shared = Shared(runners: config.executorConcurrency)
@@ -57,7 +42,7 @@ enum PipelineExecutor {
             }
             guard started != nil else {
                 logger.error("cannot start executor thread", ["error": .string(errnoText())])
-                return WorkerExitCode.fatal
+                return .cannotStart
             }
         }
         shared.threadsRunning.add(1, ordering: .relaxed)
@@ -65,27 +50,19 @@ enum PipelineExecutor {
             monitorLoop(shared: shared, config: config, database: database, owner: owner, metrics: metrics, logger: logger)
             shared.threadsRunning.subtract(1, ordering: .releasing)
         }
-        AuxiliaryRole.notifyReady(environment: environment)
+        child.notifyReady()
         logger.info("executor started", ["owner": .string(owner), "concurrency": .int(config.executorConcurrency)])
 
-        var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
-        while true {
-            let signal = sigtimedwait(&mask, nil, &timeout)
-            if signal == SIGTERM || signal == SIGINT { break }
-        }
+        _ = child.waitForStop()
         logger.info("executor stopping: cancelling current steps, giving their runs back to the queue")
         shared.stopping.store(true, ordering: .releasing)
         for control in shared.controls { control.stop() }
-        let deadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000)
-        while shared.threadsRunning.load(ordering: .acquiring) > 0 {
-            if MonotonicInstant.now() >= deadline {
-                logger.error("executor stop timeout: exiting with runs in progress (their leases will expire)")
-                return 1
-            }
-            usleep(10_000)
+        guard child.drain(threadsRunning: { shared.threadsRunning.load(ordering: .acquiring) }) else {
+            logger.error("executor stop timeout: exiting with runs in progress (their leases will expire)")
+            return .drainTimeout
         }
         logger.info("executor stopped")
-        return 0
+        return .clean
     }
 
     // MARK: Runner threads

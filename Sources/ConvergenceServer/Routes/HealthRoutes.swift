@@ -2,6 +2,7 @@ import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceShared
 import ConvergenceStore
+import ConvergenceSupervisor
 
 /// `/health` (liveness, no I/O) and `/ready` (dependencies reachable, audit trail state).
 enum HealthRoutes {
@@ -112,7 +113,7 @@ enum HealthRoutes {
         func gauge(_ family: MetricFamily, _ labels: [String] = []) -> Double {
             context.metrics.handle(family, labels)?.gaugeValue ?? 0
         }
-        let down = AuxiliaryRole.enabled(for: context.config).map(\.name).filter { gauge(MetricFamilies.auxiliaryUp, [$0]) < 1 }
+        let down = ApplicationRoles.children.enabledAuxiliaries(for: context.config).map(\.name).filter { gauge(MetricFamilies.auxiliaryUp, [$0]) < 1 }
         return Processes(workersAlive: Int(gauge(MetricFamilies.workersAlive)),
                          workersConfigured: Int(gauge(MetricFamilies.workersConfigured)), auxiliariesDown: down)
     }

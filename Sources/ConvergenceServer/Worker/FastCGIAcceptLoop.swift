@@ -52,7 +52,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
         var batch = ReadyConnections.Batch()
         while true {
             if state.isStopping { connections.stopAccepting() }
-            switch connections.next(timeoutMs: Listener.acceptTimeoutMs, batch: &batch) {
+            switch connections.next(timeoutMs: WorkerState.idleWakeMs, batch: &batch) {
             case .timeout:
                 // Draining ends once every accepted connection has been answered.
                 if state.isStopping && connections.openConnections == 0 { return }
@@ -69,10 +69,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
                         if handleAcceptError(errno), !state.isStopping { continue }
                         break
                     }
-                    if isTCP {
-                        cv_set_recv_timeout(fd, 0) // accepted TCP sockets inherit the listener's timeout
-                        cv_set_nodelay(fd)
-                    }
+                    if isTCP { cv_set_nodelay(fd) }
                     // nginx writes its request as soon as it has connected, so it is usually here
                     // already: this thread serves the first such connection itself, without a trip
                     // through the set (an epoll_ctl and a wake-up); the others go to the set, where

@@ -6,44 +6,33 @@ import ConvergenceIdentity
 import ConvergenceShared
 import ConvergenceStore
 import Glibc
+import ConvergenceSupervisor
 
 /// `convergence worker`: started by the supervisor with the listener on fd 0.
 /// Runs `threads` accept loops and drains on SIGTERM: no new connections,
 /// in-flight requests finish, then exit 0.
 public struct Worker: Sendable {
-    let config: Config
-    let logger: Logger
-    let environment: [String: String]
+    let child: ChildProcess
+    var config: Config { child.config }
+    var logger: Logger { child.logger }
+    var environment: [String: String] { child.environment }
 
-    public init(config: Config, logger: Logger, environment: [String: String]) {
-        self.config = config
-        self.logger = logger
-        self.environment = environment
+    public init(_ child: ChildProcess) {
+        self.child = child
     }
 
-    public func run() -> Int32 {
-        // If the supervisor dies (even by SIGKILL), drain and exit rather than linger.
-        cv_set_parent_death_signal(SIGTERM)
+    public func run() -> ProcessExit {
         guard cv_is_listening_socket(0) == 1 else {
             logger.error("fd 0 is not a listening socket; workers are started by `convergence serve`")
-            return WorkerExitCode.fatal
-        }
-        let password: String?
-        do { password = try ConfigLoader.databasePassword(config: config, environment: environment) } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
-            return WorkerExitCode.fatal
+            return .cannotStart
         }
         let keyring: MasterKeyring?
         do { keyring = try MasterKeys.load(config: config, environment: environment) } catch {
             logger.error("cannot start", ["error": .string(error.description)])
-            return WorkerExitCode.fatal
+            return .cannotStart
         }
-        let shared: SharedRegion
-        do { shared = try SharedRegion.attach(environment: environment) } catch {
-            logger.error("cannot start", ["error": .string(error.description)])
-            return WorkerExitCode.fatal
-        }
-        let database = ConnectionInfo(url: config.databaseURL, password: password,
+        let shared = child.shared
+        let database = ConnectionInfo(url: config.databaseURL, password: child.databasePassword,
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-worker")
         // A reload's replacement starts with empty key and policy caches. During a PostgreSQL
@@ -55,7 +44,7 @@ public struct Worker: Sendable {
         // they were.)
         if environment["CONVERGENCE_RELOAD_CANDIDATE"] == "1", (try? PostgresConnection(database).query("SELECT 1")) == nil {
             logger.warning("replacement worker cannot reach PostgreSQL; the running worker keeps serving")
-            return WorkerExitCode.postponed
+            return .postponed
         }
         // Opened before any request: a check is answered only once its record is spooled.
         var audit: AuditSpool?
@@ -65,22 +54,16 @@ public struct Worker: Sendable {
             do { audit = try AuditSpool(config: config, logger: logger, metrics: SharedAuditMetrics(region: shared),
                                             lanes: config.threads, degraded: true) } catch {
                 logger.error("cannot open the audit spool", ["dir": .string(config.auditSpoolDir), "error": .string(error.description)])
-                return WorkerExitCode.fatal
+                return .cannotStart
             }
             guard audit?.startBackgroundThread() == true else {
                 logger.error("cannot start the audit spool thread", ["error": .string(errnoText())])
-                return WorkerExitCode.fatal
+                return .cannotStart
             }
         }
         let spool = audit
 
         FCGX_Init()
-        signal(SIGPIPE, SIG_IGN)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        for signal in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&mask, signal) }
-        // Blocked here, before threads start, so only sigtimedwait below sees them.
-        pthread_sigmask(SIG_BLOCK, &mask, nil)
 
         let state = WorkerState()
         let loop = FastCGIAcceptLoop(
@@ -90,7 +73,7 @@ public struct Worker: Sendable {
         let connections: ReadyConnections
         do { connections = try ReadyConnections(listenFD: 0) } catch {
             logger.error("cannot watch the listener", ["error": .string(String(describing: error))])
-            return WorkerExitCode.fatal
+            return .cannotStart
         }
         let caches = WorkerCaches(keyTTLMs: config.keyCacheTTLMs, policyTTLMs: config.policyCacheTTLMs)
         for lane in 0..<config.threads {
@@ -103,13 +86,16 @@ public struct Worker: Sendable {
             }
             if started == nil {
                 logger.error("cannot start worker thread", ["error": .string(errnoText())])
-                return WorkerExitCode.fatal
+                return .cannotStart
             }
         }
-        AuxiliaryRole.notifyReady(environment: environment)
+        child.notifyReady()
         logger.debug("worker accepting", ["threads": .int(config.threads)])
 
-        waitForStop(mask: mask, state: state)
+        if let signal = child.waitForStop(unless: { state.isStopping }) {
+            logger.debug("drain requested", ["signal": .string(signalName(signal))])
+            state.requestStop()
+        }
         let code = drain(state: state)
         // The listener: once every worker has let go, a stopping service refuses connections
         // at once. Only when no thread can still be in accept(2) on it (a drain timeout leaves some).
@@ -118,38 +104,19 @@ public struct Worker: Sendable {
         return code
     }
 
-    private func waitForStop(mask: sigset_t, state: WorkerState) {
-        var mask = mask
-        var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
-        while !state.isStopping {
-            let signal = sigtimedwait(&mask, nil, &timeout)
-            if signal == SIGTERM || signal == SIGINT {
-                logger.debug("drain requested", ["signal": .string(signalName(signal))])
-                state.requestStop()
-            }
-            // SIGHUP is the supervisor's business (it replaces us); ignore it here.
-        }
-    }
-
-    private func drain(state: WorkerState) -> Int32 {
-        let deadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000)
-        var abandoned = false
-        while state.threadsRunning.load(ordering: .acquiring) > 0 {
-            if MonotonicInstant.now() >= deadline {
-                logger.error("drain timeout: abandoning in-flight requests",
-                             ["in_flight": .int(state.inFlight.load(ordering: .relaxed))])
-                abandoned = true
-                break
-            }
-            usleep(10_000)
+    private func drain(state: WorkerState) -> ProcessExit {
+        let abandoned = !child.drain(threadsRunning: { state.threadsRunning.load(ordering: .acquiring) })
+        if abandoned {
+            logger.error("drain timeout: abandoning in-flight requests",
+                         ["in_flight": .int(state.inFlight.load(ordering: .relaxed))])
         }
         let served = state.requestsServed.load(ordering: .relaxed)
         if state.recycling.load(ordering: .relaxed) {
             logger.info("worker recycling", ["requests": .int(served)])
-            return WorkerExitCode.recycle
+            return .recycle
         }
-        if abandoned { return WorkerExitCode.drainTimeout }
+        if abandoned { return .drainTimeout }
         logger.debug("worker drained", ["requests": .int(served)])
-        return 0
+        return .clean
     }
 }

@@ -22,9 +22,9 @@ struct ProcessSpawner {
     }
 
     /// `listenerFD` nil: the child gets /dev/null as fd 0 (auxiliary processes accept nothing).
-    func spawn(arguments: [String], listenerFD: Int32?, environment: [String: String]) throws(Listener.Failure) -> Spawned {
+    func spawn(arguments: [String], listenerFD: Int32?, environment: [String: String]) throws(SupervisorError) -> Spawned {
         var pipeFDs: [Int32] = [0, 0]
-        guard cv_pipe_cloexec(&pipeFDs) == 0 else { throw Listener.Failure(description: "pipe: \(errnoText())") }
+        guard cv_pipe_cloexec(&pipeFDs) == 0 else { throw SupervisorError(description: "pipe: \(errnoText())") }
         defer { close(pipeFDs[1]) }
 
         var actions = posix_spawn_file_actions_t()
@@ -64,7 +64,7 @@ struct ProcessSpawner {
         }
         guard rc == 0 else {
             close(pipeFDs[0])
-            throw Listener.Failure(description: "cannot start worker \(executable): \(errnoText(rc))")
+            throw SupervisorError(description: "cannot start worker \(executable): \(errnoText(rc))")
         }
         return Spawned(pid: pid, readyPipe: pipeFDs[0])
     }

@@ -2,12 +2,12 @@ import CConvergenceSys
 import Glibc
 
 /// How a child process ended, decoded from a waitpid status.
-enum ExitDescription: Equatable, CustomStringConvertible {
+public enum ExitDescription: Equatable, Sendable, CustomStringConvertible {
     case exited(code: Int32)
     case signaled(signal: Int32)
     case unknown(status: Int32)
 
-    init(status: Int32) {
+    public init(status: Int32) {
         if cv_wifexited(status) != 0 {
             self = .exited(code: cv_wexitstatus(status))
         } else if cv_wifsignaled(status) != 0 {
@@ -17,7 +17,7 @@ enum ExitDescription: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    public var description: String {
         switch self {
         case .exited(let code): "exited with code \(code)"
         case .signaled(let signal): "killed by signal \(signal) (\(signalName(signal)))"
@@ -26,7 +26,7 @@ enum ExitDescription: Equatable, CustomStringConvertible {
     }
 }
 
-func signalName(_ signal: Int32) -> String {
+public func signalName(_ signal: Int32) -> String {
     switch signal {
     case SIGKILL: "SIGKILL"
     case SIGTERM: "SIGTERM"
@@ -41,18 +41,4 @@ func signalName(_ signal: Int32) -> String {
     case SIGPIPE: "SIGPIPE"
     default: "signal \(signal)"
     }
-}
-
-/// Worker exit codes with a meaning for the supervisor.
-public enum WorkerExitCode {
-    /// The worker served `max_requests` and asks to be replaced (no back-off).
-    public static let recycle: Int32 = 75
-    /// The worker could not start (bad environment): restarting will not help.
-    public static let fatal: Int32 = 78
-    /// A reload's replacement cannot serve yet (PostgreSQL unreachable, so its key and
-    /// policy caches would start empty): the old worker keeps serving, the reload is retried.
-    public static let postponed: Int32 = 79
-    /// The worker stopped with requests still in flight after `shutdown_timeout_seconds`
-    /// (it abandoned them): a stop that cut requests is not a clean one, `serve` exits 1.
-    public static let drainTimeout: Int32 = 1
 }

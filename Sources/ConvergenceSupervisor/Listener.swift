@@ -9,10 +9,6 @@ public struct Listener: Sendable {
     public let fd: Int32
     public let address: ListenAddress
 
-    /// How long an idle accept() blocks before the worker thread re-checks its
-    /// drain flag; short enough for snappy shutdowns, long enough to cost nothing.
-    public static let acceptTimeoutMs: Int32 = 250
-
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
@@ -45,7 +41,6 @@ public struct Listener: Sendable {
             fd = cv_listen_tcp(host, Int32(port), Int32(config.listenBacklog))
             guard fd >= 0 else { throw Failure(description: "listen: cannot bind \(host):\(port): \(errnoText())") }
         }
-        cv_set_recv_timeout(fd, acceptTimeoutMs)
         return Listener(fd: fd, address: config.listen)
     }
 
@@ -55,5 +50,3 @@ public struct Listener: Sendable {
         if case .unix(let path) = address { unlink(path) }
     }
 }
-
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }

@@ -1,0 +1,114 @@
+import CConvergenceSys
+import ConvergenceCore
+import ConvergenceShared
+import Glibc
+
+/// What convergence's exit codes mean, to the supervisor and to an operator.
+public enum ProcessExit: Int32, Sendable {
+    /// Done: a child that drained, a command that succeeded.
+    case clean = 0
+    /// A command failed.
+    case failure = 1
+    /// The command line was wrong (sysexits' EX_USAGE).
+    case usage = 64
+    /// A worker served `max_requests` and asks to be replaced (no back-off).
+    case recycle = 75
+    /// Cannot start: configuration or environment (sysexits' EX_CONFIG). Every start-up
+    /// failure of every child exits with this, and the supervisor treats them alike
+    /// (`ChildFailurePolicy`).
+    case cannotStart = 78
+    /// A reload's replacement worker cannot serve yet (PostgreSQL unreachable, so its key
+    /// and policy caches would start empty): the old worker keeps serving, the reload is retried.
+    case postponed = 79
+
+    /// A child stopped with work abandoned at `shutdown_timeout_seconds` (a worker's in-flight
+    /// requests): a stop that cut requests is not a clean one, `serve` exits 1.
+    public static let drainTimeout = ProcessExit.failure
+}
+
+/// The start every supervised child (worker, audit flusher, pipeline executor) shares,
+/// php-fpm's `fpm_child_init` in one place: parent-death signal, SIGPIPE ignored, stop
+/// signals blocked before any thread exists, the database password, the shared-memory
+/// region; then the readiness byte, the wait for a stop signal and the drain.
+public struct ChildProcess: Sendable {
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let config: Config
+    public let logger: Logger
+    public let environment: [String: String]
+    /// From `database_password_file`, else the environment.
+    public let databasePassword: String?
+    /// The supervisor's region (fd 4): metrics and rate-limit buckets.
+    public let shared: SharedRegion
+
+    /// Waited for (`stopSignal`), never delivered to a thread.
+    private static let waitedSignals = [SIGTERM, SIGINT, SIGHUP]
+
+    /// Any failure means the child cannot start: it exits `ProcessExit.cannotStart`.
+    public static func start(config: Config, logger: Logger, environment: [String: String]) throws(StartFailure) -> ChildProcess {
+        // If the supervisor dies (even by SIGKILL), drain and exit rather than linger.
+        cv_set_parent_death_signal(SIGTERM)
+        signal(SIGPIPE, SIG_IGN)
+        var mask = signalSet()
+        // Blocked before any thread starts, so they reach only `stopSignal`.
+        pthread_sigmask(SIG_BLOCK, &mask, nil)
+        let password: String?
+        do { password = try ConfigLoader.databasePassword(config: config, environment: environment) } catch {
+            throw StartFailure(description: error.description)
+        }
+        let shared: SharedRegion
+        do { shared = try SharedRegion.attach(environment: environment) } catch {
+            throw StartFailure(description: error.description)
+        }
+        return ChildProcess(config: config, logger: logger, environment: environment, databasePassword: password, shared: shared)
+    }
+
+    private static func signalSet() -> sigset_t {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signal in waitedSignals { sigaddset(&mask, signal) }
+        return mask
+    }
+
+    /// Tells the supervisor the process is serving (one byte on the readiness pipe).
+    public func notifyReady() {
+        guard let fd = environment["CONVERGENCE_WORKER_READY_FD"].flatMap(Int32.init) else { return }
+        var byte: UInt8 = 1
+        _ = write(fd, &byte, 1)
+        close(fd)
+    }
+
+    /// Waits up to `ms` for SIGTERM or SIGINT and returns it; nil if none came. SIGHUP is
+    /// the supervisor's business (it replaces us by SIGTERM): consumed and ignored.
+    public func stopSignal(waitingMs ms: Int) -> Int32? {
+        var mask = ChildProcess.signalSet()
+        var timeout = timespec(tv_sec: ms / 1000, tv_nsec: (ms % 1000) * 1_000_000)
+        while true {
+            let signal = sigtimedwait(&mask, nil, &timeout)
+            if signal == SIGTERM || signal == SIGINT { return signal }
+            if signal < 0 { return nil } // timeout (EAGAIN) or EINTR
+            timeout = timespec(tv_sec: 0, tv_nsec: 0) // SIGHUP: look once more, without waiting
+        }
+    }
+
+    /// Blocks until SIGTERM or SIGINT (returned), or until `stopped()` says the process
+    /// stops by itself (nil).
+    public func waitForStop(unless stopped: () -> Bool = { false }) -> Int32? {
+        while !stopped() {
+            if let signal = stopSignal(waitingMs: 200) { return signal }
+        }
+        return nil
+    }
+
+    /// Waits up to `shutdown_timeout_seconds` for `threadsRunning()` to reach zero; false on timeout.
+    public func drain(threadsRunning: () -> Int) -> Bool {
+        let deadline = MonotonicInstant.now().adding(milliseconds: config.shutdownTimeoutSeconds * 1000)
+        while threadsRunning() > 0 {
+            if MonotonicInstant.now() >= deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+}
