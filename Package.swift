@@ -25,17 +25,18 @@ let package = Package(
         .target(name: "CConvergenceShm", path: "Sources/CConvergenceShm", cSettings: [.unsafeFlags(["-mcx16", "-O2"])]),
 
         .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"], swiftSettings: optimize),
-        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
+        .target(name: "ConvergenceJSON", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
+        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore", "ConvergenceJSON"], swiftSettings: optimize),
         .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
         .target(name: "ConvergenceShared", dependencies: ["ConvergenceCore", "CConvergenceShm"], swiftSettings: optimize),
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
-        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceHTTP"], swiftSettings: optimize),
+        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceJSON"], swiftSettings: optimize),
         // Pipeline templates, plans, CSV and data-quality SQL: pure logic, no I/O beyond parsing text.
-        .target(name: "ConvergencePipelines", dependencies: ["CYAML"], swiftSettings: optimize),
+        .target(name: "ConvergencePipelines", dependencies: ["ConvergenceCore", "ConvergenceJSON", "CYAML"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
             dependencies: [
-                "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
+                "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
                 "ConvergenceShared", "ConvergencePipelines", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
@@ -48,7 +49,7 @@ let package = Package(
 
         .executableTarget(
             name: "convergence-bench",
-            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
+            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
             swiftSettings: optimize
         ),
         .target(
@@ -57,12 +58,13 @@ let package = Package(
             path: "Tests/ConvergenceTestSupport"
         ),
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
-        .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore", "ConvergenceHTTP", "ConvergenceGovernance"]),
+        .testTarget(name: "ConvergenceJSONTests", dependencies: ["ConvergenceJSON", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceJSON", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),
-        .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines"]),
+        .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines", "ConvergenceJSON"]),
         .testTarget(
             name: "ConvergenceIntegrationTests",
             dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity"]

@@ -28,7 +28,7 @@ public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByInteger
 
     var json: String {
         switch self {
-        case .string(let s): JSONText.quoted(s)
+        case .string(let s): JSONString.quoted(s)
         case .int(let i): String(i)
         case .double(let d): d.isFinite ? String(d) : "null"
         case .bool(let b): b ? "true" : "false"
@@ -75,11 +75,11 @@ public struct Logger: Sendable {
         level: LogLevel, role: String, pid: Int, message: String,
         fields: KeyValuePairs<String, LogValue>, requestID: String?, time: String = WallClock.rfc3339Now()
     ) -> String {
-        var line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"role\":\(JSONText.quoted(role)),\"pid\":\(pid)"
-        if let requestID { line += ",\"request_id\":\(JSONText.quoted(requestID))" }
-        line += ",\"msg\":\(JSONText.quoted(message))"
+        var line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"role\":\(JSONString.quoted(role)),\"pid\":\(pid)"
+        if let requestID { line += ",\"request_id\":\(JSONString.quoted(requestID))" }
+        line += ",\"msg\":\(JSONString.quoted(message))"
         for (key, value) in fields where key != "time" && key != "level" && key != "msg" {
-            line += ",\(JSONText.quoted(key)):\(value.json)"
+            line += ",\(JSONString.quoted(key)):\(value.json)"
         }
         line += "}"
         return line

@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 import Glibc
 
 /// One operation the customer's application is about to perform. A class:

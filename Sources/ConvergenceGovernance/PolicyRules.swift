@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 
 /// The risk factors and their default points (SPEC.md).
 public enum RiskFactor: String, Sendable, CaseIterable, Comparable {

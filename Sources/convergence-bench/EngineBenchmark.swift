@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 import ConvergenceServer
 
 /// Parse + validate + PII scan + evaluate a typical check against three policies.

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 @testable import ConvergenceServer
 import Testing
 

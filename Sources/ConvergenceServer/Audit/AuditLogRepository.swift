@@ -1,4 +1,5 @@
 import ConvergenceHTTP
+import ConvergenceJSON
 import ConvergenceStore
 
 /// Reads `convergence.audit_log` for the API: newest first, keyset pages.

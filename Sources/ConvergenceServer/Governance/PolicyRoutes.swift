@@ -1,5 +1,6 @@
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 import Foundation
 
 /// `/policies`: operators' governance policies (admin key).

@@ -1,6 +1,6 @@
 import ConvergenceCore
 import Testing
-@testable import ConvergenceHTTP
+@testable import ConvergenceJSON
 
 /// The flat document the check path reads in place (no tree).
 @Suite struct JSONDocumentTests {
@@ -68,45 +68,5 @@ import Testing
         #expect(throws: JSONParser.Failure(offset: 1, reason: "string is not valid UTF-8")) {
             try JSONDocument.parse([0x22, 0xED, 0xA0, 0x80, 0x22]) // an encoded surrogate
         }
-    }
-}
-
-@Suite struct ByteBufferTests {
-    @Test func appendsGrowAndCanBeReused() {
-        let buffer = ByteBuffer(capacity: 16)
-        var sink = buffer
-        for i in 0..<100 { sink.appendDecimal(i) }
-        sink.append(",")
-        sink.appendJSONString("a\"b\n")
-        let expected = (0..<100).map(String.init).joined() + #","a\"b\n""#
-        #expect(String(decoding: buffer.array, as: UTF8.self) == expected)
-        buffer.removeAll()
-        #expect(buffer.isEmpty)
-        sink.appendDecimal(-42)
-        #expect(buffer.array == Array("-42".utf8))
-    }
-}
-
-@Suite struct HTTPHeadersTests {
-    @Test func cgiNamesAreNormalisedAndLookupsTakeTheLastValue() {
-        var headers = HTTPHeaders()
-        func add(_ name: String, _ value: String) {
-            let entry = Array((name + "=" + value).utf8)
-            entry.withUnsafeBufferPointer { headers.appendCGI(entry: $0, nameLength: name.utf8.count) }
-        }
-        add("X_API_KEY", "k1")
-        add("CONTENT_TYPE", "application/json")
-        add("X_API_KEY", "k2")
-        #expect(headers["x-api-key"] == "k2")
-        #expect(headers["content-type"] == "application/json")
-        #expect(headers["authorization"] == nil)
-        #expect(headers["x-api"] == nil, "whole names only")
-        headers["x-api-key"] = nil
-        #expect(headers["x-api-key"] == nil)
-        #expect(headers["content-type"] == "application/json")
-        let literal: HTTPHeaders = ["authorization": "Bearer t"]
-        #expect(literal["authorization"] == "Bearer t")
-        #expect(literal.withValue("authorization") { $0?.count } == 8)
-        #expect(literal.withValue("x-api-key") { $0 == nil })
     }
 }
