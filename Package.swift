@@ -33,23 +33,29 @@ let package = Package(
         .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceJSON"], swiftSettings: optimize),
         // Pipeline templates, plans, CSV and data-quality SQL: pure logic, no I/O beyond parsing text.
         .target(name: "ConvergencePipelines", dependencies: ["ConvergenceCore", "ConvergenceJSON", "CYAML"], swiftSettings: optimize),
+        // The audit write path: records, the spool (segments, frames), the flusher that drains it into PostgreSQL.
+        .target(
+            name: "ConvergenceAudit",
+            dependencies: ["ConvergenceCore", "ConvergenceJSON", "ConvergenceStore", "ConvergenceShared", "CConvergenceSys"],
+            swiftSettings: optimize
+        ),
         .target(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "ConvergenceShared", "ConvergencePipelines", "CFastCGI", "CConvergenceSys",
+                "ConvergenceShared", "ConvergencePipelines", "ConvergenceAudit", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
         ),
         .executableTarget(
             name: "convergence",
-            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceStore", "ConvergenceIdentity"],
+            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceAudit", "ConvergenceStore", "ConvergenceIdentity"],
             swiftSettings: optimize
         ),
 
         .executableTarget(
             name: "convergence-bench",
-            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
+            dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
             swiftSettings: optimize
         ),
         .target(
@@ -60,7 +66,8 @@ let package = Package(
         .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
         .testTarget(name: "ConvergenceJSONTests", dependencies: ["ConvergenceJSON", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceJSON", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance"]),
+        .testTarget(name: "ConvergenceAuditTests", dependencies: ["ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceJSON"]),

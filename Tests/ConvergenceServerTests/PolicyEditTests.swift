@@ -1,3 +1,4 @@
+@testable import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP

@@ -1,3 +1,4 @@
+import ConvergenceCore
 import ConvergenceHTTP
 import Foundation
 

@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceJSON

@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import Glibc
 import ConvergenceCore
 import ConvergenceGovernance

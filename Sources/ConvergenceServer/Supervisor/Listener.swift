@@ -55,5 +55,3 @@ public struct Listener: Sendable {
         if case .unix(let path) = address { unlink(path) }
     }
 }
-
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }

@@ -1,5 +1,6 @@
 import CConvergenceSys
 import CFastCGI
+import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceIdentity

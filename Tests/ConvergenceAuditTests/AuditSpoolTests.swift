@@ -1,5 +1,5 @@
 import ConvergenceCore
-@testable import ConvergenceServer
+@testable import ConvergenceAudit
 import Glibc
 import XCTest
 

@@ -1,3 +1,4 @@
+import ConvergenceCore
 import ConvergenceStore
 
 /// `convergence admin prune-audit --before DATE`: deletes audit records older

@@ -3,7 +3,7 @@ import Glibc
 /// Starts a detached-by-design pthread running `body`. Foundation's Thread
 /// would work too, but a plain pthread keeps the worker's memory small and
 /// lets us pick the stack size.
-func startThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
+public func startThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable () -> Void) -> pthread_t? {
     final class Box: Sendable {
         let body: @Sendable () -> Void
         init(_ body: @escaping @Sendable () -> Void) { self.body = body }

@@ -4,23 +4,23 @@ import Glibc
 /// The audit trail's part of `/ready`, read from the spool directory, the flusher's
 /// status file and the answering worker's own spool (cheap: a directory listing,
 /// one small file, a statvfs).
-struct AuditReadiness: Encodable {
-    let ok: Bool
-    let problem: String?
-    let flusherAlive: Bool
-    let flusherPostgresOK: Bool
-    let backlogBytes: Int
-    let bufferBytes: Int
-    let full: Bool
-    let fullPolicy: String
+package struct AuditReadiness: Encodable {
+    package let ok: Bool
+    package let problem: String?
+    package let flusherAlive: Bool
+    package let flusherPostgresOK: Bool
+    package let backlogBytes: Int
+    package let bufferBytes: Int
+    package let full: Bool
+    package let fullPolicy: String
     /// This worker's spool can take records now (false: segments cannot be made, e.g. disk full).
-    let spoolWritable: Bool
-    let spoolError: String?
+    package let spoolWritable: Bool
+    package let spoolError: String?
     /// Free bytes on the spool's file system (for the unprivileged user).
-    let spoolFreeBytes: Int?
-    let oldestUnflushedAgeMs: Double?
-    let flushedTotal: Int
-    let replayedTotal: Int
+    package let spoolFreeBytes: Int?
+    package let oldestUnflushedAgeMs: Double?
+    package let flushedTotal: Int
+    package let replayedTotal: Int
     let corruptRegionsTotal: Int
 
     enum CodingKeys: String, CodingKey {
@@ -41,11 +41,11 @@ struct AuditReadiness: Encodable {
 
     /// Whether checks are refused now (`fail_closed` and the spool full or unwritable):
     /// then the service is not ready, whatever PostgreSQL says.
-    var refusesChecks: Bool {
+    package var refusesChecks: Bool {
         fullPolicy == AuditFullPolicy.failClosed.rawValue && (full || !spoolWritable)
     }
 
-    static func current(config: Config, spool: AuditSpool?) -> AuditReadiness {
+    package static func current(config: Config, spool: AuditSpool?) -> AuditReadiness {
         let directory = config.auditSpoolDir
         let status = SpoolStatus.read(directory: directory)
         let now = AuditRecord.nowMicros()

@@ -1,5 +1,5 @@
 import ConvergenceCore
-@testable import ConvergenceServer
+@testable import ConvergenceAudit
 import Foundation
 import Glibc
 import XCTest

@@ -3,12 +3,12 @@ import ConvergenceShared
 /// Audit events into the shared-memory metrics. Every series has fixed labels,
 /// so each is resolved once and every event is one atomic update — cheap
 /// enough for the per-check `enqueued` on the request path.
-struct SharedAuditMetrics: AuditMetricsSink {
+package struct SharedAuditMetrics: AuditMetricsSink {
     private let enqueuedRecords, enqueuedBytes, droppedRecords, refusedChecks: MetricHandle?
     private let flushedRecords, replayedRecords, batchSize, flushDuration, flushFailures: MetricHandle?
     private let rejectedRecords, corruptRegions, corruptBytes, backlogBytes, oldestAge: MetricHandle?
 
-    init(region: SharedRegion) {
+    package init(region: SharedRegion) {
         let m = MetricsRecorder(region: region, customerCap: 0)
         enqueuedRecords = m.handle(AuditMetricFamilies.enqueued)
         enqueuedBytes = m.handle(AuditMetricFamilies.spoolBytes)
@@ -26,71 +26,71 @@ struct SharedAuditMetrics: AuditMetricsSink {
         oldestAge = m.handle(AuditMetricFamilies.oldestAge)
     }
 
-    func enqueued(bytes: Int) {
+    package func enqueued(bytes: Int) {
         enqueuedRecords?.add()
         enqueuedBytes?.add(UInt64(max(0, bytes)))
     }
 
-    func dropped() { droppedRecords?.add() }
-    func refused() { refusedChecks?.add() }
+    package func dropped() { droppedRecords?.add() }
+    package func refused() { refusedChecks?.add() }
 
-    func flushed(batchRecords: Int, replayed: Int, latencyMs: Double) {
+    package func flushed(batchRecords: Int, replayed: Int, latencyMs: Double) {
         flushedRecords?.add(UInt64(max(0, batchRecords - replayed)))
         replayedRecords?.add(UInt64(max(0, replayed)))
         batchSize?.observe(Double(batchRecords))
         flushDuration?.observe(latencyMs / 1000)
     }
 
-    func flushFailed() { flushFailures?.add() }
-    func rejected(count: Int) { rejectedRecords?.add(UInt64(max(0, count))) }
+    package func flushFailed() { flushFailures?.add() }
+    package func rejected(count: Int) { rejectedRecords?.add(UInt64(max(0, count))) }
 
-    func spoolCorruption(regions: Int, bytes: Int) {
+    package func spoolCorruption(regions: Int, bytes: Int) {
         corruptRegions?.add(UInt64(max(0, regions)))
         corruptBytes?.add(UInt64(max(0, bytes)))
     }
 
-    func backlog(bytes: Int, oldestUnflushedAgeMs: Double) {
+    package func backlog(bytes: Int, oldestUnflushedAgeMs: Double) {
         backlogBytes?.set(Double(bytes))
         oldestAge?.set(oldestUnflushedAgeMs / 1000)
     }
 }
 
-enum AuditMetricFamilies {
-    static let enqueued = MetricFamily("convergence_audit_records_enqueued_total", .counter,
+package enum AuditMetricFamilies {
+    package static let enqueued = MetricFamily("convergence_audit_records_enqueued_total", .counter,
                                        help: "Audit records written to the local spool by workers.")
-    static let spoolBytes = MetricFamily("convergence_audit_spool_bytes_written_total", .counter,
+    package static let spoolBytes = MetricFamily("convergence_audit_spool_bytes_written_total", .counter,
                                          help: "Bytes of audit records written to the spool.")
-    static let dropped = MetricFamily("convergence_audit_records_dropped_total", .counter,
+    package static let dropped = MetricFamily("convergence_audit_records_dropped_total", .counter,
                                       help: "Checks answered without a record because the spool was full (audit_full_policy = fail_open).")
-    static let refused = MetricFamily("convergence_audit_checks_refused_total", .counter,
+    package static let refused = MetricFamily("convergence_audit_checks_refused_total", .counter,
                                       help: "Checks refused with 503 because the spool was full (audit_full_policy = fail_closed).")
-    static let flushed = MetricFamily("convergence_audit_records_flushed_total", .counter,
+    package static let flushed = MetricFamily("convergence_audit_records_flushed_total", .counter,
                                       help: "Audit records committed to PostgreSQL by the flusher.")
-    static let replayed = MetricFamily("convergence_audit_records_replayed_total", .counter,
+    package static let replayed = MetricFamily("convergence_audit_records_replayed_total", .counter,
                                        help: "Records flushed again after a flusher restart and found already stored (no duplicate written).")
-    static let batchSize = MetricFamily("convergence_audit_flush_batch_size", .histogram(buckets: [1, 10, 100, 500, 1000, 5000, 10000, 20000, 50000]),
+    package static let batchSize = MetricFamily("convergence_audit_flush_batch_size", .histogram(buckets: [1, 10, 100, 500, 1000, 5000, 10000, 20000, 50000]),
                                         help: "Records per committed flush.")
-    static let flushDuration = MetricFamily("convergence_audit_flush_duration_seconds",
+    package static let flushDuration = MetricFamily("convergence_audit_flush_duration_seconds",
                                             .histogram(buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
                                             help: "Time per committed flush (COPY and commit).")
-    static let flushFailures = MetricFamily("convergence_audit_flush_failures_total", .counter,
+    package static let flushFailures = MetricFamily("convergence_audit_flush_failures_total", .counter,
                                             help: "Flush attempts that failed (PostgreSQL down or erroring); the batch is retried.")
-    static let rejected = MetricFamily("convergence_audit_records_rejected_total", .counter,
+    package static let rejected = MetricFamily("convergence_audit_records_rejected_total", .counter,
                                        help: "Records PostgreSQL refused even one by one, skipped with an error log.")
-    static let corruptRegions = MetricFamily("convergence_audit_spool_corrupt_regions_total", .counter,
+    package static let corruptRegions = MetricFamily("convergence_audit_spool_corrupt_regions_total", .counter,
                                              help: "Damaged spool regions skipped by the flusher.")
-    static let corruptBytes = MetricFamily("convergence_audit_spool_corrupt_bytes_total", .counter,
+    package static let corruptBytes = MetricFamily("convergence_audit_spool_corrupt_bytes_total", .counter,
                                            help: "Bytes of damaged spool regions skipped.")
-    static let backlogBytes = MetricFamily("convergence_audit_backlog_bytes", .gauge,
+    package static let backlogBytes = MetricFamily("convergence_audit_backlog_bytes", .gauge,
                                            help: "Spooled audit bytes not yet in PostgreSQL (the queue depth).")
-    static let oldestAge = MetricFamily("convergence_audit_oldest_unflushed_age_seconds", .gauge,
+    package static let oldestAge = MetricFamily("convergence_audit_oldest_unflushed_age_seconds", .gauge,
                                         help: "Age of the oldest audit record not yet in PostgreSQL.")
 
     /// Derived when /metrics renders, from the answering worker's spool.
-    static let spoolWritable = MetricFamily("convergence_audit_spool_writable", .gauge,
+    package static let spoolWritable = MetricFamily("convergence_audit_spool_writable", .gauge,
                                             help: "Whether the answering worker's audit spool can take records (0: segments cannot be made, e.g. disk full).")
 
-    static let all: [MetricFamily] = [
+    package static let all: [MetricFamily] = [
         enqueued, spoolBytes, dropped, refused, flushed, replayed, batchSize, flushDuration, flushFailures,
         rejected, corruptRegions, corruptBytes, backlogBytes, oldestAge,
     ]

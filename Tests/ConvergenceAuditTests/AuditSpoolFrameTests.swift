@@ -1,5 +1,5 @@
 import ConvergenceCore
-@testable import ConvergenceServer
+@testable import ConvergenceAudit
 import XCTest
 
 /// Spool framing: what the flusher can recover from a segment, intact or damaged.

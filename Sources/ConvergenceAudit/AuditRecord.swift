@@ -1,6 +1,6 @@
 import CConvergenceSys
 import ConvergenceCore
-import ConvergenceHTTP
+import ConvergenceJSON
 
 /// One audit record as it is spooled and stored: a decided check or an admin
 /// mutation. Never raw input text or PII: only the decision, the score, factor
@@ -89,7 +89,7 @@ public struct AuditRecord: Sendable, Equatable {
     /// The 36 characters of an id into `out` (at least 36 bytes), from 16 random
     /// bytes of which the time, version and variant bits replace 54. Byte by
     /// byte: this runs on every check.
-    static func writeID(nowMicros: Int64, random: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    package static func writeID(nowMicros: Int64, random: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let ms = UInt64(max(0, nowMicros / 1000))
         var o = 0
         for i in 0..<16 {

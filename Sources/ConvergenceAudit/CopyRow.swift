@@ -1,16 +1,16 @@
 import ConvergenceCore
-import ConvergenceHTTP
+import ConvergenceJSON
 import Glibc
 
 /// PostgreSQL COPY text format, written field by field into a byte buffer:
 /// tab-separated, `\N` for NULL, backslash escapes for the bytes COPY treats
 /// specially. Values are copied whole when they need no escape (most do not).
-struct CopyRow {
+package struct CopyRow {
     /// The row so far (the caller's buffer: a worker thread reuses one for every check).
-    let out: ByteBuffer
+    package let out: ByteBuffer
     private var fields = 0
 
-    init(into buffer: ByteBuffer) {
+    package init(into buffer: ByteBuffer) {
         out = buffer
         out.removeAll()
     }
@@ -21,35 +21,35 @@ struct CopyRow {
         fields += 1
     }
 
-    mutating func null() {
+    package mutating func null() {
         separate()
         out.append(92); out.append(78) // \N
     }
 
-    mutating func text(_ value: String?) {
+    package mutating func text(_ value: String?) {
         guard let value else { null(); return }
         separate()
         value.withUTF8Bytes { CopyRow.escape($0, into: out) }
     }
 
     /// Bytes known to need no escaping (ids, fixed words, digits).
-    mutating func plain(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package mutating func plain(_ bytes: UnsafeBufferPointer<UInt8>) {
         separate()
         out.append(contentsOf: bytes)
     }
 
-    mutating func plain(_ word: StaticString) {
+    package mutating func plain(_ word: StaticString) {
         plain(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
     }
 
-    mutating func integer(_ value: Int?) {
+    package mutating func integer(_ value: Int?) {
         guard let value else { null(); return }
         separate()
         var sink = out
         sink.appendDecimal(value)
     }
 
-    mutating func timestamp(micros: Int64) {
+    package mutating func timestamp(micros: Int64) {
         separate()
         var sink = out
         AuditRecord.writeTimestamp(micros: micros, to: &sink)
@@ -57,7 +57,7 @@ struct CopyRow {
 
     /// A JSON value written by `body` with JSON's own escaping; COPY then only
     /// needs its backslashes doubled (JSON never holds a raw tab, newline or NUL).
-    mutating func json(_ body: (inout ByteBuffer) -> Void) {
+    package mutating func json(_ body: (inout ByteBuffer) -> Void) {
         separate()
         let start = out.count
         var sink = out
@@ -73,7 +73,7 @@ struct CopyRow {
     }
 
     /// Ends the row.
-    func finish() { out.append(10) }
+    package func finish() { out.append(10) }
 
     static func escape(_ bytes: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
         var runStart = 0

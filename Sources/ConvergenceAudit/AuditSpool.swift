@@ -63,10 +63,10 @@ public final class AuditSpool: Sendable {
     let directory: String
     let segmentBytes: Int
     let bufferLimit: Int
-    let policy: AuditFullPolicy
+    package let policy: AuditFullPolicy
     let fsyncIntervalMs: Int
     let sizing: SpoolSegmentSizing
-    let metrics: any AuditMetricsSink
+    package let metrics: any AuditMetricsSink
     let logger: Logger
     /// One writer per request thread (see the type's comment).
     final class Lane: Sendable {

@@ -14,16 +14,6 @@ import Glibc
 /// spooling; the backlog is published for /ready. SIGTERM (sent by the
 /// supervisor once the workers have exited): drain everything, then exit.
 public final class AuditFlusher {
-    public static let role = AuxiliaryRole(name: "audit-flusher", stopsAfterWorkers: true, isEnabled: { $0.auditEnabled }) {
-        config, logger, environment in
-        let region: SharedRegion
-        do { region = try SharedRegion.attach(environment: environment) } catch {
-            logger.error("cannot start", ["error": .string(String(describing: error))])
-            return WorkerExitCode.fatal
-        }
-        return AuditFlusher(config: config, logger: logger, environment: environment, metrics: SharedAuditMetrics(region: region)).run()
-    }
-
     final class Segment {
         let name: String
         let reader: SpoolSegmentReader
@@ -76,7 +66,8 @@ public final class AuditFlusher {
         directory = config.auditSpoolDir
     }
 
-    public func run() -> Int32 {
+    /// The process main; `notifyReady` tells the supervisor the flusher is up.
+    public func run(notifyReady: () -> Void) -> Int32 {
         cv_set_parent_death_signal(SIGTERM) // the supervisor died: drain what is there and leave
         // Background work: when the cores are short, request threads go first (the spool absorbs the delay).
         setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
@@ -94,7 +85,7 @@ public final class AuditFlusher {
             logger.error("cannot start", ["error": .string(String(describing: error))])
             return WorkerExitCode.fatal
         }
-        AuxiliaryRole.notifyReady(environment: environment)
+        notifyReady()
         let lock: Int32
         switch acquireFlusherLock() {
         case .acquired(let fd): lock = fd

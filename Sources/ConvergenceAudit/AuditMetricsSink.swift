@@ -1,6 +1,6 @@
-/// Where the audit trail reports its metric events. The shared-memory
-/// Prometheus registry implements this; until it is wired in, `NoAuditMetrics`
-/// drops them. Called on hot paths: implementations must not block.
+/// Where the audit trail reports its metric events. `SharedAuditMetrics` writes
+/// them into the shared-memory Prometheus registry; `NoAuditMetrics` (tests,
+/// benchmarks) drops them. Called on hot paths: implementations must not block.
 public protocol AuditMetricsSink: Sendable {
     /// A record written to the spool (worker).
     func enqueued(bytes: Int)
