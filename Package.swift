@@ -39,11 +39,13 @@ let package = Package(
             dependencies: ["ConvergenceCore", "ConvergenceJSON", "ConvergenceStore", "ConvergenceShared", "CConvergenceSys"],
             swiftSettings: optimize
         ),
+        // The FastCGI transport: accept loop, request reader, response writer, ready-connection set.
+        .target(name: "ConvergenceFastCGI", dependencies: ["ConvergenceCore", "ConvergenceHTTP", "CFastCGI", "CConvergenceSys"], swiftSettings: optimize),
         .target(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "ConvergenceShared", "ConvergencePipelines", "ConvergenceAudit", "CFastCGI", "CConvergenceSys",
+                "ConvergenceShared", "ConvergencePipelines", "ConvergenceAudit", "ConvergenceFastCGI", "CFastCGI", "CConvergenceSys",
             ],
             swiftSettings: optimize
         ),

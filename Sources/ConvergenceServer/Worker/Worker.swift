@@ -2,6 +2,7 @@ import CConvergenceSys
 import CFastCGI
 import ConvergenceAudit
 import ConvergenceCore
+import ConvergenceFastCGI
 import ConvergenceHTTP
 import ConvergenceIdentity
 import ConvergenceShared

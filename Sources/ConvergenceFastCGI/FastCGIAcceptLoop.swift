@@ -2,7 +2,6 @@ import CConvergenceSys
 import CFastCGI
 import ConvergenceCore
 import ConvergenceHTTP
-import ConvergenceStore
 import Glibc
 
 /// The worker's threads: take ready FastCGI connections (`ReadyConnections`:
@@ -18,7 +17,7 @@ import Glibc
 /// A class shared by the worker's threads: its methods run on every request, and
 /// closures there capture `self`, which for a struct meant copying (and
 /// retaining) the router, logger and closures each time.
-final class FastCGIAcceptLoop<Context>: Sendable {
+package final class FastCGIAcceptLoop<Context>: Sendable {
     let listenFD: Int32
     let isTCP: Bool
     let maxBodyBytes: Int
@@ -31,7 +30,7 @@ final class FastCGIAcceptLoop<Context>: Sendable {
     /// Runs before a response is written: adds context headers, records metrics.
     let finish: @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void
 
-    init(listenFD: Int32, isTCP: Bool, maxBodyBytes: Int, maxRequests: Int, router: Router<Context>, state: WorkerState, logger: Logger,
+    package init(listenFD: Int32, isTCP: Bool, maxBodyBytes: Int, maxRequests: Int, router: Router<Context>, state: WorkerState, logger: Logger,
          mapError: @escaping @Sendable (any Error, Context) -> APIError?,
          finish: @escaping @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void) {
         self.listenFD = listenFD
@@ -45,14 +44,14 @@ final class FastCGIAcceptLoop<Context>: Sendable {
         self.finish = finish
     }
 
-    func run(context: Context, connections: ReadyConnections) {
+    package func run(context: Context, connections: ReadyConnections) {
         var fcgi = FCGX_Request()
         FCGX_InitRequest(&fcgi, -1, 0)
         let output = ByteBuffer(capacity: 4096) // the thread's response buffer, reused
         var batch = ReadyConnections.Batch()
         while true {
             if state.isStopping { connections.stopAccepting() }
-            switch connections.next(timeoutMs: Listener.acceptTimeoutMs, batch: &batch) {
+            switch connections.next(timeoutMs: WorkerState.idleWakeMs, batch: &batch) {
             case .timeout:
                 // Draining ends once every accepted connection has been answered.
                 if state.isStopping && connections.openConnections == 0 { return }
@@ -144,18 +143,6 @@ final class FastCGIAcceptLoop<Context>: Sendable {
 
     /// Serves one request; returns whether its body was read completely (false
     /// for a refused oversized body, where nginx may still be sending).
-    /// Database failures that are not bugs: PostgreSQL unreachable → 503, rejected data → 400.
-    static func mapStoreError(_ error: any Error) -> APIError? {
-        guard let error = error as? PostgresError else { return nil }
-        if error.isConnectionFailure {
-            return APIError(.serviceUnavailable, code: "database_unavailable", message: "The database is unreachable; retry shortly.")
-        }
-        if let state = error.sqlState, state.hasPrefix("22") {
-            return APIError.badRequest("invalid_value", "A value in the request cannot be stored (for example a NUL character).")
-        }
-        return nil
-    }
-
     private func serveOne(_ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer) -> Bool {
         let started = MonotonicInstant.now()
         var response: Response

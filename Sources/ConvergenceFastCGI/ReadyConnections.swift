@@ -12,7 +12,7 @@ import Synchronization
 /// cache; here a thread picks whichever connection is ready, so under load the
 /// threads run request after request. Connections are registered one-shot: the
 /// thread that gets one serves it alone.
-final class ReadyConnections: Sendable {
+package final class ReadyConnections: Sendable {
     let epollFD: Int32
     let listenFD: Int32
     /// Accepted connections not yet closed (being served or waiting for their request).
@@ -36,7 +36,7 @@ final class ReadyConnections: Sendable {
         static let capacity: Int32 = 4
     }
 
-    init(listenFD: Int32) throws(FileError) {
+    package init(listenFD: Int32) throws(FileError) {
         let ep = cv_epoll_create()
         guard ep >= 0 else { throw FileError(errno: errno) }
         // Shared by every worker process: accept must not block when another took the connection.
