@@ -57,7 +57,10 @@ let package = Package(
 
         .executableTarget(
             name: "convergence-bench",
-            dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
+            dependencies: [
+                "ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore",
+                "ConvergenceShared", "ConvergenceStore", "ConvergenceIdentity", "ConvergencePipelines",
+            ],
             swiftSettings: optimize
         ),
         .target(

@@ -4,9 +4,9 @@ import ConvergencePipelines
 import ConvergenceShared
 
 /// The route table of a worker, assembled from the feature route groups.
-enum Routes {
+package enum Routes {
     /// `shared`: the host's region for metrics recorded outside a request's context (pipeline events).
-    static func make(config: Config, shared: SharedRegion? = nil) -> Router<RequestContext> {
+    package static func make(config: Config, shared: SharedRegion? = nil) -> Router<RequestContext> {
         var router = Router<RequestContext>()
         HealthRoutes.register(on: &router)
         MetricsRoute.register(on: &router)

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceIdentity
 import ConvergencePipelines
+import ConvergenceServer
 import ConvergenceStore
 import Foundation
 
@@ -8,9 +9,9 @@ import Foundation
 /// real, migrated database, the bookkeeping one run costs an executor besides its
 /// steps — claim (`FOR UPDATE SKIP LOCKED`, plan decoded), one lease renewal and
 /// the finishing transaction — with the real `PipelineQueue` code.
-public enum PipelineBenchmarks {
+enum PipelineBenchmarks {
     /// Milliseconds per run (median, p95) over `runs` queued one-step runs.
-    public static func queueOverhead(databaseURL: String, runs: Int) throws -> (median: Double, p95: Double) {
+    static func queueOverhead(databaseURL: String, runs: Int) throws -> (median: Double, p95: Double) {
         let db = PostgresConnection(ConnectionInfo(url: databaseURL, password: ProcessInfo.processInfo.environment["CONVERGENCE_DATABASE_PASSWORD"],
                                                    connectTimeoutSeconds: 5, applicationName: "convergence-bench"))
         defer { db.close() }

@@ -2,13 +2,14 @@ import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceServer
 import ConvergenceStore
 
 /// Micro-benchmarks of worker hot paths, run by `convergence-bench` (scripts/bench).
 /// They call the real code, not a copy of it.
-public enum HotPathBenchmarks {
+enum HotPathBenchmarks {
     /// Nanoseconds per `Authenticator.verify` (key checks, no rate limit) with a warm cache (no database).
-    public static func keyVerification(iterations: Int) -> Double {
+    static func keyVerification(iterations: Int) -> Double {
         let config = Config()
         let context = RequestContext(
             database: PostgresConnection(ConnectionInfo(url: "postgresql:///none?host=/nonexistent", password: nil, connectTimeoutSeconds: 1)),
@@ -34,7 +35,7 @@ public enum HotPathBenchmarks {
 extension HotPathBenchmarks {
     /// Nanoseconds per `POST /v1/check` through the router with warm key and
     /// policy caches: everything a worker does except FastCGI I/O.
-    public static func checkRoute(body: [UInt8], policies: [ConvergenceGovernance.Policy], iterations: Int) -> Double {
+    static func checkRoute(body: [UInt8], policies: [ConvergenceGovernance.Policy], iterations: Int) -> Double {
         var config = Config()
         config.policyCacheTTLMs = 1000
         config.rateLimitFree = RateLimitRule(limit: RateLimitRule.maxLimit, periodSeconds: 1) // limited, never refused
