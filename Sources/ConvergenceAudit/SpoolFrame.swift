@@ -30,7 +30,7 @@ public enum SpoolFrame {
         if let source = payload.baseAddress, payload.count > 0 {
             (destination + headerBytes + bodyPrefixBytes).copyMemory(from: source, byteCount: payload.count)
         }
-        let crc = crc32(UnsafeRawBufferPointer(start: destination + headerBytes, count: total - headerBytes))
+        let crc = CRC32.checksum(UnsafeRawBufferPointer(start: destination + headerBytes, count: total - headerBytes))
         destination.storeBytes(of: crc.littleEndian, toByteOffset: 8, as: UInt32.self)
         return total
     }
@@ -118,7 +118,7 @@ public enum SpoolFrame {
         let total = headerBytes + bodyPrefixBytes + length
         guard available >= total else { return .incomplete }
         let body = UnsafeRawBufferPointer(rebasing: bytes[(offset + headerBytes)..<(offset + total)])
-        guard crc32(body) == readLE32(bytes, offset + 8) else { return .damaged }
+        guard CRC32.checksum(body) == readLE32(bytes, offset + 8) else { return .damaged }
         var micros: UInt64 = 0
         for i in 0..<8 { micros |= UInt64(bytes[offset + headerBytes + i]) << (8 * UInt64(i)) }
         let payloadStart = offset + headerBytes + bodyPrefixBytes
@@ -132,11 +132,6 @@ public enum SpoolFrame {
             i += 1
         }
         return nil
-    }
-
-    /// IEEE CRC-32, the same as `CRC32.checksum`, computed in C (slicing-by-8): several times faster.
-    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        UInt32(cv_crc32(bytes.baseAddress, UInt(bytes.count)))
     }
 
     static func readLE32(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {

@@ -35,7 +35,7 @@ int cv_epoll_wait_fds(int ep, int *fds, int max, int timeout_ms);
 int cv_set_nonblocking(int fd);
 
 /// accept4(2) with SOCK_CLOEXEC; -1 with errno on error (EAGAIN when the
-/// listener's SO_RCVTIMEO elapsed).
+/// non-blocking listener has no connection waiting).
 int cv_accept(int listen_fd);
 /// 1 when bytes, the peer's hang-up or an error are waiting on fd (a read would not block),
 /// 0 when a read would block; never blocks itself.

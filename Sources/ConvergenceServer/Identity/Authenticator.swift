@@ -40,7 +40,7 @@ package enum Authenticator {
 
     package static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         guard let key = presentedKey(request) else { throw refuse(invalidKey, context) }
-        let digest = context.hasher.digest(key)
+        let digest = SHA256.digestInline(key)
         let record: KeyRecord?
         let generation = CacheInvalidation.keysGeneration(context)
         switch context.caches.key(digest, generation: generation, front: &context.cacheFront) {

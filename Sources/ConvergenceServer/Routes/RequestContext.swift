@@ -22,8 +22,6 @@ package final class RequestContext {
     package let caches: WorkerCaches
     /// This thread's lock-free copies of recently used cache entries.
     package var cacheFront = WorkerCaches.Front()
-    /// SHA-256 of presented keys, with a context reused by this thread.
-    let hasher = SHA256.Context()
     /// Keys used since the last `last_used_at` flush, each with its latest use (Unix µs):
     /// one UPDATE per minute, not per request, that still records when a key was used.
     var usedKeys: [String: Int64] = [:]
