@@ -162,21 +162,11 @@ public struct AuditRecord: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Civil-from-days (Howard Hinnant's algorithm), written digit by digit.
+    /// `RFC3339.civil`, written digit by digit.
     static func writeTimestamp<Sink: ByteSink>(micros: Int64, to out: inout Sink) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = Int(micros - seconds * 1_000_000)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secOfDay = Int(seconds - days * 86_400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        let year = Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
+        let t = RFC3339.civil(unixSeconds: seconds)
         // Fixed positions in a stack buffer, appended once: this runs on every check.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 29) { text in
             func digits(_ value: Int, at end: Int, width: Int) {
@@ -186,10 +176,10 @@ public struct AuditRecord: Sendable, Equatable {
                     v /= 10
                 }
             }
-            digits(year, at: 4, width: 4); text[4] = 45; digits(month, at: 7, width: 2); text[7] = 45; digits(day, at: 10, width: 2)
+            digits(t.year, at: 4, width: 4); text[4] = 45; digits(t.month, at: 7, width: 2); text[7] = 45; digits(t.day, at: 10, width: 2)
             text[10] = 32
-            digits(secOfDay / 3600, at: 13, width: 2); text[13] = 58; digits(secOfDay / 60 % 60, at: 16, width: 2); text[16] = 58
-            digits(secOfDay % 60, at: 19, width: 2)
+            digits(t.hour, at: 13, width: 2); text[13] = 58; digits(t.minute, at: 16, width: 2); text[16] = 58
+            digits(t.second, at: 19, width: 2)
             text[19] = 46; digits(fraction, at: 26, width: 6)
             text[26] = 43; text[27] = 48; text[28] = 48 // +00
             out.append(contentsOf: UnsafeBufferPointer(text))

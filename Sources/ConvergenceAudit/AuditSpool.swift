@@ -399,8 +399,3 @@ public final class AuditSpool: Sendable {
         }
     }
 }
-
-func zeroPadded(_ value: Int64, _ width: Int) -> String {
-    let s = String(value)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-}

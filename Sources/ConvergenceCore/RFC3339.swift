@@ -1,6 +1,7 @@
 /// Strict RFC 3339 parsing to Unix microseconds, without Foundation's formatter
 /// (lenient about what it accepts and slow). Also accepts a bare `YYYY-MM-DD`
-/// (midnight UTC), which operators type for retention cut-offs.
+/// (midnight UTC), which operators type for retention cut-offs. `civil(unixSeconds:)`
+/// is the other direction, from an instant to a calendar date.
 public enum RFC3339 {
     /// What a four-digit year can name: 0001-01-01T00:00:00Z through 9999-12-31T23:59:59.999999Z.
     /// An offset can carry a written time just outside (`0001-01-01T00:00:00+01:00`,
@@ -69,5 +70,45 @@ public enum RFC3339 {
         let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+
+    /// The UTC calendar date and time of day of `unixSeconds` (Howard Hinnant's
+    /// civil_from_days): pure arithmetic, no tz database. The one conversion from
+    /// an instant to a date: log times, key expiry text and audit timestamps use it.
+    @inlinable
+    public static func civil(unixSeconds seconds: Int64) -> CivilTime {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        let year = Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
+        return CivilTime(year: year, month: month, day: day,
+                         hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60, second: secondOfDay % 60)
+    }
+}
+
+/// A UTC calendar date and time of day (whole seconds).
+public struct CivilTime: Sendable, Equatable {
+    public let year: Int
+    public let month: Int
+    public let day: Int
+    public let hour: Int
+    public let minute: Int
+    public let second: Int
+
+    @inlinable
+    public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
     }
 }
