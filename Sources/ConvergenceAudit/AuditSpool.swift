@@ -135,7 +135,8 @@ public final class AuditSpool: Sendable {
             return last == nil
         }
         if first {
-            logger.error("audit spool: cannot make a segment; checks are \(policy == .failClosed ? "refused (fail_closed)" : "answered without a record (fail_open)") until it can",
+            let checks = policy == .failClosed ? "refused (fail_closed)" : "answered without a record (fail_open)"
+            logger.error("audit spool: cannot make a segment; checks are \(checks) until it can",
                          ["dir": .string(directory), "error": .string(text), "lane": .int(lane ?? -1)])
         }
     }

@@ -68,8 +68,9 @@ package enum AuditMetricFamilies {
                                       help: "Audit records committed to PostgreSQL by the flusher.")
     package static let replayed = MetricFamily("convergence_audit_records_replayed_total", .counter,
                                        help: "Records flushed again after a flusher restart and found already stored (no duplicate written).")
-    package static let batchSize = MetricFamily("convergence_audit_flush_batch_size", .histogram(buckets: [1, 10, 100, 500, 1000, 5000, 10000, 20000, 50000]),
-                                        help: "Records per committed flush.")
+    package static let batchSize = MetricFamily("convergence_audit_flush_batch_size",
+                                                .histogram(buckets: [1, 10, 100, 500, 1000, 5000, 10000, 20000, 50000]),
+                                                help: "Records per committed flush.")
     package static let flushDuration = MetricFamily("convergence_audit_flush_duration_seconds",
                                             .histogram(buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
                                             help: "Time per committed flush (COPY and commit).")
@@ -88,7 +89,8 @@ package enum AuditMetricFamilies {
 
     /// Derived when /metrics renders, from the answering worker's spool.
     package static let spoolWritable = MetricFamily("convergence_audit_spool_writable", .gauge,
-                                            help: "Whether the answering worker's audit spool can take records (0: segments cannot be made, e.g. disk full).")
+                                            help: "Whether the answering worker's audit spool can take records"
+                                                + " (0: segments cannot be made, e.g. disk full).")
 
     package static let all: [MetricFamily] = [
         enqueued, spoolBytes, dropped, refused, flushed, replayed, batchSize, flushDuration, flushFailures,

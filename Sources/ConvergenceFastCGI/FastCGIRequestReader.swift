@@ -66,7 +66,8 @@ enum FastCGIRequestReader {
                     literal.utf8CodeUnitCount == name.count && memcmp(name.baseAddress!, literal.utf8Start, name.count) == 0
                 }
                 if name.count > 5, memcmp(name.baseAddress!, "HTTP_", 5) == 0 {
-                    headers.appendCGI(entry: UnsafeBufferPointer(start: start + 5, count: nameLength - 5 + 1 + valueLength), nameLength: nameLength - 5)
+                    let entry = UnsafeBufferPointer(start: start + 5, count: nameLength - 5 + 1 + valueLength)
+                    headers.appendCGI(entry: entry, nameLength: nameLength - 5)
                     return
                 }
                 switch name.count {
@@ -74,7 +75,9 @@ enum FastCGIRequestReader {
                 case 14 where nameIs("REQUEST_METHOD"): method = string()
                 case 12 where nameIs("QUERY_STRING"): query = string()
                 case 12 where nameIs("CONTENT_TYPE"):
-                    if !value.isEmpty { headers.appendCGI(entry: UnsafeBufferPointer(start: start, count: nameLength + 1 + valueLength), nameLength: nameLength) }
+                    if !value.isEmpty {
+                        headers.appendCGI(entry: UnsafeBufferPointer(start: start, count: nameLength + 1 + valueLength), nameLength: nameLength)
+                    }
                 case 14 where nameIs("CONTENT_LENGTH"):
                     if !value.isEmpty {
                         contentLength = Int(string()) ?? 0

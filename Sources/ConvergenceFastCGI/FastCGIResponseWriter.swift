@@ -25,7 +25,8 @@ enum FastCGIResponseWriter {
         }
         if !response.headerLines.isEmpty {
             out.append(0x0D); out.append(0x0A)
-            response.headerLines.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0.dropLast(2))) } // its CRLF comes below
+            // Its CRLF comes below.
+            response.headerLines.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0.dropLast(2))) }
         }
         out.append("\r\nContent-Length: ")
         out.appendDecimal(response.body.count)

@@ -15,7 +15,8 @@ package enum Routes {
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
-        PipelineRoutes.register(on: &router, metrics: shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics())
+        let pipelineMetrics = shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics()
+        PipelineRoutes.register(on: &router, metrics: pipelineMetrics)
         AuditLogRoutes.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
