@@ -9,7 +9,7 @@ import ConvergenceStore
 /// is then COPYed into a session temp table and moved with
 /// `INSERT … SELECT … ON CONFLICT (created_at, id) DO NOTHING`, so nothing is stored twice
 /// and the difference is the replay count. (Staging every batch costs a second
-/// write of each row; measured in docs/benchmarks.md.)
+/// write of each row; measured in docs/performance.md, "Audit trail".)
 struct AuditBatchWriter {
     let connection: PostgresConnection
     init(connection: PostgresConnection) {

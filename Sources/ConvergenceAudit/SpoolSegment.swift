@@ -6,7 +6,7 @@ import Glibc
 ///
 /// `allocated` is the default, by measurement (`convergence-bench
 /// audit-append-latency`, 16 threads × 1,000 appends/s, 1 MiB segments, a
-/// WAL-like fdatasync loop beside it; docs/benchmarks.md): with any of the three
+/// WAL-like fdatasync loop beside it; docs/bench-log/2026-11-25-audit-trail.md): with any of the three
 /// the request thread almost never waits in the kernel any more (0–5 blocking
 /// appends in 320,000, against 26–70 with `write(2)`), so the journal no longer
 /// reaches it and the choice is about everything else. `written` doubles the
