@@ -1,4 +1,3 @@
-import CConvergenceSys
 import ConvergenceCore
 
 /// The on-disk framing of spooled records:
