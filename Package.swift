@@ -1,6 +1,22 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The architecture, bottom up (docs/architecture.md draws the same graph):
+//
+//   C          CConvergenceSys, CConvergenceShm (ours); CFastCGI, CLibPQ, COpenSSL, CYAML (Debian's)
+//   base       ConvergenceCore: config, logging, clocks, hashing, byte buffers, the JSON string escaper
+//   pure       ConvergenceJSON → Core; ConvergenceHTTP → JSON; ConvergenceGovernance → JSON;
+//              ConvergencePipelines → JSON; ConvergenceIdentity → Core (no I/O: tested in milliseconds)
+//   I/O        ConvergenceStore (PostgreSQL), ConvergenceShared (shared memory)
+//   subsystems ConvergenceAudit (the audit write path), ConvergenceFastCGI (the transport),
+//              ConvergenceSupervisor (the process manager: a pure state machine and its poll loop)
+//   app        ConvergenceServer: routes, request context, caches, worker main, pipelines, the child roles
+//   binaries   convergence, convergence-bench
+//
+// A target depends only on targets above it in this list; nothing imports a
+// module for a type it could get from a lower one. Tests mirror the libraries:
+// one unit-test target each, plus the integration suite that runs the whole stack.
+
 // Release builds optimise across module boundaries: the router and request
 // types live in ConvergenceHTTP, and without this every request would go
 // through unspecialised generic code and runtime metadata lookups.
@@ -24,50 +40,94 @@ let package = Package(
         // -mcx16: the 16-byte compare-and-swap is inlined (cmpxchg16b), never libatomic's lock.
         .target(name: "CConvergenceShm", path: "Sources/CConvergenceShm", cSettings: [.unsafeFlags(["-mcx16", "-O2"])]),
 
+        // What every other target uses; the logger writes JSON, so the one JSON string escaper is here.
         .target(name: "ConvergenceCore", dependencies: ["CConvergenceSys", "COpenSSL"], swiftSettings: optimize),
-        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
-        .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
-        .target(name: "ConvergenceShared", dependencies: ["ConvergenceCore", "CConvergenceShm"], swiftSettings: optimize),
+
+        // Pure libraries: no I/O, so their unit tests need nothing.
+        // JSON: the flat document the hot paths read in place, the value tree, parser and serializer.
+        .target(name: "ConvergenceJSON", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
+        // HTTP: request, response, router, API errors; knows nothing of FastCGI.
+        .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore", "ConvergenceJSON"], swiftSettings: optimize),
+        // Key formats, tenant ids, the key cache, the master keyring.
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
-        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceHTTP"], swiftSettings: optimize),
-        // Pipeline templates, plans, CSV and data-quality SQL: pure logic, no I/O beyond parsing text.
-        .target(name: "ConvergencePipelines", dependencies: ["CYAML"], swiftSettings: optimize),
+        // Check validation, policies, the risk engine and PII detector: JSON in, a decision out.
+        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceJSON"], swiftSettings: optimize),
+        // Pipeline templates, plans, CSV and data-quality SQL: no I/O beyond parsing text.
+        .target(name: "ConvergencePipelines", dependencies: ["ConvergenceCore", "ConvergenceJSON", "CYAML"], swiftSettings: optimize),
+
+        // I/O libraries.
+        // PostgreSQL through libpq: connections, typed rows, COPY, LISTEN/NOTIFY, migrations.
+        .target(name: "ConvergenceStore", dependencies: ["ConvergenceCore", "CLibPQ"], swiftSettings: optimize),
+        // The shared-memory region every process maps: rate limiter, metrics recording and rendering.
+        .target(name: "ConvergenceShared", dependencies: ["ConvergenceCore", "CConvergenceShm"], swiftSettings: optimize),
+
+        // Subsystems with their own state and their own tests.
+        // The audit write path: records, the spool (segments, frames), the flusher that drains it into PostgreSQL.
+        .target(
+            name: "ConvergenceAudit",
+            dependencies: ["ConvergenceCore", "ConvergenceJSON", "ConvergenceStore", "ConvergenceShared", "CConvergenceSys"],
+            swiftSettings: optimize
+        ),
+        // The FastCGI transport: accept loop, request reader, response writer, ready-connection set.
+        // Generic over the application's context; it does not import the database layer.
+        .target(
+            name: "ConvergenceFastCGI",
+            dependencies: ["ConvergenceCore", "ConvergenceHTTP", "CFastCGI", "CConvergenceSys"],
+            swiftSettings: optimize
+        ),
+
         // The php-fpm-style process supervisor: a pure state machine, the poll loop that carries
         // out its actions, and the contract every child follows. It knows its children only by
         // the roles the executable registers, never by importing them.
         .target(name: "ConvergenceSupervisor", dependencies: ["ConvergenceCore", "ConvergenceShared", "CConvergenceSys"], swiftSettings: optimize),
+
+        // The application: routes, request context, caches, worker main, pipeline queue and executor,
+        // and the child roles it registers with the supervisor.
         .target(
             name: "ConvergenceServer",
             dependencies: [
-                "ConvergenceCore", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "ConvergenceShared", "ConvergencePipelines", "ConvergenceSupervisor", "CFastCGI", "CConvergenceSys",
+                "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
+                "ConvergenceShared", "ConvergencePipelines", "ConvergenceAudit", "ConvergenceFastCGI", "ConvergenceSupervisor",
+                "CFastCGI", "CConvergenceSys", "CConvergenceShm",
             ],
             swiftSettings: optimize
         ),
+        // The command line: serve, migrate, admin tasks, and the child roles the supervisor starts.
         .executableTarget(
             name: "convergence",
-            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceStore", "ConvergenceIdentity"],
+            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceAudit", "ConvergenceStore", "ConvergenceIdentity"],
+            swiftSettings: optimize
+        ),
+        // Micro-benchmarks (scripts/bench); they reach server internals through `package` access.
+        .executableTarget(
+            name: "convergence-bench",
+            dependencies: [
+                "ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore",
+                "ConvergenceShared", "ConvergenceStore", "ConvergenceIdentity", "ConvergencePipelines", "CConvergenceShm",
+            ],
             swiftSettings: optimize
         ),
 
-        .executableTarget(
-            name: "convergence-bench",
-            dependencies: ["ConvergenceServer", "ConvergenceGovernance", "ConvergenceHTTP", "ConvergenceCore", "ConvergenceShared"],
-            swiftSettings: optimize
+        // Tests: one unit-test target per library (no processes, no database), then the integration suite.
+        .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
+        .testTarget(name: "ConvergenceJSONTests", dependencies: ["ConvergenceJSON", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceJSON", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
+        .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
+        .testTarget(name: "ConvergenceAuditTests", dependencies: ["ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergenceSupervisorTests", dependencies: ["ConvergenceSupervisor", "ConvergenceCore", "ConvergenceShared"]),
+        .testTarget(
+            name: "ConvergenceServerTests",
+            dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance"]
         ),
+        // The harness the integration tests share: PostgreSQL via initdb, `convergence serve`, nginx.
         .target(
             name: "ConvergenceTestSupport",
             dependencies: ["ConvergenceCore", "CConvergenceSys"],
             path: "Tests/ConvergenceTestSupport"
         ),
-        .testTarget(name: "ConvergenceCoreTests", dependencies: ["ConvergenceCore"]),
-        .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceServerTests", dependencies: ["ConvergenceServer", "ConvergenceCore", "ConvergenceHTTP", "ConvergenceGovernance"]),
-        .testTarget(name: "ConvergenceSupervisorTests", dependencies: ["ConvergenceSupervisor", "ConvergenceCore", "ConvergenceShared"]),
-        .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
-        .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceHTTP"]),
-        .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines"]),
         .testTarget(
             name: "ConvergenceIntegrationTests",
             dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity"]

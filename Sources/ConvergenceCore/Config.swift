@@ -1,3 +1,5 @@
+import Glibc
+
 /// The validated service configuration. Loaded from one `key = value` file and
 /// overridden by `CONVERGENCE_<KEY>` environment variables (see `ConfigLoader`).
 /// Secrets are never part of the file: the database password comes from
@@ -115,5 +117,3 @@ public enum ProcessorCount {
         Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }
-
-import Glibc

@@ -209,7 +209,7 @@ public enum ConfigLoader {
 public struct FileError: Error, CustomStringConvertible {
     public let errno: Int32
     public init(errno: Int32) { self.errno = errno }
-    public var description: String { String(cString: strerror(errno)) }
+    public var description: String { errnoText(errno) }
 }
 
 /// Reads a whole (small) file as UTF-8.

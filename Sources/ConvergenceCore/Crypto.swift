@@ -1,23 +1,13 @@
 import CConvergenceSys
 import COpenSSL
 
-/// SHA-256 through OpenSSL's EVP interface.
+/// SHA-256, all of it through one C function (`cv_sha256`: OpenSSL's direct
+/// SHA-256 functions). The EVP interface costs more in provider dispatch and
+/// context setup than hashing an API key does.
 public enum SHA256 {
-    /// OpenSSL 3 looks an algorithm up by name on every call given the legacy
-    /// `EVP_sha256()`; fetched once, the lookup is gone (~half the cost of
-    /// hashing a key). @unchecked Sendable: a fetched EVP_MD is immutable and
-    /// OpenSSL documents it as safe to share between threads; it is never freed.
-    private struct Method: @unchecked Sendable {
-        let md: OpaquePointer?
-    }
-
-    private static let method = Method(md: EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256())
-
     public static func digest(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: 32) { out, count in
-            var length: UInt32 = 0
-            let ok = EVP_Digest(bytes.baseAddress, bytes.count, out.baseAddress, &length, method.md, nil)
-            precondition(ok == 1 && length == 32, "SHA-256 failed")
+            cv_sha256(bytes.baseAddress, bytes.count, out.baseAddress!)
             count = 32
         }
     }
@@ -59,23 +49,17 @@ public enum SHA256 {
         }
     }
 
-    /// Hashes short inputs (keys) for one thread. A class so that callers keep one
-    /// per thread: hashing goes through OpenSSL's direct SHA-256 functions (C shim),
-    /// because the EVP path costs more in dispatch and setup than the hash itself.
-    public final class Context {
-        public init() {}
-
-        public func digest(_ bytes: UnsafeRawBufferPointer) -> Digest {
-            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            withUnsafeMutableBytes(of: &words) { out in
-                cv_sha256(bytes.baseAddress, bytes.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            }
-            return Digest(words: words)
+    /// The digest held inline, without an allocation (keys on the request path).
+    public static func digestInline(_ bytes: UnsafeRawBufferPointer) -> Digest {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { out in
+            cv_sha256(bytes.baseAddress, bytes.count, out.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
+        return Digest(words: words)
+    }
 
-        public func digest(_ text: String) -> Digest {
-            text.withUTF8Bytes { digest(UnsafeRawBufferPointer($0)) }
-        }
+    public static func digestInline(_ text: String) -> Digest {
+        text.withUTF8Bytes { digestInline(UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -188,18 +172,17 @@ public enum Base62 {
     }
 }
 
-/// CRC-32 (IEEE), for key checksums that catch typos without a database round trip.
+/// CRC-32 (IEEE, as zlib's crc32), computed in C (`cv_crc32`, slicing-by-8): key
+/// checksums that catch typos without a database round trip, and the audit spool's
+/// frame checksums on the request path.
 public enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(cv_crc32(bytes.baseAddress, UInt(bytes.count)))
     }
 
     public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+        if let crc = bytes.withContiguousStorageIfAvailable({ checksum(UnsafeRawBufferPointer($0)) }) { return crc }
+        return Array(bytes).withUnsafeBytes { checksum($0) }
     }
 }
 

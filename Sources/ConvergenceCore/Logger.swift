@@ -28,7 +28,7 @@ public enum LogValue: Sendable, ExpressibleByStringLiteral, ExpressibleByInteger
 
     var json: String {
         switch self {
-        case .string(let s): JSONText.quoted(s)
+        case .string(let s): JSONString.quoted(s)
         case .int(let i): String(i)
         case .double(let d): d.isFinite ? String(d) : "null"
         case .bool(let b): b ? "true" : "false"
@@ -77,15 +77,15 @@ public struct Logger: Sendable {
         level: LogLevel, role: String, pid: Int, message: String,
         fields: KeyValuePairs<String, LogValue>, requestID: String?, time: String = WallClock.rfc3339Now()
     ) -> String {
-        var line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"role\":\(JSONText.quoted(role)),\"pid\":\(pid)"
-        if let requestID { line += ",\"request_id\":\(JSONText.quoted(requestID))" }
-        line += ",\"msg\":\(JSONText.quoted(message))"
+        var line = "{\"time\":\"\(time)\",\"level\":\"\(level.rawValue)\",\"role\":\(JSONString.quoted(role)),\"pid\":\(pid)"
+        if let requestID { line += ",\"request_id\":\(JSONString.quoted(requestID))" }
+        line += ",\"msg\":\(JSONString.quoted(message))"
         // The line's own keys describe the process writing it; a field of the same name
         // (the supervisor logging a worker's "pid") describes another one: "child_pid".
         // One key, one meaning: JSON readers keep only one of two equal keys.
         for (key, value) in fields {
             let name = Logger.lineKeys.contains(key) ? "child_" + key : key
-            line += ",\(JSONText.quoted(name)):\(value.json)"
+            line += ",\(JSONString.quoted(name)):\(value.json)"
         }
         line += "}"
         return line

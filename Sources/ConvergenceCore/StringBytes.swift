@@ -9,3 +9,9 @@ extension String {
         return try copy.withUTF8(body)
     }
 }
+
+/// `value` in decimal, left-padded with zeros to `width` digits (never cut).
+public func zeroPadded<T: BinaryInteger>(_ value: T, _ width: Int) -> String {
+    let s = String(value)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}

@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 import Glibc
 
 /// One operation the customer's application is about to perform. A class:
@@ -124,7 +124,11 @@ public struct CheckRequest: Sendable {
 
         subscript(_ field: Field) -> Int {
             get { withUnsafeBytes(of: nodes) { $0.load(fromByteOffset: field.rawValue * MemoryLayout<Int>.stride, as: Int.self) } }
-            set { withUnsafeMutableBytes(of: &nodes) { $0.storeBytes(of: newValue, toByteOffset: field.rawValue * MemoryLayout<Int>.stride, as: Int.self) } }
+            set {
+                withUnsafeMutableBytes(of: &nodes) {
+                    $0.storeBytes(of: newValue, toByteOffset: field.rawValue * MemoryLayout<Int>.stride, as: Int.self)
+                }
+            }
         }
     }
 
@@ -204,7 +208,9 @@ public struct CheckRequest: Sendable {
             }
         case .object:
             for key in document.keys(node) {
-                guard document.utf8Count(key) <= maxKeyBytes else { throw Invalid(field: path, problem: "has a key longer than \(maxKeyBytes) bytes") }
+                guard document.utf8Count(key) <= maxKeyBytes else {
+                    throw Invalid(field: path, problem: "has a key longer than \(maxKeyBytes) bytes")
+                }
                 try checkStrings(document, key + 1, path: "\(path).\(String(document.string(key).prefix(64)))", depth: depth + 1)
             }
         default: break

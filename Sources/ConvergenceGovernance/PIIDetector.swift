@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 import Glibc
 
 /// Kinds of personal data the detector recognises.

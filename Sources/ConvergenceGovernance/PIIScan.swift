@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 
 /// Where personal data was found (a field path), never the data itself.
 public struct PIIFinding: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 
 /// The risk factors and their default points (SPEC.md).
 public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
@@ -94,7 +94,8 @@ public struct PolicyRules: Sendable, Equatable {
         if let maxTokens { out["max_tokens"] = .number(Double(maxTokens)) }
         if let blockThreshold { out["block_threshold"] = .number(Double(blockThreshold)) }
         if !riskWeights.isEmpty {
-            out["risk_weights"] = .object(JSONObject(Dictionary(uniqueKeysWithValues: riskWeights.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) })))
+            let weights = riskWeights.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) }
+            out["risk_weights"] = .object(JSONObject(Dictionary(uniqueKeysWithValues: weights)))
         }
         if let largeDatasetTokens { out["large_dataset_tokens"] = .number(Double(largeDatasetTokens)) }
         if let largeDatasetRecords { out["large_dataset_records"] = .number(Double(largeDatasetRecords)) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of a governance check. A class: it is handed from the engine to
 /// the audit record and the response, and a copy is then one retain.
 public final class Decision: Sendable, Equatable {
@@ -188,7 +190,8 @@ public enum RiskEngine {
                 violations.append(.init(policyID: policy.id, version: policy.version, rule: rule, detail: detail, mode: rules.mode))
             }
             if rules.blockPersonalData, personal {
-                violate("block_personal_data", "Personal data detected in " + (piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"))
+                let place = piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"
+                violate("block_personal_data", "Personal data detected in " + place)
             }
             // Details name paths and counts only: model names are the client's values.
             if let allowed = rules.allowedModels, operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {

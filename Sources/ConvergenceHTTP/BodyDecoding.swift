@@ -1,3 +1,4 @@
+import ConvergenceJSON
 import Foundation
 
 extension Request {
@@ -102,5 +103,21 @@ extension Request {
         } catch {
             throw .badRequest("invalid_json", "The body is not valid JSON: \(error.description).")
         }
+    }
+}
+
+/// Shared JSON settings: ISO-8601 dates, sorted keys for stable output.
+public enum JSONCoding {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }

@@ -36,26 +36,8 @@ public struct Response: Sendable {
 
     /// SPEC.md's error body for `error`.
     public static func error(_ error: APIError, requestID: String) -> Response {
-        let body = "{\"error\":{\"code\":\(jsonQuoted(error.code)),\"message\":\(jsonQuoted(error.message)),"
-            + "\"request_id\":\(jsonQuoted(requestID))}}"
+        let body = "{\"error\":{\"code\":\(JSONString.quoted(error.code)),\"message\":\(JSONString.quoted(error.message)),"
+            + "\"request_id\":\(JSONString.quoted(requestID))}}"
         return Response(status: error.status, headers: [jsonContentType] + error.headers, body: Array(body.utf8))
-    }
-
-    private static func jsonQuoted(_ s: String) -> String { JSONText.quoted(s) }
-}
-
-/// Shared JSON settings: ISO-8601 dates, sorted keys for stable output.
-public enum JSONCoding {
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    public static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }

@@ -1,4 +1,5 @@
 import ConvergenceCore
+import Foundation
 
 /// The shapes of API keys and how a presented key is recognised before any
 /// database access.
@@ -88,5 +89,3 @@ public enum APIKeyFormat {
     /// Public identifier of a key (safe to log and show).
     public static func newKeyID() -> String { "key_" + SecureRandom.hex(byteCount: 8) }
 }
-
-import Foundation

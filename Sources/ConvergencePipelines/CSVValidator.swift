@@ -47,7 +47,8 @@ public enum CSVValidator {
                 let names = fields.map { String(decoding: $0.bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces) }
                 let expected = columns.map(\.name)
                 guard names == expected else {
-                    throw Failure(line: recordLine, message: "the header is \(names.joined(separator: ",")), expected \(expected.joined(separator: ","))")
+                    throw Failure(line: recordLine,
+                                  message: "the header is \(names.joined(separator: ",")), expected \(expected.joined(separator: ","))")
                 }
                 continue
             }

@@ -1,20 +1,15 @@
-/// A parameter value as the trigger's JSON body gave it (kept free of the HTTP
-/// module so this target stays pure).
-public enum ParameterInput: Sendable, Equatable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    /// Arrays and objects: never a valid parameter value.
-    case other(String)
+import ConvergenceJSON
 
+extension JSONValue {
+    /// What a parameter error message calls a supplied value of this kind.
     var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
         case .number: "a number"
         case .string: "a string"
-        case .other(let kind): kind
+        case .array: "a list"
+        case .object: "an object"
         }
     }
 }
@@ -57,7 +52,7 @@ public struct ParameterDeclaration: Sendable, Equatable {
     }
 
     /// Checks one supplied value against the declaration; returns the text bound in SQL.
-    func bind(_ input: ParameterInput) throws(TemplateError) -> String? {
+    func bind(_ input: JSONValue) throws(TemplateError) -> String? {
         func wrong() -> TemplateError {
             TemplateError(.invalidParameters, "Parameter \(name) must be \(article(type)), not \(input.kindName).")
         }

@@ -1,3 +1,6 @@
+import ConvergenceCore
+import ConvergenceJSON
+
 /// Template YAML + trigger context + request parameters → a validated `PipelinePlan`.
 /// Everything a client or an operator can get wrong is found here, before a
 /// run is queued: invalid YAML, unknown keys or step kinds, bad names,
@@ -7,7 +10,7 @@ public enum TemplateCompiler {
     public static let maxTimeoutSeconds = 86_400
 
     public static func compile(yaml text: String, context: PipelineContext,
-                               parameters: [String: ParameterInput]) throws(TemplateError) -> PipelinePlan {
+                               parameters: [String: JSONValue]) throws(TemplateError) -> PipelinePlan {
         let file = context.templatePath
         let root: YAMLNode
         do { root = try YAMLParser.parse(text) } catch {
@@ -84,11 +87,11 @@ public enum TemplateCompiler {
                 guard case .scalar(let text, let plain, _) = node else {
                     throw spec.fail(node.line, "the default of \(pair.key) must be a single value")
                 }
-                let input: ParameterInput
+                let input: JSONValue
                 switch type {
                 case .string: input = .string(text)
-                case .integer, .number: input = plain ? Double(text).map(ParameterInput.number) ?? .string(text) : .string(text)
-                case .boolean: input = plain ? TemplateMapping.bool(text).map(ParameterInput.bool) ?? .string(text) : .string(text)
+                case .integer, .number: input = plain ? Double(text).map(JSONValue.number) ?? .string(text) : .string(text)
+                case .boolean: input = plain ? TemplateMapping.bool(text).map(JSONValue.bool) ?? .string(text) : .string(text)
                 }
                 let probe = ParameterDeclaration(name: pair.key, type: type, maxLength: maxLength, format: format)
                 do { defaultValue = try probe.bind(input) } catch {
@@ -103,7 +106,7 @@ public enum TemplateCompiler {
     }
 
     /// The request's values checked against the declarations, defaults filled in.
-    static func bind(_ supplied: [String: ParameterInput],
+    static func bind(_ supplied: [String: JSONValue],
                      to declarations: [ParameterDeclaration]) throws(TemplateError) -> [String: String?] {
         for name in supplied.keys.sorted() where !declarations.contains(where: { $0.name == name }) {
             let known = declarations.map(\.name)
@@ -132,10 +135,10 @@ public enum TemplateCompiler {
             let value: String
             switch (bound[declaration.name] ?? nil, declaration.type) {
             case (nil, _): value = "null"
-            case (let text?, .string): value = JSONQuoting.quoted(text)
+            case (let text?, .string): value = JSONString.quoted(text)
             case (let text?, _): value = text
             }
-            return "\(JSONQuoting.quoted(declaration.name)):\(value)"
+            return "\(JSONString.quoted(declaration.name)):\(value)"
         }
         return "{" + members.joined(separator: ",") + "}"
     }

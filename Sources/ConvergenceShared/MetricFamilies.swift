@@ -40,9 +40,11 @@ public enum MetricFamilies {
     public static let auxiliaryRestarts = MetricFamily("convergence_auxiliary_restarts_total", .counter, labels: ["process"],
                                                        help: "Auxiliary processes (flusher, executor) restarted after dying.")
     public static let auxiliaryUp = MetricFamily("convergence_auxiliary_up", .gauge, labels: ["process"],
-                                                 help: "Whether the auxiliary process (audit-flusher, pipeline-executor) is running (1) or waiting for a restart (0).")
+                                                 help: "Whether the auxiliary process (audit-flusher, pipeline-executor) is running (1)"
+                                                     + " or waiting for a restart (0).")
     public static let startFailures = MetricFamily("convergence_process_start_failures_total", .counter, labels: ["process"],
-                                                   help: "Child processes that exited unable to start (exit 78), by process kind; retried with back-off.")
+                                                   help: "Child processes that exited unable to start (exit 78), by process kind;"
+                                                       + " retried with back-off.")
 
     // From the region's header, computed when /metrics renders.
     public static let bucketsUsed = MetricFamily("convergence_ratelimit_buckets", .gauge,
@@ -52,7 +54,8 @@ public enum MetricFamilies {
     public static let bucketEvictions = MetricFamily("convergence_ratelimit_evictions_total", .counter,
                                                      help: "Buckets evicted (least recently used of a full set) to make room for another key.")
     public static let lockTimeouts = MetricFamily("convergence_ratelimit_lock_timeouts_total", .counter,
-                                                  help: "Requests admitted without a bucket because a table set stayed locked ~50 ms (should stay 0).")
+                                                  help: "Requests admitted without a bucket because a table set stayed locked ~50 ms"
+                                                      + " (should stay 0).")
     public static let seriesUsed = MetricFamily("convergence_metrics_series", .gauge,
                                                 help: "Metric series slots in use in the shared region.")
     public static let seriesCapacity = MetricFamily("convergence_metrics_series_capacity", .gauge,

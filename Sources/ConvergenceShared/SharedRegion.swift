@@ -112,4 +112,3 @@ public final class SharedRegion: @unchecked Sendable {
         return text.withUTF8 { cv_shm_hash(header, $0.baseAddress, $0.count) }
     }
 }
-

@@ -1,5 +1,6 @@
 import CLibPQ
 import ConvergenceCore
+import Foundation
 
 /// One libpq connection. Not thread-safe by design: each worker thread owns one
 /// (libpq connections must not be shared between threads without locking), and
@@ -145,8 +146,6 @@ public final class PostgresConnection {
         String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
-
-import Foundation
 
 private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let duplicated = strings.map { strdup($0) }

@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP

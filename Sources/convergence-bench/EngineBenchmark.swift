@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 import ConvergenceServer
 
 /// Parse + validate + PII scan + evaluate a typical check against three policies.
@@ -16,7 +17,8 @@ enum EngineBenchmark {
         """.utf8)
 
     static let policies: [Policy] = [
-        #"{"max_external_calls": 5, "block_personal_data": true, "allowed_models": ["gpt-4", "claude-3", "text-embedding-3-small"], "max_tokens": 10000}"#,
+        #"{"max_external_calls": 5, "block_personal_data": true, "#
+            + #""allowed_models": ["gpt-4", "claude-3", "text-embedding-3-small"], "max_tokens": 10000}"#,
         #"{"block_threshold": 60, "risk_weights": {"large_dataset": 35}, "large_dataset_records": 5000}"#,
         #"{"max_tokens": 20000, "block_personal_data": true}"#,
     ].enumerated().map { index, text in

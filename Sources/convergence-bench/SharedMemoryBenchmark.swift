@@ -25,7 +25,8 @@ enum SharedMemoryBenchmark {
         var pipeFDs: [Int32] = [0, 0]
         _ = pipe(&pipeFDs)
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 1)
-        let executable = CommandLine.arguments[0].hasPrefix("/") ? CommandLine.arguments[0] : realpath(CommandLine.arguments[0], nil).map { String(cString: $0) } ?? CommandLine.arguments[0]
+        let invoked = CommandLine.arguments[0]
+        let executable = invoked.hasPrefix("/") ? invoked : realpath(invoked, nil).map { String(cString: $0) } ?? invoked
         let argv = [executable, "rate-limit-child", String(iterations)]
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]

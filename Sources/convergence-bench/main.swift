@@ -19,7 +19,9 @@ case "engine":
     let runs = (0..<5).map { _ in EngineBenchmark.run(iterations: iterations / 2) }.sorted()
     print("engine_checks_per_second \(Int(runs[runs.count / 2])) checks/s/core (median of 5 × \(iterations / 2))")
 case "check-route":
-    let runs = (0..<5).map { _ in HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4) }.sorted()
+    let runs = (0..<5).map { _ in
+        HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4)
+    }.sorted()
     print("check_route_ns \(Int(runs[runs.count / 2])) ns/op (router + auth + engine, warm caches)")
 case "rate-limit":
     _ = SharedMemoryBenchmark.uncontended(iterations: iterations / 10)
@@ -41,7 +43,8 @@ case "queue-claim":
     let runs = arguments.count > 1 ? Int(arguments[1]) ?? 500 : 500
     do {
         let (median, p95) = try PipelineBenchmarks.queueOverhead(databaseURL: url, runs: runs)
-        print("queue_claim_ms \(String(format: "%.3f", median)) ms/run (p95 \(String(format: "%.3f", p95)) ms; claim + lease renewal + finish, \(runs) runs)")
+        print("queue_claim_ms \(String(format: "%.3f", median)) ms/run "
+            + "(p95 \(String(format: "%.3f", p95)) ms; claim + lease renewal + finish, \(runs) runs)")
     } catch {
         print("queue-claim failed: \(error)")
         exit(1)
@@ -82,6 +85,7 @@ case "audit-spool":
         exit(1)
     }
 default:
-    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render|audit-spool|audit-capture|audit-append-latency [iterations] | queue-claim [runs]")
+    print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render|audit-spool|audit-capture"
+        + "|audit-append-latency [iterations] | queue-claim [runs]")
     exit(64)
 }

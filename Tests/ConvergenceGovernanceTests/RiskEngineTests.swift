@@ -1,4 +1,4 @@
-import ConvergenceHTTP
+import ConvergenceJSON
 import Testing
 @testable import ConvergenceGovernance
 

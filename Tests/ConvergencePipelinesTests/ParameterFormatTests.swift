@@ -1,3 +1,4 @@
+import ConvergenceJSON
 import ConvergencePipelines
 import Foundation
 import XCTest
@@ -7,7 +8,7 @@ import XCTest
 final class ParameterFormatTests: XCTestCase {
     let context = PipelineContext(tenantID: "acme_1", provider: "gcp", domain: "cost", templateName: "t", pipelineLoggingID: "run-1")
 
-    func failure(_ yaml: String, _ parameters: [String: ParameterInput] = [:]) -> TemplateError? {
+    func failure(_ yaml: String, _ parameters: [String: JSONValue] = [:]) -> TemplateError? {
         do { _ = try TemplateCompiler.compile(yaml: yaml, context: context, parameters: parameters); return nil } catch {
             return error
         }

@@ -1,3 +1,4 @@
+import ConvergenceJSON
 import ConvergencePipelines
 import Foundation
 import XCTest
@@ -6,11 +7,11 @@ import XCTest
 final class TemplateTests: XCTestCase {
     let context = PipelineContext(tenantID: "acme_1", provider: "gcp", domain: "cost", templateName: "t", pipelineLoggingID: "run-1")
 
-    func compile(_ yaml: String, _ parameters: [String: ParameterInput] = [:]) throws -> PipelinePlan {
+    func compile(_ yaml: String, _ parameters: [String: JSONValue] = [:]) throws -> PipelinePlan {
         try TemplateCompiler.compile(yaml: yaml, context: context, parameters: parameters)
     }
 
-    func failure(_ yaml: String, _ parameters: [String: ParameterInput] = [:]) -> TemplateError? {
+    func failure(_ yaml: String, _ parameters: [String: JSONValue] = [:]) -> TemplateError? {
         do { _ = try compile(yaml, parameters); return nil } catch { return error as? TemplateError }
     }
 
@@ -98,7 +99,7 @@ final class TemplateTests: XCTestCase {
         XCTAssertEqual(failure(yaml, ["n": .string("1")])?.message, "Parameter n must be an integer, not a string.")
         XCTAssertEqual(failure(yaml, ["n": .number(1), "b": .string("yes")])?.message, "Parameter b must be a boolean, not a string.")
         XCTAssertEqual(failure(yaml, ["n": .number(1), "s": .string("long")])?.message, "Parameter s is longer than 3 characters.")
-        XCTAssertEqual(failure(yaml, ["n": .number(1), "s": .other("a list")])?.message, "Parameter s must be a string, not a list.")
+        XCTAssertEqual(failure(yaml, ["n": .number(1), "s": .array([])])?.message, "Parameter s must be a string, not a list.")
         XCTAssertEqual(failure(yaml, ["n": .number(1), "zzz": .number(1)])?.message, "Unknown parameter zzz; this template takes n, f, b, s.")
         XCTAssertEqual(failure(yaml, ["n": .number(1)])?.kind, nil)
         XCTAssertEqual(failure(yaml, ["n": .number(1), "s": .string("ab")])?.kind, nil)

@@ -1,6 +1,8 @@
+@testable import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 @testable import ConvergenceServer
 import Testing
 

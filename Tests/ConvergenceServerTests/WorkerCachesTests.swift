@@ -2,6 +2,7 @@ import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceJSON
 import Testing
 @testable import ConvergenceServer
 

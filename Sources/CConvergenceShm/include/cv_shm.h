@@ -1,8 +1,11 @@
 // The shared-memory region of `convergence serve`: created by the supervisor
 // (memfd, handed to every child as an fd), mapped by workers, the flusher and
-// the executor. Everything in it is updated with lock-free atomics only, so a
-// process killed at any instruction leaves nothing locked: at worst a slot
-// half-claimed, which readers detect and skip.
+// the executor. Everything in it is updated with lock-free atomics, with one
+// exception: inserting or evicting a rate-limit bucket takes its set's insert
+// lock (see cv_bucket.reserved), whose owner is a thread id, and a lock whose
+// owner has died is taken over. So a process killed at any instruction leaves
+// nothing locked for good: at worst a slot half-claimed, which readers detect
+// and skip, or a set lock the next inserter takes over.
 #ifndef CV_SHM_H
 #define CV_SHM_H
 
@@ -44,12 +47,14 @@ typedef struct cv_shm_header {
     uint64_t counters[CV_COUNTER_COUNT]; /* atomic; see the enum above */
 } cv_shm_header;
 
-/* One rate-limit bucket. `word` is {key hash, theoretical arrival time} and is
- * only ever changed by one 16-byte compare-and-swap, so identity and state can
- * never tear apart. */
+/* One rate-limit bucket. `word` is {key hash (low half), theoretical arrival
+ * time (high half)} and is only ever changed by one 16-byte compare-and-swap, so
+ * identity and state can never tear apart. */
 typedef struct cv_bucket {
     _Alignas(16) unsigned __int128 word;
     uint64_t last_used_ns; /* for LRU eviction; relaxed, approximate is fine */
+    /* In the first bucket of each CV_BUCKET_WAYS-way set: the set's insert lock
+     * (0, or the owner's thread id; cv_ratelimit.c). Unused in the others. */
     uint64_t reserved;
 } cv_bucket;
 
@@ -62,6 +67,16 @@ typedef struct cv_series {
     char key[CV_SERIES_KEY_MAX];
     uint64_t values[CV_SERIES_VALUES];
 } cv_series;
+
+/* The layout Swift and cv_ratelimit.c rely on: Swift reads counters and values by
+ * MemoryLayout offsets, key_of() reads the hash as the bucket's first 8 bytes, and
+ * the 16-byte CAS needs 16-byte alignment. A change here is a layout change
+ * (bump CV_SHM_LAYOUT_VERSION). */
+_Static_assert(sizeof(cv_bucket) == 32, "cv_bucket is 32 bytes");
+_Static_assert(offsetof(cv_bucket, word) == 0, "the bucket word comes first");
+_Static_assert(_Alignof(cv_bucket) == 16, "cv_bucket is 16-byte aligned for cmpxchg16b");
+_Static_assert(sizeof(cv_series) == 352, "cv_series is 352 bytes");
+_Static_assert(offsetof(cv_shm_header, counters) % 8 == 0, "the header counters are 8-byte aligned");
 
 /* ---- region ---- */
 

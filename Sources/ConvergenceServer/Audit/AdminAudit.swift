@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import ConvergenceHTTP
 import ConvergenceIdentity
 

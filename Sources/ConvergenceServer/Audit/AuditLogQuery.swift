@@ -1,3 +1,4 @@
+import ConvergenceCore
 import ConvergenceHTTP
 import Foundation
 
@@ -25,7 +26,8 @@ public struct AuditLogQuery: Equatable, Sendable {
     public static func parse(_ parameters: [String: String], ownCustomer: String?) throws(APIError) -> AuditLogQuery {
         for name in parameters.keys where !AuditLogQuery.parameters.contains(name) {
             throw APIError.badRequest("invalid_parameter",
-                                      "Unknown parameter \(String(name.prefix(40))); use customer_id, decision, kind, since, until, request_id, limit, cursor.")
+                                      "Unknown parameter \(String(name.prefix(40))); "
+                                          + "use customer_id, decision, kind, since, until, request_id, limit, cursor.")
         }
         var query = AuditLogQuery()
         if let text = parameters["customer_id"] {

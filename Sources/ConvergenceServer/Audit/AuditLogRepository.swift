@@ -1,10 +1,11 @@
+import ConvergenceAudit
 import ConvergenceHTTP
+import ConvergenceJSON
 import ConvergenceStore
 
 /// Reads `convergence.audit_log` for the API: newest first, keyset pages.
 struct AuditLogRepository {
     let db: PostgresConnection
-
 
     /// The page as the response body `{"logs": [...], "next_cursor": …}`.
     func page(_ query: AuditLogQuery) throws -> [UInt8] {
@@ -82,11 +83,19 @@ struct AuditLogRepository {
         try raw("operations")
         try raw("policy_versions")
         key("would_block")
-        if let v = try row.decodeIfPresent("would_block", as: Bool.self) { out += Array((v ? "true" : "false").utf8) } else { out += Array("null".utf8) }
+        if let v = try row.decodeIfPresent("would_block", as: Bool.self) {
+            out += Array((v ? "true" : "false").utf8)
+        } else {
+            out += Array("null".utf8)
+        }
         try text("user_id")
         try text("session_id")
         key("latency_ms")
-        if let us = try row.decodeIfPresent("latency_us", as: Int.self) { out += Array(String(Double(us) / 1000).utf8) } else { out += Array("null".utf8) }
+        if let us = try row.decodeIfPresent("latency_us", as: Int.self) {
+            out += Array(String(Double(us) / 1000).utf8)
+        } else {
+            out += Array("null".utf8)
+        }
         try text("action")
         try text("target")
         // Null on records written before these columns existed.

@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
@@ -36,8 +37,8 @@ public enum CheckAuditRecord {
         var row = CopyRow(into: buffer)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 52) { scratch in
             random.fill(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[36..<52]))
-            let length = AuditRecord.writeID(nowMicros: createdAtMicros, random: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[36..<52]),
-                                             into: scratch)
+            let length = AuditRecord.writeID(nowMicros: createdAtMicros,
+                                             random: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[36..<52]), into: scratch)
             row.plain(UnsafeBufferPointer(rebasing: scratch[..<length]))
         }
         row.plain("check")

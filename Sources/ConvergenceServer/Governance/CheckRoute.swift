@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
@@ -51,7 +52,8 @@ enum CheckRoute {
 
     static let auditUnavailable = APIError(
         .serviceUnavailable, code: "audit_unavailable",
-        message: "The audit spool is full or cannot be written, so no check can be recorded; retry shortly.", headers: [HTTPField("Retry-After", "1")])
+        message: "The audit spool is full or cannot be written, so no check can be recorded; retry shortly.",
+        headers: [HTTPField("Retry-After", "1")])
 
     static func activePolicies(_ customerID: String, _ context: RequestContext, requestID: String) throws(APIError) -> PolicySet {
         let now = MonotonicInstant.now()

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 import ConvergenceStore
 import Foundation
 

@@ -1,5 +1,7 @@
+import ConvergenceAudit
 import ConvergenceGovernance
 import ConvergenceHTTP
+import ConvergenceJSON
 import Foundation
 
 /// `/policies`: operators' governance policies (admin key).

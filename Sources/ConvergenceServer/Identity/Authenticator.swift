@@ -7,7 +7,7 @@ import ConvergenceStore
 /// Who is calling: resolves `Authorization: Bearer …` or `X-API-Key` to a key
 /// record, using the thread's cache so the hot path does one SHA-256 and one
 /// dictionary lookup; PostgreSQL is asked only on a miss.
-enum Authenticator {
+package enum Authenticator {
     /// Every failure looks the same to the caller: which part failed is not its business.
     static let invalidKey = APIError(.unauthorized, code: "invalid_api_key", message: "Missing or invalid API key.")
 
@@ -38,9 +38,9 @@ enum Authenticator {
         return error
     }
 
-    static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
+    package static func verify(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         guard let key = presentedKey(request) else { throw refuse(invalidKey, context) }
-        let digest = context.hasher.digest(key)
+        let digest = SHA256.digestInline(key)
         let record: KeyRecord?
         let generation = CacheInvalidation.keysGeneration(context)
         switch context.caches.key(digest, generation: generation, front: &context.cacheFront) {

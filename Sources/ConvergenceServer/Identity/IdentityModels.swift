@@ -1,8 +1,8 @@
 import ConvergenceCore
 
 /// JSON shapes of the identity API (snake_case on the wire).
-struct CustomerBody: Codable, Sendable {
-    let id: String
+package struct CustomerBody: Codable, Sendable {
+    package let id: String
     let tenantID: String
     let name: String
     let tier: String
@@ -50,7 +50,7 @@ struct KeyMetadata: Codable, Sendable {
 }
 
 /// A key as issued: the secret is in this response and nowhere else, ever.
-struct IssuedKey: Codable, Sendable {
+package struct IssuedKey: Codable, Sendable {
     let apiKey: String
     let key: KeyMetadata
 
@@ -62,7 +62,7 @@ struct IssuedKey: Codable, Sendable {
 
     /// Seed 002's names (`id`, `key`) beside ours (`key_id`, `api_key`): customers follow
     /// the seed's guide, and existing clients keep working. Same values under both.
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try key.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(key.keyID, forKey: .id)
@@ -75,7 +75,7 @@ struct IssuedKey: Codable, Sendable {
         self.key = key
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         apiKey = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .apiKey)
         key = try KeyMetadata(from: decoder)
     }

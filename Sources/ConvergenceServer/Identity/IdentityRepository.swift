@@ -6,8 +6,10 @@ import Foundation
 
 /// SQL for customers and keys. Values are always bound; the only text built
 /// into statements is a validated, quoted tenant schema name.
-struct IdentityRepository {
+package struct IdentityRepository {
     let db: PostgresConnection
+
+    package init(db: PostgresConnection) { self.db = db }
 
     static let keyColumns = """
         k.key_id, k.kind, k.customer_id::text AS customer_id, k.name, k.prefix, k.last4,
@@ -19,7 +21,7 @@ struct IdentityRepository {
     // MARK: Customers
 
     /// Creates customer + tenant schema (+ optionally the first key) in one transaction.
-    func provision(tenantID: String, name: String, tier: String, firstKey: String?) throws -> (CustomerBody, IssuedKey?) {
+    package func provision(tenantID: String, name: String, tier: String, firstKey: String?) throws -> (CustomerBody, IssuedKey?) {
         try db.transaction { tx in
             let id = UUID().uuidString.lowercased()
             do {
@@ -85,7 +87,7 @@ struct IdentityRepository {
 
     /// Soft delete: every key revoked; with `purge`, the tenant schema and the rows go too
     /// (also for a customer deleted softly before: the way to erase its data later).
-    func deleteCustomer(id: String, purge: Bool) throws -> Bool {
+    package func deleteCustomer(id: String, purge: Bool) throws -> Bool {
         guard let existing = try customer(id: id, includingDeleted: purge) else { return false }
         try db.transaction { tx in
             if purge {

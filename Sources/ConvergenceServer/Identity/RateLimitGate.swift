@@ -22,7 +22,8 @@ enum RateLimitGate {
             let headers = headers(decision, nowUnix: nowUnix)
             context.metrics.add(MetricFamilies.rateLimited, [key.rateLimit != nil ? "key" : (key.tier ?? "free")])
             throw APIError(.tooManyRequests, code: "rate_limited",
-                           message: "Rate limit of \(rule.limit) requests per \(rule.periodSeconds) s exceeded; retry in \(decision.retryAfterSeconds) s.",
+                           message: "Rate limit of \(rule.limit) requests per \(rule.periodSeconds) s exceeded; "
+                               + "retry in \(decision.retryAfterSeconds) s.",
                            headers: headers + [HTTPField("Retry-After", String(decision.retryAfterSeconds))])
         }
         context.rateLimitLines.removeAll(keepingCapacity: true)

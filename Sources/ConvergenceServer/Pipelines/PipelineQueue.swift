@@ -8,8 +8,10 @@ import Foundation
 /// The run queue in `convergence.pipeline_queue` and the run rows in each
 /// tenant's `pipeline_runs`. Values are always bound; the only text built into
 /// statements is a validated, quoted tenant schema name.
-struct PipelineQueue {
+package struct PipelineQueue {
     let db: PostgresConnection
+
+    package init(db: PostgresConnection) { self.db = db }
 
     static let notifyChannel = "convergence_pipelines"
     static let cancelChannel = "convergence_pipeline_cancel"
@@ -22,7 +24,7 @@ struct PipelineQueue {
     /// by the caller (the onboarding dryrun, run inline). One statement: both rows
     /// or neither, and the unique index makes a second active run of the same
     /// pipeline_id fail here, however many triggers race.
-    func enqueue(_ plan: PipelinePlan, id: String, customerID: String, triggeredBy: String?,
+    package func enqueue(_ plan: PipelinePlan, id: String, customerID: String, triggeredBy: String?,
                  leaseOwner: String? = nil, leaseSeconds: Int = 0) throws {
         let schema = TenantID.quotedSchema(plan.tenantID)
         let planJSON = String(decoding: try JSONEncoder().encode(plan), as: UTF8.self)
@@ -71,8 +73,8 @@ struct PipelineQueue {
 
     // MARK: Executor side
 
-    struct Claimed {
-        let id: String
+    package struct Claimed {
+        package let id: String
         let tenantID: String
         let template: String
         let plan: PipelinePlan
@@ -85,7 +87,7 @@ struct PipelineQueue {
 
     /// Takes the oldest queued run, if any: several executors (threads, processes,
     /// hosts) never take the same row, and none waits for another's lock.
-    func claim(owner: String, leaseSeconds: Int) throws -> Claimed? {
+    package func claim(owner: String, leaseSeconds: Int) throws -> Claimed? {
         guard let row = try db.query("""
             UPDATE convergence.pipeline_queue q SET status = 'RUNNING', attempts = q.attempts + 1, lease_owner = $1,
                 lease_until = now() + make_interval(secs => $2::int)
@@ -109,7 +111,7 @@ struct PipelineQueue {
 
     /// Renews one run's lease at a step boundary; nil when the lease was lost
     /// (the run was re-queued or ended elsewhere), else whether a cancel was asked.
-    func renew(id: String, owner: String, leaseSeconds: Int) throws -> Bool? {
+    package func renew(id: String, owner: String, leaseSeconds: Int) throws -> Bool? {
         try db.query("""
             UPDATE convergence.pipeline_queue SET lease_until = now() + make_interval(secs => $3::int)
             WHERE pipeline_logging_id = $1::uuid AND lease_owner = $2 AND status = 'RUNNING'
@@ -133,7 +135,7 @@ struct PipelineQueue {
 
     /// Ends a run: final status in the tenant's row, the queue row gone. False
     /// (and nothing written) when `owner` no longer holds the lease.
-    func finish(id: String, tenantID: String, owner: String, status: String, error: String?) throws -> Bool {
+    package func finish(id: String, tenantID: String, owner: String, status: String, error: String?) throws -> Bool {
         let schema = TenantID.quotedSchema(tenantID)
         return try db.transaction { tx in
             let removed = try tx.query("DELETE FROM convergence.pipeline_queue WHERE pipeline_logging_id = $1::uuid AND lease_owner = $2",

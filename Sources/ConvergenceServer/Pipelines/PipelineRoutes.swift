@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceJSON
 import ConvergencePipelines
 import ConvergenceStore
 import Foundation
@@ -54,7 +55,7 @@ enum PipelineRoutes {
             }
         }
         metrics.runQueued(template: "\(provider)/\(domain)/\(template)")
-        let body = "{\"pipeline_logging_id\":\(JSONQuoting.quoted(id)),\"pipeline_id\":\(JSONQuoting.quoted(plan.pipelineID)),"
+        let body = "{\"pipeline_logging_id\":\(JSONString.quoted(id)),\"pipeline_id\":\(JSONString.quoted(plan.pipelineID)),"
             + "\"status\":\"PENDING\"}"
         return .rawJSON(Array(body.utf8), status: .accepted)
     }
@@ -62,28 +63,19 @@ enum PipelineRoutes {
     /// 409 in SPEC.md's error shape, plus the id of the run that holds the pipeline.
     static func alreadyRunning(_ pipelineID: String, _ runID: String, requestID: String) -> Response {
         let message = "Pipeline \(pipelineID) already has an active run (\(runID)); wait for it or cancel it."
-        let body = "{\"error\":{\"code\":\"pipeline_already_running\",\"message\":\(JSONQuoting.quoted(message)),"
-            + "\"request_id\":\(JSONQuoting.quoted(requestID)),\"pipeline_logging_id\":\(JSONQuoting.quoted(runID))}}"
+        let body = "{\"error\":{\"code\":\"pipeline_already_running\",\"message\":\(JSONString.quoted(message)),"
+            + "\"request_id\":\(JSONString.quoted(requestID)),\"pipeline_logging_id\":\(JSONString.quoted(runID))}}"
         return .rawJSON(Array(body.utf8), status: .conflict)
     }
 
     /// The optional JSON object body: its members are the run's parameters.
-    static func parameterInputs(_ request: Request) throws(APIError) -> [String: ParameterInput] {
+    static func parameterInputs(_ request: Request) throws(APIError) -> [String: JSONValue] {
         guard !request.body.isEmpty else { return [:] }
         guard case .object(let object) = try request.parseJSONBody() else {
             throw APIError.badRequest("invalid_parameters", "The body must be a JSON object of parameters.")
         }
-        var out: [String: ParameterInput] = [:]
-        for (name, value) in object {
-            switch value {
-            case .null: out[name] = .null
-            case .bool(let b): out[name] = .bool(b)
-            case .number(let n): out[name] = .number(n)
-            case .string(let s): out[name] = .string(s)
-            case .array: out[name] = .other("a list")
-            case .object: out[name] = .other("an object")
-            }
-        }
+        var out: [String: JSONValue] = [:]
+        for (name, value) in object { out[name] = value } // a repeated name: the last wins
         return out
     }
 
@@ -145,7 +137,7 @@ enum PipelineRoutes {
             """, [status, cursor?.micros, cursor?.id, limit + 1], idempotent: true).rows
         let page = rows.prefix(limit)
         let runs = try page.map { try $0.decode("run", as: String.self) }
-        let next: String = rows.count > limit ? JSONQuoting.quoted(try page.last!.decode("cursor")) : "null"
+        let next: String = rows.count > limit ? JSONString.quoted(try page.last!.decode("cursor")) : "null"
         return .rawJSON(Array("{\"runs\":[\(runs.joined(separator: ","))],\"next_cursor\":\(next)}".utf8))
     }
 
@@ -213,7 +205,7 @@ enum PipelineRoutes {
                 .rows.first.map { (try $0.decode("status", as: String.self), false) }
         }
         guard let (status, changed) = outcome else { throw unknownRun }
-        let body = "{\"pipeline_logging_id\":\(JSONQuoting.quoted(id)),\"status\":\(JSONQuoting.quoted(status))}"
+        let body = "{\"pipeline_logging_id\":\(JSONString.quoted(id)),\"status\":\(JSONString.quoted(status))}"
         switch (status, changed) {
         case ("CANCELLED", true): return .rawJSON(Array(body.utf8))
         case ("CANCELLING", true): return .rawJSON(Array(body.utf8), status: .accepted)

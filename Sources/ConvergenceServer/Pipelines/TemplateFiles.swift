@@ -1,4 +1,5 @@
 import ConvergenceHTTP
+import ConvergenceJSON
 import ConvergencePipelines
 import Glibc
 
@@ -50,7 +51,7 @@ enum TemplateFiles {
 
     /// Loads and compiles a template for a run: 404 unknown, 400 invalid (naming file and line) or bad parameters.
     static func plan(directory: String, context: PipelineContext,
-                     parameters: [String: ParameterInput]) throws(APIError) -> PipelinePlan {
+                     parameters: [String: JSONValue]) throws(APIError) -> PipelinePlan {
         let text = try read(directory: directory, relativePath: context.templatePath)
         do {
             return try TemplateCompiler.compile(yaml: text, context: context, parameters: parameters)

@@ -9,7 +9,7 @@ import ConvergenceShared
 /// (expired, not dropped: they remain the fallback during a PostgreSQL outage).
 /// The cache TTLs stay as the bound for changes made outside the server
 /// (`convergence admin revoke-key`, SQL by hand).
-enum CacheInvalidation {
+package enum CacheInvalidation {
     static let keyGeneration = Int32(CV_COUNTER_KEY_GENERATION)
     static let policyGeneration = Int32(CV_COUNTER_POLICY_GENERATION)
 
@@ -35,6 +35,6 @@ enum CacheInvalidation {
     }
 
     /// The generations a worker's caches compare against (see `WorkerCaches`).
-    static func keysGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(keyGeneration) }
-    static func policiesGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(policyGeneration) }
+    package static func keysGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(keyGeneration) }
+    package static func policiesGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(policyGeneration) }
 }

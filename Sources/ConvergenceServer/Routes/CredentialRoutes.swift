@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceIdentity
+import ConvergenceJSON
 import ConvergenceStore
 
 /// `/api/v1/tenants/{tenant_id}/credentials[/{provider}]`: cloud credentials,

@@ -1,4 +1,5 @@
 import ConvergenceHTTP
+import ConvergenceJSON
 import Glibc
 
 /// `POST /_echo`: decodes a JSON body and encodes it back. Off by default

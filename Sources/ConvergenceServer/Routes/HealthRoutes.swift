@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceShared

@@ -1,4 +1,5 @@
 import CConvergenceShm
+import ConvergenceAudit
 import ConvergenceHTTP
 import ConvergenceShared
 

@@ -1,3 +1,4 @@
+import ConvergenceAudit
 import Glibc
 import ConvergenceCore
 import ConvergenceGovernance
@@ -7,22 +8,20 @@ import ConvergenceShared
 import ConvergenceStore
 
 /// Per-thread state handed to every handler: owned by one worker thread, never shared.
-public final class RequestContext {
-    public let database: PostgresConnection
-    public let logger: Logger
-    public let config: Config
+package final class RequestContext {
+    package let database: PostgresConnection
+    package let logger: Logger
+    package let config: Config
     /// nil in dev mode without a master key: credential routes then answer 503.
-    public let keyring: MasterKeyring?
+    package let keyring: MasterKeyring?
     /// The worker's audit spool; nil when auditing is off.
-    public let audit: AuditSpool?
+    package let audit: AuditSpool?
     /// This thread's lane in the spool: its own segment, so threads never wait for each other's writes.
     let auditLane: Int
     /// Keys and policies read from PostgreSQL, shared with the worker's other threads.
-    public let caches: WorkerCaches
+    package let caches: WorkerCaches
     /// This thread's lock-free copies of recently used cache entries.
-    var cacheFront = WorkerCaches.Front()
-    /// SHA-256 of presented keys, with a context reused by this thread.
-    let hasher = SHA256.Context()
+    package var cacheFront = WorkerCaches.Front()
     /// Keys used since the last `last_used_at` flush, each with its latest use (Unix µs):
     /// one UPDATE per minute, not per request, that still records when a key was used.
     var usedKeys: [String: Int64] = [:]
@@ -35,8 +34,8 @@ public final class RequestContext {
     /// response body): reused from request to request.
     let scratch = ByteBuffer(capacity: 4096)
     /// The host's shared region: rate-limit buckets and metrics of every worker.
-    public let shared: SharedRegion
-    public let metrics: MetricsRecorder
+    package let shared: SharedRegion
+    package let metrics: MetricsRecorder
     let limiter: RateLimiter
     /// Metric series resolved for this thread (by route and status; by customer).
     var endpointSeries = SeriesCache<EndpointStatus, EndpointSeries>(capacity: 4096)
@@ -48,7 +47,7 @@ public final class RequestContext {
     let workerLine: [UInt8] = Array("X-Convergence-Worker: \(getpid())\r\n".utf8)
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
-    public init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
+    package init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
                 shared: SharedRegion? = nil, audit: AuditSpool? = nil, auditLane: Int = 0, caches: WorkerCaches? = nil) {
         self.database = database
         self.logger = logger

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceShared
+import ConvergenceStore
 
 /// What every response goes through on its way out of a worker: the headers
 /// the request earned whatever the handler did (rate-limit state), and the
@@ -31,8 +32,20 @@ enum ResponseFinishing {
 
     /// PostgreSQL failures that are not bugs, counted by kind.
     static func mapError(_ error: any Error, _ context: RequestContext) -> APIError? {
-        guard let mapped = FastCGIAcceptLoop<RequestContext>.mapStoreError(error) else { return nil }
+        guard let mapped = mapStoreError(error) else { return nil }
         context.metrics.add(MetricFamilies.postgresErrors, [mapped.code == "database_unavailable" ? "connection" : "query"])
         return mapped
+    }
+
+    /// Database failures that are not bugs: PostgreSQL unreachable → 503, rejected data → 400.
+    static func mapStoreError(_ error: any Error) -> APIError? {
+        guard let error = error as? PostgresError else { return nil }
+        if error.isConnectionFailure {
+            return APIError(.serviceUnavailable, code: "database_unavailable", message: "The database is unreachable; retry shortly.")
+        }
+        if let state = error.sqlState, state.hasPrefix("22") {
+            return APIError.badRequest("invalid_value", "A value in the request cannot be stored (for example a NUL character).")
+        }
+        return nil
     }
 }

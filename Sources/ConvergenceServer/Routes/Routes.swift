@@ -4,9 +4,9 @@ import ConvergencePipelines
 import ConvergenceShared
 
 /// The route table of a worker, assembled from the feature route groups.
-enum Routes {
+package enum Routes {
     /// `shared`: the host's region for metrics recorded outside a request's context (pipeline events).
-    static func make(config: Config, shared: SharedRegion? = nil) -> Router<RequestContext> {
+    package static func make(config: Config, shared: SharedRegion? = nil) -> Router<RequestContext> {
         var router = Router<RequestContext>()
         HealthRoutes.register(on: &router)
         MetricsRoute.register(on: &router)
@@ -15,7 +15,8 @@ enum Routes {
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
-        PipelineRoutes.register(on: &router, metrics: shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics())
+        let pipelineMetrics = shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics()
+        PipelineRoutes.register(on: &router, metrics: pipelineMetrics)
         AuditLogRoutes.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router

@@ -15,7 +15,7 @@ import Synchronization
 /// generation counter in shared memory (`CacheInvalidation`), and the next
 /// lookup expires the entries (expired, not dropped: they remain the fallback
 /// during an outage).
-public final class WorkerCaches: Sendable {
+package final class WorkerCaches: Sendable {
     private struct Keys {
         var cache: KeyCache
         var generation: UInt64 = 0
@@ -39,7 +39,7 @@ public final class WorkerCaches: Sendable {
     let policyTTLMs: Int
     static let policyCapacity = 10_000
 
-    public init(keyTTLMs: Int, policyTTLMs: Int) {
+    package init(keyTTLMs: Int, policyTTLMs: Int) {
         keys = Mutex(Keys(cache: KeyCache(ttlMs: keyTTLMs)))
         self.keyTTLMs = keyTTLMs
         self.policyTTLMs = policyTTLMs
@@ -50,7 +50,7 @@ public final class WorkerCaches: Sendable {
     /// are copied from the shared caches with their expiry and the invalidation
     /// generation they were read under, so a front hit is never fresher than the
     /// shared entry: the same TTL, and a change made through the API is seen at once.
-    struct Front {
+    package struct Front {
         fileprivate var keys: [SHA256.Digest: (record: KeyRecord?, until: MonotonicInstant, generation: UInt64)] = [:]
         fileprivate var policies: [String: (set: PolicySet, until: MonotonicInstant, generation: UInt64)] = [:]
         /// A handful of keys and customers are hot on one thread; past this, start over.
@@ -92,7 +92,7 @@ public final class WorkerCaches: Sendable {
     }
 
     /// Stores what PostgreSQL said about `digest`, read under invalidation `generation`.
-    func storeKey(_ record: KeyRecord?, for digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) {
+    package func storeKey(_ record: KeyRecord?, for digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) {
         let stored = keys.withLock { keys -> Bool in
             if keys.generation < generation {
                 keys.generation = generation
@@ -130,7 +130,7 @@ public final class WorkerCaches: Sendable {
     }
 
     /// Stores the customer's policies as read under invalidation `generation`.
-    func storePolicies(_ set: PolicySet, for customerID: String, generation: UInt64, now: MonotonicInstant, front: inout Front) {
+    package func storePolicies(_ set: PolicySet, for customerID: String, generation: UInt64, now: MonotonicInstant, front: inout Front) {
         let until = now.adding(milliseconds: policyTTLMs)
         let stored = policies.withLock { cache -> Bool in
             cache.advance(to: generation, now: now)

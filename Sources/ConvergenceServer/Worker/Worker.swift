@@ -1,6 +1,8 @@
 import CConvergenceSys
 import CFastCGI
+import ConvergenceAudit
 import ConvergenceCore
+import ConvergenceFastCGI
 import ConvergenceHTTP
 import ConvergenceIdentity
 import ConvergenceShared

@@ -1,0 +1,57 @@
+import ConvergenceCore
+import ConvergenceStore
+
+/// Inserts spooled rows into `convergence.audit_log` exactly once.
+///
+/// The usual batch has never been inserted: it is COPYed straight into the
+/// table in one transaction. A batch replayed after a crash (committed, but the
+/// checkpoint not yet written) fails that COPY on the primary key (23505); it
+/// is then COPYed into a session temp table and moved with
+/// `INSERT … SELECT … ON CONFLICT (created_at, id) DO NOTHING`, so nothing is stored twice
+/// and the difference is the replay count. (Staging every batch costs a second
+/// write of each row; measured in docs/performance.md, "Audit trail".)
+struct AuditBatchWriter {
+    let connection: PostgresConnection
+    init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    static let columnList = AuditRecord.columns.joined(separator: ", ")
+
+    /// Returns how many rows were new.
+    func insert(_ rows: [UInt8]) throws(PostgresError) -> Int {
+        do {
+            return try inTransaction { () throws(PostgresError) -> Int in
+                try connection.copyIn("COPY convergence.audit_log (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+            }
+        } catch where error.sqlState == "23505" {
+            return try insertSkippingDuplicates(rows)
+        }
+    }
+
+    private func insertSkippingDuplicates(_ rows: [UInt8]) throws(PostgresError) -> Int {
+        // Rare (only after a crash), so the session's temp table is simply ensured each time.
+        try connection.query("""
+            CREATE TEMP TABLE IF NOT EXISTS audit_staging (LIKE convergence.audit_log) ON COMMIT DELETE ROWS
+            """)
+        return try inTransaction { () throws(PostgresError) -> Int in
+            try connection.copyIn("COPY audit_staging (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+            return try connection.query("""
+                INSERT INTO convergence.audit_log (\(AuditBatchWriter.columnList))
+                SELECT \(AuditBatchWriter.columnList) FROM audit_staging ON CONFLICT (created_at, id) DO NOTHING
+                """).affectedRows
+        }
+    }
+
+    private func inTransaction(_ body: () throws(PostgresError) -> Int) throws(PostgresError) -> Int {
+        do {
+            try connection.query("BEGIN")
+            let count = try body()
+            try connection.query("COMMIT")
+            return count
+        } catch {
+            if connection.isConnected { _ = try? connection.query("ROLLBACK") }
+            throw error
+        }
+    }
+}
