@@ -95,7 +95,9 @@ let package = Package(
         // The command line: serve, migrate, admin tasks, and the child roles the supervisor starts.
         .executableTarget(
             name: "convergence",
-            dependencies: ["ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceAudit", "ConvergenceStore", "ConvergenceIdentity"],
+            dependencies: [
+                "ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceAudit", "ConvergenceStore", "ConvergenceIdentity",
+            ],
             swiftSettings: optimize
         ),
         // Micro-benchmarks (scripts/bench); they reach server internals through `package` access.

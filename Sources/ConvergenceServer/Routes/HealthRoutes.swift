@@ -114,7 +114,8 @@ enum HealthRoutes {
         func gauge(_ family: MetricFamily, _ labels: [String] = []) -> Double {
             context.metrics.handle(family, labels)?.gaugeValue ?? 0
         }
-        let down = ApplicationRoles.children.enabledAuxiliaries(for: context.config).map(\.name).filter { gauge(MetricFamilies.auxiliaryUp, [$0]) < 1 }
+        let down = ApplicationRoles.children.enabledAuxiliaries(for: context.config).map(\.name)
+            .filter { gauge(MetricFamilies.auxiliaryUp, [$0]) < 1 }
         return Processes(workersAlive: Int(gauge(MetricFamilies.workersAlive)),
                          workersConfigured: Int(gauge(MetricFamilies.workersConfigured)), auxiliariesDown: down)
     }
