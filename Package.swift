@@ -51,7 +51,7 @@ let package = Package(
         // Key formats, tenant ids, the key cache, the master keyring.
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
         // Check validation, policies, the risk engine and PII detector: JSON in, a decision out.
-        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceJSON"], swiftSettings: optimize),
+        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceCore", "ConvergenceJSON"], swiftSettings: optimize),
         // Pipeline templates, plans, CSV and data-quality SQL: no I/O beyond parsing text.
         .target(name: "ConvergencePipelines", dependencies: ["ConvergenceCore", "ConvergenceJSON", "CYAML"], swiftSettings: optimize),
 

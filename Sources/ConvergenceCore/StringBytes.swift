@@ -10,6 +10,16 @@ extension String {
     }
 }
 
+extension String {
+    /// A client's name (a parameter, a key) as an error message may echo it: at most
+    /// `limit` characters, printable ASCII only (others become "?"), "…" when cut —
+    /// a 20 kB name or a control character never comes back.
+    public func shownInMessage(limit: Int = 40) -> String {
+        let shown = unicodeScalars.prefix(limit).map { $0.value >= 32 && $0.value < 127 ? String($0) : "?" }.joined()
+        return unicodeScalars.count > limit ? shown + "…" : shown
+    }
+}
+
 /// `value` in decimal, left-padded with zeros to `width` digits (never cut).
 public func zeroPadded<T: BinaryInteger>(_ value: T, _ width: Int) -> String {
     let s = String(value)

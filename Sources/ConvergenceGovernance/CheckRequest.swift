@@ -1,3 +1,4 @@
+import ConvergenceCore
 import ConvergenceJSON
 import Glibc
 
@@ -178,11 +179,7 @@ public struct CheckRequest: Sendable {
     }
 
     /// A client's key in an error message: at most 64 printable characters.
-    static func shownKey(_ document: JSONDocument, _ key: Int) -> String {
-        let name = document.string(key)
-        return name.unicodeScalars.prefix(64).map { $0.value >= 32 && $0.value < 127 ? String($0) : "?" }.joined()
-            + (name.unicodeScalars.count > 64 ? "…" : "")
-    }
+    static func shownKey(_ document: JSONDocument, _ key: Int) -> String { document.string(key).shownInMessage(limit: 64) }
 
     static func withinBounds(_ document: JSONDocument, _ node: Int, depth: Int) -> Bool {
         guard depth <= maxDepth else { return false }

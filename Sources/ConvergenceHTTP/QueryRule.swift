@@ -1,3 +1,5 @@
+import ConvergenceCore
+
 /// How every route treats its query string (the router applies it before any handler).
 public enum QueryRule {
     /// One rule for every route: a query parameter the route does not read is a 400 naming
@@ -14,10 +16,9 @@ public enum QueryRule {
                     throw APIError.badRequest("invalid_parameter", "API keys are accepted only in the Authorization or X-API-Key "
                         + "header, never in the URL (URLs end up in logs and browser history).")
                 }
-                let shown = String(name.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 32 && $0.value < 127 ? Character($0) : "?" })
                 let takes = allowed.isEmpty ? "this endpoint takes no query parameters"
                     : "this endpoint takes " + allowed.sorted().joined(separator: ", ")
-                throw APIError.badRequest("invalid_parameter", "Unknown parameter \(shown)\(name.unicodeScalars.count > 40 ? "…" : ""); \(takes).")
+                throw APIError.badRequest("invalid_parameter", "Unknown parameter \(name.shownInMessage()); \(takes).")
             }
             guard parts.count == 1 || PercentDecoding.decode(parts[1]) != nil else {
                 // Named like the route's own value errors (`invalid_limit`, `invalid_cursor`, …).

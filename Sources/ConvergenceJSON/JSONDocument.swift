@@ -1,3 +1,4 @@
+import ConvergenceCore
 import Glibc
 
 /// A parsed JSON document kept as a flat list of nodes over its source bytes.
@@ -70,8 +71,7 @@ public struct JSONDocument: Sendable {
 
     private func duplicate(_ key: Int) -> JSONParser.Failure {
         // The name goes into an error message: bounded, printable.
-        let name = string(key).unicodeScalars.prefix(40).map { $0.value >= 32 && $0.value < 127 ? String($0) : "?" }.joined()
-        return JSONParser.Failure(offset: Int(nodes[key].start) - 1, reason: "duplicate key \"\(name)\" in an object")
+        JSONParser.Failure(offset: Int(nodes[key].start) - 1, reason: "duplicate key \"\(string(key).shownInMessage())\" in an object")
     }
 
     // MARK: - Reading

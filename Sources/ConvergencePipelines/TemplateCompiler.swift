@@ -111,9 +111,7 @@ public enum TemplateCompiler {
         for name in supplied.keys.sorted() where !declarations.contains(where: { $0.name == name }) {
             let known = declarations.map(\.name)
             // The name is the client's: echoed bounded and printable (a 20 kB name is not sent back).
-            let shown = name.unicodeScalars.prefix(40).map { $0.value >= 32 && $0.value < 127 ? String($0) : "?" }.joined()
-                + (name.unicodeScalars.count > 40 ? "…" : "")
-            throw TemplateError(.invalidParameters, "Unknown parameter \(shown); this template takes "
+            throw TemplateError(.invalidParameters, "Unknown parameter \(name.shownInMessage()); this template takes "
                 + (known.isEmpty ? "no parameters." : "\(known.joined(separator: ", "))."))
         }
         var out: [String: String?] = [:]

@@ -135,7 +135,7 @@ enum PolicyRoutes {
 
     static func refuseUnknownFields(_ fields: JSONObject) throws(APIError) {
         for key in fields.keys where !["name", "rules", "active", "mode", "customer_id"].contains(key) {
-            throw APIError.badRequest("invalid_field", "Unknown field \(String(key.prefix(40))); a policy has name, rules, active and mode.")
+            throw APIError.badRequest("invalid_field", "Unknown field \(key.shownInMessage()); a policy has name, rules, active and mode.")
         }
     }
 

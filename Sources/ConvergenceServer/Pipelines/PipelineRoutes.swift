@@ -19,7 +19,9 @@ enum PipelineRoutes {
         router.post("/api/v1/pipelines/run/{tenant_id}/{provider}/{domain}/{template_name}") { request, context in
             try trigger(request, context, metrics: metrics)
         }
-        router.get("/api/v1/pipelines/runs/{tenant_id}", query: ["status", "limit", "cursor"]) { request, context in try list(request, context) }
+        router.get("/api/v1/pipelines/runs/{tenant_id}", query: ListPage.parameters.union(["status"])) { request, context in
+            try list(request, context)
+        }
         router.get("/api/v1/pipelines/runs/{tenant_id}/{run_id}") { request, context in try detail(request, context) }
         router.post("/api/v1/pipelines/runs/{tenant_id}/{run_id}/cancel") { request, context in try cancel(request, context) }
     }
@@ -108,23 +110,8 @@ enum PipelineRoutes {
         if let status, !statuses.contains(status) {
             throw APIError.badRequest("invalid_status", "status must be one of \(statuses.sorted().joined(separator: ", ")).")
         }
-        var limit = 20
-        if let text = query["limit"] {
-            guard let value = Int(text), (1...100).contains(value) else {
-                throw APIError.badRequest("invalid_limit", "limit must be an integer from 1 to 100.")
-            }
-            limit = value
-        }
-        var cursor: (micros: Int64, id: String)?
-        if let text = query["cursor"] {
-            let parts = text.split(separator: "_", maxSplits: 1)
-            // Bounded to years 1970–9999: a larger number would overflow PostgreSQL's timestamp.
-            guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_999_999).contains(micros),
-                  UUID(uuidString: String(parts[1])) != nil else {
-                throw APIError.badRequest("invalid_cursor", "cursor must be a next_cursor value from an earlier page.")
-            }
-            cursor = (micros, String(parts[1]).lowercased())
-        }
+        let listPage = try ListPage(query, defaultLimit: 20, maxLimit: 100) { UUID(uuidString: String($0)) != nil }
+        let (limit, cursor) = (listPage.limit, listPage.cursor)
         let schema = TenantID.quotedSchema(tenant)
         let rows = try context.database.query("""
             SELECT json_build_object(\(runJSON("r")))::text AS run,

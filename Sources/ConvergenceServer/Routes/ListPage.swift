@@ -1,21 +1,21 @@
 import ConvergenceHTTP
 
-/// `limit` and `cursor` of an admin list (customers, keys): pages in creation
-/// order, each `next_cursor` naming the last row shown (`{created_at µs}_{id}`),
-/// so rows created meanwhile never shift a page.
+/// `limit` and `cursor` of a list (customers, keys, policies, pipeline runs): pages
+/// in a fixed order, each `next_cursor` naming the last row shown
+/// (`{created_at µs}_{id}`), so rows created meanwhile never shift a page.
 struct ListPage {
-    static let defaultLimit = 100
-    static let maxLimit = 1000
     static let parameters: Set<String> = ["limit", "cursor"]
 
-    var limit = defaultLimit
+    var limit: Int
     var cursor: (micros: Int64, id: String)?
 
     /// `idIsValid`: the id part's shape (a UUID, a key id); anything else is `invalid_cursor`.
-    init(_ query: [String: String], idIsValid: (Substring) -> Bool) throws(APIError) {
+    init(_ query: [String: String], defaultLimit: Int = 100, maxLimit: Int = 1000,
+         idIsValid: (Substring) -> Bool) throws(APIError) {
+        limit = defaultLimit
         if let text = query["limit"] {
-            guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
-                throw APIError.badRequest("invalid_limit", "limit must be an integer from 1 to \(Self.maxLimit).")
+            guard let value = Int(text), (1...maxLimit).contains(value) else {
+                throw APIError.badRequest("invalid_limit", "limit must be an integer from 1 to \(maxLimit).")
             }
             limit = value
         }
