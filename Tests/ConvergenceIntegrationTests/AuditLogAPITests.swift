@@ -186,15 +186,20 @@ final class AuditBufferFullTests: XCTestCase {
     /// worker has read the key and the policies before PostgreSQL goes away (a worker
     /// takes connections as its threads free up; sequential requests may all land on
     /// one). Returns how many were answered 200.
+    /// Checks streamed to the FastCGI socket until every worker process has answered one:
+    /// each worker's key and policy caches then hold what an outage falls back on
+    /// (sequential requests through nginx may all land on one worker). The number of
+    /// checks answered 200, every one of them recorded; -1 when a worker never answered.
     func warmEveryWorker(_ stack: TestStack, body: String, headers: [String: String]) -> Int {
-        let answered = Atomic<Int>(0)
-        let client = stack.client
-        DispatchQueue.concurrentPerform(iterations: 16) { _ in
-            for _ in 0..<4 {
-                if (try? client.post("/v1/check", json: body, headers: headers).status) == 200 { answered.add(1, ordering: .relaxed) }
-            }
+        let stream = WorkerStream(client: FastCGIClient(.unix(stack.server.socketPath))) {
+            ("POST", "/v1/check", headers.merging(["Content-Type": "application/json"]) { $1 }, Data(body.utf8))
         }
-        return answered.load(ordering: .relaxed)
+        let workers = Set(stack.server.workerPIDs.map(String.init))
+        let everyWorker = waitUntil(timeout: 20) { Set(stream.all.filter { $0.status == 200 }.map(\.pid)) == workers }
+        stream.stop()
+        let answered = stream.all.filter { $0.status == 200 }.count
+        XCTAssertEqual(stream.all.count, answered, "every warm-up check answered 200")
+        return everyWorker ? answered : -1
     }
 
     /// PostgreSQL down fills the spool: checks are refused with 503 `audit_unavailable`
@@ -207,7 +212,7 @@ final class AuditBufferFullTests: XCTestCase {
         let key = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "full_a"}"#, headers: admin).json()["api_key"] as? String ?? ""
         let headers = ["Authorization": "Bearer \(key)"]
         let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
-        XCTAssertEqual(warmEveryWorker(stack, body: body, headers: headers), 64)
+        XCTAssertGreaterThan(warmEveryWorker(stack, body: body, headers: headers), 0, "every worker warmed")
         try stack.postgres.stop()
         var refused: HTTPClient.Response?
         for _ in 0..<2000 {
@@ -238,7 +243,7 @@ final class AuditBufferFullTests: XCTestCase {
         let headers = ["Authorization": "Bearer \(key)"]
         let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 5}]}"#
         var answered = warmEveryWorker(stack, body: body, headers: headers)
-        XCTAssertEqual(answered, 64)
+        XCTAssertGreaterThan(answered, 0, "every worker warmed")
         func metric(_ name: String) -> Double {
             let text = (try? stack.client.get("/metrics").text) ?? ""
             return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? -1
