@@ -346,11 +346,14 @@ extension FaultToleranceTests {
     func testReloadDuringAPostgresOutageKeepsCheckingWithTheWarmWorkers() throws {
         let stack = try start("reloadpgdown")
         let (key, _) = try onboard(stack, "reload_pg_down")
-        // Both workers read the key and the policies (concurrent clients reach both).
-        let load = CheckLoad()
-        load.start(clients: 8, client: stack.client, key: key, body: Self.body)
-        Thread.sleep(forTimeInterval: 1.0)
-        _ = load.finish()
+        // Every worker reads the key and the policies: checks streamed to the socket until
+        // each worker pid has answered one (sequential requests may all land on one worker).
+        let stream = WorkerStream(client: FastCGIClient(.unix(stack.server.socketPath))) {
+            ("POST", "/v1/check", ["Content-Type": "application/json", "Authorization": "Bearer \(key)"], Data(Self.body.utf8))
+        }
+        let everyWorker = Set(stack.server.workerPIDs.map(String.init))
+        XCTAssertTrue(waitUntil(timeout: 20) { Set(stream.all.filter { $0.status == 200 }.map(\.pid)) == everyWorker })
+        stream.stop()
         try stack.postgres.stop()
         let before = try (0..<20).map { _ in try check(stack, key).status }
         XCTAssertEqual(before.filter { $0 == 200 }.count, 20, "warm workers answer during the outage: \(before)")
