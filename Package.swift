@@ -5,7 +5,8 @@ import PackageDescription
 //
 //   C          CConvergenceSys, CConvergenceShm (ours); CFastCGI, CLibPQ, COpenSSL, CYAML (Debian's)
 //   base       ConvergenceCore: config, logging, clocks, hashing, byte buffers, the JSON string escaper
-//   pure       ConvergenceJSON → Core; ConvergenceHTTP → JSON; ConvergenceGovernance → JSON;
+//   pure       ConvergencePII (sensitive-data recognisers, no dependency at all);
+//              ConvergenceJSON → Core; ConvergenceHTTP → JSON; ConvergenceGovernance → JSON, PII;
 //              ConvergencePipelines → JSON; ConvergenceIdentity → Core (no I/O: tested in milliseconds)
 //   I/O        ConvergenceStore (PostgreSQL), ConvergenceShared (shared memory)
 //   subsystems ConvergenceAudit (the audit write path), ConvergenceFastCGI (the transport),
@@ -50,8 +51,11 @@ let package = Package(
         .target(name: "ConvergenceHTTP", dependencies: ["ConvergenceCore", "ConvergenceJSON"], swiftSettings: optimize),
         // Key formats, tenant ids, the key cache, the master keyring.
         .target(name: "ConvergenceIdentity", dependencies: ["ConvergenceCore"], swiftSettings: optimize),
-        // Check validation, policies, the risk engine and PII detector: JSON in, a decision out.
-        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceCore", "ConvergenceJSON"], swiftSettings: optimize),
+        // Sensitive-data recognisers (personal data and secrets): bytes in, kinds and spans out.
+        // Depends on nothing, so `convergence scan`, the engine and the bench share one detector.
+        .target(name: "ConvergencePII", swiftSettings: optimize),
+        // Check validation, policies and the risk engine: JSON in, a decision out.
+        .target(name: "ConvergenceGovernance", dependencies: ["ConvergenceCore", "ConvergenceJSON", "ConvergencePII"], swiftSettings: optimize),
         // Pipeline templates, plans, CSV and data-quality SQL: no I/O beyond parsing text.
         .target(name: "ConvergencePipelines", dependencies: ["ConvergenceCore", "ConvergenceJSON", "CYAML"], swiftSettings: optimize),
 
@@ -87,7 +91,7 @@ let package = Package(
             name: "ConvergenceServer",
             dependencies: [
                 "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceGovernance",
-                "ConvergenceShared", "ConvergencePipelines", "ConvergenceAudit", "ConvergenceFastCGI", "ConvergenceSupervisor",
+                "ConvergencePII", "ConvergenceShared", "ConvergencePipelines", "ConvergenceAudit", "ConvergenceFastCGI", "ConvergenceSupervisor",
                 "CFastCGI", "CConvergenceSys", "CConvergenceShm",
             ],
             swiftSettings: optimize
@@ -97,6 +101,7 @@ let package = Package(
             name: "convergence",
             dependencies: [
                 "ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceAudit", "ConvergenceStore", "ConvergenceIdentity",
+                "ConvergencePII",
             ],
             swiftSettings: optimize
         ),
@@ -104,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "convergence-bench",
             dependencies: [
-                "ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore",
+                "ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergencePII", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore",
                 "ConvergenceShared", "ConvergenceStore", "ConvergenceIdentity", "ConvergencePipelines", "CConvergenceShm",
             ],
             swiftSettings: optimize
@@ -115,14 +120,15 @@ let package = Package(
         .testTarget(name: "ConvergenceJSONTests", dependencies: ["ConvergenceJSON", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceJSON", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
-        .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergencePIITests", dependencies: ["ConvergencePII"]),
+        .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceJSON", "ConvergencePII"]),
         .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines", "ConvergenceJSON"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceAuditTests", dependencies: ["ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON"]),
         .testTarget(name: "ConvergenceSupervisorTests", dependencies: ["ConvergenceSupervisor", "ConvergenceCore", "ConvergenceShared"]),
         .testTarget(
             name: "ConvergenceServerTests",
-            dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance"]
+            dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance", "ConvergencePII"]
         ),
         // The harness the integration tests share: PostgreSQL via initdb, `convergence serve`, nginx.
         .target(

@@ -1,4 +1,6 @@
 import ConvergenceJSON
+import ConvergencePII
+import Glibc
 
 /// Where personal data was found (a field path), never the data itself.
 public struct PIIFinding: Sendable, Equatable {
@@ -36,7 +38,9 @@ extension PIIDetector {
             guard depth <= maxDepth else { return }
             switch document.kind(node) {
             case .string:
-                let kinds = document.withUTF8(node) { kindSet(in: $0) }
+                // The key the string sits under hints at what it holds (`full_name`, `dob`, …).
+                let hint = depth > 0 && path[depth - 1] >= 0 ? document.withUTF8(path[depth - 1]) { PIIFieldHint(key: $0) } : .none
+                let kinds = document.withUTF8(node) { kindSet(in: $0, hint: hint) }
                 guard !kinds.isEmpty else { return }
                 let rendered = render(depth: depth)
                 for kind in kinds.kinds { findings.append(PIIFinding(path: rendered, kind: kind)) }
@@ -66,7 +70,7 @@ extension PIIDetector {
                     continue
                 }
                 let plain = document.withUTF8(component) { key in
-                    (1...64).contains(key.count) && key.allSatisfy { PIIDetector.isAlnum($0) || $0 == 0x5F || $0 == 0x2D }
+                    (1...64).contains(key.count) && key.allSatisfy { $0 < 0x80 && (isalnum(Int32($0)) != 0 || $0 == 0x5F || $0 == 0x2D) }
                 }
                 out += plain ? "." + document.string(component) : ".[key]"
             }

@@ -1,4 +1,5 @@
 import Foundation
+import ConvergencePII
 
 /// The outcome of a governance check. A class: it is handed from the engine to
 /// the audit record and the response, and a copy is then one retain.

@@ -1,5 +1,6 @@
 import ConvergenceCore
 import ConvergenceGovernance
+import ConvergencePII
 import ConvergenceHTTP
 import ConvergenceJSON
 import ConvergenceServer

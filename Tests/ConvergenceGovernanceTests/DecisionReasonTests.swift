@@ -1,6 +1,7 @@
 import ConvergenceJSON
 import Testing
 @testable import ConvergenceGovernance
+import ConvergencePII
 
 /// What a decision says about why: the deciding policy, version and rule, in
 /// the reason and in violations that never carry request values.

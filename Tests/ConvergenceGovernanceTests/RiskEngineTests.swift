@@ -1,6 +1,7 @@
 import ConvergenceJSON
 import Testing
 @testable import ConvergenceGovernance
+import ConvergencePII
 
 @Suite struct RiskEngineTests {
     func policy(_ rules: String = "{}", id: String = "pol_1", mode: Policy.Mode = .enforce) throws -> Policy {

@@ -1,6 +1,7 @@
 import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
+import ConvergencePII
 import ConvergenceJSON
 @testable import ConvergenceServer
 import XCTest

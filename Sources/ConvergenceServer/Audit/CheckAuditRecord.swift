@@ -1,6 +1,7 @@
 import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
+import ConvergencePII
 import ConvergenceHTTP
 
 /// The audit record of a decided check, written straight into its COPY row

@@ -1,6 +1,7 @@
 import ConvergenceAudit
 import ConvergenceCore
 import ConvergenceGovernance
+import ConvergencePII
 import ConvergenceHTTP
 import ConvergenceShared
 import ConvergenceIdentity

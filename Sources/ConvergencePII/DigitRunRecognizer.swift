@@ -1,0 +1,198 @@
+/// Runs of digits and separators: SSNs, IPv4 addresses, payment cards and phone
+/// numbers. A run is cut into space-separated pieces and every window of one to
+/// five pieces is classified (a run can hold a date and a phone side by side).
+enum DigitRunRecognizer {
+    typealias Bytes = ASCII.Bytes
+
+    static func isRunByte(_ c: UInt8) -> Bool {
+        ASCII.isDigit(c) || c == 0x20 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2B
+    }
+
+    /// A run starts at a digit, '+' or '(' that does not continue a larger token
+    /// (ids like `user_123`, versions, dates, paths, times).
+    static func startsRun(_ b: Bytes, at i: Int) -> Bool {
+        let c = b[i]
+        guard ASCII.isDigit(c) || c == 0x2B || c == 0x28 else { return false }
+        guard i > 0 else { return true }
+        let p = b[i - 1]
+        return !(ASCII.isAlnum(p) || p == 0x2E || p == 0x2D || p == 0x2F || p == 0x3A || p == 0x5F)
+    }
+
+    static func scan(_ b: Bytes, into sink: inout PIISink) {
+        var i = 0
+        while i < b.count {
+            guard startsRun(b, at: i) else { i += 1; continue }
+            var end = i
+            while end < b.count, isRunByte(b[end]) { end += 1 }
+            // A run glued to letters or more digits-with-other-symbols is part of a larger token (ids, hashes).
+            var trimmedEnd = end
+            while trimmedEnd > i, !ASCII.isDigit(b[trimmedEnd - 1]) && b[trimmedEnd - 1] != 0x29 { trimmedEnd -= 1 }
+            let gluedAfter = trimmedEnd == end && end < b.count
+                && (ASCII.isAlpha(b[end]) || b[end] == 0x5F || b[end] == 0x2F || b[end] == 0x3A)
+            if trimmedEnd > i, !gluedAfter { classifyRun(b, i, trimmedEnd, into: &sink) }
+            i = end // > i: the run's first byte is a run byte
+        }
+    }
+
+    /// Pieces are rejoined with single spaces, so a run with doubled spaces is
+    /// first copied with them collapsed; spans are mapped back to the original.
+    static func classifyRun(_ b: Bytes, _ from: Int, _ to: Int, into sink: inout PIISink) {
+        let run = ASCII.slice(b, from, to)
+        guard hasDoubleSpace(run) else { return classifyWindows(run, offsets: nil, base: from, into: &sink) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: run.count) { scratch in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: run.count + 1) { offsets in
+                var n = 0
+                for k in 0..<run.count where !(run[k] == 0x20 && run[k - 1] == 0x20) { // run[0] is never a space
+                    scratch[n] = run[k]
+                    offsets[n] = Int32(k)
+                    n += 1
+                }
+                offsets[n] = Int32(run.count)
+                classifyWindows(Bytes(UnsafeMutableBufferPointer(rebasing: scratch[..<n])),
+                                offsets: UnsafeBufferPointer(offsets), base: from, into: &sink)
+            }
+        }
+    }
+
+    static func hasDoubleSpace(_ t: Bytes) -> Bool {
+        for k in 1..<max(t.count, 1) where t[k] == 0x20 && t[k - 1] == 0x20 { return true }
+        return false
+    }
+
+    /// `run` has single spaces between pieces, none at either end. `offsets`
+    /// maps a position in `run` to one in the original run (nil: the same).
+    static func classifyWindows(_ run: Bytes, offsets: UnsafeBufferPointer<Int32>?, base: Int, into sink: inout PIISink) {
+        func original(_ k: Int) -> Int { base + (offsets.map { Int($0[k]) } ?? k) }
+        var start = 0
+        while start < run.count {
+            var end = start
+            for _ in 0..<5 {
+                while end < run.count, run[end] != 0x20 { end += 1 }
+                if let kind = classify(ASCII.slice(run, start, end)), sink.wants(kind) {
+                    sink.report(kind, original(start), original(end))
+                }
+                guard end < run.count else { break }
+                end += 1 // past the space, into the next piece
+            }
+            while start < run.count, run[start] != 0x20 { start += 1 }
+            start += 1
+        }
+    }
+
+    static func classify(_ t: Bytes) -> PIIKind? {
+        if isSSN(t) { return .ssn }
+        if isIPv4(t) { return .ipAddress }
+        if isPaymentCard(t) { return .paymentCard }
+        if isPhone(t) { return .phone }
+        return nil
+    }
+
+    /// `ddd-dd-dddd` with the SSA's rules: no area 000, 666 or 9xx; no group 00; no serial 0000.
+    static func isSSN(_ t: Bytes) -> Bool {
+        guard t.count == 11, t[3] == 0x2D, t[6] == 0x2D,
+              let area = ASCII.decimal(t, 0, 3), let group = ASCII.decimal(t, 4, 6), let serial = ASCII.decimal(t, 7, 11) else { return false }
+        return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+    }
+
+    /// Four dot-separated decimal octets.
+    static func isIPv4(_ t: Bytes) -> Bool {
+        guard t.count <= 15 else { return false } // 4 × 3 digits + 3 dots
+        var parts = 0, partStart = 0
+        for k in 0...t.count where k == t.count || t[k] == 0x2E {
+            guard isOctet(ASCII.slice(t, partStart, k)) else { return false }
+            parts += 1
+            partStart = k + 1
+        }
+        return parts == 4
+    }
+
+    static func isOctet(_ p: Bytes) -> Bool {
+        guard (1...3).contains(p.count), let value = ASCII.decimal(p, 0, p.count) else { return false }
+        if p.count > 1, p[0] == 48 { return false } // leading zeros: not how addresses are written
+        return value <= 255
+    }
+
+    /// 13–19 digits, optionally in groups split by one kind of separator, with a
+    /// known issuer prefix and a valid Luhn checksum.
+    static func isPaymentCard(_ t: Bytes) -> Bool {
+        var separator: UInt8 = 0
+        var digits = 0, groups = 0, groupLength = 0, firstGroupLength = 0
+        for c in t {
+            if ASCII.isDigit(c) {
+                digits += 1
+                groupLength += 1
+                if digits > 19 { return false }
+                continue
+            }
+            guard c == 0x20 || c == 0x2D, separator == 0 || c == separator, (1...6).contains(groupLength) else { return false }
+            separator = c
+            if groups == 0 { firstGroupLength = groupLength }
+            groups += 1
+            groupLength = 0
+        }
+        if separator != 0 { // the last group has no separator after it
+            guard (1...6).contains(groupLength), groups + 1 >= 3, (3...6).contains(firstGroupLength) else { return false }
+        }
+        return digits >= 13 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
+    }
+
+    /// `first4`: the card's first four digits.
+    static func knownIssuer(_ first4: Int, count: Int) -> Bool {
+        let prefix2 = first4 / 100, prefix3 = first4 / 10
+        switch first4 / 1000 {
+        case 4: return count == 13 || count == 16 || count == 19                               // Visa
+        case 5: return (51...55).contains(prefix2) && count == 16                               // Mastercard
+        case 2: return (2221...2720).contains(first4) && count == 16                            // Mastercard 2-series
+        case 3:
+            if prefix2 == 34 || prefix2 == 37 { return count == 15 }                            // Amex
+            if (3528...3589).contains(first4) { return (16...19).contains(count) }              // JCB
+            return ((300...305).contains(prefix3) || prefix2 == 36 || prefix2 == 38) && (14...16).contains(count) // Diners
+        case 6:
+            return (first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3)) && (16...19).contains(count) // Discover
+        default: return false
+        }
+    }
+
+    /// Luhn over the digits of `t`, separators skipped.
+    static func passesLuhn(_ t: Bytes) -> Bool {
+        var sum = 0, position = 0
+        for c in t.reversed() where ASCII.isDigit(c) {
+            let d = Int(c - 48)
+            if position % 2 == 1 { let doubled = d * 2; sum += doubled > 9 ? doubled - 9 : doubled } else { sum += d }
+            position += 1
+        }
+        return sum % 10 == 0
+    }
+
+    /// International (`+` and 8–15 digits) or North American formats.
+    static func isPhone(_ t: Bytes) -> Bool {
+        t.first == 0x2B ? isInternationalPhone(t) : isNorthAmericanPhone(t)
+    }
+
+    /// `+` then 8–15 digits; separators between digit groups only, no two in a row ('(' may follow one).
+    static func isInternationalPhone(_ t: Bytes) -> Bool {
+        guard t.count > 1, ASCII.isDigit(t[1]) || t[1] == 0x20 || t[1] == 0x28 else { return false }
+        var digits = 0, previousWasSeparator = false
+        for c in t[1...] {
+            if ASCII.isDigit(c) {
+                digits += 1
+                if digits > 15 { return false }
+                previousWasSeparator = false
+            } else {
+                if previousWasSeparator && c != 0x28 { return false }
+                previousWasSeparator = c != 0x29
+            }
+        }
+        return digits >= 8
+    }
+
+    /// Optional leading "1 " / "1-", then (ddd) ddd-dddd, ddd-ddd-dddd, ddd.ddd.dddd or ddd ddd dddd.
+    static func isNorthAmericanPhone(_ t: Bytes) -> Bool {
+        var s = t
+        if s.count > 2, s[0] == 0x31, s[1] == 0x20 || s[1] == 0x2D { s = ASCII.slice(s, 2, s.count) }
+        guard ASCII.matches(s, "(ddd) ddd-dddd") || ASCII.matches(s, "(ddd)ddd-dddd") || ASCII.matches(s, "ddd-ddd-dddd")
+                || ASCII.matches(s, "ddd.ddd.dddd") || ASCII.matches(s, "ddd ddd dddd") || ASCII.matches(s, "(ddd) ddd dddd") else { return false }
+        // Area code and exchange start with 2–9 (NANP).
+        return ASCII.leadingDigits(s, 1) >= 2 && ASCII.leadingDigits(s, 4) % 10 >= 2
+    }
+}

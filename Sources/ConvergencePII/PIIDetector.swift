@@ -1,0 +1,51 @@
+/// Sensitive-data detection: byte-level recognisers with validation (checksums,
+/// issuer ranges, number plans, context cues), one file each, measured against
+/// the labelled corpus in Tests/ConvergencePIITests. Pure: bytes in, kinds and
+/// spans out; no allocation per scanned byte, linear time in the text's length.
+public enum PIIDetector {
+    /// The kinds found in `text`, sorted by raw value, each once.
+    public static func kinds(in text: String, hint: PIIFieldHint = .none) -> [PIIKind] { kindSet(in: text, hint: hint).kinds }
+
+    public static func kindSet(in text: String, hint: PIIFieldHint = .none) -> PIIKindSet {
+        var sink = PIISink(recordsSpans: false)
+        withBytes(text) { scan($0, hint: hint, into: &sink) }
+        return sink.kinds
+    }
+
+    /// The kinds found in raw UTF-8 bytes. Allocates nothing on the common path.
+    public static func kindSet(in bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint = .none) -> PIIKindSet {
+        var sink = PIISink(recordsSpans: false)
+        scan(bytes, hint: hint, into: &sink)
+        return sink.kinds
+    }
+
+    /// Every finding with its byte span, in the order the recognisers report them.
+    public static func spans(in text: String, hint: PIIFieldHint = .none) -> [PIISpan] {
+        var sink = PIISink(recordsSpans: true)
+        withBytes(text) { scan($0, hint: hint, into: &sink) }
+        return sink.spans
+    }
+
+    public static func spans(in bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint = .none) -> [PIISpan] {
+        var sink = PIISink(recordsSpans: true)
+        scan(bytes, hint: hint, into: &sink)
+        return sink.spans
+    }
+
+    /// Runs every recogniser that the byte profile says could match.
+    public static func scan(_ bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint, into sink: inout PIISink) {
+        let profile = ByteProfile(bytes)
+        if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }
+        if profile.has(ByteProfile.digit) {
+            DigitRunRecognizer.scan(bytes, into: &sink)
+            // An IBAN starts with an upper-case country code.
+            if profile.has(ByteProfile.upper) { IBANRecognizer.scan(bytes, into: &sink) }
+        }
+        if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
+    }
+
+    static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body) // non-contiguous (bridged) strings only
+    }
+}

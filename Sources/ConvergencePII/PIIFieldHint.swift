@@ -1,0 +1,52 @@
+/// What the JSON key a string sits under says it holds: `{"full_name": "Ada
+/// Lovelace"}` is a name even though the text alone is only two capitalised
+/// words. A hint lowers the bar for the kind it names; it never flags a value
+/// whose shape does not fit (a `name` of "report.pdf" is not a person).
+public enum PIIFieldHint: Sendable, Equatable {
+    case none
+    case personName
+    case postalAddress
+    case dateOfBirth
+    case phone
+    case nationalID
+
+    /// The hint for a key: compared case-insensitively with `_`, `-`, `.` and
+    /// spaces ignored, so `full_name`, `fullName` and `Full-Name` are one key.
+    public init(key: UnsafeBufferPointer<UInt8>) {
+        guard key.count <= 32 else { self = .none; return }
+        self = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { folded in
+            var n = 0
+            for c in key where !(c == 0x5F || c == 0x2D || c == 0x2E || c == 0x20) {
+                folded[n] = ASCII.lower(c)
+                n += 1
+            }
+            return Self.hint(forFolded: ASCII.Bytes(UnsafeMutableBufferPointer(rebasing: folded[..<n])))
+        }
+    }
+
+    public init(key: String) {
+        var key = key
+        self = key.withUTF8 { PIIFieldHint(key: $0) }
+    }
+
+    static let keys: [(StaticString, PIIFieldHint)] = [
+        ("name", .personName), ("fullname", .personName), ("firstname", .personName), ("lastname", .personName),
+        ("givenname", .personName), ("familyname", .personName), ("surname", .personName), ("forename", .personName),
+        ("middlename", .personName), ("maidenname", .personName), ("patient", .personName), ("patientname", .personName),
+        ("customername", .personName), ("contactname", .personName), ("clientname", .personName), ("employeename", .personName),
+        ("personname", .personName), ("displayname", .personName), ("recipientname", .personName), ("sender", .personName),
+        ("address", .postalAddress), ("streetaddress", .postalAddress), ("street", .postalAddress), ("homeaddress", .postalAddress),
+        ("mailingaddress", .postalAddress), ("postaladdress", .postalAddress), ("billingaddress", .postalAddress),
+        ("shippingaddress", .postalAddress), ("addressline1", .postalAddress), ("addressline2", .postalAddress), ("addr", .postalAddress),
+        ("dob", .dateOfBirth), ("dateofbirth", .dateOfBirth), ("birthdate", .dateOfBirth), ("birthday", .dateOfBirth), ("born", .dateOfBirth),
+        ("phone", .phone), ("phonenumber", .phone), ("telephone", .phone), ("tel", .phone), ("mobile", .phone), ("cell", .phone),
+        ("cellphone", .phone), ("mobilenumber", .phone), ("fax", .phone), ("contactnumber", .phone), ("msisdn", .phone),
+        ("ssn", .nationalID), ("nationalid", .nationalID), ("nino", .nationalID), ("sin", .nationalID), ("aadhaar", .nationalID),
+        ("passport", .nationalID), ("passportnumber", .nationalID), ("taxid", .nationalID), ("idnumber", .nationalID),
+    ]
+
+    static func hint(forFolded key: ASCII.Bytes) -> PIIFieldHint {
+        for (name, hint) in keys where ASCII.equals(key, 0, key.count, name) { return hint }
+        return .none
+    }
+}
