@@ -109,7 +109,8 @@ let package = Package(
         .executableTarget(
             name: "convergence-bench",
             dependencies: [
-                "ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergencePII", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceCore",
+                "ConvergenceServer", "ConvergenceAudit", "ConvergenceGovernance", "ConvergencePII", "ConvergenceJSON", "ConvergenceHTTP",
+                "ConvergenceCore",
                 "ConvergenceShared", "ConvergenceStore", "ConvergenceIdentity", "ConvergencePipelines", "CConvergenceShm",
             ],
             swiftSettings: optimize
@@ -128,7 +129,10 @@ let package = Package(
         .testTarget(name: "ConvergenceSupervisorTests", dependencies: ["ConvergenceSupervisor", "ConvergenceCore", "ConvergenceShared"]),
         .testTarget(
             name: "ConvergenceServerTests",
-            dependencies: ["ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance", "ConvergencePII"]
+            dependencies: [
+                "ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance",
+                "ConvergencePII",
+            ]
         ),
         // The harness the integration tests share: PostgreSQL via initdb, `convergence serve`, nginx.
         .target(
