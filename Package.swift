@@ -101,7 +101,7 @@ let package = Package(
             name: "convergence",
             dependencies: [
                 "ConvergenceCore", "ConvergenceServer", "ConvergenceSupervisor", "ConvergenceAudit", "ConvergenceStore", "ConvergenceIdentity",
-                "ConvergencePII",
+                "ConvergencePII", "ConvergenceGovernance", "ConvergenceJSON",
             ],
             swiftSettings: optimize
         ),

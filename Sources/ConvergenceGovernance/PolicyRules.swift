@@ -1,8 +1,13 @@
+import ConvergenceCore
 import ConvergenceJSON
+import ConvergencePII
 
 /// The risk factors and their default points (SPEC.md).
 public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
     case personalData = "personal_data"
+    /// A credential (private key, cloud or API token, password assignment): not
+    /// personal data, but it must never reach an external model either.
+    case secret
     case externalModel = "external_model"
     case largeDataset = "large_dataset"
     case unknownOperation = "unknown_operation"
@@ -10,13 +15,17 @@ public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
     public var defaultPoints: Int {
         switch self {
         case .personalData: 70
+        case .secret: 70
         case .externalModel: 50
         case .largeDataset: 30
         case .unknownOperation: 20
         }
     }
 
-    public static func < (a: RiskFactor, b: RiskFactor) -> Bool { a.defaultPoints > b.defaultPoints }
+    /// Heaviest first; equal weights in declaration order.
+    public static func < (a: RiskFactor, b: RiskFactor) -> Bool {
+        a.defaultPoints != b.defaultPoints ? a.defaultPoints > b.defaultPoints : a.index < b.index
+    }
 }
 
 /// A policy's rules. Parsing is strict: an unknown rule or a wrong type is an
@@ -24,6 +33,11 @@ public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
 public struct PolicyRules: Sendable, Equatable {
     public var maxExternalCalls: Int?
     public var blockPersonalData: Bool?
+    /// Narrows `block_personal_data` (and what the `personal_data` factor counts)
+    /// to these kinds; nil: every personal-data kind.
+    public var personalDataKinds: [PIIKind]?
+    /// Blocks a check that carries a secret; nil: on when `block_personal_data` is.
+    public var blockSecrets: Bool?
     public var allowedModels: [String]?
     public var maxTokens: Int?
     public var blockThreshold: Int?
@@ -58,6 +72,11 @@ public struct PolicyRules: Sendable, Equatable {
             case "block_personal_data":
                 guard case .bool(let b) = v else { throw Invalid(field: name, problem: "must be true or false") }
                 rules.blockPersonalData = b
+            case "block_secrets":
+                guard case .bool(let b) = v else { throw Invalid(field: name, problem: "must be true or false") }
+                rules.blockSecrets = b
+            case "personal_data_kinds":
+                rules.personalDataKinds = try personalKinds(v)
             case "allowed_models":
                 guard case .array(let items) = v else { throw Invalid(field: name, problem: "must be an array of model names") }
                 var models: [String] = []
@@ -78,11 +97,32 @@ public struct PolicyRules: Sendable, Equatable {
                     rules.riskWeights[factor] = try int("risk_weights.\(factorName)", points, 0...100)
                 }
             default:
-                throw Invalid(field: name, problem: "unknown rule; known: allowed_models, block_personal_data, block_threshold, "
-                    + "large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, risk_weights")
+                throw Invalid(field: name, problem: "unknown rule; known: allowed_models, block_personal_data, block_secrets, "
+                    + "block_threshold, large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, "
+                    + "personal_data_kinds, risk_weights")
             }
         }
         return rules
+    }
+
+    /// A non-empty array of distinct personal-data kinds; `secret` has its own rule.
+    static func personalKinds(_ value: JSONValue) throws(Invalid) -> [PIIKind] {
+        let field = "personal_data_kinds"
+        let known = PIIKind.allCases.filter(\.isPersonalData).map(\.rawValue).sorted().joined(separator: ", ")
+        guard case .array(let items) = value, !items.isEmpty else {
+            throw Invalid(field: field, problem: "must be a non-empty array of kinds (\(known))")
+        }
+        var kinds: [PIIKind] = []
+        for item in items {
+            guard case .string(let name) = item else { throw Invalid(field: field, problem: "must be an array of kind names (\(known))") }
+            guard let kind = PIIKind(rawValue: name), kind.isPersonalData else {
+                let hint = name == PIIKind.secret.rawValue ? "secret is not personal data: use block_secrets" : "unknown kind; known: \(known)"
+                throw Invalid(field: "\(field).\(name.shownInMessage(limit: 64))", problem: hint)
+            }
+            guard !kinds.contains(kind) else { throw Invalid(field: "\(field).\(name)", problem: "is listed twice") }
+            kinds.append(kind)
+        }
+        return kinds
     }
 
     /// The rules as JSON (for storage and responses).
@@ -90,6 +130,8 @@ public struct PolicyRules: Sendable, Equatable {
         var out = JSONObject()
         if let maxExternalCalls { out["max_external_calls"] = .number(Double(maxExternalCalls)) }
         if let blockPersonalData { out["block_personal_data"] = .bool(blockPersonalData) }
+        if let personalDataKinds { out["personal_data_kinds"] = .array(personalDataKinds.map { .string($0.rawValue) }) }
+        if let blockSecrets { out["block_secrets"] = .bool(blockSecrets) }
         if let allowedModels { out["allowed_models"] = .array(allowedModels.map { .string($0) }) }
         if let maxTokens { out["max_tokens"] = .number(Double(maxTokens)) }
         if let blockThreshold { out["block_threshold"] = .number(Double(blockThreshold)) }

@@ -1,3 +1,5 @@
+import ConvergencePII
+
 /// A customer's active policies, prepared once when they are loaded (workers
 /// cache this per customer): the strictest limits over the enforcing policies
 /// and over all of them, and the version tags every decision reports. A class:
@@ -17,8 +19,10 @@ public final class PolicySet: Sendable {
         versionTags = policies.map(\.versionTag)
         rules = policies.indices.map { Rules(policies[$0], index: $0) }
         let enforcing = policies.filter { $0.mode == .enforce }
-        enforced = Scope(monitorIncluded: false, limits: Limits(enforcing), approvedModels: Scope.approved(by: enforcing))
-        all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies))
+        enforced = Scope(monitorIncluded: false, limits: Limits(enforcing), approvedModels: Scope.approved(by: enforcing),
+                         personalKinds: Scope.personalKinds(of: enforcing))
+        all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies),
+                    personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
     }
 
@@ -27,6 +31,9 @@ public final class PolicySet: Sendable {
         let policy: Int
         let mode: Policy.Mode
         let blockPersonalData: Bool
+        /// The personal-data kinds `block_personal_data` refuses.
+        let personalKinds: PIIKindSet
+        let blockSecrets: Bool
         let allowedModels: [String]?
         let maxTokens: Int?
         let maxExternalCalls: Int?
@@ -35,6 +42,8 @@ public final class PolicySet: Sendable {
             self.policy = index
             mode = policy.mode
             blockPersonalData = policy.rules.blockPersonalData == true
+            personalKinds = policy.rules.personalDataKinds.map { PIIKindSet($0) } ?? .personalData
+            blockSecrets = policy.rules.blockSecrets ?? blockPersonalData
             allowedModels = policy.rules.allowedModels
             maxTokens = policy.rules.maxTokens
             maxExternalCalls = policy.rules.maxExternalCalls
@@ -47,6 +56,18 @@ public final class PolicySet: Sendable {
         let limits: Limits
         /// Models some applied policy lists in `allowed_models`: an external call to one of them is approved.
         let approvedModels: [String]
+        /// The kinds the `personal_data` factor counts. Strictest wins: the union of
+        /// the policies' `personal_data_kinds`, every kind when one does not narrow (or none applies).
+        let personalKinds: PIIKindSet
+
+        static func personalKinds(of policies: [Policy]) -> PIIKindSet {
+            var kinds = PIIKindSet()
+            for policy in policies {
+                guard let narrowed = policy.rules.personalDataKinds else { return .personalData }
+                kinds.formUnion(PIIKindSet(narrowed))
+            }
+            return policies.isEmpty ? .personalData : kinds
+        }
 
         func includes(_ mode: Policy.Mode) -> Bool { monitorIncluded || mode == .enforce }
 
@@ -92,9 +113,10 @@ extension RiskFactor {
     var index: Int {
         switch self {
         case .personalData: 0
-        case .externalModel: 1
-        case .largeDataset: 2
-        case .unknownOperation: 3
+        case .secret: 1
+        case .externalModel: 2
+        case .largeDataset: 3
+        case .unknownOperation: 4
         }
     }
 }

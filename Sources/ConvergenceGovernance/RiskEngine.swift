@@ -144,19 +144,26 @@ public enum RiskEngine {
             if (operations[i].tokens ?? 0) > limits.largeTokens || (operations[i].records ?? 0) > limits.largeRecords { large += 1 }
             if !isKnownType(operations[i].type) { facts.unknownTypes += 1 }
         }
-        let personal = !pii.isEmpty || facts.personalClassifications > 0
+        // Which findings count: personal data of the kinds the policies consider, and secrets.
+        // (Filtering an empty array allocates nothing: the common case stays free.)
+        let personalFindings = pii.isEmpty ? [] : pii.filter { scope.personalKinds.contains($0.kind) }
+        let secretPaths = pii.isEmpty ? [] : Array(Set(pii.filter { $0.kind == .secret }.map(\.path))).sorted()
+        let personal = !personalFindings.isEmpty || facts.personalClassifications > 0
 
         var reasons: [Decision.Reason] = []
         var piiWhere: [String] = []
         if personal {
-            piiWhere = pii.map(\.path)
+            piiWhere = personalFindings.map(\.path)
             for (i, op) in operations.enumerated() where op.dataClassification.map(isPersonal) ?? false {
                 piiWhere.append("operations[\(i)].data_classification")
             }
-            let kinds = Set(pii.map(\.kind.rawValue)).sorted()
+            let kinds = Set(personalFindings.map(\.kind.rawValue)).sorted()
             let detail = "Personal data in " + Array(Set(piiWhere)).sorted().joined(separator: ", ")
                 + (kinds.isEmpty ? "" : " (" + kinds.joined(separator: ", ") + ")")
             reasons.append(.init(factor: .personalData, points: limits.points(.personalData), detail: detail))
+        }
+        if !secretPaths.isEmpty {
+            reasons.append(.init(factor: .secret, points: limits.points(.secret), detail: "Secret in " + secretPaths.joined(separator: ", ")))
         }
         if unapproved > 0 {
             let models = operations.filter { isExternalModelCall($0) && !($0.model.map(approved) ?? false) }
@@ -190,9 +197,13 @@ public enum RiskEngine {
                 let policy = set.policies[rules.policy]
                 violations.append(.init(policyID: policy.id, version: policy.version, rule: rule, detail: detail, mode: rules.mode))
             }
-            if rules.blockPersonalData, personal {
+            if rules.blockPersonalData,
+               facts.personalClassifications > 0 || personalFindings.contains(where: { rules.personalKinds.contains($0.kind) }) {
                 let place = piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"
                 violate("block_personal_data", "Personal data detected in " + place)
+            }
+            if rules.blockSecrets, !secretPaths.isEmpty {
+                violate("block_secrets", "Secret detected in " + (secretPaths.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"))
             }
             // Details name paths and counts only: model names are the client's values.
             if let allowed = rules.allowedModels, operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
@@ -210,7 +221,7 @@ public enum RiskEngine {
         let blocked = score >= limits.threshold || !violations.isEmpty
         return Assessment(score: score, reasons: reasons, violations: violations, blocked: blocked,
                           reason: sentence(blocked: blocked, score: score, threshold: limits.threshold, reasons: reasons,
-                                           violations: violations, pii: piiWhere))
+                                           violations: violations, pii: piiWhere, secrets: secretPaths))
     }
 
     static func isPersonal(_ classification: String) -> Bool {
@@ -252,13 +263,19 @@ public enum RiskEngine {
     /// One human sentence (seed 002: "Within policy limits", "Personal data detected in context").
     /// A check that only a rule blocked names the policy and the rule.
     static func sentence(blocked: Bool, score: Int, threshold: Int, reasons: [Decision.Reason],
-                         violations: [Decision.Violation], pii: [String]) -> String {
+                         violations: [Decision.Violation], pii: [String], secrets: [String] = []) -> String {
         guard blocked else { return "Within policy limits" }
         let byScore = score >= threshold
+        func place(_ paths: [String]) -> String {
+            if paths.allSatisfy({ $0.hasPrefix("context") }) { return "context" }
+            if paths.allSatisfy({ $0.hasSuffix(".input") }) { return "operation input" }
+            return "the request"
+        }
         if !pii.isEmpty, byScore || violations.contains(where: { $0.rule == "block_personal_data" }) {
-            if pii.allSatisfy({ $0.hasPrefix("context") }) { return "Personal data detected in context" }
-            if pii.allSatisfy({ $0.hasSuffix(".input") }) { return "Personal data detected in operation input" }
-            return "Personal data detected in the request"
+            return "Personal data detected in " + place(pii)
+        }
+        if !secrets.isEmpty, byScore || violations.contains(where: { $0.rule == "block_secrets" }) {
+            return "Secret detected in " + place(secrets)
         }
         if !byScore, let first = violations.first { return ruleSentence(first) }
         let top = reasons.max { $0.points < $1.points }?.factor.rawValue.replacingOccurrences(of: "_", with: " ") ?? "risk"

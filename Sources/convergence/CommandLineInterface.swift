@@ -31,6 +31,9 @@ struct CommandLineInterface {
           admin prune-audit --before DATE
                                        delete audit records created before DATE
                                        (RFC 3339 or YYYY-MM-DD, UTC)
+          scan [--text | --json] [--kinds K,...] [FILE ...]
+                                       print the personal data and secrets found in
+                                       text or JSON as JSON lines (where, never what)
           version                      print the version
           help                         show this help
 
@@ -52,6 +55,9 @@ struct CommandLineInterface {
         case ApplicationRoles.pipelineExecutor.name: return child(command, logRole: command, PipelineExecutor.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
+        case "scan":
+            if rest.contains("--help") || rest.contains("-h") { print(ScanCommand.usage); return 0 }
+            return ScanCommand(rest)?.run() ?? 2
         case "version", "--version": print("convergence \(ConvergenceVersion.string)"); return 0
         case "help", "--help", "-h": print(CommandLineInterface.usage); return 0
         default:

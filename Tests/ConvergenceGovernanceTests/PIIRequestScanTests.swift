@@ -34,3 +34,22 @@ import Testing
         #expect(try scan(nested, maxDepth: 3) == [PIIFinding(path: "context.b[1].c", kind: .ipAddress)])
     }
 }
+
+@Suite struct PIIDocumentWalkerTests {
+    func findings(_ json: String, prefix: String = "") throws -> [String] {
+        let document = try JSONDocument.parse(Array(json.utf8))
+        var out: [String] = []
+        PIIDocumentWalker(document: document, maxDepth: 16, recordsSpans: true).walk(document.root, prefix: prefix) { path, sink in
+            for span in sink.spans { out.append("\(path) \(span.kind.rawValue) \(span.start)..<\(span.end)") }
+        }
+        return out
+    }
+
+    @Test func keysAreScannedAndNeverShown() throws {
+        #expect(try findings(#"{"bob@example.org": 1}"#) == ["[key] email 0..<15"])
+        #expect(try findings(#"{"4111111111111111": {"note": "mail a@b.co"}}"#) == ["[key] payment_card 0..<16", "[key].note email 5..<11"],
+                "a flagged key is hidden in its children's paths too")
+        #expect(try findings(#"{"user": {"e": "x@y.org"}}"#, prefix: "context") == ["context.user.e email 0..<7"])
+        #expect(try findings(#"["fine", ["x@y.org"]]"#) == ["[1][0] email 0..<7"])
+    }
+}
