@@ -43,6 +43,28 @@ final class CheckAuditRecordTests: XCTestCase {
         XCTAssertEqual(field("action"), "\\N")
     }
 
+    /// A client that puts personal data where an identifier or a model name belongs
+    /// (`sess_4111…`, a model "named" after an address) does not get it into the trail.
+    func testFlaggedIdentifiersAndOperationFieldsNeverReachTheTrail() throws {
+        let body = try JSONDocument.parse(Array(#"""
+            {"operations": [{"type": "llm_call", "model": "bob@example.org", "provider": "internal"}],
+             "context": {"user_id": "u1", "session_id": "sess_4111111111111111"}}
+            """#.utf8))
+        let request = try CheckRequest.from(body)
+        let pii = PIIDetector.scan(request)
+        let bytes = ByteBuffer()
+        var random = RandomPool()
+        CheckAuditRecord.write(.init(request: request, decision: RiskEngine.evaluate(request, policies: [], pii: pii), pii: pii,
+                                     customerID: "c", keyID: "k", requestID: "req_x", latencyMicros: 1),
+                               createdAtMicros: 1_700_000_000_000_000, random: &random, into: bytes)
+        let row = String(decoding: bytes.array, as: UTF8.self)
+        XCTAssertFalse(row.contains("4111"), row)
+        XCTAssertFalse(row.contains("bob@"), row)
+        XCTAssertTrue(row.contains(#""model":"[redacted]""#), row)
+        let fields = row.dropLast().split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        XCTAssertEqual(fields[AuditRecord.columns.firstIndex(of: "user_id")!], "u1")
+    }
+
     func testCheckRowsEscapeWhatCopyTreatsSpecially() throws {
         let body = try JSONDocument.parse(Array(#"""
             {"operations": [{"type": "tab\there", "model": "back\\slash"}], "context": {"session_id": "new\nline"}}

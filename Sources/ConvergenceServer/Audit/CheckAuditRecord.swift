@@ -10,7 +10,8 @@ import ConvergenceHTTP
 ///
 /// Deliberately leaves out every operation's `input`, `destination` and all of
 /// `context` except `user_id`/`session_id`, and drops those too when the PII
-/// scan flagged them.
+/// scan flagged them; an operation's type, model, provider or classification
+/// that the detector flags is kept as `[redacted]`.
 public enum CheckAuditRecord {
     public struct Subject: Sendable {
         let request: CheckRequest
@@ -115,11 +116,11 @@ public enum CheckAuditRecord {
         for i in operations.indices { // by index: no copy of each operation
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(#"{"type":"#)
-            out.appendJSONString(AuditRecord.bounded(operations[i].type, maxBytes: 64))
+            out.appendJSONString(shown(operations[i].type))
             func text(_ name: StaticString, _ value: String?) {
                 guard let value else { return }
                 out.append(name)
-                out.appendJSONString(AuditRecord.bounded(value, maxBytes: 64))
+                out.appendJSONString(shown(value))
             }
             func number(_ name: StaticString, _ value: Int?) {
                 guard let value else { return }
@@ -134,6 +135,14 @@ public enum CheckAuditRecord {
             out.append(UInt8(ascii: "}"))
         }
         out.append(UInt8(ascii: "]"))
+    }
+
+    /// A short client value as the audit trail keeps it: cut to the bound, and
+    /// `[redacted]` when the detector flags it (a model "named" with an e-mail
+    /// address must not carry it into the trail). Short strings: a few ns each.
+    static func shown(_ value: String) -> String {
+        let bounded = AuditRecord.bounded(value, maxBytes: 64)
+        return PIIDetector.kindSet(in: bounded).isEmpty ? bounded : "[redacted]"
     }
 
     /// `context.<name>` when it is a string the PII scan did not flag, cut to the bound.
