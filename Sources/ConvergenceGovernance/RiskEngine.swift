@@ -199,11 +199,15 @@ public enum RiskEngine {
             }
             if rules.blockPersonalData,
                facts.personalClassifications > 0 || personalFindings.contains(where: { rules.personalKinds.contains($0.kind) }) {
-                let place = piiWhere.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"
-                violate("block_personal_data", "Personal data detected in " + place)
+                let counted: [(path: String, kind: PIIKind?)] = personalFindings
+                    .filter { rules.personalKinds.contains($0.kind) }.map { ($0.path, $0.kind) }
+                let declared: [(path: String, kind: PIIKind?)] = operations.indices
+                    .filter { operations[$0].dataClassification.map(isPersonal) ?? false }
+                    .map { ("operations[\($0)].data_classification", nil) }
+                violate("block_personal_data", "Personal data detected in " + located(counted + declared))
             }
             if rules.blockSecrets, !secretPaths.isEmpty {
-                violate("block_secrets", "Secret detected in " + (secretPaths.allSatisfy { $0.hasPrefix("context") } ? "context" : "the request"))
+                violate("block_secrets", "Secret detected in " + located(secretPaths.map { ($0, nil) }))
             }
             // Details name paths and counts only: model names are the client's values.
             if let allowed = rules.allowedModels, operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
@@ -222,6 +226,22 @@ public enum RiskEngine {
         return Assessment(score: score, reasons: reasons, violations: violations, blocked: blocked,
                           reason: sentence(blocked: blocked, score: score, threshold: limits.threshold, reasons: reasons,
                                            violations: violations, pii: piiWhere, secrets: secretPaths))
+    }
+
+    /// "context.email (email), operations[0].input (payment_card, phone)": where and
+    /// what kind, never the value, for the audit trail. At most eight places, then a count.
+    static func located(_ findings: [(path: String, kind: PIIKind?)]) -> String {
+        var places: [(path: String, kinds: [String])] = []
+        for finding in findings {
+            let kind = finding.kind?.rawValue
+            if let index = places.firstIndex(where: { $0.path == finding.path }) {
+                if let kind, !places[index].kinds.contains(kind) { places[index].kinds.append(kind) }
+            } else {
+                places.append((finding.path, kind.map { [$0] } ?? []))
+            }
+        }
+        let shown = places.prefix(8).map { $0.kinds.isEmpty ? $0.path : "\($0.path) (\($0.kinds.sorted().joined(separator: ", ")))" }
+        return shown.joined(separator: ", ") + (places.count > 8 ? " and \(places.count - 8) more" : "")
     }
 
     static func isPersonal(_ classification: String) -> Bool {

@@ -50,6 +50,7 @@ import Testing
         #expect(!email.allowed)
         #expect(email.violations.map(\.rule) == ["block_personal_data"])
         #expect(email.reasons.first?.detail == "Personal data in context.email (email)", "only the counted kind is named")
+        #expect(email.violations.first?.detail == "Personal data detected in context.email (email)", "the audit trail keeps where and what kind")
     }
 
     @Test func strictestWinsAcrossPolicies() throws {
@@ -77,6 +78,19 @@ import Testing
         #expect(allowed.allowed, "block_secrets: false and weight 0 let a secret through")
         #expect(decide([try policy(#"{"personal_data_kinds": ["email"]}"#)], [("context.note", .secret)]).reasons.map(\.factor) == [.secret],
                 "narrowing personal data never hides a secret")
+    }
+
+    @Test func violationsNameEveryPlaceAndKindBounded() throws {
+        let rules = try policy(#"{"block_personal_data": true}"#)
+        let request = CheckRequest(operations: [Operation(type: "data_query", dataClassification: "personal")])
+        let d = RiskEngine.evaluate(request, policies: [rules], pii: [
+            PIIFinding(path: "context.a", kind: .phone), PIIFinding(path: "context.a", kind: .email), PIIFinding(path: "context.b", kind: .ssn),
+        ])
+        #expect(d.violations.first?.detail == "Personal data detected in context.a (email, phone), context.b (ssn), operations[0].data_classification")
+        let many = (0..<12).map { PIIFinding(path: "context.f\($0)", kind: .email) }
+        let bounded = RiskEngine.evaluate(oneCall, policies: [rules], pii: many).violations.first?.detail ?? ""
+        #expect(bounded.hasSuffix("context.f7 (email) and 4 more"), "\(bounded)")
+        #expect(decide([rules], [("context.k", .secret)]).violations.map(\.detail) == ["Secret detected in context.k"])
     }
 
     @Test func monitorModeReportsASecretWithoutBlocking() throws {
