@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "ConvergenceJSONTests", dependencies: ["ConvergenceJSON", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceHTTPTests", dependencies: ["ConvergenceHTTP", "ConvergenceJSON", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceIdentityTests", dependencies: ["ConvergenceIdentity", "ConvergenceCore"]),
-        .testTarget(name: "ConvergencePIITests", dependencies: ["ConvergencePII"], exclude: ["pii_corpus.tsv"]),
+        .testTarget(name: "ConvergencePIITests", dependencies: ["ConvergencePII"], exclude: ["pii_corpus.tsv", "Corpus"]),
         .testTarget(name: "ConvergenceGovernanceTests", dependencies: ["ConvergenceGovernance", "ConvergenceJSON", "ConvergencePII"]),
         .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines", "ConvergenceJSON"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),

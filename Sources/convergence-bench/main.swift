@@ -84,8 +84,17 @@ case "audit-spool":
         print("cannot fill the spool: \(error)")
         exit(1)
     }
+case "pii":
+    // pii CORPUS.jsonl: the detector's scorecard on the labelled corpus, then its speed (Markdown).
+    guard arguments.count == 2 else { print("usage: convergence-bench pii CORPUS.jsonl"); exit(64) }
+    do {
+        print(try PIIBenchmark.run(corpus: arguments[1]), terminator: "")
+    } catch {
+        print("cannot read the corpus: \(error)")
+        exit(1)
+    }
 default:
     print("usage: convergence-bench key-verification|engine|check-route|rate-limit|metrics-render|audit-spool|audit-capture"
-        + "|audit-append-latency [iterations] | queue-claim [runs]")
+        + "|audit-append-latency [iterations] | queue-claim [runs] | pii CORPUS.jsonl")
     exit(64)
 }
