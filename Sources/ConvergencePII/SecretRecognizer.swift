@@ -328,8 +328,8 @@ enum SecretRecognizer {
             while end > start, b[end - 1] == 0x2E { end -= 1 } // a sentence's full stop
         }
         let value = ASCII.slice(b, start, end)
-        guard !isPlaceholder(value) else { return nil }
-        switch cue {
+        guard !value.isEmpty else { return nil }
+        switch cue { // the cheap tests first, the placeholder lists last
         case .token:
             guard value.count >= 16, hasLetterAndDigit(value), !hasSpace(value) else { return nil }
         case .workingDirectory:
@@ -342,7 +342,7 @@ enum SecretRecognizer {
             let bare = !quoted && (b[sep] == 0x3A || spacedBefore || spacedAfter) && !quotedKey
             if bare, !(value.count >= 4 && hasDigitOrSymbol(value)) { return nil }
         }
-        return (start, end)
+        return isPlaceholder(value) ? nil : (start, end)
     }
 
     static func hasSpace(_ t: Bytes) -> Bool {
@@ -370,7 +370,8 @@ enum SecretRecognizer {
         if same, first == 0x2A || first == 0x78 || first == 0x58 || first == 0x2E || first == 0x23 || first == 0x2D || first == 0x3F { return true }
         if v.count >= 3, v[0] == 0xE2, v[1] == 0x80 { return true } // •••, …
         if v.count <= 11 { // "placeholder", the longest
-            for word in placeholders where ASCII.equals(v, 0, v.count, word) { return true }
+            let initial = ASCII.lower(first)
+            for word in placeholders where word.utf8Start[0] == initial && ASCII.equals(v, 0, v.count, word) { return true }
         }
         guard identifier else { return false }
         if dotted { return true } // self.password, config.db.secret
@@ -379,7 +380,8 @@ enum SecretRecognizer {
             case 0x70: if ASCII.hasPrefix(v, at: k, "passw") || ASCII.hasPrefix(v, at: k, "pwd") { return true }
             case 0x73: if ASCII.hasPrefix(v, at: k, "secret") { return true }
             case 0x74: if ASCII.hasPrefix(v, at: k, "token") { return true }
-            case 0x61: if ASCII.hasPrefix(v, at: k, "apikey") || ASCII.hasPrefix(v, at: k, "api_key") || ASCII.hasPrefix(v, at: k, "api-key") { return true }
+            case 0x61:
+                if ASCII.hasPrefix(v, at: k, "apikey") || ASCII.hasPrefix(v, at: k, "api_key") || ASCII.hasPrefix(v, at: k, "api-key") { return true }
             default: break
             }
         }
@@ -409,7 +411,8 @@ enum SecretRecognizer {
         guard !isPlaceholder(value) else { return nil }
         switch scheme {
         case 1: guard value.count >= 12, hasLetterAndDigit(value) || value.count >= 20 else { return nil }
-        case 2: guard value.count >= 8, all(value, 0, value.count, { ASCII.isAlnum($0) || $0 == 0x2B || $0 == 0x2F || $0 == 0x3D }) else { return nil }
+        case 2:
+            guard value.count >= 8, all(value, 0, value.count, { ASCII.isAlnum($0) || $0 == 0x2B || $0 == 0x2F || $0 == 0x3D }) else { return nil }
         default: guard value.count >= 16, hasLetterAndDigit(value) else { return nil }
         }
         return (v, end)
