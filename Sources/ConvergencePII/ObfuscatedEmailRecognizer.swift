@@ -29,7 +29,7 @@ enum ObfuscatedEmailRecognizer {
         // '@' with an obfuscated dot after it, or the full-width ＠ (EF BC A0).
         guard profile.has(ByteProfile.at | ByteProfile.nonASCII) else { return }
         domainsEnd = 0
-        for k in 2..<n where (b[k] == 0x40 || b[k] == 0xA0) && k >= domainsEnd {
+        for k in 2..<n where (b[k] == 0x40 || b[k] == 0xA0) && k >= domainsEnd && b[k - 1] != b[k] {
             if let found = candidate(b, k, domainsEnd: &domainsEnd) {
                 sink.report(.email, found.start, found.end)
                 if !sink.wants(.email) { return }

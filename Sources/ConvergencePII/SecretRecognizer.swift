@@ -339,7 +339,8 @@ enum SecretRecognizer {
             guard !hasSpace(value) else { return nil } // "password": "This field is required."
             // `password: String`, `Password: see below`, `password = hashed`: prose and code. Unquoted values after
             // ':' or a spaced '=' must look like a password (a digit or a symbol); `password=letmein` (env, query) need not.
-            let bare = !quoted && (b[sep] == 0x3A || spacedBefore || spacedAfter) && !quotedKey
+            // `"x-api-key": key` is code, and JSON would quote a string value.
+            let bare = !quoted && (b[sep] == 0x3A || spacedBefore || spacedAfter || quotedKey)
             if bare, !(value.count >= 4 && hasDigitOrSymbol(value)) { return nil }
         }
         return isPlaceholder(value) ? nil : (start, end)
@@ -350,9 +351,13 @@ enum SecretRecognizer {
         return false
     }
 
+    /// A digit, or a symbol passwords have and type names do not (`String?`, `Int!` end in theirs).
     static func hasDigitOrSymbol(_ t: Bytes) -> Bool {
-        for c in t where ASCII.isDigit(c) || c == 0x21 || c == 0x23 || c == 0x24 || c == 0x25 || c == 0x2A || c == 0x2B
-            || c == 0x2F || c == 0x3D || c == 0x3F || c == 0x40 || c == 0x5E || c == 0x7E || c == 0x26 { return true }
+        for k in 0..<t.count {
+            let c = t[k]
+            if ASCII.isDigit(c) || c == 0x23 || c == 0x24 || c == 0x25 || c == 0x2A || c == 0x2B || c == 0x2F || c == 0x3D || c == 0x40
+                || c == 0x5E || c == 0x7E || c == 0x26 || (c == 0x21 && k < t.count - 1) { return true }
+        }
         return false
     }
 
@@ -360,7 +365,7 @@ enum SecretRecognizer {
     /// `{{ secret }}`), a literal (`null`, `true`, `changeme`), or an identifier naming one (`user.password`, `API_KEY`).
     static func isPlaceholder(_ v: Bytes) -> Bool {
         guard let first = v.first else { return true }
-        if first == 0x3C || first == 0x5B || first == 0x7B || first == 0x24 || first == 0x25 || first == 0x28 { return true }
+        if first == 0x3C || first == 0x5B || first == 0x7B || first == 0x24 || first == 0x25 || first == 0x28 || first == 0x5C { return true }
         var same = true, identifier = true, dotted = false
         for c in v {
             same = same && c == first
@@ -368,7 +373,9 @@ enum SecretRecognizer {
             dotted = dotted || c == 0x2E
         }
         if same, first == 0x2A || first == 0x78 || first == 0x58 || first == 0x2E || first == 0x23 || first == 0x2D || first == 0x3F { return true }
-        if v.count >= 3, v[0] == 0xE2, v[1] == 0x80 { return true } // •••, …
+        if v.count >= 3, v[0] == 0xE2, v[1] == 0x80 { return true } // •••
+        for k in 0..<v.count where v[k] == 0xE2 && k + 2 < v.count && v[k + 1] == 0x80 && v[k + 2] == 0xA6 { return true } // `acme_api_…`
+        if v.count >= 3, v[v.count - 1] == 0x2E, v[v.count - 2] == 0x2E, v[v.count - 3] == 0x2E { return true }
         if v.count <= 11 { // "placeholder", the longest
             let initial = ASCII.lower(first)
             for word in placeholders where word.utf8Start[0] == initial && ASCII.equals(v, 0, v.count, word) { return true }
@@ -391,7 +398,7 @@ enum SecretRecognizer {
     static let placeholders: [StaticString] = [
         "null", "nil", "none", "undefined", "true", "false", "yes", "no", "on", "off", "empty", "redacted", "removed",
         "hidden", "masked", "secret", "password", "passwd", "pass", "changeme", "change_me", "changeit", "example", "sample",
-        "placeholder", "dummy", "todo", "tbd", "n/a", "na", "unset", "required", "optional", "string", "str", "int",
+        "placeholder", "dummy", "todo", "tbd", "n/a", "na", "unset", "required", "optional", "string", "str", "int", "value",
     ]
 
     /// `Authorization: Bearer <token>`, `Basic <base64>`, `Token <token>` or a bare token.
@@ -408,14 +415,13 @@ enum SecretRecognizer {
         judgedEnd = end
         while end > v, b[end - 1] == 0x2E { end -= 1 }
         let value = ASCII.slice(b, v, end)
-        guard !isPlaceholder(value) else { return nil }
-        switch scheme {
+        switch scheme { // the cheap tests first, the placeholder lists last
         case 1: guard value.count >= 12, hasLetterAndDigit(value) || value.count >= 20 else { return nil }
         case 2:
             guard value.count >= 8, all(value, 0, value.count, { ASCII.isAlnum($0) || $0 == 0x2B || $0 == 0x2F || $0 == 0x3D }) else { return nil }
         default: guard value.count >= 16, hasLetterAndDigit(value) else { return nil }
         }
-        return (v, end)
+        return isPlaceholder(value) ? nil : (v, end)
     }
 
     /// RFC 6750 b64token bytes.

@@ -65,6 +65,9 @@ enum SecretSamples {
         "config my_api_defaultPageSizes here", "sk_admin_tooShort", "ghp_short", "xoxo-hugs-and-kisses-to-everyone-here",
         "The well-known --- separator", String(repeating: "-", count: 40), "Note: the migration runs at 2 a.m.; expect downtime.",
         "C++ std::vector<int> v; x => x + 1; a != b; a <= b", "Bearer of bad news", "password_hint: your pet's name",
+        "headers: [\"X-API-Key\": key]", "let password: String?", "var databasePassword: String! { get }", "let password = try? load()",
+        "handlers read `X_API_KEY=value` pairs", "{\"api_key\":\"acme_api_\u{2026}\"}", "api_key: sk_live_...", "{\"secret\": 0}",
+        "/v1/check?api_key=\\(secret)",
     ]
 
     static let obfuscatedEmails: [String] = [
