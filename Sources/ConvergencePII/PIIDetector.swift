@@ -42,6 +42,8 @@ public enum PIIDetector {
             if profile.has(ByteProfile.upper) { IBANRecognizer.scan(bytes, into: &sink) }
         }
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
+        SecretRecognizer.scan(bytes, profile: profile, into: &sink)
+        ObfuscatedEmailRecognizer.scan(bytes, profile: profile, into: &sink)
     }
 
     static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
