@@ -14,10 +14,23 @@ enum EmailRecognizer {
             while end < b.count, isDomain(b[end]) { end += 1 }
             while end > at + 1, b[end - 1] == 0x2E || b[end - 1] == 0x2D { end -= 1 } // trailing punctuation
             guard start < at, end > at + 1, b[start] != 0x2E, b[at - 1] != 0x2E else { continue }
+            // `https://token@host` and `postgres://user:pw@host` are URL credentials (the
+            // secret recogniser reports them), not an address.
+            if start > 0, b[start - 1] == 0x2F || (b[start - 1] == 0x3A && isURLUserInfo(b, before: start - 1)) { continue }
             guard isMailDomain(ASCII.slice(b, at + 1, end)) else { continue }
             sink.report(.email, start, end)
             if !sink.wants(.email) { return }
         }
+    }
+
+    /// `scheme://user` ends at `colon`: "://" within the 64 bytes before it, no space between.
+    static func isURLUserInfo(_ b: Bytes, before colon: Int) -> Bool {
+        var k = colon - 1
+        while k >= 2, colon - k <= 64, b[k] != 0x20 {
+            if b[k] == 0x2F, b[k - 1] == 0x2F, b[k - 2] == 0x3A { return true }
+            k -= 1
+        }
+        return false
     }
 
     /// Dot-separated labels, none empty, at least two, the last alphabetic and two letters or more.

@@ -158,3 +158,12 @@ import Testing
         #expect(all.kinds == PIIKind.allCases.sorted(), "every kind has its own bit, reported in raw-value order")
     }
 }
+
+@Suite struct URLCredentialTests {
+    /// The secret recogniser reports a URL's password; the e-mail one must not call its host an address.
+    @Test func urlCredentialsAreSecretsNotAddresses() {
+        #expect(PIIDetector.kinds(in: "db at postgres://admin:Pa55w0rd@db.internal.example.com:5432/app") == [.secret])
+        #expect(!PIIDetector.kinds(in: "clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x/y").contains(.email))
+        #expect(PIIDetector.kinds(in: "mail: bob@example.org") == [.email], "a label's colon is not a URL")
+    }
+}
