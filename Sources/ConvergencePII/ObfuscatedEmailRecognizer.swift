@@ -1,5 +1,5 @@
 /// E-mail addresses written to dodge scrapers: `jane [at] example [dot] com`,
-/// `jane(at)example.com`, `jane AT example DOT com`, `jane@example[.]com`, the
+/// `jane(at)example.com`, `jane[@]example.com`, `jane AT example DOT com`, `jane@example[.]com`, the
 /// full-width `＠` and `．`. Plain `local@domain.tld` is `EmailRecognizer`'s.
 ///
 /// A bracketed or full-width marker is a strong sign; a bare " at " is prose
@@ -48,8 +48,12 @@ enum ObfuscatedEmailRecognizer {
             markerEnd = i + 1
             strength = .plainAt
             let spacedBefore = i > 0 && b[i - 1] == 0x20, spacedAfter = markerEnd < n && b[markerEnd] == 0x20
-            if spacedBefore != spacedAfter { return nil } // "ping @channel": a mention
-            if spacedBefore { (markerStart, markerEnd, strength) = (i - 1, i + 2, .strong) }
+            if i > 0, markerEnd < n, b[i - 1] != 0x20, isBracketPair(b[i - 1], b[markerEnd]) {
+                (markerStart, markerEnd, strength) = (i - 1, i + 2, .strong) // "jane[@]example.com"
+            } else {
+                if spacedBefore != spacedAfter { return nil } // "ping @channel": a mention
+                if spacedBefore { (markerStart, markerEnd, strength) = (i - 1, i + 2, .strong) }
+            }
         } else if b[i] == 0xA0 {
             guard i >= 2, b[i - 2] == 0xEF, b[i - 1] == 0xBC else { return nil }
             (markerStart, markerEnd, strength) = (i - 2, i + 1, .strong)

@@ -255,6 +255,7 @@ enum SecretRecognizer {
             if foldedEnds(b, from, to, "password") || foldedEnds(b, from, to, "passwd") { return .credential }
             return foldedEnds(b, from, to, "pwd") ? .workingDirectory : nil
         case 0x65: return foldedEnds(b, from, to, "passphrase") ? .credential : nil
+        case 0x73: return last - from == 4 && foldedEnds(b, from, last, "pass") ? .credential : nil // `pass: …`, never `bypass`
         case 0x74: return foldedEnds(b, from, to, "secret") ? .credential : nil
         case 0x79:
             let key = foldedEnds(b, from, to, "apikey") || foldedEnds(b, from, to, "secretkey") || foldedEnds(b, from, to, "privatekey")

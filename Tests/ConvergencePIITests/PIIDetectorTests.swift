@@ -167,3 +167,16 @@ import Testing
         #expect(PIIDetector.kinds(in: "mail: bob@example.org") == [.email], "a label's colon is not a URL")
     }
 }
+
+@Suite struct LeadFixesTests {
+    @Test func bracketedAtSignIsAnAddress() {
+        #expect(PIIDetector.kinds(in: "write to me: noor.saleh[@]gmail.com") == [.email])
+        #expect(PIIDetector.kinds(in: "contact rahulm(@)bluefin.io for the dataset") == [.email])
+        #expect(PIIDetector.kinds(in: "the [@] sign and the (@) sign").isEmpty)
+    }
+
+    @Test func aPassKeyHoldsAPassword() {
+        #expect(PIIDetector.kinds(in: "login: admin / pass: winter-maple-63") == [.secret])
+        #expect(PIIDetector.kinds(in: "bypass: true, compass: 12").isEmpty)
+    }
+}
