@@ -22,7 +22,7 @@ enum PostalAddressRecognizer {
     static let maxWord = 40, maxGap = 4
 
     @inline(__always) static func isWordByte(_ c: UInt8) -> Bool {
-        ASCII.isAlnum(c) || c >= 0x80 || c == 0x2D || c == 0x27 || c == 0x2F
+        (c | 0x20) &- 97 < 26 || c &- 48 < 10 || c >= 0x80 || c == 0x2D || c == 0x27 || c == 0x2F // no calls: debug builds
     }
 
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
@@ -214,24 +214,30 @@ enum PostalAddressRecognizer {
         let before = previous(b, i)
         if let numberEnd = houseNumberEnd(b, i, j) {
             if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box) { return (start, tail(b, numberEnd)) }
-            let labelled = before.map { !$0.comma && !$0.dot && has(V.labels, b, $0) } ?? false
+            var labelled = false, cued = false, yearCue = false, title = false
+            if let w = before {
+                let bare = !w.comma && !w.dot
+                labelled = bare && has(V.labels, b, w)
+                cued = bare && has(V.cues, b, w)
+                yearCue = has(V.yearCues, b, w)
+                title = isTitleWord(b, w)
+            }
             // Cheap rejections first: most numbers in prose have a lower-case word after and none capitalised before.
-            if !labelled, let after = next(b, numberEnd), !after.dot {
+            let following = next(b, numberEnd)
+            if !labelled, let after = following, !after.dot {
                 let capitalAfter = isCapital(b, after.start)
-                let cued = before.map { !$0.comma && !$0.dot && has(V.cues, b, $0) } ?? false
-                if (capitalAfter || cued || ASCII.isDigit(b[after.start])) && !after.comma,
-                   !(isYear(b, i, j) && (before.map { has(V.yearCues, b, $0) } ?? false)),
+                if (capitalAfter || cued || ASCII.isDigit(b[after.start])) && !after.comma, !(yearCue && isYear(b, i, j)),
                    let core = english(b, after, lowerCase: cued), followsWell(b, core) {
                     // After a capitalised word mid-sentence the number may name a product or a sequel ("Python 3 Course
                     // Street", "War 2 Memorial Drive"): then a city, region or postcode must follow.
                     let end = tail(b, core)
-                    if end > core || !(before.map { isTitleWord(b, $0) } ?? false) { return (i, end) }
+                    if end > core || !title { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }
             if !labelled, let w = before, isCapitalWord(b, w), !isYear(b, i, j) {
-                if let start = numberLast(b, w), followsWell(b, numberEnd) { return (start, tail(b, numberEnd)) }
-                if let start = nameNumberPostcode(b, w, numberEnd) { return (start, tail(b, numberEnd)) }
+                if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
+                if let code = following, code.comma, let start = nameNumberPostcode(b, w, code) { return (start, tail(b, numberEnd)) }
             }
         }
         guard let region = before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
@@ -247,9 +253,8 @@ enum PostalAddressRecognizer {
     }
 
     /// A street of any name with its postcode and city: "Damrak 1, 1012 LG Amsterdam", "Kungsgatan 4, 111 43 Stockholm".
-    static func nameNumberPostcode(_ b: Bytes, _ name: Word, _ numberEnd: Int) -> Int? {
-        guard !name.comma, !name.dot, !has(V.notNames, b, name),
-              let code = next(b, numberEnd), code.comma, !code.dot, ASCII.isDigit(b[code.start]), let codeEnd = postcode(b, code),
+    static func nameNumberPostcode(_ b: Bytes, _ name: Word, _ code: Word) -> Int? {
+        guard !name.comma, !name.dot, !code.dot, ASCII.isDigit(b[code.start]), !has(V.notNames, b, name), let codeEnd = postcode(b, code),
               let city = next(b, codeEnd), !city.comma, !city.dot, isCapitalWord(b, city) else { return nil }
         return name.start
     }
@@ -315,8 +320,9 @@ enum PostalAddressRecognizer {
            let name = previous(b, w.start), !name.comma, !name.dot, isCapitalWord(b, name) {
             return name.start
         }
-        guard !w.dot else { return nil }
-        if let article = previous(b, w.start), !article.comma, !article.dot {
+        guard !w.dot, let beforeName = previous(b, w.start) else { return nil }
+        if !beforeName.comma, !beforeName.dot {
+            let article = beforeName
             if equals(b, article, "am") || equals(b, article, "zum") || equals(b, article, "zur") {
                 return isCapital(b, article.start) ? article.start : nil
             }
@@ -326,14 +332,14 @@ enum PostalAddressRecognizer {
                 return preposition.start
             }
         }
-        return romancePrefix(b, w)
+        return romancePrefix(b, beforeName)
     }
 
-    /// Walks back from the name word `last` over capitalised words and particles to a prefix type.
-    static func romancePrefix(_ b: Bytes, _ last: Word) -> Int? {
-        var w = last
-        for _ in 0..<5 {
-            guard let q = previous(b, w.start), !q.comma else { return nil }
+    /// Walks back from `first`, the word before the name's last word, over capitalised words and particles to a prefix type.
+    static func romancePrefix(_ b: Bytes, _ first: Word) -> Int? {
+        var w = first
+        for n in 0..<5 {
+            guard let q = n == 0 ? first : previous(b, w.start), !q.comma else { return nil }
             if has(V.prefixTypes, b, q) {
                 let abbreviated = q.dot || b[q.end - 1] == 0x2F
                 if has(V.prefixNeedsCapital, b, q), !(isCapital(b, q.start) || abbreviated) { return nil }
@@ -354,9 +360,7 @@ enum PostalAddressRecognizer {
         case 0x61, 0x64, 0x65, 0x67, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x72, 0x74, 0x7A, 0x9F: break
         default: return false
         }
-        for suffix in V.suffixes where w.count >= suffix.utf8CodeUnitCount + 2 && ASCII.hasPrefix(b, at: w.end - suffix.utf8CodeUnitCount, suffix) {
-            return true
-        }
+        for n in 3...8 where w.count >= n + 2 && V.suffixes.contains(b, w.end - n, w.end) { return true } // "straße" is 7 bytes
         // Danish "…gade" but not "Brigade", "Renegade".
         if w.count >= 7, ASCII.hasPrefix(b, at: w.end - 4, "gade") {
             let before = ASCII.lower(b[w.end - 5])
@@ -369,7 +373,11 @@ enum PostalAddressRecognizer {
     /// function word ("… and", "… in"). Any other lower-case word makes it prose ("9 Supreme Court justices").
     static func followsWell(_ b: Bytes, _ end: Int) -> Bool {
         if b[end - 1] == 0x2E { return true } // "15 Church Rd. closes": the word after an abbreviation may be anything
-        guard let w = next(b, end) else { return true }
+        return followsWell(b, next(b, end))
+    }
+
+    static func followsWell(_ b: Bytes, _ following: Word?) -> Bool {
+        guard let w = following else { return true }
         if w.comma || w.dot || ASCII.isDigit(b[w.start]) || isCapital(b, w.start) { return true }
         return has(V.followers, b, w) || has(V.units, b, w)
     }

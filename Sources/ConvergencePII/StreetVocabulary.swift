@@ -1,6 +1,7 @@
 /// A set of lower-case words (space-separated in one literal), bucketed by first
 /// letter so a lookup compares a handful of entries. Built once; lookups allocate nothing.
-struct WordSet: Sendable {
+/// A class: handing a set to a lookup copies one reference, not two arrays.
+final class WordSet: Sendable {
     struct Entry: Sendable {
         let offset: UInt16
         let length: UInt8
@@ -10,6 +11,9 @@ struct WordSet: Sendable {
     /// Entries sorted by bucket; bucket `k` is `entries[starts[k]..<starts[k + 1]]` (one flat array: no nested retains).
     let entries: [Entry]
     let starts: [UInt16]
+    /// Bit `n` set: some entry has `n` bytes; bit `c & 31`: some entry starts with `c` (most lookups stop here).
+    let lengths: UInt64
+    let initials: UInt32
 
     init(_ text: StaticString) {
         self.text = text
@@ -21,6 +25,8 @@ struct WordSet: Sendable {
             start = k + 1
         }
         entries = buckets.flatMap { $0 }
+        lengths = entries.reduce(0) { $0 | 1 << min(UInt64($1.length), 63) }
+        initials = buckets.indices.reduce(0) { buckets[$1].isEmpty ? $0 : $0 | 1 << UInt32($1) }
         var starts: [UInt16] = [0]
         for bucket in buckets { starts.append(starts[starts.count - 1] + UInt16(bucket.count)) }
         self.starts = starts
@@ -29,9 +35,10 @@ struct WordSet: Sendable {
     /// `t[from..<to]` is in the set, compared case-insensitively (ASCII letters only).
     @inline(__always) func contains(_ t: ASCII.Bytes, _ from: Int, _ to: Int) -> Bool {
         let n = to - from
-        guard n > 0, n < 256 else { return false }
-        let p = text.utf8Start
+        guard n > 0, n < 63, lengths & 1 << UInt64(n) != 0 else { return false }
         let bucket = Int(ASCII.lower(t[from]) & 31)
+        guard initials & 1 << UInt32(bucket) != 0 else { return false }
+        let p = text.utf8Start
         outer: for e in Int(starts[bucket])..<Int(starts[bucket + 1]) where Int(entries[e].length) == n {
             let o = Int(entries[e].offset)
             for k in 0..<n where ASCII.lower(t[from + k]) != p[o + k] { continue outer }
@@ -82,11 +89,10 @@ enum StreetVocabulary {
     static let prefixNeedsCapital = WordSet("avenue boulevard plaza av ul largo ronda carrera")
 
     /// German, Dutch and Nordic suffixes: "Hauptstraße 5", "Keizersgracht 263", "Drottninggatan 3", "Nørrebrogade 10".
-    static let suffixes: [StaticString] = [
-        "straße", "strasse", "str", "weg", "platz", "gasse", "allee", "damm", "ufer", "chaussee", "steig", "pfad",
-        "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "gatan", "vägen", "vagen", "gränd", "vej", "gade",
-        "veien", "vegen", "gata", "torget",
-    ]
+    static let suffixes = WordSet("""
+        straße strasse str weg platz gasse allee damm ufer chaussee steig pfad straat laan gracht plein kade singel dijk \
+        gatan vägen vagen gränd vej veien vegen gata torget
+        """)
 
     /// Separate German/Dutch type words after a capitalised name: "Berliner Str. 12", "Lange Laan 4".
     static let separateTypes = WordSet("straße strasse str weg platz allee gasse ring damm ufer chaussee laan straat plein")
