@@ -182,7 +182,7 @@ enum PostalAddressRecognizer {
     /// Where the house number starting with digits `b[i..<j]` ends ("12", "221B", "12-14"), nil when
     /// the run is a price, decimal, time, ordinal or part of a larger token.
     static func houseNumberEnd(_ b: Bytes, _ i: Int, _ j: Int) -> Int? {
-        guard j - i <= 5, b[i] != 0x30 || j - i >= 3 else { return nil } // "0123 Elm St", not "05" 
+        guard j - i <= 5, b[i] != 0x30 || j - i >= 3 else { return nil } // "0123 Elm St", not "05".
         var k = j
         if k < b.count {
             let c = b[k]
@@ -227,11 +227,12 @@ enum PostalAddressRecognizer {
             if !labelled, let after = following, !after.dot {
                 let capitalAfter = isCapital(b, after.start)
                 if (capitalAfter || cued || ASCII.isDigit(b[after.start])) && !after.comma, !(yearCue && isYear(b, i, j)),
-                   let core = english(b, after, lowerCase: cued), followsWell(b, core) {
+                   let (core, weak) = english(b, after, lowerCase: cued), followsWell(b, core) {
                     // After a capitalised word mid-sentence the number may name a product or a sequel ("Python 3 Course
-                    // Street", "War 2 Memorial Drive"): then a city, region or postcode must follow.
+                    // Street", "War 2 Memorial Drive"); "at 5 Central Park" is a time and a place. Then a city, region
+                    // or postcode must follow.
                     let end = tail(b, core)
-                    if end > core || !title { return (i, end) }
+                    if end > core || !(title || weak && j - i < 3) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }
@@ -261,19 +262,21 @@ enum PostalAddressRecognizer {
 
     /// English: number, one to four name words, a street type: "221B Baker Street", "1600 Pennsylvania Ave NW".
     /// Returns where the street ends. `lowerCase` (after "at", "to" …): "at 5 main street" too, with a full type word.
-    static func english(_ b: Bytes, _ first: Word, lowerCase: Bool) -> Int? {
+    /// `weak`: the type is also a landmark word ("Park", "Falls", "Square"), see `StreetVocabulary.landmarkTypes`.
+    static func english(_ b: Bytes, _ first: Word, lowerCase: Bool) -> (end: Int, weak: Bool)? {
         var at = first.start, names = 0, lastLength = 0
         for n in 0..<5 {
             guard let w = n == 0 ? first : next(b, at), !w.comma else { return nil }
             if w.dot && (names == 0 || lastLength > 3) { return nil } // a sentence's full stop; "W. 55th" and "St. James" pass
             let capital = isCapital(b, w.start)
-            if capital, names == 0, has(V.selfNamed, b, w) { return abbreviationEnd(b, w) }
+            if capital, names == 0, has(V.selfNamed, b, w) { return (abbreviationEnd(b, w), false) }
             if names > 0, capital ? has(V.englishTypes, b, w) : lowerCase && has(V.lowerCaseTypes, b, w) {
-                var end = abbreviationEnd(b, w)
-                if let second = next(b, end), !second.comma, !second.dot, isCapital(b, second.start), has(V.englishTypes, b, second) {
-                    end = abbreviationEnd(b, second) // "Grove Hill Road"
+                var type = w
+                if let second = next(b, abbreviationEnd(b, w)), !second.comma, !second.dot, isCapital(b, second.start),
+                   has(V.englishTypes, b, second) {
+                    type = second // "Grove Hill Road"
                 }
-                return end
+                return (abbreviationEnd(b, type), has(V.landmarkTypes, b, type))
             }
             guard ((capital || lowerCase && ASCII.isLower(b[w.start])) && !has(V.notNames, b, w)) || isOrdinal(b, w) else { return nil }
             names += 1
@@ -394,7 +397,7 @@ enum PostalAddressRecognizer {
             }
             guard let w = next(b, end), !w.dot else { break }
             defer { first = false }
-            if first, !w.comma, isAllUpper(b, w), has(V.directions, b, w) {
+            if first, !w.comma, isCapital(b, w.start), has(V.directions, b, w), isAllUpper(b, w) || w.count > 2 {
                 end = w.end
                 continue
             }

@@ -67,6 +67,15 @@ enum StreetVocabulary {
     /// Words before a house number that announce an address ("at", "to") and allow a lower-case street.
     static let cues = WordSet("at to on from is address live lives")
 
+    /// Types that also name places or landmarks ("at 5 Central Park", "1 Times Square"): with a one- or two-digit
+    /// number they count only with a city, region or postcode after them.
+    static let landmarkTypes = WordSet("""
+        square sq hill park point view lake lakes island isle village valley mill port landing falls spring springs \
+        harbor harbour cove creek brook river shore shores summit pass ranch prairie meadow meadows orchard oval pines \
+        plains crossing junction estates manor haven hollow knoll glen vista ville mission trace curve heights ridge \
+        rise green walk parade promenade esplanade embankment wharf quay gardens grove
+        """)
+
     /// Types that are a whole street name on their own ("1619 Broadway").
     static let selfNamed = WordSet("broadway")
 
@@ -128,7 +137,7 @@ enum StreetVocabulary {
     /// Units inside an address: "Apt 4B", "Suite 200", "Flat 3".
     static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept")
 
-    static let directions = WordSet("n s e w ne nw se sw")
+    static let directions = WordSet("n s e w ne nw se sw north south east west")
 
     /// US states and territories, Canadian provinces, Australian states (upper case in text).
     static let regions = WordSet("""

@@ -31,6 +31,33 @@ import Testing
         #expect(Self.found("Visit 10 Downing Street"), "a capitalised word opening the sentence is not a title")
     }
 
+    @Test func addressesInSentences() {
+        #expect(Self.addresses("Apt. 123, 4567 Maple Street, Denver, CO 80203") == ["4567 Maple Street, Denver, CO 80203"])
+        #expect(Self.addresses("Please update my billing address to 789 Oak Avenue, Apt 5C, Chicago, IL 60614.")
+                == ["789 Oak Avenue, Apt 5C, Chicago, IL 60614"])
+        #expect(Self.addresses("Our HQ is located at 100 Pine St, Suite 1200, San Francisco, CA 94111.")
+                == ["100 Pine St, Suite 1200, San Francisco, CA 94111"])
+        #expect(Self.addresses("I'm staying at 27 Old Kent Road, London SE1 5AA.") == ["27 Old Kent Road, London SE1 5AA"])
+        #expect(Self.addresses("She lives at 0123 Smith Curve Suite 456, Lake Johnport, KS 12345")
+                == ["0123 Smith Curve Suite 456, Lake Johnport, KS 12345"])
+        #expect(Self.addresses("The venue is 75 Central Park West, New York") == ["75 Central Park West, New York"])
+        #expect(Self.addresses("Send to 1 Times Square, New York, NY 10036") == ["1 Times Square, New York, NY 10036"])
+        #expect(Self.addresses("Calle de Alcalá, 45, 28014 Madrid") == ["Calle de Alcalá, 45, 28014 Madrid"])
+        #expect(Self.addresses("Piazza San Marco, 1, 30124 Venezia") == ["Piazza San Marco, 1, 30124 Venezia"])
+        #expect(Self.addresses("Av. Paulista, 1578, São Paulo") == ["Av. Paulista, 1578, São Paulo"])
+        #expect(Self.addresses("Bureau au 8 boulevard Haussmann, 75009 Paris") == ["8 boulevard Haussmann, 75009 Paris"])
+        #expect(Self.addresses("Kantoor: Herengracht 500, 1017 CB Amsterdam") == ["Herengracht 500, 1017 CB Amsterdam"])
+    }
+
+    /// Landmark types ("Park", "Square") with a small number after "at" read as a time and a place.
+    @Test func landmarksAndTimes() {
+        #expect(!Self.found("Meet at 5 Central Park"))
+        #expect(!Self.found("Meet me at 5 Times Square"))
+        #expect(!Self.found("Team 7 Central Park run"))
+        #expect(Self.found("742 Maple Valley"), "three digits: a house number")
+        #expect(Self.found("4 Pine Hill, Boston, MA 02108"), "a city and ZIP after it")
+    }
+
     @Test func otherLanguages() {
         #expect(Self.addresses("Hauptstraße 5, 10115 Berlin") == ["Hauptstraße 5, 10115 Berlin"])
         #expect(Self.addresses("Wir wohnen in der Berliner Str. 12 in Hamburg") == ["Berliner Str. 12"])
@@ -93,6 +120,11 @@ import Testing
             "Flight BA 283 departs from Terminal 5", "Meeting room B12, Floor 3, Building 7", "The score was 2 Hill 1",
             "Call me at 555-0100 tomorrow", "Episode 4 A New Hope", "In 1492 Columbus sailed the ocean blue",
             "We planted 5 Oak trees on the Hill", "Sold 20 Oak Street lamps today", "He bought 4 Grove Street tickets for 30 dollars",
+            "My name is John Smith and I was born on 12 March 1985.", "Flight UA 901 leaves Gate 22 at 7 PM", "He is 34 Years old",
+            "Rated 5 Star Hotel in Paris", "I have 2 Park passes", "Call John at +1 415 555 2671 after 6 PM", "Using Node 18 LTS on Ubuntu 22.04",
+            "Season 3 Episode 5 Grove Street", "He finished 2nd Place in the race", "It happened on Friday, 13 October 2023",
+            "Gate 5 Terminal Road closed", "Bus 42 Park Street Express", "12 Angry Men is a classic film", "London has 9 Million people",
+            "Paris 2024 Olympics", "He lives in Springfield, IL now", "The route 66 diner", "Apollo 13 Mission Control", "on March 3 Drive safely",
         ]
         for text in prose { #expect(!Self.found(text), "\(text)") }
     }
