@@ -236,7 +236,7 @@ enum PostalAddressRecognizer {
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }
-            if !labelled, let w = before, isCapitalWord(b, w), !isYear(b, i, j) {
+            if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w), !isYear(b, i, j) {
                 if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
                 if let code = following, code.comma, let start = nameNumberPostcode(b, w, code) { return (start, tail(b, numberEnd)) }
             }
@@ -319,9 +319,14 @@ enum PostalAddressRecognizer {
     /// "Calle Mayor 12", "Via Roma, 10", "ul. Marszałkowska 10".
     static func numberLast(_ b: Bytes, _ w: Word) -> Int? {
         if hasStreetSuffix(b, w) { return w.start }
-        if has(V.separateTypes, b, w), !w.dot || equals(b, w, "str"),
+        if has(V.separateTypes, b, w) || has(V.lowerCaseSeparateTypes, b, w), !w.dot || equals(b, w, "str"),
            let name = previous(b, w.start), !name.comma, !name.dot, isCapitalWord(b, name) {
-            return name.start
+            var start = name.start
+            for _ in 0..<2 { // "Karl Johans gata 1"
+                guard let more = previous(b, start), !more.comma, !more.dot, isCapitalWord(b, more), !has(V.notNames, b, more) else { break }
+                start = more.start
+            }
+            return start
         }
         guard !w.dot, let beforeName = previous(b, w.start) else { return nil }
         if !beforeName.comma, !beforeName.dot {

@@ -91,7 +91,7 @@ enum StreetVocabulary {
     /// Types written before the name, the number last: "Calle Mayor 12", "Via Roma 10", "ul. Marszałkowska 10".
     static let prefixTypes = WordSet("""
         calle c/ avenida avda av paseo plaza ronda carrera camino carretera travesía travesia rua travessa largo praça \
-        praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée
+        praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée platz
         """)
 
     /// Prefix types that are common English words: they count only capitalised or abbreviated (a dot or slash after).
@@ -106,8 +106,11 @@ enum StreetVocabulary {
     /// Separate German/Dutch type words after a capitalised name: "Berliner Str. 12", "Lange Laan 4".
     static let separateTypes = WordSet("straße strasse str weg platz allee gasse ring damm ufer chaussee laan straat plein")
 
+    /// Nordic types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3", "Kungs väg 2".
+    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen")
+
     /// Particles inside Romance street names ("Avenida de Mayo", "rue de la Paix").
-    static let particles = WordSet("de del la las los le les di della delle dei degli do da dos das du des d l y e el")
+    static let particles = WordSet("de del la las los le les di della delle dei degli do da dos das du des d l y e el der dem den")
 
     /// Words after which a number is a label, a quantity or a year, not a house number.
     static let labels = WordSet("""
