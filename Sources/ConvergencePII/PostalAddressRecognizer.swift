@@ -214,13 +214,12 @@ enum PostalAddressRecognizer {
         let before = previous(b, i)
         if let numberEnd = houseNumberEnd(b, i, j) {
             if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box) { return (start, tail(b, numberEnd)) }
-            var labelled = false, cued = false, yearCue = false, title = false
+            var labelled = false, cued = false, yearCue = false
             if let w = before {
                 let bare = !w.comma && !w.dot
                 labelled = bare && has(V.labels, b, w)
-                cued = bare && has(V.cues, b, w)
-                yearCue = has(V.yearCues, b, w)
-                title = isTitleWord(b, w)
+                cued = bare && !isCapital(b, w.start) && has(V.cues, b, w)
+                yearCue = j - i == 4 && has(V.yearCues, b, w)
             }
             // Cheap rejections first: most numbers in prose have a lower-case word after and none capitalised before.
             let following = next(b, numberEnd)
@@ -232,7 +231,7 @@ enum PostalAddressRecognizer {
                     // Street", "War 2 Memorial Drive"); "at 5 Central Park" is a time and a place. Then a city, region
                     // or postcode must follow.
                     let end = tail(b, core)
-                    if end > core || !(title || weak && j - i < 3) { return (i, end) }
+                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }
@@ -241,7 +240,9 @@ enum PostalAddressRecognizer {
                 if let code = following, code.comma, let start = nameNumberPostcode(b, w, code) { return (start, tail(b, numberEnd)) }
             }
         }
-        guard let region = before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
+        // Postcodes: one digit opens a UK or Canadian inward code ("1AA", "0B1"), otherwise three digits or more.
+        guard j - i == 1 ? j < b.count && ASCII.isUpper(b[j]) : j - i >= 3,
+              let region = before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
         return postcodeWithCity(b, i, j, region)
     }
 
