@@ -231,7 +231,8 @@ enum PostalAddressRecognizer {
                     // Street", "War 2 Memorial Drive"); "at 5 Central Park" is a time and a place. Then a city, region
                     // or postcode must follow.
                     let end = tail(b, core)
-                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3) { return (i, end) }
+                    // A year is rarely a house number ("2011 Nathan Ridge", "2005-2009 Jong Soo Park" in copyright lines).
+                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || isYear(b, i, j)) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }
@@ -256,7 +257,8 @@ enum PostalAddressRecognizer {
 
     /// A street of any name with its postcode and city: "Damrak 1, 1012 LG Amsterdam", "Kungsgatan 4, 111 43 Stockholm".
     static func nameNumberPostcode(_ b: Bytes, _ name: Word, _ code: Word) -> Int? {
-        guard !name.comma, !name.dot, !code.dot, ASCII.isDigit(b[code.start]), !has(V.notNames, b, name), let codeEnd = postcode(b, code),
+        guard !name.comma, !name.dot, !code.dot, ASCII.isDigit(b[code.start]), !has(V.notNames, b, name), !has(V.months, b, name),
+              !(code.count == 4 && isYear(b, code.start, code.end)), let codeEnd = postcode(b, code),
               let city = next(b, codeEnd), !city.comma, !city.dot, isCapitalWord(b, city) else { return nil }
         return name.start
     }

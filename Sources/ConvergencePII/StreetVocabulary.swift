@@ -161,6 +161,12 @@ enum StreetVocabulary {
         saitama hiroshima sendai chiba
         """)
 
+    /// "August 26, 2011": a date, not "Damrak 1, 1012 LG Amsterdam".
+    static let months = WordSet("""
+        january february march april may june july august september october november december jan feb mar apr jun jul aug \
+        sep sept oct nov dec
+        """)
+
     /// Four-digit years in prose ("in 2019 Google Street View …") after these words.
     static let yearCues = WordSet("in since by until from of year during before after circa around")
 }
