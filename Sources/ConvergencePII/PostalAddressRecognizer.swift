@@ -519,10 +519,11 @@ enum PostalAddressRecognizer {
         guard let code = wordAt(b, i) else { return nil }
         let slice = ASCII.slice(b, code.start, code.end)
         if j - i == 5 || j - i == 4 {
-            // A ZIP after a US state or Canadian province, 4 digits after an Australian state.
+            // A ZIP after a US state or Canadian province, 4 digits after an Australian state. A two-letter code needs
+            // the comma of "Springfield, IL 62704": "Fix PR 29972", "Check IN 12345" are not addresses.
             guard j == code.end || ASCII.matches(slice, "ddddd-dddd"), !region.comma, isAllUpper(b, region), has(V.regions, b, region),
                   j - i == 5 ? region.count == 2 : has(V.australianStates, b, region),
-                  let start = cityStart(b, region.start, commaRequired: region.count == 2 && has(V.commonWordRegions, b, region))
+                  let start = cityStart(b, region.start, commaRequired: region.count == 2)
             else { return nil }
             return (start, code.end)
         }

@@ -148,9 +148,6 @@ enum StreetVocabulary {
         pa ri sc sd tn tx ut vt va wa wv wi wy pr gu vi on qc bc ab mb sk ns nb nl pe yt nt nu nsw vic qld sa tas act
         """)
 
-    /// Region codes that are also English words: before a ZIP they need a comma after the city ("Portland, OR 97201").
-    static let commonWordRegions = WordSet("in or me ok hi id de la pa co ma al oh on ab sa wa act nt ne mt")
-
     static let australianStates = WordSet("nsw vic qld sa wa tas act nt")
 
     /// Cities whose postcode (an Indian PIN, a Japanese code) marks an address on its own: "Mumbai 400001".
