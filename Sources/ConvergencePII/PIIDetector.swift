@@ -40,6 +40,8 @@ public enum PIIDetector {
             DigitRunRecognizer.scan(bytes, into: &sink)
             // An IBAN starts with an upper-case country code.
             if profile.has(ByteProfile.upper) { IBANRecognizer.scan(bytes, into: &sink) }
+            // Street addresses hang on a house number, postcode or box number.
+            PostalAddressRecognizer.scan(bytes, hint: hint, nonASCII: profile.has(ByteProfile.nonASCII), into: &sink)
         }
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
         SecretRecognizer.scan(bytes, profile: profile, into: &sink)

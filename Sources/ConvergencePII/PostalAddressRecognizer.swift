@@ -1,0 +1,594 @@
+/// Street addresses, found from their house numbers: every digit run that can be a
+/// house number is tried against a few word grammars in a bounded window around it —
+/// English ("221B Baker Street"), French ("12 rue de la Paix"), German, Dutch and
+/// Nordic ("Hauptstraße 5", "Keizersgracht 263"), Romance and Polish ("Calle Mayor 12",
+/// "ul. Marszałkowska 10") — then extended over unit, city, region and postcode. Postcodes
+/// with a city ("Springfield, IL 62704", "London SW1A 1AA", "Ottawa K1A 0B1"), "PO Box 12"
+/// and "〒100-0001" count on their own. A city or country alone is not an address.
+enum PostalAddressRecognizer {
+    typealias Bytes = ASCII.Bytes
+    typealias V = StreetVocabulary
+
+    /// A word and what separates it from the position it was looked for from.
+    struct Word {
+        let start: Int
+        let end: Int
+        let comma: Bool
+        let dot: Bool
+        var count: Int { end - start }
+    }
+
+    /// Bounds that keep every look-around constant-size (linear time overall).
+    static let maxWord = 40, maxGap = 4
+
+    @inline(__always) static func isWordByte(_ c: UInt8) -> Bool {
+        (c | 0x20) &- 97 < 26 || c &- 48 < 10 || c >= 0x80 || c == 0x2D || c == 0x27 || c == 0x2F // no calls: debug builds
+    }
+
+    @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+
+    /// `nonASCII`: the text has bytes ≥ 0x80 (only then can it hold "〒").
+    static func scan(_ b: Bytes, hint: PIIFieldHint, nonASCII: Bool, into sink: inout PIISink) {
+        if hint == .postalAddress, let (start, end) = hinted(b) {
+            sink.report(.postalAddress, start, end)
+            return
+        }
+        var i = 0
+        while i < b.count {
+            i = nextCandidate(b, i, postmark: nonASCII)
+            guard i < b.count else { return }
+            let c = b[i]
+            if c == 0xE3 {
+                if let end = japanesePostmark(b, i) {
+                    sink.report(.postalAddress, i, end)
+                    if !sink.wants(.postalAddress) { return }
+                    i = end
+                } else {
+                    i += 1
+                }
+                continue
+            }
+            var j = i + 1
+            while j < b.count, ASCII.isDigit(b[j]) { j += 1 }
+            if isCandidateRun(b, i, j), let (start, end) = match(b, i, j) {
+                sink.report(.postalAddress, start, end)
+                if !sink.wants(.postalAddress) { return }
+                i = max(end, j)
+                continue
+            }
+            i = j
+        }
+    }
+
+    /// The first digit (or, with `postmark`, 0xE3) at or after `from`, eight bytes per step (SWAR).
+    @inline(__always) static func nextCandidate(_ b: Bytes, _ from: Int, postmark: Bool) -> Int {
+        var i = from
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= b.count {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let digits = word ^ (ones &* 0x30) // digits become bytes 0…9
+                var hit = (digits &- ones &* 10) & ~digits & highs // some byte < 10 (exact when zero)
+                if postmark {
+                    let mark = word ^ (ones &* 0xE3)
+                    hit |= (mark &- ones) & ~mark & highs
+                }
+                if hit != 0 { break }
+                i += 8
+            }
+        }
+        while i < b.count, !ASCII.isDigit(b[i]), !(postmark && b[i] == 0xE3) { i += 1 }
+        return i
+    }
+
+    /// Digit runs that cannot be a house number, postcode or box number: glued to a word ("Q3", "user_12"),
+    /// after "$", "#", "+", "-", ".", ":", "/" or a non-ASCII byte ("€5"), longer than six digits, or a decimal or time.
+    @inline(__always) static func isCandidateRun(_ b: Bytes, _ i: Int, _ j: Int) -> Bool {
+        guard j - i <= 6 else { return false }
+        if i > 0 {
+            let p = b[i - 1]
+            if ASCII.isAlpha(p) || p == 0x5F || p == 0x24 || p == 0x23 || p == 0x2B || p == 0x2D || p == 0x2E || p == 0x3A
+                || p == 0x2F || p >= 0x80 { return false }
+        }
+        if j + 1 < b.count, b[j] == 0x2E || b[j] == 0x2C || b[j] == 0x3A, ASCII.isDigit(b[j + 1]) { return false }
+        return true
+    }
+
+    // MARK: Words
+
+    /// The word after `from`: one to `maxGap` bytes of spaces with at most one comma or full stop, then word bytes.
+    static func next(_ b: Bytes, _ from: Int) -> Word? {
+        var k = from, comma = false, dot = false
+        while k < b.count, k - from < maxGap {
+            let c = b[k]
+            if isSpace(c) {
+            } else if c == 0x2C, !comma, !dot { comma = true
+            } else if c == 0x2E, !comma, !dot { dot = true
+            } else { break }
+            k += 1
+        }
+        guard k > from, k < b.count, isWordByte(b[k]) else { return nil }
+        let start = k
+        while k < b.count, isWordByte(b[k]) {
+            k += 1
+            if k - start > maxWord { return nil }
+        }
+        return Word(start: start, end: k, comma: comma, dot: dot)
+    }
+
+    /// The word before `before`, with what separates the two (a `dot` right after the word: an abbreviation).
+    static func previous(_ b: Bytes, _ before: Int) -> Word? {
+        var k = before, comma = false, dot = false
+        while k > 0, before - k < maxGap {
+            let c = b[k - 1]
+            if isSpace(c) {
+            } else if c == 0x2C, !comma, !dot { comma = true
+            } else if c == 0x2E, !comma, !dot { dot = true
+            } else { break }
+            k -= 1
+        }
+        guard k < before, k > 0, isWordByte(b[k - 1]) else { return nil }
+        let end = k
+        while k > 0, isWordByte(b[k - 1]) {
+            k -= 1
+            if end - k > maxWord { return nil }
+        }
+        return Word(start: k, end: end, comma: comma, dot: dot)
+    }
+
+    @inline(__always) static func has(_ set: WordSet, _ b: Bytes, _ w: Word) -> Bool { set.contains(b, w.start, w.end) }
+
+    @inline(__always) static func equals(_ b: Bytes, _ w: Word, _ s: StaticString) -> Bool { ASCII.equals(b, w.start, w.end, s) }
+
+    /// An upper-case letter, ASCII or Latin-1/Latin Extended-A ("É", "Ł", "Ž").
+    static func isCapital(_ b: Bytes, _ k: Int) -> Bool {
+        let c = b[k]
+        if ASCII.isUpper(c) { return true }
+        guard c == 0xC3 || c == 0xC4 || c == 0xC5, k + 1 < b.count else { return false }
+        let d = b[k + 1]
+        if c == 0xC3 { return (0x80...0x9E).contains(d) && d != 0x97 }
+        let scalar = (Int(c & 0x1F) << 6) | Int(d & 0x3F)
+        let oddIsUpper = (0x139...0x148).contains(scalar) || (0x179...0x17E).contains(scalar)
+        return (scalar & 1 == 1) == oddIsUpper
+    }
+
+    /// Capitalised, or an elided article before a capital ("l'Opéra", "d'Italia").
+    static func isCapitalWord(_ b: Bytes, _ w: Word) -> Bool {
+        isCapital(b, w.start) || (w.count >= 3 && ASCII.isAlpha(b[w.start]) && b[w.start + 1] == 0x27 && isCapital(b, w.start + 2))
+    }
+
+    static func isAllUpper(_ b: Bytes, _ w: Word) -> Bool {
+        for k in w.start..<w.end where !ASCII.isUpper(b[k]) { return false }
+        return true
+    }
+
+    static func isAllDigits(_ b: Bytes, _ w: Word) -> Bool {
+        for k in w.start..<w.end where !ASCII.isDigit(b[k]) { return false }
+        return true
+    }
+
+    /// "5th", "42nd", "3rd", "1st": a street name ("55 W 55th St"), never a house number.
+    static func isOrdinal(_ b: Bytes, _ w: Word) -> Bool {
+        guard w.count >= 3, ASCII.isDigit(b[w.start]) else { return false }
+        var k = w.start
+        while k < w.end, ASCII.isDigit(b[k]) { k += 1 }
+        return w.end - k == 2 && (ASCII.equals(b, k, w.end, "st") || ASCII.equals(b, k, w.end, "nd")
+                                  || ASCII.equals(b, k, w.end, "rd") || ASCII.equals(b, k, w.end, "th"))
+    }
+
+    // MARK: House numbers
+
+    /// Where the house number starting with digits `b[i..<j]` ends ("12", "221B", "12-14"), nil when
+    /// the run is a price, decimal, time, ordinal or part of a larger token.
+    static func houseNumberEnd(_ b: Bytes, _ i: Int, _ j: Int) -> Int? {
+        guard j - i <= 5, b[i] != 0x30 || j - i >= 3 else { return nil } // "0123 Elm St", not "05".
+        var k = j
+        if k < b.count {
+            let c = b[k]
+            if ASCII.isAlpha(c) {
+                k += 1 // "221B"; two letters ("5th", "10am", "3rd") is not a house number
+            } else if c == 0x2D || c == 0x2F, k + 1 < b.count, ASCII.isDigit(b[k + 1]) {
+                k += 1
+                let rangeStart = k
+                while k < b.count, ASCII.isDigit(b[k]) { k += 1 }
+                if k - rangeStart > 4 { return nil }
+            } else if c == 0x25 || c >= 0x80 {
+                return nil // 5%, 5€, 5°
+            }
+        }
+        if k < b.count, isWordByte(b[k]) { return nil }
+        return k
+    }
+
+    /// A year in prose: "in 2019 Google Street View launched".
+    static func isYear(_ b: Bytes, _ i: Int, _ j: Int) -> Bool {
+        guard j - i == 4, let value = ASCII.decimal(b, i, j) else { return false }
+        return (1800...2099).contains(value)
+    }
+
+    // MARK: Matching
+
+    /// The address around the digit run `b[i..<j]`, if any.
+    static func match(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
+        let before = previous(b, i)
+        if let numberEnd = houseNumberEnd(b, i, j) {
+            if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box) { return (start, tail(b, numberEnd)) }
+            var labelled = false, cued = false, yearCue = false
+            if let w = before {
+                let bare = !w.comma && !w.dot
+                labelled = bare && has(V.labels, b, w)
+                cued = bare && !isCapital(b, w.start) && has(V.cues, b, w)
+                yearCue = j - i == 4 && has(V.yearCues, b, w)
+            }
+            // Cheap rejections first: most numbers in prose have a lower-case word after and none capitalised before.
+            let following = next(b, numberEnd)
+            if !labelled, let after = following, !after.dot {
+                let capitalAfter = isCapital(b, after.start)
+                if (capitalAfter || cued || ASCII.isDigit(b[after.start])) && !after.comma, !(yearCue && isYear(b, i, j)),
+                   let (core, weak) = english(b, after, lowerCase: cued), followsWell(b, core) {
+                    // After a capitalised word mid-sentence the number may name a product or a sequel ("Python 3 Course
+                    // Street", "War 2 Memorial Drive"); "at 5 Central Park" is a time and a place. Then a city, region
+                    // or postcode must follow.
+                    let end = tail(b, core)
+                    // A year is rarely a house number ("2011 Nathan Ridge", "2005-2009 Jong Soo Park" in copyright lines).
+                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || isYear(b, i, j)) { return (i, end) }
+                }
+                if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
+            }
+            if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w), !isYear(b, i, j) {
+                if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
+                if let code = following, code.comma, let start = nameNumberPostcode(b, w, code) { return (start, tail(b, numberEnd)) }
+            }
+        }
+        // Postcodes: one digit opens a UK or Canadian inward code ("1AA", "0B1"), otherwise three digits or more.
+        guard j - i == 1 ? j < b.count && ASCII.isUpper(b[j]) : j - i >= 3,
+              let region = before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
+        return postcodeWithCity(b, i, j, region)
+    }
+
+    /// A capitalised word right before, not opening a sentence: "Python 3", "War 2", but not "Visit 10".
+    static func isTitleWord(_ b: Bytes, _ w: Word) -> Bool {
+        guard !w.comma, !w.dot, isCapital(b, w.start), !has(V.units, b, w) else { return false }
+        var k = w.start
+        while k > 0, isSpace(b[k - 1]) { k -= 1 }
+        return k > 0 && !(b[k - 1] == 0x2E || b[k - 1] == 0x21 || b[k - 1] == 0x3F || b[k - 1] == 0x3A || b[k - 1] == 0x22)
+    }
+
+    /// A street of any name with its postcode and city: "Damrak 1, 1012 LG Amsterdam", "Kungsgatan 4, 111 43 Stockholm".
+    static func nameNumberPostcode(_ b: Bytes, _ name: Word, _ code: Word) -> Int? {
+        guard !name.comma, !name.dot, !code.dot, ASCII.isDigit(b[code.start]), !has(V.notNames, b, name), !has(V.months, b, name),
+              !(code.count == 4 && isYear(b, code.start, code.end)), let codeEnd = postcode(b, code),
+              let city = next(b, codeEnd), !city.comma, !city.dot, isCapitalWord(b, city) else { return nil }
+        return name.start
+    }
+
+    /// English: number, one to four name words, a street type: "221B Baker Street", "1600 Pennsylvania Ave NW".
+    /// Returns where the street ends. `lowerCase` (after "at", "to" …): "at 5 main street" too, with a full type word.
+    /// `weak`: the type is also a landmark word ("Park", "Falls", "Square"), see `StreetVocabulary.landmarkTypes`.
+    static func english(_ b: Bytes, _ first: Word, lowerCase: Bool) -> (end: Int, weak: Bool)? {
+        var at = first.start, names = 0, lastLength = 0
+        for n in 0..<5 {
+            guard let w = n == 0 ? first : next(b, at), !w.comma else { return nil }
+            if w.dot && (names == 0 || lastLength > 3) { return nil } // a sentence's full stop; "W. 55th" and "St. James" pass
+            let capital = isCapital(b, w.start)
+            if capital, names == 0, has(V.selfNamed, b, w) { return (abbreviationEnd(b, w), false) }
+            if names > 0, capital ? has(V.englishTypes, b, w) : lowerCase && has(V.lowerCaseTypes, b, w) {
+                var type = w
+                if let second = next(b, abbreviationEnd(b, w)), !second.comma, !second.dot, isCapital(b, second.start),
+                   has(V.englishTypes, b, second) {
+                    type = second // "Grove Hill Road"
+                }
+                return (abbreviationEnd(b, type), has(V.landmarkTypes, b, type))
+            }
+            guard ((capital || lowerCase && ASCII.isLower(b[w.start])) && !has(V.notNames, b, w)) || isOrdinal(b, w) else { return nil }
+            names += 1
+            lastLength = w.count
+            at = w.end
+        }
+        return nil
+    }
+
+    /// A type abbreviation keeps its full stop ("St.", "Ave.").
+    static func abbreviationEnd(_ b: Bytes, _ w: Word) -> Int {
+        w.count <= 4 && w.end < b.count && b[w.end] == 0x2E ? w.end + 1 : w.end
+    }
+
+    /// French: number, optional "bis"/"ter", a type, then a name with at least one capitalised word: "12 rue de la Paix".
+    static func french(_ b: Bytes, _ first: Word) -> Int? {
+        var type = first
+        if equals(b, type, "bis") || equals(b, type, "ter") {
+            guard let w = next(b, type.end), !w.comma, !w.dot else { return nil }
+            type = w
+        }
+        guard has(V.frenchTypes, b, type) else { return nil }
+        var at = type.end < b.count && b[type.end] == 0x2E ? type.end + 1 : type.end
+        let needsParticle = !isCapital(b, type.start) && has(V.frenchAmbiguous, b, type)
+        var end: Int?
+        for n in 0..<5 {
+            guard let w = next(b, at), !w.comma, !w.dot else { break }
+            if has(V.particles, b, w) {
+                at = w.end
+                continue
+            }
+            guard !(needsParticle && n == 0), isCapitalWord(b, w), !has(V.notNames, b, w) else { break }
+            at = w.end
+            end = w.end
+        }
+        return end
+    }
+
+    /// Number-last forms; returns where the street name starts: "Hauptstraße 5", "Berliner Str. 12", "Am Markt 3",
+    /// "Calle Mayor 12", "Via Roma, 10", "ul. Marszałkowska 10".
+    static func numberLast(_ b: Bytes, _ w: Word) -> Int? {
+        if hasStreetSuffix(b, w) { return w.start }
+        if has(V.separateTypes, b, w) || has(V.lowerCaseSeparateTypes, b, w), !w.dot || equals(b, w, "str"),
+           let name = previous(b, w.start), !name.comma, !name.dot, isCapitalWord(b, name) {
+            var start = name.start
+            for _ in 0..<2 { // "Karl Johans gata 1"
+                guard let more = previous(b, start), !more.comma, !more.dot, isCapitalWord(b, more), !has(V.notNames, b, more) else { break }
+                start = more.start
+            }
+            return start
+        }
+        guard !w.dot, let beforeName = previous(b, w.start) else { return nil }
+        if !beforeName.comma, !beforeName.dot {
+            let article = beforeName
+            if equals(b, article, "am") || equals(b, article, "zum") || equals(b, article, "zur") {
+                return isCapital(b, article.start) ? article.start : nil
+            }
+            if equals(b, article, "der") || equals(b, article, "dem") || equals(b, article, "den"),
+               let preposition = previous(b, article.start), !preposition.comma, !preposition.dot, isCapital(b, preposition.start),
+               equals(b, preposition, "an") || equals(b, preposition, "auf") || equals(b, preposition, "unter") || equals(b, preposition, "in") {
+                return preposition.start
+            }
+        }
+        return romancePrefix(b, beforeName)
+    }
+
+    /// Walks back from `first`, the word before the name's last word, over capitalised words and particles to a prefix type.
+    static func romancePrefix(_ b: Bytes, _ first: Word) -> Int? {
+        var w = first
+        for n in 0..<5 {
+            guard let q = n == 0 ? first : previous(b, w.start), !q.comma else { return nil }
+            if has(V.prefixTypes, b, q) {
+                let abbreviated = q.dot || b[q.end - 1] == 0x2F
+                if has(V.prefixNeedsCapital, b, q), !(isCapital(b, q.start) || abbreviated) { return nil }
+                if equals(b, q, "ul"), !abbreviated { return nil }
+                return q.start
+            }
+            guard !q.dot, isCapitalWord(b, q) || has(V.particles, b, q) else { return nil }
+            w = q
+        }
+        return nil
+    }
+
+    /// "Hauptstraße", "Keizersgracht", "Drottninggatan": a known suffix after at least two letters.
+    /// Only "…str" may carry a full stop ("Hauptstr. 5"); after any other word it ends a sentence.
+    static func hasStreetSuffix(_ b: Bytes, _ w: Word) -> Bool {
+        if w.dot { return w.count >= 5 && ASCII.hasPrefix(b, at: w.end - 3, "str") }
+        switch ASCII.lower(b[w.end - 1]) { // the suffixes' last bytes ("ß" ends in 0x9F)
+        case 0x61, 0x64, 0x65, 0x67, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x72, 0x74, 0x7A, 0x9F: break
+        default: return false
+        }
+        for n in 3...8 where w.count >= n + 2 && V.suffixes.contains(b, w.end - n, w.end) { return true } // "straße" is 7 bytes
+        // Danish "…gade" but not "Brigade", "Renegade".
+        if w.count >= 7, ASCII.hasPrefix(b, at: w.end - 4, "gade") {
+            let before = ASCII.lower(b[w.end - 5])
+            return before != 0x69 && before != 0x65
+        }
+        return false
+    }
+
+    /// What may follow a street: the end, punctuation, a capitalised word, a number, a unit or a
+    /// function word ("… and", "… in"). Any other lower-case word makes it prose ("9 Supreme Court justices").
+    static func followsWell(_ b: Bytes, _ end: Int) -> Bool {
+        if b[end - 1] == 0x2E { return true } // "15 Church Rd. closes": the word after an abbreviation may be anything
+        return followsWell(b, next(b, end))
+    }
+
+    static func followsWell(_ b: Bytes, _ following: Word?) -> Bool {
+        guard let w = following else { return true }
+        if w.comma || w.dot || ASCII.isDigit(b[w.start]) || isCapital(b, w.start) { return true }
+        return has(V.followers, b, w) || has(V.units, b, w)
+    }
+
+    // MARK: After the street
+
+    /// Extends a street over direction, unit, city, region and postcode: ", Springfield, IL 62704".
+    static func tail(_ b: Bytes, _ from: Int) -> Int {
+        var end = from, first = true, lastCity = false, lastPostcode = false, cityWords = 0
+        for _ in 0..<8 {
+            if let unitEnd = hashUnit(b, end) {
+                end = unitEnd
+                continue
+            }
+            guard let w = next(b, end), !w.dot else { break }
+            defer { first = false }
+            if first, !w.comma, isCapital(b, w.start), has(V.directions, b, w), isAllUpper(b, w) || w.count > 2 {
+                end = w.end
+                continue
+            }
+            if has(V.units, b, w), let id = next(b, w.end), !id.comma, id.count <= 6, !has(V.followers, b, id) {
+                end = id.end
+                lastCity = false
+                continue
+            }
+            if let postcodeEnd = postcode(b, w) {
+                end = postcodeEnd
+                lastPostcode = true
+                lastCity = false
+                continue
+            }
+            if isAllUpper(b, w), has(V.regions, b, w), w.comma || lastCity || first {
+                end = w.end
+                lastCity = false
+                continue
+            }
+            if isCapitalWord(b, w), !has(V.notNames, b, w), w.comma || lastPostcode || (lastCity && cityWords < 3) {
+                cityWords = lastCity && !w.comma ? cityWords + 1 : 1
+                end = w.end
+                lastCity = true
+                lastPostcode = false
+                continue
+            }
+            break
+        }
+        return end
+    }
+
+    /// "#12" after a street.
+    static func hashUnit(_ b: Bytes, _ from: Int) -> Int? {
+        var k = from
+        while k < b.count, k - from < 2, b[k] == 0x20 { k += 1 }
+        guard k > from, k + 1 < b.count, b[k] == 0x23, ASCII.isAlnum(b[k + 1]) else { return nil }
+        k += 1
+        let start = k
+        while k < b.count, ASCII.isAlnum(b[k]), k - start < 6 { k += 1 }
+        return k < b.count && isWordByte(b[k]) ? nil : k
+    }
+
+    /// Where the postcode starting with word `w` ends: 5 or 6 digits, ZIP+4, "1012 AB", "111 51", "100-0001",
+    /// "00-950", a UK or Canadian postcode; a bare 4-digit code (AU, AT, CH, BE, DK, NO) too.
+    static func postcode(_ b: Bytes, _ w: Word) -> Int? {
+        let n = w.count, slice = ASCII.slice(b, w.start, w.end)
+        if isAllDigits(b, w) {
+            switch n {
+            case 5, 6: return w.end
+            case 4:
+                if let letters = next(b, w.end), !letters.comma, !letters.dot, letters.count == 2, isAllUpper(b, letters),
+                   !equals(b, letters, "sa"), !equals(b, letters, "sd"), !equals(b, letters, "ss") {
+                    return letters.end // Dutch "1012 AB"
+                }
+                return w.end
+            case 3:
+                if let rest = next(b, w.end), !rest.comma, !rest.dot, rest.count == 2 || rest.count == 3, isAllDigits(b, rest) {
+                    return rest.end // "111 51", "400 001"
+                }
+                return nil
+            default: return nil
+            }
+        }
+        if ASCII.matches(slice, "ddddd-dddd") || ASCII.matches(slice, "ddd-dddd") || ASCII.matches(slice, "dd-ddd") { return w.end }
+        if let inward = next(b, w.end), !inward.comma, !inward.dot {
+            if isUKOutward(b, w), isUKInward(b, inward) { return inward.end }
+            if isCanadianHalf(b, w, letterFirst: true), isCanadianHalf(b, inward, letterFirst: false) { return inward.end }
+        }
+        return nil
+    }
+
+    /// A9, A99, A9A, AA9, AA99, AA9A (upper case).
+    static func isUKOutward(_ b: Bytes, _ w: Word) -> Bool {
+        guard (2...4).contains(w.count), ASCII.isUpper(b[w.start]) else { return false }
+        var k = w.start + 1
+        if ASCII.isUpper(b[k]) { k += 1 }
+        guard k < w.end, ASCII.isDigit(b[k]) else { return false }
+        k += 1
+        if k < w.end, ASCII.isDigit(b[k]) || ASCII.isUpper(b[k]) { k += 1 }
+        return k == w.end
+    }
+
+    /// 9AA, the letters never C, I, K, M, O or V.
+    static func isUKInward(_ b: Bytes, _ w: Word) -> Bool {
+        func letter(_ c: UInt8) -> Bool { ASCII.isUpper(c) && c != 0x43 && c != 0x49 && c != 0x4B && c != 0x4D && c != 0x4F && c != 0x56 }
+        return w.count == 3 && ASCII.isDigit(b[w.start]) && letter(b[w.start + 1]) && letter(b[w.start + 2])
+    }
+
+    /// "K1A" (letterFirst) or "0B1".
+    static func isCanadianHalf(_ b: Bytes, _ w: Word, letterFirst: Bool) -> Bool {
+        guard w.count == 3 else { return false }
+        let a = b[w.start], m = b[w.start + 1], z = b[w.start + 2]
+        return letterFirst ? ASCII.isUpper(a) && ASCII.isDigit(m) && ASCII.isUpper(z) : ASCII.isDigit(a) && ASCII.isUpper(m) && ASCII.isDigit(z)
+    }
+
+    // MARK: Without a street
+
+    /// "PO Box 123", "P.O. Box 123", "Post Office Box 123": where it starts.
+    static func postOfficeBox(_ b: Bytes, _ box: Word) -> Int? {
+        guard !box.comma, !box.dot, let w = previous(b, box.start), !w.comma else { return nil }
+        if equals(b, w, "po") { return w.start }
+        guard let first = previous(b, w.start), !first.comma else { return nil }
+        if equals(b, w, "o"), equals(b, first, "p") { return first.start }
+        if equals(b, w, "office"), equals(b, first, "post") { return first.start }
+        return nil
+    }
+
+    /// A postcode after a city: "Springfield, IL 62704", "Sydney NSW 2000", "London SW1A 1AA", "Ottawa, ON K1A 0B1".
+    /// `b[i..<j]` is a digit run: the ZIP, or the digit opening a UK or Canadian inward code.
+    static func postcodeWithCity(_ b: Bytes, _ i: Int, _ j: Int, _ region: Word) -> (Int, Int)? {
+        guard let code = wordAt(b, i) else { return nil }
+        let slice = ASCII.slice(b, code.start, code.end)
+        if j - i == 5 || j - i == 4 {
+            // A ZIP after a US state or Canadian province, 4 digits after an Australian state. A two-letter code needs
+            // the comma of "Springfield, IL 62704": "Fix PR 29972", "Check IN 12345" are not addresses.
+            guard j == code.end || ASCII.matches(slice, "ddddd-dddd"), !region.comma, isAllUpper(b, region), has(V.regions, b, region),
+                  j - i == 5 ? region.count == 2 : has(V.australianStates, b, region),
+                  let start = cityStart(b, region.start, commaRequired: region.count == 2)
+            else { return nil }
+            return (start, code.end)
+        }
+        if j - i == 6 || (j - i == 3 && ASCII.matches(slice, "ddd-dddd")), code.end == j || j - i == 3, has(V.postcodeCities, b, region) {
+            return (region.start, code.end) // "Mumbai 400001", "Tokyo 163-8001"
+        }
+        guard j - i == 1, !region.comma else { return nil }
+        if isUKInward(b, code), isUKOutward(b, region), let start = cityStart(b, region.start, commaRequired: false) {
+            return (start, code.end)
+        }
+        if isCanadianHalf(b, code, letterFirst: false), isCanadianHalf(b, region, letterFirst: true) {
+            if let province = previous(b, region.start), !province.dot, isAllUpper(b, province), has(V.regions, b, province),
+               let start = cityStart(b, province.start, commaRequired: false) {
+                return (start, code.end)
+            }
+            if let start = cityStart(b, region.start, commaRequired: false) { return (start, code.end) }
+        }
+        return nil
+    }
+
+    static func wordAt(_ b: Bytes, _ i: Int) -> Word? {
+        var k = i
+        while k < b.count, isWordByte(b[k]), k - i <= maxWord { k += 1 }
+        return k - i > maxWord ? nil : Word(start: i, end: k, comma: false, dot: false)
+    }
+
+    /// The start of the one to three capitalised words (the city) before `before`.
+    static func cityStart(_ b: Bytes, _ before: Int, commaRequired: Bool) -> Int? {
+        guard let city = previous(b, before), !city.dot, !commaRequired || city.comma, isCapitalWord(b, city),
+              !has(V.labels, b, city), !has(V.notNames, b, city) else { return nil }
+        var start = city.start
+        for _ in 0..<2 {
+            guard let w = previous(b, start), !w.comma, !w.dot, isCapitalWord(b, w), !has(V.notNames, b, w) else { break }
+            start = w.start
+        }
+        return start
+    }
+
+    /// "〒100-0001" (the Japanese postal mark, E3 80 92), optionally with a space.
+    static func japanesePostmark(_ b: Bytes, _ i: Int) -> Int? {
+        guard i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x92 else { return nil }
+        var k = i + 3
+        if k < b.count, b[k] == 0x20 { k += 1 }
+        guard k + 8 <= b.count, ASCII.matches(ASCII.slice(b, k, k + 8), "ddd-dddd"), k + 8 == b.count || !ASCII.isDigit(b[k + 8]) else { return nil }
+        return k + 8
+    }
+
+    // MARK: Field hint
+
+    /// Under an address key: a number and a word, or a postcode, is enough. Spans the trimmed value.
+    static func hinted(_ b: Bytes) -> (Int, Int)? {
+        var start = 0, end = b.count
+        while start < end, isSpace(b[start]) { start += 1 }
+        while end > start, isSpace(b[end - 1]) { end -= 1 }
+        var hasNumber = false, hasWord = false, k = start
+        while k < end {
+            guard isWordByte(b[k]) else { k += 1; continue }
+            let w = k
+            var letters = 0
+            while k < end, isWordByte(b[k]) {
+                if ASCII.isAlpha(b[k]) || b[k] >= 0x80 { letters += 1 }
+                k += 1
+            }
+            if ASCII.isDigit(b[w]), k - w <= 10 { hasNumber = true } else if letters >= 2 { hasWord = true }
+        }
+        return hasNumber && hasWord ? (start, end) : nil
+    }
+}

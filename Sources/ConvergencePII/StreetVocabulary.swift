@@ -1,0 +1,169 @@
+/// A set of lower-case words (space-separated in one literal), bucketed by first
+/// letter so a lookup compares a handful of entries. Built once; lookups allocate nothing.
+/// A class: handing a set to a lookup copies one reference, not two arrays.
+final class WordSet: Sendable {
+    struct Entry: Sendable {
+        let offset: UInt16
+        let length: UInt8
+    }
+
+    let text: StaticString
+    /// Entries sorted by bucket; bucket `k` is `entries[starts[k]..<starts[k + 1]]` (one flat array: no nested retains).
+    let entries: [Entry]
+    let starts: [UInt16]
+    /// Bit `n` set: some entry has `n` bytes; bit `c & 31`: some entry starts with `c` (most lookups stop here).
+    let lengths: UInt64
+    let initials: UInt32
+
+    init(_ text: StaticString) {
+        self.text = text
+        var buckets = [[Entry]](repeating: [], count: 32)
+        let p = text.utf8Start, n = text.utf8CodeUnitCount
+        var start = 0
+        for k in 0...n where k == n || p[k] == 0x20 {
+            if k > start { buckets[Int(p[start] & 31)].append(Entry(offset: UInt16(start), length: UInt8(k - start))) }
+            start = k + 1
+        }
+        entries = buckets.flatMap { $0 }
+        lengths = entries.reduce(0) { $0 | 1 << min(UInt64($1.length), 63) }
+        initials = buckets.indices.reduce(0) { buckets[$1].isEmpty ? $0 : $0 | 1 << UInt32($1) }
+        var starts: [UInt16] = [0]
+        for bucket in buckets { starts.append(starts[starts.count - 1] + UInt16(bucket.count)) }
+        self.starts = starts
+    }
+
+    /// `t[from..<to]` is in the set, compared case-insensitively (ASCII letters only).
+    @inline(__always) func contains(_ t: ASCII.Bytes, _ from: Int, _ to: Int) -> Bool {
+        let n = to - from
+        guard n > 0, n < 63, lengths & 1 << UInt64(n) != 0 else { return false }
+        let bucket = Int(ASCII.lower(t[from]) & 31)
+        guard initials & 1 << UInt32(bucket) != 0 else { return false }
+        let p = text.utf8Start
+        outer: for e in Int(starts[bucket])..<Int(starts[bucket + 1]) where Int(entries[e].length) == n {
+            let o = Int(entries[e].offset)
+            for k in 0..<n where ASCII.lower(t[from + k]) != p[o + k] { continue outer }
+            return true
+        }
+        return false
+    }
+}
+
+/// Street-address vocabulary: street types, units, places and the words that rule a match out.
+enum StreetVocabulary {
+    /// English street types, written after the name: "221B Baker Street", "1 Main St".
+    static let englishTypes = WordSet("""
+        street st avenue ave av road rd boulevard blvd lane ln drive dr court ct place pl square sq terrace ter terr way \
+        crescent cres close parkway pkwy highway hwy circle cir trail trl row mews gardens gdns grove hill loop alley plaza \
+        walk expressway expy freeway fwy turnpike pike ridge rise wharf quay broadway heights hts causeway cswy \
+        curve crossing xing estates falls harbor harbour haven hollow junction knoll landing manor meadow meadows mill \
+        mission orchard oval pass pines plains point port prairie ranch river shore shores spring springs summit trace \
+        valley view village vista ville glen creek cove park isle island lake lakes brook fork forks bypass esplanade \
+        embankment parade promenade
+        """)
+
+    /// Full type words that count in lower case after a cue ("I live at 5 main street").
+    static let lowerCaseTypes = WordSet("street avenue road boulevard lane drive")
+
+    /// Words before a house number that announce an address ("at", "to") and allow a lower-case street.
+    static let cues = WordSet("at to on from is address live lives")
+
+    /// Types that also name places or landmarks ("at 5 Central Park", "1 Times Square"): with a one- or two-digit
+    /// number they count only with a city, region or postcode after them.
+    static let landmarkTypes = WordSet("""
+        square sq hill park point view lake lakes island isle village valley mill port landing falls spring springs \
+        harbor harbour cove creek brook river shore shores summit pass ranch prairie meadow meadows orchard oval pines \
+        plains crossing junction estates manor haven hollow knoll glen vista ville mission trace curve heights ridge \
+        rise green walk parade promenade esplanade embankment wharf quay gardens grove
+        """)
+
+    /// Types that are a whole street name on their own ("1619 Broadway").
+    static let selfNamed = WordSet("broadway")
+
+    /// French types, written after the number: "12 rue de la Paix", "5, avenue Foch".
+    static let frenchTypes = WordSet("""
+        rue avenue av bd boulevard bld chemin place allée allee impasse quai cours route square passage voie sentier \
+        esplanade faubourg
+        """)
+
+    /// French types that are also English words: lower case, they need a particle after ("place de la …").
+    static let frenchAmbiguous = WordSet("avenue av place route square passage cours voie")
+
+    /// Types written before the name, the number last: "Calle Mayor 12", "Via Roma 10", "ul. Marszałkowska 10".
+    static let prefixTypes = WordSet("""
+        calle c/ avenida avda av paseo plaza ronda carrera camino carretera travesía travesia rua travessa largo praça \
+        praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée platz
+        """)
+
+    /// Prefix types that are common English words: they count only capitalised or abbreviated (a dot or slash after).
+    static let prefixNeedsCapital = WordSet("avenue boulevard plaza av ul largo ronda carrera")
+
+    /// German, Dutch and Nordic suffixes: "Hauptstraße 5", "Keizersgracht 263", "Drottninggatan 3", "Nørrebrogade 10".
+    static let suffixes = WordSet("""
+        straße strasse str weg platz gasse allee damm ufer chaussee steig pfad straat laan gracht plein kade singel dijk \
+        gatan vägen vagen gränd vej veien vegen gata torget
+        """)
+
+    /// Separate German/Dutch type words after a capitalised name: "Berliner Str. 12", "Lange Laan 4".
+    static let separateTypes = WordSet("straße strasse str weg platz allee gasse ring damm ufer chaussee laan straat plein")
+
+    /// Nordic types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3", "Kungs väg 2".
+    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen")
+
+    /// Particles inside Romance street names ("Avenida de Mayo", "rue de la Paix").
+    static let particles = WordSet("de del la las los le les di della delle dei degli do da dos das du des d l y e el der dem den")
+
+    /// Words after which a number is a label, a quantity or a year, not a house number.
+    static let labels = WordSet("""
+        room rm building bldg floor fl level lvl chapter ch section sec sect part step page pg p version ver v figure fig \
+        table tab article art rule item season episode ep vol volume track route rte highway hwy interstate exit gate \
+        platform line bus flight phase stage grade class day week year top ward bed the a an about approximately over \
+        under than only just all those these another every per x times score scored beat won lost lap mile miles km \
+        minute hour game round match tier size model type lot batch order invoice ticket case issue bug pr ref id code \
+        port channel pin count total sum
+        """)
+
+    /// Capitalised words that make a Title Case phrase, not a street name ("5 Ways To Walk").
+    static let notNames = WordSet("""
+        to of and on in for a an with at by is are the your my our from into best top ways things tips reasons steps \
+        days hours hour minutes years weeks months miles people items stars star percent points km more less other \
+        different
+        """)
+
+    /// Lower-case words that may follow a street ("12 Oak Street and …"); any other lower-case word rules it out.
+    static let followers = WordSet("""
+        in and or near is was has had for since but with to at on where which that then until by from next across \
+        opposite behind around before after if so now too as also when while because right please thanks yesterday \
+        today tomorrow last this every are were will would should can could may might must not y e en et und im bei \
+        i o ist war liegt ligt es est och og na w we wo è a à
+        """)
+
+    /// Units inside an address: "Apt 4B", "Suite 200", "Flat 3".
+    static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept")
+
+    static let directions = WordSet("n s e w ne nw se sw north south east west")
+
+    /// US states and territories, Canadian provinces, Australian states (upper case in text).
+    static let regions = WordSet("""
+        al ak az ar ca co ct de dc fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc nd oh ok or \
+        pa ri sc sd tn tx ut vt va wa wv wi wy pr gu vi on qc bc ab mb sk ns nb nl pe yt nt nu nsw vic qld sa tas act
+        """)
+
+    static let australianStates = WordSet("nsw vic qld sa wa tas act nt")
+
+    /// Cities whose postcode (an Indian PIN, a Japanese code) marks an address on its own: "Mumbai 400001".
+    static let postcodeCities = WordSet("""
+        mumbai delhi bangalore bengaluru chennai kolkata hyderabad pune ahmedabad jaipur lucknow kanpur nagpur indore \
+        bhopal patna surat vadodara coimbatore kochi chandigarh gurgaon gurugram noida ghaziabad mysore mysuru agra \
+        varanasi thiruvananthapuram visakhapatnam tokyo osaka kyoto yokohama nagoya sapporo fukuoka kobe kawasaki \
+        saitama hiroshima sendai chiba
+        """)
+
+    /// "August 26, 2011": a date, not "Damrak 1, 1012 LG Amsterdam".
+    static let months = WordSet("""
+        january february march april may june july august september october november december jan feb mar apr jun jul aug \
+        sep sept oct nov dec
+        """)
+
+    /// Four-digit years in prose ("in 2019 Google Street View …") after these words.
+    static let yearCues = WordSet("in since by until from of year during before after circa around")
+}

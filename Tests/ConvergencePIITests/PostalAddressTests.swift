@@ -1,0 +1,183 @@
+import Glibc
+import Testing
+@testable import ConvergencePII
+
+/// Street addresses: what is found, its span, and the look-alikes that are not addresses.
+@Suite struct PostalAddressTests {
+    /// The address spans found in `text`, as text.
+    static func addresses(_ text: String, hint: PIIFieldHint = .none) -> [String] {
+        let bytes = Array(text.utf8)
+        return PIIDetector.spans(in: text, hint: hint).filter { $0.kind == .postalAddress }
+            .map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+    }
+
+    static func found(_ text: String, hint: PIIFieldHint = .none) -> Bool { PIIDetector.kinds(in: text, hint: hint).contains(.postalAddress) }
+
+    @Test func englishStreets() {
+        #expect(Self.addresses("I live at 221B Baker Street, London NW1 6XE.") == ["221B Baker Street, London NW1 6XE"])
+        #expect(Self.addresses("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500") == ["1600 Pennsylvania Avenue NW, Washington, DC 20500"])
+        #expect(Self.addresses("My address is 42 Wallaby Way, Sydney NSW 2000") == ["42 Wallaby Way, Sydney NSW 2000"])
+        #expect(Self.addresses("Ship to 1234 Elm St., Springfield, IL 62704") == ["1234 Elm St., Springfield, IL 62704"])
+        #expect(Self.addresses("He moved to 10 Downing Street last year") == ["10 Downing Street"])
+        #expect(Self.addresses("Deliver to 55 W 55th St Apt 4B, New York, NY 10019") == ["55 W 55th St Apt 4B, New York, NY 10019"])
+        #expect(Self.addresses("Our office: 350 Fifth Avenue, Suite 3300, New York") == ["350 Fifth Avenue, Suite 3300, New York"])
+        #expect(Self.addresses("1619 Broadway, New York") == ["1619 Broadway, New York"])
+        #expect(Self.addresses("12-14 High Street, Oxford") == ["12-14 High Street, Oxford"])
+        #expect(Self.addresses("The shop at 15 Church Rd. closes early") == ["15 Church Rd."])
+        #expect(Self.addresses("Her flat is at 88 Queen's Road, Flat 2, Bristol BS8 1QU.") == ["88 Queen's Road, Flat 2, Bristol BS8 1QU"])
+        #expect(Self.addresses("i live at 5 main street") == ["5 main street"], "lower case after a cue word")
+        #expect(Self.found("Contact: 1 Infinite Loop, Cupertino, CA 95014"))
+        #expect(Self.found("742 Evergreen Terrace"))
+        #expect(Self.found("Visit 10 Downing Street"), "a capitalised word opening the sentence is not a title")
+    }
+
+    @Test func addressesInSentences() {
+        #expect(Self.addresses("Apt. 123, 4567 Maple Street, Denver, CO 80203") == ["4567 Maple Street, Denver, CO 80203"])
+        #expect(Self.addresses("Please update my billing address to 789 Oak Avenue, Apt 5C, Chicago, IL 60614.")
+                == ["789 Oak Avenue, Apt 5C, Chicago, IL 60614"])
+        #expect(Self.addresses("Our HQ is located at 100 Pine St, Suite 1200, San Francisco, CA 94111.")
+                == ["100 Pine St, Suite 1200, San Francisco, CA 94111"])
+        #expect(Self.addresses("I'm staying at 27 Old Kent Road, London SE1 5AA.") == ["27 Old Kent Road, London SE1 5AA"])
+        #expect(Self.addresses("She lives at 0123 Smith Curve Suite 456, Lake Johnport, KS 12345")
+                == ["0123 Smith Curve Suite 456, Lake Johnport, KS 12345"])
+        #expect(Self.addresses("The venue is 75 Central Park West, New York") == ["75 Central Park West, New York"])
+        #expect(Self.addresses("Send to 1 Times Square, New York, NY 10036") == ["1 Times Square, New York, NY 10036"])
+        #expect(Self.addresses("Calle de Alcalá, 45, 28014 Madrid") == ["Calle de Alcalá, 45, 28014 Madrid"])
+        #expect(Self.addresses("Piazza San Marco, 1, 30124 Venezia") == ["Piazza San Marco, 1, 30124 Venezia"])
+        #expect(Self.addresses("Av. Paulista, 1578, São Paulo") == ["Av. Paulista, 1578, São Paulo"])
+        #expect(Self.addresses("Bureau au 8 boulevard Haussmann, 75009 Paris") == ["8 boulevard Haussmann, 75009 Paris"])
+        #expect(Self.addresses("Kantoor: Herengracht 500, 1017 CB Amsterdam") == ["Herengracht 500, 1017 CB Amsterdam"])
+    }
+
+    /// Landmark types ("Park", "Square") with a small number after "at" read as a time and a place.
+    @Test func landmarksAndTimes() {
+        #expect(!Self.found("Meet at 5 Central Park"))
+        #expect(!Self.found("Meet me at 5 Times Square"))
+        #expect(!Self.found("Team 7 Central Park run"))
+        #expect(Self.found("742 Maple Valley"), "three digits: a house number")
+        #expect(Self.found("4 Pine Hill, Boston, MA 02108"), "a city and ZIP after it")
+    }
+
+    @Test func otherLanguages() {
+        #expect(Self.addresses("Hauptstraße 5, 10115 Berlin") == ["Hauptstraße 5, 10115 Berlin"])
+        #expect(Self.addresses("Wir wohnen in der Berliner Str. 12 in Hamburg") == ["Berliner Str. 12"])
+        #expect(Self.addresses("Hauptstr. 5, Berlin") == ["Hauptstr. 5, Berlin"])
+        #expect(Self.addresses("Am Markt 3, 28195 Bremen") == ["Am Markt 3, 28195 Bremen"])
+        #expect(Self.addresses("Unter den Linden 77, 10117 Berlin") == ["Unter den Linden 77, 10117 Berlin"])
+        #expect(Self.addresses("Keizersgracht 263, 1016 ED Amsterdam") == ["Keizersgracht 263, 1016 ED Amsterdam"])
+        #expect(Self.addresses("Mijn adres is Damrak 1, 1012 LG Amsterdam.") == ["Damrak 1, 1012 LG Amsterdam"])
+        #expect(Self.addresses("Elle habite au 12 rue de la Paix, 75002 Paris") == ["12 rue de la Paix, 75002 Paris"])
+        #expect(Self.addresses("5 avenue des Champs-Élysées") == ["5 avenue des Champs-Élysées"])
+        #expect(Self.addresses("Calle Mayor 12, 28013 Madrid") == ["Calle Mayor 12, 28013 Madrid"])
+        #expect(Self.addresses("C/ Alcalá 45, Madrid") == ["C/ Alcalá 45, Madrid"])
+        #expect(Self.addresses("Avenida de Mayo 1370, Buenos Aires") == ["Avenida de Mayo 1370, Buenos Aires"])
+        #expect(Self.addresses("Via Roma 10, 00184 Roma") == ["Via Roma 10, 00184 Roma"])
+        #expect(Self.addresses("Rua Augusta 100, Lisboa") == ["Rua Augusta 100, Lisboa"])
+        #expect(Self.addresses("Corso Buenos Aires 33, Milano") == ["Corso Buenos Aires 33, Milano"])
+        #expect(Self.addresses("ul. Marszałkowska 10, 00-950 Warszawa") == ["ul. Marszałkowska 10, 00-950 Warszawa"])
+        #expect(Self.addresses("Drottninggatan 3, 111 51 Stockholm") == ["Drottninggatan 3, 111 51 Stockholm"])
+        #expect(Self.addresses("Nørrebrogade 10, København") == ["Nørrebrogade 10, København"])
+        #expect(Self.addresses("Karl Johans gata 1, 0154 Oslo") == ["Karl Johans gata 1, 0154 Oslo"])
+        #expect(Self.addresses("Platz der Republik 1, 11011 Berlin") == ["Platz der Republik 1, 11011 Berlin"])
+        #expect(Self.addresses("123 Rue Sainte-Catherine Ouest, Montréal, QC H3B 1A7") == ["123 Rue Sainte-Catherine Ouest, Montréal, QC H3B 1A7"])
+        #expect(!Self.found("Boarding gate 5 is closed"))
+        #expect(!Self.found("Seite 5, Kapitel 3"))
+    }
+
+    @Test func postcodesWithACityAndBoxes() {
+        #expect(Self.addresses("Springfield, IL 62704") == ["Springfield, IL 62704"])
+        #expect(Self.addresses("New York, NY 10001-1234") == ["New York, NY 10001-1234"])
+        #expect(Self.addresses("London SW1A 1AA") == ["London SW1A 1AA"])
+        #expect(Self.addresses("Manchester M1 1AE") == ["Manchester M1 1AE"])
+        #expect(Self.addresses("Ottawa, ON K1A 0B1") == ["Ottawa, ON K1A 0B1"])
+        #expect(Self.addresses("Sydney NSW 2000") == ["Sydney NSW 2000"])
+        #expect(Self.addresses("Mumbai 400001") == ["Mumbai 400001"])
+        #expect(Self.addresses("Tokyo 163-8001") == ["Tokyo 163-8001"])
+        #expect(Self.addresses("〒100-0001 東京都千代田区") == ["〒100-0001"])
+        #expect(Self.addresses("Write to PO Box 1234, Austin, TX") == ["PO Box 1234, Austin, TX"])
+        #expect(Self.addresses("P.O. Box 1234") == ["P.O. Box 1234"])
+        #expect(Self.addresses("Post Office Box 77") == ["Post Office Box 77"])
+    }
+
+    @Test func fieldHint() {
+        #expect(Self.addresses("  Flat 3, Rose Court  ", hint: .postalAddress) == ["Flat 3, Rose Court"])
+        #expect(Self.found("12 rose lane", hint: .postalAddress))
+        #expect(!Self.found("12 rose lane"), "lower case without a cue or hint is prose")
+        #expect(!Self.found("N/A", hint: .postalAddress))
+        #expect(!Self.found("unknown", hint: .postalAddress))
+        #expect(!Self.found("12345678901234", hint: .postalAddress))
+        #expect(Self.found("Hauptstraße 5", hint: .personName), "other hints do not hide an address")
+    }
+
+    /// The look-alikes the task names, and the choices made for them.
+    @Test func notAddresses() {
+        let prose = [
+            "I live in Berlin", "The Eiffel Tower is in Paris, France", "Meet me on Main Street", "Room 101", "Building 4", "Floor 3",
+            "Chapter 12 Section 4", "version 2 Road map", "Step 3 Drive the car",
+            "Route 66", "Highway 101 traffic", "via Route 66 today", // road numbers name a public road, not a home: not flagged
+            "12 Main items", "5 main points", "24 Hour Fitness", "meet at 10 am", "at 10 AM sharp", "Lakers 102 Celtics 99",
+            "The 49ers beat the Rams 24 to 17.", "the 3rd Avenue of approach", "In 2019 Google Street View launched",
+            "the 9 Supreme Court justices", "Section 4 Supreme Court ruling", "with 3 Main Street shops", "Over 200 Main Street businesses closed",
+            "zip 94105", "zip 94105-1234", "CA 94105", "NY 10001", "Berlin 10115", "Check IN 12345", "5 Ways To Walk More",
+            "Top 5 Places To Visit", "Top 10 Best Way", "Spring 2024 collection", "via FedEx 2 days", "Smith et al. 2019", "5 place settings",
+            "Windows 10 Home Edition", "order #2021441196", "$5 Main Street deals", "It costs 12.50 Euro", "Brigade 5 arrived",
+            "Im Jahr 2020 war es", "World War 2 Memorial Drive in the rain", "Apollo 11 landed in 1969.", "Order 66 was executed",
+            "Flight BA 283 departs from Terminal 5", "Meeting room B12, Floor 3, Building 7", "The score was 2 Hill 1",
+            "Call me at 555-0100 tomorrow", "Episode 4 A New Hope", "In 1492 Columbus sailed the ocean blue",
+            "We planted 5 Oak trees on the Hill", "Sold 20 Oak Street lamps today", "He bought 4 Grove Street tickets for 30 dollars",
+            "My name is John Smith and I was born on 12 March 1985.", "Flight UA 901 leaves Gate 22 at 7 PM", "He is 34 Years old",
+            "Rated 5 Star Hotel in Paris", "I have 2 Park passes", "Call John at +1 415 555 2671 after 6 PM", "Using Node 18 LTS on Ubuntu 22.04",
+            "Season 3 Episode 5 Grove Street", "He finished 2nd Place in the race", "It happened on Friday, 13 October 2023",
+            "Gate 5 Terminal Road closed", "Bus 42 Park Street Express", "12 Angry Men is a classic film", "London has 9 Million people",
+            "Paris 2024 Olympics", "He lives in Springfield, IL now", "The route 66 diner", "Apollo 13 Mission Control", "on March 3 Drive safely",
+"Fix PR 29972 in the parser", "Closes MS 12345", "Copyright 2011 Nathan Ridge", "2005-2009 Jong Soo Park", "Copyright: 2002 Timshel Knoll", "August 26, 2011 Darrick J. Wong",
+        ]
+        for text in prose { #expect(!Self.found(text), "\(text)") }
+    }
+
+    @Test func numberShapedTraps() {
+        let traps = [
+            "Order ORD-2024-471328 shipped", "invoice INV-2022/614007", "tracking 1Z999AA10123456784", "created 1700000000",
+            "release 25.14.22-beta.2", "request 7a4dfbf7-d71f-9d29-5211-9b139ef39cd5", "commit b07e4c82d3f1b132bc3c4fbcd81a5b6fcc0a96ff",
+            "price $1,299.00", "EUR 31297.80", "zip 94105-1234", "coordinates 37.7749, -122.4194", "on 2024-01-02", "at 10:35:00",
+            "ratio 56:46", "12 x 4 Pack", "3 Main Street", // a street without a city after it is still an address
+        ]
+        for text in traps.dropLast() { #expect(!Self.found(text), "\(text)") }
+        #expect(Self.found("3 Main Street"))
+    }
+
+    /// Thread CPU time: other tests running in parallel do not count.
+    static func cpuSeconds(_ body: () -> Void) -> Double {
+        func now() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+        let start = now()
+        body()
+        return now() - start
+    }
+
+    /// The whole detector on inputs every recogniser sees: 1 MiB of digits, of capitals, of '@', of one street word.
+    @Test(arguments: ["7", "A", "@", "Street ", "Strasse 1 "])
+    func wholeDetectorOnAMebibyte(unit: String) {
+        let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
+        var kinds = PIIKindSet()
+        let seconds = Self.cpuSeconds { kinds = PIIDetector.kindSet(in: text) }
+        #expect(seconds < 1, "\(unit): \(seconds) s")
+        #expect(!kinds.contains(.postalAddress))
+    }
+
+    /// A candidate every few bytes (each number tried against every grammar), every span recorded: still linear.
+    @Test(arguments: ["1 Street ", "Ab 5 ", "Box 1 ", "1 rue de ", "NY 10001 ", "Via Ab 1 ", "A1 1AA ", "1, ", "1 Main St, "])
+    func overlappingCandidatesStayLinear(unit: String) {
+        let bytes = Array(String(repeating: unit, count: (1 << 20) / unit.utf8.count).utf8)
+        var sink = PIISink(recordsSpans: true)
+        let seconds = Self.cpuSeconds {
+            bytes.withUnsafeBufferPointer { PostalAddressRecognizer.scan($0, hint: .none, nonASCII: false, into: &sink) }
+        }
+        #expect(seconds < 1, "\(unit): \(seconds) s")
+        let addresses = unit == "1 Main St, " || unit == "Via Ab 1 " // well-formed, every one of them
+        #expect(sink.spans.count == (addresses ? bytes.count / unit.utf8.count : 0))
+    }
+}
