@@ -5522,7 +5522,6 @@ bento
 bentz
 benware
 benway
-benz
 benzel
 benzing
 bequette
@@ -8017,7 +8016,6 @@ connery
 conniff
 connolly
 connon
-connor
 connors
 conover
 conroy
@@ -9712,7 +9710,6 @@ eastham
 eastin
 eastland
 eastman
-easton
 eastridge
 eastwood
 eatman
@@ -14567,7 +14564,6 @@ komar
 kondo
 konecny
 konen
-kong
 konieczny
 koning
 konkel
@@ -25888,6 +25884,7 @@ claire
 clara
 clare
 clark
+claude
 claudio
 clayton
 clemente
@@ -25907,6 +25904,7 @@ collin
 colton
 columbus
 concepcion
+connor
 conrad
 constance
 cora
@@ -25990,6 +25988,7 @@ dustin
 dwight
 earl
 earle
+easton
 eddie
 eden
 edgar
@@ -88360,7 +88359,6 @@ brogan
 broker
 brooking
 broom
-brothers
 brow
 brown
 browner
@@ -88540,7 +88538,6 @@ cool
 coon
 coons
 coop
-cooper
 coots
 cope
 copes
@@ -89974,7 +89971,6 @@ sobers
 solar
 sole
 soles
-sons
 sorrels
 sours
 southward
@@ -90400,6 +90396,7 @@ clay
 clement
 cleveland
 cliff
+cooper
 coy
 crystal
 dallas
@@ -90626,7 +90623,6 @@ figma
 firefox
 frankfurt
 gcp
-gemini
 github
 gitlab
 gmail
@@ -90738,6 +90734,7 @@ ok
 september
 un
 #a
+benz
 berlin
 bing
 boston
@@ -90762,6 +90759,7 @@ ireland
 jenkins
 july
 kafka
+kong
 lagos
 london
 madrid
@@ -90778,7 +90776,6 @@ spain
 uber
 vue
 #b
-claude
 easter
 france
 german
@@ -90848,6 +90845,7 @@ west
 western
 #10
 ave
+bros
 cafe
 centre
 co
@@ -90955,6 +90953,7 @@ bank
 bay
 beach
 bridge
+brothers
 center
 church
 close
@@ -90976,6 +90975,7 @@ plaza
 port
 press
 river
+sons
 springs
 square
 street

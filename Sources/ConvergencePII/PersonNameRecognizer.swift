@@ -248,7 +248,7 @@ enum PersonNameRecognizer {
         if count == 1, tokens[0].flags & (Flag.name | Flag.word) == Flag.word { return nil }
         if first == 0 { evidence = cueBefore(b, tokens[0].start) }
         var core = 0, names = 0, plainNames = 0, unknown = 0, words = 0, allCaps = 0
-        var firstCore = -1, lastCore = -1
+        var firstCore = -1, lastCore = -1, wordAt = -1, surnameSuffix = false
         for k in first..<count {
             let t = tokens[k]
             switch t.shape {
@@ -257,7 +257,11 @@ enum PersonNameRecognizer {
             case .capitalised, .allCaps: break
             }
             let f = t.flags
-            if f & (Flag.stop | Flag.suffix | Flag.title) != 0 { return nil }
+            if f & Flag.suffix != 0, f & Flag.surname != 0, k == count - 1, k > first {
+                surnameSuffix = true // "Hyun-woo Park" but not "Victoria Park": decided below by the given name
+            } else if f & (Flag.stop | Flag.suffix | Flag.title) != 0 {
+                return nil
+            }
             if f & Flag.cue != 0, f & Flag.name == 0 { return nil }
             if firstCore < 0 { firstCore = k }
             lastCore = k
@@ -268,14 +272,25 @@ enum PersonNameRecognizer {
                 if f & Flag.word == 0 { plainNames += 1 }
             } else if f & Flag.word != 0 {
                 words += 1
+                wordAt = k
             } else {
                 unknown += 1
             }
         }
-        guard core > 0, core <= 4, words == 0 else { return nil }
+        guard core > 0, core <= 4 else { return nil }
+        // "Ben & Jerry's", "Johnson & Johnson": a firm's name.
+        let start = tokens[first].start, end = tokens[count - 1].end
+        if start >= 2, b[start - 2] == 0x26 || end + 1 < b.count && b[end + 1] == 0x26 { return nil }
         let head = tokens[firstCore].flags
+        let plainGiven = head & Flag.given != 0 && head & Flag.word == 0
+        if surnameSuffix, !plainGiven { return nil }
         let accepted: Bool
-        if allCaps > 0 {
+        if words > 0 {
+            // One ordinary word after a name ("Marie Curie", "Grace Hopper") needs a cue: headings are full of them.
+            guard words == 1, wordAt != firstCore, allCaps == 0 else { return nil }
+            accepted = evidence >= 2 && (head & Flag.word == 0 || head & Flag.given != 0)
+                || plainGiven && (evidence == 1 || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
+        } else if allCaps > 0 {
             // Acronyms are not names; "JOHN SMITH" is.
             accepted = allCaps == core && names == core && (core >= 2 && plainNames >= 1 || evidence >= 2)
         } else if core == 1 {
@@ -288,7 +303,10 @@ enum PersonNameRecognizer {
                     && (evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
             }
         } else if unknown == 0 {
-            accepted = plainNames >= 1 || evidence >= 2
+            // Names that are all also words ("Will Brown", "Service Hours") need a title, or a cue and a given name first.
+            // Two surnames and no given name ("Baker Hughes", "Price Waterhouse") is more often a firm.
+            let anyGiven = head & Flag.given != 0 || tokens[lastCore].flags & Flag.given != 0
+            accepted = plainNames >= 1 && (anyGiven || evidence >= 1) || evidence == 3 || evidence == 2 && head & Flag.given != 0
         } else {
             let last = tokens[lastCore].flags
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)

@@ -25,6 +25,9 @@ import Testing
         #expect(Self.names("Jean-Luc Picard called twice.") == ["Jean-Luc Picard"])
         #expect(Self.names("Contact: Siobhan O'Brien") == ["Siobhan O'Brien"])
         #expect(Self.names("Lucía Fernández will join us.") == ["Lucía Fernández"], "UTF-8 letters inside words")
+        #expect(Self.names("Meeting with Hyun-woo Park tomorrow.") == ["Hyun-woo Park"], "Park ends a place, not after a given name")
+        #expect(Self.names("Please contact Marie Curie about it.") == ["Marie Curie"], "a surname that is a word, after a cue")
+        #expect(Self.names("Dear Grace Hopper,") == ["Grace Hopper"])
     }
 
     @Test func findsNamesOfManyOrigins() {
@@ -58,6 +61,9 @@ import Testing
             "Taylor Swift Tickets", "Contact Us", "Ruby on Rails", "Rose Bowl", "Dear Sir or Madam,", "Bill Payment Service", "Los Angeles",
             "Grant Application Form", "I will Grant access.", "Santa Clara", "Costa Rica", "Order ORD-2024-471328 shipped", "C:\\Users\\Alice\\file.txt",
             "alice.Smith@example.com", "JohnSmith", "user_John_Smith", "NEW YORK STOCK EXCHANGE", "ISBN 978-3-16-148410-0",
+            "Flights to Hong Kong are delayed.", "Customer Service Hours", "Baker Hughes", "Price Waterhouse", "Lehman Brothers", "Ben & Jerry's",
+            "Dear Valued Customer,", "Hello Everyone,", "Patient: Not Provided", "Name: Unknown", "May I ask a question?",
+            "Hope you are well.", "Ruby Red Grapefruit", "Madison Square Garden", "Lincoln Park Zoo", "Virginia Beach", "Georgia Tech",
         ]
         for s in sentences { #expect(!Self.found(s), "\(s) → \(Self.names(s))") }
     }
@@ -99,17 +105,15 @@ import Testing
         #expect(kinds(Array("Dear O'".utf8)).isEmpty)
     }
 
-    /// Linear time: each of these is 1 MiB or so and must finish well inside a second, even unoptimised.
-    @Test(arguments: [
-        String(repeating: "A", count: 1 << 20), String(repeating: "Dear ", count: 210_000), String(repeating: "John Smith ", count: 95_000),
-        String(repeating: "Ab ", count: 350_000), String(repeating: "Mr. ", count: 260_000), String(repeating: "van ", count: 260_000),
-        String(repeating: "O'", count: 520_000), String(repeating: "Dear Maria, ", count: 87_000), String(repeating: "É", count: 520_000),
-    ])
-    func pathologicalInputStaysLinear(text: String) {
-        let start = ContinuousClock.now
-        _ = PIIDetector.spans(in: text)
-        _ = PIIDetector.kinds(in: text)
-        _ = PIIDetector.kinds(in: text, hint: .personName)
-        #expect(ContinuousClock.now - start < .seconds(1))
+    /// Linear time: each input is about 1 MiB and must take well under a second per scan, even unoptimised.
+    /// (The arguments are the repeated unit, so a failure does not print a megabyte.)
+    @Test(arguments: ["A", "Dear ", "John Smith ", "Ab ", "Mr. ", "van ", "O'", "Dear Maria, ", "É"])
+    func pathologicalInputStaysLinear(unit: String) {
+        let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
+        for spans in [true, false] {
+            let start = ContinuousClock.now
+            _ = spans ? PIIDetector.spans(in: text).count : PIIDetector.kinds(in: text).count
+            #expect(ContinuousClock.now - start < .seconds(1), "\(unit) repeated, spans: \(spans)")
+        }
     }
 }
