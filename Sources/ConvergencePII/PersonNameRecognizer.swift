@@ -99,10 +99,13 @@ enum PersonNameRecognizer {
                 return (0, e) // an identifier, a file name, an e-mail address
             }
             if e - p > maxWord { return (0, e) }
-            if e - p >= 3, b[e - 1] == 0x73, b[e - 2] == 0x27 || b[e - 2] == 0x99 {
-                t.end = b[e - 2] == 0x27 ? e - 2 : e - 4 // possessive 's or ’s
-                t.possessive = t.end > p
-                if !t.possessive { t.end = e }
+            if e - p >= 3, b[e - 1] == 0x73 { // possessive 's or ’s
+                if b[e - 2] == 0x27 {
+                    t.end = e - 2
+                } else if e - p >= 5, b[e - 2] == 0x99, b[e - 3] == 0x80, b[e - 4] == 0xE2 {
+                    t.end = e - 4
+                }
+                t.possessive = t.end != e
             }
             t.shape = shape(b, p, t.end)
             var after = e
