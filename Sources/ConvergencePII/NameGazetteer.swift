@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 91084 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 91090 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -425,6 +425,7 @@ bobbie
 bobbye
 bobette
 bok
+bongani
 bonita
 bram
 branda
@@ -3552,6 +3553,8 @@ shreya
 shu
 shyla
 sid
+siddhant
+siddharth
 signe
 sigrid
 silvana
@@ -27867,7 +27870,6 @@ afterlife
 afterlives
 aftermath
 aftermaths
-afternoon
 afternoons
 aftershave
 aftershaves
@@ -30098,7 +30100,6 @@ authenticating
 authentication
 authentications
 authenticity
-author
 authored
 authoring
 authoritarian
@@ -37514,7 +37515,6 @@ congratulated
 congratulates
 congratulating
 congratulation
-congratulations
 congratulatory
 congregate
 congregated
@@ -45360,7 +45360,6 @@ evened
 evener
 evenest
 evenhanded
-evening
 evenings
 evenly
 evenness
@@ -58739,7 +58738,6 @@ manageable
 managed
 management
 managements
-manager
 managerial
 managers
 manages
@@ -64137,7 +64135,6 @@ owlish
 owls
 own
 owned
-owner
 owners
 ownership
 owning
@@ -65913,7 +65910,6 @@ physic
 physical
 physically
 physicals
-physician
 physicians
 physicist
 physicists
@@ -71411,7 +71407,6 @@ reply
 replying
 reportage
 reportedly
-reporter
 reporters
 reporting
 reports
@@ -71542,7 +71537,6 @@ reputes
 reputing
 request
 requested
-requester
 requesting
 requests
 requiem
@@ -72122,7 +72116,6 @@ reverting
 reverts
 revery
 reviewed
-reviewer
 reviewers
 reviewing
 reviews
@@ -77071,7 +77064,6 @@ sorrowful
 sorrowfully
 sorrowing
 sorrows
-sorry
 sort
 sorta
 sorted
@@ -79684,7 +79676,6 @@ supervises
 supervising
 supervision
 supervisions
-supervisor
 supervisors
 supervisory
 supine
@@ -88684,7 +88675,6 @@ divers
 divine
 do
 dock
-doctor
 dodge
 doe
 dole
@@ -89426,7 +89416,6 @@ moos
 moose
 moots
 more
-morning
 morocco
 morrow
 moss
@@ -89481,7 +89470,6 @@ noon
 null
 number
 nunnery
-nurse
 nutting
 oaks
 obey
@@ -90272,7 +90260,6 @@ weeks
 weight
 weir
 welch
-welcome
 weld
 well
 welling
@@ -91014,31 +91001,46 @@ lady
 #30
 dr
 #40
+approver
+assignee
 attn
+congrats
 fullname
 hiya
 #42
 im
 #44
+afternoon
 applicant
 attention
+author
 candidate
 cc
+congratulations
 contact
 customer
 employee
+evening
 greetings
 hello
 hi
+manager
 member
 name
+owner
 passenger
 patient
+physician
 recipient
 regards
+reporter
+requester
 resident
+reviewer
 sender
 sincerely
+sorry
+supervisor
 surname
 tenant
 thanks
@@ -91047,9 +91049,13 @@ user
 cheers
 client
 dear
+doctor
 guest
 hey
+morning
+nurse
 student
+welcome
 #84
 ask
 by

@@ -110,10 +110,10 @@ enum PersonNameRecognizer {
             t.shape = shape(b, p, t.end)
             var after = e
             if t.shape == .particle {
-                t.flags = NameGazetteer.flags(b, p, t.end)
-                if t.flags & Flag.particle == 0 { break }
+                t.flags = NameGazetteer.flags(b, p, e)
+                if t.flags & Flag.particle == 0 { return (trimParticles(tokens, count), p) }
             } else {
-                if t.shape == .capitalised || t.shape == .allCaps { t.flags = NameGazetteer.flags(b, p, t.end) }
+                if t.shape == .capitalised || t.shape == .allCaps { t.flags = lookup(b, p, t.end) }
                 if after < b.count, b[after] == 0x2E, t.shape == .initial || t.flags & Flag.title != 0 { after += 1 }
             }
             tokens[count] = t
@@ -128,7 +128,8 @@ enum PersonNameRecognizer {
             if ASCII.isLower(b[q]), t.flags & (Flag.name | Flag.word) != Flag.word {
                 var pe = q + 1
                 while pe < b.count, pe - q <= 4, ASCII.isLower(b[pe]) { pe += 1 }
-                if pe - q <= 4, pe + 1 < b.count, b[pe] == 0x20 || b[pe] == 0x2D, isUpperAt(b, pe + 1) {
+                // "van Dijk", "al-Hassan", and "de la Cruz": a second particle may follow the first.
+                if pe - q <= 4, pe + 1 < b.count, b[pe] == 0x20 || b[pe] == 0x2D, isUpperAt(b, pe + 1) || ASCII.isLower(b[pe + 1]) {
                     p = q
                     continue
                 }
@@ -136,6 +137,21 @@ enum PersonNameRecognizer {
             return (trimParticles(tokens, count), after)
         }
         return (count, p)
+    }
+
+    /// The flags of a word; a hyphenated word not listed whole ("Sarah-Jane", "O'Connor-Smith", "al-Hassan")
+    /// is a name when its parts are (a particle before the hyphen is skipped).
+    @inline(__always) static func lookup(_ b: Bytes, _ from: Int, _ to: Int) -> UInt16 {
+        let whole = NameGazetteer.flags(b, from, to)
+        guard whole == 0 else { return whole }
+        var hyphen = from
+        while hyphen < to, b[hyphen] != 0x2D { hyphen += 1 }
+        guard hyphen < to else { return 0 }
+        var last = to - 1
+        while b[last] != 0x2D { last -= 1 }
+        let head = NameGazetteer.flags(b, from, hyphen), tail = NameGazetteer.flags(b, last + 1, to)
+        if head & Flag.particle != 0, ASCII.isLower(b[from]) { return tail & Flag.name }
+        return head & Flag.name != 0 && tail & Flag.name != 0 ? (head | tail) & Flag.name : 0
     }
 
     /// A run never ends in a particle.

@@ -24,6 +24,10 @@ import Testing
         #expect(Self.names("Ask Mohammed al-Hassan for the keys.") == ["Mohammed al-Hassan"])
         #expect(Self.names("Ask Pieter van Dijk about the budget.") == ["Pieter van Dijk"], "particles inside a name")
         #expect(Self.names("Jean-Luc Picard called twice.") == ["Jean-Luc Picard"])
+        #expect(Self.names("Sarah-Jane O'Connor-Smith left.") == ["Sarah-Jane O'Connor-Smith"], "hyphenated names not listed whole")
+        #expect(Self.names("Juan de la Cruz signed.") == ["Juan de la Cruz"], "two particles")
+        #expect(Self.names("Maria and the team") == ["Maria"], "a short lower-case word that is no particle ends the name")
+        #expect(Self.names("Congrats Jamal!") == ["Jamal"], "the cue word is not part of the span")
         #expect(Self.names("Contact: Siobhan O'Brien") == ["Siobhan O'Brien"])
         #expect(Self.names("Lucía Fernández will join us.") == ["Lucía Fernández"], "UTF-8 letters inside words")
         #expect(Self.names("Meeting with Hyun-woo Park tomorrow.") == ["Hyun-woo Park"], "Park ends a place, not after a given name")
@@ -43,7 +47,8 @@ import Testing
             "Hello, my name is Chidi Okeke.", "The ticket was assigned to Ravi Shankar.", "Name: Wojciech Zieliński",
             "Prof. Abdullah bin Rashid gave the talk.", "Signed: Ana María López", "Thanks, Kofi", "I'm Leila and I need help.",
             "Tomás Novák replied yesterday.", "Deepak Sharma reported the bug.", "Mark Thompson joined the team last week.",
-            "Patient Rose Baker was admitted.", "Call me Ishmael.", "Meeting with Anna and Raj tomorrow",
+            "Patient Rose Baker was admitted.", "Call me Ishmael.", "Meeting with Anna and Raj tomorrow", "Owner: Dave", "Sorry Aisha, I missed it.",
+            "The customer's name is Aiko Tanaka.", "Reviewer: Lukas Becker", "Kim Min-jun joined.", "Abdul Rahman bin Salleh", "Hello Mr Patel",
         ]
         for s in sentences { #expect(Self.found(s), "\(s)") }
     }
@@ -64,7 +69,7 @@ import Testing
             "alice.Smith@example.com", "JohnSmith", "user_John_Smith", "NEW YORK STOCK EXCHANGE", "ISBN 978-3-16-148410-0",
             "Flights to Hong Kong are delayed.", "Customer Service Hours", "Baker Hughes", "Price Waterhouse", "Lehman Brothers", "Ben & Jerry's",
             "Dear Valued Customer,", "Hello Everyone,", "Patient: Not Provided", "Name: Unknown", "May I ask a question?",
-            "Hope you are well.", "Ruby Red Grapefruit", "Madison Square Garden", "Lincoln Park Zoo", "Virginia Beach", "Georgia Tech",
+            "Hope you are well.", "Owner: Finance", "Ruby Red Grapefruit", "Madison Square Garden", "Lincoln Park Zoo", "Virginia Beach", "Georgia Tech",
         ]
         for s in sentences { #expect(!Self.found(s), "\(s) → \(Self.names(s))") }
     }
