@@ -1,6 +1,6 @@
 /// The name word list (NameGazetteer.swift, generated) as an open-addressing hash
 /// table, built once: a lookup hashes the word and probes a few slots, with no
-/// string compared. Each slot (32 bits: 1 MiB for the ~110 k words) holds 22 bits of
+/// string compared. Each slot (32 bits: 1 MiB for the ~91 k words) holds 22 bits of
 /// the word's hash besides the 6 bits the slot number stands for, and its 10 flags: an
 /// unlisted word passes for a listed one about once in a million lookups.
 enum NameGazetteer {
