@@ -1,7 +1,7 @@
 /// The name word list (NameGazetteer.swift, generated) as an open-addressing hash
 /// table, built once: a lookup hashes the word and probes a few slots, with no
 /// string compared. Each slot (32 bits: 1 MiB for the ~91 k words) holds 22 bits of
-/// the word's hash besides the 6 bits the slot number stands for, and its 10 flags: an
+/// the word's hash (not the bits the slot number comes from) and its 10 flags: an
 /// unlisted word passes for a listed one about once in a million lookups.
 enum NameGazetteer {
     /// What a word is (several at once: "will" is a given name, a surname, a word and an after-cue).
