@@ -46,6 +46,9 @@ public enum PIIDetector {
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
         SecretRecognizer.scan(bytes, profile: profile, into: &sink)
         ObfuscatedEmailRecognizer.scan(bytes, profile: profile, into: &sink)
+        if profile.has(ByteProfile.upper) || profile.has(ByteProfile.nonASCII) || hint == .personName {
+            PersonNameRecognizer.scan(bytes, hint: hint, into: &sink)
+        }
     }
 
     static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {

@@ -1,0 +1,379 @@
+/// People's names without a model: runs of capitalised words weighed against the
+/// name gazetteer (NameGazetteer) and the words around them. A run is a name when
+/// the evidence adds up: a title before it ("Dr. Okafor"), a cue ("Dear Priya",
+/// "my name is …", "Patient: …"), a known given name with a surname or another
+/// unknown capitalised word ("Maria Kowalczyk"), two gazetteer names ("Zhang Wei"),
+/// or a lone given name with a weaker cue ("met with Anna", "Anna signed").
+/// Ordinary English words (Will, Rose, Grant), stop words (months, places,
+/// companies, products) and place/organisation suffixes ("… Park", "… Blvd",
+/// "… Inc") keep headings, products and street names out.
+enum PersonNameRecognizer {
+    typealias Bytes = ASCII.Bytes
+    typealias Flag = NameGazetteer.Flag
+
+    /// One word of a run of capitalised words.
+    struct Token {
+        var start = 0, end = 0 // end excludes a possessive 's
+        var flags: UInt16 = 0
+        var shape = Shape.capitalised
+        var possessive = false
+    }
+
+    enum Shape { case capitalised, allCaps, initial, particle, lower, camel }
+
+    static let maxTokens = 8, maxWord = 40
+
+    /// A byte that continues a word: a letter or any byte of a multi-byte UTF-8 letter.
+    @inline(__always) static func isLetter(_ c: UInt8) -> Bool { ASCII.isAlpha(c) || c >= 0x80 }
+
+    /// A byte that glues a word into an identifier, a path or an address: then it is no name.
+    @inline(__always) static func isGlue(_ c: UInt8) -> Bool {
+        ASCII.isDigit(c) || c == 0x5F || c == 0x40 || c == 0x2F || c == 0x5C || c == 0x3D || c == 0x23 || c == 0x24
+    }
+
+    /// An upper-case letter at `k`: ASCII, Latin-1 (À–Þ) or Latin Extended-A (Ł, Š, Ž …).
+    @inline(__always) static func isUpperAt(_ b: Bytes, _ k: Int) -> Bool {
+        let c = b[k]
+        if ASCII.isUpper(c) { return true }
+        guard c == 0xC3 || c == 0xC4 || c == 0xC5, k + 1 < b.count else { return false }
+        let d = b[k + 1]
+        if c == 0xC3 { return d &- 0x80 < 0x1F && d != 0x97 }
+        let code = (Int(c & 0x1F) << 6) | Int(d & 0x3F)
+        if code < 0x138 || (code >= 0x14A && code < 0x178) { return code & 1 == 0 }
+        return code & 1 == 1
+    }
+
+    /// The end of the word starting at `k`: letters, with ' and - inside (O'Brien, Jean-Luc).
+    @inline(__always) static func wordEnd(_ b: Bytes, _ k: Int) -> Int {
+        var e = k + 1
+        while e < b.count, ASCII.isLower(b[e]) { e += 1 } // the common case first
+        while e < b.count {
+            if isLetter(b[e]) {
+                e += 1
+            } else if (b[e] == 0x27 || b[e] == 0x2D), e + 1 < b.count, isLetter(b[e + 1]) {
+                e += 1
+            } else {
+                break
+            }
+        }
+        return e
+    }
+
+    static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
+        if hint == .personName, scanField(b, into: &sink) { return } // the whole value is the name
+        withUnsafeTemporaryAllocation(of: Token.self, capacity: maxTokens) { tokens in
+            var i = 0
+            let n = b.count
+            while i < n {
+                // Fast skip to the next capital: eight bytes at a time with no capital (A–Z) and no non-ASCII byte.
+                if i + 8 <= n {
+                    let x = UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    let t = x & 0x7F7F_7F7F_7F7F_7F7F
+                    let candidates = ((t &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(t &+ 0x2525_2525_2525_2525) | x) & 0x8080_8080_8080_8080
+                    if candidates == 0 { i += 8; continue }
+                    i += candidates.littleEndian.trailingZeroBitCount >> 3
+                }
+                guard ASCII.isUpper(b[i]) || (b[i] >= 0xC3 && b[i] <= 0xC5 && isUpperAt(b, i)) else { i += 1; continue }
+                if i > 0, isLetter(b[i - 1]) || isGlue(b[i - 1]) || b[i - 1] == 0x2E && i > 1 && ASCII.isAlnum(b[i - 2]) {
+                    i += 1
+                    continue
+                }
+                let (count, next) = readRun(b, i, tokens)
+                if count > 0, let (start, end) = evaluate(b, tokens, count) {
+                    sink.report(.personName, start, end)
+                    if !sink.wants(.personName) { return }
+                }
+                i = max(next, i + 1)
+            }
+        }
+    }
+
+    /// Reads the capitalised words from `start` joined by single spaces (with particles, initials and
+    /// titles' full stops), at most `maxTokens`. Returns how many, and where scanning goes on.
+    static func readRun(_ b: Bytes, _ start: Int, _ tokens: UnsafeMutableBufferPointer<Token>) -> (Int, Int) {
+        var count = 0, p = start
+        while count < maxTokens {
+            let e = wordEnd(b, p)
+            var t = Token(start: p, end: e)
+            if e < b.count, isGlue(b[e]) || b[e] == 0x2E && e + 1 < b.count && ASCII.isAlnum(b[e + 1]) {
+                return (0, e) // an identifier, a file name, an e-mail address
+            }
+            if e - p > maxWord { return (0, e) }
+            if e - p >= 3, b[e - 1] == 0x73 { // possessive 's or ’s
+                if b[e - 2] == 0x27 {
+                    t.end = e - 2
+                } else if e - p >= 5, b[e - 2] == 0x99, b[e - 3] == 0x80, b[e - 4] == 0xE2 {
+                    t.end = e - 4
+                }
+                t.possessive = t.end != e
+            }
+            t.shape = shape(b, p, t.end)
+            var after = e
+            if t.shape == .particle {
+                t.flags = NameGazetteer.flags(b, p, e)
+                if t.flags & Flag.particle == 0 { return (trimParticles(tokens, count), p) }
+            } else {
+                if t.shape == .capitalised || t.shape == .allCaps { t.flags = lookup(b, p, t.end) }
+                if after < b.count, b[after] == 0x2E, t.shape == .initial || t.flags & Flag.title != 0 { after += 1 }
+            }
+            tokens[count] = t
+            count += 1
+            // Another word of the run follows one space: a capitalised word, or a particle before one.
+            guard !t.possessive, after + 1 < b.count, b[after] == 0x20 else { return (trimParticles(tokens, count), after) }
+            let q = after + 1
+            if isUpperAt(b, q) {
+                p = q
+                continue
+            }
+            if ASCII.isLower(b[q]), t.flags & (Flag.name | Flag.word) != Flag.word {
+                var pe = q + 1
+                while pe < b.count, pe - q <= 4, ASCII.isLower(b[pe]) { pe += 1 }
+                // "van Dijk", "al-Hassan", and "de la Cruz": a second particle may follow the first.
+                if pe - q <= 4, pe + 1 < b.count, b[pe] == 0x20 || b[pe] == 0x2D, isUpperAt(b, pe + 1) || ASCII.isLower(b[pe + 1]) {
+                    p = q
+                    continue
+                }
+            }
+            return (trimParticles(tokens, count), after)
+        }
+        return (count, p)
+    }
+
+    /// The flags of a word; a hyphenated word not listed whole ("Sarah-Jane", "O'Connor-Smith", "al-Hassan")
+    /// is a name when its parts are (a particle before the hyphen is skipped).
+    @inline(__always) static func lookup(_ b: Bytes, _ from: Int, _ to: Int) -> UInt16 {
+        let whole = NameGazetteer.flags(b, from, to)
+        guard whole == 0 else { return whole }
+        var hyphen = from
+        while hyphen < to, b[hyphen] != 0x2D { hyphen += 1 }
+        guard hyphen < to else { return 0 }
+        var last = to - 1
+        while b[last] != 0x2D { last -= 1 }
+        let head = NameGazetteer.flags(b, from, hyphen), tail = NameGazetteer.flags(b, last + 1, to)
+        if head & Flag.particle != 0, ASCII.isLower(b[from]) { return tail & Flag.name }
+        return head & Flag.name != 0 && tail & Flag.name != 0 ? (head | tail) & Flag.name : 0
+    }
+
+    /// A run never ends in a particle.
+    @inline(__always) static func trimParticles(_ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> Int {
+        var c = count
+        while c > 0, tokens[c - 1].shape == .particle { c -= 1 }
+        return c
+    }
+
+    static func shape(_ b: Bytes, _ from: Int, _ to: Int) -> Shape {
+        if ASCII.isLower(b[from]) {
+            // "al-Hassan", "el-Amin": a particle glued to a capitalised name.
+            if to - from > 3, b[from + 2] == 0x2D, isUpperAt(b, from + 3) { return .capitalised }
+            return .particle
+        }
+        if to - from == 1 { return .initial }
+        var k = from + 1
+        while k < to, ASCII.isLower(b[k]) { k += 1 }
+        if k == to { return .capitalised } // the common case, decided in one pass
+        var uppers = 0, letters = 0, inner = false
+        for k in from..<to where ASCII.isAlpha(b[k]) {
+            letters += 1
+            guard ASCII.isUpper(b[k]) else { continue }
+            uppers += 1
+            if k > from, b[k - 1] != 0x27, b[k - 1] != 0x2D, !(k - from == 2 && ASCII.equals(b, from, k, "mc")),
+               !(k - from == 3 && ASCII.equals(b, from, k, "mac")), !(k - from == 2 && b[from + 1] &- 0x61 < 26 && isCapPrefix(b, from))
+            {
+                inner = true
+            }
+        }
+        if uppers == letters, letters > 1 { return .allCaps }
+        return inner ? .camel : .capitalised
+    }
+
+    /// DeShawn, LaToya, DiMaggio, LeBron: two-letter prefixes that take a capital after them.
+    @inline(__always) static func isCapPrefix(_ b: Bytes, _ from: Int) -> Bool {
+        ASCII.equals(b, from, from + 2, "de") || ASCII.equals(b, from, from + 2, "la") || ASCII.equals(b, from, from + 2, "le")
+            || ASCII.equals(b, from, from + 2, "di") || ASCII.equals(b, from, from + 2, "du")
+    }
+
+    /// Evidence before `start`: 3 a title, 2 a strong cue ("dear", "name is", "patient:"), 1 a weak cue
+    /// ("with", "and", "to"), 0 none. Looks back at most two words, 40 bytes.
+    static func cueBefore(_ b: Bytes, _ start: Int) -> Int {
+        guard let (ws, we) = wordBefore(b, start) else { return 0 }
+        let f = NameGazetteer.flags(b, ws, we)
+        if f & Flag.title != 0 { return 3 }
+        if f & Flag.cue != 0 { return 2 }
+        let second: StaticString
+        if ASCII.equals(b, ws, we, "is") {
+            second = "name"
+        } else if ASCII.equals(b, ws, we, "am") {
+            second = "i"
+        } else if ASCII.equals(b, ws, we, "me") {
+            second = "call"
+        } else {
+            return f & Flag.near != 0 ? 1 : 0
+        }
+        guard let (ps, pe) = wordBefore(b, ws) else { return 0 }
+        return ASCII.equals(b, ps, pe, second) ? 2 : 0
+    }
+
+    /// The word before `k` across at most 6 separator bytes (spaces, commas, colons, line breaks).
+    @inline(__always) static func wordBefore(_ b: Bytes, _ k: Int) -> (Int, Int)? {
+        var p = k, skipped = 0
+        while p > 0, skipped < 6, b[p - 1] == 0x20 || b[p - 1] == 0x2C || b[p - 1] == 0x3A || b[p - 1] == 0x0A || b[p - 1] == 0x0D
+            || b[p - 1] == 0x09 || b[p - 1] == 0x2D
+        {
+            p -= 1
+            skipped += 1
+        }
+        let we = p
+        while p > 0, we - p < 16, isLetter(b[p - 1]) || b[p - 1] == 0x27 { p -= 1 }
+        guard p < we, p == 0 || !isLetter(b[p - 1]) else { return nil }
+        return (p, we)
+    }
+
+    /// The run continues the sentence (a lower-case word or a comma before it), so its capital is not the sentence's.
+    @inline(__always) static func isMidSentence(_ b: Bytes, _ start: Int) -> Bool {
+        var p = start
+        while p > 0, start - p < 4, b[p - 1] == 0x20 { p -= 1 }
+        guard p > 0, p < start else { return false }
+        let c = b[p - 1]
+        return ASCII.isLower(c) || c == 0x2C
+    }
+
+    /// A cue after a lone given name: "Anna signed …", "Anna's laptop", "Anna (anna@…) wrote".
+    @inline(__always) static func cueAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 1 < b.count, b[end] == 0x20 else { return false }
+        if b[end + 1] == 0x28 { return true }
+        guard ASCII.isLower(b[end + 1]) else { return false }
+        let e = wordEnd(b, end + 1)
+        return e - end <= 12 && NameGazetteer.flags(b, end + 1, e) & Flag.after != 0
+    }
+
+    /// The span of the name in the run, or nil when the evidence does not add up.
+    static func evaluate(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> (Int, Int)? {
+        var evidence = 0, first = 0
+        // Leading titles and cue words are evidence, not name ("Dear Mr. Smith", "Thanks Maria").
+        while first < count {
+            let t = tokens[first]
+            guard t.shape == .capitalised || t.shape == .allCaps else { break }
+            if t.flags & Flag.title != 0 {
+                evidence = 3
+            } else if t.flags & (Flag.cue | Flag.near) != 0, t.flags & Flag.name == 0 || t.flags & Flag.word != 0 {
+                evidence = max(evidence, t.flags & Flag.cue != 0 ? 2 : 1)
+            } else {
+                break
+            }
+            first += 1
+        }
+        guard first < count else { return nil }
+        // An ordinary word alone ("The", "Please"): no name, whatever comes before it.
+        if count == 1, tokens[0].flags & (Flag.name | Flag.word) == Flag.word { return nil }
+        if first == 0 { evidence = cueBefore(b, tokens[0].start) }
+        var core = 0, names = 0, plainNames = 0, unknown = 0, words = 0, allCaps = 0
+        var firstCore = -1, lastCore = -1, wordAt = -1, surnameSuffix = false
+        for k in first..<count {
+            let t = tokens[k]
+            switch t.shape {
+            case .particle, .initial: continue
+            case .camel, .lower: return nil
+            case .capitalised, .allCaps: break
+            }
+            let f = t.flags
+            if f & Flag.suffix != 0, f & Flag.surname != 0, k == count - 1, k > first {
+                surnameSuffix = true // "Hyun-woo Park" but not "Victoria Park": decided below by the given name
+            } else if f & (Flag.stop | Flag.suffix | Flag.title) != 0 {
+                return nil
+            }
+            if f & Flag.cue != 0, f & Flag.name == 0 { return nil }
+            if firstCore < 0 { firstCore = k }
+            lastCore = k
+            core += 1
+            if t.shape == .allCaps { allCaps += 1 }
+            if f & Flag.name != 0 {
+                names += 1
+                if f & Flag.word == 0 { plainNames += 1 }
+            } else if f & Flag.word != 0 {
+                words += 1
+                wordAt = k
+            } else {
+                unknown += 1
+            }
+        }
+        guard core > 0, core <= 4 else { return nil }
+        // "Ben & Jerry's", "Johnson & Johnson": a firm's name.
+        let start = tokens[first].start, end = tokens[count - 1].end
+        if start >= 2, b[start - 2] == 0x26 || end + 1 < b.count && b[end + 1] == 0x26 { return nil }
+        let head = tokens[firstCore].flags
+        let plainGiven = head & Flag.given != 0 && head & Flag.word == 0
+        if surnameSuffix, !plainGiven { return nil }
+        let accepted: Bool
+        if words > 0 {
+            // One ordinary word after a name ("Marie Curie", "Grace Hopper") needs a cue: headings are full of them.
+            guard words == 1, wordAt != firstCore, allCaps == 0 else { return nil }
+            accepted = evidence >= 2 && (head & Flag.word == 0 || head & Flag.given != 0)
+                || plainGiven && (evidence == 1 || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
+        } else if allCaps > 0 {
+            // Acronyms are not names; "JOHN SMITH" is.
+            accepted = allCaps == core && names == core && (core >= 2 && plainNames >= 1 || evidence >= 2)
+        } else if core == 1 {
+            let t = tokens[firstCore]
+            if evidence >= 2 {
+                // "Hi Will", "Dear Rose"; but not "Hello World" (a surname that is also a word).
+                accepted = head & Flag.word == 0 || head & Flag.given != 0 || evidence == 3
+            } else {
+                accepted = head & Flag.given != 0 && head & Flag.word == 0
+                    && (evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
+            }
+        } else if unknown == 0 {
+            // Names that are all also words ("Will Brown", "Service Hours") need a title, or a cue and a given name first.
+            // Two surnames and no given name ("Baker Hughes", "Price Waterhouse") is more often a firm.
+            let anyGiven = head & Flag.given != 0 || tokens[lastCore].flags & Flag.given != 0
+            accepted = plainNames >= 1 && (anyGiven || evidence >= 1) || evidence == 3 || evidence == 2 && head & Flag.given != 0
+        } else {
+            let last = tokens[lastCore].flags
+            accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
+                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0)
+        }
+        return accepted ? (tokens[first].start, tokens[count - 1].end) : nil
+    }
+
+    /// A value under a name key (`"full_name": "ada lovelace"`): the whole text is 1–4 words of letters
+    /// (capitalised or all lower case, initials allowed), at least one a gazetteer name, none an ordinary word.
+    static func scanField(_ b: Bytes, into sink: inout PIISink) -> Bool {
+        var from = 0, to = b.count
+        while from < to, b[from] == 0x20 { from += 1 }
+        while to > from, b[to - 1] == 0x20 { to -= 1 }
+        guard to > from, to - from <= 64 else { return false }
+        var p = from, core = 0, names = 0, givenOrPlain = 0, lower = 0, capital = 0
+        while p < to {
+            guard isLetter(b[p]) else { return false }
+            let e = min(wordEnd(b, p), to)
+            guard e > p, e - p <= maxWord else { return false }
+            if e - p == 1, e < to, b[e] == 0x2E { // an initial
+                p = e + 1
+            } else {
+                let s = shape(b, p, e)
+                let f = NameGazetteer.flags(b, p, e)
+                if s == .particle && f & Flag.particle != 0 && core > 0 {
+                    p = e
+                } else {
+                    guard s != .camel, f & (Flag.stop | Flag.suffix | Flag.title | Flag.cue) == 0 else { return false }
+                    if s == .particle { lower += 1 } else { capital += 1 }
+                    core += 1
+                    if f & Flag.name != 0 {
+                        names += 1
+                        if f & Flag.given != 0 || f & Flag.word == 0 && s != .particle { givenOrPlain += 1 }
+                    } else if f & Flag.word != 0 {
+                        return false // "Quarterly Report", "default"
+                    }
+                    p = e
+                }
+            }
+            if p < to {
+                guard b[p] == 0x20, p + 1 < to, b[p + 1] != 0x20 else { return false }
+                p += 1
+            }
+        }
+        guard core >= 1, core <= 4, lower == 0 || capital == 0, names >= 1 else { return false }
+        guard core >= 2 || givenOrPlain == 1 else { return false }
+        sink.report(.personName, from, to)
+        return true
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import ConvergencePII
+
+/// `person_name`: names of many origins in the sentences people write, and the
+/// capitalised text that is not a name (headings, products, places, dates, code).
+@Suite struct PersonNameRecognizerTests {
+    static func names(_ text: String, hint: PIIFieldHint = .none) -> [String] {
+        let bytes = Array(text.utf8)
+        return PIIDetector.spans(in: text, hint: hint).filter { $0.kind == .personName }.map {
+            String(decoding: bytes[$0.start..<$0.end], as: UTF8.self)
+        }
+    }
+
+    static func found(_ text: String, hint: PIIFieldHint = .none) -> Bool { PIIDetector.kinds(in: text, hint: hint).contains(.personName) }
+
+    @Test func findsNamesWithTheirSpans() {
+        #expect(Self.names("My name is Priya Raghunathan and I work in accounts.") == ["Priya Raghunathan"])
+        #expect(Self.names("Please contact John Smith about the invoice.") == ["John Smith"])
+        #expect(Self.names("Dear Mr. Okafor, thank you for your letter.") == ["Okafor"], "the title is evidence, not part of the span")
+        #expect(Self.names("Meeting with Anna Lindqvist and Raj Patel tomorrow.") == ["Anna Lindqvist", "Raj Patel"])
+        #expect(Self.names("Emma's laptop is broken.") == ["Emma"], "a possessive 's is not part of the name")
+        #expect(Self.names("Where is Anna’s badge?") == ["Anna"], "nor a possessive ’s")
+        #expect(Self.names("Ask Mohammed al-Hassan for the keys.") == ["Mohammed al-Hassan"])
+        #expect(Self.names("Ask Pieter van Dijk about the budget.") == ["Pieter van Dijk"], "particles inside a name")
+        #expect(Self.names("Jean-Luc Picard called twice.") == ["Jean-Luc Picard"])
+        #expect(Self.names("Sarah-Jane O'Connor-Smith left.") == ["Sarah-Jane O'Connor-Smith"], "hyphenated names not listed whole")
+        #expect(Self.names("Juan de la Cruz signed.") == ["Juan de la Cruz"], "two particles")
+        #expect(Self.names("Maria and the team") == ["Maria"], "a short lower-case word that is no particle ends the name")
+        #expect(Self.names("Congrats Jamal!") == ["Jamal"], "the cue word is not part of the span")
+        #expect(Self.names("Contact: Siobhan O'Brien") == ["Siobhan O'Brien"])
+        #expect(Self.names("Lucía Fernández will join us.") == ["Lucía Fernández"], "UTF-8 letters inside words")
+        #expect(Self.names("Meeting with Hyun-woo Park tomorrow.") == ["Hyun-woo Park"], "Park ends a place, not after a given name")
+        #expect(Self.names("Please contact Marie Curie about it.") == ["Marie Curie"], "a surname that is a word, after a cue")
+        #expect(Self.names("Dear Grace Hopper,") == ["Grace Hopper"])
+    }
+
+    @Test func findsNamesOfManyOrigins() {
+        let sentences = [
+            "Maria Kowalczyk signed the contract yesterday.", "Patient: Zhang Wei", "Hi, I'm Sarah.", "Thanks, Maria", "Regards,\nPeter",
+            "Kenji Tanaka (kenji@example.jp) wrote:", "Dear Amélie,", "Hello Fatima, your order is ready.", "Dr. Brown will see you now.",
+            "The report was reviewed by Giulia Bianchi.", "Sincerely,\nEmeka Okonkwo", "cc: Olga Ivanova", "Attn: Hiroshi Yamamoto",
+            "Spoke with Carlos yesterday about it.", "I met Thabo Nkosi at the conference.", "Please send the files to Lars Andersson.",
+            "Employee Sven Müller requested leave.", "Priya signed the contract yesterday.", "Customer Kwame Mensah called about his bill.",
+            "JOHN SMITH", "Mrs. Garcia-Lopez is waiting.", "Yuki Sato approved it.", "Hi Ahmet, welcome aboard!", "Li Na won the match.",
+            "Olumide Adeyemi will present the results.", "Please ask Björn Eriksson to sign.", "Ms. Nakamura is on leave.",
+            "Hello, my name is Chidi Okeke.", "The ticket was assigned to Ravi Shankar.", "Name: Wojciech Zieliński",
+            "Prof. Abdullah bin Rashid gave the talk.", "Signed: Ana María López", "Thanks, Kofi", "I'm Leila and I need help.",
+            "Tomás Novák replied yesterday.", "Deepak Sharma reported the bug.", "Mark Thompson joined the team last week.",
+            "Patient Rose Baker was admitted.", "Call me Ishmael.", "Meeting with Anna and Raj tomorrow", "Owner: Dave", "Sorry Aisha, I missed it.",
+            "The customer's name is Aiko Tanaka.", "Reviewer: Lukas Becker", "Kim Min-jun joined.", "Abdul Rahman bin Salleh", "Hello Mr Patel",
+        ]
+        for s in sentences { #expect(Self.found(s), "\(s)") }
+    }
+
+    @Test func capitalisedTextThatIsNoName() {
+        let sentences = [
+            "Please Review The Quarterly Report", "Amazon Web Services", "Google Cloud", "Visual Studio Code", "We flew to New York last week.",
+            "San Francisco is foggy.", "Meet me at the Rose Garden.", "Due May 2024", "April Fools", "Will you send it?", "Bill the customer now.",
+            "Martin Luther King Jr Blvd", "Call getUserName now", "The Annual General Meeting starts Monday.", "Upload it to Microsoft Teams.",
+            "Welcome to Jira Service Management", "Victoria Park opens at nine.", "See the README and CONTRIBUTING files.", "Project Phoenix Launch Plan",
+            "Grace Period Ends Soon", "Hope Street", "Long Beach", "Mark all items as read.", "Version 2.3.1 Release Notes", "Happy New Year!",
+            "Jordan River", "The Wells Fargo account", "Email Support Team", "Dear Customer,", "Hi Team,", "Hello World", "Sales Report Q3",
+            "Click Save As to keep a copy.", "Jackson Hole", "Austin Texas", "Paris is lovely in spring.", "Use Python and Docker.",
+            "Lincoln Memorial", "I think so.", "OK, thanks!", "Best Practices Guide", "Data Protection Impact Assessment", "Harvard University",
+            "The Bank of America branch", "Go to Settings and click Privacy.", "Read the Terms of Service.", "Summer Sale Ends Friday",
+            "Taylor Swift Tickets", "Contact Us", "Ruby on Rails", "Rose Bowl", "Dear Sir or Madam,", "Bill Payment Service", "Los Angeles",
+            "Grant Application Form", "I will Grant access.", "Santa Clara", "Costa Rica", "Order ORD-2024-471328 shipped", "C:\\Users\\Alice\\file.txt",
+            "alice.Smith@example.com", "JohnSmith", "user_John_Smith", "NEW YORK STOCK EXCHANGE", "ISBN 978-3-16-148410-0",
+            "Flights to Hong Kong are delayed.", "Customer Service Hours", "Baker Hughes", "Price Waterhouse", "Lehman Brothers", "Ben & Jerry's",
+            "Dear Valued Customer,", "Hello Everyone,", "Patient: Not Provided", "Name: Unknown", "May I ask a question?",
+            "Hope you are well.", "Owner: Finance", "Ruby Red Grapefruit", "Madison Square Garden", "Lincoln Park Zoo", "Virginia Beach", "Georgia Tech",
+        ]
+        for s in sentences { #expect(!Self.found(s), "\(s) → \(Self.names(s))") }
+    }
+
+    /// A name key lowers the bar: the whole value is the name when its shape fits.
+    @Test func valuesUnderNameKeys() {
+        #expect(Self.names("Ada Lovelace", hint: .personName) == ["Ada Lovelace"])
+        #expect(Self.found("ada lovelace", hint: .personName), "all lower case under a name key")
+        #expect(Self.found("  Victoria ", hint: .personName))
+        #expect(Self.found("J. R. Martin", hint: .personName), "initials")
+        #expect(!Self.found("ada lovelace"), "without the key, lower-case words are not flagged")
+        #expect(!Self.found("Quarterly Report", hint: .personName), "a dictionary phrase")
+        #expect(!Self.found("report.pdf", hint: .personName))
+        #expect(!Self.found("default", hint: .personName))
+        #expect(!Self.found("web-server-01", hint: .personName))
+        #expect(!Self.found("nginx", hint: .personName))
+        #expect(!Self.found("jenkins", hint: .personName), "a lower-case surname alone is more likely a service")
+        #expect(!Self.found("John Smith Jones Brown Miller", hint: .personName), "more than four words")
+        #expect(!Self.found("John smith", hint: .personName), "mixed case")
+    }
+
+    @Test func gazetteerLookups() {
+        func flags(_ word: String) -> UInt16 { Array(word.utf8).withUnsafeBufferPointer { NameGazetteer.flags($0, 0, $0.count) } }
+        typealias Flag = NameGazetteer.Flag
+        #expect(flags("Smith") & Flag.surname != 0)
+        #expect(flags("WILL") & (Flag.given | Flag.word) == Flag.given | Flag.word)
+        #expect(flags("Monday") & Flag.stop != 0)
+        #expect(flags("O'Brien") & Flag.surname != 0, "apostrophes are skipped: the Census spells it OBRIEN")
+        #expect(flags("MÜLLER") == flags("müller"), "Latin-1 capitals fold")
+        #expect(flags("Xqzzyv") == 0)
+    }
+
+    @Test func oddBytesAroundNames() {
+        func kinds(_ bytes: [UInt8]) -> [PIIKind] { bytes.withUnsafeBufferPointer { PIIDetector.kindSet(in: $0) }.kinds }
+        #expect(kinds([0xFF] + Array("Dear Maria Garcia".utf8) + [0xC3]) == [.personName])
+        #expect(kinds(Array("Dear ".utf8) + [0xC3]).isEmpty)
+        #expect(kinds([0xC5, 0xC3, 0xC4]).isEmpty)
+        #expect(kinds(Array(0...255)).isEmpty)
+        #expect(kinds(Array("Dear O'".utf8)).isEmpty)
+        _ = PIIDetector.spans(in: "Łęs Kęs ęs’s Ąś") // multi-byte letters at every boundary: no crash
+    }
+
+    /// Linear time: each input is about 1 MiB and must take well under a second per scan, even unoptimised.
+    /// (The arguments are the repeated unit, so a failure does not print a megabyte.)
+    @Test(arguments: ["A", "Dear ", "John Smith ", "Ab ", "Mr. ", "van ", "O'", "Dear Maria, ", "É"])
+    func pathologicalInputStaysLinear(unit: String) {
+        let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
+        for spans in [true, false] {
+            let start = ContinuousClock.now
+            _ = spans ? PIIDetector.spans(in: text).count : PIIDetector.kinds(in: text).count
+            #expect(ContinuousClock.now - start < .seconds(1), "\(unit) repeated, spans: \(spans)")
+        }
+    }
+}
