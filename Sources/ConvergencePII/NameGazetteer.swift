@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 91090 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 91102 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -2504,7 +2504,6 @@ maarten
 mabel
 mabelle
 mable
-mac
 machelle
 macie
 madalene
@@ -3793,7 +3792,6 @@ thomasine
 thora
 thorsten
 thresa
-thu
 thuy
 théo
 tia
@@ -19069,7 +19067,6 @@ pauling
 paulino
 paulk
 paull
-paulo
 pauls
 paulsen
 paulson
@@ -21203,7 +21200,6 @@ santoro
 santoyo
 santucci
 sanzone
-sao
 sapien
 sapienza
 sapp
@@ -26187,7 +26183,6 @@ jamal
 jamar
 james
 jamison
-jan
 janelle
 janis
 jared
@@ -26244,7 +26239,6 @@ julian
 julien
 julio
 julius
-jun
 jung
 justin
 kam
@@ -73369,7 +73363,6 @@ sassier
 sassiest
 sassing
 sassy
-sat
 satanic
 satanically
 satanism
@@ -86462,7 +86455,6 @@ webmistresses
 webs
 website
 websites
-wed
 wedded
 wedder
 weddings
@@ -89321,7 +89313,6 @@ mans
 mantilla
 mantle
 maples
-mar
 marble
 mares
 mariner
@@ -90527,7 +90518,6 @@ star
 sterling
 sue
 summer
-sun
 sung
 tam
 tanner
@@ -90563,10 +90553,12 @@ american
 amsterdam
 ansible
 antarctica
+apr
 arizona
 asana
 asian
 atlanta
+aug
 australia
 aws
 bangalore
@@ -90589,6 +90581,7 @@ comcast
 copenhagen
 costco
 datadog
+dec
 december
 delhi
 deloitte
@@ -90604,11 +90597,13 @@ europe
 european
 facebook
 fbi
+feb
 february
 fedex
 figma
 firefox
 frankfurt
+fri
 gcp
 github
 gitlab
@@ -90636,6 +90631,7 @@ japanese
 java
 javascript
 jira
+jul
 korea
 kotlin
 kpmg
@@ -90654,6 +90650,7 @@ mexico
 miami
 michigan
 microsoft
+mon
 moscow
 mumbai
 munich
@@ -90664,8 +90661,10 @@ netflix
 nigeria
 nike
 nodejs
+nov
 november
 nvidia
+oct
 october
 ohio
 openai
@@ -90684,6 +90683,8 @@ samsung
 saturday
 scotland
 seattle
+sep
+sept
 shopify
 singapore
 sony
@@ -90698,6 +90699,7 @@ tokyo
 toronto
 toyota
 trello
+tue
 tuesday
 uk
 ukraine
@@ -90717,8 +90719,10 @@ zurich
 argentina
 florida
 geneva
+mac
 ok
 september
+thu
 un
 #a
 benz
@@ -90752,6 +90756,7 @@ london
 madrid
 mckinsey
 monday
+paulo
 perl
 peru
 poland
@@ -90759,6 +90764,7 @@ portugal
 rome
 sachs
 san
+sao
 spain
 uber
 vue
@@ -90766,7 +90772,9 @@ vue
 easter
 france
 german
+jan
 january
+jun
 milan
 santa
 sunday
@@ -90795,6 +90803,7 @@ python
 react
 safari
 sap
+sat
 sentry
 shanghai
 stripe
@@ -90804,6 +90813,7 @@ twitter
 typescript
 ups
 visa
+wed
 windows
 yahoo
 zoom
@@ -90817,6 +90827,7 @@ east
 ford
 fort
 french
+mar
 march
 mount
 new
@@ -90830,6 +90841,8 @@ southern
 wales
 west
 western
+#f
+sun
 #10
 ave
 bros

@@ -21,9 +21,33 @@ public struct PIISink {
 
     public init(recordsSpans: Bool) { self.recordsSpans = recordsSpans }
 
+    /// The first four street addresses, kept even when only kinds are collected: a capitalised
+    /// street or city inside one ("76 Granville Street") is part of the address, not a person.
+    private var addresses = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var addressCount = 0
+
     @inline(__always) public mutating func report(_ kind: PIIKind, _ start: Int, _ end: Int) {
         kinds.insert(kind)
         if recordsSpans { spans.append(PIISpan(kind: kind, start: start, end: end)) }
+        if kind == .postalAddress, addressCount < 4 {
+            switch addressCount {
+            case 0: (addresses.0, addresses.1) = (start, end)
+            case 1: (addresses.2, addresses.3) = (start, end)
+            case 2: (addresses.4, addresses.5) = (start, end)
+            default: (addresses.6, addresses.7) = (start, end)
+            }
+            addressCount += 1
+        }
+    }
+
+    /// `start..<end` lies inside a reported street address.
+    func isInsideAddress(_ start: Int, _ end: Int) -> Bool {
+        guard addressCount > 0 else { return false }
+        return withUnsafeBytes(of: addresses) { raw in // the tuple as eight Ints, no array built
+            let bounds = raw.bindMemory(to: Int.self)
+            for k in 0..<addressCount where bounds[2 * k] <= start && end <= bounds[2 * k + 1] { return true }
+            return false
+        }
     }
 
     /// False when only kinds are wanted and `kind` is already known: the recogniser may stop early.
