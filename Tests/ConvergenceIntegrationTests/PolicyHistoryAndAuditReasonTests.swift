@@ -18,7 +18,7 @@ final class PolicyHistoryAndAuditReasonTests: XCTestCase {
             stack = try TestStack(label: "polhist")
             admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
             adminKeyID = try stack.postgres.psql("SELECT key_id FROM convergence.api_keys WHERE kind = 'admin'")
-            for tenant in ["hist_rule", "hist_monitor", "hist_versions", "hist_put", "hist_bad"] {
+            for tenant in ["hist_rule", "hist_monitor", "hist_versions", "hist_put", "hist_bad", "hist_pii"] {
                 let body = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "\#(tenant)"}"#, headers: admin).json()
                 customers[tenant] = (body["customer_id"] as? String ?? "", body["api_key"] as? String ?? "")
             }
@@ -60,6 +60,51 @@ final class PolicyHistoryAndAuditReasonTests: XCTestCase {
             return record != nil
         }, "no audit record for \(requestID) at \(path)")
         return try XCTUnwrap(record)
+    }
+
+    /// Issue 16: a policy narrows personal data to the kinds it cares about, a secret
+    /// blocks on its own rule, and the audit trail keeps where and what kind — never the value.
+    func testPersonalDataKindsAndSecretsThroughTheAPIAndTheAuditTrail() throws {
+        let customer = Self.customers["hist_pii"]!.id
+        let refused = try client.post("/policies", json: #"{"customer_id": "\#(customer)", "name": "p", "rules": {"personal_data_kinds": ["email", "passport_photo"]}}"#,
+                                      headers: Self.admin)
+        XCTAssertEqual(refused.status, 400, refused.text)
+        XCTAssertEqual(error(refused).code, "invalid_rules")
+        XCTAssertTrue(error(refused).message.contains("personal_data_kinds.passport_photo"), error(refused).message)
+
+        let policyID = try createPolicy("hist_pii", rules: #"{"block_personal_data": true, "personal_data_kinds": ["email"]}"#)
+        let fetched = try client.get("/policies/\(policyID)", headers: Self.admin).json()
+        XCTAssertEqual((fetched["rules"] as? [String: Any])?["personal_data_kinds"] as? [String], ["email"])
+
+        let ipOnly = try client.post("/v1/check", json: #"{"operations": [{"type": "tool_call", "input": "Dear Ms. Okafor, your host 10.0.0.7 is up"}]}"#,
+                                     headers: customerKey("hist_pii")).json()
+        XCTAssertEqual(ipOnly["allowed"] as? Bool, true, "\(ipOnly): a name and an IP address are not personal data for this customer")
+
+        let withEmail = try client.post("/v1/check", json: #"""
+            {"operations": [{"type": "tool_call"}],
+             "context": {"customer": {"email": "jane.okafor@example.com"}, "session_id": "sess_4111111111111111"}}
+            """#, headers: customerKey("hist_pii"))
+        let blocked = try withEmail.json()
+        XCTAssertEqual(blocked["allowed"] as? Bool, false, withEmail.text)
+        let detail = "Personal data detected in context.customer.email (email)"
+        XCTAssertEqual((blocked["violations"] as? [[String: Any]])?.first?["detail"] as? String, detail)
+        let record = try auditRecord("/logs", requestID: try XCTUnwrap(withEmail.headers["x-request-id"]), Self.admin)
+        XCTAssertEqual((record["violations"] as? [[String: Any]])?.first?["detail"] as? String, detail, "\(record)")
+        XCTAssertTrue(record["session_id"] is NSNull, "a card glued into an identifier is not kept: \(record)")
+        let stored = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        XCTAssertFalse(stored.contains("jane.okafor") || stored.contains("4111"), stored)
+
+        let token = "AKIA" + "Z7Q3K9LM2XW4PB6D"
+        let secret = try client.post("/v1/check", json: #"{"operations": [{"type": "llm_call", "provider": "internal", "input": "deploy with \#(token)"}]}"#,
+                                     headers: customerKey("hist_pii"))
+        let refusedSecret = try secret.json()
+        XCTAssertEqual(refusedSecret["allowed"] as? Bool, false, secret.text)
+        XCTAssertEqual(refusedSecret["reason"] as? String, "Secret detected in operation input")
+        XCTAssertEqual((refusedSecret["violations"] as? [[String: Any]])?.map { $0["rule"] as? String }, ["block_secrets"],
+                       "block_secrets follows block_personal_data")
+        XCTAssertFalse(secret.text.contains(token))
+        let secretRecord = try auditRecord("/logs", requestID: try XCTUnwrap(secret.headers["x-request-id"]), Self.admin)
+        XCTAssertFalse(String(decoding: try JSONSerialization.data(withJSONObject: secretRecord), as: UTF8.self).contains(token))
     }
 
     func testARuleBlockNamesPolicyVersionAndRuleInTheAnswerAndTheAuditTrail() throws {
