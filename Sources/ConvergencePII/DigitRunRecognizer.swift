@@ -216,7 +216,8 @@ enum DigitRunRecognizer {
             if (3528...3589).contains(first4) { return (16...19).contains(count) }              // JCB
             return ((300...305).contains(prefix3) || prefix2 == 36 || prefix2 == 38) && (14...16).contains(count) // Diners
         case 6:
-            if first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3) || prefix2 == 62 { return (16...19).contains(count) } // Discover, UnionPay
+            // Discover, UnionPay
+            if first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3) || prefix2 == 62 { return (16...19).contains(count) }
             return true                                                                         // Maestro 60–69 (13–19 here)
         default: return false
         }

@@ -15,12 +15,11 @@ enum NationalIDRecognizer {
             var next = d + 1
             while next < b.count, ASCII.isDigit(b[next]) { next += 1 }
             if worthTrying(b, d, next), let start = tokenStart(b, digitsAt: d) {
-                var end = start
-                while end < b.count, end - start <= 16, ASCII.isAlnum(b[end]) { end += 1 }
-                if let (kind, matchEnd) = match(b, start, end, hint: hint) {
-                    if sink.wants(kind) { sink.report(kind, start, matchEnd) }
+                // "SIN 130…": the two capitals before a digit group may be a word, not a spaced NINO's letters.
+                if let (kind, matchEnd) = match(b, start, hint: hint) ?? (start == d - 3 ? match(b, d, hint: hint) : nil) {
+                    if sink.wants(kind) { sink.report(kind, matchEnd.start, matchEnd.end) }
                     if !sink.wants(.nationalID) && !sink.wants(.ssn) { return }
-                    next = max(next, matchEnd)
+                    next = max(next, matchEnd.end)
                 }
             }
             d = ASCII.nextDigit(b, from: next)
@@ -44,10 +43,11 @@ enum NationalIDRecognizer {
         guard d > 0 else { return 0 }
         var s = d
         while s > 0, d - s < 6, ASCII.isUpper(b[s - 1]) { s -= 1 }
-        if s == d, d >= 3, b[d - 1] == 0x20, ASCII.isUpper(b[d - 2]), ASCII.isUpper(b[d - 3]) { s = d - 3 } // "AB 12 34 56 C"
-        guard s == 0 || !startGlue(b[s - 1]) else { return nil }
-        if s == d, s >= 2, b[s - 1] == 0x20 || b[s - 1] == 0x3A, ASCII.isDigit(b[s - 2]) { return nil }
-        return s
+        if s < d { return s == 0 || !startGlue(b[s - 1]) ? s : nil }
+        if d >= 3, b[d - 1] == 0x20, ASCII.isUpper(b[d - 2]), ASCII.isUpper(b[d - 3]), d == 3 || !startGlue(b[d - 4]) { return d - 3 }
+        if startGlue(b[d - 1]) { return nil }
+        if d >= 2, b[d - 1] == 0x20 || b[d - 1] == 0x3A, ASCII.isDigit(b[d - 2]) { return nil }
+        return d
     }
 
     /// Bytes that make what follows part of a larger token (ids, versions, paths, amounts).
@@ -90,6 +90,13 @@ enum NationalIDRecognizer {
 
     static func cue(_ b: Bytes, _ i: Int, _ hint: PIIFieldHint, _ cues: CueWords) -> Bool {
         hint == .nationalID || cues.any(b, from: i - 40, to: i)
+    }
+
+    /// The kind and span of an identifier starting at `i`.
+    static func match(_ b: Bytes, _ i: Int, hint: PIIFieldHint) -> (PIIKind, (start: Int, end: Int))? {
+        var e = i
+        while e < b.count, e - i <= 16, ASCII.isAlnum(b[e]) { e += 1 }
+        return match(b, i, e, hint: hint).map { ($0.0, (i, $0.1)) }
     }
 
     /// The kind and end of an identifier starting at `i`; `e` ends its first alphanumeric piece.
