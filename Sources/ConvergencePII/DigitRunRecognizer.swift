@@ -175,8 +175,8 @@ enum DigitRunRecognizer {
         return value <= 255
     }
 
-    /// 13–19 digits, optionally in groups split by one kind of separator, with a
-    /// known issuer prefix and a valid Luhn checksum.
+    /// 12–19 digits (12 for Maestro only), optionally in groups split by one kind of separator,
+    /// with a known issuer prefix and a valid Luhn checksum.
     static func isPaymentCard(_ t: Bytes) -> Bool {
         var separator: UInt8 = 0
         var digits = 0, groups = 0, groupLength = 0, firstGroupLength = 0
@@ -196,17 +196,18 @@ enum DigitRunRecognizer {
         if separator != 0 { // the last group has no separator after it
             guard (1...6).contains(groupLength), groups + 1 >= 3, (3...6).contains(firstGroupLength) else { return false }
         }
-        return digits >= 13 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
+        return digits >= 12 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
     }
 
     /// `first4`: the card's first four digits.
     static func knownIssuer(_ first4: Int, count: Int) -> Bool {
         let prefix2 = first4 / 100, prefix3 = first4 / 10
+        if count == 12 { return isMaestro(first4) }                                             // only Maestro is that short
         switch first4 / 1000 {
         case 4: return count == 13 || count == 16 || count == 19                               // Visa
         case 5:
             if (51...55).contains(prefix2) { return count == 16 }                               // Mastercard
-            return prefix2 == 50 || prefix2 >= 56                                               // Maestro (13–19 here)
+            return isMaestro(first4)
         case 2:
             if first4 == 2131 { return count == 15 }                                            // JCB (old 15-digit)
             return (2221...2720).contains(first4) && count == 16                                // Mastercard 2-series
@@ -218,7 +219,16 @@ enum DigitRunRecognizer {
         case 6:
             // Discover, UnionPay
             if first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3) || prefix2 == 62 { return (16...19).contains(count) }
-            return true                                                                         // Maestro 60–69 (13–19 here)
+            return isMaestro(first4)
+        default: return false
+        }
+    }
+
+    /// Maestro's published ranges, not all of 50 and 56–69: most of those are unissued, and a random 16-digit
+    /// order number starting with 6 should not pass for a card one time in ten.
+    static func isMaestro(_ first4: Int) -> Bool {
+        switch first4 {
+        case 5018, 5020, 5038, 5893, 6304, 6390, 6759, 6761, 6762, 6763, 5600...5899: return true
         default: return false
         }
     }

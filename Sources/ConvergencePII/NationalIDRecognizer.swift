@@ -1,9 +1,9 @@
 /// National identifiers (`national_id`), plus the US SSN written as nine bare digits.
 /// A shape with a check character or checksum and strict grouping stands alone
 /// (UK NINO, Canadian SIN, Aadhaar, Spanish DNI/NIE, codice fiscale, Singapore
-/// NRIC/FIN, US ITIN); a bare digit block that could be anything needs a cue word
-/// within 40 bytes before it, or a `.nationalID` field hint (SSN, SIN, Aadhaar,
-/// NHS, PESEL, passport, Indian PAN).
+/// NRIC/FIN); a shape that could be anything needs a cue word within 40 bytes
+/// before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS, PESEL,
+/// US ITIN and passport, Indian PAN).
 enum NationalIDRecognizer {
     typealias Bytes = ASCII.Bytes
 
@@ -124,7 +124,8 @@ enum NationalIDRecognizer {
         if n == 3 {
             guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i) { return (.nationalID, i + 11) }
-            if shaped(b, i, "ddd-dd-dddd"), isITIN(b, i) { return (.nationalID, i + 11) }
+            // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
+            if shaped(b, i, "ddd-dd-dddd"), isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, i + 11) }
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-dddd") : shaped(b, i, "ddd ddd dddd"), isNHS(b, i), cue(b, i, hint, nhsCues) {
                 return (.nationalID, i + 12)
             }

@@ -75,7 +75,10 @@ import Testing
         #expect(kinds("unionpay 6212345678901234569") == [.paymentCard], "19 digits")
         #expect(kinds("jcb 213100000000002").isEmpty, "Luhn fails")
         #expect(kinds("2131000000000001").isEmpty, "JCB 2131 is 15 digits")
-        #expect(kinds("5018 0000 0009").isEmpty, "12-digit Maestro would collide with Aadhaar and order numbers: not matched")
+        #expect(kinds("maestro 5018 0000 0009") == [.paymentCard], "Maestro alone may be 12 digits")
+        #expect(kinds("5900000000000000").isEmpty, "59 is not a published Maestro range")
+        #expect(kinds("6600000000000001").isEmpty, "nor is 66")
+        #expect(kinds("4111 1111 1117").isEmpty, "12 digits: only Maestro")
     }
 
     @Test func cardsGluedToALabelOrId() {
@@ -94,7 +97,7 @@ import Testing
     }
 
     /// Linear time: up to 1 MiB of hostile text in well under a second even in a debug build (inputs that
-    /// the digit-run windows classify five ways per group are 256–320 KiB: the debug build is ~30× slower there).
+    /// the digit-run windows classify five ways per group are 256–320 KiB: a debug build is far slower there).
     @Test func pathologicalInputsStayFast() {
         let clock = ContinuousClock()
         let inputs = [String(repeating: "9", count: 1 << 20), String(repeating: "x4111111111111111 ", count: 1 << 14),
