@@ -6,7 +6,7 @@ import Darwin
 
 /// Dates of birth: a valid calendar date (year 1900 … this year) with a birth cue
 /// ("born", "DOB", "date of birth", "geboren", "née le", "fecha de nacimiento" …)
-/// within 48 bytes before it or 32 after it, or any such date under a
+/// within 36 bytes before it or 24 after it, or any such date under a
 /// `.dateOfBirth` field hint. Dates alone are everywhere and are never flagged.
 /// Forms: 1985-03-14, 1985/03/14, 14/03/1985, 03/14/1985, 14.03.1985, 14-03-85,
 /// 14 March 1985, 14th of March, 1985, 14-Mar-1985, 14. März 1985,
@@ -44,7 +44,7 @@ enum DateOfBirthRecognizer {
            start == 3 || b[start - 4] == 0x28 || start >= 5 && b[start - 4] == 0x20 && b[start - 5] == 0x2C {
             return true
         }
-        return cues.near(b, start, end, window: 48, after: 32)
+        return cues.near(b, start, end, window: 36, after: 24)
     }
 
     /// The span of a valid date that starts at the digit `i`, or whose month name comes just before it.
