@@ -21,7 +21,10 @@ enum DigitRunRecognizer {
     static func scan(_ b: Bytes, into sink: inout PIISink) {
         var i = 0
         while i < b.count {
-            guard startsRun(b, at: i) else { i += 1; continue }
+            guard startsRun(b, at: i) else {
+                if ASCII.isDigit(b[i]), i > 0, let end = gluedCardOrSSN(b, at: i, into: &sink) { i = end } else { i += 1 }
+                continue
+            }
             var end = i
             while end < b.count, isRunByte(b[end]) { end += 1 }
             // A run glued to letters or more digits-with-other-symbols is part of a larger token (ids, hashes).
@@ -29,16 +32,73 @@ enum DigitRunRecognizer {
             while trimmedEnd > i, !ASCII.isDigit(b[trimmedEnd - 1]) && b[trimmedEnd - 1] != 0x29 { trimmedEnd -= 1 }
             let gluedAfter = trimmedEnd == end && end < b.count
                 && (ASCII.isAlpha(b[end]) || b[end] == 0x5F || b[end] == 0x2F || b[end] == 0x3A)
-            if trimmedEnd > i, !gluedAfter { classifyRun(b, i, trimmedEnd, into: &sink) }
+            // `10.0.0.7:8080` and `192.168.1.0/24`: a port or prefix length does not make the address part of a token.
+            if trimmedEnd > i, !gluedAfter || isPortOrPrefixLength(b, at: end) {
+                let dotted = trimmedEnd - i >= 7 && (b[i + 1] == 0x2E || b[i + 2] == 0x2E || b[i + 3] == 0x2E) // could be an address
+                classifyRun(b, i, trimmedEnd, versionCue: dotted && followsVersionWord(b, at: i), into: &sink)
+            }
             i = end // > i: the run's first byte is a run byte
         }
     }
 
+    /// `:1`–`:65535` or `/0`–`/32` at `at`, then the end of the token.
+    static func isPortOrPrefixLength(_ b: Bytes, at: Int) -> Bool {
+        guard at + 1 < b.count, b[at] == 0x3A || b[at] == 0x2F else { return false }
+        var end = at + 1
+        while end < b.count, end - at <= 6, ASCII.isDigit(b[end]) { end += 1 }
+        guard end > at + 1, end == b.count || !(ASCII.isAlnum(b[end]) || b[end] == 0x2F || b[end] == 0x3A || b[end] == 0x5F),
+              let value = ASCII.decimal(b, at + 1, end) else { return false }
+        if end < b.count, b[end] == 0x2E, end + 1 < b.count, ASCII.isDigit(b[end + 1]) { return false } // `1.2.3.4:5.6`
+        return b[at] == 0x3A ? (1...65535).contains(value) && b[at + 1] != 0x30 : value <= 32 && end - at <= 3
+    }
+
+    /// "version 1.2.3.4", "v 10.0.0.1", "release 2.4.0.1": four dotted numbers after such a word are a version, not an address.
+    static func followsVersionWord(_ b: Bytes, at i: Int) -> Bool {
+        var k = i
+        while k > 0, k > i - 3, b[k - 1] == 0x20 || b[k - 1] == 0x3A || b[k - 1] == 0x3D { k -= 1 }
+        guard k < i else { return false }
+        var start = k
+        while start > 0, k - start < 12, ASCII.isAlpha(b[start - 1]) { start -= 1 }
+        guard start == 0 || !ASCII.isAlpha(b[start - 1]) else { return false }
+        for word in versionWords where ASCII.equals(b, start, k, word) { return true }
+        return false
+    }
+
+    static let versionWords: [StaticString] = ["version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "revision", "tag"]
+
+    /// A card number glued to the label or id before it (`card:4111…`, `sess_4111…`, `cc=`, `id4111…`): a Luhn-valid
+    /// run from a known issuer is evidence enough, unless the token before holds digits too (hashes, hex ids).
+    /// After a ':' a dashed SSN counts as well (`SSN:123-45-6789`). Returns where the digits end when it reports.
+    static func gluedCardOrSSN(_ b: Bytes, at i: Int, into sink: inout PIISink) -> Int? {
+        let p = b[i - 1]
+        guard ASCII.isAlpha(p) || p == 0x5F || p == 0x3A else { return nil }
+        if ASCII.isAlpha(p) { // the letters before must start the token: `x4111…` yes, `3fab4111…` no
+            var k = i - 1
+            while k > 0, i - k <= 32, ASCII.isAlpha(b[k - 1]) { k -= 1 }
+            guard k == 0 || !(ASCII.isDigit(b[k - 1]) || ASCII.isAlpha(b[k - 1]) || b[k - 1] == 0x2D || b[k - 1] == 0x2E) else { return nil }
+        }
+        var end = i
+        while end < b.count, end - i < 24,
+              ASCII.isDigit(b[end]) || ((b[end] == 0x2D || b[end] == 0x20) && end + 1 < b.count && ASCII.isDigit(b[end + 1])) { end += 1 }
+        guard end == b.count || !(ASCII.isAlnum(b[end]) || b[end] == 0x5F || b[end] == 0x2F || b[end] == 0x3A
+                                  || (b[end] == 0x2E && end + 1 < b.count && ASCII.isDigit(b[end + 1]))) else { return nil }
+        let t = ASCII.slice(b, i, end)
+        if t.count >= 13, isPaymentCard(t) {
+            if sink.wants(.paymentCard) { sink.report(.paymentCard, i, end) }
+            return end
+        }
+        if p == 0x3A, t.count == 11, t[3] == 0x2D, isSSN(t) {
+            if sink.wants(.ssn) { sink.report(.ssn, i, end) }
+            return end
+        }
+        return nil
+    }
+
     /// Pieces are rejoined with single spaces, so a run with doubled spaces is
     /// first copied with them collapsed; spans are mapped back to the original.
-    static func classifyRun(_ b: Bytes, _ from: Int, _ to: Int, into sink: inout PIISink) {
+    static func classifyRun(_ b: Bytes, _ from: Int, _ to: Int, versionCue: Bool = false, into sink: inout PIISink) {
         let run = ASCII.slice(b, from, to)
-        guard hasDoubleSpace(run) else { return classifyWindows(run, offsets: nil, base: from, into: &sink) }
+        guard hasDoubleSpace(run) else { return classifyWindows(run, offsets: nil, base: from, versionCue: versionCue, into: &sink) }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: run.count) { scratch in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: run.count + 1) { offsets in
                 var n = 0
@@ -49,7 +109,7 @@ enum DigitRunRecognizer {
                 }
                 offsets[n] = Int32(run.count)
                 classifyWindows(Bytes(UnsafeMutableBufferPointer(rebasing: scratch[..<n])),
-                                offsets: UnsafeBufferPointer(offsets), base: from, into: &sink)
+                                offsets: UnsafeBufferPointer(offsets), base: from, versionCue: versionCue, into: &sink)
             }
         }
     }
@@ -61,14 +121,16 @@ enum DigitRunRecognizer {
 
     /// `run` has single spaces between pieces, none at either end. `offsets`
     /// maps a position in `run` to one in the original run (nil: the same).
-    static func classifyWindows(_ run: Bytes, offsets: UnsafeBufferPointer<Int32>?, base: Int, into sink: inout PIISink) {
+    /// `versionCue`: the run follows "version" or the like, so its first piece is no address.
+    static func classifyWindows(_ run: Bytes, offsets: UnsafeBufferPointer<Int32>?, base: Int, versionCue: Bool = false,
+                                into sink: inout PIISink) {
         func original(_ k: Int) -> Int { base + (offsets.map { Int($0[k]) } ?? k) }
         var start = 0
         while start < run.count {
             var end = start
             for _ in 0..<5 {
                 while end < run.count, run[end] != 0x20 { end += 1 }
-                if let kind = classify(ASCII.slice(run, start, end)), sink.wants(kind) {
+                if let kind = classify(ASCII.slice(run, start, end)), sink.wants(kind), !(versionCue && start == 0 && kind == .ipAddress) {
                     sink.report(kind, original(start), original(end))
                 }
                 guard end < run.count else { break }
@@ -87,9 +149,10 @@ enum DigitRunRecognizer {
         return nil
     }
 
-    /// `ddd-dd-dddd` with the SSA's rules: no area 000, 666 or 9xx; no group 00; no serial 0000.
+    /// `ddd-dd-dddd`, `ddd.dd.dddd` or `ddd dd dddd` with the SSA's rules: no area 000, 666 or 9xx; no group 00;
+    /// no serial 0000. (Nine bare digits need an "SSN" cue: NationalIDRecognizer.)
     static func isSSN(_ t: Bytes) -> Bool {
-        guard t.count == 11, t[3] == 0x2D, t[6] == 0x2D,
+        guard t.count == 11, t[3] == 0x2D || t[3] == 0x2E || t[3] == 0x20, t[6] == t[3],
               let area = ASCII.decimal(t, 0, 3), let group = ASCII.decimal(t, 4, 6), let serial = ASCII.decimal(t, 7, 11) else { return false }
         return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
     }
@@ -112,8 +175,8 @@ enum DigitRunRecognizer {
         return value <= 255
     }
 
-    /// 13–19 digits, optionally in groups split by one kind of separator, with a
-    /// known issuer prefix and a valid Luhn checksum.
+    /// 12–19 digits (12 for Maestro only), optionally in groups split by one kind of separator,
+    /// with a known issuer prefix and a valid Luhn checksum.
     static func isPaymentCard(_ t: Bytes) -> Bool {
         var separator: UInt8 = 0
         var digits = 0, groups = 0, groupLength = 0, firstGroupLength = 0
@@ -133,22 +196,39 @@ enum DigitRunRecognizer {
         if separator != 0 { // the last group has no separator after it
             guard (1...6).contains(groupLength), groups + 1 >= 3, (3...6).contains(firstGroupLength) else { return false }
         }
-        return digits >= 13 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
+        return digits >= 12 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
     }
 
     /// `first4`: the card's first four digits.
     static func knownIssuer(_ first4: Int, count: Int) -> Bool {
         let prefix2 = first4 / 100, prefix3 = first4 / 10
+        if count == 12 { return isMaestro(first4) }                                             // only Maestro is that short
         switch first4 / 1000 {
         case 4: return count == 13 || count == 16 || count == 19                               // Visa
-        case 5: return (51...55).contains(prefix2) && count == 16                               // Mastercard
-        case 2: return (2221...2720).contains(first4) && count == 16                            // Mastercard 2-series
+        case 5:
+            if (51...55).contains(prefix2) { return count == 16 }                               // Mastercard
+            return isMaestro(first4)
+        case 2:
+            if first4 == 2131 { return count == 15 }                                            // JCB (old 15-digit)
+            return (2221...2720).contains(first4) && count == 16                                // Mastercard 2-series
+        case 1: return first4 == 1800 && count == 15                                            // JCB (old 15-digit)
         case 3:
             if prefix2 == 34 || prefix2 == 37 { return count == 15 }                            // Amex
             if (3528...3589).contains(first4) { return (16...19).contains(count) }              // JCB
             return ((300...305).contains(prefix3) || prefix2 == 36 || prefix2 == 38) && (14...16).contains(count) // Diners
         case 6:
-            return (first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3)) && (16...19).contains(count) // Discover
+            // Discover, UnionPay
+            if first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3) || prefix2 == 62 { return (16...19).contains(count) }
+            return isMaestro(first4)
+        default: return false
+        }
+    }
+
+    /// Maestro's published ranges, not all of 50 and 56–69: most of those are unissued, and a random 16-digit
+    /// order number starting with 6 should not pass for a card one time in ten.
+    static func isMaestro(_ first4: Int) -> Bool {
+        switch first4 {
+        case 5018, 5020, 5038, 5893, 6304, 6390, 6759, 6761, 6762, 6763, 5600...5899: return true
         default: return false
         }
     }

@@ -38,8 +38,10 @@ public enum PIIDetector {
         if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.digit) {
             DigitRunRecognizer.scan(bytes, into: &sink)
-            // An IBAN starts with an upper-case country code.
-            if profile.has(ByteProfile.upper) { IBANRecognizer.scan(bytes, into: &sink) }
+            // An IBAN starts with a country code (either case).
+            if profile.has(ByteProfile.upper) || profile.has(ByteProfile.lower) { IBANRecognizer.scan(bytes, into: &sink) }
+            NationalIDRecognizer.scan(bytes, hint: hint, into: &sink)
+            DateOfBirthRecognizer.scan(bytes, hint: hint, into: &sink)
             // Street addresses hang on a house number, postcode or box number.
             PostalAddressRecognizer.scan(bytes, hint: hint, nonASCII: profile.has(ByteProfile.nonASCII), into: &sink)
         }

@@ -85,9 +85,11 @@ import Testing
     @Test func runsGluedToATokenAreNotPersonalData() {
         #expect(PIIDetector.kinds(in: "card 4111111111111111.") == [.paymentCard], "a full stop ends a sentence, not a token")
         #expect(PIIDetector.kinds(in: "card 4111111111111111x").isEmpty)
-        #expect(PIIDetector.kinds(in: "x4111111111111111").isEmpty)
-        #expect(PIIDetector.kinds(in: "user_4111111111111111").isEmpty)
-        #expect(PIIDetector.kinds(in: "id:4111111111111111").isEmpty)
+        // A Luhn-valid card from a known issuer glued to a label or id before it is still a card (it would
+        // otherwise reach the audit trail verbatim as `sess_4111…`); DigitRunRecognizerRewriteTests has the rest.
+        #expect(PIIDetector.kinds(in: "x4111111111111111") == [.paymentCard])
+        #expect(PIIDetector.kinds(in: "user_4111111111111111") == [.paymentCard])
+        #expect(PIIDetector.kinds(in: "id:4111111111111111") == [.paymentCard])
         #expect(PIIDetector.kinds(in: "ref/4111111111111111").isEmpty)
         #expect(PIIDetector.kinds(in: "2001:db8::1x").isEmpty)
         #expect(PIIDetector.kinds(in: "XGB82WEST12345698765432").isEmpty)

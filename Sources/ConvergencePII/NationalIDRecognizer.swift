@@ -1,0 +1,309 @@
+/// National identifiers (`national_id`), plus the US SSN written as nine bare digits.
+/// A shape with a check character or checksum and strict grouping stands alone
+/// (UK NINO, Canadian SIN, Aadhaar, Spanish DNI/NIE, codice fiscale, Singapore
+/// NRIC/FIN); a shape that could be anything needs a cue word within 40 bytes
+/// before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS, PESEL,
+/// US ITIN and passport, Indian PAN).
+enum NationalIDRecognizer {
+    typealias Bytes = ASCII.Bytes
+
+    /// Every identifier has a digit within its first seven bytes: the scan hops from digit run to digit run
+    /// and looks back for the token's start (`AB 12 34 56 C`, `X1234567L`, `RSSMRA85…`).
+    static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
+        var d = ASCII.nextDigit(b, from: 0)
+        while d < b.count {
+            var next = d + 1
+            while next < b.count, ASCII.isDigit(b[next]) { next += 1 }
+            if worthTrying(b, d, next), let start = tokenStart(b, digitsAt: d) {
+                // "SIN 130…": the two capitals before a digit group may be a word, not a spaced NINO's letters.
+                if let (kind, matchEnd) = match(b, start, hint: hint) ?? (start == d - 3 ? match(b, d, hint: hint) : nil) {
+                    if sink.wants(kind) { sink.report(kind, matchEnd.start, matchEnd.end) }
+                    if !sink.wants(.nationalID) && !sink.wants(.ssn) { return }
+                    next = max(next, matchEnd.end)
+                }
+            }
+            d = ASCII.nextDigit(b, from: next)
+        }
+    }
+
+    /// Whether the digit run `b[d..<next]` can open an identifier, by its length: 2–8 digits need capitals before
+    /// them (NINO, NIE, NRIC, PAN, codice fiscale) or, for 3–4, a next group (SIN, NHS, ITIN, Aadhaar); 8–12 may stand.
+    @inline(__always) static func worthTrying(_ b: Bytes, _ d: Int, _ next: Int) -> Bool {
+        let n = next - d
+        if n >= 8 { return n <= 12 }
+        guard n >= 2, n != 5 else { return false }
+        if d > 0, ASCII.isUpper(b[d - 1]) || d >= 3 && b[d - 1] == 0x20 && ASCII.isUpper(b[d - 2]) { return true }
+        return n <= 4 && next + 1 < b.count && (b[next] == 0x20 || b[next] == 0x2D) && ASCII.isDigit(b[next + 1])
+    }
+
+    /// Where a candidate whose first digits are at `d` starts: at `d`, at up to six capitals before it, or at the
+    /// two capitals of a spaced NINO. Nil when the token goes on something before it (ids, versions, paths, the
+    /// earlier groups of a card number).
+    static func tokenStart(_ b: Bytes, digitsAt d: Int) -> Int? {
+        guard d > 0 else { return 0 }
+        var s = d
+        while s > 0, d - s < 6, ASCII.isUpper(b[s - 1]) { s -= 1 }
+        if s < d { return s == 0 || !startGlue(b[s - 1]) ? s : nil }
+        if d >= 3, b[d - 1] == 0x20, ASCII.isUpper(b[d - 2]), ASCII.isUpper(b[d - 3]), d == 3 || !startGlue(b[d - 4]) { return d - 3 }
+        if startGlue(b[d - 1]) { return nil }
+        if d >= 2, b[d - 1] == 0x20 || b[d - 1] == 0x3A, ASCII.isDigit(b[d - 2]) { return nil }
+        return d
+    }
+
+    /// Bytes that make what follows part of a larger token (ids, versions, paths, amounts).
+    @inline(__always) static func startGlue(_ p: UInt8) -> Bool {
+        ASCII.isAlnum(p) || p == 0x2E || p == 0x2D || p == 0x2F || p == 0x5F || p == 0x2B || p == 0x24 || p == 0x40 || p == 0x5C
+    }
+
+    /// The token ends at `e`: no letter, digit or continuing separator after it.
+    @inline(__always) static func endsToken(_ b: Bytes, _ e: Int) -> Bool {
+        guard e < b.count else { return true }
+        let c = b[e]
+        if ASCII.isAlnum(c) || c == 0x5F || c == 0x40 || c == 0x2F { return false }
+        return !((c == 0x2D || c == 0x2E || c == 0x3A || c == 0x20) && e + 1 < b.count && ASCII.isDigit(b[e + 1]))
+    }
+
+    /// `t` has the shape: `d` a digit, `A` a capital letter, every other byte itself.
+    static func shaped(_ b: Bytes, _ at: Int, _ shape: StaticString) -> Bool {
+        let n = shape.utf8CodeUnitCount
+        guard at + n <= b.count else { return false }
+        let p = shape.utf8Start
+        for k in 0..<n {
+            let c = b[at + k]
+            switch p[k] {
+            case 0x64: if !ASCII.isDigit(c) { return false }
+            case 0x41: if !ASCII.isUpper(c) { return false }
+            default: if c != p[k] { return false }
+            }
+        }
+        return endsToken(b, at + n)
+    }
+
+    static let ssnCues = CueWords(["ssn", "ssns", "ss#", "ssn#", "social security", "soc sec", "social sec"])
+    static let sinCues = CueWords(["sin", "sin#", "social insurance", "nas", "numéro d'assurance sociale"])
+    static let aadhaarCues = CueWords(["aadhaar", "aadhar", "adhaar", "uidai"])
+    static let nhsCues = CueWords(["nhs", "nhs#", "nhs no", "nhs number", "chi"])
+    static let peselCues = CueWords(["pesel"])
+    static let passportCues = CueWords(["passport", "passports", "passport#", "passport no", "pass no"])
+    static let panCues = CueWords(["pan", "pan#", "permanent account number", "income tax"])
+    static let itinCues = CueWords(["itin", "taxpayer", "tax id", "tin"])
+
+    static func cue(_ b: Bytes, _ i: Int, _ hint: PIIFieldHint, _ cues: CueWords) -> Bool {
+        hint == .nationalID || cues.any(b, from: i - 40, to: i)
+    }
+
+    /// The kind and span of an identifier starting at `i`.
+    static func match(_ b: Bytes, _ i: Int, hint: PIIFieldHint) -> (PIIKind, (start: Int, end: Int))? {
+        var e = i
+        while e < b.count, e - i <= 16, ASCII.isAlnum(b[e]) { e += 1 }
+        return match(b, i, e, hint: hint).map { ($0.0, (i, $0.1)) }
+    }
+
+    /// The kind and end of an identifier starting at `i`; `e` ends its first alphanumeric piece.
+    static func match(_ b: Bytes, _ i: Int, _ e: Int, hint: PIIFieldHint) -> (PIIKind, Int)? {
+        let n = e - i
+        if ASCII.isUpper(b[i]) {
+            if n == 2, shaped(b, i, "AA dd dd dd A"), isNINO(b, i, letterAt: i + 12) { return (.nationalID, i + 13) }
+            guard endsToken(b, e) else { return nil }
+            switch n {
+            case 9:
+                if shaped(b, i, "AAddddddA"), isNINO(b, i, letterAt: i + 8) { return (.nationalID, e) }
+                if shaped(b, i, "AdddddddA"), isNIE(b, i) || isNRIC(b, i) { return (.nationalID, e) }
+                if shaped(b, i, "Adddddddd"), cue(b, i, hint, passportCues) { return (.nationalID, e) } // US passport (since 2021)
+            case 10:
+                if shaped(b, i, "AAAAAddddA"), isPANEntity(b[i + 3]), cue(b, i, hint, panCues) { return (.nationalID, e) }
+            case 16:
+                if shaped(b, i, "AAAAAAddAddAdddA"), isCodiceFiscale(b, i) { return (.nationalID, e) }
+            default: break
+            }
+            return nil
+        }
+        // Starts with a digit.
+        if n == 9, shaped(b, i, "ddddddddA"), isDNI(b, i, letterAt: i + 8) { return (.nationalID, e) }
+        if n == 8, shaped(b, i, "dddddddd-A"), isDNI(b, i, letterAt: i + 9) { return (.nationalID, e + 2) }
+        if n == 3 {
+            guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
+            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i) { return (.nationalID, i + 11) }
+            // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
+            if shaped(b, i, "ddd-dd-dddd"), isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, i + 11) }
+            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-dddd") : shaped(b, i, "ddd ddd dddd"), isNHS(b, i), cue(b, i, hint, nhsCues) {
+                return (.nationalID, i + 12)
+            }
+            return nil
+        }
+        if n == 4 {
+            guard i + 5 < b.count, b[i + 4] == 0x20 || b[i + 4] == 0x2D else { return nil }
+            if b[i + 4] == 0x2D ? shaped(b, i, "dddd-dddd-dddd") : shaped(b, i, "dddd dddd dddd"), isAadhaar(b, i) { return (.nationalID, i + 14) }
+            return nil
+        }
+        guard endsToken(b, e), ASCII.decimal(b, i, e) != nil else { return nil }
+        switch n {
+        case 9:
+            if isBareSSN(b, i), cue(b, i, hint, ssnCues) { return (.ssn, e) }
+            if isSIN(b, i), cue(b, i, hint, sinCues) { return (.nationalID, e) }
+            if isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, e) }
+            if cue(b, i, hint, passportCues) { return (.nationalID, e) } // US passport
+        case 10: if isNHS(b, i), cue(b, i, hint, nhsCues) { return (.nationalID, e) }
+        case 11: if isPESEL(b, i), cue(b, i, hint, peselCues) { return (.nationalID, e) }
+        case 12: if isAadhaar(b, i), cue(b, i, hint, aadhaarCues) { return (.nationalID, e) }
+        default: break
+        }
+        return nil
+    }
+
+    /// The digits at `i`, skipping one separator after each group (the caller checked the shape).
+    static func digits(_ b: Bytes, _ i: Int, _ count: Int, into out: UnsafeMutablePointer<Int>) {
+        var k = i, taken = 0
+        while taken < count {
+            if ASCII.isDigit(b[k]) { out[taken] = Int(b[k] - 48); taken += 1 }
+            k += 1
+        }
+    }
+
+    static func withDigits<R>(_ b: Bytes, _ i: Int, _ count: Int, _ body: (UnsafeMutablePointer<Int>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 12) { d in
+            digits(b, i, count, into: d.baseAddress!)
+            return body(d.baseAddress!)
+        }
+    }
+
+    // MARK: - United Kingdom
+
+    /// NINO prefix: first letter not D F I Q U V, second not D F I O Q U V, not BG GB KN NK NT TN ZZ; suffix A–D.
+    static func isNINO(_ b: Bytes, _ i: Int, letterAt s: Int) -> Bool {
+        let a = b[i], c = b[i + 1]
+        if contains("DFIQUV", a) || contains("DFIOQUV", c) { return false }
+        let bad: StaticString = "BGGBKNNKNTTNZZ"
+        for k in stride(from: 0, to: bad.utf8CodeUnitCount, by: 2) where bad.utf8Start[k] == a && bad.utf8Start[k + 1] == c { return false }
+        return (65...68).contains(b[s])
+    }
+
+    static func contains(_ set: StaticString, _ c: UInt8) -> Bool {
+        for k in 0..<set.utf8CodeUnitCount where set.utf8Start[k] == c { return true }
+        return false
+    }
+
+    /// NHS number: weights 10…2 over nine digits; 11 − (sum mod 11) is the tenth (11 → 0; 10 never issued).
+    static func isNHS(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 10) { d in
+            var sum = 0
+            for k in 0..<9 { sum += d[k] * (10 - k) }
+            let check = (11 - sum % 11) % 11
+            return check != 10 && check == d[9]
+        }
+    }
+
+    // MARK: - North America
+
+    /// Canadian SIN: Luhn over nine digits; none start with 0 or 8.
+    static func isSIN(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 9) { d in
+            guard d[0] != 0, d[0] != 8 else { return false }
+            var sum = 0
+            for k in 0..<9 {
+                let v = k % 2 == 1 ? d[k] * 2 : d[k]
+                sum += v > 9 ? v - 9 : v
+            }
+            return sum % 10 == 0
+        }
+    }
+
+    /// US ITIN: 9xx, group 50–65, 70–88, 90–92 or 94–99.
+    static func isITIN(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 5) { d in
+            let group = d[3] * 10 + d[4]
+            return d[0] == 9 && ((50...65).contains(group) || (70...88).contains(group) || (90...92).contains(group) || group >= 94)
+        }
+    }
+
+    /// Nine bare digits under the SSA's rules (see DigitRunRecognizer.isSSN).
+    static func isBareSSN(_ b: Bytes, _ i: Int) -> Bool {
+        guard let area = ASCII.decimal(b, i, i + 3), let group = ASCII.decimal(b, i + 3, i + 5), let serial = ASCII.decimal(b, i + 5, i + 9)
+        else { return false }
+        return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+    }
+
+    // MARK: - India
+
+    /// Aadhaar: twelve digits, the first 2–9, Verhoeff check digit.
+    static func isAadhaar(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 12) { d in
+            guard d[0] >= 2 else { return false }
+            var c = 0
+            for k in 0..<12 { c = Int(verhoeffD[c * 10 + Int(verhoeffP[(k % 8) * 10 + d[11 - k]])]) }
+            return c == 0
+        }
+    }
+
+    static let verhoeffD: [UInt8] = [
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 0, 6, 7, 8, 9, 5, 2, 3, 4, 0, 1, 7, 8, 9, 5, 6, 3, 4, 0, 1, 2, 8, 9, 5, 6, 7,
+        4, 0, 1, 2, 3, 9, 5, 6, 7, 8, 5, 9, 8, 7, 6, 0, 4, 3, 2, 1, 6, 5, 9, 8, 7, 1, 0, 4, 3, 2, 7, 6, 5, 9, 8, 2, 1, 0, 4, 3,
+        8, 7, 6, 5, 9, 3, 2, 1, 0, 4, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+    ]
+    static let verhoeffP: [UInt8] = [
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 5, 7, 6, 2, 8, 3, 0, 9, 4, 5, 8, 0, 3, 7, 9, 6, 1, 4, 2, 8, 9, 1, 6, 0, 4, 3, 5, 2, 7,
+        9, 4, 5, 3, 1, 2, 6, 8, 7, 0, 4, 2, 8, 6, 5, 7, 3, 9, 0, 1, 2, 7, 9, 3, 8, 0, 6, 4, 1, 5, 7, 0, 4, 6, 9, 1, 3, 2, 5, 8,
+    ]
+
+    /// PAN's fourth letter says who holds it: Person, Company, HUF, Firm, AOP, Trust, BOI, Local authority, Juridical, Government.
+    static func isPANEntity(_ c: UInt8) -> Bool { contains("PCHFATBLJG", c) }
+
+    // MARK: - Europe
+
+    static let dniLetters: StaticString = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+    /// Spanish DNI: eight digits and the letter for their value mod 23.
+    static func isDNI(_ b: Bytes, _ i: Int, letterAt s: Int) -> Bool {
+        guard let value = ASCII.decimal(b, i, i + 8) else { return false }
+        return dniLetters.utf8Start[value % 23] == b[s]
+    }
+
+    /// Spanish NIE: X, Y or Z (0, 1, 2), seven digits, the DNI letter of the eight-digit value.
+    static func isNIE(_ b: Bytes, _ i: Int) -> Bool {
+        guard b[i] == 0x58 || b[i] == 0x59 || b[i] == 0x5A, let value = ASCII.decimal(b, i + 1, i + 8) else { return false }
+        return dniLetters.utf8Start[(Int(b[i] - 0x58) * 10_000_000 + value) % 23] == b[i + 8]
+    }
+
+    /// Polish PESEL: weights 1 3 7 9 1 3 7 9 1 3; the eleventh digit makes the sum a multiple of ten; a real month.
+    static func isPESEL(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 11) { d in
+            let weights = (1, 3, 7, 9)
+            var sum = 0
+            for k in 0..<10 {
+                let w = k % 4 == 0 ? weights.0 : k % 4 == 1 ? weights.1 : k % 4 == 2 ? weights.2 : weights.3
+                sum += d[k] * w
+            }
+            let month = (d[2] * 10 + d[3]) % 20, day = d[4] * 10 + d[5]
+            return (10 - sum % 10) % 10 == d[10] && (1...12).contains(month) && (1...31).contains(day)
+        }
+    }
+
+    /// Italian codice fiscale: letters at odd places (1st, 3rd …) count by a table, at even places by their
+    /// value; the sum mod 26 is the last letter. The ninth letter is a month code.
+    static func isCodiceFiscale(_ b: Bytes, _ i: Int) -> Bool {
+        guard contains("ABCDEHLMPRST", b[i + 8]) else { return false }
+        var sum = 0
+        for k in 0..<15 {
+            let c = b[i + k]
+            let v = ASCII.isDigit(c) ? Int(c - 48) : Int(c - 65)
+            sum += k % 2 == 0 ? Int(cfOdd[v]) : v
+        }
+        return Int(b[i + 15]) - 65 == sum % 26
+    }
+
+    /// The odd-place values of 0–9 (as A–J) and A–Z.
+    static let cfOdd: [UInt8] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23]
+
+    // MARK: - Singapore
+
+    /// NRIC (S, T) and FIN (F, G): weights 2 7 6 5 4 3 2, +4 for T and G, then a letter table by sum mod 11.
+    static func isNRIC(_ b: Bytes, _ i: Int) -> Bool {
+        let p = b[i]
+        guard p == 0x53 || p == 0x54 || p == 0x46 || p == 0x47 else { return false }
+        let weights: StaticString = "2765432"
+        var sum = p == 0x54 || p == 0x47 ? 4 : 0
+        for k in 0..<7 { sum += Int(b[i + 1 + k] - 48) * Int(weights.utf8Start[k] - 48) }
+        let table: StaticString = p == 0x53 || p == 0x54 ? "JZIHGFEDCBA" : "XWUTRQPNMLK"
+        return table.utf8Start[sum % 11] == b[i + 8]
+    }
+}

@@ -1,0 +1,81 @@
+import Testing
+@testable import ConvergencePII
+
+/// `date_of_birth`: a valid date near a birth cue, or any valid date under a `.dateOfBirth` hint; never a date alone.
+@Suite struct DateOfBirthRecognizerTests {
+    func kinds(_ text: String, hint: PIIFieldHint = .none) -> [PIIKind] { PIIDetector.kinds(in: text, hint: hint) }
+
+    func found(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        return PIIDetector.spans(in: text).filter { $0.kind == .dateOfBirth }.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+    }
+
+    @Test func numericFormsAfterACue() {
+        #expect(found("She was born 1985-03-14 in Leeds") == ["1985-03-14"])
+        #expect(found("DOB: 14/03/1985") == ["14/03/1985"])
+        #expect(found("dob 03/14/1985") == ["03/14/1985"], "month first")
+        #expect(found("geboren am 14.03.1985") == ["14.03.1985"])
+        #expect(found("D.O.B. 1985/03/14") == ["1985/03/14"])
+        #expect(found("date of birth 14-03-85") == ["14-03-85"], "two-digit year")
+        #expect(found("nato il 14/03/1985") == ["14/03/1985"])
+    }
+
+    @Test func monthNameForms() {
+        #expect(found("born on 14 March 1985") == ["14 March 1985"])
+        #expect(found("born March 14, 1985 in Ohio") == ["March 14, 1985"])
+        #expect(found("date of birth: March 14th, 1985") == ["March 14th, 1985"])
+        #expect(found("born on the 14th of March, 1985") == ["14th of March, 1985"])
+        #expect(found("DOB 14-Mar-1985") == ["14-Mar-1985"])
+        #expect(found("geb. 14. März 1985") == ["14. März 1985"])
+        #expect(found("née le 14 mars 1985 à Lyon") == ["14 mars 1985"])
+        #expect(found("fecha de nacimiento: 14 de marzo de 1985") == ["14 de marzo de 1985"])
+        #expect(found("Ada Byron (b. 10 December 1815)").isEmpty, "before 1900: not a living person's birth date")
+        #expect(found("Grace (b. 9 December 1926)") == ["9 December 1926"])
+    }
+
+    @Test func cueAfterTheDate() {
+        #expect(found("1985-03-14 is my birthday") == ["1985-03-14"])
+        #expect(found("14/03/1985 (date of birth)") == ["14/03/1985"])
+    }
+
+    @Test func fieldHintIsTheCue() {
+        #expect(kinds("1985-03-14", hint: .dateOfBirth) == [.dateOfBirth])
+        #expect(kinds("March 14, 1985", hint: .dateOfBirth) == [.dateOfBirth])
+        #expect(kinds("1985-02-30", hint: .dateOfBirth).isEmpty, "no such day")
+        #expect(kinds("next tuesday", hint: .dateOfBirth).isEmpty)
+    }
+
+    @Test func datesWithoutACueAreNotBirthDates() {
+        for text in ["meeting 1985-03-14", "shipped on 14 March 2024", "2023-07-22T17:15:53Z", "05/27/2017", "invoice dated March 14, 2025",
+                     "created 2022-08-01T06:35:20.123+02:00", "deadline 14.03.2025", "Plan b. 2024-01-01", "the born-again 2.0.1 release"] {
+            #expect(!kinds(text).contains(.dateOfBirth), "\(text)")
+        }
+    }
+
+    @Test func invalidDatesAreRejected() {
+        #expect(kinds("born 1985-02-30").isEmpty, "30 February")
+        #expect(kinds("born 1985-13-01").isEmpty)
+        #expect(kinds("dob 31/31/1985").isEmpty)
+        #expect(kinds("born 2099-01-01").isEmpty, "in the future")
+        #expect(kinds("born 1899-12-31").isEmpty, "before 1900")
+        #expect(kinds("born 1988-02-29") == [.dateOfBirth], "a leap day")
+        #expect(kinds("born 1987-02-29").isEmpty, "not a leap year")
+        #expect(kinds("born in 1985").isEmpty, "a year alone")
+        #expect(kinds("born 14 Marchx 1985").isEmpty)
+        #expect(kinds("born 1985-03-142").isEmpty)
+        #expect(kinds("dob v1985-03-14").isEmpty, "glued to a token")
+    }
+
+    /// Linear time: up to 1 MiB of hostile text in well under a second even in a debug build (inputs that
+    /// the digit-run windows classify five ways per group are 256–320 KiB: a debug build is far slower there).
+    @Test func pathologicalInputsStayFast() {
+        let clock = ContinuousClock()
+        let inputs = [String(repeating: "born ", count: 1 << 18), String(repeating: "born 14/03/1985 ", count: 1 << 16),
+                      String(repeating: "March 1 ", count: 1 << 15), String(repeating: "1-1-", count: 1 << 18),
+                      String(repeating: "dob ", count: 1 << 18) + "1985-03-14", String(repeating: "14 ", count: 1 << 16)]
+        for text in inputs {
+            let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
+            #expect(elapsed < .seconds(1), "\(text.prefix(20))…: \(elapsed)")
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+@testable import ConvergencePII
+
+/// `national_id`: shapes with a checksum stand alone; bare digit blocks need a cue word or a `.nationalID` hint.
+@Suite struct NationalIDRecognizerTests {
+    func kinds(_ text: String, hint: PIIFieldHint = .none) -> [PIIKind] { PIIDetector.kinds(in: text, hint: hint) }
+
+    func found(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        return PIIDetector.spans(in: text).filter { $0.kind == .nationalID }.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+    }
+
+    @Test func ukNationalInsuranceNumber() {
+        #expect(found("NI number AB 12 34 56 C, thanks") == ["AB 12 34 56 C"])
+        #expect(found("nino: AB123456C") == ["AB123456C"])
+        #expect(kinds("AB 12 34 56 E").isEmpty, "suffix must be A–D")
+        #expect(kinds("DA 12 34 56 C").isEmpty, "D is never a first letter")
+        #expect(kinds("AO 12 34 56 C").isEmpty, "O is never a second letter")
+        #expect(kinds("GB123456C").isEmpty, "GB is not allocated")
+        #expect(kinds("XAB123456C").isEmpty, "part of a longer token")
+    }
+
+    @Test func canadianSIN() {
+        #expect(found("SIN 130 692 544") == ["130 692 544"])
+        #expect(found("130-692-544") == ["130-692-544"], "checksum and grouping stand alone")
+        #expect(kinds("sin 130692544") == [.nationalID], "bare digits with a cue")
+        #expect(kinds("130692544").isEmpty, "bare digits without a cue")
+        #expect(kinds("130 692 545").isEmpty, "Luhn fails")
+        #expect(kinds("830 692 544").isEmpty, "no SIN starts with 8")
+        #expect(kinds("130 692 544 12").isEmpty, "a longer run")
+        #expect(kinds("since 130692544").isEmpty, "'since' is not the cue 'sin'")
+    }
+
+    @Test func indianAadhaar() {
+        #expect(found("aadhaar 2345 6789 0124") == ["2345 6789 0124"])
+        #expect(kinds("4918-7263-5404") == [.nationalID])
+        #expect(kinds("Aadhaar no. 234567890124") == [.nationalID])
+        #expect(kinds("order 234567890124").isEmpty, "twelve bare digits without a cue")
+        #expect(kinds("2345 6789 0125").isEmpty, "Verhoeff fails")
+        #expect(kinds("1345 6789 0124").isEmpty, "never starts with 0 or 1")
+        #expect(!kinds("4111 2345 6789 0124").contains(.nationalID), "the tail of a card-shaped run")
+    }
+
+    @Test func ukNHSNumber() {
+        #expect(found("NHS number 943 476 5919") == ["943 476 5919"])
+        #expect(kinds("nhs 9434765919") == [.nationalID])
+        #expect(!kinds("nhs 943 476 5918").contains(.nationalID), "mod-11 fails")
+        #expect(!kinds("call 943 476 5919").contains(.nationalID), "without a cue it is a phone-shaped number")
+    }
+
+    @Test func spanishDNIAndNIE() {
+        #expect(found("DNI 12345678Z") == ["12345678Z"])
+        #expect(found("12345678-Z") == ["12345678-Z"])
+        #expect(kinds("NIE X1234567L") == [.nationalID])
+        #expect(kinds("Y7654321G") == [.nationalID])
+        #expect(kinds("12345678A").isEmpty, "wrong check letter")
+        #expect(kinds("X1234567A").isEmpty)
+        #expect(kinds("12345678z").isEmpty, "lower case is not how it is written")
+    }
+
+    @Test func italianCodiceFiscale() {
+        #expect(found("CF RSSMRA85T10A562S") == ["RSSMRA85T10A562S"])
+        #expect(kinds("RSSMRA85T10A562T").isEmpty, "wrong check character")
+        #expect(kinds("RSSMRA85Z10A562S").isEmpty, "Z is no month code")
+    }
+
+    @Test func indianPAN() {
+        #expect(kinds("PAN ABCPE1234F") == [.nationalID])
+        #expect(kinds("ABCPE1234F", hint: .nationalID) == [.nationalID])
+        #expect(kinds("ABCPE1234F").isEmpty, "the shape alone is a product code as often as a PAN")
+        #expect(kinds("PAN ABCXE1234F").isEmpty, "X is no holder type")
+    }
+
+    @Test func singaporeNRICAndFIN() {
+        #expect(kinds("NRIC S1234567D") == [.nationalID])
+        #expect(kinds("S1234567D") == [.nationalID])
+        #expect(kinds("S1234567A").isEmpty, "wrong check letter")
+        #expect(kinds("Q1234567D").isEmpty, "no such prefix")
+    }
+
+    @Test func polishPESEL() {
+        #expect(kinds("PESEL 44051401359") == [.nationalID])
+        #expect(kinds("44051401359").isEmpty, "eleven bare digits need the cue")
+        #expect(kinds("pesel 44051401358").isEmpty, "checksum fails")
+    }
+
+    @Test func usITINAndPassport() {
+        #expect(kinds("ITIN 912-70-1234") == [.nationalID])
+        #expect(kinds("taxpayer id 912-70-1234") == [.nationalID])
+        #expect(kinds("912-70-1234").isEmpty, "without a cue it is as likely an invalid or test SSN")
+        #expect(kinds("912-40-1234").isEmpty, "group 40 is not issued")
+        #expect(kinds("passport 123456789") == [.nationalID])
+        #expect(kinds("passport no. C03005988") == [.nationalID])
+        #expect(kinds("tracking 123456789").isEmpty)
+        #expect(kinds("C03005988").isEmpty)
+    }
+
+    @Test func trapsStayUnflagged() {
+        for trap in ["order #2021441196", "invoice INV-2022/614007", "ref 2021-481889-A", "1700000000", "ts 1732550400123",
+                     "version 12.345.678", "b8c0079c-e79a-8aa2-3ad5-0afb016754ae", "sha 62b7e7320f6196b6acbf9bb0bbcb1b2defa1b854",
+                     "$1,234,567.89", "zip 94105-1234", "37.774929, -122.419416", "SKU 123-456-789", "tracking 1Z999AA10123456784",
+                     "ABCD1234EFGH5678", "room 123 456 7890"] {
+            #expect(!kinds(trap).contains(.nationalID), "\(trap)")
+        }
+    }
+
+    /// Linear time: up to 1 MiB of hostile text in well under a second even in a debug build (inputs that
+    /// the digit-run windows classify five ways per group are 256–320 KiB: a debug build is far slower there).
+    @Test func pathologicalInputsStayFast() {
+        let clock = ContinuousClock()
+        let inputs = [String(repeating: "1234 ", count: 1 << 16), String(repeating: "AB 12 ", count: 1 << 16),
+                      String(repeating: "ssn 123456789 ", count: 1 << 16), String(repeating: "A1", count: 1 << 19),
+                      String(repeating: "passport ", count: 1 << 17) + "123456789", String(repeating: "Z", count: 1 << 20)]
+        for text in inputs {
+            let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
+            #expect(elapsed < .seconds(1), "\(text.prefix(20))…: \(elapsed)")
+        }
+    }
+}
