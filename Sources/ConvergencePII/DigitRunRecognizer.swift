@@ -145,7 +145,7 @@ enum DigitRunRecognizer {
         if isSSN(t) { return .ssn }
         if isIPv4(t) { return .ipAddress }
         if isPaymentCard(t) { return .paymentCard }
-        if isPhone(t) { return .phone }
+        if PhoneRecognizer.isPhone(t) { return .phone }
         return nil
     }
 
@@ -242,37 +242,5 @@ enum DigitRunRecognizer {
             position += 1
         }
         return sum % 10 == 0
-    }
-
-    /// International (`+` and 8–15 digits) or North American formats.
-    static func isPhone(_ t: Bytes) -> Bool {
-        t.first == 0x2B ? isInternationalPhone(t) : isNorthAmericanPhone(t)
-    }
-
-    /// `+` then 8–15 digits; separators between digit groups only, no two in a row ('(' may follow one).
-    static func isInternationalPhone(_ t: Bytes) -> Bool {
-        guard t.count > 1, ASCII.isDigit(t[1]) || t[1] == 0x20 || t[1] == 0x28 else { return false }
-        var digits = 0, previousWasSeparator = false
-        for c in t[1...] {
-            if ASCII.isDigit(c) {
-                digits += 1
-                if digits > 15 { return false }
-                previousWasSeparator = false
-            } else {
-                if previousWasSeparator && c != 0x28 { return false }
-                previousWasSeparator = c != 0x29
-            }
-        }
-        return digits >= 8
-    }
-
-    /// Optional leading "1 " / "1-", then (ddd) ddd-dddd, ddd-ddd-dddd, ddd.ddd.dddd or ddd ddd dddd.
-    static func isNorthAmericanPhone(_ t: Bytes) -> Bool {
-        var s = t
-        if s.count > 2, s[0] == 0x31, s[1] == 0x20 || s[1] == 0x2D { s = ASCII.slice(s, 2, s.count) }
-        guard ASCII.matches(s, "(ddd) ddd-dddd") || ASCII.matches(s, "(ddd)ddd-dddd") || ASCII.matches(s, "ddd-ddd-dddd")
-                || ASCII.matches(s, "ddd.ddd.dddd") || ASCII.matches(s, "ddd ddd dddd") || ASCII.matches(s, "(ddd) ddd dddd") else { return false }
-        // Area code and exchange start with 2–9 (NANP).
-        return ASCII.leadingDigits(s, 1) >= 2 && ASCII.leadingDigits(s, 4) % 10 >= 2
     }
 }

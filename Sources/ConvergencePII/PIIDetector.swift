@@ -38,6 +38,7 @@ public enum PIIDetector {
         if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.digit) {
             DigitRunRecognizer.scan(bytes, into: &sink)
+            PhoneRecognizer.scan(bytes, hint: hint, into: &sink)
             // An IBAN starts with a country code (either case).
             if profile.has(ByteProfile.upper) || profile.has(ByteProfile.lower) { IBANRecognizer.scan(bytes, into: &sink) }
             NationalIDRecognizer.scan(bytes, hint: hint, into: &sink)

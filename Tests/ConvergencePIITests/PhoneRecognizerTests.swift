@@ -1,0 +1,215 @@
+import Testing
+@testable import ConvergencePII
+
+/// Phone numbers worldwide: international numbers checked against the country's plan, national formats of many
+/// countries, North American formats, cued bare digits, tel: URIs and extensions — and the number-shaped text
+/// that must stay clean.
+@Suite struct PhoneRecognizerTests {
+    func isPhone(_ text: String) -> Bool { PIIDetector.kinds(in: text).contains(.phone) }
+
+    /// The phone spans found in `text`, as substrings.
+    func phoneSpans(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        return PIIDetector.spans(in: text).filter { $0.kind == .phone }.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+    }
+
+    @Test(arguments: [
+        "+44 (0)20 7946 0958", "+44 20 7946 0958", "+49 151 49600091", "+4915149600091", "+33 6 12 34 56 78", "+33 1 23 45 67 89",
+        "+39 06 1234 5678", "+39 333 123 4567", "+34 612 34 56 78", "+31 6 82237745", "+81 90-2601-8159", "+81 3-1234-5678",
+        "+61 412 345 678", "+61 2 9876 5432", "+91 98765 43210", "+55 11 91234-5678", "+52 55 1234 5678", "+86 138 0013 8000",
+        "+82 10-1234-5678", "+46 70 123 45 67", "+47 406 12 345", "+45 32 12 34 56", "+48 512 345 678", "+41 78 123 45 67",
+        "+43 664 123456", "+32 470 12 34 56", "+353 85 012 3456", "+64 21 123 4567", "+27 71 123 4567", "+65 8123 4567",
+        "+1 415 555 2671", "+1-212-555-0147", "+7 912 345-67-89", "+90 501 234 56 78", "0049 30 1234567", "00 44 20 7946 0958",
+        "+44.20.7946.0958", "+49 (0)30 1234567",
+    ])
+    func internationalNumbers(_ number: String) {
+        #expect(isPhone(number), "\(number)")
+        #expect(isPhone("Please call \(number) tomorrow."), "\(number) in a sentence")
+    }
+
+    @Test(arguments: [
+        "+999 123 456 789",   // no such country code
+        "+1 123 456 7890",    // NANP area codes never start with 1
+        "+44 12 34",          // too short for the UK plan
+        "+49 30 1234567890123456", // too long for any plan
+        "+33 12 34 56 78 90 12",  // France has nine-digit national numbers
+        "+4 930 1234567",     // +4 is no code, and a code does not straddle a group
+        "+ 1 item", "2+2=4", "+44",
+    ])
+    func internationalNumbersOutsideThePlan(_ text: String) {
+        #expect(!isPhone(text), "\(text)")
+    }
+
+    @Test(arguments: [
+        "0151 496 0091", "030/1234567", "(030) 123 4567", "089/123 456 78", "06-82237745", "010 123 4567", "090-2601-8159",
+        "03-1234-5678", "020 7946 0958", "07700 900123", "06 12 34 56 78", "01.23.45.67.89", "333 123 4567", "06 1234 5678",
+        "612 34 56 78", "91 123 45 67", "0412 345 678", "(02) 9876 5432", "098765 43210", "98765 43210", "(11) 91234-5678",
+        "(11) 3456-7890", "55 1234 5678", "138 0013 8000", "010-1234-5678", "02-212-3456", "070-123 45 67", "08-12 34 56",
+        "12 345 67 89", "044 668 18 00", "0664 1234567", "0470 12 34 56",
+        "085 012 3456", "021 123 4567", "071 123 4567", "8 (912) 345-67-89", "011 15-2345-6789", "(601) 2345678",
+        "0501 234 56 78", "21 234 5678",
+    ])
+    func nationalFormats(_ number: String) {
+        #expect(isPhone(number), "\(number)")
+        #expect(isPhone("Ruf mich an: \(number), danke."), "\(number) in a sentence")
+    }
+
+    @Test func shortGroupedShapesNeedACue() {
+        for number in ["406 12 345", "32 12 34 56", "512 345 678", "6123 4567", "912 345 678"] {
+            #expect(isPhone("Tel. \(number)"), "\(number) after a cue")
+            #expect(isPhone("Ruf mich an: \(number), danke."), "\(number) after a cue")
+            #expect(PIIDetector.kinds(in: number, hint: .phone) == [.phone], "\(number) in a phone field")
+            #expect(!isPhone(number), "\(number) alone: tables, serials and scores look the same")
+            #expect(!isPhone("scores \(number) today"), "\(number) without a cue")
+        }
+    }
+
+    @Test func wordsNamingOtherNumbersVetoNationalForms() {
+        for text in ["SKU 01-234-5678", "Order 0151 496 0091", "invoice no. 030 1234567", "Account 012-3456789", "ticket 012345-6789",
+                     "serial 0123 4567 8901", "case 06-82237745"] {
+            #expect(!isPhone(text), "\(text)")
+        }
+        #expect(isPhone("Order questions: call 0151 496 0091"), "a cue nearer than the other word")
+        #expect(isPhone("order line +49 151 49600091"), "international numbers carry their own proof")
+    }
+
+    @Test func numbersEndedByAColonOrFollowedByAnAside() {
+        #expect(phoneSpans("SMS from 0590 169 52 59: running late") == ["0590 169 52 59"])
+        #expect(phoneSpans("SMS from (902) 351-4858: running late") == ["(902) 351-4858"])
+        #expect(phoneSpans("Our support line is +27 82 839 9108 (24/7).") == ["+27 82 839 9108"])
+        #expect(phoneSpans("Caller ID showed 00353 1 950 9897 at 21:50") == ["00353 1 950 9897"])
+        #expect(isPhone("Call me on 02 43 19 38 after 6pm."), "Belgian 02 43 19 38 after a cue")
+        #expect(!isPhone("ratio 0151 496 0091:1"), "a colon glued to more digits")
+        #expect(!isPhone("sizes 250 300 (24/7)"))
+    }
+
+    @Test func idsWrittenLikeNumbersStayClean() {
+        for text in ["NHS No: 478 273 8196, GP surgery on file", "Billing address: Rua Augusta, 112, 01310-100 São Paulo",
+                     "Refund goes to BE61 0048 6345 6393, account holder", "Refund goes to IT62 M494 0269 5605 MPFS 1Z3J AQN",
+                     "SSN 028.68.7973", "SSN 038 56 0211", "Your order number is 6302692510.", "my aadhaar number is 888363255738"] {
+            #expect(!isPhone(text), "\(text)")
+        }
+        #expect(isPhone("contact,phone\nMeridian Health Partners,392 082 0592"), "\"Partners\" is no \"part\"")
+    }
+
+    @Test func northAmericanFormats() {
+        for number in ["(415) 555-2671", "(415)555-2671", "415-555-2671", "415.555.2671", "415 555 2671", "1-800-555-0199", "1 (800) 555-0199"] {
+            #expect(isPhone("call \(number) today"), "\(number)")
+        }
+        #expect(!isPhone("(012) 345-6789"), "area codes start with 2–9")
+        #expect(!isPhone("415-155-2671"), "exchanges start with 2–9")
+        #expect(!isPhone("4155552671"), "bare ten digits need a cue")
+        #expect(!isPhone("call 555-0100"), "seven digits are not a full number")
+    }
+
+    @Test func bareDigitsNeedACueShortlyBefore() {
+        for text in ["call 4155552671", "Phone: 4155552671", "TEL 03012345678", "mobile 0412345678", "Mein Handy: 015114960091",
+                     "téléphone : 0612345678", "teléfono 612345678", "WhatsApp me at 0612345678", "text me on 07700900123",
+                     "電話 0312345678", "cellulare 3331234567", "telefoon 0612345678", "contact number is 98765432"] {
+            #expect(isPhone(text), "\(text)")
+        }
+        for text in ["4155552671", "order 0612345678", "user 123456789012", "ts 1700000000", "call about order #12345678",
+                     "phone 20240115", "the phone broke on day 3 and ticket 123456789 was opened", "ringtone 12345678",
+                     "phone 1234567890123456"] {
+            #expect(!isPhone(text), "\(text)")
+        }
+        #expect(PIIDetector.kinds(in: "0612345678", hint: .phone) == [.phone], "a phone field needs no cue")
+        #expect(PIIDetector.kinds(in: "7946095", hint: .phone) == [.phone])
+        #expect(PIIDetector.kinds(in: "12345", hint: .phone).isEmpty, "too short even under a phone field")
+    }
+
+    @Test func telURIsAndExtensions() {
+        #expect(phoneSpans("dial tel:+1-415-555-2671.").contains("tel:+1-415-555-2671"))
+        #expect(isPhone("<a href=\"tel:+4930901820\">"))
+        #expect(isPhone("tel:0301234567"))
+        #expect(!isPhone("tel:12"), "too short")
+        #expect(!isPhone("hotel:12345"))
+        #expect(phoneSpans("415-555-2671 x123").contains("415-555-2671 x123"))
+        #expect(phoneSpans("call 415-555-2671 ext. 123 now").contains("415-555-2671 ext. 123"))
+        #expect(phoneSpans("415-555-2671 ext 123").contains("415-555-2671 ext 123"))
+        #expect(phoneSpans("(415) 555-2671 #123").contains("(415) 555-2671 #123"))
+        #expect(phoneSpans("030/1234567 x12").contains("030/1234567 x12"))
+        #expect(phoneSpans("+44 20 7946 0958 ext. 4567").contains("+44 20 7946 0958 ext. 4567"))
+        for text in ["ext. 4567", "x123", "#123", "ext 12", "see item 42 x123", "1234567 x12"] {
+            #expect(!isPhone(text), "an extension alone is nothing: \(text)")
+        }
+    }
+
+    @Test func spans() {
+        #expect(phoneSpans("Call +44 (0)20 7946 0958 now") == ["+44 (0)20 7946 0958"])
+        #expect(phoneSpans("call 030/1234567 today") == ["030/1234567"])
+        #expect(phoneSpans("+33 6 12 34 56 78") == ["+33 6 12 34 56 78"], "more than five groups")
+        #expect(phoneSpans("phone: 4155552671.") == ["4155552671"])
+        #expect(phoneSpans("+49 30 901820 and 06 12 34 56 78") == ["+49 30 901820", "06 12 34 56 78"])
+    }
+
+    @Test(arguments: [
+        "2024-01-15", "15.01.2024", "01/15/2024", "20240115", "on 01.02.2024 at noon", "01-15-2024 1030", "at 10:30:00",
+        "2024-01-15T10:30:00Z", "zip 94105-1234", "Order #12345678", "INV-2024-000123", "1Z999AA10123456784", "ts 1700000000",
+        "ts 1700000000123", "$1,299.99", "1.299,00 €", "version 1.2.3.4", "40.7128, -74.0060", "coordinates 37.7749, -122.4194",
+        "ISBN 978-3-16-148410-0", "isbn 0-306-40615-2", "user 123456789012", "1990-2020", "pages 123-145", "SKU 12-345-6789",
+        "lot 123-45-67890", "room 12-34", "sizes 250 300 450 600", "scores 20 30 40 50", "budget 500 000 000", "1 000 000 rows",
+        "items 01 02 03 04 05", "list 01 02 03 04", "rates 0.25 0.50 0.75 1.00", "between 05.2024 - 06.2024", "12.345.678 users",
+        "values 123 456 789 012", "order 0012345678", "id 00123456", "v0151 496 0091", "id0151 496 0091", "0151 496 0091x",
+        "uuid 0c074eb4-6a95-4f8a-bda8-5ad234e80f64", "sha 62b7e7320f6196b6acbf9bb0bbcb1b2defa1b854", "ref 2021-025170-A",
+        "line 1204, column 18", "the years 1999 2000 2001", "1700000000", "8549.0067", "price 1258,09 €", "4111 1111 1111 1111",
+        "ssn 123-45-6789", "from 192.168.1.20", "Boston, MA 02110-1301 USA", "Add 05-674708-setpci.man.patch", "SSN 039-48-2689",
+    ])
+    func numberShapedTextIsNotAPhone(_ text: String) {
+        #expect(!isPhone(text), "\(text)")
+    }
+
+    @Test func otherKindsStillWin() {
+        #expect(PIIDetector.kinds(in: "4111 1111 1111 1111") == [.paymentCard])
+        #expect(PIIDetector.kinds(in: "ssn 123-45-6789") == [.ssn])
+        #expect(PIIDetector.kinds(in: "on 2024-01-02 call 415-555-2671") == [.phone])
+    }
+
+    /// 1 MiB of hostile input finishes well within a second even in a debug build: every look-behind and
+    /// look-ahead is bounded, and candidates are judged in constant time. One run of short groups is cut into
+    /// windows by DigitRunRecognizer (its cost, about a second a MiB in a debug build), so those inputs are 256 KiB.
+}
+
+/// Timed one at a time: cases run in parallel would time each other.
+@Suite(.serialized) struct PhoneRecognizerPathologicalInputTests {
+    static let hostile: [String: String] = [
+        "digits": String(repeating: "9", count: 1 << 20),
+        "digits and spaces": String(repeating: "1 ", count: 1 << 17),
+        "cue words": String(repeating: "phone ", count: 1 << 17),
+        "cue and number": String(repeating: "phone 12345678 ", count: 1 << 16),
+        "plus": String(repeating: "+49 ", count: 1 << 16),
+        "trunk groups": String(repeating: "0151 ", count: 1 << 16),
+        "national groups": String(repeating: "612 34 56 78 ", count: 1 << 14),
+        "many numbers": String(repeating: "call 0151 496 0091, ", count: 1 << 16),
+        "extensions": String(repeating: "1x1 ", count: 1 << 18),
+        "tel": String(repeating: "tel:", count: 1 << 18),
+        "slashes": String(repeating: "030/", count: 1 << 18),
+        "parentheses": String(repeating: "(0", count: 1 << 19),
+        "capitals": String(repeating: "A", count: 1 << 20),
+        "at signs": String(repeating: "@", count: 1 << 20),
+    ]
+
+    /// 1 MiB of hostile input finishes well within a second even in a debug build: every look-behind and
+    /// look-ahead is bounded, and candidates are judged in constant time. One run of short groups is cut into
+    /// windows by DigitRunRecognizer (its cost, about a second a MiB in a debug build), so those inputs are 256 KiB.
+    @Test(arguments: hostile.keys.sorted())
+    func pathologicalInputStaysFast(_ name: String) {
+        let text = Self.hostile[name] ?? ""
+        let clock = ContinuousClock()
+        let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
+        #expect(elapsed < .seconds(1), "\(name): \(elapsed)")
+    }
+}
+
+extension PhoneRecognizerTests {
+    @Test func numberPlansHoldTheITUCodes() {
+        for cc in [1, 7, 20, 27, 30, 31, 33, 34, 39, 44, 49, 52, 55, 61, 65, 81, 82, 86, 91, 353, 358, 380, 971, 998] {
+            #expect(PhoneNumberPlans.isCountryCode(cc), "\(cc)")
+        }
+        for cc in [0, 28, 42, 83, 89, 999, 1000] { #expect(!PhoneNumberPlans.isCountryCode(cc), "\(cc)") }
+        #expect(PhoneNumberPlans.allows(44, first: 7, length: 10))
+        #expect(!PhoneNumberPlans.allows(44, first: 7, length: 9))
+        #expect(PhoneNumberPlans.allows(1, first: 4, length: 10))
+        #expect(!PhoneNumberPlans.allows(1, first: 1, length: 10))
+    }
+}
