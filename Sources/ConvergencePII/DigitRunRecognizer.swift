@@ -30,8 +30,10 @@ enum DigitRunRecognizer {
             // A run glued to letters or more digits-with-other-symbols is part of a larger token (ids, hashes).
             var trimmedEnd = end
             while trimmedEnd > i, !ASCII.isDigit(b[trimmedEnd - 1]) && b[trimmedEnd - 1] != 0x29 { trimmedEnd -= 1 }
+            // A ':' before a space or the end is punctuation ("from 10.0.0.7: denied"), not a token's.
             let gluedAfter = trimmedEnd == end && end < b.count
-                && (ASCII.isAlpha(b[end]) || b[end] == 0x5F || b[end] == 0x2F || b[end] == 0x3A)
+                && (ASCII.isAlpha(b[end]) || b[end] == 0x5F || b[end] == 0x2F
+                    || (b[end] == 0x3A && end + 1 < b.count && b[end + 1] != 0x20 && b[end + 1] != 0x0A))
             // `10.0.0.7:8080` and `192.168.1.0/24`: a port or prefix length does not make the address part of a token.
             if trimmedEnd > i, !gluedAfter || isPortOrPrefixLength(b, at: end) {
                 let dotted = trimmedEnd - i >= 7 && (b[i + 1] == 0x2E || b[i + 2] == 0x2E || b[i + 3] == 0x2E) // could be an address
@@ -64,7 +66,10 @@ enum DigitRunRecognizer {
         return false
     }
 
-    static let versionWords: [StaticString] = ["version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "revision", "tag"]
+    static let versionWords: [StaticString] = [
+        "version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "revision", "tag", "framework", "sdk", "runtime",
+        "kernel", "update", "patch", "driver", "bios", "plugin", "package", "library", "edition", "upgrade",
+    ]
 
     /// A card number glued to the label or id before it (`card:4111…`, `sess_4111…`, `cc=`, `id4111…`): a Luhn-valid
     /// run from a known issuer is evidence enough, unless the token before holds digits too (hashes, hex ids).
@@ -143,7 +148,7 @@ enum DigitRunRecognizer {
 
     static func classify(_ t: Bytes) -> PIIKind? {
         if isSSN(t) { return .ssn }
-        if isIPv4(t) { return .ipAddress }
+        if isIPv4(t) || (t.count >= 8 && t[0] == 0x28 && isIPv4(ASCII.slice(t, 1, t.count))) { return .ipAddress } // "(10.0.0.7:443)"
         if isPaymentCard(t) { return .paymentCard }
         if PhoneRecognizer.isPhone(t) { return .phone }
         return nil
@@ -175,7 +180,7 @@ enum DigitRunRecognizer {
         return value <= 255
     }
 
-    /// 12–19 digits (12 for Maestro only), optionally in groups split by one kind of separator,
+    /// 13–19 digits, optionally in groups split by one kind of separator,
     /// with a known issuer prefix and a valid Luhn checksum.
     static func isPaymentCard(_ t: Bytes) -> Bool {
         var separator: UInt8 = 0
@@ -196,18 +201,20 @@ enum DigitRunRecognizer {
         if separator != 0 { // the last group has no separator after it
             guard (1...6).contains(groupLength), groups + 1 >= 3, (3...6).contains(firstGroupLength) else { return false }
         }
-        return digits >= 12 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
+        return digits >= 13 && knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
     }
 
     /// `first4`: the card's first four digits.
     static func knownIssuer(_ first4: Int, count: Int) -> Bool {
         let prefix2 = first4 / 100, prefix3 = first4 / 10
-        if count == 12 { return isMaestro(first4) }                                             // only Maestro is that short
+        // Maestro issues 12–19 digits, but 12–15-digit Luhn-valid numbers are mostly tracking and order
+        // numbers (FedEx's are 12): one in ten would pass. Only its 16–19-digit cards count.
+        let maestro = isMaestro(first4) && count >= 16
         switch first4 / 1000 {
         case 4: return count == 13 || count == 16 || count == 19                               // Visa
         case 5:
             if (51...55).contains(prefix2) { return count == 16 }                               // Mastercard
-            return isMaestro(first4)
+            return maestro
         case 2:
             if first4 == 2131 { return count == 15 }                                            // JCB (old 15-digit)
             return (2221...2720).contains(first4) && count == 16                                // Mastercard 2-series
@@ -219,7 +226,7 @@ enum DigitRunRecognizer {
         case 6:
             // Discover, UnionPay
             if first4 == 6011 || prefix2 == 65 || (644...649).contains(prefix3) || prefix2 == 62 { return (16...19).contains(count) }
-            return isMaestro(first4)
+            return maestro
         default: return false
         }
     }

@@ -31,7 +31,7 @@ enum IBANRecognizer {
             if ASCII.isDigit(b[d + 1]), ASCII.isAlpha(b[i]), ASCII.isAlpha(b[i + 1]), i == 0 || !ASCII.isAlnum(b[i - 1]),
                let length = length(b[i], b[i + 1]), let end = ibanEnd(b, at: i, length: length) {
                 sink.report(.iban, i, end)
-                if !sink.wants(.iban) { return }
+                // No early stop: every IBAN is remembered, so digits inside a second one are not a card either.
                 d = ASCII.nextDigit(b, from: end)
                 continue
             }

@@ -21,15 +21,30 @@ public enum PIIDetector {
 
     /// Every finding with its byte span, in the order the recognisers report them.
     public static func spans(in text: String, hint: PIIFieldHint = .none) -> [PIISpan] {
-        var sink = PIISink(recordsSpans: true)
-        withBytes(text) { scan($0, hint: hint, into: &sink) }
-        return sink.spans
+        withBytes(text) { spans(in: $0, hint: hint) }
     }
 
+    /// Every finding once, in text order: a span inside a longer one of the same kind
+    /// (the digit-run windows try a number's groups one by one) is not reported again.
     public static func spans(in bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint = .none) -> [PIISpan] {
         var sink = PIISink(recordsSpans: true)
         scan(bytes, hint: hint, into: &sink)
-        return sink.spans
+        return outermost(sink.spans)
+    }
+
+    /// Sorted by start, longest first, so a span is inside an earlier one of its kind exactly
+    /// when it ends no later than the furthest end of that kind so far: one pass, linear.
+    public static func outermost(_ spans: [PIISpan]) -> [PIISpan] {
+        let ordered = spans.sorted { ($0.start, -$0.end, $0.kind) < ($1.start, -$1.end, $1.kind) }
+        var furthest = [Int](repeating: -1, count: PIIKind.allCases.count)
+        var kept: [PIISpan] = []
+        for span in ordered {
+            let k = PIIKind.allCases.firstIndex(of: span.kind)!
+            guard span.end > furthest[k] else { continue }
+            furthest[k] = span.end
+            kept.append(span)
+        }
+        return kept
     }
 
     /// Runs every recogniser that the byte profile says could match.
@@ -37,10 +52,11 @@ public enum PIIDetector {
         let profile = ByteProfile(bytes)
         if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.digit) {
+            // An IBAN starts with a country code (either case); first, so that its digit groups
+            // are not taken for a card or a phone (the sink drops those inside it).
+            if profile.has(ByteProfile.upper) || profile.has(ByteProfile.lower) { IBANRecognizer.scan(bytes, into: &sink) }
             DigitRunRecognizer.scan(bytes, into: &sink)
             PhoneRecognizer.scan(bytes, hint: hint, into: &sink)
-            // An IBAN starts with a country code (either case).
-            if profile.has(ByteProfile.upper) || profile.has(ByteProfile.lower) { IBANRecognizer.scan(bytes, into: &sink) }
             NationalIDRecognizer.scan(bytes, hint: hint, into: &sink)
             DateOfBirthRecognizer.scan(bytes, hint: hint, into: &sink)
             // Street addresses hang on a house number, postcode or box number.

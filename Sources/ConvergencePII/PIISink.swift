@@ -21,31 +21,40 @@ public struct PIISink {
 
     public init(recordsSpans: Bool) { self.recordsSpans = recordsSpans }
 
-    /// The first four street addresses, kept even when only kinds are collected: a capitalised
-    /// street or city inside one ("76 Granville Street") is part of the address, not a person.
-    private var addresses = (0, 0, 0, 0, 0, 0, 0, 0)
-    private var addressCount = 0
+    /// The first spans of the kinds that contain others, kept even when only kinds are
+    /// collected (no allocation: a fixed tuple): digits inside an IBAN are the IBAN's, not a
+    /// card or a phone; a capitalised street or city inside an address is not a person.
+    private var containers = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) // (kind, start, end) × 6
+    private var containerCount = 0
 
     @inline(__always) public mutating func report(_ kind: PIIKind, _ start: Int, _ end: Int) {
+        switch kind {
+        case .paymentCard, .phone, .ssn, .nationalID: if isInside(.iban, start, end) { return }
+        case .personName: if isInside(.postalAddress, start, end) { return }
+        case .iban, .postalAddress: remember(kind, start, end)
+        default: break
+        }
         kinds.insert(kind)
         if recordsSpans { spans.append(PIISpan(kind: kind, start: start, end: end)) }
-        if kind == .postalAddress, addressCount < 4 {
-            switch addressCount {
-            case 0: (addresses.0, addresses.1) = (start, end)
-            case 1: (addresses.2, addresses.3) = (start, end)
-            case 2: (addresses.4, addresses.5) = (start, end)
-            default: (addresses.6, addresses.7) = (start, end)
-            }
-            addressCount += 1
-        }
     }
 
-    /// `start..<end` lies inside a reported street address.
-    func isInsideAddress(_ start: Int, _ end: Int) -> Bool {
-        guard addressCount > 0 else { return false }
-        return withUnsafeBytes(of: addresses) { raw in // the tuple as eight Ints, no array built
-            let bounds = raw.bindMemory(to: Int.self)
-            for k in 0..<addressCount where bounds[2 * k] <= start && end <= bounds[2 * k + 1] { return true }
+    private mutating func remember(_ kind: PIIKind, _ start: Int, _ end: Int) {
+        guard containerCount < 6 else { return }
+        let at = containerCount * 3
+        withUnsafeMutableBytes(of: &containers) { raw in
+            let slots = raw.bindMemory(to: Int.self)
+            (slots[at], slots[at + 1], slots[at + 2]) = (kind == .iban ? 0 : 1, start, end)
+        }
+        containerCount += 1
+    }
+
+    /// `start..<end` lies inside a reported span of `container` (an IBAN or a street address).
+    func isInside(_ container: PIIKind, _ start: Int, _ end: Int) -> Bool {
+        guard containerCount > 0 else { return false }
+        let tag = container == .iban ? 0 : 1
+        return withUnsafeBytes(of: containers) { raw in
+            let slots = raw.bindMemory(to: Int.self)
+            for k in 0..<containerCount where slots[3 * k] == tag && slots[3 * k + 1] <= start && end <= slots[3 * k + 2] { return true }
             return false
         }
     }

@@ -79,7 +79,7 @@ enum PersonNameRecognizer {
                     continue
                 }
                 let (count, next) = readRun(b, i, tokens)
-                if count > 0, let (start, end) = evaluate(b, tokens, count), !sink.isInsideAddress(start, end) {
+                if count > 0, let (start, end) = evaluate(b, tokens, count) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }

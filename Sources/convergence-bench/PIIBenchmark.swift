@@ -103,7 +103,8 @@ enum PIIBenchmark {
             + "\(grouped(Int(all.perSecond))) (\(PIIScorecard.fixed(all.nsPerText, 0)) ns/text) | ≥ 1,000,000 |\n"
         out += "| ns/text, those rows holding no kind (\(clean.count)) | \(PIIScorecard.fixed(none.nsPerText, 0)) ns | |\n"
         out += "| ns/text, those rows holding a kind (\(flagged.count)) | \(PIIScorecard.fixed(some.nsPerText, 0)) ns | |\n"
-        out += "| MB/s, 1 MiB document of corpus rows | \(PIIScorecard.fixed(Double(document.count) / documentSeconds / 1e6, 0)) MB/s | ≥ 100 MB/s |\n"
+        let megabytesPerSecond = Double(document.count) / documentSeconds / 1e6
+        out += "| MB/s, 1 MiB document of corpus rows | \(PIIScorecard.fixed(megabytesPerSecond, 0)) MB/s | ≥ 100 MB/s |\n"
         for (name, bytes) in pathological {
             out += "| \(name) | \(PIIScorecard.fixed(scanTime(bytes, runs: 1) * 1000, 2)) ms | < 100 ms |\n"
         }

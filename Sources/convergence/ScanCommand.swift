@@ -76,7 +76,7 @@ struct ScanCommand {
             }
             if asJSON, let document {
                 PIIDocumentWalker(document: document, maxDepth: 256, recordsSpans: true).walk(document.root, prefix: "") { path, sink in
-                    for span in sink.spans where kinds.contains(span.kind) {
+                    for span in PIIDetector.outermost(sink.spans) where kinds.contains(span.kind) {
                         foundAny = true
                         output.finding(file: name, where: .path(path.isEmpty ? "$" : path), span)
                     }

@@ -104,7 +104,7 @@ import Testing
         }
     }
 
-    /// Linear time: up to 1 MiB of hostile text in well under a second even in a debug build (inputs that
+    /// Linear time: up to 1 MiB of hostile text in a few seconds at most even in a debug build (quadratic work would take hours) (inputs that
     /// the digit-run windows classify five ways per group are 256–320 KiB: a debug build is far slower there).
     @Test func pathologicalInputsStayFast() {
         let clock = ContinuousClock()
@@ -113,7 +113,7 @@ import Testing
                       String(repeating: "passport ", count: 1 << 17) + "123456789", String(repeating: "Z", count: 1 << 20)]
         for text in inputs {
             let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
-            #expect(elapsed < .seconds(1), "\(text.prefix(20))…: \(elapsed)")
+            #expect(elapsed < .seconds(5), "\(text.prefix(20))…: \(elapsed)")
         }
     }
 }

@@ -112,7 +112,7 @@ import Testing
         _ = PIIDetector.spans(in: "Łęs Kęs ęs’s Ąś") // multi-byte letters at every boundary: no crash
     }
 
-    /// Linear time: each input is about 1 MiB and must take well under a second per scan, even unoptimised.
+    /// Linear time: each input is about 1 MiB and must take a few seconds at most per scan, even unoptimised (quadratic work would take hours).
     /// (The arguments are the repeated unit, so a failure does not print a megabyte.)
     @Test(arguments: ["A", "Dear ", "John Smith ", "Ab ", "Mr. ", "van ", "O'", "Dear Maria, ", "É"])
     func pathologicalInputStaysLinear(unit: String) {
@@ -120,7 +120,7 @@ import Testing
         for spans in [true, false] {
             let start = ContinuousClock.now
             _ = spans ? PIIDetector.spans(in: text).count : PIIDetector.kinds(in: text).count
-            #expect(ContinuousClock.now - start < .seconds(1), "\(unit) repeated, spans: \(spans)")
+            #expect(ContinuousClock.now - start < .seconds(5), "\(unit) repeated, spans: \(spans)")
         }
     }
 }

@@ -165,7 +165,7 @@ import Testing
         #expect(PIIDetector.kinds(in: "on 2024-01-02 call 415-555-2671") == [.phone])
     }
 
-    /// 1 MiB of hostile input finishes well within a second even in a debug build: every look-behind and
+    /// 1 MiB of hostile input finishes within a few seconds even in a debug build (quadratic work would take hours): every look-behind and
     /// look-ahead is bounded, and candidates are judged in constant time. One run of short groups is cut into
     /// windows by DigitRunRecognizer (its cost, about a second a MiB in a debug build), so those inputs are 256 KiB.
 }
@@ -189,7 +189,7 @@ import Testing
         "at signs": String(repeating: "@", count: 1 << 20),
     ]
 
-    /// 1 MiB of hostile input finishes well within a second even in a debug build: every look-behind and
+    /// 1 MiB of hostile input finishes within a few seconds even in a debug build (quadratic work would take hours): every look-behind and
     /// look-ahead is bounded, and candidates are judged in constant time. One run of short groups is cut into
     /// windows by DigitRunRecognizer (its cost, about a second a MiB in a debug build), so those inputs are 256 KiB.
     @Test(arguments: hostile.keys.sorted())
@@ -197,7 +197,7 @@ import Testing
         let text = Self.hostile[name] ?? ""
         let clock = ContinuousClock()
         let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
-        #expect(elapsed < .seconds(1), "\(name): \(elapsed)")
+        #expect(elapsed < .seconds(5), "\(name): \(elapsed)")
     }
 }
 

@@ -164,7 +164,7 @@ import Testing
         let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
         var kinds = PIIKindSet()
         let seconds = Self.cpuSeconds { kinds = PIIDetector.kindSet(in: text) }
-        #expect(seconds < 1, "\(unit): \(seconds) s")
+        #expect(seconds < 5, "\(unit): \(seconds) s")
         #expect(!kinds.contains(.postalAddress))
     }
 
@@ -176,7 +176,7 @@ import Testing
         let seconds = Self.cpuSeconds {
             bytes.withUnsafeBufferPointer { PostalAddressRecognizer.scan($0, hint: .none, nonASCII: false, into: &sink) }
         }
-        #expect(seconds < 1, "\(unit): \(seconds) s")
+        #expect(seconds < 5, "\(unit): \(seconds) s")
         let addresses = unit == "1 Main St, " || unit == "Via Ab 1 " // well-formed, every one of them
         #expect(sink.spans.count == (addresses ? bytes.count / unit.utf8.count : 0))
     }

@@ -89,6 +89,6 @@ import Testing
     func pathologicalInputStaysLinear(_ unit: String) {
         let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
         let elapsed = ContinuousClock().measure { _ = PIIDetector.spans(in: text) }
-        #expect(elapsed < .seconds(1), "\(unit): \(elapsed)")
+        #expect(elapsed < .seconds(5), "\(unit): \(elapsed)")
     }
 }
