@@ -50,6 +50,7 @@ public enum PIIDetector {
     /// Runs every recogniser that the byte profile says could match.
     public static func scan(_ bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint, into sink: inout PIISink) {
         let profile = ByteProfile(bytes)
+        guard profile.has(ByteProfile.anyEvidence) || hint != .none else { return }
         if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.digit) {
             // An IBAN starts with a country code (either case); first, so that its digit groups

@@ -45,8 +45,13 @@ public enum PIIFieldHint: Sendable, Equatable {
         ("passport", .nationalID), ("passportnumber", .nationalID), ("taxid", .nationalID), ("idnumber", .nationalID),
     ]
 
+    /// `keys` grouped by length, built once: a key is compared with the few of its own length only
+    /// (this runs for every string of a check's context).
+    static let byLength: [[(StaticString, PIIFieldHint)]] = (0...32).map { n in keys.filter { $0.0.utf8CodeUnitCount == n } }
+
     static func hint(forFolded key: ASCII.Bytes) -> PIIFieldHint {
-        for (name, hint) in keys where ASCII.equals(key, 0, key.count, name) { return hint }
+        guard key.count < byLength.count else { return .none }
+        for (name, hint) in byLength[key.count] where ASCII.hasPrefix(key, at: 0, name) { return hint }
         return .none
     }
 }

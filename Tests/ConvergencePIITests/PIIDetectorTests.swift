@@ -182,3 +182,12 @@ import Testing
         #expect(PIIDetector.kinds(in: "bypass: true, compass: 12").isEmpty)
     }
 }
+
+@Suite struct ShortcutTests {
+    /// The cheap exit for identifiers must not hide what needs no space, digit or capital.
+    @Test func lowerCaseTextWithoutEvidenceStillFindsBracketedAndHintedForms() {
+        #expect(PIIDetector.kinds(in: "jane(at)example.com") == [.email])
+        #expect(PIIDetector.kinds(in: "priya", hint: .personName) == [.personName])
+        #expect(PIIDetector.kinds(in: "session_id").isEmpty)
+    }
+}
