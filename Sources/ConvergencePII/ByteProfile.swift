@@ -11,16 +11,21 @@ struct ByteProfile {
     static let anyEvidence: UInt16 = at | colon | digit | upper | nonASCII | equals | space | bracket
 
     let flags: UInt16
+    /// How many ASCII digits: most number-shaped kinds need several (an IPv4 address four, a phone seven).
+    let digits: Int
 
     init(_ bytes: ASCII.Bytes) {
-        var seen: UInt16 = 0
+        // Two byte-wide accumulators rather than one UInt16: the loop stays vectorised at full width.
+        var low: UInt8 = 0, high: UInt8 = 0
         for c in bytes {
-            seen |= (c == 0x40 ? Self.at : 0) | (c == 0x3A ? Self.colon : 0) | (ASCII.isDigit(c) ? Self.digit : 0)
-                | (ASCII.isUpper(c) ? Self.upper : 0) | (ASCII.isLower(c) ? Self.lower : 0) | (c >= 0x80 ? Self.nonASCII : 0)
-                | (c == 0x3D ? Self.equals : 0) | (c == 0x2D ? Self.dash : 0) | (c == 0x20 ? Self.space : 0)
-                | (c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C ? Self.bracket : 0)
+            low |= (c == 0x40 ? 1 : 0) | (c == 0x3A ? 2 : 0) | (ASCII.isDigit(c) ? 4 : 0) | (ASCII.isUpper(c) ? 8 : 0)
+                | (ASCII.isLower(c) ? 16 : 0) | (c >= 0x80 ? 32 : 0) | (c == 0x3D ? 64 : 0) | (c == 0x2D ? 128 : 0)
+            high |= (c == 0x20 ? 1 : 0) | (c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C ? 2 : 0)
         }
-        flags = seen
+        flags = UInt16(low) | UInt16(high) << 8
+        var count = 0
+        if low & 4 != 0 { for c in bytes { count &+= ASCII.isDigit(c) ? 1 : 0 } } // a second pass only when there are digits
+        digits = count
     }
 
     @inline(__always) func has(_ flag: UInt16) -> Bool { flags & flag != 0 }

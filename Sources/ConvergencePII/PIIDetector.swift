@@ -53,19 +53,27 @@ public enum PIIDetector {
         guard profile.has(ByteProfile.anyEvidence) || hint != .none else { return }
         if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.digit) {
+            // Each gate is the fewest digits the recogniser can find anything with (short
+            // identifiers such as `user_123` skip them all); a field hint lowers it.
+            let digits = profile.digits
             // An IBAN starts with a country code (either case); first, so that its digit groups
             // are not taken for a card or a phone (the sink drops those inside it).
-            if profile.has(ByteProfile.upper) || profile.has(ByteProfile.lower) { IBANRecognizer.scan(bytes, into: &sink) }
-            DigitRunRecognizer.scan(bytes, into: &sink)
-            PhoneRecognizer.scan(bytes, hint: hint, into: &sink)
-            NationalIDRecognizer.scan(bytes, hint: hint, into: &sink)
-            DateOfBirthRecognizer.scan(bytes, hint: hint, into: &sink)
-            // Street addresses hang on a house number, postcode or box number.
-            PostalAddressRecognizer.scan(bytes, hint: hint, nonASCII: profile.has(ByteProfile.nonASCII), into: &sink)
+            if digits >= 8, profile.has(ByteProfile.upper | ByteProfile.lower) { IBANRecognizer.scan(bytes, into: &sink) }
+            if digits >= 4 { DigitRunRecognizer.scan(bytes, into: &sink) }        // 1.1.1.1
+            if digits >= 7 || hint == .phone { PhoneRecognizer.scan(bytes, hint: hint, into: &sink) }
+            if digits >= 4 || hint == .nationalID { NationalIDRecognizer.scan(bytes, hint: hint, into: &sink) } // PAN: 4
+            if digits >= 2 || hint == .dateOfBirth { DateOfBirthRecognizer.scan(bytes, hint: hint, into: &sink) }
+            // Street addresses hang on a house number, postcode or box number, and a word beside it.
+            if profile.has(ByteProfile.space) || hint == .postalAddress {
+                PostalAddressRecognizer.scan(bytes, hint: hint, nonASCII: profile.has(ByteProfile.nonASCII), into: &sink)
+            }
         }
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
         SecretRecognizer.scan(bytes, profile: profile, into: &sink)
-        ObfuscatedEmailRecognizer.scan(bytes, profile: profile, into: &sink)
+        // " at ", "(at)", "[@]" or a full-width ＠: a space, a bracket, an '@' or a non-ASCII byte.
+        if profile.has(ByteProfile.space | ByteProfile.bracket | ByteProfile.at | ByteProfile.nonASCII) {
+            ObfuscatedEmailRecognizer.scan(bytes, profile: profile, into: &sink)
+        }
         if profile.has(ByteProfile.upper) || profile.has(ByteProfile.nonASCII) || hint == .personName {
             PersonNameRecognizer.scan(bytes, hint: hint, into: &sink)
         }
