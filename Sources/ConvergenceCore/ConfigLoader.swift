@@ -113,10 +113,10 @@ public enum ConfigLoader {
             config.logLevel = level
         case "enable_echo": config.enableEcho = try bool()
         case "key_rotation_grace_seconds": config.keyRotationGraceSeconds = try int(0...(365 * 86_400))
-        case "key_cache_ttl_ms": config.keyCacheTTLMs = try int(0...1000)
+        case "key_cache_ttl_ms": config.keyCacheTTLMs = try int(0...60_000)
         case "key_usage_flush_seconds": config.keyUsageFlushSeconds = try int(1...3600)
         case "onboarding_open": config.onboardingOpen = try bool()
-        case "policy_cache_ttl_ms": config.policyCacheTTLMs = try int(0...1000)
+        case "policy_cache_ttl_ms": config.policyCacheTTLMs = try int(0...60_000)
         case "master_key_file": config.masterKeyFile = value.isEmpty ? nil : value
         case "dev_mode": config.devMode = try bool()
         case "rate_limit_enabled": config.rateLimitEnabled = try bool()

@@ -5,5 +5,7 @@ import ConvergenceSupervisor
 public enum ApplicationRoles {
     public static let auditFlusher = AuxiliaryRole(name: "audit-flusher", stopsAfterWorkers: true, isEnabled: { $0.auditEnabled })
     public static let pipelineExecutor = AuxiliaryRole(name: "pipeline-executor", stopsAfterWorkers: false, isEnabled: { $0.executorEnabled })
-    public static let children = ChildRoles(worker: "worker", auxiliaries: [auditFlusher, pipelineExecutor])
+    /// Always on: it is how changes made on another host (or by `convergence admin`) reach this one's caches.
+    public static let cacheListener = AuxiliaryRole(name: "cache-listener", stopsAfterWorkers: false, isEnabled: { _ in true })
+    public static let children = ChildRoles(worker: "worker", auxiliaries: [auditFlusher, pipelineExecutor, cacheListener])
 }

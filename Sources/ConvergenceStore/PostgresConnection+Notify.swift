@@ -11,28 +11,36 @@ extension PostgresConnection {
     /// Waits up to `timeoutMs` for a NOTIFY on a channel this connection
     /// listens to; true when one (or more) arrived. Drains all pending ones.
     public func waitForNotification(timeoutMs: Int) throws(PostgresError) -> Bool {
+        try !waitForNotifications(timeoutMs: timeoutMs).isEmpty
+    }
+
+    /// Waits up to `timeoutMs` for NOTIFYs on the channels this connection listens to
+    /// and returns their payloads (empty on timeout), draining every pending one.
+    public func waitForNotifications(timeoutMs: Int) throws(PostgresError) -> [String] {
         try connectIfNeeded()
-        if drainNotifications() { return true }
+        var payloads = drainNotifications()
+        if !payloads.isEmpty { return payloads }
         let socket = PQsocket(handle)
         guard socket >= 0 else { throw .connectionFailed("no socket") }
         var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         let ready = poll(&entry, 1, Int32(max(0, timeoutMs)))
-        guard ready > 0 else { return false }
+        guard ready > 0 else { return [] }
         guard PQconsumeInput(handle) == 1 else {
             let message = PostgresConnection.message(handle!)
             close()
             throw .connectionFailed(message)
         }
-        return drainNotifications()
+        payloads = drainNotifications()
+        return payloads
     }
 
-    private func drainNotifications() -> Bool {
-        var any = false
+    private func drainNotifications() -> [String] {
+        var payloads: [String] = []
         while let notification = PQnotifies(handle) {
-            any = true
+            payloads.append(notification.pointee.extra.map { String(cString: $0) } ?? "")
             PQfreemem(notification)
         }
-        return any
+        return payloads
     }
 
     /// The server process serving this connection (for pg_cancel_backend and logs).

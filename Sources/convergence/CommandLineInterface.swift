@@ -53,6 +53,7 @@ struct CommandLineInterface {
         case roles.worker: return child(command, logRole: "worker-\(environment["CONVERGENCE_WORKER_ID"] ?? "?")") { Worker($0).run() }
         case ApplicationRoles.auditFlusher.name: return child(command, logRole: command, AuditFlusher.main)
         case ApplicationRoles.pipelineExecutor.name: return child(command, logRole: command, PipelineExecutor.run)
+        case ApplicationRoles.cacheListener.name: return child(command, logRole: command, CacheInvalidationListener.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "scan":

@@ -41,6 +41,8 @@ public struct AdminCommands {
         // revoke() runs its own transaction (transactions do not nest): the record follows it.
         guard try IdentityRepository(db: connection).revoke(keyID: keyID, kind: .admin) != nil else { return false }
         try recordAdminAudit(connection, action: "admin_key.revoke", target: "key:\(keyID)")
+        // Every running host's cache-listener expires its cached keys: refused within a second, not a TTL.
+        try CacheInvalidation.notifyHosts([.keys], database: connection)
         return true
     }
 
