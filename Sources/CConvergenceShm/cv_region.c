@@ -14,9 +14,13 @@ static uint32_t round_pow2(uint32_t v, uint32_t min) {
 
 static uint64_t align64(uint64_t v) { return (v + 63) & ~(uint64_t)63; }
 
+/* Lease slots: one per eight buckets (a host leases for the keys it serves now, not every key it ever saw). */
+static uint32_t lease_slots(uint32_t buckets) { return round_pow2(round_pow2(buckets, CV_BUCKET_WAYS) / 8, 64); }
+
 uint64_t cv_shm_size_for(uint32_t buckets, uint32_t series) {
-    uint64_t b = round_pow2(buckets, CV_BUCKET_WAYS), s = round_pow2(series, 64);
-    return align64(sizeof(cv_shm_header)) + align64(b * sizeof(cv_bucket)) + align64(s * sizeof(cv_series));
+    uint64_t b = round_pow2(buckets, CV_BUCKET_WAYS), s = round_pow2(series, 64), l = lease_slots(buckets);
+    return align64(sizeof(cv_shm_header)) + align64(b * sizeof(cv_bucket)) + align64(s * sizeof(cv_series))
+        + align64(l * sizeof(cv_lease));
 }
 
 void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, uint64_t now_unix) {
@@ -30,6 +34,8 @@ void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, u
     h->series_capacity = round_pow2(series, 64);
     h->buckets_offset = align64(sizeof(cv_shm_header));
     h->series_offset = h->buckets_offset + align64((uint64_t)h->bucket_count * sizeof(cv_bucket));
+    h->lease_count = lease_slots(buckets);
+    h->leases_offset = h->series_offset + align64((uint64_t)h->series_capacity * sizeof(cv_series));
     /* Written last: a reader that sees this version sees a complete header. */
     __atomic_store_n(&h->layout_version, CV_SHM_LAYOUT_VERSION, __ATOMIC_RELEASE);
 }

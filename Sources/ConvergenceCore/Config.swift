@@ -52,6 +52,8 @@ public struct Config: Sendable, Equatable, Codable {
     public var rateLimitEnabled: Bool = true
     public var rateLimitFree = RateLimitRule(limit: 100, periodSeconds: 60)
     public var rateLimitPro = RateLimitRule(limit: 1000, periodSeconds: 60)
+    public var rateLimitScope: RateLimitScope = .host
+    public var rateLimitOutage: RateLimitOutageMode = .share
     /// Buckets in the shared table (rounded up to a power of two); LRU eviction beyond.
     public var rateLimitTableSize: Int = 131_072
     /// Metric series slots in the shared region (rounded up to a power of two).

@@ -125,6 +125,12 @@ public enum ConfigLoader {
                 throw fail("expected LIMIT/SECONDS such as 100/60s (limit 1...\(RateLimitRule.maxLimit)), got \"\(value)\"")
             }
             if key == "rate_limit_free" { config.rateLimitFree = rule } else { config.rateLimitPro = rule }
+        case "rate_limit_scope":
+            guard let scope = RateLimitScope(rawValue: value) else { throw fail("expected host or cluster, got \"\(value)\"") }
+            config.rateLimitScope = scope
+        case "rate_limit_outage":
+            guard let mode = RateLimitOutageMode(rawValue: value) else { throw fail("expected share, open or closed, got \"\(value)\"") }
+            config.rateLimitOutage = mode
         case "rate_limit_table_size": config.rateLimitTableSize = try int(64...(1 << 24))
         case "metrics_series_capacity": config.metricsSeriesCapacity = try int(256...(1 << 20))
         case "metrics_customer_cap": config.metricsCustomerCap = try int(0...100_000)

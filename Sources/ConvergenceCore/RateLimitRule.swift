@@ -1,3 +1,16 @@
+/// Where a key's budget lives: in this host's shared memory (`host`, exact per host) or
+/// in PostgreSQL, leased to hosts in batches (`cluster`, exact across hosts).
+public enum RateLimitScope: String, Sendable, Codable, CaseIterable {
+    case host, cluster
+}
+
+/// What a host in cluster scope does once PostgreSQL is unreachable and its leased
+/// tokens are spent: `share` admits 1/N of each key's rate (N = live hosts at the last
+/// sync), `open` admits everything, `closed` refuses everything. `share` is the default.
+public enum RateLimitOutageMode: String, Sendable, Codable, CaseIterable {
+    case share, open, closed
+}
+
 /// A token-bucket budget: `limit` requests per `periodSeconds`, refilled continuously.
 /// Written `100/60s` (or `100/60`) in the configuration.
 public struct RateLimitRule: Sendable, Equatable, Codable, CustomStringConvertible {

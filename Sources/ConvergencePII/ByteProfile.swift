@@ -1,6 +1,6 @@
 /// One branch-free pass over the text tells which recognisers can find anything
-/// at all: most text has no '@', ':' or digits. The compiler tests many bytes
-/// per instruction, so this costs far less than any recogniser it skips.
+/// at all: most text has no '@', ':' or digits. A table load per byte, so this
+/// costs far less than any recogniser it skips.
 struct ByteProfile {
     static let at: UInt16 = 1, colon: UInt16 = 2, digit: UInt16 = 4, upper: UInt16 = 8, lower: UInt16 = 16, nonASCII: UInt16 = 32
     static let equals: UInt16 = 64, dash: UInt16 = 128 // `key=value`, `-----BEGIN … PRIVATE KEY-----`
@@ -15,17 +15,35 @@ struct ByteProfile {
     let digits: Int
 
     init(_ bytes: ASCII.Bytes) {
-        // Two byte-wide accumulators rather than one UInt16: the loop stays vectorised at full width.
-        var low: UInt8 = 0, high: UInt8 = 0
-        for c in bytes {
-            low |= (c == 0x40 ? 1 : 0) | (c == 0x3A ? 2 : 0) | (ASCII.isDigit(c) ? 4 : 0) | (ASCII.isUpper(c) ? 8 : 0)
-                | (ASCII.isLower(c) ? 16 : 0) | (c >= 0x80 ? 32 : 0) | (c == 0x3D ? 64 : 0) | (c == 0x2D ? 128 : 0)
-            high |= (c == 0x20 ? 1 : 0) | (c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C ? 2 : 0)
+        // One table load per byte: the flags of every byte value, precomputed, and the digit
+        // count in the same pass (a digit's entry is the only one with `digit` set).
+        var flags: UInt16 = 0, count = 0
+        ByteProfile.table.withUnsafeBufferPointer { table in
+            for c in bytes {
+                let entry = table[Int(c)]
+                flags |= entry
+                count &+= Int(entry & ByteProfile.digit) >> 2
+            }
         }
-        flags = UInt16(low) | UInt16(high) << 8
-        var count = 0
-        if low & 4 != 0 { for c in bytes { count &+= ASCII.isDigit(c) ? 1 : 0 } } // a second pass only when there are digits
+        self.flags = flags
         digits = count
+    }
+
+    /// The flags of each byte value.
+    static let table: [UInt16] = (0...255).map { (value: Int) -> UInt16 in
+        let c = UInt8(value)
+        var f: UInt16 = 0
+        if c == 0x40 { f |= at }
+        if c == 0x3A { f |= colon }
+        if ASCII.isDigit(c) { f |= digit }
+        if ASCII.isUpper(c) { f |= upper }
+        if ASCII.isLower(c) { f |= lower }
+        if c >= 0x80 { f |= nonASCII }
+        if c == 0x3D { f |= equals }
+        if c == 0x2D { f |= dash }
+        if c == 0x20 { f |= space }
+        if c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C { f |= bracket }
+        return f
     }
 
     @inline(__always) func has(_ flag: UInt16) -> Bool { flags & flag != 0 }

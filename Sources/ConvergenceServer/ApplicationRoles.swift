@@ -7,5 +7,8 @@ public enum ApplicationRoles {
     public static let pipelineExecutor = AuxiliaryRole(name: "pipeline-executor", stopsAfterWorkers: false, isEnabled: { $0.executorEnabled })
     /// Always on: it is how changes made on another host (or by `convergence admin`) reach this one's caches.
     public static let cacheListener = AuxiliaryRole(name: "cache-listener", stopsAfterWorkers: false, isEnabled: { _ in true })
-    public static let children = ChildRoles(worker: "worker", auxiliaries: [auditFlusher, pipelineExecutor, cacheListener])
+    /// Leases rate-limit tokens from the central buckets (`rate_limit_scope = cluster` only).
+    public static let rateLeaser = AuxiliaryRole(name: "rate-leaser", stopsAfterWorkers: false,
+                                                 isEnabled: { $0.rateLimitEnabled && $0.rateLimitScope == .cluster })
+    public static let children = ChildRoles(worker: "worker", auxiliaries: [auditFlusher, pipelineExecutor, cacheListener, rateLeaser])
 }

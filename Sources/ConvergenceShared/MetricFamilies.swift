@@ -65,6 +65,11 @@ public enum MetricFamilies {
     public static let customersLabelled = MetricFamily("convergence_metrics_customers_labelled", .gauge,
                                                        help: "Customers with their own label value; the rest count as customer=\"_other\".")
     public static let shmBytes = MetricFamily("convergence_shm_bytes", .gauge, help: "Size of the shared-memory region.")
+    public static let clusterOutage = MetricFamily("convergence_ratelimit_cluster_outage", .gauge,
+                                                   help: "rate_limit_scope = cluster: 1 while the central buckets are unreachable and this"
+                                                       + " host decides locally (rate_limit_outage), else 0.")
+    public static let clusterHosts = MetricFamily("convergence_ratelimit_cluster_hosts", .gauge,
+                                                  help: "rate_limit_scope = cluster: live hosts at the last heartbeat (the N of the outage share).")
 
     /// Families stored as series (rendered from the table), in exposition order.
     public static let stored: [MetricFamily] = [
@@ -78,6 +83,7 @@ public enum MetricFamilies {
     /// Families computed from the region header at render time.
     public static let derived: [MetricFamily] = [
         bucketsUsed, bucketsCapacity, bucketEvictions, lockTimeouts, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
+        clusterOutage, clusterHosts,
     ]
 
     public static var all: [MetricFamily] { stored + derived }

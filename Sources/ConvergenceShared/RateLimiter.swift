@@ -12,6 +12,17 @@ public struct RateDecision: Sendable, Equatable {
     public let retryAfterSeconds: Int
     public let periodSeconds: Int
     public let evicted: Bool
+
+    public init(allowed: Bool, limit: Int, remaining: Int, resetAfterSeconds: Int, retryAfterSeconds: Int, periodSeconds: Int,
+                evicted: Bool = false) {
+        self.allowed = allowed
+        self.limit = limit
+        self.remaining = remaining
+        self.resetAfterSeconds = resetAfterSeconds
+        self.retryAfterSeconds = retryAfterSeconds
+        self.periodSeconds = periodSeconds
+        self.evicted = evicted
+    }
 }
 
 /// Per-key token buckets in the shared region (GCRA: the bucket is one

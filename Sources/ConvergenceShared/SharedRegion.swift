@@ -96,6 +96,11 @@ public final class SharedRegion: @unchecked Sendable {
         withCounter(index) { cv_atomic_add($0, value) }
     }
 
+    /// Sets a gauge-like counter (the cluster state the leaser publishes).
+    public func storeCounter(_ index: Int32, _ value: UInt64) {
+        withCounter(index) { cv_atomic_store($0, value) }
+    }
+
     public func subtractCounter(_ index: Int32, _ value: UInt64 = 1) {
         _ = withCounter(index) { cv_atomic_sub($0, value) }
     }

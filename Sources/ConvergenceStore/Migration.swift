@@ -193,5 +193,68 @@ public enum Migrations {
             INSERT INTO convergence.policy_versions (policy_id, version, customer_id, name, rules, active, mode, created_at)
             SELECT id, version, customer_id, name, rules, active, mode, updated_at FROM convergence.policies;
             """),
+        Migration(version: 10, name: "cluster_rate_limits", sql: """
+            -- rate_limit_scope = cluster: one token bucket per (key, rule) for every host,
+            -- timed by this server's clock so that host clocks cannot matter. UNLOGGED: a
+            -- PostgreSQL crash resets buckets to full, as a `serve` restart does in host scope.
+            -- A row past full_at is as good as a full one, and is deleted by the leasers.
+            CREATE UNLOGGED TABLE convergence.rate_buckets (
+                bucket bigint PRIMARY KEY,
+                tokens double precision NOT NULL,
+                refreshed_at timestamptz NOT NULL,
+                full_at timestamptz NOT NULL
+            );
+            -- Takes up to p_want tokens from a bucket of p_capacity refilled at p_per_second,
+            -- creating it full; the row lock orders concurrent leases, and the clock is read
+            -- after it. lock_timeout keeps a request that leases synchronously from waiting
+            -- behind a stuck transaction.
+            CREATE FUNCTION convergence.rate_lease(p_bucket bigint, p_capacity double precision, p_per_second double precision,
+                                                   p_want double precision,
+                                                   OUT granted integer, OUT tokens_left double precision, OUT full_in_ms bigint)
+            LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
+            DECLARE
+                cur double precision;
+                at timestamptz;
+            BEGIN
+                SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
+                IF NOT FOUND THEN
+                    INSERT INTO convergence.rate_buckets VALUES (p_bucket, p_capacity, clock_timestamp(), clock_timestamp())
+                    ON CONFLICT (bucket) DO NOTHING;
+                    SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
+                END IF;
+                cur := LEAST(p_capacity, cur + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - at)) * p_per_second);
+                granted := GREATEST(0, LEAST(floor(cur), floor(p_want)))::integer;
+                tokens_left := cur - granted;
+                full_in_ms := ceil((p_capacity - tokens_left) / p_per_second * 1000)::bigint;
+                UPDATE convergence.rate_buckets
+                   SET tokens = tokens_left, refreshed_at = clock_timestamp(),
+                       full_at = clock_timestamp() + full_in_ms * interval '1 millisecond'
+                 WHERE bucket = p_bucket;
+            END
+            $fn$;
+            -- Gives back tokens a host leased and did not spend (never above the capacity).
+            CREATE FUNCTION convergence.rate_return(p_bucket bigint, p_capacity double precision, p_per_second double precision,
+                                                    p_tokens double precision) RETURNS void
+            LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
+            DECLARE
+                cur double precision;
+                at timestamptz;
+            BEGIN
+                SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
+                IF NOT FOUND THEN RETURN; END IF; -- deleted as full: nothing to give back to
+                cur := LEAST(p_capacity, cur + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - at)) * p_per_second + p_tokens);
+                UPDATE convergence.rate_buckets
+                   SET tokens = cur, refreshed_at = clock_timestamp(),
+                       full_at = clock_timestamp() + ceil((p_capacity - cur) / p_per_second * 1000) * interval '1 millisecond'
+                 WHERE bucket = p_bucket;
+            END
+            $fn$;
+            -- Hosts in cluster scope, with heartbeats: how many share a key's budget when
+            -- PostgreSQL cannot be reached (each then admits 1/N of the rate).
+            CREATE UNLOGGED TABLE convergence.rate_hosts (
+                host_id text PRIMARY KEY,
+                heartbeat_at timestamptz NOT NULL
+            );
+            """),
     ]
 }

@@ -54,6 +54,7 @@ struct CommandLineInterface {
         case ApplicationRoles.auditFlusher.name: return child(command, logRole: command, AuditFlusher.main)
         case ApplicationRoles.pipelineExecutor.name: return child(command, logRole: command, PipelineExecutor.run)
         case ApplicationRoles.cacheListener.name: return child(command, logRole: command, CacheInvalidationListener.run)
+        case ApplicationRoles.rateLeaser.name: return child(command, logRole: command, RateLeaser.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "scan":

@@ -9,30 +9,6 @@ final class CrossHostInvalidationTests: StackTestCase {
     override class var stackOverrides: [String: String] { Self.longTTLs }
     static let longTTLs = ["CONVERGENCE_KEY_CACHE_TTL_MS": "30000", "CONVERGENCE_POLICY_CACHE_TTL_MS": "30000"]
 
-    /// Host B: a second `serve` in its own directory, on the first stack's database.
-    final class SecondHost {
-        let directory: URL
-        let server: ConvergenceProcess
-        let nginx: NginxServer
-
-        init(databaseURL: String) throws {
-            directory = try TestPaths.makeTemporaryDirectory("host-b")
-            server = try ConvergenceProcess.launch(directory: directory, databaseURL: databaseURL, overrides: CrossHostInvalidationTests.longTTLs,
-                                                   workers: 2)
-            do { nginx = try NginxServer(directory: directory, socketPath: server.socketPath) } catch {
-                server.stop()
-                throw error
-            }
-        }
-
-        func stop() {
-            nginx.stop()
-            server.stop()
-            if ProcessInfo.processInfo.environment["CONVERGENCE_TEST_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) }
-        }
-    }
-
-    /// Allowed without a policy (an internal model), blocked by `max_tokens` below 10.
     let check = #"{"operations": [{"type": "llm_call", "model": "llama-3", "provider": "internal", "tokens": 10}]}"#
 
     /// Sends `count` requests so that every worker of the host has the key (and policies) cached.
@@ -53,9 +29,9 @@ final class CrossHostInvalidationTests: StackTestCase {
     }
 
     func testKeyAndPolicyChangesOnOneHostReachTheOtherWithinOneSecond() throws {
-        let hostB = try SecondHost(databaseURL: stack.postgres.url)
+        let hostB = try SecondHost(databaseURL: stack.postgres.url, overrides: Self.longTTLs)
         defer { hostB.stop() }
-        let clientA = client, clientB = hostB.nginx.client
+        let clientA = client, clientB = hostB.client
         // Each listener expires its host's caches when it starts listening: warm them only after that.
         for server in [stack.server, hostB.server] {
             XCTAssertTrue(waitUntil(timeout: 10) { server.count(message: "cache listener listening; cached keys and policies expired") >= 1 },

@@ -14,7 +14,7 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 1u
+#define CV_SHM_LAYOUT_VERSION 2u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
@@ -30,6 +30,8 @@ enum {
     CV_COUNTER_KEY_GENERATION,
     CV_COUNTER_POLICY_GENERATION,
     CV_COUNTER_LOCK_TIMEOUTS,
+    CV_COUNTER_CLUSTER_HOSTS,   /* live hosts at the last sync (rate_limit_scope = cluster) */
+    CV_COUNTER_CLUSTER_OUTAGE,  /* 1 while the central buckets are unreachable */
     CV_COUNTER_COUNT = 16
 };
 
@@ -44,6 +46,9 @@ typedef struct cv_shm_header {
     uint32_t series_capacity;  /* power of two */
     uint64_t buckets_offset;
     uint64_t series_offset;
+    uint32_t lease_count;      /* power of two, a multiple of CV_BUCKET_WAYS */
+    uint32_t reserved32;
+    uint64_t leases_offset;
     uint64_t counters[CV_COUNTER_COUNT]; /* atomic; see the enum above */
 } cv_shm_header;
 
@@ -57,6 +62,22 @@ typedef struct cv_bucket {
      * (0, or the owner's thread id; cv_ratelimit.c). Unused in the others. */
     uint64_t reserved;
 } cv_bucket;
+
+/* Tokens a host leased from a key's central bucket (rate_limit_scope = cluster).
+ * `word` is {hash of (key, rule), the same on every host (low half); unspent
+ * leased tokens (high half)} and changes only by 16-byte CAS, so a token can
+ * never be spent from, or added to, a slot that another key has taken over.
+ * A claim goes through hash 1 ("being written") while it sets the rule. */
+typedef struct cv_lease {
+    _Alignas(16) unsigned __int128 word;
+    uint64_t spent;           /* tokens ever spent through this slot (the leaser derives the rate) */
+    uint64_t last_used_ns;    /* CLOCK_MONOTONIC of the last take */
+    uint32_t limit;           /* the rule, so the leaser can lease without the key */
+    uint32_t period_s;
+    int64_t central_left;     /* tokens the central bucket had after the last lease (header estimate) */
+    int64_t full_at_unix_ms;  /* when the central bucket is full again (X-RateLimit-Reset) */
+    uint64_t empty_until_ns;  /* the central bucket is empty until then: refuse locally, no statement */
+} cv_lease;
 
 /* One metric series: `key` is "family\x1flabels" as exposed. */
 typedef struct cv_series {
@@ -76,6 +97,8 @@ _Static_assert(sizeof(cv_bucket) == 32, "cv_bucket is 32 bytes");
 _Static_assert(offsetof(cv_bucket, word) == 0, "the bucket word comes first");
 _Static_assert(_Alignof(cv_bucket) == 16, "cv_bucket is 16-byte aligned for cmpxchg16b");
 _Static_assert(sizeof(cv_series) == 352, "cv_series is 352 bytes");
+_Static_assert(sizeof(cv_lease) == 64, "cv_lease is one cache line");
+_Static_assert(_Alignof(cv_lease) == 16, "cv_lease is 16-byte aligned for cmpxchg16b");
 _Static_assert(offsetof(cv_shm_header, counters) % 8 == 0, "the header counters are 8-byte aligned");
 
 /* ---- region ---- */
@@ -126,6 +149,23 @@ void cv_rate_take_now(cv_shm_header *h, uint64_t key_hash, uint64_t limit, uint6
                       uint64_t cost, cv_rate_result *out);
 /* Number of live buckets (scans the table). */
 uint64_t cv_rate_occupancy(const cv_shm_header *h);
+
+/* ---- leased tokens (rate_limit_scope = cluster) ---- */
+
+/* The slot for `hash` (not 0 or 1), claimed with no tokens if new, evicting the least
+ * recently used (its unspent tokens are lost to this host: under-admission, never
+ * over); NULL when claims kept racing. The rule fields are set on claim. */
+cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t period_s, uint64_t now_ns);
+/* Spends one leased token: 1 when taken, 0 when the slot holds none (or changed owner). */
+int cv_lease_take(cv_lease *l, uint64_t hash, uint64_t now_ns);
+/* Adds `n` leased tokens if the slot still belongs to `hash`; 0 when it does not (give them back). */
+int cv_lease_add(cv_lease *l, uint64_t hash, int64_t n);
+/* Takes every unspent token out of the slot (to return them); 0 if it changed owner. */
+int64_t cv_lease_drain(cv_lease *l, uint64_t hash);
+/* Slot `index` (0 ..< lease_count), claimed or free. */
+cv_lease *cv_lease_at(cv_shm_header *h, uint32_t index);
+/* The slot's owner and unspent tokens, read atomically (owner 0: free, 1: being claimed). */
+uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);
 
 /* ---- metric series ---- */
 

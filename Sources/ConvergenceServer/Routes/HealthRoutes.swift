@@ -95,6 +95,12 @@ enum HealthRoutes {
                     : "Not ready: the audit spool cannot be written (disk full?), so checks are refused."
             }
         }
+        if context.config.rateLimitScope == .cluster {
+            // Reported, not fatal: the host keeps admitting by the configured outage mode.
+            let outage = context.shared.counter(ClusterRateGate.outageCounter) != 0
+            checks["rate_limits"] = Check(ok: !outage, latencyMs: nil, error: outage
+                ? "central buckets unreachable: deciding locally (rate_limit_outage = \(context.config.rateLimitOutage.rawValue))" : nil)
+        }
         let processes = currentProcesses(context)
         checks["processes"] = Check(ok: !processes.degraded, latencyMs: nil,
                                     error: processes.degraded ? "some processes are not running; retried with back-off" : nil)

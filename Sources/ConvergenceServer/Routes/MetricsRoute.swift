@@ -20,6 +20,10 @@ enum MetricsRoute {
                 (MetricFamilies.customersLabelled, Double(region.counter(Int32(CV_COUNTER_CUSTOMER_LABELS)))),
                 (MetricFamilies.shmBytes, Double(region.totalBytes)),
             ]
+            if context.config.rateLimitScope == .cluster {
+                derived.append((MetricFamilies.clusterOutage, Double(region.counter(ClusterRateGate.outageCounter))))
+                derived.append((MetricFamilies.clusterHosts, Double(region.counter(ClusterRateGate.hostsCounter))))
+            }
             if let spool = context.audit {
                 // The audit gauges as of now, not as of the flusher's last loop: a dead or
                 // stuck flusher must not freeze the age of the oldest unflushed record.

@@ -3,9 +3,10 @@ import ConvergenceHTTP
 import ConvergenceIdentity
 import ConvergenceShared
 
-/// The per-key token bucket in front of every customer-API route. The bucket
-/// lives in shared memory, so the budget is exact however many workers serve
-/// the key; the decision never waits on anything.
+/// The per-key token bucket in front of every customer-API route. In host scope
+/// the bucket lives in shared memory, so the budget is exact however many workers
+/// serve the key and the decision never waits on anything; in cluster scope it is
+/// central and leased (`ClusterRateGate`).
 enum RateLimitGate {
     static func rule(for key: KeyRecord, config: Config) -> RateLimitRule {
         key.rateLimit ?? (key.tier == "pro" ? config.rateLimitPro : config.rateLimitFree)
@@ -16,7 +17,8 @@ enum RateLimitGate {
     static func admit(_ key: KeyRecord, _ context: RequestContext) throws(APIError) {
         guard context.config.rateLimitEnabled else { return }
         let rule = rule(for: key, config: context.config)
-        let decision = context.limiter.take(key: key.keyID, rule: rule)
+        let decision = context.config.rateLimitScope == .cluster
+            ? try ClusterRateGate.take(keyID: key.keyID, rule: rule, context) : context.limiter.take(key: key.keyID, rule: rule)
         let nowUnix = WallClock.unixSeconds()
         guard decision.allowed else {
             let headers = headers(decision, nowUnix: nowUnix)

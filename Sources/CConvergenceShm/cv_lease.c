@@ -1,0 +1,102 @@
+#define _GNU_SOURCE
+#include "cv_shm.h"
+
+/* Leased tokens (rate_limit_scope = cluster): 8-way sets like the buckets, but
+ * claimed without a lock. Every change of ownership or of the token count is a
+ * 16-byte CAS on {hash, tokens}: spending checks the owner in the same
+ * instruction, so a slot taken over by another key can never hand out, or
+ * receive, the previous key's tokens. */
+
+#define LO(w) ((uint64_t)(w))
+#define TOKENS(w) ((int64_t)(uint64_t)((w) >> 64))
+#define WORD(hash, tokens) (((unsigned __int128)(uint64_t)(tokens) << 64) | (unsigned __int128)(hash))
+#define CLAIMING 1u
+
+static inline unsigned __int128 load(cv_lease *l) {
+    return __sync_val_compare_and_swap(&l->word, (unsigned __int128)0, (unsigned __int128)0);
+}
+
+static inline int cas(cv_lease *l, unsigned __int128 *expected, unsigned __int128 desired) {
+    unsigned __int128 prev = __sync_val_compare_and_swap(&l->word, *expected, desired);
+    if (prev == *expected) return 1;
+    *expected = prev;
+    return 0;
+}
+
+static inline cv_lease *lease_set(cv_shm_header *h, uint64_t hash) {
+    cv_lease *all = (cv_lease *)((char *)h + h->leases_offset);
+    uint64_t sets = h->lease_count / CV_BUCKET_WAYS;
+    return all + ((hash >> 20) & (sets - 1)) * CV_BUCKET_WAYS;
+}
+
+cv_lease *cv_lease_at(cv_shm_header *h, uint32_t index) {
+    return (cv_lease *)((char *)h + h->leases_offset) + (index & (h->lease_count - 1));
+}
+
+uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens) {
+    unsigned __int128 w = load(l);
+    if (tokens) *tokens = TOKENS(w);
+    return LO(w);
+}
+
+cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t period_s, uint64_t now_ns) {
+    if (hash <= CLAIMING) return 0;
+    cv_lease *set = lease_set(h, hash);
+    for (unsigned attempt = 0; attempt < 16; attempt++) {
+        unsigned victim = 0;
+        uint64_t oldest = UINT64_MAX;
+        for (unsigned i = 0; i < CV_BUCKET_WAYS; i++) {
+            uint64_t owner = (uint64_t)__atomic_load_n((uint64_t *)&set[i].word, __ATOMIC_ACQUIRE);
+            if (owner == hash) return &set[i];
+            if (owner == CLAIMING) continue;
+            uint64_t used = owner == 0 ? 0 : __atomic_load_n(&set[i].last_used_ns, __ATOMIC_RELAXED);
+            if (used < oldest) { oldest = used; victim = i; }
+        }
+        if (oldest == UINT64_MAX) continue; /* every slot being claimed: look again */
+        cv_lease *l = &set[victim];
+        unsigned __int128 w = load(l);
+        if (LO(w) == CLAIMING || LO(w) == hash) continue;
+        /* Take it over with no tokens; the rule is written while it reads as "being claimed". */
+        if (!cas(l, &w, WORD(CLAIMING, 0))) continue;
+        __atomic_store_n(&l->spent, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->limit, limit, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->period_s, period_s, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->central_left, (int64_t)limit, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->full_at_unix_ms, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->empty_until_ns, 0, __ATOMIC_RELAXED);
+        unsigned __int128 claiming = WORD(CLAIMING, 0);
+        cas(l, &claiming, WORD(hash, 0)); /* only we write a slot while it is being claimed */
+        return l;
+    }
+    return 0;
+}
+
+int cv_lease_take(cv_lease *l, uint64_t hash, uint64_t now_ns) {
+    unsigned __int128 w = load(l);
+    while (LO(w) == hash && TOKENS(w) > 0) {
+        if (cas(l, &w, WORD(hash, TOKENS(w) - 1))) {
+            __atomic_add_fetch(&l->spent, 1, __ATOMIC_RELAXED);
+            __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
+            return 1;
+        }
+    }
+    if (LO(w) == hash) __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
+    return 0;
+}
+
+int cv_lease_add(cv_lease *l, uint64_t hash, int64_t n) {
+    unsigned __int128 w = load(l);
+    while (LO(w) == hash) {
+        if (cas(l, &w, WORD(hash, TOKENS(w) + n))) return 1;
+    }
+    return 0;
+}
+
+int64_t cv_lease_drain(cv_lease *l, uint64_t hash) {
+    unsigned __int128 w = load(l);
+    while (LO(w) == hash) {
+        if (cas(l, &w, WORD(hash, 0))) return TOKENS(w) > 0 ? TOKENS(w) : 0;
+    }
+    return 0;
+}

@@ -1,0 +1,91 @@
+import CConvergenceShm
+import ConvergenceCore
+import ConvergenceShared
+import Foundation
+import Testing
+
+/// Leased tokens in the shared region: a token is spent at most once, only by the
+/// key it was leased for, and a slot taken over by another key keeps none of them.
+@Suite struct LeaseTableTests {
+    let rule = RateLimitRule(limit: 100, periodSeconds: 60)
+
+    @Test func bucketIDsAreTheSameOnEveryHostAndDifferPerRule() {
+        let a = LeaseTable.bucketID(keyID: "key_1", rule: rule)
+        #expect(a == LeaseTable.bucketID(keyID: "key_1", rule: rule))
+        #expect(a != LeaseTable.bucketID(keyID: "key_2", rule: rule))
+        #expect(a != LeaseTable.bucketID(keyID: "key_1", rule: RateLimitRule(limit: 10, periodSeconds: 60)))
+        #expect(a > 1)
+    }
+
+    @Test func spendsExactlyTheTokensAdded() throws {
+        let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
+        let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
+        let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        #expect(!table.take(slot, bucket: bucket, nowNs: 2), "a new slot holds no token")
+        #expect(table.add(slot, bucket: bucket, tokens: 3))
+        #expect((0..<5).map { _ in table.take(slot, bucket: bucket, nowNs: 3) } == [true, true, true, false, false])
+        #expect(table.slots().first?.spent == 3)
+        #expect(table.slots().first?.rule == rule)
+        #expect(table.add(slot, bucket: bucket, tokens: 4))
+        #expect(table.drain(slot, bucket: bucket) == 4)
+        #expect(!table.take(slot, bucket: bucket, nowNs: 4))
+    }
+
+    @Test func aSlotTakenOverByAnotherKeyHandsOutNoneOfTheFormerKeysTokens() throws {
+        let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
+        #expect(table.capacity == 128)
+        let first = LeaseTable.bucketID(keyID: "key_0", rule: rule)
+        let slot = try #require(table.slot(first, rule: rule, nowNs: 1))
+        #expect(table.add(slot, bucket: first, tokens: 50))
+        // Eight other keys of the same 8-way set (the set is picked by bits 20… of the id): the
+        // least recently used slot, key_0's, is taken over.
+        let sets = UInt64(table.capacity / 8)
+        let rivals = (1...5000).lazy.map { LeaseTable.bucketID(keyID: "key_\($0)", rule: self.rule) }
+            .filter { ($0 >> 20) & (sets - 1) == (first >> 20) & (sets - 1) }.prefix(8)
+        var t: UInt64 = 2
+        for b in rivals {
+            t += 1
+            let s = try #require(table.slot(b, rule: rule, nowNs: t))
+            _ = table.take(s, bucket: b, nowNs: t)
+        }
+        var tokens: Int64 = 0
+        #expect(cv_lease_owner(slot, &tokens) != first)
+        #expect(tokens == 0, "the new owner starts without the evicted key's tokens")
+        #expect(!table.take(slot, bucket: first, nowNs: t), "the evicted key cannot spend from the slot")
+        #expect(!table.add(slot, bucket: first, tokens: 5), "nor add to it: the caller gives the tokens back")
+        #expect(table.slots().count <= table.capacity)
+    }
+
+    @Test func concurrentSpendersNeverTakeMoreThanWasLeased() throws {
+        let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
+        let bucket = LeaseTable.bucketID(keyID: "hot", rule: rule)
+        let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        #expect(table.add(slot, bucket: bucket, tokens: 10_000))
+        let taken = Array(repeating: 0, count: 8)
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 8)
+        counts.initialize(from: taken)
+        defer { counts.deallocate() }
+        nonisolated(unsafe) let shared = (table, slot, counts)
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            var n = 0
+            while LeaseTable.take(shared.0)(shared.1, bucket: bucket, nowNs: 2) { n += 1 }
+            shared.2[i] = n
+        }
+        #expect(counts.reduce(0, +) == 10_000)
+    }
+
+    @Test func leasesAreSizedToTheHostsRateAndShare() {
+        let plan = LeasePlan()
+        #expect(plan.want(ratePerSecond: 0, rule: rule, hosts: 2) == 1)
+        #expect(plan.want(ratePerSecond: 40, rule: rule, hosts: 2) == 20, "half a second of 40/s")
+        #expect(plan.want(ratePerSecond: 1000, rule: rule, hosts: 2) == 50, "never more than the host's share")
+        #expect(plan.firstWant(rule: rule, hosts: 2) == 5)
+        #expect(plan.needsRefill(tokens: 1, ratePerSecond: 40, idleSeconds: 0.1))
+        #expect(!plan.needsRefill(tokens: 20, ratePerSecond: 40, idleSeconds: 0.1))
+        #expect(!plan.needsRefill(tokens: 0, ratePerSecond: 40, idleSeconds: 3), "an idle key is not refilled")
+        #expect(plan.shouldReturn(tokens: 3, idleSeconds: 2.5))
+        #expect(!plan.shouldReturn(tokens: 0, idleSeconds: 9))
+        #expect(LeasePlan.outageRule(rule, hosts: 3) == RateLimitRule(limit: 33, periodSeconds: 60))
+        #expect(LeasePlan.chargeable(debt: 500, rule: rule) == 100)
+    }
+}
