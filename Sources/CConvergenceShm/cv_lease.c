@@ -62,9 +62,10 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
         __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
         __atomic_store_n(&l->limit, limit, __ATOMIC_RELAXED);
         __atomic_store_n(&l->period_s, period_s, __ATOMIC_RELAXED);
-        __atomic_store_n(&l->central_left, (int64_t)limit, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->central_left, (int32_t)(limit > INT32_MAX ? INT32_MAX : limit), __ATOMIC_RELAXED);
+        __atomic_store_n(&l->refused, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->full_at_unix_ms, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&l->empty_until_ns, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->synced_ns, 0, __ATOMIC_RELAXED);
         unsigned __int128 claiming = WORD(CLAIMING, 0);
         cas(l, &claiming, WORD(hash, 0)); /* only we write a slot while it is being claimed */
         return l;
@@ -100,3 +101,11 @@ int64_t cv_lease_drain(cv_lease *l, uint64_t hash) {
     }
     return 0;
 }
+
+int cv_lease_begin_sync(cv_lease *l, uint64_t seen, uint64_t now_ns) {
+    return __atomic_compare_exchange_n(&l->synced_ns, &seen, now_ns, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+void cv_lease_note_spent(cv_lease *l) { __atomic_add_fetch(&l->spent, 1, __ATOMIC_RELAXED); }
+
+void cv_lease_note_refused(cv_lease *l) { __atomic_add_fetch(&l->refused, 1, __ATOMIC_RELAXED); }

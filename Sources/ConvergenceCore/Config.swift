@@ -54,6 +54,8 @@ public struct Config: Sendable, Equatable, Codable {
     public var rateLimitPro = RateLimitRule(limit: 1000, periodSeconds: 60)
     public var rateLimitScope: RateLimitScope = .host
     public var rateLimitOutage: RateLimitOutageMode = .share
+    /// Cluster scope: how often each host's rate-leaser syncs (one statement per sync).
+    public var rateLimitSyncMs: Int = 1000
     /// Buckets in the shared table (rounded up to a power of two); LRU eviction beyond.
     public var rateLimitTableSize: Int = 131_072
     /// Metric series slots in the shared region (rounded up to a power of two).

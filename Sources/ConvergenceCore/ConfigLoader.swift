@@ -131,6 +131,7 @@ public enum ConfigLoader {
         case "rate_limit_outage":
             guard let mode = RateLimitOutageMode(rawValue: value) else { throw fail("expected share, open or closed, got \"\(value)\"") }
             config.rateLimitOutage = mode
+        case "rate_limit_sync_ms": config.rateLimitSyncMs = try int(100...10_000)
         case "rate_limit_table_size": config.rateLimitTableSize = try int(64...(1 << 24))
         case "metrics_series_capacity": config.metricsSeriesCapacity = try int(256...(1 << 20))
         case "metrics_customer_cap": config.metricsCustomerCap = try int(0...100_000)

@@ -1,23 +1,27 @@
 import ConvergenceCore
 
-/// How a host sizes its leases (pure: the leaser and the request path call it, tests
-/// call it with numbers). A lease covers `horizonSeconds` of the host's recent rate
-/// for the key, is refilled when less than `lowWaterSeconds` of it is left, and is
-/// given back after `idleSeconds` without a request: tokens sit unused on one host
-/// for at most that long while another host may be refused (the under-admission bound).
+/// How a host sizes and times its leases (pure: the leaser and the request path call
+/// it, tests call it with numbers). The leaser syncs every `syncSeconds`; a lease
+/// covers two syncs of the host's recent demand for the key and is refilled when
+/// less than one sync's worth is left; a key idle for `idleSeconds` gives its tokens
+/// back. So tokens sit unused on one host for at most `idleSeconds` while another
+/// host may be refused for them (the under-admission bound), and a key's refusals
+/// between syncs cost no statement.
 public struct LeasePlan: Sendable, Equatable {
-    public var horizonSeconds = 0.5
-    public var lowWaterSeconds = 0.2
-    public var idleSeconds = 2.0
+    public var syncSeconds: Double
+    /// A request path that found the slot empty leases again at most this often
+    /// (a burst on a key whose central bucket still holds tokens).
+    public var burstLeaseSeconds = 0.05
 
-    public init() {}
+    public init(syncSeconds: Double = 1) { self.syncSeconds = syncSeconds }
 
-    /// Tokens to ask for, given this host's recent rate (requests/s) for the key and the
-    /// live hosts: never more than the host's share of the bucket, at least one.
-    public func want(ratePerSecond: Double, rule: RateLimitRule, hosts: Int) -> Int {
+    public var idleSeconds: Double { max(2, 2 * syncSeconds) }
+
+    /// Tokens to ask for, given this host's recent demand (requests/s, admitted and refused)
+    /// and the live hosts: never more than the host's share of the bucket, at least one.
+    public func want(demandPerSecond: Double, rule: RateLimitRule, hosts: Int) -> Int {
         let share = max(1, rule.limit / max(1, hosts))
-        let sized = Int((ratePerSecond * horizonSeconds).rounded(.up))
-        return min(share, max(1, sized))
+        return min(share, max(1, Int((demandPerSecond * 2 * syncSeconds).rounded(.up))))
     }
 
     /// The first lease for a key this host has not served lately: a tenth of its share.
@@ -25,14 +29,23 @@ public struct LeasePlan: Sendable, Equatable {
         min(1000, max(1, rule.limit / max(1, hosts) / 10))
     }
 
-    /// Whether to lease more now: the key is in use and less than the low-water mark is left.
-    public func needsRefill(tokens: Int64, ratePerSecond: Double, idleSeconds idle: Double) -> Bool {
-        guard idle < idleSeconds, ratePerSecond > 0 else { return false }
-        return Double(tokens) < max(1, ratePerSecond * lowWaterSeconds)
+    /// Whether the leaser leases more at this sync: the key is in use and less than one sync's demand is left.
+    public func needsRefill(tokens: Int64, demandPerSecond: Double, idleSeconds idle: Double) -> Bool {
+        guard idle < idleSeconds, demandPerSecond > 0 else { return false }
+        return Double(tokens) < max(1, demandPerSecond * syncSeconds)
     }
 
     /// Whether the unspent tokens go back to the central bucket.
     public func shouldReturn(tokens: Int64, idleSeconds idle: Double) -> Bool { tokens > 0 && idle >= idleSeconds }
+
+    /// Whether a request that found no token leases itself rather than waiting for the next sync:
+    /// always for a key the leaser does not sync (never leased, or not for three syncs); for one
+    /// it does, only while the central bucket had tokens at the last lease, at most every `burstLeaseSeconds`.
+    public func leasesSynchronously(sinceLastLease seconds: Double?, centralLeft: Int) -> Bool {
+        guard let seconds else { return true }
+        if seconds > 3 * syncSeconds { return true }
+        return centralLeft >= 1 && seconds >= burstLeaseSeconds
+    }
 
     /// The local budget while PostgreSQL is unreachable (`share` mode): 1/N of the rule,
     /// so that N hosts together stay within it while membership is unchanged.

@@ -204,12 +204,12 @@ public enum Migrations {
                 refreshed_at timestamptz NOT NULL,
                 full_at timestamptz NOT NULL
             );
-            -- Takes up to p_want tokens from a bucket of p_capacity refilled at p_per_second,
-            -- creating it full; the row lock orders concurrent leases, and the clock is read
-            -- after it. lock_timeout keeps a request that leases synchronously from waiting
-            -- behind a stuck transaction.
+            -- Gives back p_return unspent tokens, then takes up to p_want from a bucket of
+            -- p_capacity refilled at p_per_second, creating it full: one call per key per sync.
+            -- The row lock orders concurrent leases and the clock is read after it; lock_timeout
+            -- keeps a request that leases synchronously from waiting behind a stuck transaction.
             CREATE FUNCTION convergence.rate_lease(p_bucket bigint, p_capacity double precision, p_per_second double precision,
-                                                   p_want double precision,
+                                                   p_want double precision, p_return double precision,
                                                    OUT granted integer, OUT tokens_left double precision, OUT full_in_ms bigint)
             LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
             DECLARE
@@ -222,30 +222,14 @@ public enum Migrations {
                     ON CONFLICT (bucket) DO NOTHING;
                     SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
                 END IF;
-                cur := LEAST(p_capacity, cur + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - at)) * p_per_second);
+                cur := LEAST(p_capacity, cur + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - at)) * p_per_second
+                                             + GREATEST(0, p_return));
                 granted := GREATEST(0, LEAST(floor(cur), floor(p_want)))::integer;
                 tokens_left := cur - granted;
                 full_in_ms := ceil((p_capacity - tokens_left) / p_per_second * 1000)::bigint;
                 UPDATE convergence.rate_buckets
                    SET tokens = tokens_left, refreshed_at = clock_timestamp(),
                        full_at = clock_timestamp() + full_in_ms * interval '1 millisecond'
-                 WHERE bucket = p_bucket;
-            END
-            $fn$;
-            -- Gives back tokens a host leased and did not spend (never above the capacity).
-            CREATE FUNCTION convergence.rate_return(p_bucket bigint, p_capacity double precision, p_per_second double precision,
-                                                    p_tokens double precision) RETURNS void
-            LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
-            DECLARE
-                cur double precision;
-                at timestamptz;
-            BEGIN
-                SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
-                IF NOT FOUND THEN RETURN; END IF; -- deleted as full: nothing to give back to
-                cur := LEAST(p_capacity, cur + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - at)) * p_per_second + p_tokens);
-                UPDATE convergence.rate_buckets
-                   SET tokens = cur, refreshed_at = clock_timestamp(),
-                       full_at = clock_timestamp() + ceil((p_capacity - cur) / p_per_second * 1000) * interval '1 millisecond'
                  WHERE bucket = p_bucket;
             END
             $fn$;

@@ -74,18 +74,27 @@ import Testing
         #expect(counts.reduce(0, +) == 10_000)
     }
 
-    @Test func leasesAreSizedToTheHostsRateAndShare() {
-        let plan = LeasePlan()
-        #expect(plan.want(ratePerSecond: 0, rule: rule, hosts: 2) == 1)
-        #expect(plan.want(ratePerSecond: 40, rule: rule, hosts: 2) == 20, "half a second of 40/s")
-        #expect(plan.want(ratePerSecond: 1000, rule: rule, hosts: 2) == 50, "never more than the host's share")
+    @Test func leasesAreSizedToTheHostsDemandAndShare() {
+        let plan = LeasePlan(syncSeconds: 1)
+        #expect(plan.want(demandPerSecond: 0, rule: rule, hosts: 2) == 1)
+        #expect(plan.want(demandPerSecond: 10, rule: rule, hosts: 2) == 20, "two syncs of 10/s")
+        #expect(plan.want(demandPerSecond: 1000, rule: rule, hosts: 2) == 50, "never more than the host's share")
         #expect(plan.firstWant(rule: rule, hosts: 2) == 5)
-        #expect(plan.needsRefill(tokens: 1, ratePerSecond: 40, idleSeconds: 0.1))
-        #expect(!plan.needsRefill(tokens: 20, ratePerSecond: 40, idleSeconds: 0.1))
-        #expect(!plan.needsRefill(tokens: 0, ratePerSecond: 40, idleSeconds: 3), "an idle key is not refilled")
+        #expect(plan.needsRefill(tokens: 1, demandPerSecond: 10, idleSeconds: 0.1))
+        #expect(!plan.needsRefill(tokens: 20, demandPerSecond: 10, idleSeconds: 0.1))
+        #expect(!plan.needsRefill(tokens: 0, demandPerSecond: 10, idleSeconds: 3), "an idle key is not refilled")
         #expect(plan.shouldReturn(tokens: 3, idleSeconds: 2.5))
         #expect(!plan.shouldReturn(tokens: 0, idleSeconds: 9))
         #expect(LeasePlan.outageRule(rule, hosts: 3) == RateLimitRule(limit: 33, periodSeconds: 60))
         #expect(LeasePlan.chargeable(debt: 500, rule: rule) == 100)
+    }
+
+    @Test func aKeyAtItsLimitWaitsForTheNextSyncInsteadOfAStatementPerRequest() {
+        let plan = LeasePlan(syncSeconds: 1)
+        #expect(plan.leasesSynchronously(sinceLastLease: nil, centralLeft: 0), "a key never leased leases at once")
+        #expect(plan.leasesSynchronously(sinceLastLease: 5, centralLeft: 0), "so does one the leaser stopped syncing")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 0), "an empty central bucket: wait for the sync")
+        #expect(plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 30), "a burst while the bucket holds tokens")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 0.01, centralLeft: 30), "but not more often than every 50 ms")
     }
 }

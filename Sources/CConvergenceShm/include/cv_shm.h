@@ -70,13 +70,14 @@ typedef struct cv_bucket {
  * A claim goes through hash 1 ("being written") while it sets the rule. */
 typedef struct cv_lease {
     _Alignas(16) unsigned __int128 word;
-    uint64_t spent;           /* tokens ever spent through this slot (the leaser derives the rate) */
+    uint64_t spent;           /* tokens ever spent through this slot (atomic) */
     uint64_t last_used_ns;    /* CLOCK_MONOTONIC of the last take */
     uint32_t limit;           /* the rule, so the leaser can lease without the key */
     uint32_t period_s;
-    int64_t central_left;     /* tokens the central bucket had after the last lease (header estimate) */
+    int32_t central_left;     /* whole tokens the central bucket had after the last lease (header estimate) */
+    uint32_t refused;         /* requests refused for want of a token (atomic): with `spent`, the demand */
     int64_t full_at_unix_ms;  /* when the central bucket is full again (X-RateLimit-Reset) */
-    uint64_t empty_until_ns;  /* the central bucket is empty until then: refuse locally, no statement */
+    uint64_t synced_ns;       /* CLOCK_MONOTONIC of the last lease (0: never): one thread at a time leases */
 } cv_lease;
 
 /* One metric series: `key` is "family\x1flabels" as exposed. */
@@ -164,6 +165,12 @@ int cv_lease_add(cv_lease *l, uint64_t hash, int64_t n);
 int64_t cv_lease_drain(cv_lease *l, uint64_t hash);
 /* Slot `index` (0 ..< lease_count), claimed or free. */
 cv_lease *cv_lease_at(cv_shm_header *h, uint32_t index);
+/* Elects the one thread that leases for the slot now: moves `synced_ns` from `seen` to
+ * `now_ns`; 0 when another thread did first. */
+int cv_lease_begin_sync(cv_lease *l, uint64_t seen, uint64_t now_ns);
+/* Counts a request admitted outside the lease (outage share) or refused, for the leaser's demand. */
+void cv_lease_note_spent(cv_lease *l);
+void cv_lease_note_refused(cv_lease *l);
 /* The slot's owner and unspent tokens, read atomically (owner 0: free, 1: being claimed). */
 uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);
 

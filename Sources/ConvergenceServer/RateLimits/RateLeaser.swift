@@ -5,22 +5,21 @@ import ConvergenceStore
 import ConvergenceSupervisor
 import Glibc
 
-/// `convergence rate-leaser` (rate_limit_scope = cluster): one per host. Every tick
-/// it leases, in one statement, more tokens for every key whose leased tokens run
-/// low (sized to this host's recent rate for it), gives back in one statement the
-/// tokens of keys idle for `LeasePlan.idleSeconds`, and heartbeats the host table
-/// (how many hosts share a budget during an outage). When PostgreSQL is unreachable
-/// it raises the outage flag the workers read, and on reconnect charges what the
-/// host admitted meanwhile (capped at one bucket per key).
+/// `convergence rate-leaser` (rate_limit_scope = cluster): one per host. Every
+/// `rate_limit_sync_ms` it syncs in one statement: the host's heartbeat (how many
+/// hosts share a budget during an outage), tokens of keys idle for a while given
+/// back, and more tokens for every key whose leased tokens run low, sized to this
+/// host's recent demand for it. When PostgreSQL is unreachable it raises the outage
+/// flag the workers read, and on reconnect charges what the host admitted
+/// meanwhile (capped at one bucket per key).
 package enum RateLeaser {
-    static let tickMs = 100
-    static let heartbeatMs = 1000
     static let pruneMs = 60_000
 
-    /// What the leaser remembers of a slot between ticks.
+    /// What the leaser remembers of a slot between syncs.
     struct Seen {
         var spent: UInt64
-        var ratePerSecond: Double
+        var refused: UInt32
+        var demandPerSecond: Double
         var debt: Int
     }
 
@@ -30,33 +29,28 @@ package enum RateLeaser {
                                                    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                                    applicationName: "convergence-rate-leaser"))
         defer { db.close() }
-        let central = CentralBuckets(db: db), table = LeaseTable(region: shared), plan = LeasePlan()
+        let central = CentralBuckets(db: db), table = LeaseTable(region: shared), plan = ClusterRateGate.plan(config)
         let hostID = "\(PipelineExecutor.hostName()):\(getpid())"
         var seen: [UInt64: Seen] = [:]
-        var lastTick = MonotonicInstant.now(), lastBeat: MonotonicInstant?, lastPrune = MonotonicInstant.now()
+        var owed: [CentralBuckets.Request] = [] // tokens to give back at the next sync
+        var lastSync = MonotonicInstant.now(), lastPrune = MonotonicInstant.now()
         var outage = false
         child.notifyReady()
-        logger.info("rate leaser started", ["host_id": .string(hostID)])
+        logger.info("rate leaser started", ["host_id": .string(hostID), "sync_ms": .int(config.rateLimitSyncMs)])
 
-        while child.stopSignal(waitingMs: tickMs) == nil {
+        while child.stopSignal(waitingMs: outage ? max(1000, config.rateLimitSyncMs) : config.rateLimitSyncMs) == nil {
             let now = MonotonicInstant.now()
-            let elapsed = max(0.001, Double(now.milliseconds(since: lastTick)) / 1000)
-            lastTick = now
+            let elapsed = max(0.001, now.milliseconds(since: lastSync) / 1000)
+            lastSync = now
+            let observed = observe(&seen, table: table, elapsed: elapsed, outage: outage)
             do {
-                if outage || lastBeat.map({ now.milliseconds(since: $0) >= Double(heartbeatMs) }) ?? true {
-                    shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(try central.heartbeat(hostID: hostID)))
-                    lastBeat = now
-                }
-                if outage {
-                    try chargeDebts(&seen, table: table, central: central, logger: logger)
-                    outage = false
-                    shared.storeCounter(ClusterRateGate.outageCounter, 0)
-                    logger.info("cluster rate limit: PostgreSQL reachable again; leasing")
-                }
-                try tick(&seen, elapsed: elapsed, nowNs: UInt64(now.nanoseconds), table: table, central: central, plan: plan,
-                         hosts: max(1, Int(shared.counter(ClusterRateGate.hostsCounter))))
+                if outage { try chargeDebts(&seen, observed, central: central, hostID: hostID, shared: shared, logger: logger) }
+                outage = false
+                shared.storeCounter(ClusterRateGate.outageCounter, 0)
+                try sync(observed, seen: seen, owed: &owed, nowNs: UInt64(now.nanoseconds), table: table, central: central, plan: plan,
+                         hostID: hostID, shared: shared)
                 if now.milliseconds(since: lastPrune) >= Double(pruneMs) {
-                    try central.pruneFull()
+                    try central.prune()
                     lastPrune = now
                 }
             } catch {
@@ -67,74 +61,79 @@ package enum RateLeaser {
                 outage = true
                 shared.storeCounter(ClusterRateGate.outageCounter, 1)
                 db.close()
-                // What the host admits meanwhile is charged on reconnect.
-                for slot in table.slots() {
-                    var entry = seen[slot.bucket] ?? Seen(spent: slot.spent, ratePerSecond: 0, debt: 0)
-                    entry.debt += Int(slot.spent &- entry.spent)
-                    entry.spent = slot.spent
-                    seen[slot.bucket] = entry
-                }
-                if child.stopSignal(waitingMs: 1000) != nil { break }
             }
         }
-        // Give back what this host holds: its leases would otherwise sit idle until they drain by time.
-        let held = table.slots().compactMap { slot -> CentralBuckets.Request? in
+        // Give back what this host holds: its leases would otherwise be lost to the fleet until refilled.
+        owed += table.slots().compactMap { slot -> CentralBuckets.Request? in
             let tokens = table.drain(table.pointer(slot.index), bucket: slot.bucket)
-            return tokens > 0 ? .init(bucket: slot.bucket, rule: slot.rule, tokens: Int(tokens)) : nil
+            return tokens > 0 ? .init(bucket: slot.bucket, rule: slot.rule, giveBack: Int(tokens)) : nil
         }
-        try? central.giveBack(held)
-        logger.info("rate leaser stopped", ["tokens_returned": .int(held.reduce(0) { $0 + $1.tokens })])
+        _ = try? central.sync(hostID: hostID, owed)
+        logger.info("rate leaser stopped", ["tokens_returned": .int(owed.reduce(0) { $0 + $1.giveBack })])
         return .clean
     }
 
-    /// One pass: rates from the slots' spent counters, then one lease and one return statement.
-    static func tick(_ seen: inout [UInt64: Seen], elapsed: Double, nowNs: UInt64, table: LeaseTable, central: CentralBuckets,
-                     plan: LeasePlan, hosts: Int) throws(PostgresError) {
-        var leases: [(slot: LeaseTable.Slot, request: CentralBuckets.Request)] = []
-        var returns: [CentralBuckets.Request] = []
-        var live: Set<UInt64> = []
-        for slot in table.slots() {
-            live.insert(slot.bucket)
-            var entry = seen[slot.bucket] ?? Seen(spent: slot.spent, ratePerSecond: 0, debt: 0)
-            let rate = Double(slot.spent &- entry.spent) / elapsed
-            // Smoothed over about a second, so that one quiet tick does not shrink a busy key's lease.
-            entry.ratePerSecond = entry.ratePerSecond == 0 ? rate : entry.ratePerSecond * 0.7 + rate * 0.3
+    /// Demand per slot since the last sync (admitted and refused, smoothed over about three
+    /// syncs); during an outage what was admitted becomes debt.
+    static func observe(_ seen: inout [UInt64: Seen], table: LeaseTable, elapsed: Double, outage: Bool) -> [LeaseTable.Slot] {
+        let slots = table.slots()
+        var next: [UInt64: Seen] = [:]
+        for slot in slots {
+            let refused = table.pointer(slot.index).pointee.refused
+            var entry = seen[slot.bucket] ?? Seen(spent: slot.spent, refused: refused, demandPerSecond: 0, debt: 0)
+            let admitted = slot.spent &- entry.spent
+            let demand = Double(admitted &+ UInt64(refused &- entry.refused)) / elapsed
+            entry.demandPerSecond = entry.demandPerSecond == 0 ? demand : entry.demandPerSecond * 0.6 + demand * 0.4
+            if outage { entry.debt += Int(admitted) }
             entry.spent = slot.spent
-            seen[slot.bucket] = entry
+            entry.refused = refused
+            next[slot.bucket] = entry
+        }
+        seen = next.merging(seen.filter { $0.value.debt > 0 && next[$0.key] == nil }) { current, _ in current }
+        return slots
+    }
+
+    /// One statement: heartbeat, give-backs and leases for every slot that needs one.
+    static func sync(_ slots: [LeaseTable.Slot], seen: [UInt64: Seen], owed: inout [CentralBuckets.Request], nowNs: UInt64, table: LeaseTable,
+                     central: CentralBuckets, plan: LeasePlan, hostID: String, shared: SharedRegion) throws(PostgresError) {
+        let hosts = max(1, Int(shared.counter(ClusterRateGate.hostsCounter)))
+        var requests = owed
+        var leased: [(slot: LeaseTable.Slot, position: Int)] = []
+        for slot in slots {
+            let demand = seen[slot.bucket]?.demandPerSecond ?? 0
             let idle = Double(nowNs &- min(nowNs, slot.lastUsedNs)) / 1e9
             if plan.shouldReturn(tokens: slot.tokens, idleSeconds: idle) {
                 let tokens = table.drain(table.pointer(slot.index), bucket: slot.bucket)
-                if tokens > 0 { returns.append(.init(bucket: slot.bucket, rule: slot.rule, tokens: Int(tokens))) }
-            } else if plan.needsRefill(tokens: slot.tokens, ratePerSecond: entry.ratePerSecond, idleSeconds: idle),
-                      table.pointer(slot.index).pointee.empty_until_ns <= nowNs {
-                let want = plan.want(ratePerSecond: entry.ratePerSecond, rule: slot.rule, hosts: hosts)
-                leases.append((slot, .init(bucket: slot.bucket, rule: slot.rule, tokens: want)))
+                if tokens > 0 { requests.append(.init(bucket: slot.bucket, rule: slot.rule, giveBack: Int(tokens))) }
+            } else if plan.needsRefill(tokens: slot.tokens, demandPerSecond: demand, idleSeconds: idle) {
+                leased.append((slot, requests.count))
+                requests.append(.init(bucket: slot.bucket, rule: slot.rule, want: plan.want(demandPerSecond: demand, rule: slot.rule, hosts: hosts)))
             }
         }
-        seen = seen.filter { live.contains($0.key) }
-        try central.giveBack(returns)
-        let grants = try central.lease(leases.map(\.request))
-        var orphaned: [CentralBuckets.Request] = []
-        for (lease, grant) in zip(leases, grants) {
-            let pointer = table.pointer(lease.slot.index)
-            ClusterRateGate.record(grant, in: pointer, rule: lease.slot.rule, nowNs: nowNs)
-            if grant.granted > 0, !table.add(pointer, bucket: lease.slot.bucket, tokens: Int64(grant.granted)) {
-                orphaned.append(.init(bucket: lease.slot.bucket, rule: lease.slot.rule, tokens: grant.granted))
+        let (live, grants) = try central.sync(hostID: hostID, requests)
+        owed = []
+        shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
+        for (slot, position) in leased {
+            let grant = grants[position], pointer = table.pointer(slot.index)
+            ClusterRateGate.record(grant, in: pointer)
+            pointer.pointee.synced_ns = nowNs // the workers leave this key to the leaser now
+            if grant.granted > 0, !table.add(pointer, bucket: slot.bucket, tokens: Int64(grant.granted)) {
+                owed.append(.init(bucket: slot.bucket, rule: slot.rule, giveBack: grant.granted))
             }
         }
-        try central.giveBack(orphaned)
     }
 
     /// Charges what was admitted during the outage: leased and dropped, capped per key.
-    static func chargeDebts(_ seen: inout [UInt64: Seen], table: LeaseTable, central: CentralBuckets, logger: Logger) throws(PostgresError) {
-        let rules = Dictionary(table.slots().map { ($0.bucket, $0.rule) }) { first, _ in first }
-        var charges: [CentralBuckets.Request] = []
-        for (bucket, entry) in seen where entry.debt > 0 {
-            guard let rule = rules[bucket] else { continue }
-            charges.append(.init(bucket: bucket, rule: rule, tokens: LeasePlan.chargeable(debt: entry.debt, rule: rule)))
+    static func chargeDebts(_ seen: inout [UInt64: Seen], _ slots: [LeaseTable.Slot], central: CentralBuckets, hostID: String,
+                            shared: SharedRegion, logger: Logger) throws(PostgresError) {
+        let rules = Dictionary(slots.map { ($0.bucket, $0.rule) }) { first, _ in first }
+        let charges = seen.compactMap { bucket, entry -> CentralBuckets.Request? in
+            guard entry.debt > 0, let rule = rules[bucket] else { return nil }
+            return .init(bucket: bucket, rule: rule, want: LeasePlan.chargeable(debt: entry.debt, rule: rule))
         }
-        _ = try central.lease(charges)
+        let (live, _) = try central.sync(hostID: hostID, charges)
+        shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
         for bucket in seen.keys { seen[bucket]?.debt = 0 }
-        if !charges.isEmpty { logger.info("cluster rate limit: outage consumption charged", ["keys": .int(charges.count)]) }
+        logger.info("cluster rate limit: PostgreSQL reachable again; outage consumption charged", ["keys": .int(charges.count)])
     }
 }
