@@ -27,8 +27,12 @@ struct CentralBuckets {
         let rows = try db.query("SELECT granted, tokens_left, full_in_ms FROM convergence.rate_lease($1, $2, $3, $4, $5)",
                                 Self.scalars(request)).rows
         guard let row = rows.first else { throw .decoding(column: "granted", expected: "one row") }
-        return Grant(granted: try row.decode("granted", as: Int.self), tokensLeft: try row.decode("tokens_left", as: Double.self),
-                     fullInMs: try row.decode("full_in_ms", as: Int64.self))
+        return try grant(row)
+    }
+
+    private func grant(_ row: PostgresRow) throws(PostgresError) -> Grant {
+        Grant(granted: try row.decode("granted", as: Int.self), tokensLeft: try row.decode("tokens_left", as: Double.self),
+              fullInMs: try row.decode("full_in_ms", as: Int64.self))
     }
 
     /// The leaser's sync: heartbeat, then returns and leases; grants in the requests' order.
@@ -56,8 +60,7 @@ struct CentralBuckets {
         guard rows.count == sorted.count else { throw .decoding(column: "granted", expected: "one row per bucket (\(rows.count) for \(sorted.count))") }
         var grants = [Grant?](repeating: nil, count: requests.count)
         for (position, row) in rows.enumerated() {
-            grants[order[position]] = Grant(granted: try row.decode("granted", as: Int.self), tokensLeft: try row.decode("tokens_left", as: Double.self),
-                                            fullInMs: try row.decode("full_in_ms", as: Int64.self))
+            grants[order[position]] = try grant(row)
         }
         return (hosts, grants.map { $0! })
     }

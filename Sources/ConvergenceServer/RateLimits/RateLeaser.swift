@@ -55,8 +55,8 @@ package enum RateLeaser {
                 }
             } catch {
                 if !outage {
-                    logger.warning("cluster rate limit: PostgreSQL unreachable; spending leased tokens, then deciding locally (\(config.rateLimitOutage.rawValue))",
-                                   ["error": .string(String(describing: error))])
+                    logger.warning("cluster rate limit: PostgreSQL unreachable; spending leased tokens, then deciding locally",
+                                   ["outage_mode": .string(config.rateLimitOutage.rawValue), "error": .string(String(describing: error))])
                 }
                 outage = true
                 shared.storeCounter(ClusterRateGate.outageCounter, 1)
