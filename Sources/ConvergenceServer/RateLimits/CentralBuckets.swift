@@ -57,7 +57,9 @@ struct CentralBuckets {
             """, Self.arrays(sorted) + [hostID]).rows
         let hosts = try rows.first?.decode("hosts", as: Int.self) ?? 1
         guard !sorted.isEmpty else { return (hosts, []) }
-        guard rows.count == sorted.count else { throw .decoding(column: "granted", expected: "one row per bucket (\(rows.count) for \(sorted.count))") }
+        guard rows.count == sorted.count else {
+            throw .decoding(column: "granted", expected: "one row per bucket (\(rows.count) for \(sorted.count))")
+        }
         var grants = [Grant?](repeating: nil, count: requests.count)
         for (position, row) in rows.enumerated() {
             grants[order[position]] = try grant(row)
