@@ -39,7 +39,7 @@ function label(start, bucket) {
  * Stacked bars: series = [{start, ...counters}], keys = [{key, label, cls}].
  * Returns a <figure> with the SVG and a legend.
  */
-export function barChart(series, keys, { title, bucket = '5m', id } = {}) {
+export function barChart(series, keys, { title, bucket = '5m', id, since, until } = {}) {
   const n = series.length;
   const totals = series.map((p) => keys.reduce((sum, k) => sum + (Number(p[k.key]) || 0), 0));
   const max = niceMax(Math.max(0, ...totals));
@@ -77,7 +77,7 @@ export function barChart(series, keys, { title, bucket = '5m', id } = {}) {
     labels.appendChild(s('text', { x: PAD.left + i * slot, y: H - 6 }, label(series[i].start, bucket)));
   }
   svg.appendChild(labels);
-  return h('figure', { class: 'chart-figure', id, dataset: { bars: n } },
+  return h('figure', { class: 'chart-figure', id, dataset: { bars: n, bucket, since, until } },
     title ? h('figcaption', {}, title) : null,
     svg,
     legend(keys));

@@ -14,10 +14,12 @@ const KEYS = [
 export default async function metrics({ container }) {
   const until = nowIso();
   const end = new Date(until);
+  const daySince = hoursAgo(24, end);
+  const monthSince = hoursAgo(24 * 30, end);
   const [stats, day, month] = await Promise.all([
     api('GET', '/admin/stats'),
-    api('GET', '/admin/usage', { query: { since: hoursAgo(24, end), until, bucket: '5m' } }),
-    api('GET', '/admin/usage', { query: { since: hoursAgo(24 * 30, end), until, bucket: '1h' } }),
+    api('GET', '/admin/usage', { query: { since: daySince, until, bucket: '5m' } }),
+    api('GET', '/admin/usage', { query: { since: monthSince, until, bucket: '1h' } }),
   ]);
   const tiers = stats.rate_limited_by_tier || {};
   const table = stats.bucket_table || {};
@@ -38,12 +40,12 @@ export default async function metrics({ container }) {
       stat('429 by tier (live)', Object.keys(tiers).length ? Object.entries(tiers).map(([t, n]) => `${t} ${fmtNumber(n)}`).join(' · ') : '0', 'rate_limited_by_tier'),
       stat('Bucket table', `${fmtNumber(table.used)} / ${fmtNumber(table.capacity)}`, 'bucket_table', fmtPercent(table.used || 0, table.capacity || 0)),
       stat('Workers up', `${fmtNumber(workers.up)} / ${fmtNumber(workers.configured)}`, 'workers_up')),
-    barChart(day.series || [], KEYS, { title: 'Checks per 5 minutes, last 24 h', bucket: '5m', id: 'chart-5m' }),
+    barChart(day.series || [], KEYS, { title: 'Checks per 5 minutes, last 24 h', bucket: '5m', id: 'chart-5m', since: daySince, until }),
     lineChart(day.series || [], [
       { key: 'latency_ms.p50', label: 'p50', cls: 'c-p50' },
       { key: 'latency_ms.p95', label: 'p95', cls: 'c-p95' },
     ], { title: 'Check latency per 5 minutes (ms)', unit: '', id: 'chart-latency' }),
-    barChart(month.series || [], KEYS, { title: 'Checks per hour, last 30 days', bucket: '1h', id: 'chart-1h' }),
+    barChart(month.series || [], KEYS, { title: 'Checks per hour, last 30 days', bucket: '1h', id: 'chart-1h', since: monthSince, until }),
     h('p', {}, 'Long-term and per-worker graphs: import the shipped Grafana dashboard ',
       h('a', { href: 'grafana/convergence.json', download: 'convergence-grafana.json', id: 'grafana-link' }, 'configs/grafana/convergence.json'),
       ' (Prometheus scrapes /metrics from the host; see docs/operations.md, "Metrics").'),
