@@ -81,11 +81,16 @@ package enum Authenticator {
     }
 
     /// An admin key. Checked before any rate limiting: a customer key is refused with 403
-    /// without spending a token (admin keys are not rate limited).
+    /// without spending a token (admin keys are not rate limited). A read-only admin key
+    /// passes only for GET/HEAD: every admin mutation comes through here before it reads
+    /// its body, so a refused request changes nothing.
     static func requireAdmin(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
         let record = try verify(request, context)
-        guard record.kind == .admin else {
+        guard record.kind.isAdmin else {
             throw refuse(APIError(.forbidden, code: "admin_only", message: "This endpoint needs an admin key."), context)
+        }
+        if record.kind == .adminReadOnly, !AdminAccess.isReadMethod(request.method) {
+            throw refuse(AdminAccess.readOnlyRefusal, context)
         }
         return record
     }

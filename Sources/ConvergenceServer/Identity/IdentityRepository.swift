@@ -133,13 +133,16 @@ package struct IdentityRepository {
             .rows.first.map(Self.decodeKey)
     }
 
-    func keys(customerID: String?, kind: APIKeyFormat.Kind) throws -> [KeyMetadata] {
+    func keys(customerID: String?, kinds: [APIKeyFormat.Kind]) throws -> [KeyMetadata] {
         try db.query("""
             SELECT \(Self.keyColumns) FROM convergence.api_keys k
-            WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
+            WHERE k.kind = ANY($1::text[]) AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
             ORDER BY k.created_at, k.key_id
-            """, [kind.rawValue, customerID]).rows.map(Self.decodeKey)
+            """, [Self.kindArray(kinds), customerID]).rows.map(Self.decodeKey)
     }
+
+    /// A text[] literal of kinds (their raw values are plain words: no quoting needed).
+    static func kindArray(_ kinds: [APIKeyFormat.Kind]) -> String { "{" + kinds.map(\.rawValue).joined(separator: ",") + "}" }
 
     /// One page of keys in creation order; `cursor` continues after the last one.
     func keys(customerID: String?, kind: APIKeyFormat.Kind, page: ListPage) throws -> (keys: [KeyMetadata], next: String?) {
@@ -207,13 +210,13 @@ package struct IdentityRepository {
         }
     }
 
-    /// Revokes a key; false when no such (live) key exists.
-    func revoke(keyID: String, kind: APIKeyFormat.Kind) throws -> KeyMetadata? {
+    /// Revokes a key of one of `kinds`; nil when no such (live) key exists.
+    func revoke(keyID: String, kinds: [APIKeyFormat.Kind]) throws -> KeyMetadata? {
         try db.transaction { tx in
             let updated = try tx.query("""
-                UPDATE convergence.api_keys SET revoked_at = now() WHERE key_id = $1 AND kind = $2 AND revoked_at IS NULL
+                UPDATE convergence.api_keys SET revoked_at = now() WHERE key_id = $1 AND kind = ANY($2::text[]) AND revoked_at IS NULL
                 RETURNING customer_id::text AS customer_id
-                """, [keyID, kind.rawValue])
+                """, [keyID, Self.kindArray(kinds)])
             guard let row = updated.rows.first else { return nil }
             if let customerID = try row.decodeIfPresent("customer_id", as: String.self),
                let tenant = try tx.query("SELECT tenant_id FROM convergence.customers WHERE id = $1::uuid", [customerID])

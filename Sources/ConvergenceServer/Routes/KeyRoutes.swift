@@ -86,7 +86,7 @@ enum KeyRoutes {
         router.delete("/admin/keys/{key_id}") { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
             try AdminAudit.ensureCapacity(context)
-            guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kind: .customer) else {
+            guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kinds: [.customer]) else {
                 throw unknownKey
             }
             AdminAudit.record(context, request, actor: actor, action: "key.revoke", target: "key:\(revoked.keyID)",
