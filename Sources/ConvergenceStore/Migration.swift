@@ -209,5 +209,18 @@ public enum Migrations {
                 ADD CONSTRAINT api_keys_kind_check CHECK (kind IN ('admin', 'admin_read_only', 'customer')),
                 ADD CONSTRAINT api_keys_admin_without_customer CHECK ((kind <> 'customer') = (customer_id IS NULL));
             """),
+        Migration(version: 11, name: "admin_sessions", sql: """
+            -- Dashboard sign-ins: only a SHA-256 digest of the cookie's token (as for keys).
+            -- A session lives no longer than its admin key: lookups join the key and take
+            -- its revocation and expiry too; deleting the key row takes its sessions along.
+            CREATE TABLE convergence.admin_sessions (
+                digest bytea PRIMARY KEY,
+                key_id text NOT NULL REFERENCES convergence.api_keys (key_id) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL,
+                revoked_at timestamptz
+            );
+            CREATE INDEX admin_sessions_key ON convergence.admin_sessions (key_id);
+            """),
     ]
 }

@@ -67,4 +67,142 @@ final class DashboardAPITests: StackTestCase {
         // The full admin key still can.
         XCTAssertEqual(try json("PATCH", "/admin/customers/\(customerID)", #"{"tier": "pro"}"#, headers: admin).status, 200)
     }
+
+    // MARK: Sessions
+
+    func signIn(_ key: String) throws -> (response: HTTPClient.Response, cookie: String) {
+        let response = try client.post("/admin/session", json: #"{"key": "\#(key)"}"#)
+        let setCookie = response.headers["set-cookie"] ?? ""
+        let pair = setCookie.split(separator: ";").first.map(String.init) ?? ""
+        return (response, pair)
+    }
+
+    func testSignInSetsAHardenedCookieThatWorksAndSignOutRevokesIt() throws {
+        let before = try psql("SELECT count(*) FROM convergence.admin_sessions")
+        let (response, cookie) = try signIn(adminKey)
+        XCTAssertEqual(response.status, 201, response.text)
+        let setCookie = try XCTUnwrap(response.headers["set-cookie"])
+        let token = String(cookie.dropFirst("cv_session=".count))
+        XCTAssertNotNil(token.range(of: "^[0-9a-f]{64}$", options: .regularExpression), setCookie)
+        XCTAssertEqual(setCookie, "cv_session=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=28800", "plain HTTP: no Secure")
+        XCTAssertEqual(response.headers["cache-control"], "no-store")
+        let body = try response.json()
+        XCTAssertEqual(body["read_only"] as? Bool, false)
+        XCTAssertEqual(body["name"] as? String, "test-admin")
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let expires = try XCTUnwrap((body["expires_at"] as? String).flatMap(iso.date(from:)), "\(body)")
+        XCTAssertEqual(expires.timeIntervalSinceNow, 28800, accuracy: 60)
+        let keyID = try XCTUnwrap(body["key_id"] as? String)
+
+        // Only the digest is stored; the token is in no table, no log line and no audit record.
+        XCTAssertEqual(try psql("SELECT count(*) FROM convergence.admin_sessions"), String(Int(before)! + 1))
+        XCTAssertEqual(try psql("SELECT key_id FROM convergence.admin_sessions WHERE digest = sha256(convert_to('\(token)', 'UTF8'))"), keyID)
+        XCTAssertFalse(try psql("SELECT string_agg(row_to_json(s)::text, '') FROM convergence.admin_sessions s").contains(token))
+        XCTAssertFalse(try String(contentsOfFile: stack.server.logPath, encoding: .utf8).contains(token))
+
+        let withCookie = ["Cookie": "other=1; \(cookie)"]
+        for _ in 0..<6 { XCTAssertEqual(try client.get("/admin/customers", headers: withCookie).status, 200) } // every worker
+        let me = try client.get("/admin/session", headers: withCookie)
+        XCTAssertEqual(me.status, 200, me.text)
+        XCTAssertEqual(try me.json()["key_id"] as? String, keyID)
+
+        // A change made with the cookie needs the CSRF header; a Bearer key does not.
+        let noHeader = try json("POST", "/admin/customers", #"{"name": "Cookie Co"}"#, headers: withCookie)
+        XCTAssertEqual(noHeader.status, 403)
+        XCTAssertEqual(errorCode(noHeader), "csrf_header_required")
+        XCTAssertEqual(try psql("SELECT count(*) FROM convergence.customers WHERE name = 'Cookie Co'"), "0")
+        let wrongHeader = try json("POST", "/admin/customers", #"{"name": "Cookie Co"}"#, headers: withCookie.merging(["X-Convergence-CSRF": "yes"]) { $1 })
+        XCTAssertEqual(errorCode(wrongHeader), "csrf_header_required")
+        let withHeader = try json("POST", "/admin/customers", #"{"name": "Cookie Co"}"#, headers: withCookie.merging(["X-Convergence-CSRF": "1"]) { $1 })
+        XCTAssertEqual(withHeader.status, 201, withHeader.text)
+        XCTAssertEqual(try json("DELETE", "/admin/session", nil, headers: withCookie).status, 403, "sign-out is a change too")
+
+        // The session names its admin key in the audit trail, never the token.
+        let signOut = try json("DELETE", "/admin/session", nil, headers: withCookie.merging(["X-Convergence-CSRF": "1"]) { $1 })
+        XCTAssertEqual(signOut.status, 204)
+        XCTAssertEqual(signOut.headers["set-cookie"], "cv_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+        XCTAssertNotEqual(try psql("SELECT revoked_at IS NOT NULL FROM convergence.admin_sessions WHERE key_id = '\(keyID)' ORDER BY created_at DESC LIMIT 1"), "f")
+        // Refused at once on every worker (the next few requests reach all of them).
+        for _ in 0..<6 {
+            let reused = try client.get("/admin/customers", headers: withCookie)
+            XCTAssertEqual(reused.status, 401)
+            XCTAssertEqual(errorCode(reused), "invalid_api_key")
+        }
+        XCTAssertEqual(try client.get("/admin/session", headers: withCookie).status, 401)
+        XCTAssertEqual(try json("DELETE", "/admin/session", nil, headers: withCookie.merging(["X-Convergence-CSRF": "1"]) { $1 }).status, 204,
+                       "signing out twice is fine")
+        // Bearer keys never needed the header.
+        XCTAssertEqual(try json("POST", "/admin/customers", #"{"name": "Bearer Co"}"#, headers: admin).status, 201)
+        try waitUntil("the audit records arrive") { try psql("SELECT count(*) FROM convergence.audit_log WHERE action LIKE 'session.%' AND key_id = '\(keyID)'") == "2" }
+        XCTAssertEqual(try psql("SELECT string_agg(action || ' ' || target || ' ' || key_id, ',' ORDER BY created_at) FROM convergence.audit_log WHERE action LIKE 'session.%' AND key_id = '\(keyID)'"),
+                       "session.create key:\(keyID) \(keyID),session.delete key:\(keyID) \(keyID)")
+        XCTAssertFalse(try psql("SELECT string_agg(row_to_json(a)::text, '') FROM convergence.audit_log a").contains(token))
+    }
+
+    func testWrongKeysGetNoCookieAndStoreNothing() throws {
+        let (_, customerKey) = try onboard("session_t1")
+        let revoked = try stack.createAdminKey(name: "to-revoke")
+        let revokedID = try psql("SELECT key_id FROM convergence.api_keys WHERE name = 'to-revoke'")
+        _ = try Shell.run([TestPaths.binary, "admin", "revoke-key", revokedID], environment: ["CONVERGENCE_DATABASE_URL": stack.postgres.url])
+        let before = try psql("SELECT count(*) FROM convergence.admin_sessions")
+        let forged = "sk_admin_" + String(adminKey.dropFirst("sk_admin_".count).reversed())
+        for body in [#"{"key": "\#(forged)"}"#, #"{"key": "\#(customerKey)"}"#, #"{"key": "\#(revoked)"}"#, #"{"key": ""}"#, "{}"] {
+            let response = try client.post("/admin/session", json: body)
+            XCTAssertEqual(response.status, 401, body)
+            XCTAssertEqual(errorCode(response), "invalid_api_key", body)
+            XCTAssertNil(response.headers["set-cookie"], body)
+        }
+        XCTAssertEqual(try psql("SELECT count(*) FROM convergence.admin_sessions"), before)
+        // A made-up cookie is refused like a made-up key.
+        let madeUp = try client.get("/admin/customers", headers: ["Cookie": "cv_session=" + String(repeating: "0", count: 64)])
+        XCTAssertEqual(madeUp.status, 401)
+        XCTAssertEqual(try client.get("/admin/session").status, 401)
+    }
+
+    func testRevokingTheAdminKeyEndsItsSessionsWithinOneSecond() throws {
+        let key = try stack.createAdminKey(name: "short-lived")
+        let (response, cookie) = try signIn(key)
+        XCTAssertEqual(response.status, 201)
+        let keyID = try XCTUnwrap(try response.json()["key_id"] as? String)
+        let headers = ["Cookie": cookie]
+        for _ in 0..<6 { XCTAssertEqual(try client.get("/admin/keys", headers: headers).status, 200) } // cached on every worker
+        _ = try Shell.run([TestPaths.binary, "admin", "revoke-key", keyID], environment: ["CONVERGENCE_DATABASE_URL": stack.postgres.url])
+        let revokedAt = Date()
+        var refusedSince: Date?
+        while Date().timeIntervalSince(revokedAt) < 3 {
+            let status = try client.get("/admin/keys", headers: headers).status
+            if status == 401 { refusedSince = refusedSince ?? Date() } else { refusedSince = nil }
+            if let refusedSince, Date().timeIntervalSince(refusedSince) > 0.5 { break }
+        }
+        let since = try XCTUnwrap(refusedSince, "the session outlived its key")
+        XCTAssertLessThanOrEqual(since.timeIntervalSince(revokedAt), 1.0)
+        XCTAssertEqual(try client.get("/admin/session", headers: headers).status, 401)
+    }
+
+    func testReadOnlySessionAndTheSecureAttributeOverTLS() throws {
+        let viewer = try stack.createAdminKey(name: "tls-viewer", readOnly: true)
+        // Straight to the backend with the param nginx sets over TLS (HTTPS=on).
+        let fastcgi = FastCGIClient(.unix(stack.server.socketPath))
+        let signedIn = try fastcgi.request(method: "POST", uri: "/admin/session", headers: ["Content-Type": "application/json"],
+                                           body: Data(#"{"key": "\#(viewer)"}"#.utf8), extraParams: [("HTTPS", "on")])
+        XCTAssertEqual(signedIn.status, 201, signedIn.body)
+        let setCookie = try XCTUnwrap(signedIn.headers["Set-Cookie"] ?? signedIn.headers["set-cookie"])
+        XCTAssertTrue(setCookie.hasSuffix("; Max-Age=28800; Secure"), setCookie)
+        XCTAssertTrue(signedIn.body.contains(#""read_only":true"#), signedIn.body)
+        let cookie = ["Cookie": String(setCookie.split(separator: ";")[0]), "X-Convergence-CSRF": "1"]
+        XCTAssertEqual(try client.get("/admin/keys", headers: cookie).status, 200)
+        let refused = try json("POST", "/admin/customers", #"{"name": "Viewer Co"}"#, headers: cookie)
+        XCTAssertEqual(refused.status, 403)
+        XCTAssertEqual(errorCode(refused), "read_only_key")
+    }
+
+    func waitUntil(_ what: String, timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("timed out waiting until \(what)")
+    }
 }

@@ -12,6 +12,7 @@ package enum Routes {
         MetricsRoute.register(on: &router)
         CustomerRoutes.register(on: &router)
         KeyRoutes.register(on: &router)
+        SessionRoutes.register(on: &router)
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
         CheckRoute.register(on: &router)
