@@ -197,6 +197,71 @@ final class DashboardAPITests: StackTestCase {
         XCTAssertEqual(errorCode(refused), "read_only_key")
     }
 
+    // MARK: Stats
+
+    static let wouldBlockCheck = #"{"operations": [{"type": "llm_call", "model": "m", "provider": "internal", "tokens": 500}]}"#
+    static let allowedCheck = #"{"operations": [{"type": "llm_call", "model": "m", "provider": "internal", "tokens": 50}]}"#
+    static let blockedCheck = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 50}]}"#
+
+    /// A customer with a monitor-mode policy (max_tokens 100) and its key.
+    func monitoredCustomer(_ tenant: String) throws -> (customerID: String, key: String, policyID: String) {
+        let (customerID, key) = try onboard(tenant)
+        let policy = try json("POST", "/policies", #"{"customer_id": "\#(customerID)", "name": "watch", "rules": {"max_tokens": 100}, "mode": "monitor"}"#,
+                              headers: admin)
+        XCTAssertEqual(policy.status, 201, policy.text)
+        return (customerID, key, try XCTUnwrap(try policy.json()["id"] as? String))
+    }
+
+    /// Sends `allowed` plain checks, `wouldBlock` allowed checks a monitor policy would block, and `blocked` blocked ones.
+    func sendChecks(_ key: String, allowed: Int, wouldBlock: Int, blocked: Int) throws {
+        for (body, count, expectAllowed) in [(Self.allowedCheck, allowed, true), (Self.wouldBlockCheck, wouldBlock, true), (Self.blockedCheck, blocked, false)] {
+            for _ in 0..<count {
+                let response = try client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"])
+                XCTAssertEqual(response.status, 200, response.text)
+                XCTAssertEqual(try response.json()["allowed"] as? Bool, expectAllowed, response.text)
+            }
+        }
+    }
+
+    func stats() throws -> [String: Any] {
+        let response = try client.get("/admin/stats", headers: admin)
+        XCTAssertEqual(response.status, 200, response.text)
+        return try response.json()
+    }
+
+    func testStatsReflectChecks() throws {
+        let (_, key, _) = try monitoredCustomer("stats_t1")
+        let before = try XCTUnwrap(try stats()["checks"] as? [String: Int])
+        try sendChecks(key, allowed: 3, wouldBlock: 2, blocked: 1)
+        let body = try stats()
+        let after = try XCTUnwrap(body["checks"] as? [String: Int])
+        XCTAssertEqual(after["total"]! - before["total"]!, 6)
+        XCTAssertEqual(after["allowed"]! - before["allowed"]!, 5)
+        XCTAssertEqual(after["blocked"]! - before["blocked"]!, 1)
+        XCTAssertEqual(after["would_block"]! - before["would_block"]!, 2)
+        let latency = try XCTUnwrap(body["latency_ms"] as? [String: Double])
+        XCTAssertGreaterThan(latency["p50"]!, 0)
+        XCTAssertGreaterThanOrEqual(latency["p95"]!, latency["p50"]!)
+        let audit = try XCTUnwrap(body["audit"] as? [String: Any])
+        XCTAssertEqual(audit["postgres_up"] as? Bool, true)
+        XCTAssertEqual(audit["flusher_up"] as? Bool, true)
+        XCTAssertNotNil(audit["backlog"] as? Int)
+        XCTAssertNotNil(audit["oldest_unflushed_age_seconds"] as? Double)
+        let workers = try XCTUnwrap(body["workers"] as? [String: Int])
+        XCTAssertEqual(workers["up"], workers["configured"])
+        XCTAssertGreaterThan(workers["up"] ?? 0, 0)
+        let table = try XCTUnwrap(body["bucket_table"] as? [String: Int])
+        XCTAssertGreaterThan(table["used"] ?? 0, 0, "the customer key took a bucket")
+        XCTAssertGreaterThan(table["capacity"] ?? 0, table["used"] ?? 0)
+        XCTAssertNotNil(body["rate_limited"] as? Int)
+        XCTAssertEqual(Set((body["rate_limited_by_tier"] as? [String: Int])?.keys.map { $0 } ?? []), ["free", "pro", "key"])
+        XCTAssertNotNil(body["generated_at"] as? String)
+        // A read-only key reads it too; a customer key does not.
+        let viewer = ["Authorization": "Bearer \(try stack.createAdminKey(name: "stats-viewer", readOnly: true))"]
+        XCTAssertEqual(try client.get("/admin/stats", headers: viewer).status, 200)
+        XCTAssertEqual(try client.get("/admin/stats", headers: ["Authorization": "Bearer \(key)"]).status, 403)
+    }
+
     func waitUntil(_ what: String, timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {

@@ -10,6 +10,7 @@ package enum Routes {
         var router = Router<RequestContext>()
         HealthRoutes.register(on: &router)
         MetricsRoute.register(on: &router)
+        StatsRoute.register(on: &router)
         CustomerRoutes.register(on: &router)
         KeyRoutes.register(on: &router)
         SessionRoutes.register(on: &router)
