@@ -197,6 +197,98 @@ final class DashboardAPITests: StackTestCase {
         XCTAssertEqual(errorCode(refused), "read_only_key")
     }
 
+    // MARK: List fields
+
+    func testCustomerSearchKeyCountAndStatus() throws {
+        let (alphaID, _) = try onboard("alpha_w1")
+        XCTAssertEqual(try json("PATCH", "/admin/customers/\(alphaID)", #"{"name": "Alpha Widgets"}"#, headers: admin).status, 200)
+        let (betaID, _) = try onboard("beta_gadgets")
+        let extra = try json("POST", "/admin/keys", #"{"customer_id": "\#(alphaID)"}"#, headers: admin)
+        XCTAssertEqual(extra.status, 201)
+        // An expired key is not live either.
+        try psql("UPDATE convergence.api_keys SET expires_at = now() - interval '1 second' WHERE key_id = '\(try extra.json()["key_id"] as! String)'")
+        _ = try json("POST", "/admin/keys", #"{"customer_id": "\#(alphaID)"}"#, headers: admin)
+
+        func list(_ query: String) throws -> [[String: Any]] {
+            let response = try client.get("/admin/customers?\(query)", headers: admin)
+            XCTAssertEqual(response.status, 200, response.text)
+            return try XCTUnwrap(try response.json()["customers"] as? [[String: Any]])
+        }
+        let widgets = try list("q=WIDG")
+        XCTAssertEqual(widgets.map { $0["id"] as? String }, [alphaID])
+        XCTAssertEqual(widgets.first?["key_count"] as? Int, 2, "the onboarding key and the live extra one")
+        XCTAssertEqual(widgets.first?["status"] as? String, "active")
+        XCTAssertEqual(try list("q=Beta_G").map { $0["id"] as? String }, [betaID], "tenant ids match too, ignoring case")
+        XCTAssertEqual(try list("q=%25").count, 0, "no wildcards")
+        XCTAssertEqual(try list("q=_w1&limit=1").count, 1)
+        XCTAssertEqual(try json("DELETE", "/admin/customers/\(betaID)", nil, headers: admin).status, 200)
+        XCTAssertEqual(try list("q=beta_g").count, 0)
+        let deleted = try list("q=beta_g&include_deleted=true")
+        XCTAssertEqual(deleted.first?["status"] as? String, "deleted")
+        XCTAssertEqual(deleted.first?["key_count"] as? Int, 0, "deleting revoked its keys")
+        let long = try client.get("/admin/customers?q=" + String(repeating: "x", count: 101), headers: admin)
+        XCTAssertEqual(errorCode(long), "invalid_q")
+    }
+
+    func testKeyStatesTenantAndSortOrdersWithCursors() throws {
+        let (customerID, _) = try onboard("keys_sort")
+        var ids: [String] = []
+        for i in 0..<4 {
+            let issued = try json("POST", "/admin/keys", #"{"customer_id": "\#(customerID)", "name": "k\#(i)", "rate_limit": {"limit": 7, "period_seconds": 60}}"#, headers: admin)
+            XCTAssertEqual(issued.status, 201, issued.text)
+            ids.append(try XCTUnwrap(try issued.json()["key_id"] as? String))
+        }
+        // k0 used long ago, k2 recently, k1/k3 never; k3 expires soon, k1 later, k0/k2 never.
+        try psql("UPDATE convergence.api_keys SET last_used_at = now() - interval '2 days' WHERE key_id = '\(ids[0])'")
+        try psql("UPDATE convergence.api_keys SET last_used_at = now() - interval '1 minute' WHERE key_id = '\(ids[2])'")
+        try psql("UPDATE convergence.api_keys SET expires_at = now() + interval '1 day' WHERE key_id = '\(ids[3])'")
+        try psql("UPDATE convergence.api_keys SET expires_at = now() + interval '3 days' WHERE key_id = '\(ids[1])'")
+        let rotated = try json("POST", "/admin/keys/\(ids[0])/rotate", #"{"grace_seconds": 3600}"#, headers: admin)
+        XCTAssertEqual(rotated.status, 201, rotated.text)
+        let replacement = try XCTUnwrap(try rotated.json()["key_id"] as? String)
+        XCTAssertEqual(try json("DELETE", "/admin/keys/\(ids[1])", nil, headers: admin).status, 200)
+
+        func page(_ sort: String) throws -> [[String: Any]] {
+            var rows: [[String: Any]] = []
+            var cursor: String?
+            repeat {
+                let path = "/admin/keys?customer_id=keys_sort&limit=2&sort=\(sort)" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let response = try client.get(path, headers: admin)
+                XCTAssertEqual(response.status, 200, response.text)
+                let body = try response.json()
+                rows += try XCTUnwrap(body["keys"] as? [[String: Any]])
+                cursor = body["next_cursor"] as? String
+            } while cursor != nil && rows.count < 20
+            return rows
+        }
+        let created = try page("created")
+        let byID = Dictionary(uniqueKeysWithValues: created.map { ($0["key_id"] as! String, $0) })
+        XCTAssertEqual(created.count, 6, "the onboarding key, four, one replacement")
+        XCTAssertEqual(byID[ids[0]]?["state"] as? String, "rotating")
+        XCTAssertNotNil(byID[ids[0]]?["grace_until"] as? String)
+        XCTAssertEqual(byID[ids[1]]?["state"] as? String, "revoked")
+        XCTAssertEqual(byID[ids[2]]?["state"] as? String, "active")
+        XCTAssertNil(byID[ids[2]]?["grace_until"] as? String)
+        XCTAssertEqual(byID[replacement]?["state"] as? String, "active")
+        XCTAssertEqual(byID[ids[2]]?["tenant_id"] as? String, "keys_sort")
+        XCTAssertEqual(byID[ids[2]]?["customer_id"] as? String, customerID)
+        XCTAssertEqual((byID[ids[2]]?["rate_limit"] as? [String: Int])?["limit"], 7)
+        try psql("UPDATE convergence.api_keys SET expires_at = now() - interval '1 second' WHERE key_id = '\(ids[3])'")
+        XCTAssertEqual(try page("created").first { $0["key_id"] as? String == ids[3] }?["state"] as? String, "expired")
+
+        let lastUsed = try page("last_used").map { $0["key_id"] as! String }
+        XCTAssertEqual(Array(lastUsed.prefix(2)), [ids[2], ids[0]], "most recently used first, never-used last")
+        XCTAssertEqual(Set(lastUsed), Set(byID.keys))
+        let expires = try page("expires").map { $0["key_id"] as! String }
+        XCTAssertEqual(Array(expires.prefix(3)), [ids[3], ids[0], ids[1]], "soonest expiry first (k0's grace ends in an hour), never last")
+        XCTAssertEqual(Set(expires), Set(byID.keys))
+
+        XCTAssertEqual(errorCode(try client.get("/admin/keys?sort=name", headers: admin)), "invalid_sort")
+        let createdCursor = try XCTUnwrap(try client.get("/admin/keys?customer_id=keys_sort&limit=1", headers: admin).json()["next_cursor"] as? String)
+        XCTAssertEqual(errorCode(try client.get("/admin/keys?customer_id=keys_sort&sort=last_used&cursor=\(createdCursor)", headers: admin)), "invalid_cursor",
+                       "a cursor belongs to its order")
+    }
+
     // MARK: Stats
 
     static let wouldBlockCheck = #"{"operations": [{"type": "llm_call", "model": "m", "provider": "internal", "tokens": 500}]}"#
