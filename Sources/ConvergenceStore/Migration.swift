@@ -193,5 +193,34 @@ public enum Migrations {
             INSERT INTO convergence.policy_versions (policy_id, version, customer_id, name, rules, active, mode, created_at)
             SELECT id, version, customer_id, name, rules, active, mode, updated_at FROM convergence.policies;
             """),
+        Migration(version: 10, name: "read_only_admin_keys", sql: """
+            -- A third kind of key: an admin key that may only read (the dashboard's viewers).
+            -- The two checks on `kind` were named by PostgreSQL; drop them by what they test.
+            DO $$
+            DECLARE c text;
+            BEGIN
+                FOR c IN SELECT conname FROM pg_constraint
+                         WHERE conrelid = 'convergence.api_keys'::regclass AND contype = 'c'
+                           AND pg_get_constraintdef(oid) LIKE '%kind%' LOOP
+                    EXECUTE format('ALTER TABLE convergence.api_keys DROP CONSTRAINT %I', c);
+                END LOOP;
+            END $$;
+            ALTER TABLE convergence.api_keys
+                ADD CONSTRAINT api_keys_kind_check CHECK (kind IN ('admin', 'admin_read_only', 'customer')),
+                ADD CONSTRAINT api_keys_admin_without_customer CHECK ((kind <> 'customer') = (customer_id IS NULL));
+            """),
+        Migration(version: 11, name: "admin_sessions", sql: """
+            -- Dashboard sign-ins: only a SHA-256 digest of the cookie's token (as for keys).
+            -- A session lives no longer than its admin key: lookups join the key and take
+            -- its revocation and expiry too; deleting the key row takes its sessions along.
+            CREATE TABLE convergence.admin_sessions (
+                digest bytea PRIMARY KEY,
+                key_id text NOT NULL REFERENCES convergence.api_keys (key_id) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL,
+                revoked_at timestamptz
+            );
+            CREATE INDEX admin_sessions_key ON convergence.admin_sessions (key_id);
+            """),
     ]
 }

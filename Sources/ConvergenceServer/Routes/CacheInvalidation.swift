@@ -12,6 +12,8 @@ import ConvergenceShared
 package enum CacheInvalidation {
     static let keyGeneration = Int32(CV_COUNTER_KEY_GENERATION)
     static let policyGeneration = Int32(CV_COUNTER_POLICY_GENERATION)
+    /// Bumped by a sign-out (`DELETE /admin/session`): every worker's next use of a cached session asks PostgreSQL.
+    static let sessionGeneration = Int32(CV_COUNTER_SESSION_GENERATION)
 
     /// Route patterns whose success changes what a key lookup returns.
     static let keyRoutes: Set<String> = [
@@ -37,4 +39,9 @@ package enum CacheInvalidation {
     /// The generations a worker's caches compare against (see `WorkerCaches`).
     package static func keysGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(keyGeneration) }
     package static func policiesGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(policyGeneration) }
+    /// Sessions stand for admin keys, so a key change expires them too: the sum of two
+    /// counters that only grow only grows, as the caches require.
+    package static func sessionsGeneration(_ context: RequestContext) -> UInt64 {
+        context.shared.counter(keyGeneration) &+ context.shared.counter(sessionGeneration)
+    }
 }
