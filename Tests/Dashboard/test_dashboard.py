@@ -9,7 +9,7 @@ import secrets
 import time
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -48,9 +48,12 @@ def visible(driver, selector):
 
 
 def view_ready(driver, view, timeout=20):
-    wait(driver, lambda d: d.execute_script(
-        "var m = document.getElementById('main'); return m && m.dataset.state === 'ready' && m.dataset.view === arguments[0]",
-        view), timeout, f"view {view} never ready: {main_state(driver)}")
+    try:
+        wait(driver, lambda d: d.execute_script(
+            "var m = document.getElementById('main'); return m && m.dataset.state === 'ready' && m.dataset.view === arguments[0]",
+            view), timeout)
+    except TimeoutException:
+        raise AssertionError(f"view {view} never ready: {main_state(driver)}") from None
 
 
 def main_state(driver):
@@ -74,19 +77,21 @@ def shot(driver, name):
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
-def signed_out(driver):
+def signed_out(driver, route=""):
     driver.get(f"{BASE}/dashboard/")
     driver.delete_all_cookies()
-    driver.get(f"{BASE}/dashboard/")
+    driver.get("about:blank")  # a fresh document, not a same-document hash change
+    driver.get(f"{BASE}/dashboard/" + (f"#/{route}" if route else ""))
     visible(driver, "#signin-key")
 
 
-def sign_in(driver, key):
-    signed_out(driver)
+def sign_in(driver, key, route="overview"):
+    """Signs in on #/route: the page shows that view once signed in."""
+    signed_out(driver, route)
     field = css(driver, "#signin-key")
     field.send_keys(key)
     css(driver, "#signin-submit").click()
-    view_ready(driver, "overview")
+    view_ready(driver, route.split("?")[0].split("/")[0])
 
 
 def storage_is_empty(driver):
@@ -183,8 +188,7 @@ def test_wrong_key_refused_and_nothing_stored(driver, api):
 
 
 def test_onboard_shows_key_once_and_delete_needs_typed_confirmation(driver, api):
-    sign_in(driver, ADMIN_KEY)
-    goto(driver, "customers")
+    sign_in(driver, ADMIN_KEY, "customers")
     shot(driver, "customers")
     name = tenant("onb")
     css(driver, "#onboard-tenant").send_keys(name)
@@ -228,8 +232,7 @@ def test_onboard_shows_key_once_and_delete_needs_typed_confirmation(driver, api)
 def test_issue_rotate_revoke_and_limit(driver, api):
     made = onboard(api, "keys")
     t = made["tenant_id"]
-    sign_in(driver, ADMIN_KEY)
-    goto(driver, f"keys?customer={t}")
+    sign_in(driver, ADMIN_KEY, f"keys?customer={t}")
     css(driver, "#issue-name").send_keys("ui-issued")
     css(driver, "#issue-submit").click()
     issued = visible(driver, "#keys-notice input[data-secret]").get_attribute("value")
@@ -287,8 +290,7 @@ def test_issue_rotate_revoke_and_limit(driver, api):
 def test_policy_editor_inline_400_and_version_bump(driver, api):
     made = onboard(api, "pol")
     t = made["tenant_id"]
-    sign_in(driver, ADMIN_KEY)
-    goto(driver, f"policies/new?customer={t}")
+    sign_in(driver, ADMIN_KEY, f"policies/new?customer={t}")
     css(driver, "#policy-name").send_keys("UI policy")
     css(driver, "#rule-max_tokens").send_keys("1000")
     css(driver, "#rule-allowed_models").send_keys("gpt-4, claude-3")
@@ -335,8 +337,7 @@ def test_audit_pages_to_the_end_with_the_apis_ids(driver, api):
     query = f"customer_id={customer}&kind=check&limit=5"
     eventually(driver, lambda: len(all_logs(api, query)) == 23, 15, "audit records never arrived")
     expected = all_logs(api, query)
-    sign_in(driver, ADMIN_KEY)
-    goto(driver, f"audit?customer_id={customer}&kind=check&limit=5")
+    sign_in(driver, ADMIN_KEY, f"audit?customer_id={customer}&kind=check&limit=5")
     assert css(driver, "#audit-customer_id").get_attribute("value") == customer
     pages = 1
     while css(driver, "#audit-table").get_attribute("data-end") != "true":
@@ -366,7 +367,7 @@ def test_xss_canary_renders_as_text(driver, api):
     assert check(api, key, {"user_id": CANARY})[0] == 200
     policy = api.ok("POST", "/policies", {"customer_id": customer, "name": CANARY, "rules": {"max_tokens": 100}})
     eventually(driver, lambda: len(api.ok("GET", f"/logs?customer_id={customer}&kind=check")["logs"]) == 1, 15)
-    sign_in(driver, ADMIN_KEY)
+    sign_in(driver, ADMIN_KEY, "customers")
     for route in (f"audit?customer_id={customer}&kind=check", f"customers/{t}", f"policies?customer={t}", f"policies/{policy['id']}"):
         goto(driver, route)
         if route.startswith("audit"):
@@ -455,7 +456,7 @@ def test_read_only_key_sees_every_view_and_no_mutation(driver, api):
 
 def test_state_changes_need_the_csrf_header(driver, api):
     made = onboard(api, "csrf")
-    sign_in(driver, ADMIN_KEY)
+    sign_in(driver, ADMIN_KEY, "customers")
     answer = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
         fetch('/admin/keys', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
