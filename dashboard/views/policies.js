@@ -91,7 +91,7 @@ async function editor({ container, args, params, status }) {
     return { k, box, wrap: h('span', { class: 'check' }, box, h('label', { for: id }, k)) };
   });
   const kindsError = h('p', { class: 'field-error', role: 'alert', hidden: true });
-  const kindsSet = h('fieldset', { class: 'field', dataset: { field: 'rules.personal_data_kinds' } },
+  const kindsSet = h('fieldset', { class: 'field kinds', dataset: { field: 'rules.personal_data_kinds' } },
     h('legend', {}, 'Personal data kinds (none checked: every kind)'), kindBoxes.map((x) => x.wrap), kindsError);
   slots['rules.personal_data_kinds'] = kindsError;
   const weights = FACTORS.map((f) => [f, field(f, { id: `weight-${f}`, inputmode: 'numeric', autocomplete: 'off', disabled: readOnly,
