@@ -48,10 +48,13 @@ def visible(driver, selector):
 
 
 def view_ready(driver, view, timeout=20):
+    def ready(d):
+        state = d.execute_script("var m = document.getElementById('main'); return m ? [m.dataset.state, m.dataset.view] : null")
+        if state == ["error", view]:
+            raise AssertionError(f"view {view} failed: {main_state(driver)}")
+        return state == ["ready", view]
     try:
-        wait(driver, lambda d: d.execute_script(
-            "var m = document.getElementById('main'); return m && m.dataset.state === 'ready' && m.dataset.view === arguments[0]",
-            view), timeout)
+        wait(driver, ready, timeout)
     except TimeoutException:
         raise AssertionError(f"view {view} never ready: {main_state(driver)}") from None
 
