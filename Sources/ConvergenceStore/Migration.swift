@@ -222,5 +222,44 @@ public enum Migrations {
             );
             CREATE INDEX admin_sessions_key ON convergence.admin_sessions (key_id);
             """),
+        Migration(version: 12, name: "usage_rollups", sql: """
+            -- Counts of decided checks per time bucket, kept by the audit flusher in the
+            -- transaction that stores the records (from the rows it actually inserted, so a
+            -- replayed batch counts once): /admin/usage reads these, never audit_log.
+            -- scope: '*' (everything), 'c:<customer uuid>', 'k:<key id>'; bucket_seconds
+            -- 300, 3600 or 86400, buckets aligned to the Unix epoch (UTC). latency: check
+            -- counts per latency bucket (UsageRollup.latencyBoundsMicros, then one above).
+            CREATE TABLE convergence.usage_rollup (
+                bucket_seconds integer NOT NULL,
+                scope text NOT NULL,
+                bucket_start timestamptz NOT NULL,
+                checks bigint NOT NULL,
+                allowed bigint NOT NULL,
+                blocked bigint NOT NULL,
+                would_block bigint NOT NULL,
+                pii_findings bigint NOT NULL,
+                latency bigint[] NOT NULL,
+                PRIMARY KEY (bucket_seconds, scope, bucket_start)
+            );
+            -- The top customers by blocks over a range, without visiting quiet customers.
+            CREATE INDEX usage_rollup_customer_blocks ON convergence.usage_rollup (bucket_seconds, bucket_start)
+                WHERE scope LIKE 'c:%' AND blocked > 0;
+            -- Per policy rule (hourly and daily): checks an enforced rule blocked and checks a
+            -- monitor-mode rule would have blocked. rule '*' counts each check once per policy.
+            CREATE TABLE convergence.usage_rules (
+                bucket_seconds integer NOT NULL,
+                scope text NOT NULL,
+                bucket_start timestamptz NOT NULL,
+                policy_id text NOT NULL,
+                rule text NOT NULL,
+                blocked bigint NOT NULL,
+                would_block bigint NOT NULL,
+                PRIMARY KEY (bucket_seconds, scope, bucket_start, policy_id, rule)
+            );
+            -- Element-wise sum of two count arrays of one length (the latency histograms).
+            CREATE FUNCTION convergence.add_counts(a bigint[], b bigint[]) RETURNS bigint[]
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                AS $$ SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i) $$;
+            """),
     ]
 }

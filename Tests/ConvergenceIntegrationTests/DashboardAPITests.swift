@@ -354,6 +354,82 @@ final class DashboardAPITests: StackTestCase {
         XCTAssertEqual(try client.get("/admin/stats", headers: ["Authorization": "Bearer \(key)"]).status, 403)
     }
 
+    // MARK: Usage
+
+    func usage(_ query: String) throws -> [String: Any] {
+        let response = try client.get("/admin/usage?\(query)", headers: admin)
+        XCTAssertEqual(response.status, 200, response.text)
+        return try response.json()
+    }
+
+    func totals(_ query: String) throws -> [String: Int] {
+        try XCTUnwrap(try usage(query)["totals"] as? [String: Any]).compactMapValues { $0 as? Int }
+    }
+
+    func testUsageCountsEveryFlushedCheckOnceWithTopListsAndZeroFilledBuckets() throws {
+        let (customerID, key, policyID) = try monitoredCustomer("usage_t1")
+        let everyone = try totals("bucket=1h")
+        XCTAssertEqual(try totals("customer_id=usage_t1")["checks"], 0)
+        try sendChecks(key, allowed: 3, wouldBlock: 2, blocked: 1)
+        try waitUntil("the checks are flushed and rolled up") { try self.totals("customer_id=usage_t1")["checks"] == 6 }
+        Thread.sleep(forTimeInterval: 0.5) // a double count would show up now
+        let mine = try totals("customer_id=\(customerID)")
+        XCTAssertEqual(mine["checks"], 6)
+        XCTAssertEqual(mine["allowed"], 5)
+        XCTAssertEqual(mine["blocked"], 1)
+        XCTAssertEqual(mine["would_block"], 2)
+        XCTAssertEqual(mine["rate_limited"], 0)
+        XCTAssertEqual(mine["pii_findings"], 0)
+        XCTAssertEqual(try totals("bucket=1h")["checks"], everyone["checks"]! + 6, "and in the everything scope")
+        let keyID = try psql("SELECT key_id FROM convergence.api_keys WHERE digest = sha256(convert_to('\(key)', 'UTF8'))")
+        XCTAssertEqual(try totals("key_id=\(keyID)&bucket=1d")["checks"], 6)
+        XCTAssertEqual(try totals("key_id=\(keyID)&customer_id=usage_t1")["checks"], 6)
+        XCTAssertEqual(try totals("key_id=\(keyID)&customer_id=stats_t1")["checks"], 0, "another customer's key: nothing")
+
+        // Zero-filled, aligned buckets: a day of 5-minute buckets is 288 of them.
+        let now = Int(Date().timeIntervalSince1970)
+        let end = (now / 300 + 1) * 300
+        let iso = ISO8601DateFormatter()
+        let since = iso.string(from: Date(timeIntervalSince1970: TimeInterval(end - 86_400)))
+        let until = iso.string(from: Date(timeIntervalSince1970: TimeInterval(end)))
+        let day = try usage("customer_id=usage_t1&since=\(since)&until=\(until)")
+        let series = try XCTUnwrap(day["series"] as? [[String: Any]])
+        XCTAssertEqual(series.count, 288)
+        XCTAssertEqual(series.map { $0["checks"] as? Int ?? -1 }.reduce(0, +), 6)
+        XCTAssertEqual(series.filter { ($0["checks"] as? Int) == 0 }.count, series.count - series.filter { ($0["checks"] as? Int ?? 0) > 0 }.count)
+        XCTAssertEqual(series.first?["start"] as? String, since.replacingOccurrences(of: "Z", with: ".000Z"))
+        let busy = try XCTUnwrap(series.last { ($0["checks"] as? Int ?? 0) > 0 })
+        let latency = try XCTUnwrap(busy["latency_ms"] as? [String: Double])
+        XCTAssertGreaterThan(latency["p50"] ?? 0, 0)
+        XCTAssertEqual(series.first?["latency_ms"] as? [String: Double], ["p50": 0, "p95": 0])
+        XCTAssertEqual(day["bucket"] as? String, "5m")
+
+        let top = try XCTUnwrap(try usage("bucket=1h")["top_customers_by_blocks"] as? [[String: Any]])
+        let row = try XCTUnwrap(top.first { $0["customer_id"] as? String == customerID }, "\(top)")
+        XCTAssertEqual(row["blocked"] as? Int, 1)
+        XCTAssertEqual(row["tenant_id"] as? String, "usage_t1")
+        XCTAssertNotNil(row["name"] as? String)
+        let rules = try XCTUnwrap(day["top_rules"] as? [[String: Any]])
+        XCTAssertEqual(rules.count, 1, "\(rules)")
+        XCTAssertEqual(rules.first?["policy_id"] as? String, policyID)
+        XCTAssertEqual(rules.first?["rule"] as? String, "max_tokens")
+        XCTAssertEqual(rules.first?["would_block"] as? Int, 2)
+        XCTAssertEqual(rules.first?["blocked"] as? Int, 0)
+
+        // The policy list says what the monitor policy would have blocked.
+        let policies = try XCTUnwrap(try client.get("/policies?customer_id=usage_t1", headers: admin).json()["policies"] as? [[String: Any]])
+        XCTAssertEqual(policies.first?["would_block_24h"] as? Int, 2)
+
+        // Validation.
+        XCTAssertEqual(errorCode(try client.get("/admin/usage?bucket=2m", headers: admin)), "invalid_bucket")
+        XCTAssertEqual(errorCode(try client.get("/admin/usage?since=yesterday", headers: admin)), "invalid_since")
+        XCTAssertEqual(errorCode(try client.get("/admin/usage?since=\(until)&until=\(since)", headers: admin)), "invalid_range")
+        XCTAssertEqual(errorCode(try client.get("/admin/usage?since=2020-01-01&until=2020-01-08&bucket=5m", headers: admin)), "invalid_range",
+                       "2,016 buckets is over the limit")
+        XCTAssertEqual(try client.get("/admin/usage?since=2020-01-01&until=2020-01-07&bucket=5m", headers: admin).status, 200, "1,728 is fine")
+        XCTAssertEqual(errorCode(try client.get("/admin/usage?key_id=nope", headers: admin)), "invalid_key_id")
+    }
+
     func waitUntil(_ what: String, timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -361,5 +437,58 @@ final class DashboardAPITests: StackTestCase {
             Thread.sleep(forTimeInterval: 0.05)
         }
         XCTFail("timed out waiting until \(what)")
+    }
+}
+
+/// A replayed spool batch must not count twice in the usage rollups either.
+final class UsageRollupReplayTests: XCTestCase {
+    var stack: TestStack!
+
+    override func tearDown() {
+        stack?.stop()
+    }
+
+    func testReplayingSegmentsAlreadyFlushedAddsNothingToUsage() throws {
+        stack = try TestStack(label: "usage-replay")
+        let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
+        let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "usage_replay"}"#, headers: admin)
+        XCTAssertEqual(onboarded.status, 201, onboarded.text)
+        let key = try XCTUnwrap(try onboarded.json()["api_key"] as? String)
+        func check() throws {
+            let response = try stack.client.post("/v1/check", json: DashboardAPITests.blockedCheck, headers: ["Authorization": "Bearer \(key)"])
+            XCTAssertEqual(response.status, 200, response.text)
+        }
+        func checks() throws -> Int {
+            let response = try stack.client.get("/admin/usage?customer_id=usage_replay&bucket=1h", headers: admin)
+            XCTAssertEqual(response.status, 200, response.text)
+            return (try response.json()["totals"] as? [String: Any])?["blocked"] as? Int ?? -1
+        }
+        let spool = stack.directory.appendingPathComponent("audit-spool").path
+        for _ in 0..<20 { try check() }
+        for pid in [stack.server.pid] + stack.server.childPIDs { kill(pid, SIGKILL) }
+        XCTAssertNotNil(stack.server.waitForExit(timeout: 5))
+        let backup = stack.directory.appendingPathComponent("spool-copy").path
+        try FileManager.default.createDirectory(atPath: backup, withIntermediateDirectories: true)
+        let segments = try FileManager.default.contentsOfDirectory(atPath: spool).filter { $0.hasSuffix(".spool") }
+        XCTAssertFalse(segments.isEmpty)
+        for name in segments { try FileManager.default.copyItem(atPath: spool + "/" + name, toPath: backup + "/" + name) }
+
+        try stack.restartServer()
+        XCTAssertTrue(try waitUntil(timeout: 15) { try checks() == 20 }, "first flush")
+        stack.server.signal(SIGTERM)
+        XCTAssertEqual(stack.server.waitForExit(timeout: 20), 0)
+
+        // The same records again, plus new ones that may share their batch.
+        for name in segments { try FileManager.default.copyItem(atPath: backup + "/" + name, toPath: spool + "/" + name) }
+        try stack.restartServer()
+        for _ in 0..<5 { try check() }
+        XCTAssertTrue(waitUntil(timeout: 15) {
+            let audit = (try? self.stack.client.get("/ready").json())?["audit"] as? [String: Any]
+            return (audit?["replayed_total"] as? Int ?? 0) >= 20 && audit?["backlog_bytes"] as? Int == 0
+        }, stack.server.log)
+        XCTAssertTrue(try waitUntil(timeout: 10) { try checks() >= 25 })
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(try checks(), 25, "the replayed batch counted once")
+        XCTAssertEqual(try stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check'"), "25")
     }
 }

@@ -20,6 +20,7 @@ package enum Routes {
         let pipelineMetrics = shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics()
         PipelineRoutes.register(on: &router, metrics: pipelineMetrics)
         AuditLogRoutes.register(on: &router)
+        UsageRoutes.register(on: &router)
         if config.enableEcho { EchoRoute.register(on: &router) }
         return router
     }
