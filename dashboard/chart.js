@@ -49,7 +49,7 @@ export function barChart(series, keys, { title, bucket = '5m', id, since, until 
   const barW = Math.max(0.5, slot * 0.8);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title || 'chart',
     preserveAspectRatio: 'none' });
-  svg.appendChild(axis(max, (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v)))));
+  svg.appendChild(axis(max, (v) => (v >= 1000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 10) / 10))));
   const bars = s('g', { class: 'bars' });
   series.forEach((p, i) => {
     const x = PAD.left + i * slot + (slot - barW) / 2;
@@ -74,7 +74,9 @@ export function barChart(series, keys, { title, bucket = '5m', id, since, until 
   const step = Math.max(1, Math.ceil(n / 8));
   const labels = s('g', { class: 'axis' });
   for (let i = 0; i < n; i += step) {
-    labels.appendChild(s('text', { x: PAD.left + i * slot, y: H - 6 }, label(series[i].start, bucket)));
+    const x = PAD.left + i * slot;
+    if (x > W - PAD.right - 70) break; // the last label would be cut off
+    labels.appendChild(s('text', { x, y: H - 6 }, label(series[i].start, bucket)));
   }
   svg.appendChild(labels);
   return h('figure', { class: 'chart-figure', id, dataset: { bars: n, bucket, since, until } },
