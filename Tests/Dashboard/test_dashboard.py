@@ -438,13 +438,14 @@ def test_read_only_key_sees_every_view_and_no_mutation(driver, api):
     policy = api.ok("POST", "/policies", {"customer_id": made["customer_id"], "name": "ro", "rules": {"max_tokens": 5}})
     sign_in(driver, READONLY_KEY)
     assert css(driver, "#who-ro").is_displayed()
-    for route in VIEWS + [f"customers/{t}", f"keys?customer={t}", f"policies/{policy['id']}"]:
+    names = {f"customers/{t}": "customer-detail", f"keys?customer={t}": "keys-of-customer", f"policies/{policy['id']}": "policy-editor"}
+    for route in VIEWS + list(names):
         goto(driver, route)
         assert csss(driver, "[data-mutation]") == [], route
         assert csss(driver, "#onboard-form, #issue-form, [data-action], #policy-save, #delete-submit, #policy-new") == [], route
         if route.startswith("policies/"):
             assert all(not e.is_enabled() for e in csss(driver, "#policy-form-pane input, #policy-form-pane select"))
-        shot(driver, route.replace("/", "-").replace("?", "-").replace("=", "-") + "-readonly")
+        shot(driver, names.get(route, route) + "-readonly")
     # The server refuses a change through the session too (the page never offers one).
     answer = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
