@@ -361,7 +361,17 @@ def test_audit_pages_to_the_end_with_the_apis_ids(driver, api):
     driver.refresh()
     view_ready(driver, "audit")
     assert [r.get_attribute("data-id") for r in csss(driver, "#audit-table tr.row")] == expected[:5]
-    assert css(driver, "#audit-export-csv").is_displayed() and css(driver, "#audit-export-json").is_displayed()
+    # Export: the loaded rows, as JSON and CSV files.
+    downloads = SHOTS / f"downloads-{secrets.token_hex(4)}"
+    downloads.mkdir(parents=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    css(driver, "#audit-export-json").click()
+    css(driver, "#audit-export-csv").click()
+    eventually(driver, lambda: (downloads / "audit.json").exists() and (downloads / "audit.csv").exists(), 10, "no export written")
+    eventually(driver, lambda: not list(downloads.glob("*.crdownload")), 10)
+    assert [r["id"] for r in json.loads((downloads / "audit.json").read_text())] == expected[:5]
+    csv_lines = (downloads / "audit.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("id,created_at,kind,decision") and [line.split(",")[0] for line in csv_lines[1:]] == expected[:5]
 
 
 def test_xss_canary_renders_as_text(driver, api):
