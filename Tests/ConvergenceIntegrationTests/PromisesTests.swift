@@ -556,6 +556,13 @@ extension PromisesOwnStackTests {
             XCTAssertTrue(dashboardHeaders.contains(header), "\(header) missing: \(dashboard.headers)")
         }
         XCTAssertEqual(try curl(["\(base)/dashboard"]).status, "301 2")
+        // Signed in over TLS, the session cookie is Secure (nginx passes HTTPS=on).
+        let session = try curl(["-X", "POST", "-H", "Content-Type: application/json", "--data", #"{"key": "\#(adminKey)"}"#,
+                                "\(base)/admin/session"])
+        XCTAssertEqual(session.status, "201 2", session.body)
+        let cookie = session.headers.split(whereSeparator: \.isNewline).first { $0.lowercased().hasPrefix("set-cookie: cv_session=") } ?? ""
+        XCTAssertTrue(cookie.lowercased().contains("; secure"), String(cookie))
+        XCTAssertTrue(cookie.lowercased().contains("httponly"), String(cookie))
     }
 }
 
