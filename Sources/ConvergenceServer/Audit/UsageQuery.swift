@@ -42,7 +42,9 @@ struct UsageQuery: Equatable {
         guard since < until else { throw APIError.badRequest("invalid_range", "since must be before until.") }
         var query = UsageQuery(bucket: bucket, since: since, until: until, customerID: parameters["customer_id"])
         if let keyID = parameters["key_id"] {
-            guard keyID.hasPrefix("key_"), keyID.utf8.count <= 64 else { throw APIError.badRequest("invalid_key_id", "key_id must be a key id (key_…).") }
+            guard keyID.hasPrefix("key_"), keyID.utf8.count <= 64 else {
+                throw APIError.badRequest("invalid_key_id", "key_id must be a key id (key_…).")
+            }
             query.keyID = keyID
         }
         guard query.bucketCount <= maxBuckets else {

@@ -65,7 +65,7 @@ struct UsageRepository {
         let rows = try db.query("""
             SELECT policy_id, rule, sum(blocked) AS blocked, sum(would_block) AS would_block
             FROM convergence.usage_rules
-            WHERE bucket_seconds = $1 AND scope = $2 AND rule <> '*'
+            WHERE bucket_seconds = $1 AND scope = $2
               AND bucket_start >= timestamptz 'epoch' + $3::bigint * interval '1 microsecond'
               AND bucket_start < timestamptz 'epoch' + $4::bigint * interval '1 microsecond'
             GROUP BY policy_id, rule ORDER BY 3 DESC, 4 DESC, 1, 2 LIMIT $5
@@ -78,21 +78,19 @@ struct UsageRepository {
 
     /// Checks each of `policyIDs` (monitor-mode policies) would have blocked in the last
     /// 24 hours, counted in whole hours (the current one included: up to 25 h).
-    func wouldBlockLastDay(policies: [(id: String, customerID: String)]) throws -> [String: Int64] {
-        guard !policies.isEmpty else { return [:] }
+    func wouldBlockLastDay(policyIDs: [String]) throws -> [String: Int64] {
+        guard !policyIDs.isEmpty else { return [:] }
         let rows = try db.query("""
-            SELECT policy_id, sum(would_block) AS would_block FROM convergence.usage_rules
-            WHERE bucket_seconds = 3600 AND scope = ANY($1::text[]) AND policy_id = ANY($2::text[]) AND rule = '*'
-              AND bucket_start >= date_trunc('hour', now()) - interval '24 hours'
+            SELECT policy_id, sum(would_block) AS would_block FROM convergence.usage_policy_hours
+            WHERE policy_id = ANY($1::text[]) AND bucket_start >= date_trunc('hour', now()) - interval '24 hours'
             GROUP BY policy_id
-            """, [Self.textArray(Set(policies.map { "c:" + $0.customerID }).sorted()), Self.textArray(policies.map(\.id))],
-            idempotent: true).rows
+            """, [Self.textArray(policyIDs)], idempotent: true).rows
         var result: [String: Int64] = [:]
         for row in rows { result[try row.decode("policy_id")] = try row.decode("would_block") }
         return result
     }
 
-    /// A text[] literal; the elements are ids (UUIDs, `pol_…`, `c:…`) with no quotes or commas.
+    /// A text[] literal; the elements are policy ids (`pol_…`: no quotes, commas or braces).
     static func textArray(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
 
     /// The customer a key belongs to (nil: no such customer key).

@@ -34,8 +34,8 @@ enum PolicyRoutes {
             let page = try ListPage(query) { $0.hasPrefix("pol_") && $0.utf8.count <= 64 }
             let (records, next) = try PolicyRepository(db: context.database).list(customerID: customerID, page: page)
             // Monitor-mode rows say what they would have blocked lately: one rollup query for the page.
-            let monitored = records.filter { $0.mode == .monitor }.map { (id: $0.id, customerID: $0.customerID) }
-            let wouldBlock = try UsageRepository(db: context.database).wouldBlockLastDay(policies: monitored)
+            let monitored = records.filter { $0.mode == .monitor }.map(\.id)
+            let wouldBlock = try UsageRepository(db: context.database).wouldBlockLastDay(policyIDs: monitored)
             let rows: [JSONValue] = records.map { record in
                 guard record.mode == .monitor, case .object(var object) = record.json else { return record.json }
                 object["would_block_24h"] = .number(Double(wouldBlock[record.id] ?? 0))
