@@ -18,28 +18,34 @@ struct AuditBatchWriter {
 
     static let columnList = AuditRecord.columns.joined(separator: ", ")
 
-    /// Returns how many rows were new.
-    func insert(_ rows: [UInt8]) throws(PostgresError) -> Int {
+    /// Returns how many rows were new. `times`: the rows' capture times (µs), for the usage
+    /// rollup, which is updated in the same transaction from the rows inserted (empty: no rollup).
+    func insert(_ rows: [UInt8], times: [Int64] = []) throws(PostgresError) -> Int {
         do {
             return try inTransaction { () throws(PostgresError) -> Int in
-                try connection.copyIn("COPY convergence.audit_log (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+                let count = try connection.copyIn("COPY convergence.audit_log (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+                try UsageRollup.add(connection, times: times)
+                return count
             }
         } catch where error.sqlState == "23505" {
-            return try insertSkippingDuplicates(rows)
+            return try insertSkippingDuplicates(rows, times: times)
         }
     }
 
-    private func insertSkippingDuplicates(_ rows: [UInt8]) throws(PostgresError) -> Int {
+    private func insertSkippingDuplicates(_ rows: [UInt8], times: [Int64]) throws(PostgresError) -> Int {
         // Rare (only after a crash), so the session's temp table is simply ensured each time.
         try connection.query("""
             CREATE TEMP TABLE IF NOT EXISTS audit_staging (LIKE convergence.audit_log) ON COMMIT DELETE ROWS
             """)
         return try inTransaction { () throws(PostgresError) -> Int in
             try connection.copyIn("COPY audit_staging (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
-            return try connection.query("""
+            let inserted = try connection.query("""
                 INSERT INTO convergence.audit_log (\(AuditBatchWriter.columnList))
                 SELECT \(AuditBatchWriter.columnList) FROM audit_staging ON CONFLICT (created_at, id) DO NOTHING
                 """).affectedRows
+            // Only the rows just inserted carry this transaction's xmin: the replayed ones add nothing.
+            try UsageRollup.add(connection, times: times)
+            return inserted
         }
     }
 

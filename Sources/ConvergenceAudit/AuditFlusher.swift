@@ -40,6 +40,8 @@ public final class AuditFlusher {
         var count = 0
         var advances: [(segment: Segment, offset: Int, corruptRegions: Int, corruptBytes: Int)] = []
         var oldestMicros: Int64?
+        /// The frames' capture times in frame order (one frame, one row): how the usage rollup finds the batch's rows.
+        var times: [Int64] = []
         /// More complete frames were left for the next round.
         var more = false
     }
@@ -172,6 +174,7 @@ public final class AuditFlusher {
                 from: segment.offset, to: end, maxFrames: limit - batch.count, writerGone: segment.isFinal,
                 maxBytes: AuditFlusher.readChunk, into: &batch.rows) else { continue }
             if batch.oldestMicros == nil, let first = scan.frames.first { batch.oldestMicros = first.createdAtMicros }
+            batch.times += scan.frames.map(\.createdAtMicros)
             batch.count += scan.frames.count
             if scan.consumed > 0 {
                 batch.advances.append((segment, segment.offset + scan.consumed, scan.corruptRegions, scan.corruptBytes))
@@ -186,11 +189,11 @@ public final class AuditFlusher {
         if batch.count > 0 {
             let started = MonotonicInstant.now()
             do {
-                inserted = try writer.insert(batch.rows)
+                inserted = try writer.insert(batch.rows, times: batch.times)
             } catch where AuditFlusher.isDataError(error) {
                 // One bad row must not stall the trail: find it, log it, keep the rest.
                 // Any other failure (connection, missing table, permissions) is retried as a whole.
-                inserted = try insertOneByOne(batch.rows, writer: writer, firstError: error)
+                inserted = try insertOneByOne(batch.rows, times: batch.times, writer: writer, firstError: error)
             }
             let latency = MonotonicInstant.now().milliseconds(since: started)
             metrics.flushed(batchRecords: batch.count, replayed: batch.count - inserted, latencyMs: latency)
@@ -222,13 +225,17 @@ public final class AuditFlusher {
         return state.hasPrefix("22") || state.hasPrefix("23")
     }
 
-    private func insertOneByOne(_ rows: [UInt8], writer: AuditBatchWriter, firstError: PostgresError) throws(PostgresError) -> Int {
+    private func insertOneByOne(_ rows: [UInt8], times: [Int64], writer: AuditBatchWriter,
+                                firstError: PostgresError) throws(PostgresError) -> Int {
         logger.warning("audit batch refused; inserting its records one by one", ["error": .string(firstError.description)])
         var inserted = 0
         var refused: [UInt8] = []
-        for row in rows.split(separator: 10, omittingEmptySubsequences: true) {
+        let lines = rows.split(separator: 10, omittingEmptySubsequences: true)
+        // One row per frame (COPY escapes newlines inside values), so row i was captured at times[i].
+        let aligned = lines.count == times.count
+        for (index, row) in lines.enumerated() {
             do {
-                inserted += try writer.insert(Array(row) + [10])
+                inserted += try writer.insert(Array(row) + [10], times: aligned ? [times[index]] : times)
             } catch where AuditFlusher.isDataError(error) {
                 logger.error("audit record refused by PostgreSQL; kept in the spool's rejected.copy", ["error": .string(error.description)])
                 metrics.rejected(count: 1)

@@ -43,6 +43,8 @@ public struct Config: Sendable, Equatable, Codable {
     public var keyUsageFlushSeconds: Int = 60
     /// How long a worker thread trusts its copy of a customer's policies.
     public var policyCacheTTLMs: Int = 500
+    /// How long a dashboard sign-in (`POST /admin/session`) lasts; the cookie's Max-Age.
+    public var dashboardSessionTTLSeconds: Int = 8 * 3600
     /// Whether `POST /api/v1/customers/onboard` works without an admin key (seed 000's open form).
     public var onboardingOpen: Bool = false
     /// File with the credential master key(s); `CONVERGENCE_MASTER_KEY` also works.

@@ -114,6 +114,7 @@ public enum ConfigLoader {
         case "enable_echo": config.enableEcho = try bool()
         case "key_rotation_grace_seconds": config.keyRotationGraceSeconds = try int(0...(365 * 86_400))
         case "key_cache_ttl_ms": config.keyCacheTTLMs = try int(0...60_000)
+        case "dashboard_session_ttl_seconds": config.dashboardSessionTTLSeconds = try int(60...(30 * 86_400))
         case "key_usage_flush_seconds": config.keyUsageFlushSeconds = try int(1...3600)
         case "onboarding_open": config.onboardingOpen = try bool()
         case "policy_cache_ttl_ms": config.policyCacheTTLMs = try int(0...60_000)

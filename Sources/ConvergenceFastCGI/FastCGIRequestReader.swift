@@ -23,6 +23,7 @@ enum FastCGIRequestReader {
         let path = params.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(params.uri[..<$0]) } ?? params.uri
         var request = Request(method: params.method, path: path.isEmpty ? "/" : path, query: params.query, headers: params.headers,
                               remoteAddress: params.remote, requestID: params.requestID ?? RequestIDs.generate())
+        request.isTLS = params.tls
         let contentLength = params.contentLength
         if contentLength > maxBodyBytes { return .tooLarge(request) }
         if contentLength > 0 {
@@ -48,6 +49,7 @@ enum FastCGIRequestReader {
         var remote = ""
         var requestID: String?
         var contentLength = 0
+        var tls = false
         var headers = HTTPHeaders()
 
         /// Values become Strings only for the params we use: nginx sends a dozen we ignore,
@@ -85,6 +87,8 @@ enum FastCGIRequestReader {
                     }
                 case 11 where nameIs("REMOTE_ADDR"): remote = string()
                 case 10 where nameIs("REQUEST_ID"): requestID = RequestIDs.accept(value)
+                // nginx's `$https` ("on" over TLS; the param is left out otherwise).
+                case 5 where nameIs("HTTPS"): tls = value.count == 2 && value[0] | 0x20 == UInt8(ascii: "o") && value[1] | 0x20 == UInt8(ascii: "n")
                 default: break
                 }
             }

@@ -11,6 +11,8 @@ public struct Request: Sendable {
     public var requestID: String
     public var body: [UInt8]
     public var pathParameters: [String: String] = [:]
+    /// The request reached nginx over TLS (FastCGI param `HTTPS=on`): cookies get `Secure`.
+    public var isTLS = false
 
     public init(
         method: String, path: String, query: String = "", headers: HTTPHeaders = [:],

@@ -19,7 +19,12 @@ public enum APIKeyFormat {
 
     public enum Kind: String, Sendable, Codable, Equatable {
         case admin
+        /// An operator key that may read every admin route but change nothing (the dashboard's viewers).
+        case adminReadOnly = "admin_read_only"
         case customer
+
+        /// Both admin kinds: same `sk_admin_` format, same routes; only the methods differ.
+        public var isAdmin: Bool { self != .customer }
     }
 
     public static func newLiveKey() -> String { livePrefix + checksummed(Base62.random(randomLength)) }

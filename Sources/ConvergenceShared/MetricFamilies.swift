@@ -23,6 +23,8 @@ public enum MetricFamilies {
                                               help: "Time from request read to response written in the backend, seconds.")
     public static let decisions = MetricFamily("convergence_decisions_total", .counter, labels: ["customer", "decision"],
                                                help: "Governance decisions by customer and outcome (allow, block).")
+    public static let wouldBlock = MetricFamily("convergence_checks_would_block_total", .counter,
+                                                help: "Checks that a monitor-mode policy would have blocked (whatever the decision).")
     public static let requests = MetricFamily("convergence_requests_total", .counter, labels: ["endpoint", "status"],
                                               help: "Requests answered by the backend, by route pattern and HTTP status.")
     public static let rateLimited = MetricFamily("convergence_rate_limited_total", .counter, labels: ["tier"],
@@ -73,7 +75,7 @@ public enum MetricFamilies {
 
     /// Families stored as series (rendered from the table), in exposition order.
     public static let stored: [MetricFamily] = [
-        checks, allowed, blocked, riskScore, latency, duration, decisions, requests, rateLimited, authFailures, postgresErrors,
+        checks, allowed, blocked, riskScore, latency, duration, decisions, wouldBlock, requests, rateLimited, authFailures, postgresErrors,
         workersAlive, workersConfigured, workerRestarts, auxiliaryRestarts, auxiliaryUp, startFailures,
     ]
 

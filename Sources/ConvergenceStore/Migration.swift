@@ -193,7 +193,86 @@ public enum Migrations {
             INSERT INTO convergence.policy_versions (policy_id, version, customer_id, name, rules, active, mode, created_at)
             SELECT id, version, customer_id, name, rules, active, mode, updated_at FROM convergence.policies;
             """),
-        Migration(version: 10, name: "cluster_rate_limits", sql: """
+        Migration(version: 10, name: "read_only_admin_keys", sql: """
+            -- A third kind of key: an admin key that may only read (the dashboard's viewers).
+            -- The two checks on `kind` were named by PostgreSQL; drop them by what they test.
+            DO $$
+            DECLARE c text;
+            BEGIN
+                FOR c IN SELECT conname FROM pg_constraint
+                         WHERE conrelid = 'convergence.api_keys'::regclass AND contype = 'c'
+                           AND pg_get_constraintdef(oid) LIKE '%kind%' LOOP
+                    EXECUTE format('ALTER TABLE convergence.api_keys DROP CONSTRAINT %I', c);
+                END LOOP;
+            END $$;
+            ALTER TABLE convergence.api_keys
+                ADD CONSTRAINT api_keys_kind_check CHECK (kind IN ('admin', 'admin_read_only', 'customer')),
+                ADD CONSTRAINT api_keys_admin_without_customer CHECK ((kind <> 'customer') = (customer_id IS NULL));
+            """),
+        Migration(version: 11, name: "admin_sessions", sql: """
+            -- Dashboard sign-ins: only a SHA-256 digest of the cookie's token (as for keys).
+            -- A session lives no longer than its admin key: lookups join the key and take
+            -- its revocation and expiry too; deleting the key row takes its sessions along.
+            CREATE TABLE convergence.admin_sessions (
+                digest bytea PRIMARY KEY,
+                key_id text NOT NULL REFERENCES convergence.api_keys (key_id) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                expires_at timestamptz NOT NULL,
+                revoked_at timestamptz
+            );
+            CREATE INDEX admin_sessions_key ON convergence.admin_sessions (key_id);
+            """),
+        Migration(version: 12, name: "usage_rollups", sql: """
+            -- Counts of decided checks per time bucket, kept by the audit flusher in the
+            -- transaction that stores the records (from the rows it actually inserted, so a
+            -- replayed batch counts once): /admin/usage reads these, never audit_log.
+            -- scope: '*' (everything), 'c:<customer uuid>', 'k:<key id>'; bucket_seconds
+            -- 300, 3600 or 86400, buckets aligned to the Unix epoch (UTC). latency: check
+            -- counts per latency bucket (UsageRollup.latencyBoundsMicros, then one above).
+            CREATE TABLE convergence.usage_rollup (
+                bucket_seconds integer NOT NULL,
+                scope text NOT NULL,
+                bucket_start timestamptz NOT NULL,
+                checks bigint NOT NULL,
+                allowed bigint NOT NULL,
+                blocked bigint NOT NULL,
+                would_block bigint NOT NULL,
+                pii_findings bigint NOT NULL,
+                latency bigint[] NOT NULL,
+                PRIMARY KEY (bucket_seconds, scope, bucket_start)
+            );
+            -- The top customers by blocks over a range, without visiting quiet customers, from
+            -- the index alone (a month of daily rows for 1,000 customers is 30,000 entries).
+            CREATE INDEX usage_rollup_customer_blocks ON convergence.usage_rollup (bucket_seconds, bucket_start)
+                INCLUDE (scope, blocked) WHERE scope LIKE 'c:%' AND blocked > 0;
+            -- Per policy rule (hourly and daily): checks an enforced rule blocked and checks a
+            -- monitor-mode rule would have blocked. The counts ride in the primary key's index
+            -- (INCLUDE), so ranking a month of rules reads no table pages.
+            CREATE TABLE convergence.usage_rules (
+                bucket_seconds integer NOT NULL,
+                scope text NOT NULL,
+                bucket_start timestamptz NOT NULL,
+                policy_id text NOT NULL,
+                rule text NOT NULL,
+                blocked bigint NOT NULL,
+                would_block bigint NOT NULL,
+                PRIMARY KEY (bucket_seconds, scope, bucket_start, policy_id, rule) INCLUDE (blocked, would_block)
+            );
+            -- Per policy and hour, each check once (a policy belongs to one customer): what a
+            -- monitor-mode policy would have blocked lately (GET /policies, would_block_24h).
+            CREATE TABLE convergence.usage_policy_hours (
+                policy_id text NOT NULL,
+                bucket_start timestamptz NOT NULL,
+                blocked bigint NOT NULL,
+                would_block bigint NOT NULL,
+                PRIMARY KEY (policy_id, bucket_start)
+            );
+            -- Element-wise sum of two count arrays of one length (the latency histograms).
+            CREATE FUNCTION convergence.add_counts(a bigint[], b bigint[]) RETURNS bigint[]
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                AS $$ SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS t(x, y, i) $$;
+            """),
+        Migration(version: 13, name: "cluster_rate_limits", sql: """
             -- rate_limit_scope = cluster: one token bucket per (key, rule) for every host,
             -- timed by this server's clock so that host clocks cannot matter. UNLOGGED: a
             -- PostgreSQL crash resets buckets to full, as a `serve` restart does in host scope.

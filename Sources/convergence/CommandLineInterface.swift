@@ -23,7 +23,9 @@ struct CommandLineInterface {
                                        (as root: children run as `user`, or as root
                                        only with --allow-to-run-as-root)
           migrate [--config FILE]      apply pending database migrations and exit
-          admin create-key --name NAME print a new admin key (shown once) on stdout
+          admin create-key --name NAME [--read-only]
+                                       print a new admin key (shown once) on stdout;
+                                       --read-only: it may only read (GET) admin routes
           admin list-keys              list admin keys (metadata only)
           admin revoke-key KEY_ID      revoke an admin key
           admin generate-master-key    print a new credential master key entry
@@ -160,6 +162,7 @@ struct CommandLineInterface {
             return 0
         }
         var name: String?
+        var readOnly = false
         var before: String?
         var positional: [String] = []
         var configOptions: [String] = []
@@ -169,6 +172,7 @@ struct CommandLineInterface {
             case "--name":
                 guard !rest.isEmpty else { printError("--name needs a value"); return ProcessExit.usage.rawValue }
                 name = rest.removeFirst()
+            case "--read-only": readOnly = true
             case "--config", "-c":
                 guard !rest.isEmpty else { printError("--config needs a file path"); return ProcessExit.usage.rawValue }
                 configOptions += [option, rest.removeFirst()]
@@ -186,11 +190,11 @@ struct CommandLineInterface {
             switch sub {
             case "create-key":
                 guard let name, !name.isEmpty, name.count <= 100 else {
-                    printError("usage: convergence admin create-key --name NAME (1 to 100 characters)")
+                    printError("usage: convergence admin create-key --name NAME [--read-only] (NAME: 1 to 100 characters)")
                     return ProcessExit.usage.rawValue
                 }
-                let (keyID, key) = try admin.createKey(name: name)
-                printError("created admin key \(keyID) (\(name)); it is printed once, on stdout")
+                let (keyID, key) = try admin.createKey(name: name, readOnly: readOnly)
+                printError("created \(readOnly ? "read-only " : "")admin key \(keyID) (\(name)); it is printed once, on stdout")
                 print(key)
             case "list-keys":
                 for line in try admin.listKeys() { print(line) }

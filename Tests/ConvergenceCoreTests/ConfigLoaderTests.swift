@@ -56,6 +56,12 @@ import Testing
         #expect(throws: ConfigError.self) { try load("audit_flush_batch_size = 0") }
     }
 
+    @Test func dashboardSessionsLastEightHoursUnlessConfigured() throws {
+        #expect(try load("").dashboardSessionTTLSeconds == 28_800)
+        #expect(try load("dashboard_session_ttl_seconds = 3600").dashboardSessionTTLSeconds == 3600)
+        #expect(try load("", env: ["CONVERGENCE_DASHBOARD_SESSION_TTL_SECONDS": "900"]).dashboardSessionTTLSeconds == 900)
+    }
+
     @Test func workersAutoMeansOnePerCore() throws {
         let config = try load("workers = auto")
         #expect(config.workers == 0)
@@ -82,6 +88,8 @@ import Testing
         ("log_level = loud", "log_level"),
         ("database_url = mysql://x", "database_url"),
         ("restart_backoff_initial_ms = 500\nrestart_backoff_max_ms = 100", "restart_backoff_max_ms"),
+        ("dashboard_session_ttl_seconds = 59", "dashboard_session_ttl_seconds"),
+        ("dashboard_session_ttl_seconds = 2592001", "dashboard_session_ttl_seconds"),
         ("just some words", "just some words"),
     ])
     func badValuesNameTheKey(text: String, key: String) {

@@ -469,7 +469,8 @@ extension PromisesOwnStackTests {
         }
         try render("nginx/snippets/convergence-http.conf", to: "\(prefix)/snippets/convergence-http.conf",
                    [("/run/convergence/convergence.sock", stack.server.socketPath)])
-        try render("nginx/snippets/convergence.conf", to: "\(prefix)/snippets/convergence.conf", [("/var/log/nginx/", "\(prefix)/logs/")])
+        try render("nginx/snippets/convergence.conf", to: "\(prefix)/snippets/convergence.conf",
+                   [("/var/log/nginx/", "\(prefix)/logs/"), ("/usr/local/share/convergence", root.path)])
         try render("nginx/snippets/convergence-tls.conf", to: "\(prefix)/snippets/convergence-tls.conf", [])
         try render("nginx/convergence-production.conf", to: "\(prefix)/convergence-production.conf", [
             ("/etc/nginx/snippets/", "\(prefix)/snippets/"), ("/etc/ssl/certs/convergence.pem", "\(prefix)/ssl/cert.pem"),
@@ -545,6 +546,23 @@ extension PromisesOwnStackTests {
         XCTAssertTrue(waitUntil(timeout: 3) { ((try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? "").contains(requestID) })
         let line = ((try? String(contentsOfFile: accessLog, encoding: .utf8)) ?? "").split(separator: "\n").first { $0.contains(requestID) } ?? ""
         XCTAssertTrue(line.contains(#""customer":"prod_edge""#), String(line))
+        // The dashboard (issue 17) from the production snippet, with its own headers and HSTS kept.
+        let dashboard = try curl(["\(base)/dashboard/"])
+        XCTAssertEqual(dashboard.status, "200 2", dashboard.headers)
+        XCTAssertTrue(dashboard.body.contains(#"<script type="module" src="app.js">"#), dashboard.body)
+        let dashboardHeaders = dashboard.headers.lowercased()
+        for header in ["content-security-policy: default-src 'self'; script-src 'self'", "referrer-policy: no-referrer",
+                       "x-content-type-options: nosniff", "strict-transport-security: max-age=63072000", "x-request-id: req_"] {
+            XCTAssertTrue(dashboardHeaders.contains(header), "\(header) missing: \(dashboard.headers)")
+        }
+        XCTAssertEqual(try curl(["\(base)/dashboard"]).status, "301 2")
+        // Signed in over TLS, the session cookie is Secure (nginx passes HTTPS=on).
+        let session = try curl(["-X", "POST", "-H", "Content-Type: application/json", "--data", #"{"key": "\#(adminKey)"}"#,
+                                "\(base)/admin/session"])
+        XCTAssertEqual(session.status, "201 2", session.body)
+        let cookie = session.headers.split(whereSeparator: \.isNewline).first { $0.lowercased().hasPrefix("set-cookie: cv_session=") } ?? ""
+        XCTAssertTrue(cookie.lowercased().contains("; secure"), String(cookie))
+        XCTAssertTrue(cookie.lowercased().contains("httponly"), String(cookie))
     }
 }
 

@@ -26,6 +26,17 @@ import Testing
         #expect(caches.key(digest, generation: 3, front: &front, now: Self.t0.adding(milliseconds: 500)) == .miss)
     }
 
+    @Test func sessionsAndKeysNeverAnswerForEachOther() {
+        let caches = WorkerCaches(keyTTLMs: 500, policyTTLMs: 500)
+        var front = WorkerCaches.Front(), other = WorkerCaches.Front()
+        caches.storeSession(record("key_admin"), for: digest, generation: 1, front: &front, now: Self.t0)
+        #expect(caches.key(digest, generation: 1, front: &front, now: Self.t0) == .miss, "a session token is no key")
+        #expect(caches.session(digest, generation: 1, front: &other, now: Self.t0) == .hit(record("key_admin")))
+        // A sign-out elsewhere (a newer generation) is seen at once, through either front.
+        #expect(caches.session(digest, generation: 2, front: &front, now: Self.t0.adding(milliseconds: 1)) == .miss)
+        #expect(caches.session(digest, generation: 2, front: &other, now: Self.t0.adding(milliseconds: 1)) == .miss)
+    }
+
     @Test func anotherThreadFindsWhatOneThreadStored() {
         let caches = WorkerCaches(keyTTLMs: 500, policyTTLMs: 500)
         var first = WorkerCaches.Front(), second = WorkerCaches.Front()

@@ -89,3 +89,37 @@ import Testing
         #expect(out.split(separator: "\n").filter { $0.hasPrefix("governance_checks_total{") }.count == 64)
     }
 }
+
+@Suite struct MetricsSnapshotTests {
+    @Test func sumsCountersGaugesAndHistogramsByLabel() {
+        let region = SharedRegion.inMemory(buckets: 64, series: 256)
+        let a = MetricsRecorder(region: region, customerCap: 10)
+        let b = MetricsRecorder(region: region, customerCap: 10)
+        a.add(MetricFamilies.decisions, ["acme", "allow"], 3)
+        b.add(MetricFamilies.decisions, ["beta", "allow"], 2)
+        b.add(MetricFamilies.decisions, ["beta", "block"], 4)
+        a.add(MetricFamilies.rateLimited, ["free"])
+        a.set(MetricFamilies.workersAlive, [], 3)
+        a.observe(MetricFamilies.duration, ["/v1/check"], 0.0005)
+        b.observe(MetricFamilies.duration, ["/v1/check"], 0.02)
+        b.observe(MetricFamilies.duration, ["/health"], 0.02)
+        let snapshot = MetricsSnapshot(region: region)
+        #expect(snapshot.counter(MetricFamilies.decisions) == 9)
+        #expect(snapshot.counter(MetricFamilies.decisions, label: ("decision", "allow")) == 5)
+        #expect(snapshot.counter(MetricFamilies.decisions, label: ("customer", "beta")) == 6)
+        #expect(snapshot.counter(MetricFamilies.rateLimited, label: ("tier", "pro")) == 0)
+        #expect(snapshot.gauge(MetricFamilies.workersAlive) == 3)
+        #expect(snapshot.gauge(MetricFamilies.workersConfigured) == nil)
+        let latency = snapshot.histogram(MetricFamilies.duration, label: ("endpoint", "/v1/check"))
+        #expect(latency.count == MetricFamilies.duration.buckets.count + 1)
+        #expect(latency.reduce(0, +) == 2)
+        #expect(latency[0] == 1, "0.5 ms is in the first (1 ms) bucket")
+    }
+
+    @Test func labelsMatchWholePairsOnly() {
+        let labels = Array(#"customer="a,b",decision="allow""#.utf8)
+        #expect(MetricsSnapshot.hasLabel(labels, Array(#"decision="allow""#.utf8)))
+        #expect(!MetricsSnapshot.hasLabel(labels, Array(#"decision="al""#.utf8)))
+        #expect(!MetricsSnapshot.hasLabel(Array(#"xdecision="allow""#.utf8), Array(#"decision="allow""#.utf8)))
+    }
+}

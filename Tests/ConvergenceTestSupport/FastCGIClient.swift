@@ -48,21 +48,24 @@ public struct FastCGIClient: Sendable {
     }
 
     /// One request over a fresh connection (FCGI_RESPONDER, no keep-conn).
-    public func request(method: String, uri: String, headers: [String: String] = [:], body: Data = Data()) throws -> Response {
+    /// `extraParams`: more FastCGI params, as nginx may send them (e.g. `HTTPS=on`).
+    public func request(method: String, uri: String, headers: [String: String] = [:], body: Data = Data(),
+                        extraParams: [(String, String)] = []) throws -> Response {
         let fd = try connectSocket()
         defer { close(fd) }
-        return try request(on: fd, method: method, uri: uri, headers: headers, body: body)
+        return try request(on: fd, method: method, uri: uri, headers: headers, body: body, extraParams: extraParams)
     }
 
     /// One request over a connection opened earlier.
-    public func request(on fd: Int32, method: String, uri: String, headers: [String: String] = [:], body: Data = Data()) throws -> Response {
+    public func request(on fd: Int32, method: String, uri: String, headers: [String: String] = [:], body: Data = Data(),
+                        extraParams: [(String, String)] = []) throws -> Response {
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var params: [(String, String)] = [
             ("REQUEST_METHOD", method), ("REQUEST_URI", uri),
             ("QUERY_STRING", uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? ""),
             ("CONTENT_LENGTH", String(body.count)), ("REMOTE_ADDR", remoteAddress),
-        ]
+        ] + extraParams
         for (name, value) in headers {
             if name.lowercased() == "content-type" { params.append(("CONTENT_TYPE", value)); continue }
             params.append(("HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"), value))

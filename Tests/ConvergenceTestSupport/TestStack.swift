@@ -46,8 +46,8 @@ public final class TestStack {
     }
 
     /// `convergence admin create-key` as an operator runs it; returns the key printed on stdout.
-    public func createAdminKey(name: String = "test-admin") throws -> String {
-        try Shell.run([TestPaths.binary, "admin", "create-key", "--name", name],
+    public func createAdminKey(name: String = "test-admin", readOnly: Bool = false) throws -> String {
+        try Shell.run([TestPaths.binary, "admin", "create-key", "--name", name] + (readOnly ? ["--read-only"] : []),
                       environment: ["CONVERGENCE_DATABASE_URL": postgres.url], stdoutOnly: true).output
     }
 

@@ -8,7 +8,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export ROOT
 
 # Every Debian package the project needs at build, test or run time.
-REQUIRED_PACKAGES=(nginx libfcgi-dev libpq-dev libssl-dev libyaml-dev postgresql wrk prometheus)
+# chromium, chromium-driver, python3-selenium and python3-pytest: the dashboard's
+# browser tests (Tests/Dashboard, run by DashboardBrowserTests; Selenium offline).
+REQUIRED_PACKAGES=(nginx libfcgi-dev libpq-dev libssl-dev libyaml-dev postgresql wrk prometheus
+  chromium chromium-driver python3-selenium python3-pytest)
 
 # Where the Swift toolchain lives on our machines when it is not on PATH.
 SWIFT_TOOLCHAIN_BIN=/opt/swift/usr/bin

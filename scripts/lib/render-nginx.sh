@@ -11,8 +11,9 @@
 #   nginx -p DIR -c DIR/conf/nginx.conf -e DIR/logs/error.log
 # (or nginx_run/nginx_start from scripts/lib/common.sh).
 #
-# The snippets are copied from nginx/snippets/ with only the socket path and
-# the access-log path replaced, so every dev run and test exercises the
+# The snippets are copied from nginx/snippets/ with only the socket path, the
+# access-log path and the dashboard's root (the repository instead of
+# /usr/local/share/convergence) replaced, so every dev run and test exercises the
 # shipped snippets. --keep-conn adds `keepalive 32` to the upstream and
 # `fastcgi_keep_conn on` to the server: the benchmark's trap demonstration,
 # never a shipped setting.
@@ -23,6 +24,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 SHIPPED_SOCKET=/run/convergence/convergence.sock
 SHIPPED_ACCESS_LOG=/var/log/nginx/convergence.access.log
+# Where production installs the dashboard/ and configs/ trees; dev and tests
+# serve them from the repository itself.
+SHIPPED_SHARE_DIR=/usr/local/share/convergence
 
 usage() {
   echo "usage: $0 --prefix DIR --socket /abs/path.sock --http-port N --https-port N [--keep-conn]" >&2
@@ -85,6 +89,7 @@ render_snippets() {
   sed -e "s|$SHIPPED_SOCKET|$socket|g" "${keepalive_cmd[@]}" \
     "$ROOT/nginx/snippets/convergence-http.conf" >"$PREFIX/conf/convergence-http.conf"
   sed -e "s|$SHIPPED_ACCESS_LOG|$access_log|g" \
+    -e "s|$SHIPPED_SHARE_DIR|$(sed_escape "$ROOT")|g" \
     "$ROOT/nginx/snippets/convergence.conf" >"$PREFIX/conf/convergence.conf"
   cp "$ROOT/nginx/snippets/convergence-tls.conf" "$PREFIX/conf/convergence-tls.conf"
   # A silent no-op substitution would leave the dev stack talking to
@@ -93,6 +98,9 @@ render_snippets() {
     die "socket path substitution failed in convergence-http.conf"
   if grep -q "$SHIPPED_ACCESS_LOG" "$PREFIX/conf/convergence.conf"; then
     die "access log substitution failed in convergence.conf"
+  fi
+  if grep -q "$SHIPPED_SHARE_DIR" "$PREFIX/conf/convergence.conf"; then
+    die "dashboard root substitution failed in convergence.conf"
   fi
 }
 

@@ -30,6 +30,7 @@ enum {
     CV_COUNTER_KEY_GENERATION,
     CV_COUNTER_POLICY_GENERATION,
     CV_COUNTER_LOCK_TIMEOUTS,
+    CV_COUNTER_SESSION_GENERATION, /* dashboard sessions revoked through the API */
     CV_COUNTER_CLUSTER_HOSTS,   /* live hosts at the last sync (rate_limit_scope = cluster) */
     CV_COUNTER_CLUSTER_OUTAGE,  /* 1 while the central buckets are unreachable */
     CV_COUNTER_COUNT = 16

@@ -13,10 +13,11 @@ enum AdminAudit {
     }
 
     /// Spools the record of a completed mutation.
+    /// `actorKeyID`: the acting key when no record of it is at hand (a sign-out knows only the session's key id).
     static func record(_ context: RequestContext, _ request: Request, actor: KeyRecord?, action: String, target: String,
-                       customerID: String? = nil) {
+                       customerID: String? = nil, actorKeyID: String? = nil) {
         guard let audit = context.audit else { return }
-        var record = AuditRecord(kind: .admin, customerID: customerID ?? actor?.customerID, keyID: actor?.keyID,
+        var record = AuditRecord(kind: .admin, customerID: customerID ?? actor?.customerID, keyID: actor?.keyID ?? actorKeyID,
                                  requestID: request.requestID)
         record.action = action
         record.target = AuditRecord.bounded(target, maxBytes: 200)

@@ -14,6 +14,8 @@ import ConvergenceStore
 package enum CacheInvalidation {
     static let keyGeneration = Int32(CV_COUNTER_KEY_GENERATION)
     static let policyGeneration = Int32(CV_COUNTER_POLICY_GENERATION)
+    /// Bumped by a sign-out (`DELETE /admin/session`): every worker's next use of a cached session asks PostgreSQL.
+    static let sessionGeneration = Int32(CV_COUNTER_SESSION_GENERATION)
     /// The NOTIFY channel every host's cache-listener listens on.
     package static let channel = "convergence_cache_invalidation"
 
@@ -21,11 +23,13 @@ package enum CacheInvalidation {
     package struct Change: OptionSet, Sendable, Equatable {
         package let rawValue: UInt8
         package init(rawValue: UInt8) { self.rawValue = rawValue }
-        package static let keys = Change(rawValue: 1), policies = Change(rawValue: 2)
+        package static let keys = Change(rawValue: 1), policies = Change(rawValue: 2), sessions = Change(rawValue: 4)
+        package static let all: Change = [.keys, .policies, .sessions]
 
-        /// `keys`, `policies` or `keys,policies`.
+        /// The names, comma-separated: `keys`, `policies`, `sessions`.
         package var payload: String {
-            [contains(.keys) ? "keys" : nil, contains(.policies) ? "policies" : nil].compactMap { $0 }.joined(separator: ",")
+            [contains(.keys) ? "keys" : nil, contains(.policies) ? "policies" : nil, contains(.sessions) ? "sessions" : nil]
+                .compactMap { $0 }.joined(separator: ",")
         }
 
         /// An unknown or empty payload expires everything: a newer host may name something
@@ -36,10 +40,11 @@ package enum CacheInvalidation {
                 switch part {
                 case "keys": change.insert(.keys)
                 case "policies": change.insert(.policies)
-                default: change = [.keys, .policies]
+                case "sessions": change.insert(.sessions)
+                default: change = .all
                 }
             }
-            self = change.isEmpty ? [.keys, .policies] : change
+            self = change.isEmpty ? .all : change
         }
     }
 
@@ -47,6 +52,7 @@ package enum CacheInvalidation {
     package static func apply(_ change: Change, to shared: SharedRegion) {
         if change.contains(.keys) { shared.addCounter(keyGeneration) }
         if change.contains(.policies) { shared.addCounter(policyGeneration) }
+        if change.contains(.sessions) { shared.addCounter(sessionGeneration) }
     }
 
     /// Tells every host (this one included, harmlessly) that `change` happened.
@@ -86,4 +92,9 @@ package enum CacheInvalidation {
     /// The generations a worker's caches compare against (see `WorkerCaches`).
     package static func keysGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(keyGeneration) }
     package static func policiesGeneration(_ context: RequestContext) -> UInt64 { context.shared.counter(policyGeneration) }
+    /// Sessions stand for admin keys, so a key change expires them too: the sum of two
+    /// counters that only grow only grows, as the caches require.
+    package static func sessionsGeneration(_ context: RequestContext) -> UInt64 {
+        context.shared.counter(keyGeneration) &+ context.shared.counter(sessionGeneration)
+    }
 }

@@ -28,7 +28,7 @@ package enum CacheInvalidationListener {
                 if listeningOn == 0 || listeningOn != db.backendPID {
                     try db.listen(CacheInvalidation.channel)
                     // Notifications sent while this host was not listening are lost: expire everything once.
-                    CacheInvalidation.apply([.keys, .policies], to: child.shared)
+                    CacheInvalidation.apply(.all, to: child.shared)
                     logger.info("cache listener listening; cached keys and policies expired", ["pid": .int(Int(db.backendPID))])
                     listeningOn = db.backendPID
                     warned = false

@@ -34,6 +34,9 @@ package final class WorkerCaches: Sendable {
     }
 
     private let keys: Mutex<Keys>
+    /// Dashboard sessions, by the digest of the cookie's token, as the admin key they stand
+    /// for: apart from the keys so that a token can never pass as a key or the reverse.
+    private let sessions: Mutex<Keys>
     private let policies = Mutex(Policies())
     let keyTTLMs: Int
     let policyTTLMs: Int
@@ -41,6 +44,7 @@ package final class WorkerCaches: Sendable {
 
     package init(keyTTLMs: Int, policyTTLMs: Int) {
         keys = Mutex(Keys(cache: KeyCache(ttlMs: keyTTLMs)))
+        sessions = Mutex(Keys(cache: KeyCache(ttlMs: keyTTLMs)))
         self.keyTTLMs = keyTTLMs
         self.policyTTLMs = policyTTLMs
     }
@@ -51,14 +55,17 @@ package final class WorkerCaches: Sendable {
     /// generation they were read under, so a front hit is never fresher than the
     /// shared entry: the same TTL, and a change made through the API is seen at once.
     package struct Front {
-        fileprivate var keys: [SHA256.Digest: (record: KeyRecord?, until: MonotonicInstant, generation: UInt64)] = [:]
+        typealias KeyEntries = [SHA256.Digest: (record: KeyRecord?, until: MonotonicInstant, generation: UInt64)]
+        fileprivate var keys: KeyEntries = [:]
+        fileprivate var sessions: KeyEntries = [:]
         fileprivate var policies: [String: (set: PolicySet, until: MonotonicInstant, generation: UInt64)] = [:]
         /// A handful of keys and customers are hot on one thread; past this, start over.
         static let capacity = 256
 
-        fileprivate mutating func store(_ record: KeyRecord?, for digest: SHA256.Digest, until: MonotonicInstant, generation: UInt64) {
-            if keys.count >= Front.capacity { keys.removeAll(keepingCapacity: true) }
-            keys[digest] = (record, until, generation)
+        fileprivate mutating func store(_ record: KeyRecord?, for digest: SHA256.Digest, until: MonotonicInstant, generation: UInt64,
+                                        in entries: WritableKeyPath<Front, KeyEntries> = \.keys) {
+            if self[keyPath: entries].count >= Front.capacity { self[keyPath: entries].removeAll(keepingCapacity: true) }
+            self[keyPath: entries][digest] = (record, until, generation)
         }
 
         fileprivate mutating func store(_ set: PolicySet, for customerID: String, until: MonotonicInstant, generation: UInt64) {
@@ -71,19 +78,9 @@ package final class WorkerCaches: Sendable {
 
     /// The cached record for `digest`, after expiring everything if keys changed since (`generation`).
     func key(_ digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) -> KeyCache.Lookup {
+        // The front is read here rather than in the shared helper: this is every request's path.
         if let entry = front.keys[digest], entry.generation == generation, now < entry.until { return .hit(entry.record) }
-        let found = keys.withLock { keys in
-            // Generations only grow; a thread that read an older one just before a change
-            // must not take the cache back (it would expire everything a second time).
-            if keys.generation < generation {
-                keys.generation = generation
-                keys.cache.expireAll(now: now)
-            }
-            return keys.cache.entry(digest, now: now)
-        }
-        guard let found else { return .miss }
-        front.store(found.record, for: digest, until: found.until, generation: generation)
-        return .hit(found.record)
+        return Self.lookup(keys, \.keys, digest, generation: generation, front: &front, now: now)
     }
 
     /// The entry even if expired (up to `KeyCache.staleOnOutageMs`): for when PostgreSQL cannot be asked.
@@ -93,7 +90,45 @@ package final class WorkerCaches: Sendable {
 
     /// Stores what PostgreSQL said about `digest`, read under invalidation `generation`.
     package func storeKey(_ record: KeyRecord?, for digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) {
-        let stored = keys.withLock { keys -> Bool in
+        store(keys, \.keys, record, for: digest, generation: generation, front: &front, now: now)
+    }
+
+    // MARK: Sessions (same rules as keys, their own table)
+
+    func session(_ digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) -> KeyCache.Lookup {
+        if let entry = front.sessions[digest], entry.generation == generation, now < entry.until { return .hit(entry.record) }
+        return Self.lookup(sessions, \.sessions, digest, generation: generation, front: &front, now: now)
+    }
+
+    func staleSession(_ digest: SHA256.Digest) -> KeyCache.Lookup {
+        sessions.withLock { $0.cache.stale(digest) }
+    }
+
+    package func storeSession(_ record: KeyRecord?, for digest: SHA256.Digest, generation: UInt64, front: inout Front,
+                              now: MonotonicInstant = .now()) {
+        store(sessions, \.sessions, record, for: digest, generation: generation, front: &front, now: now)
+    }
+
+    /// The shared table's entry (the front missed), copied into the front.
+    private static func lookup(_ table: borrowing Mutex<Keys>, _ entries: WritableKeyPath<Front, Front.KeyEntries>, _ digest: SHA256.Digest,
+                               generation: UInt64, front: inout Front, now: MonotonicInstant) -> KeyCache.Lookup {
+        let found = table.withLock { keys in
+            // Generations only grow; a thread that read an older one just before a change
+            // must not take the cache back (it would expire everything a second time).
+            if keys.generation < generation {
+                keys.generation = generation
+                keys.cache.expireAll(now: now)
+            }
+            return keys.cache.entry(digest, now: now)
+        }
+        guard let found else { return .miss }
+        front.store(found.record, for: digest, until: found.until, generation: generation, in: entries)
+        return .hit(found.record)
+    }
+
+    private func store(_ table: borrowing Mutex<Keys>, _ entries: WritableKeyPath<Front, Front.KeyEntries>, _ record: KeyRecord?,
+                       for digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant) {
+        let stored = table.withLock { keys -> Bool in
             if keys.generation < generation {
                 keys.generation = generation
                 keys.cache.expireAll(now: now)
@@ -103,7 +138,7 @@ package final class WorkerCaches: Sendable {
             keys.cache.store(record, for: digest, now: now)
             return true
         }
-        if stored { front.store(record, for: digest, until: now.adding(milliseconds: keyTTLMs), generation: generation) }
+        if stored { front.store(record, for: digest, until: now.adding(milliseconds: keyTTLMs), generation: generation, in: entries) }
     }
 
     // MARK: Policies

@@ -33,8 +33,16 @@ enum PolicyRoutes {
             let customerID = try query["customer_id"].map { try CustomerRoutes.resolve($0, context) }
             let page = try ListPage(query) { $0.hasPrefix("pol_") && $0.utf8.count <= 64 }
             let (records, next) = try PolicyRepository(db: context.database).list(customerID: customerID, page: page)
+            // Monitor-mode rows say what they would have blocked lately: one rollup query for the page.
+            let monitored = records.filter { $0.mode == .monitor }.map(\.id)
+            let wouldBlock = try UsageRepository(db: context.database).wouldBlockLastDay(policyIDs: monitored)
+            let rows: [JSONValue] = records.map { record in
+                guard record.mode == .monitor, case .object(var object) = record.json else { return record.json }
+                object["would_block_24h"] = .number(Double(wouldBlock[record.id] ?? 0))
+                return .object(object)
+            }
             return .rawJSON(JSONSerializer.bytes(.object([
-                "policies": .array(records.map(\.json)), "next_cursor": next.map(JSONValue.string) ?? .null,
+                "policies": .array(rows), "next_cursor": next.map(JSONValue.string) ?? .null,
             ])))
         }
         router.get("/policies/{id}", query: ["version"]) { request, context in

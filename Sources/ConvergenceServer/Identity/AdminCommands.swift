@@ -9,13 +9,13 @@ public struct AdminCommands {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    /// A new admin key: returns its public id and the key itself (shown once).
-    public func createKey(name: String) throws -> (keyID: String, key: String) {
+    /// A new admin key (`readOnly`: one that can only read): returns its public id and the key itself (shown once).
+    public func createKey(name: String, readOnly: Bool = false) throws -> (keyID: String, key: String) {
         let key = APIKeyFormat.newAdminKey()
         let issued = try connection.transaction { tx in
             let issued = try IdentityRepository(db: tx).insertKey(
-                tx, key: key, kind: .admin, customerID: nil, tenantID: nil, name: name, expiresAt: nil)
-            try recordAdminAudit(tx, action: "admin_key.create", target: "key:\(issued.key.keyID)")
+                tx, key: key, kind: readOnly ? .adminReadOnly : .admin, customerID: nil, tenantID: nil, name: name, expiresAt: nil)
+            try recordAdminAudit(tx, action: "admin_key.create", target: "key:\(issued.key.keyID)" + (readOnly ? " read_only" : ""))
             return issued
         }
         return (issued.key.keyID, key)
@@ -31,15 +31,16 @@ public struct AdminCommands {
     }
 
     public func listKeys() throws -> [String] {
-        try IdentityRepository(db: connection).keys(customerID: nil, kind: .admin).map { key in
+        try IdentityRepository(db: connection).keys(customerID: nil, kinds: [.admin, .adminReadOnly]).map { key in
             "\(key.keyID)  \(key.name)  \(key.prefix)…\(key.last4)  created \(key.createdAt)"
+                + (key.kind == APIKeyFormat.Kind.adminReadOnly.rawValue ? "  read-only" : "")
                 + (key.revokedAt.map { "  revoked \($0)" } ?? "") + (key.lastUsedAt.map { "  last used \($0)" } ?? "")
         }
     }
 
     public func revokeKey(_ keyID: String) throws -> Bool {
         // revoke() runs its own transaction (transactions do not nest): the record follows it.
-        guard try IdentityRepository(db: connection).revoke(keyID: keyID, kind: .admin) != nil else { return false }
+        guard try IdentityRepository(db: connection).revoke(keyID: keyID, kinds: [.admin, .adminReadOnly]) != nil else { return false }
         try recordAdminAudit(connection, action: "admin_key.revoke", target: "key:\(keyID)")
         // Every running host's cache-listener expires its cached keys: refused within a second, not a TTL.
         try CacheInvalidation.notifyHosts([.keys], database: connection)

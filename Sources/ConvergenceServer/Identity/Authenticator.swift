@@ -81,12 +81,60 @@ package enum Authenticator {
     }
 
     /// An admin key. Checked before any rate limiting: a customer key is refused with 403
-    /// without spending a token (admin keys are not rate limited).
+    /// without spending a token (admin keys are not rate limited). A read-only admin key
+    /// passes only for GET/HEAD: every admin mutation comes through here before it reads
+    /// its body, so a refused request changes nothing.
+    ///
+    /// Without a key header, the dashboard's session cookie stands for the admin key that
+    /// signed in; a change made that way must carry `X-Convergence-CSRF: 1` (a cross-site
+    /// form cannot), checked before the session is even looked up.
     static func requireAdmin(_ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
-        let record = try verify(request, context)
-        guard record.kind == .admin else {
+        let record: KeyRecord
+        if request.headers["authorization"] == nil, request.headers["x-api-key"] == nil,
+           let token = SessionCookie.token(fromCookieHeader: request.headers["cookie"]) {
+            guard AdminAccess.passesCSRF(method: request.method, csrfHeader: request.headers[AdminAccess.csrfHeader]) else {
+                throw refuse(AdminAccess.csrfRefusal, context)
+            }
+            record = try verifySession(token, request, context)
+        } else {
+            record = try verify(request, context)
+        }
+        guard record.kind.isAdmin else {
             throw refuse(APIError(.forbidden, code: "admin_only", message: "This endpoint needs an admin key."), context)
         }
+        if record.kind == .adminReadOnly, !AdminAccess.isReadMethod(request.method) {
+            throw refuse(AdminAccess.readOnlyRefusal, context)
+        }
+        return record
+    }
+
+    /// The admin key a session cookie's token stands for: the same cache-then-PostgreSQL
+    /// path as a key, in a table of its own. The token is only ever hashed, never logged.
+    static func verifySession(_ token: String, _ request: Request, _ context: RequestContext) throws(APIError) -> KeyRecord {
+        let digest = SHA256.digestInline(token)
+        let generation = CacheInvalidation.sessionsGeneration(context)
+        let record: KeyRecord?
+        switch context.caches.session(digest, generation: generation, front: &context.cacheFront) {
+        case .hit(let cached): record = cached
+        case .miss:
+            do {
+                record = try SessionRepository(db: context.database).lookup(digest: digest.bytes)
+            } catch let error as PostgresError where error.isConnectionFailure {
+                // As for keys: during an outage a session verified in the last minutes keeps working.
+                guard case .hit(let stale) = context.caches.staleSession(digest), let stale, stale.matches(digest),
+                      stale.isUsable(nowMicros: WallClock.unixMicros()) else {
+                    throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
+                }
+                return stale
+            } catch {
+                context.logger.error("session lookup failed", ["error": .string(String(describing: error))], requestID: request.requestID)
+                throw APIError(.serviceUnavailable, code: "database_unavailable", message: "The key store is unreachable; retry shortly.")
+            }
+            context.caches.storeSession(record, for: digest, generation: generation, front: &context.cacheFront)
+        }
+        let now = WallClock.unixMicros()
+        guard let record, record.matches(digest), record.isUsable(nowMicros: now) else { throw refuse(invalidKey, context) }
+        noteUse(record.keyID, at: now, context)
         return record
     }
 

@@ -9,12 +9,16 @@ package struct CustomerBody: Codable, Sendable {
     let createdAt: String
     /// Set on a soft-deleted customer (listed with `include_deleted=true`); absent otherwise.
     var deletedAt: String? = nil
+    /// List rows only: live keys (neither revoked nor expired), and `active` or `deleted`.
+    var keyCount: Int? = nil
+    var status: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case id, name, tier
+        case id, name, tier, status
         case tenantID = "tenant_id"
         case createdAt = "created_at"
         case deletedAt = "deleted_at"
+        case keyCount = "key_count"
     }
 }
 
@@ -34,9 +38,16 @@ struct KeyMetadata: Codable, Sendable {
     let lastUsedAt: String?
     /// The key's own token bucket; null: its customer's tier applies.
     var rateLimit: KeyRateLimit? = nil
+    /// Its customer's tenant id (null for admin keys).
+    var tenantID: String? = nil
+    /// `active`, `rotating` (rotated, working until `grace_until`), `revoked` or `expired`.
+    var state: String? = nil
+    var graceUntil: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case name, prefix, last4, kind
+        case name, prefix, last4, kind, state
+        case tenantID = "tenant_id"
+        case graceUntil = "grace_until"
         case rateLimit = "rate_limit"
         case keyID = "key_id"
         case customerID = "customer_id"

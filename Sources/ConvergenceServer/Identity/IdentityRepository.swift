@@ -15,7 +15,12 @@ package struct IdentityRepository {
         k.key_id, k.kind, k.customer_id::text AS customer_id, k.name, k.prefix, k.last4,
         convergence.iso(k.created_at) AS created_at, convergence.iso(k.rotated_at) AS rotated_at, k.replaced_by,
         convergence.iso(k.expires_at) AS expires_at, convergence.iso(k.revoked_at) AS revoked_at,
-        convergence.iso(k.last_used_at) AS last_used_at, k.rate_limit, k.rate_limit_period_seconds
+        convergence.iso(k.last_used_at) AS last_used_at, k.rate_limit, k.rate_limit_period_seconds,
+        (SELECT c.tenant_id FROM convergence.customers c WHERE c.id = k.customer_id) AS tenant_id,
+        CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked' WHEN k.expires_at <= now() THEN 'expired'
+             WHEN k.rotated_at IS NOT NULL THEN 'rotating' ELSE 'active' END AS state,
+        CASE WHEN k.revoked_at IS NULL AND k.rotated_at IS NOT NULL AND k.expires_at > now()
+             THEN convergence.iso(k.expires_at) END AS grace_until
         """
 
     // MARK: Customers
@@ -58,18 +63,28 @@ package struct IdentityRepository {
             """, [text, includingDeleted], idempotent: true).rows.first?.decode("id")
     }
 
-    /// One page of customers in creation order; `cursor` continues after the last one.
-    func customers(includingDeleted: Bool, page: ListPage) throws -> (customers: [CustomerBody], next: String?) {
+    /// One page of customers in creation order; `cursor` continues after the last one. `search`:
+    /// a case-insensitive substring of the name or tenant id (strpos, not LIKE: no wildcards to escape).
+    /// Each row carries its count of live keys (one index lookup per row of the page).
+    func customers(includingDeleted: Bool, search: String? = nil, page: ListPage) throws -> (customers: [CustomerBody], next: String?) {
         let rows = try db.query("""
-            SELECT id::text AS id, tenant_id, name, tier, convergence.iso(created_at) AS created_at,
-                   convergence.iso(deleted_at) AS deleted_at,
-                   (extract(epoch FROM created_at) * 1000000)::bigint || '_' || id AS cursor
-            FROM convergence.customers
-            WHERE (deleted_at IS NULL OR $1::boolean)
-              AND ($2::bigint IS NULL OR (created_at, id) > (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
-            ORDER BY created_at, id LIMIT $4
-            """, [includingDeleted, page.cursor?.micros, page.cursor?.id, page.limit + 1], idempotent: true).rows
-        let customers = try rows.prefix(page.limit).map(Self.decodeCustomer)
+            SELECT c.id::text AS id, c.tenant_id, c.name, c.tier, convergence.iso(c.created_at) AS created_at,
+                   convergence.iso(c.deleted_at) AS deleted_at,
+                   (SELECT count(*) FROM convergence.api_keys k WHERE k.customer_id = c.id AND k.revoked_at IS NULL
+                        AND (k.expires_at IS NULL OR k.expires_at > now())) AS key_count,
+                   (extract(epoch FROM c.created_at) * 1000000)::bigint || '_' || c.id AS cursor
+            FROM convergence.customers c
+            WHERE (c.deleted_at IS NULL OR $1::boolean)
+              AND ($2::bigint IS NULL OR (c.created_at, c.id) > (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
+              AND ($5::text IS NULL OR strpos(lower(c.name), lower($5)) > 0 OR strpos(lower(c.tenant_id), lower($5)) > 0)
+            ORDER BY c.created_at, c.id LIMIT $4
+            """, [includingDeleted, page.cursor?.micros, page.cursor?.id, page.limit + 1, search], idempotent: true).rows
+        let customers = try rows.prefix(page.limit).map { row in
+            var customer = try Self.decodeCustomer(row)
+            customer.keyCount = try row.decode("key_count", as: Int.self)
+            customer.status = customer.deletedAt == nil ? "active" : "deleted"
+            return customer
+        }
         return (customers, rows.count > page.limit ? try rows[page.limit - 1].decode("cursor") : nil)
     }
 
@@ -133,25 +148,60 @@ package struct IdentityRepository {
             .rows.first.map(Self.decodeKey)
     }
 
-    func keys(customerID: String?, kind: APIKeyFormat.Kind) throws -> [KeyMetadata] {
+    func keys(customerID: String?, kinds: [APIKeyFormat.Kind]) throws -> [KeyMetadata] {
         try db.query("""
             SELECT \(Self.keyColumns) FROM convergence.api_keys k
-            WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
+            WHERE k.kind = ANY($1::text[]) AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
             ORDER BY k.created_at, k.key_id
-            """, [kind.rawValue, customerID]).rows.map(Self.decodeKey)
+            """, [Self.kindArray(kinds), customerID]).rows.map(Self.decodeKey)
     }
 
-    /// One page of keys in creation order; `cursor` continues after the last one.
-    func keys(customerID: String?, kind: APIKeyFormat.Kind, page: ListPage) throws -> (keys: [KeyMetadata], next: String?) {
+    /// A text[] literal of kinds (their raw values are plain words: no quoting needed).
+    static func kindArray(_ kinds: [APIKeyFormat.Kind]) -> String { "{" + kinds.map(\.rawValue).joined(separator: ",") + "}" }
+
+    /// One page of keys in `sort` order; `cursor` continues after the last one.
+    func keys(customerID: String?, kind: APIKeyFormat.Kind, sort: KeySort = .created, page: ListPage) throws -> (keys: [KeyMetadata], next: String?) {
+        // The cursor's id part carries the sort's prefix, so a cursor of one order is refused by another.
+        let cursorID = page.cursor.map { String($0.id.dropFirst(sort.cursorPrefix.count)) }
         let rows = try db.query("""
-            SELECT \(Self.keyColumns), (extract(epoch FROM k.created_at) * 1000000)::bigint || '_' || k.key_id AS cursor
-            FROM convergence.api_keys k
-            WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)
-              AND ($3::bigint IS NULL OR (k.created_at, k.key_id) > (timestamptz 'epoch' + $3::bigint * interval '1 microsecond', $4))
-            ORDER BY k.created_at, k.key_id LIMIT $5
-            """, [kind.rawValue, customerID, page.cursor?.micros, page.cursor?.id, page.limit + 1], idempotent: true).rows
+            SELECT * FROM (
+                SELECT \(Self.keyColumns), \(sort.micros) AS sort_micros FROM convergence.api_keys k
+                WHERE k.kind = $1 AND ($2::uuid IS NULL OR k.customer_id = $2::uuid)) s
+            WHERE $3::bigint IS NULL OR (s.sort_micros, s.key_id) \(sort.after) ($3::bigint, $4)
+            ORDER BY s.sort_micros \(sort.direction), s.key_id \(sort.direction) LIMIT $5
+            """, [kind.rawValue, customerID, page.cursor?.micros, cursorID, page.limit + 1], idempotent: true).rows
         let keys = try rows.prefix(page.limit).map(Self.decodeKey)
-        return (keys, rows.count > page.limit ? try rows[page.limit - 1].decode("cursor") : nil)
+        guard rows.count > page.limit else { return (keys, nil) }
+        let last = rows[page.limit - 1]
+        return (keys, "\(try last.decode("sort_micros", as: Int64.self))_\(sort.cursorPrefix)\(try last.decode("key_id", as: String.self))")
+    }
+
+    /// Orders of the key list. Each maps its time to µs with a fixed stand-in for "never"
+    /// (a key never used sorts last; one that never expires, last), so keyset cursors work.
+    enum KeySort: String, CaseIterable {
+        case created
+        /// Most recently used first.
+        case lastUsed = "last_used"
+        /// Soonest expiry first.
+        case expires
+
+        var micros: String {
+            switch self {
+            case .created: "(extract(epoch FROM k.created_at) * 1000000)::bigint"
+            case .lastUsed: "coalesce((extract(epoch FROM k.last_used_at) * 1000000)::bigint, 0)"
+            case .expires: "coalesce((extract(epoch FROM k.expires_at) * 1000000)::bigint, 253402300799999999)"
+            }
+        }
+
+        var direction: String { self == .lastUsed ? "DESC" : "ASC" }
+        var after: String { self == .lastUsed ? "<" : ">" }
+        var cursorPrefix: String {
+            switch self {
+            case .created: ""
+            case .lastUsed: "u"
+            case .expires: "e"
+            }
+        }
     }
 
     /// The key's owner (tenant) for mirroring; nil for admin keys.
@@ -207,13 +257,13 @@ package struct IdentityRepository {
         }
     }
 
-    /// Revokes a key; false when no such (live) key exists.
-    func revoke(keyID: String, kind: APIKeyFormat.Kind) throws -> KeyMetadata? {
+    /// Revokes a key of one of `kinds`; nil when no such (live) key exists.
+    func revoke(keyID: String, kinds: [APIKeyFormat.Kind]) throws -> KeyMetadata? {
         try db.transaction { tx in
             let updated = try tx.query("""
-                UPDATE convergence.api_keys SET revoked_at = now() WHERE key_id = $1 AND kind = $2 AND revoked_at IS NULL
+                UPDATE convergence.api_keys SET revoked_at = now() WHERE key_id = $1 AND kind = ANY($2::text[]) AND revoked_at IS NULL
                 RETURNING customer_id::text AS customer_id
-                """, [keyID, kind.rawValue])
+                """, [keyID, Self.kindArray(kinds)])
             guard let row = updated.rows.first else { return nil }
             if let customerID = try row.decodeIfPresent("customer_id", as: String.self),
                let tenant = try tx.query("SELECT tenant_id FROM convergence.customers WHERE id = $1::uuid", [customerID])
@@ -270,7 +320,9 @@ package struct IdentityRepository {
                     createdAt: try row.decode("created_at"), rotatedAt: try row.decodeIfPresent("rotated_at"),
                     replacedBy: try row.decodeIfPresent("replaced_by"), expiresAt: try row.decodeIfPresent("expires_at"),
                     revokedAt: try row.decodeIfPresent("revoked_at"), lastUsedAt: try row.decodeIfPresent("last_used_at"),
-                    rateLimit: try decodeRateLimit(row).map(KeyRateLimit.init))
+                    rateLimit: try decodeRateLimit(row).map(KeyRateLimit.init),
+                    tenantID: try row.decodeIfPresent("tenant_id"), state: try row.decodeIfPresent("state"),
+                    graceUntil: try row.decodeIfPresent("grace_until"))
     }
 
     static func decodeRateLimit(_ row: PostgresRow) throws -> RateLimitRule? {

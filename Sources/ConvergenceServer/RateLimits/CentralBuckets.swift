@@ -2,7 +2,7 @@ import ConvergenceCore
 import ConvergenceShared
 import ConvergenceStore
 
-/// The statements of cluster scope (migration 10 holds the function). A host's sync
+/// The statements of cluster scope (migration 13 holds the function). A host's sync
 /// is one statement: its heartbeat, the live host count, and for every key that
 /// needs it tokens given back and tokens leased — sorted by bucket, so that two
 /// hosts leasing overlapping keys take their row locks in the same order.

@@ -16,12 +16,16 @@ enum CustomerRoutes {
                               customerID: customer.id)
             return try .json(customer, status: .created)
         }
-        router.get("/admin/customers", query: ListPage.parameters.union(["include_deleted"])) { request, context in
+        router.get("/admin/customers", query: ListPage.parameters.union(["include_deleted", "q"])) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
             let query = request.queryParameters
             let includeDeleted = try flag(query, "include_deleted")
+            let search = query["q"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            if let search, search.count > 100 || search.unicodeScalars.contains(where: { $0.value == 0 }) {
+                throw APIError.badRequest("invalid_q", "q must be at most 100 characters of text.")
+            }
             let page = try ListPage(query) { UUID(uuidString: String($0)) != nil }
-            let (customers, next) = try context.identity.customers(includingDeleted: includeDeleted, page: page)
+            let (customers, next) = try context.identity.customers(includingDeleted: includeDeleted, search: search, page: page)
             return try .json(ListPageBody(name: "customers", items: customers, nextCursor: next))
         }
         router.get("/admin/customers/{id}") { request, context in

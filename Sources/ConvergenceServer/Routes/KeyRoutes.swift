@@ -48,12 +48,15 @@ enum KeyRoutes {
                               customerID: updated.customerID)
             return try .json(updated)
         }
-        router.get("/admin/keys", query: ListPage.parameters.union(["customer_id"])) { request, context in
+        router.get("/admin/keys", query: ListPage.parameters.union(["customer_id", "sort"])) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
             let query = request.queryParameters
             let customerID = try query["customer_id"].map { try CustomerRoutes.resolve($0, context) }
-            let page = try ListPage(query) { $0.hasPrefix("key_") && $0.utf8.count <= 64 }
-            let (keys, next) = try context.identity.keys(customerID: customerID, kind: .customer, page: page)
+            guard let sort = IdentityRepository.KeySort(rawValue: query["sort"] ?? "created") else {
+                throw APIError.badRequest("invalid_sort", "sort must be created, last_used or expires.")
+            }
+            let page = try ListPage(query) { $0.hasPrefix(sort.cursorPrefix + "key_") && $0.utf8.count <= 64 }
+            let (keys, next) = try context.identity.keys(customerID: customerID, kind: .customer, sort: sort, page: page)
             return try .json(ListPageBody(name: "keys", items: keys, nextCursor: next))
         }
         router.post("/admin/keys/{key_id}/rotate") { request, context in
@@ -86,7 +89,7 @@ enum KeyRoutes {
         router.delete("/admin/keys/{key_id}") { request, context in
             let actor = try Authenticator.requireAdmin(request, context)
             try AdminAudit.ensureCapacity(context)
-            guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kind: .customer) else {
+            guard let revoked = try context.identity.revoke(keyID: request.pathParameters["key_id"]!, kinds: [.customer]) else {
                 throw unknownKey
             }
             AdminAudit.record(context, request, actor: actor, action: "key.revoke", target: "key:\(revoked.keyID)",

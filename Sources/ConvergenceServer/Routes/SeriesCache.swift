@@ -39,6 +39,8 @@ final class CheckSeries {
     let decidedAllow: MetricHandle
     let decidedBlock: MetricHandle
     let risk: MetricHandle
+    /// Not per customer: /admin/stats shows the host's total, and a thousand more series would buy nothing.
+    let wouldBlock: MetricHandle?
 
     init?(_ metrics: MetricsRecorder, customer: String, seedNames: Bool) {
         let label = metrics.customerLabel(customer)
@@ -59,10 +61,12 @@ final class CheckSeries {
         self.decidedAllow = decidedAllow
         self.decidedBlock = decidedBlock
         self.risk = risk
+        wouldBlock = metrics.handle(MetricFamilies.wouldBlock)
     }
 
     func record(_ decision: Decision) {
         checks.add()
+        if decision.wouldBlock { wouldBlock?.add() }
         (decision.allowed ? allowed : blocked)?.add()
         (decision.allowed ? decidedAllow : decidedBlock).add()
         risk.observe(Double(decision.riskScore))
