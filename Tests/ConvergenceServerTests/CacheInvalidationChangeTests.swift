@@ -7,7 +7,7 @@ import Testing
 /// same; what it cannot read must expire too much, never too little.
 struct CacheInvalidationChangeTests {
     @Test func payloadsRoundTrip() {
-        for change: CacheInvalidation.Change in [.keys, .policies, [.keys, .policies]] {
+        for change: CacheInvalidation.Change in [.keys, .policies, .sessions, [.keys, .policies], .all] {
             #expect(CacheInvalidation.Change(payload: change.payload) == change)
         }
         #expect(CacheInvalidation.Change.keys.payload == "keys")
@@ -15,9 +15,9 @@ struct CacheInvalidationChangeTests {
     }
 
     @Test func unknownOrEmptyPayloadsExpireEverything() {
-        #expect(CacheInvalidation.Change(payload: "") == [.keys, .policies])
-        #expect(CacheInvalidation.Change(payload: "keys,budgets") == [.keys, .policies])
-        #expect(CacheInvalidation.Change(payload: "sessions") == [.keys, .policies])
+        #expect(CacheInvalidation.Change(payload: "") == .all)
+        #expect(CacheInvalidation.Change(payload: "keys,budgets") == .all)
+        #expect(CacheInvalidation.Change(payload: "sessions") == .sessions)
     }
 
     @Test func applyingAChangeMovesOnlyItsGenerations() {
