@@ -16,6 +16,8 @@ package enum UsageRollup {
     /// Granularities kept for the series (5 min, hour, day) and for the rules (hour, day).
     package static let seriesBuckets = [300, 3600, 86_400]
     package static let ruleBuckets = [3600, 86_400]
+    /// The finest granularity kept per customer and per key.
+    package static let scopedBucketSeconds = 3600
 
     /// The latency buckets of a group, `count(*) FILTER (WHERE latency_us <= 500) AS l0, …`, from constants.
     static let latencyCounts: String = {
@@ -42,10 +44,14 @@ package enum UsageRollup {
     }
 
     /// Each group once per granularity and scope (5-minute buckets nest in hours and days).
+    /// Customers and keys are kept by hour and day only: with thousands of quiet keys most
+    /// checks would otherwise get 5-minute rows of their own (one cold upsert each, the
+    /// flusher's largest cost); the 5-minute series is the whole installation's.
     static func fannedOut(_ buckets: [Int], from source: String, start: String) -> String {
         "SELECT g.seconds, s.scope, date_bin(make_interval(secs => g.seconds), f.\(start), timestamptz 'epoch') AS bucket_start, f.*"
             + " FROM (\(source)) f CROSS JOIN (VALUES " + buckets.map { "(\($0))" }.joined(separator: ", ") + ") g(seconds)"
-            + " CROSS JOIN LATERAL (VALUES ('*'), ('c:' || f.customer_id::text), ('k:' || f.key_id)) s(scope) WHERE s.scope IS NOT NULL"
+            + " CROSS JOIN LATERAL (VALUES ('*'), ('c:' || f.customer_id::text), ('k:' || f.key_id)) s(scope)"
+            + " WHERE s.scope IS NOT NULL AND (s.scope = '*' OR g.seconds >= \(scopedBucketSeconds))"
     }
 
     /// Two stages: the batch's rows are counted per 5 minutes, customer and key first (a

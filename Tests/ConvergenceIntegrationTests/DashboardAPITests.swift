@@ -386,15 +386,18 @@ final class DashboardAPITests: StackTestCase {
         XCTAssertEqual(try totals("key_id=\(keyID)&customer_id=usage_t1")["checks"], 6)
         XCTAssertEqual(try totals("key_id=\(keyID)&customer_id=stats_t1")["checks"], 0, "another customer's key: nothing")
 
-        // Zero-filled, aligned buckets: a day of 5-minute buckets is 288 of them.
+        // Zero-filled, aligned buckets: a customer's day is 24 hourly ones (customers and keys
+        // are kept by hour and day; 5-minute buckets are the installation's only).
+        XCTAssertEqual(errorCode(try client.get("/admin/usage?customer_id=usage_t1&bucket=5m", headers: admin)), "invalid_bucket")
+        XCTAssertEqual(try usage("bucket=5m")["bucket"] as? String, "5m")
         let now = Int(Date().timeIntervalSince1970)
-        let end = (now / 300 + 1) * 300
+        let end = (now / 3600 + 1) * 3600
         let iso = ISO8601DateFormatter()
         let since = iso.string(from: Date(timeIntervalSince1970: TimeInterval(end - 86_400)))
         let until = iso.string(from: Date(timeIntervalSince1970: TimeInterval(end)))
         let day = try usage("customer_id=usage_t1&since=\(since)&until=\(until)")
         let series = try XCTUnwrap(day["series"] as? [[String: Any]])
-        XCTAssertEqual(series.count, 288)
+        XCTAssertEqual(series.count, 24)
         XCTAssertEqual(series.map { $0["checks"] as? Int ?? -1 }.reduce(0, +), 6)
         XCTAssertEqual(series.filter { ($0["checks"] as? Int) == 0 }.count, series.count - series.filter { ($0["checks"] as? Int ?? 0) > 0 }.count)
         XCTAssertEqual(series.first?["start"] as? String, since.replacingOccurrences(of: "Z", with: ".000Z"))
@@ -402,7 +405,7 @@ final class DashboardAPITests: StackTestCase {
         let latency = try XCTUnwrap(busy["latency_ms"] as? [String: Double])
         XCTAssertGreaterThan(latency["p50"] ?? 0, 0)
         XCTAssertEqual(series.first?["latency_ms"] as? [String: Double], ["p50": 0, "p95": 0])
-        XCTAssertEqual(day["bucket"] as? String, "5m")
+        XCTAssertEqual(day["bucket"] as? String, "1h")
 
         let top = try XCTUnwrap(try usage("bucket=1h")["top_customers_by_blocks"] as? [[String: Any]])
         let row = try XCTUnwrap(top.first { $0["customer_id"] as? String == customerID }, "\(top)")

@@ -54,6 +54,15 @@ final class UsageQueryTests: XCTestCase {
         XCTAssertEqual(try parse(["key_id": "key_ab12", "customer_id": "acme_1"]).keyID, "key_ab12")
     }
 
+    func testCustomersAndKeysAreKeptByHourAndDay() throws {
+        XCTAssertEqual(try parse(["customer_id": "acme_1"]).bucket, .hour, "one customer: hourly by default")
+        XCTAssertEqual(try parse(["key_id": "key_ab12"]).bucket, .hour)
+        XCTAssertEqual(try parse([:]).bucket.seconds, 300, "everything: 5-minute buckets by default")
+        XCTAssertEqual(code(["customer_id": "acme_1", "bucket": "5m"]), "invalid_bucket")
+        XCTAssertEqual(code(["key_id": "key_ab12", "bucket": "5m"]), "invalid_bucket")
+        XCTAssertNil(code(["key_id": "key_ab12", "bucket": "1d"]))
+    }
+
     func testTopListsUseWholeHoursUpToTwoDaysThenWholeDays() throws {
         let day = try parse(["since": "2026-03-09T12:30:00Z", "until": "2026-03-10T12:30:00Z"]).topLists
         XCTAssertEqual(day.seconds, 3600)

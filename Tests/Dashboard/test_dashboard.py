@@ -212,9 +212,13 @@ def test_onboard_shows_key_once_and_delete_needs_typed_confirmation(driver, api)
     box = css(driver, "#customer-search")
     box.clear()
     box.send_keys(name)
+    # The search re-renders the view: mark the current render stale so that view_ready waits for the next one.
+    driver.execute_script("document.getElementById('main').dataset.state = 'stale';")
     box.send_keys(Keys.ENTER)
     wait(driver, lambda d: f"q={name}" in d.current_url)
     view_ready(driver, "customers")
+    wait(driver, lambda d: [r.text for r in csss(d, "#customers-table tbody tr")] != [] and
+         all(name in r.text for r in csss(d, "#customers-table tbody tr")), message="the search shows only the onboarded customer")
     rows = csss(driver, "#customers-table tbody tr")
     assert len(rows) == 1 and name in rows[0].text
     goto(driver, f"customers/{name}")

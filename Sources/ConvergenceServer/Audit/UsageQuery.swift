@@ -32,9 +32,10 @@ struct UsageQuery: Equatable {
     var customerID: String?
     var keyID: String?
 
-    /// Defaults: until now, since 24 h before, 5-minute buckets.
+    /// Defaults: until now, since 24 h before, 5-minute buckets (hours for one customer or key).
     static func parse(_ parameters: [String: String], nowMicros: Int64) throws(APIError) -> UsageQuery {
-        guard let bucket = Bucket(rawValue: parameters["bucket"] ?? "5m") else {
+        let scoped = parameters["customer_id"] != nil || parameters["key_id"] != nil
+        guard let bucket = Bucket(rawValue: parameters["bucket"] ?? (scoped ? "1h" : "5m")) else {
             throw APIError.badRequest("invalid_bucket", "bucket must be 5m, 1h or 1d.")
         }
         let until = try instant(parameters, "until") ?? nowMicros
@@ -46,6 +47,9 @@ struct UsageQuery: Equatable {
                 throw APIError.badRequest("invalid_key_id", "key_id must be a key id (key_…).")
             }
             query.keyID = keyID
+        }
+        if bucket.seconds < Int64(UsageRollup.scopedBucketSeconds), query.customerID != nil || query.keyID != nil {
+            throw APIError.badRequest("invalid_bucket", "Usage per customer or key is kept by hour and day: use bucket=1h or 1d.")
         }
         guard query.bucketCount <= maxBuckets else {
             throw APIError.badRequest("invalid_range", "At most \(maxBuckets) buckets per answer: narrow the range or use a larger bucket.")
