@@ -431,6 +431,10 @@ final class DashboardAPITests: StackTestCase {
                        "2,016 buckets is over the limit")
         XCTAssertEqual(try client.get("/admin/usage?since=2020-01-01&until=2020-01-07&bucket=5m", headers: admin).status, 200, "1,728 is fine")
         XCTAssertEqual(errorCode(try client.get("/admin/usage?key_id=nope", headers: admin)), "invalid_key_id")
+        let bare = try usage("top=false")
+        XCTAssertNil(bare["top_rules"], "top=false leaves the top lists out")
+        XCTAssertNil(bare["top_customers_by_blocks"])
+        XCTAssertNotNil(bare["series"])
     }
 
     func waitUntil(_ what: String, timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {

@@ -63,6 +63,12 @@ final class UsageQueryTests: XCTestCase {
         XCTAssertNil(code(["key_id": "key_ab12", "bucket": "1d"]))
     }
 
+    func testTopListsCanBeLeftOut() throws {
+        XCTAssertTrue(try parse([:]).includesTopLists)
+        XCTAssertFalse(try parse(["top": "false"]).includesTopLists)
+        XCTAssertEqual(code(["top": "no"]), "invalid_top")
+    }
+
     func testTopListsUseWholeHoursUpToTwoDaysThenWholeDays() throws {
         let day = try parse(["since": "2026-03-09T12:30:00Z", "until": "2026-03-10T12:30:00Z"]).topLists
         XCTAssertEqual(day.seconds, 3600)

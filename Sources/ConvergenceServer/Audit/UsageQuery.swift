@@ -20,7 +20,7 @@ struct UsageQuery: Equatable {
         }
     }
 
-    static let parameters: Set<String> = ["since", "until", "bucket", "customer_id", "key_id"]
+    static let parameters: Set<String> = ["since", "until", "bucket", "customer_id", "key_id", "top"]
     static let maxBuckets = 2000
     /// Top lists come from hourly rollups up to this span, from daily ones beyond.
     static let hourlyTopListsUpToSeconds: Int64 = 48 * 3600
@@ -31,6 +31,8 @@ struct UsageQuery: Equatable {
     var until: Int64
     var customerID: String?
     var keyID: String?
+    /// `top=false`: no top lists (a chart that shows none skips their cost, the largest part of a long range).
+    var includesTopLists = true
 
     /// Defaults: until now, since 24 h before, 5-minute buckets (hours for one customer or key).
     static func parse(_ parameters: [String: String], nowMicros: Int64) throws(APIError) -> UsageQuery {
@@ -42,6 +44,11 @@ struct UsageQuery: Equatable {
         let since = try instant(parameters, "since") ?? until - 86_400 * 1_000_000
         guard since < until else { throw APIError.badRequest("invalid_range", "since must be before until.") }
         var query = UsageQuery(bucket: bucket, since: since, until: until, customerID: parameters["customer_id"])
+        switch parameters["top"] {
+        case nil, "true": break
+        case "false": query.includesTopLists = false
+        default: throw APIError.badRequest("invalid_top", "top must be true or false.")
+        }
         if let keyID = parameters["key_id"] {
             guard keyID.hasPrefix("key_"), keyID.utf8.count <= 64 else {
                 throw APIError.badRequest("invalid_key_id", "key_id must be a key id (key_…).")
@@ -176,8 +183,9 @@ struct UsageBody: Encodable {
     let until: String
     let series: [Bucket]
     let totals: Bucket
-    let topCustomersByBlocks: [TopCustomer]
-    let topRules: [TopRule]
+    /// nil (left out) with `top=false`.
+    let topCustomersByBlocks: [TopCustomer]?
+    let topRules: [TopRule]?
 
     enum CodingKeys: String, CodingKey {
         case bucket, since, until, series, totals

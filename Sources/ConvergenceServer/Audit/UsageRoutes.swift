@@ -27,9 +27,11 @@ enum UsageRoutes {
             let body = UsageBody(
                 bucket: query.bucket.rawValue, since: UsageBody.rfc3339(query.since), until: UsageBody.rfc3339(query.until),
                 series: series.map { $0.counts.body(start: $0.start) }, totals: totals.body(start: nil),
-                topCustomersByBlocks: disjoint ? [] : try repository.topCustomers(scope: scope, customerID: keyCustomer ?? query.customerID,
-                                                                                  seconds: top.seconds, from: top.from, to: top.to),
-                topRules: disjoint ? [] : try repository.topRules(scope: scope, seconds: top.seconds, from: top.from, to: top.to))
+                topCustomersByBlocks: !query.includesTopLists ? nil : disjoint ? []
+                    : try repository.topCustomers(scope: scope, customerID: keyCustomer ?? query.customerID, seconds: top.seconds, from: top.from,
+                                                  to: top.to),
+                topRules: !query.includesTopLists ? nil : disjoint ? []
+                    : try repository.topRules(scope: scope, seconds: top.seconds, from: top.from, to: top.to))
             var response = try Response.json(body)
             response.headers.append(HTTPField("Cache-Control", "no-store"))
             return response
