@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cv_shm.h"
+#include "cv_word.h"
 
 /* Leased tokens (rate_limit_scope = cluster): 8-way sets like the buckets, but
  * claimed without a lock. Every change of ownership or of the token count is a
@@ -12,15 +13,10 @@
 #define WORD(hash, tokens) (((unsigned __int128)(uint64_t)(tokens) << 64) | (unsigned __int128)(hash))
 #define CLAIMING 1u
 
-static inline unsigned __int128 load(cv_lease *l) {
-    return __sync_val_compare_and_swap(&l->word, (unsigned __int128)0, (unsigned __int128)0);
-}
+static inline unsigned __int128 load(cv_lease *l) { return cv_word_load(&l->word); }
 
 static inline int cas(cv_lease *l, unsigned __int128 *expected, unsigned __int128 desired) {
-    unsigned __int128 prev = __sync_val_compare_and_swap(&l->word, *expected, desired);
-    if (prev == *expected) return 1;
-    *expected = prev;
-    return 0;
+    return cv_word_cas(&l->word, expected, desired);
 }
 
 static inline cv_lease *lease_set(cv_shm_header *h, uint64_t hash) {

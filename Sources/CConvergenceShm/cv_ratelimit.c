@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cv_shm.h"
+#include "cv_word.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -25,16 +26,10 @@ static inline cv_bucket *bucket_set(cv_shm_header *h, uint64_t key) {
     return all + ((key >> 20) & (sets - 1)) * CV_BUCKET_WAYS;
 }
 
-static inline unsigned __int128 word_load(cv_bucket *b) {
-    /* cmpxchg16b with equal expected/desired: an atomic 16-byte read. */
-    return __sync_val_compare_and_swap(&b->word, (unsigned __int128)0, (unsigned __int128)0);
-}
+static inline unsigned __int128 word_load(cv_bucket *b) { return cv_word_load(&b->word); }
 
 static inline int word_cas(cv_bucket *b, unsigned __int128 *expected, unsigned __int128 desired) {
-    unsigned __int128 prev = __sync_val_compare_and_swap(&b->word, *expected, desired);
-    if (prev == *expected) return 1;
-    *expected = prev;
-    return 0;
+    return cv_word_cas(&b->word, expected, desired);
 }
 
 static inline uint64_t key_of(cv_bucket *b) {

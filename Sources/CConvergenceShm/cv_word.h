@@ -1,0 +1,18 @@
+/* 16-byte atomics shared by the bucket and lease tables (private to this target). */
+#ifndef CV_WORD_H
+#define CV_WORD_H
+
+/* cmpxchg16b with equal expected/desired: an atomic 16-byte read. */
+static inline unsigned __int128 cv_word_load(unsigned __int128 *word) {
+    return __sync_val_compare_and_swap(word, (unsigned __int128)0, (unsigned __int128)0);
+}
+
+/* 1 when *word was *expected and is now `desired`; else 0 with *expected updated to what was there. */
+static inline int cv_word_cas(unsigned __int128 *word, unsigned __int128 *expected, unsigned __int128 desired) {
+    unsigned __int128 prev = __sync_val_compare_and_swap(word, *expected, desired);
+    if (prev == *expected) return 1;
+    *expected = prev;
+    return 0;
+}
+
+#endif
