@@ -101,6 +101,35 @@ final class ClusterRateLimitTests: StackTestCase {
         XCTAssertEqual(((ready["checks"] as? [String: Any])?["rate_limits"] as? [String: Any])?["ok"] as? Bool, true, "\(ready)")
     }
 
+    /// Three hosts, and one host's worker SIGKILLed mid-run: leased tokens live in the host's
+    /// shared memory, not in the worker, so the bound holds through the kill.
+    func testThreeHostsHoldOneBudgetThroughAWorkerKill() throws {
+        let hostB = try SecondHost(label: "host-b3", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostB.stop() }
+        let hostC = try SecondHost(label: "host-c3", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostC.stop() }
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_three"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 30, "period_seconds": 3}}"#,
+                                     headers: admin).json()
+        let key = try XCTUnwrap(issued["api_key"] as? String)
+
+        let blast = Blast(clients: [client, hostB.client, hostC.client], threads: 2, key: key, body: check)
+        Thread.sleep(forTimeInterval: 2)
+        let worker = try XCTUnwrap(hostB.server.workerPIDs.first)
+        kill(worker, SIGKILL)
+        Thread.sleep(forTimeInterval: 3)
+        let outcomes = blast.finish()
+        let admitted = outcomes.filter { $0.status == 200 }
+        let seconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(outcomes.map(\.sent).min() ?? Date())
+        let bound = 30 + 10 * (seconds + 0.2)
+        XCTAssertLessThanOrEqual(Double(admitted.count), bound, "admitted \(admitted.count) in \(seconds) s on three hosts: over B + r·t = \(bound)")
+        XCTAssertGreaterThanOrEqual(Double(admitted.count), 0.6 * bound, "under-admission: \(admitted.count) of \(bound)")
+        for host in 0..<3 { XCTAssertGreaterThan(admitted.filter { $0.host == host }.count, 0, "host \(host) admits too") }
+        XCTAssertEqual(Set(outcomes.map(\.status)).subtracting([200, 429, 0, 502]), [], "only admitted or limited (or the killed worker's requests)")
+        XCTAssertLessThanOrEqual(outcomes.filter { $0.status == 0 || $0.status == 502 }.count, 8, "only requests in flight on the killed worker fail")
+    }
+
     func metric(_ client: HTTPClient, _ name: String) throws -> Double? {
         let text = try client.get("/metrics").text
         return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }
