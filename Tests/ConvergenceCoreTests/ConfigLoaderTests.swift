@@ -62,6 +62,17 @@ import Testing
         #expect(try load("", env: ["CONVERGENCE_DASHBOARD_SESSION_TTL_SECONDS": "900"]).dashboardSessionTTLSeconds == 900)
     }
 
+    @Test func rateLimitsStayPerHostUnlessClusterScopeIsChosen() throws {
+        let defaults = try load("")
+        #expect(defaults.rateLimitScope == .host)
+        #expect(defaults.rateLimitOutage == .share, "open and closed must be chosen explicitly")
+        #expect(defaults.rateLimitSyncMs == 1000)
+        let cluster = try load("rate_limit_scope = cluster\nrate_limit_outage = closed\nrate_limit_sync_ms = 250")
+        #expect(cluster.rateLimitScope == .cluster)
+        #expect(cluster.rateLimitOutage == .closed)
+        #expect(cluster.rateLimitSyncMs == 250)
+    }
+
     @Test func workersAutoMeansOnePerCore() throws {
         let config = try load("workers = auto")
         #expect(config.workers == 0)
@@ -89,6 +100,10 @@ import Testing
         ("database_url = mysql://x", "database_url"),
         ("restart_backoff_initial_ms = 500\nrestart_backoff_max_ms = 100", "restart_backoff_max_ms"),
         ("dashboard_session_ttl_seconds = 59", "dashboard_session_ttl_seconds"),
+        ("rate_limit_scope = global", "rate_limit_scope"),
+        ("rate_limit_outage = maybe", "rate_limit_outage"),
+        ("rate_limit_sync_ms = 50", "rate_limit_sync_ms"),
+        ("key_cache_ttl_ms = 60001", "key_cache_ttl_ms"),
         ("dashboard_session_ttl_seconds = 2592001", "dashboard_session_ttl_seconds"),
         ("just some words", "just some words"),
     ])
