@@ -73,8 +73,12 @@ void cv_shm_detach(void *base) {
 
 /* FNV-1a folded with the region's random seed, then a murmur3 finaliser. */
 uint64_t cv_shm_hash(const cv_shm_header *h, const void *bytes, size_t len) {
+    return cv_hash64(h->hash_seed, bytes, len);
+}
+
+uint64_t cv_hash64(uint64_t seed, const void *bytes, size_t len) {
     const unsigned char *p = bytes;
-    uint64_t x = 0xcbf29ce484222325ULL ^ h->hash_seed;
+    uint64_t x = 0xcbf29ce484222325ULL ^ seed;
     for (size_t i = 0; i < len; i++) { x ^= p[i]; x *= 0x100000001b3ULL; }
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;

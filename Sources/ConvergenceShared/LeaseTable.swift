@@ -20,18 +20,11 @@ public struct LeaseTable: Sendable {
         public let rule: RateLimitRule
     }
 
-    /// The central bucket of `keyID` under `rule`: FNV-1a of both, unseeded (the same on
-    /// every host; a rule change names a fresh bucket, as in host scope). Never 0 or 1.
+    /// The central bucket of `keyID` under `rule`: the region's hash of both, unseeded (the
+    /// same on every host; a rule change names a fresh bucket, as in host scope). Never 0 or 1.
     public static func bucketID(keyID: String, rule: RateLimitRule) -> UInt64 {
-        var x: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(keyID)\u{1F}\(rule.limit)/\(rule.periodSeconds)".utf8 {
-            x ^= UInt64(byte)
-            x = x &* 0x100_0000_01b3
-        }
-        x ^= x >> 33
-        x = x &* 0xff51_afd7_ed55_8ccd
-        x ^= x >> 33
-        return max(x, 2)
+        var name = "\(keyID)\u{1F}\(rule.limit)/\(rule.periodSeconds)"
+        return max(name.withUTF8 { cv_hash64(0, $0.baseAddress, $0.count) }, 2)
     }
 
     public var capacity: Int { Int(region.header.pointee.lease_count) }

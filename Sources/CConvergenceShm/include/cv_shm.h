@@ -119,6 +119,8 @@ int cv_shm_attach(int fd, void **out, uint32_t *found_version);
 void cv_shm_detach(void *base);
 
 uint64_t cv_shm_hash(const cv_shm_header *h, const void *bytes, size_t len);
+/* The same hash with an explicit seed (0: identical on every host, for ids shared through PostgreSQL). Never 0. */
+uint64_t cv_hash64(uint64_t seed, const void *bytes, size_t len);
 
 /* Atomics on region words, for Swift (which cannot place its Atomic in foreign memory). */
 uint64_t cv_atomic_load(const uint64_t *p);

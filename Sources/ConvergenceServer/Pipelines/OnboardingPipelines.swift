@@ -37,7 +37,7 @@ enum OnboardingPipelines {
                     metrics: any PipelineMetricsSink = NoPipelineMetrics()) -> [Ran] {
         let config = context.config
         let cap = config.onboardingDryrunTimeoutSeconds
-        let owner = "inline:\(PipelineExecutor.hostName()):\(getpid())"
+        let owner = "inline:\(HostIdentity.processName())"
         return pipelines.map { provider, domain, template, file in
             let id = UUID().uuidString.lowercased()
             let runContext = PipelineContext(tenantID: tenantID, provider: provider, domain: domain, templateName: template,

@@ -32,7 +32,7 @@ public enum PipelineExecutor {
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-executor")
 
-        let owner = "\(hostName()):\(getpid())"
+        let owner = HostIdentity.processName()
         let shared = Shared(runners: config.executorConcurrency)
         for index in 0..<config.executorConcurrency {
             shared.threadsRunning.add(1, ordering: .relaxed)
@@ -144,9 +144,4 @@ public enum PipelineExecutor {
         }
     }
 
-    static func hostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

@@ -30,7 +30,7 @@ package enum RateLeaser {
                                                    applicationName: "convergence-rate-leaser"))
         defer { db.close() }
         let central = CentralBuckets(db: db), table = LeaseTable(region: shared), plan = ClusterRateGate.plan(config)
-        let hostID = "\(PipelineExecutor.hostName()):\(getpid())"
+        let hostID = HostIdentity.processName()
         var seen: [UInt64: Seen] = [:]
         var owed: [CentralBuckets.Request] = [] // tokens to give back at the next sync
         var lastSync = MonotonicInstant.now(), lastPrune = MonotonicInstant.now()
