@@ -75,9 +75,9 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
                     // idle threads take them. A silent connection still never holds a thread.
                     if direct < 0, cv_readable_now(fd) == 1 { direct = fd } else { connections.watch(fd) }
                 }
-                if direct >= 0 { serve(direct, &fcgi, context: context, output: output, connections: connections) }
+                if direct >= 0 { serve(direct, inSet: false, &fcgi, context: context, output: output, connections: connections) }
             case .connection(let fd):
-                serve(fd, &fcgi, context: context, output: output, connections: connections)
+                serve(fd, inSet: true, &fcgi, context: context, output: output, connections: connections)
             case .failed(let code):
                 guard code != EINTR else { continue }
                 logger.error("event wait failed, worker stops", ["error": .string(errnoText(code))])
@@ -108,7 +108,17 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
 
     /// Serves the request that arrived on `fd`; a connection nginx keeps
     /// (`fastcgi_keep_conn`) goes back to the set for its next request.
-    private func serve(_ fd: Int32, _ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer, connections: ReadyConnections) {
+    ///
+    /// A kept connection is never closed from this side, not even while draining:
+    /// FastCGI has no way to tell nginx "do not reuse this one", so a close races
+    /// with the next request nginx may already be writing, and nginx does not retry
+    /// a POST whose request it has started to send (the client gets a 502). nginx
+    /// closes kept connections itself (upstream `keepalive_timeout`, `keepalive_time`,
+    /// `keepalive_requests`); a draining worker serves them until it has, or until
+    /// `shutdown_timeout_seconds`. `inSet`: the fd is registered in the set already (served
+    /// directly after accept, it is not: a kept one is then added, not re-armed).
+    private func serve(_ fd: Int32, inSet: Bool, _ fcgi: inout FCGX_Request, context: Context, output: ByteBuffer,
+                       connections: ReadyConnections) {
         fcgi.ipcFd = fd
         fcgi.keepConnection = 1
         guard FCGX_Accept_r(&fcgi) >= 0 else { // protocol error or peer gone; libfcgi closed it
@@ -116,7 +126,14 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
             return
         }
         state.inFlight.add(1, ordering: .relaxed)
-        let bodyConsumed = serveOne(&fcgi, context: context, output: output)
+        var bodyConsumed = serveOne(&fcgi, context: context, output: output)
+        // A refused body nginx has sent in full is still in the stream, ahead of the
+        // connection's next request: read past it so the connection stays usable.
+        if !bodyConsumed, fcgi.keepConnection != 0 {
+            bodyConsumed = FastCGIRequestReader.discardBody(&fcgi)
+            // Past the limit the stream cannot be resynchronised: libfcgi closes it.
+            if !bodyConsumed { fcgi.keepConnection = 0 }
+        }
         // libfcgi's close is a "lingering close": shutdown, then poll until
         // the peer hangs up, which costs every request a sleep and a wake-up.
         // It protects a TCP peer from a RST that could discard our response;
@@ -135,7 +152,7 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
             connections.closed()
             return
         }
-        if state.isStopping { connections.closeConnection(kept) } else { connections.rearm(kept) }
+        if inSet { connections.rearm(kept) } else { connections.watch(kept) }
     }
 
     /// Serves one request; returns whether its body was read completely (false

@@ -41,6 +41,24 @@ enum FastCGIRequestReader {
         return .request(request)
     }
 
+    /// Most of a refused body this reads and drops: past it the connection is closed
+    /// instead (nginx's own `client_max_body_size`, 1 MiB in the shipped snippet, keeps
+    /// real bodies far below).
+    static let discardLimit = 64 << 20
+
+    /// Reads the rest of a refused request's body (to the end of its stdin stream);
+    /// false when it is longer than `discardLimit` or the stream failed.
+    static func discardBody(_ fcgi: inout FCGX_Request) -> Bool {
+        var scratch = [CChar](repeating: 0, count: 65_536)
+        var total = 0
+        while total <= discardLimit {
+            let got = scratch.withUnsafeMutableBufferPointer { FCGX_GetStr($0.baseAddress, Int32($0.count), fcgi.in) }
+            if got <= 0 { return FCGX_GetError(fcgi.in) == 0 }
+            total += Int(got)
+        }
+        return false
+    }
+
     /// The params of one request, as libfcgi hands them over (`NAME=value` C strings).
     struct Params {
         var method = "GET"

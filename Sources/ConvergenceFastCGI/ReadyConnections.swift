@@ -97,7 +97,7 @@ package final class ReadyConnections: Sendable {
     }
 
     /// Drain: no new connections from now on (idempotent); the ones accepted are still served.
-    func stopAccepting() {
+    package func stopAccepting() {
         guard accepting.exchange(false, ordering: .relaxed) else { return }
         _ = cv_epoll_remove(epollFD, listenFD)
     }

@@ -49,12 +49,35 @@ public struct ChildProcess: SupervisedProcess {
         return mask
     }
 
+    /// Bytes a child writes on its readiness pipe.
+    public enum Notice: UInt8 {
+        /// Serving.
+        case ready = 1
+        /// A worker reached `max_requests` and drains: start its replacement now, not at
+        /// its exit (draining kept connections can take until nginx lets them go).
+        case recycling = 2
+    }
+
     /// Tells the supervisor the process is serving (one byte on the readiness pipe).
     public func notifyReady() {
+        send(.ready, closing: true)
+    }
+
+    /// Like `notifyReady`, but the pipe stays open for a later `notifyRecycling`.
+    public func notifyReadyKeepingPipe() {
+        send(.ready, closing: false)
+    }
+
+    /// The worker stops accepting because it reached `max_requests` (after `notifyReadyKeepingPipe`).
+    public func notifyRecycling() {
+        send(.recycling, closing: true)
+    }
+
+    private func send(_ notice: Notice, closing: Bool) {
         guard let fd = environment["CONVERGENCE_WORKER_READY_FD"].flatMap(Int32.init) else { return }
-        var byte: UInt8 = 1
+        var byte = notice.rawValue
         _ = write(fd, &byte, 1)
-        close(fd)
+        if closing { close(fd) }
     }
 
     /// Waits up to `ms` for SIGTERM or SIGINT and returns it; nil if none came. SIGHUP is

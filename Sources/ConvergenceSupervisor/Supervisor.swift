@@ -115,7 +115,8 @@ public final class Supervisor {
         var byte: UInt8 = 0
         let n = read(pipe, &byte, 1)
         if n < 0, errno == EAGAIN || errno == EINTR { return }
-        dispatch(n == 1 ? .ready(pipe: pipe) : .readyEOF(pipe: pipe))
+        guard n == 1 else { return dispatch(.readyEOF(pipe: pipe)) }
+        dispatch(byte == ChildProcess.Notice.recycling.rawValue ? .recycling(pipe: pipe) : .ready(pipe: pipe))
     }
 
     private func reload() {

@@ -35,8 +35,11 @@ public struct SupervisorState {
         case childExited(pid: pid_t, how: ExitDescription)
         /// One byte on a readiness pipe: that child is serving.
         case ready(pipe: Int32)
-        /// End of file on a readiness pipe: that child exited before it was ready.
+        /// End of file on a readiness pipe: that child exited (before it was ready, or
+        /// after: a worker's pipe stays open for `recycling`).
         case readyEOF(pipe: Int32)
+        /// A second byte on a worker's pipe: it reached `max_requests` and drains.
+        case recycling(pipe: Int32)
         case spawned(ChildID, pid: pid_t, pipe: Int32)
         case spawnFailed(ChildID, error: String)
         /// Time passed (deadlines are compared with `now`).
@@ -101,6 +104,7 @@ public struct SupervisorState {
         case .childExited(let pid, let how): childExited(pid: pid, how: how)
         case .ready(let pipe): readiness(pipe: pipe, ready: true)
         case .readyEOF(let pipe): readiness(pipe: pipe, ready: false)
+        case .recycling(let pipe): recycling(pipe: pipe)
         case .spawned(let child, let pid, let pipe): spawned(child, pid: pid, pipe: pipe)
         case .spawnFailed(let child, let error): spawnFailed(child, error: error)
         case .timer: timer()
@@ -129,9 +133,10 @@ public struct SupervisorState {
         return deadlines.min()
     }
 
-    /// Readiness pipes still tracked; only these are polled and read.
+    /// Readiness pipes still tracked; only these are polled and read. A worker's stays
+    /// open after it is ready, for its recycling notice.
     public var watchedPipes: [Int32] {
-        var pipes = slots.filter { !$0.ready }.compactMap(\.readyPipe) + auxiliaries.compactMap(\.readyPipe)
+        var pipes = slots.compactMap(\.readyPipe) + auxiliaries.compactMap(\.readyPipe)
         if case .reloading(let plan) = phase, let pipe = plan.candidate?.readyPipe { pipes.append(pipe) }
         return pipes
     }
@@ -241,9 +246,13 @@ public struct SupervisorState {
                 publishAuxiliary(index)
             }
         } else if let index = slots.firstIndex(where: { $0.readyPipe == pipe }) {
-            actions.append(.closePipe(pipe))
-            slots[index].readyPipe = nil
-            guard ready else { return } // the worker died before accepting; its exit reports it
+            guard ready, !slots[index].ready else {
+                // Exited (before accepting, or later): its exit reports it. A second "ready" is
+                // not in the protocol: the pipe is dropped.
+                actions.append(.closePipe(pipe))
+                slots[index].readyPipe = nil
+                return
+            }
             slots[index].ready = true
             everServed = true
             log(.info, "worker ready", ["worker": .int(index), "pid": .int(Int(slots[index].pid ?? 0))])
@@ -252,8 +261,8 @@ public struct SupervisorState {
                 log(.info, "all workers ready", ["workers": .int(slots.count)])
             }
         } else if case .reloading(var plan) = phase, let candidate = plan.candidate, candidate.readyPipe == pipe {
-            actions.append(.closePipe(pipe))
             guard ready else {
+                actions.append(.closePipe(pipe))
                 // It exited before it was ready: its exit status says whether the reload
                 // is postponed (79) or aborted.
                 plan.candidate?.readyPipe = nil
@@ -264,6 +273,23 @@ public struct SupervisorState {
             phase = .reloading(plan)
             promote(candidate)
         }
+    }
+
+    /// A worker that reached `max_requests` stops accepting and drains, which lasts until
+    /// nginx lets its kept connections go: its replacement starts now, and it is reaped
+    /// as retired. (Waiting for its exit would leave the slot without an accepting
+    /// worker for that long, and every slot when all reach the limit together.)
+    private mutating func recycling(pipe: Int32) {
+        actions.append(.closePipe(pipe))
+        guard let index = slots.firstIndex(where: { $0.readyPipe == pipe }) else { return }
+        slots[index].readyPipe = nil
+        guard !isStopping, slots[index].ready, let pid = slots[index].pid else { return }
+        log(.info, "worker recycling after max_requests: replacement starting", ["worker": .int(index), "pid": .int(Int(pid))])
+        actions.append(.addMetric(MetricFamilies.workerRestarts, ["recycled"]))
+        retiring.insert(pid)
+        slots[index] = WorkerSlot(id: index, backoff: makeBackoff())
+        publishWorkerCount()
+        startWorker(index)
     }
 
     // MARK: - Exits
@@ -522,6 +548,7 @@ public struct SupervisorState {
         if let pipe = slots[index].readyPipe { actions.append(.closePipe(pipe)) }
         slots[index] = WorkerSlot(id: index, backoff: makeBackoff())
         slots[index].pid = candidate.pid
+        slots[index].readyPipe = candidate.readyPipe // kept for its recycling notice
         slots[index].ready = true
         slots[index].startedAt = now
         log(.info, "worker replaced", ["worker": .int(index), "pid": .int(Int(candidate.pid))])

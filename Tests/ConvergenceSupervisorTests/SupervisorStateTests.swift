@@ -119,7 +119,8 @@ extension Array where Element == SupervisorState.Action {
         #expect(actions.count(message: "worker ready") == 2)
         #expect(actions.count(message: "all workers ready") == 1)
         #expect(actions.count(message: "audit-flusher ready") == 1)
-        #expect(h.state.watchedPipes.isEmpty)
+        // The auxiliaries' pipes are done with; the workers' stay open for a recycling notice.
+        #expect(Set(h.state.watchedPipes) == [h.pipe(.worker(slot: 0)), h.pipe(.worker(slot: 1))])
         #expect(h.state.nextDeadline() == nil)
     }
 
@@ -157,6 +158,48 @@ extension Array where Element == SupervisorState.Action {
         h.send(.ready(pipe: h.pipe(.worker(slot: 0))))
         h.exit(h.pid(.worker(slot: 0)), code: 1)
         #expect(h.state.nextDeadline() == h.now.adding(milliseconds: 100))
+    }
+
+    @Test func aRecyclingNoticeStartsTheReplacementWhileTheOldWorkerDrains() {
+        var h = Harness(workers: 2)
+        h.startAllReady()
+        let old = h.pid(.worker(slot: 0)), pipe = h.pipe(.worker(slot: 0))
+        // A ready worker's pipe stays watched: the notice arrives on it.
+        #expect(h.state.watchedPipes.contains(pipe))
+        let notice = h.send(.recycling(pipe: pipe))
+        #expect(notice.count(message: "worker recycling after max_requests: replacement starting") == 1)
+        #expect(notice.workerSpawns.map(\.slot) == [0]) // at once, not at the old worker's exit
+        #expect(notice.added(MetricFamilies.workerRestarts, ["recycled"]) == 1)
+        #expect(notice.closedPipes == [pipe])
+        #expect(notice.signals.isEmpty) // it is draining already; nothing to tell it
+        #expect(h.pid(.worker(slot: 0)) != old)
+        // Its exit, whenever nginx has let its connections go, is a retirement: no second start.
+        let exited = h.exit(old, code: ProcessExit.recycle.rawValue)
+        #expect(exited.count(message: "worker retired") == 1)
+        #expect(exited.workerSpawns.isEmpty)
+        #expect(exited.added(MetricFamilies.workerRestarts, ["recycled"]) == 0)
+    }
+
+    @Test func aReplacementPromotedByAReloadKeepsItsPipeForTheRecyclingNotice() {
+        var h = Harness(workers: 1)
+        h.startAllReady()
+        h.send(.reload(h.state.config))
+        let candidatePipe = h.pipe(.replacement(slot: 0))
+        let promoted = h.send(.ready(pipe: candidatePipe))
+        #expect(!promoted.closedPipes.contains(candidatePipe))
+        #expect(h.state.watchedPipes.contains(candidatePipe))
+        let notice = h.send(.recycling(pipe: candidatePipe))
+        #expect(notice.workerSpawns.map(\.slot) == [0])
+    }
+
+    @Test func aRecyclingNoticeDuringTheStopStartsNothing() {
+        var h = Harness(workers: 1)
+        h.startAllReady()
+        let pipe = h.pipe(.worker(slot: 0))
+        h.send(.stop(reason: "SIGTERM"))
+        let notice = h.send(.recycling(pipe: pipe))
+        #expect(notice.workerSpawns.isEmpty)
+        #expect(notice.closedPipes == [pipe])
     }
 
     @Test func aCrashedWorkerRestartsWithGrowingBackoff() {

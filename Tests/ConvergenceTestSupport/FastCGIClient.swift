@@ -56,9 +56,10 @@ public struct FastCGIClient: Sendable {
         return try request(on: fd, method: method, uri: uri, headers: headers, body: body, extraParams: extraParams)
     }
 
-    /// One request over a connection opened earlier.
+    /// One request over a connection opened earlier. `keepConnection`: sets FCGI_KEEP_CONN,
+    /// as nginx does with `fastcgi_keep_conn on` (the application must leave it open).
     public func request(on fd: Int32, method: String, uri: String, headers: [String: String] = [:], body: Data = Data(),
-                        extraParams: [(String, String)] = []) throws -> Response {
+                        extraParams: [(String, String)] = [], keepConnection: Bool = false) throws -> Response {
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var params: [(String, String)] = [
@@ -71,7 +72,8 @@ public struct FastCGIClient: Sendable {
             params.append(("HTTP_" + name.uppercased().replacingOccurrences(of: "-", with: "_"), value))
         }
         var out = Data()
-        out.append(FastCGIClient.record(type: 1, content: Data([0, 1, 0, 0, 0, 0, 0, 0]))) // BEGIN_REQUEST, responder
+        // BEGIN_REQUEST: role responder, flags (1: FCGI_KEEP_CONN).
+        out.append(FastCGIClient.record(type: 1, content: Data([0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])))
         var encoded = Data()
         for (name, value) in params { encoded.append(FastCGIClient.nameValue(name, value)) }
         out.append(FastCGIClient.record(type: 4, content: encoded))

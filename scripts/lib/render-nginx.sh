@@ -2,7 +2,7 @@
 # Renders a complete, runnable nginx config for dev, tests and benchmarks:
 #
 #   scripts/lib/render-nginx.sh --prefix DIR --socket /abs/path.sock \
-#       --http-port N --https-port N [--keep-conn]
+#       --http-port N --https-port N [--no-keep-conn]
 #
 # Writes DIR/conf/{nginx.conf,convergence-http.conf,convergence.conf,
 # convergence-tls.conf}, a
@@ -14,8 +14,9 @@
 # The snippets are copied from nginx/snippets/ with only the socket path, the
 # access-log path and the dashboard's root (the repository instead of
 # /usr/local/share/convergence) replaced, so every dev run and test exercises the
-# shipped snippets. --keep-conn adds `keepalive 32` to the upstream and
-# `fastcgi_keep_conn on` to the server: the benchmark's trap demonstration,
+# shipped snippets. --no-keep-conn removes the upstream's keepalive lines and
+# `fastcgi_keep_conn on`: one connection per request, the benchmark's variant
+# for the C libfcgi floor (whose blocking threads a kept connection would pin),
 # never a shipped setting.
 set -euo pipefail
 
@@ -29,7 +30,7 @@ SHIPPED_ACCESS_LOG=/var/log/nginx/convergence.access.log
 SHIPPED_SHARE_DIR=/usr/local/share/convergence
 
 usage() {
-  echo "usage: $0 --prefix DIR --socket /abs/path.sock --http-port N --https-port N [--keep-conn]" >&2
+  echo "usage: $0 --prefix DIR --socket /abs/path.sock --http-port N --https-port N [--no-keep-conn]" >&2
   exit 2
 }
 
@@ -39,14 +40,14 @@ sed_escape() {
 }
 
 parse_args() {
-  PREFIX='' SOCKET='' HTTP_PORT='' HTTPS_PORT='' KEEP_CONN=false
+  PREFIX='' SOCKET='' HTTP_PORT='' HTTPS_PORT='' KEEP_CONN=true
   while (($#)); do
     case $1 in
       --prefix) PREFIX=${2:-}; shift 2 ;;
       --socket) SOCKET=${2:-}; shift 2 ;;
       --http-port) HTTP_PORT=${2:-}; shift 2 ;;
       --https-port) HTTPS_PORT=${2:-}; shift 2 ;;
-      --keep-conn) KEEP_CONN=true; shift ;;
+      --no-keep-conn) KEEP_CONN=false; shift ;;
       *) usage ;;
     esac
   done
@@ -80,16 +81,17 @@ make_certificate() {
 }
 
 render_snippets() {
-  local socket access_log keepalive_cmd=()
+  local socket access_log keepalive_cmd=() keep_conn_cmd=()
   socket="$(sed_escape "$SOCKET")"
   access_log="$(sed_escape "$PREFIX/logs/access.log")"
-  if $KEEP_CONN; then
-    keepalive_cmd=(-e "\|server unix:.*;|a\\    keepalive 32;")
+  if ! $KEEP_CONN; then
+    keepalive_cmd=(-e '/^ *keepalive\(_timeout\|_time\|_requests\)\{0,1\} [^;]*;/d')
+    keep_conn_cmd=(-e '/^ *fastcgi_keep_conn on;/d')
   fi
   sed -e "s|$SHIPPED_SOCKET|$socket|g" "${keepalive_cmd[@]}" \
     "$ROOT/nginx/snippets/convergence-http.conf" >"$PREFIX/conf/convergence-http.conf"
   sed -e "s|$SHIPPED_ACCESS_LOG|$access_log|g" \
-    -e "s|$SHIPPED_SHARE_DIR|$(sed_escape "$ROOT")|g" \
+    -e "s|$SHIPPED_SHARE_DIR|$(sed_escape "$ROOT")|g" "${keep_conn_cmd[@]}" \
     "$ROOT/nginx/snippets/convergence.conf" >"$PREFIX/conf/convergence.conf"
   cp "$ROOT/nginx/snippets/convergence-tls.conf" "$PREFIX/conf/convergence-tls.conf"
   # A silent no-op substitution would leave the dev stack talking to
@@ -102,21 +104,21 @@ render_snippets() {
   if grep -q "$SHIPPED_SHARE_DIR" "$PREFIX/conf/convergence.conf"; then
     die "dashboard root substitution failed in convergence.conf"
   fi
+  if ! $KEEP_CONN && grep -h -v '^ *#' "$PREFIX/conf/convergence-http.conf" "$PREFIX/conf/convergence.conf" |
+    grep -q '^ *keepalive \|fastcgi_keep_conn'; then
+    die "--no-keep-conn left keep-alive settings in the rendered snippets"
+  fi
 }
 
 render_main() {
-  local user_directive='' keep_conn=''
+  local user_directive=''
   if is_root; then
     user_directive='user www-data;'
-  fi
-  if $KEEP_CONN; then
-    keep_conn='fastcgi_keep_conn on;'
   fi
   sed -e "s|@PREFIX@|$(sed_escape "$PREFIX")|g" \
     -e "s|@HTTP_PORT@|$HTTP_PORT|g" \
     -e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
     -e "s|@USER_DIRECTIVE@|$user_directive|g" \
-    -e "s|@KEEP_CONN@|$keep_conn|g" \
     "$ROOT/nginx/convergence-dev.conf.template" >"$PREFIX/conf/nginx.conf"
 }
 

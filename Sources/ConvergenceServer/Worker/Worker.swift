@@ -12,7 +12,8 @@ import ConvergenceSupervisor
 
 /// `convergence worker`: started by the supervisor with the listener on fd 0.
 /// Runs `threads` accept loops and drains on SIGTERM: no new connections,
-/// in-flight requests finish, then exit 0.
+/// in-flight requests finish, connections nginx keeps are served until nginx
+/// closes them (`FastCGIAcceptLoop.serve` says why), then exit 0.
 public struct Worker: Sendable {
     let child: ChildProcess
     var config: Config { child.config }
@@ -91,12 +92,17 @@ public struct Worker: Sendable {
                 return .cannotStart
             }
         }
-        child.notifyReady()
+        child.notifyReadyKeepingPipe()
         logger.debug("worker accepting", ["threads": .int(config.threads)])
 
         if let signal = child.waitForStop(unless: { state.isStopping }) {
             logger.debug("drain requested", ["signal": .string(signalName(signal))])
             state.requestStop()
+            // At once, not at the threads' next idle wake-up: a connection accepted now would
+            // be one more that nginx may keep (and this worker serve) until it closes it.
+            connections.stopAccepting()
+        } else if state.recycling.load(ordering: .relaxed) {
+            child.notifyRecycling()
         }
         let code = drain(state: state)
         // The listener: once every worker has let go, a stopping service refuses connections
