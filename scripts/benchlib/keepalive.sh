@@ -1,0 +1,211 @@
+# shellcheck shell=bash
+# Rung ka of scripts/bench (issue 20): the shipped path with kept connections
+# against the one-connection-per-request C floor, the workers' CPU per check, a
+# long run with a reload and max_requests recycles (failed requests, PostgreSQL
+# CPU per audit row), and latency under a steady open-loop load. Sourced by
+# scripts/bench, which provides run_wrk, pair_ratios, use_nginx, use_backend,
+# prepare_check_tenant and the pg_* helpers.
+
+KA_ROWS=()
+KA_PG_DIR="$BENCH_DIR/pg-ka"
+KA_PG_SOCKDIR="$BENCH_DIR/pgsock-ka"
+KA_SPOOL="$BENCH_DIR/audit-spool-ka"
+KA_SECONDS="${BENCH_KA_SECONDS:-240}"
+KA_LOAD="${BENCH_KA_LOAD:-50}"
+KA_OPEN_SECONDS="${BENCH_KA_OPEN_SECONDS:-30}"
+# Per worker: with 2 workers at ~12 k checks/s each, a recycle every ~80 s of the long run.
+KA_MAX_REQUESTS="${BENCH_KA_MAX_REQUESTS:-1000000}"
+KA_AUDIT=true
+KA_MAXREQ=0
+OPENLOOP_BIN="$BENCH_DIR/openloop"
+
+start_convergence_ka() {
+  setsid env CONVERGENCE_LISTEN="unix:$SOCKET" \
+    CONVERGENCE_LISTEN_MODE=0666 \
+    CONVERGENCE_ALLOW_ROOT=true \
+    CONVERGENCE_WORKERS="$WORKERS" \
+    CONVERGENCE_THREADS="$THREADS" \
+    CONVERGENCE_DEV_MODE=true \
+    CONVERGENCE_DATABASE_URL="$(pg_url "$KA_PG_SOCKDIR")" \
+    CONVERGENCE_RATE_LIMIT_FREE=1000000000/1s \
+    CONVERGENCE_AUDIT_ENABLED="$KA_AUDIT" \
+    CONVERGENCE_AUDIT_SPOOL_DIR="$KA_SPOOL" \
+    CONVERGENCE_MAX_REQUESTS="$KA_MAXREQ" \
+    "$BIN" serve --config "$ROOT/configs/convergence.conf" \
+    </dev/null >>"$BENCH_DIR/convergence_ka.log" 2>&1 &
+  BACKEND_PID=$!
+}
+
+# The seeds' stack as a peer (scripts/benchlib/peer_fastapi.py): FastAPI + uvicorn +
+# pydantic, two workers, no I/O, no nginx in front, in a throw-away venv from PyPI.
+# Sets PEER_NOTE and returns 1 when it cannot be installed or started.
+PEER_PORT=18090
+PEER_PID=''
+PEER_NOTE=''
+ka_start_peer() {
+  local venv="$BENCH_DIR/peer-venv"
+  if [[ ! -x $venv/bin/uvicorn ]]; then
+    log "peer: installing FastAPI + uvicorn into $venv (PyPI)"
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" >&2 || ! "$venv/bin/pip" install -q fastapi 'uvicorn[standard]' >&2; then
+      PEER_NOTE="skipped: could not install FastAPI + uvicorn from PyPI into a venv"
+      return 1
+    fi
+  fi
+  setsid "$venv/bin/uvicorn" --app-dir "$ROOT/scripts/benchlib" peer_fastapi:app --workers 2 --host 127.0.0.1 --port "$PEER_PORT" \
+    --no-access-log --log-level warning </dev/null >>"$BENCH_DIR/peer.log" 2>&1 &
+  PEER_PID=$!
+  if ! wait_until 30 curl -fsS -o /dev/null -X POST "http://127.0.0.1:$PEER_PORT/v1/check" -H 'Content-Type: application/json' \
+    -d '{"operations": [{"type": "embedding", "model": "gpt-4"}]}'; then
+    PEER_NOTE="skipped: the FastAPI peer did not answer (see $BENCH_DIR/peer.log)"
+    ka_stop_peer
+    return 1
+  fi
+  PEER_NOTE="FastAPI $("$venv/bin/python" -c 'import fastapi, pydantic, uvicorn; print(fastapi.__version__, "/ pydantic", pydantic.VERSION, "/ uvicorn", uvicorn.__version__)')"
+}
+ka_stop_peer() {
+  [[ -n $PEER_PID ]] || return 0
+  stop_process_group "$PEER_PID" 10 || true
+  PEER_PID=''
+}
+
+ka_psql() { pg_psql "$KA_PG_SOCKDIR" -d convergence -tA "$@"; }
+
+# restart_ka_backend AUDIT MAX_REQUESTS
+restart_ka_backend() {
+  use_backend none
+  KA_AUDIT=$1 KA_MAXREQ=$2
+  use_backend convergence_ka
+}
+
+# proc_ticks PID...: their CPU time (utime + stime, clock ticks); with KA_CHILDREN=1 also
+# the CPU of their exited, reaped children (cutime + cstime).
+proc_ticks() {
+  local pid total=0 ticks
+  for pid in "$@"; do
+    # Fields after the ")" that closes the command name: utime is the 12th, stime 13th, cutime 14th, cstime 15th.
+    ticks="$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk -v c="${KA_CHILDREN:-0}" '{ print $12 + $13 + (c ? $14 + $15 : 0) }')" || continue
+    total=$((total + ${ticks:-0}))
+  done
+  echo "$total"
+}
+
+ka_worker_pids() { ps -o pid=,args= --ppid "$BACKEND_PID" | awk '$3 == "worker" { print $1 }'; }
+ka_flusher_pid() { ps -o pid=,args= --ppid "$BACKEND_PID" | awk '$3 == "audit-flusher" { print $1 }'; }
+
+# PostgreSQL's CPU: the postmaster, its live children, and the children it reaped.
+pg_ticks() {
+  local postmaster
+  postmaster="$(head -n 1 "$KA_PG_DIR/postmaster.pid")"
+  echo $(($(KA_CHILDREN=1 proc_ticks "$postmaster") + $(proc_ticks $(ps -o pid= --ppid "$postmaster"))))
+}
+
+ka_spool_drained() { [[ $(AUDIT_SPOOL=$KA_SPOOL audit_status_field backlog_bytes) == 0 ]]; }
+
+wrk_requests() { awk '/requests in/ { print $1 }' "$1"; }
+
+# ka_check_run RUNG LABEL LUA: run_wrk after our own warm-up, sampling the workers'
+# CPU around the measured run only; adds to KA_WORKER_TICKS / KA_WORKER_REQUESTS.
+KA_WORKER_TICKS=0 KA_WORKER_REQUESTS=0
+ka_check_run() {
+  local rung=$1 label=$2 lua=$3 before after saved=$WARMUP
+  ((WARMUP > 0)) && wrk -t2 -c64 -s "$lua" "-d${WARMUP}s" "$BASE_URL/v1/check" >/dev/null
+  before="$(proc_ticks $(ka_worker_pids))"
+  WARMUP=0 run_wrk "$rung" "$label" 64 /v1/check "$lua"
+  WARMUP=$saved
+  after="$(proc_ticks $(ka_worker_pids))"
+  KA_WORKER_TICKS=$((KA_WORKER_TICKS + after - before))
+  KA_WORKER_REQUESTS=$((KA_WORKER_REQUESTS + $(wrk_requests "$RESULTS/$rung-c64.txt")))
+}
+
+run_keepalive_figures() {
+  local admin lua="$BENCH_DIR/check-ka.lua" body="$BENCH_DIR/check-ka.json" i flusher
+  local pg0 pg1 rows0 rows1 errlog lines0 upstream out requests errors recycles max rate line
+  use_nginx plain
+  use_backend none
+  rm -rf "$KA_PG_DIR" "$KA_SPOOL"
+  pg_init "$KA_PG_DIR"
+  pg_start "$KA_PG_DIR" "$KA_PG_SOCKDIR" "$BENCH_DIR/postgresql-ka.log"
+  pg_ensure_db "$KA_PG_SOCKDIR"
+  restart_ka_backend true 0
+  admin="$(env CONVERGENCE_DATABASE_URL="$(pg_url "$KA_PG_SOCKDIR")" "$BIN" admin create-key --name bench 2>/dev/null)"
+  prepare_check_tenant "$admin" "$lua"
+
+  # Alternated: the floor (one connection per request, as before issue 20), then the
+  # shipped path with auditing off, on, and on with the flusher paused (PostgreSQL's
+  # ingest out of this box's budget, as when it runs on its own host). Audit-on runs
+  # come last in each round, and the spool drains before the next floor run.
+  for ((i = 1; i <= CHECK_PAIRS; i++)); do
+    use_nginx nokeep
+    use_backend floor
+    run_wrk "kfp$i" "C libfcgi floor, GET /health, one connection per request (pair $i)" 64 /health
+    use_nginx plain
+    restart_ka_backend false 0
+    run_wrk "kvn$i" "POST /v1/check, kept connections, auditing off (pair $i)" 64 /v1/check "$lua"
+    restart_ka_backend true 0
+    ka_check_run "kv$i" "POST /v1/check, kept connections, shipped defaults (pair $i)" "$lua"
+    flusher="$(ka_flusher_pid)"
+    kill -STOP "$flusher"
+    run_wrk "kvp$i" "POST /v1/check, kept connections, flusher paused (pair $i)" 64 /v1/check "$lua"
+    kill -CONT "$flusher"
+    wait_until 300 ka_spool_drained || log "warning: the spool did not drain within 300 s"
+    if [[ -z $PEER_NOTE || -n $PEER_PID ]]; then
+      use_backend none
+      if [[ -n $PEER_PID ]] || ka_start_peer; then
+        BASE_URL="http://127.0.0.1:$PEER_PORT" run_wrk "kpp$i" "the seeds' stack: FastAPI + uvicorn, 2 workers, no I/O, no nginx (pair $i)" 64 /v1/check "$lua"
+      fi
+      ka_stop_peer
+    fi
+  done
+  KA_ROWS+=("| /v1/check, shipped defaults (kept connections, audit on) vs the one-connection-per-request C floor (median of $CHECK_PAIRS pairs) | $(pair_ratios kv kfp) | ≥ 120%, p99 ≤ 15 ms |")
+  KA_ROWS+=("| same, auditing off | $(pair_ratios kvn kfp) | ≥ 150% |")
+  KA_ROWS+=("| same, audit on with the flusher paused (PostgreSQL's ingest on another host) | $(pair_ratios kvp kfp) | ≥ 140% |")
+  if [[ -n ${RPS[kpp1:64:$ROUND]:-} ]]; then
+    KA_ROWS+=("| /v1/check, shipped defaults, vs the seeds' stack doing the same check without I/O ($PEER_NOTE; median of $CHECK_PAIRS pairs) | $(pair_ratios kv kpp) | ≥ 250% |")
+  else
+    KA_ROWS+=("| /v1/check vs the seeds' FastAPI stack | $PEER_NOTE | ≥ 250% |")
+  fi
+  KA_ROWS+=("| worker CPU per check, shipped defaults (/proc utime+stime of the workers over the kv runs, $KA_WORKER_REQUESTS checks) | $(awk -v t="$KA_WORKER_TICKS" -v n="$KA_WORKER_REQUESTS" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f µs", 1e6 * t / hz / n }') | ≤ 25 µs |")
+
+  # The long run: shipped defaults, a SIGHUP reload a third of the way in, and
+  # max_requests recycles; PostgreSQL's CPU over the run and the drain after it.
+  restart_ka_backend true "$KA_MAX_REQUESTS"
+  wrk -t2 -c64 -s "$lua" -d2s "$BASE_URL/v1/check" >/dev/null
+  wait_until 120 ka_spool_drained || true
+  rows0="$(ka_psql -c "SELECT count(*) FROM convergence.audit_log")"
+  pg0="$(pg_ticks)"
+  errlog="$(nginx_prefix_for plain)/logs/error.log"
+  lines0="$(wc -l <"$errlog")"
+  out="$RESULTS/kl-c64.txt"
+  log "rung kl: POST /v1/check for ${KA_SECONDS}s, SIGHUP at $((KA_SECONDS / 3))s, max_requests $KA_MAX_REQUESTS per worker"
+  wrk -t2 -c64 -s "$lua" --latency "-d${KA_SECONDS}s" "$BASE_URL/v1/check" >"$out" &
+  local wrk_pid=$!
+  sleep $((KA_SECONDS / 3))
+  kill -HUP "$BACKEND_PID"
+  wait "$wrk_pid"
+  wait_until 600 ka_spool_drained || log "warning: the spool did not drain within 600 s"
+  sleep 2 # the last commit's after-work (WAL writer, autovacuum) is counted too
+  pg1="$(pg_ticks)"
+  rows1="$(ka_psql -c "SELECT count(*) FROM convergence.audit_log")"
+  read -r rate _ p99 errors _ <<<"$(parse_wrk "$out")"
+  requests="$(wrk_requests "$out")"
+  upstream="$(tail -n +"$((lines0 + 1))" "$errlog" | grep -c upstream || true)"
+  recycles="$(grep -c 'worker recycling after max_requests' "$BENCH_DIR/convergence_ka.log" || true)"
+  TABLE_ROWS+=("| 1 | kl: POST /v1/check, shipped defaults, reload + recycles | 64 | $(printf '%.0f' "$rate") | $(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")") | $(to_ms "$p99") | $errors |")
+  KA_ROWS+=("| long run: $requests requests in ${KA_SECONDS} s (64 connections), one SIGHUP reload, $recycles max_requests recycles so far: failed requests (wrk socket errors + non-2xx) / nginx upstream errors | **$errors** / **$upstream** | 0 / 0 over ≥ 5 M |")
+  KA_ROWS+=("| PostgreSQL CPU per audit row ($((rows1 - rows0)) rows flushed over the long run and its drain; postmaster, backends, WAL writer, checkpointer, autovacuum) | $(awk -v t="$((pg1 - pg0))" -v n="$((rows1 - rows0))" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f µs", 1e6 * t / hz / n; else print "n/a" }') | ≤ 8 µs |")
+
+  # Latency under a steady load: open loop at KA_LOAD % of the shipped path's maximum.
+  restart_ka_backend true 0
+  [[ -x $OPENLOOP_BIN && ! $ROOT/scripts/benchlib/openloop.c -nt $OPENLOOP_BIN ]] ||
+    cc -O2 -o "$OPENLOOP_BIN" "$ROOT/scripts/benchlib/openloop.c"
+  awk '/wrk.body = \[\[/ { on = 1; sub(/.*wrk.body = \[\[/, "") } on { if (sub(/\]\].*/, "")) { print; exit } print }' "$lua" >"$body"
+  max="$(for ((i = 1; i <= CHECK_PAIRS; i++)); do echo "${RPS[kv$i:64:$ROUND]:-0}"; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+  rate="$(awk -v m="$max" -v l="$KA_LOAD" 'BEGIN { printf "%.0f", m * l / 100 }')"
+  log "rung ko: open loop at $rate req/s ($KA_LOAD % of $max) for ${KA_OPEN_SECONDS}s"
+  line="$("$OPENLOOP_BIN" 127.0.0.1 "$HTTP_PORT" /v1/check "$rate" "$KA_OPEN_SECONDS" 5 64 "$body" "X-API-Key: $CHECK_KEY")"
+  echo "$line" >"$RESULTS/ko.txt"
+  KA_ROWS+=("| open loop (fixed arrivals, latency from each request's due time) at $KA_LOAD % of the shipped path's maximum: $rate req/s for ${KA_OPEN_SECONDS} s | $(awk '{ printf "p50 %s, p99 **%s**, p99.9 **%s**, max %s ms; %s not answered 200 of %s", $10, $14, $16, $18, $6, $2 }' <<<"$line") | p99 ≤ 5 ms, p99.9 ≤ 15 ms |")
+  use_backend none
+  pg_stop "$KA_PG_DIR"
+}
