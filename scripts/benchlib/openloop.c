@@ -74,15 +74,19 @@ static int send_request(conn_t *c) {
     return 0;
 }
 
-/* 1 when buf holds a complete response (status in *status), 0 when more is needed, -1 malformed. */
-static int complete(conn_t *c, int *status) {
+/* 1 when buf holds a complete response (status in *status; *closing when the server
+ * said "Connection: close", as nginx does after keepalive_requests), 0 when more is
+ * needed, -1 malformed. */
+static int complete(conn_t *c, int *status, int *closing) {
     char *end = memmem(c->buf, c->len, "\r\n\r\n", 4);
     if (!end) return c->len == sizeof c->buf ? -1 : 0;
     size_t header = (size_t)(end - c->buf) + 4;
     if (c->len < 12 || sscanf(c->buf, "HTTP/1.%*d %d", status) != 1) return -1;
     long body = 0;
     for (char *p = c->buf; p < end; p++) {
-        if ((p == c->buf || p[-1] == '\n') && strncasecmp(p, "Content-Length:", 15) == 0) body = strtol(p + 15, NULL, 10);
+        if (p != c->buf && p[-1] != '\n') continue;
+        if (strncasecmp(p, "Content-Length:", 15) == 0) body = strtol(p + 15, NULL, 10);
+        if (strncasecmp(p, "Connection: close", 17) == 0) *closing = 1;
     }
     if (header + (size_t)body > sizeof c->buf) return -1;
     return c->len >= header + (size_t)body ? 1 : 0;
@@ -176,7 +180,7 @@ int main(int argc, char **argv) {
             conn_t *k = &c[i];
             ssize_t got = recv(k->fd, k->buf + k->len, sizeof k->buf - k->len, 0);
             if (got < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-            int status = 0, done = got > 0 ? (k->len += (size_t)got, complete(k, &status)) : -1;
+            int status = 0, closing = 0, done = got > 0 ? (k->len += (size_t)got, complete(k, &status, &closing)) : -1;
             if (done == 0) continue;
             int64_t end = now_ns();
             if (k->busy) {
@@ -187,7 +191,7 @@ int main(int argc, char **argv) {
                 if (done == 1 && k->scheduled >= measure_from) lat[nlat++] = end - k->scheduled;
             }
             k->len = 0;
-            if (done < 0) { close(k->fd); open_conn(ep, k, (int)i); }
+            if (done < 0 || closing) { close(k->fd); open_conn(ep, k, (int)i); }
         }
     }
     qsort(lat, nlat, sizeof *lat, cmp_i64);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Where PostgreSQL's time per audit row goes (issue 20): a throwaway PostgreSQL
+# (fsync on), the migrated schema, BENCH_ROWCOST_ROWS (200,000) check-shaped rows
+# COPYed into convergence.audit_log in one statement, timed by psql, once per
+# index variant: as shipped, request_id as a hash index, without it, without the
+# per-customer index, without any index (COPY parsing + heap + WAL). One backend
+# on an otherwise idle server: its wall time is its CPU time. The flusher's usage
+# rollups and PostgreSQL's background work (WAL writer, checkpoints, autovacuum)
+# are not in these figures; rung ka's long run counts everything.
+#
+#   scripts/benchlib/audit-row-cost.sh        (after swift build -c release)
+set -euo pipefail
+
+# shellcheck source=scripts/lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+DIR="$ROOT/var/bench/pg-rowcost"
+SOCKDIR="$ROOT/var/bench/pgsock-rowcost"
+BIN="${BENCH_CONVERGENCE_BIN:-$ROOT/.build/release/convergence}"
+ROWS="${BENCH_ROWCOST_ROWS:-200000}"
+# Written and read by the server itself, inside its own data directory.
+ROWS_FILE="$DIR/rows.copy"
+COLUMNS="id, kind, created_at, customer_id, key_id, request_id, decision, risk_score, reasons, operations, policy_versions,
+  would_block, user_id, session_id, latency_us, action, target, violations, would_block_by"
+
+sql() { pg_psql "$SOCKDIR" -d convergence -tA "$@"; }
+
+# variant LABEL [SQL]: applies SQL to the emptied table, then times the COPY.
+variant() {
+  local ms
+  sql -c "TRUNCATE convergence.audit_log" -c "CHECKPOINT" >/dev/null
+  if [[ -n ${2:-} ]]; then sql -c "$2" >/dev/null; fi
+  ms="$(sql -c '\timing on' -c "COPY convergence.audit_log ($COLUMNS) FROM '$ROWS_FILE'" | awk '/^Time:/ { print $2 }')"
+  awk -v label="$1" -v ms="$ms" -v n="$ROWS" 'BEGIN { printf "| %s | %.2f µs | %.0f ms |\n", label, 1000 * ms / n, ms }'
+}
+
+main() {
+  [[ -x $BIN ]] || die "no binary at $BIN (swift build -c release)"
+  pg_stop "$DIR" 2>/dev/null || true
+  rm -rf "$DIR" "$SOCKDIR"
+  pg_init "$DIR"
+  pg_start "$DIR" "$SOCKDIR" "$ROOT/var/bench/postgresql-rowcost.log"
+  trap 'pg_stop "$DIR" 2>/dev/null || true' EXIT
+  pg_ensure_db "$SOCKDIR"
+  CONVERGENCE_DATABASE_URL="$(pg_url "$SOCKDIR")" "$BIN" migrate >/dev/null 2>&1
+  # Rows shaped like the bench's checks: 1,000 customers, 5,000 keys, nginx-style request ids.
+  sql -c "COPY (SELECT gen_random_uuid(), 'check', now() - i * interval '1 millisecond',
+      ('00000000-0000-4000-8000-' || lpad((i % 1000)::text, 12, '0'))::uuid, 'key_' || (i % 5000), 'req_' || md5(i::text),
+      'allow', (i % 100)::smallint, '[{\"factor\":\"external_model\",\"points\":50}]',
+      '[{\"type\":\"llm_call\",\"model\":\"gpt-4\",\"tokens\":1200},{\"type\":\"embedding\",\"model\":\"text-embedding-3-small\",\"tokens\":300}]',
+      '[\"pol_0:1\",\"pol_1:1\",\"pol_2:1\"]', false, 'user_' || (i % 5000), 'session_' || i, 150, NULL, NULL, '[]', '[]'
+    FROM generate_series($ROWS, 1, -1) AS i) TO '$ROWS_FILE'" >/dev/null
+  variant "(warm-up: caches, relation extension)" >/dev/null
+  echo "| COPY of $ROWS audit rows, one statement | per row | total |"
+  echo "|---|---:|---:|"
+  variant "indexes as shipped"
+  variant "request_id as a hash index" \
+    "DROP INDEX convergence.audit_log_request; CREATE INDEX audit_log_request ON convergence.audit_log USING hash (request_id)"
+  variant "no request_id index" "DROP INDEX convergence.audit_log_request"
+  variant "no per-customer index either (primary key only)" "DROP INDEX convergence.audit_log_customer_created"
+  variant "no index at all (COPY parsing, heap, WAL)" "ALTER TABLE convergence.audit_log DROP CONSTRAINT audit_log_pkey"
+  # Last, on a warm server: the shipped indexes again, to show the spread.
+  sql -c "ALTER TABLE convergence.audit_log ADD PRIMARY KEY (created_at, id)" \
+    -c "CREATE INDEX audit_log_customer_created ON convergence.audit_log (customer_id, created_at DESC, id DESC)" \
+    -c "CREATE INDEX audit_log_request ON convergence.audit_log (request_id)" >/dev/null
+  variant "indexes as shipped (again, last)"
+}
+
+main "$@"
