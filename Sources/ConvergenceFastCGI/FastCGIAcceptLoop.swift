@@ -68,7 +68,12 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
                         if handleAcceptError(errno), !state.isStopping { continue }
                         break
                     }
-                    if isTCP { cv_set_nodelay(fd) }
+                    if isTCP {
+                        cv_set_nodelay(fd)
+                        // Workers never close a kept connection: over TCP, a peer that vanished
+                        // silently is found by keepalive probes instead.
+                        cv_set_keepalive(fd)
+                    }
                     // nginx writes its request as soon as it has connected, so it is usually here
                     // already: this thread serves the first such connection itself, without a trip
                     // through the set (an epoll_ctl and a wake-up); the others go to the set, where
