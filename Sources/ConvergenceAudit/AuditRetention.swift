@@ -1,8 +1,11 @@
 import ConvergenceCore
 import ConvergenceStore
 
-/// `convergence admin prune-audit --before DATE`: deletes audit records older
-/// than the cut-off, in slices so no statement holds locks or WAL for long.
+/// `convergence admin prune-audit --before DATE`: removes audit records older than the
+/// cut-off. Daily partitions entirely before it are detached (CONCURRENTLY: the flushers
+/// keep inserting) and dropped — no row-by-row delete, no index bloat, no vacuum debt.
+/// Only inside the one partition the cut-off falls in are rows deleted, in slices so no
+/// statement holds locks or WAL for long; the cut-off stays exact to the microsecond.
 public struct AuditRetention {
     let connection: PostgresConnection
 
@@ -13,18 +16,39 @@ public struct AuditRetention {
     /// Parses the cut-off (RFC 3339 or YYYY-MM-DD, UTC); nil when malformed.
     public static func cutoff(_ text: String) -> Int64? { RFC3339.parseMicros(text) }
 
-    /// Deletes every record created before `beforeMicros`; returns how many.
-    public func prune(beforeMicros: Int64, progress: (Int) -> Void = { _ in }) throws -> Int {
-        var total = 0
+    public struct Outcome: Sendable, Equatable {
+        /// Partitions dropped whole, oldest first.
+        public var droppedPartitions: [String] = []
+        /// Their rows by PostgreSQL's estimate (counting them exactly would read them all).
+        public var droppedRowsEstimate: Int64 = 0
+        /// Rows deleted one by one from the partition the cut-off falls in.
+        public var deletedRows = 0
+    }
+
+    /// Removes every record created before `beforeMicros`. Must run outside a transaction
+    /// (DETACH … CONCURRENTLY cannot run in one).
+    public func prune(beforeMicros: Int64, progress: (String) -> Void = { _ in }) throws -> Outcome {
+        var outcome = Outcome()
+        let partitions = AuditPartitions(connection: connection)
+        let listed = try partitions.list()
+        let byName = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for span in AuditRetentionPlan.partitionsToDrop(listed.map(\.name), beforeMicros: beforeMicros) {
+            guard let partition = byName[span.name] else { continue }
+            try partitions.drop(partition)
+            outcome.droppedPartitions.append(span.name)
+            outcome.droppedRowsEstimate += max(0, partition.estimatedRows)
+            progress("dropped partition \(span.name)")
+        }
+        // Partition pruning confines this to the partitions whose range starts before the cut-off: after the drops, the one it falls in.
         while true {
             let deleted = try connection.query("""
                 DELETE FROM convergence.audit_log WHERE (created_at, id) IN (
                     SELECT created_at, id FROM convergence.audit_log WHERE created_at < $1::timestamptz
                     ORDER BY created_at LIMIT \(AuditRetention.sliceRows))
                 """, [AuditRecord.timestampText(micros: beforeMicros)]).affectedRows
-            total += deleted
-            if deleted > 0 { progress(total) }
-            if deleted < AuditRetention.sliceRows { return total }
+            outcome.deletedRows += deleted
+            if deleted > 0 { progress("deleted \(outcome.deletedRows) audit records so far") }
+            if deleted < AuditRetention.sliceRows { return outcome }
         }
     }
 }
