@@ -30,6 +30,9 @@ public struct Config: Sendable, Equatable, Codable {
     public var restartBackoffLongMs: Int = 60_000
     public var databaseURL: String = "postgresql:///convergence?host=/run/postgresql"
     public var databasePasswordFile: String? = nil
+    /// Where `GET /logs`, `GET /v1/logs` and `GET /admin/usage` read the audit trail and its
+    /// rollups, e.g. a streaming replica (same password as `databaseURL`). Empty: `databaseURL`.
+    public var auditReadDatabaseURL: String = ""
     public var databaseConnectTimeoutSeconds: Int = 3
     public var migrateOnStart: Bool = true
     public var logLevel: LogLevel = .info
