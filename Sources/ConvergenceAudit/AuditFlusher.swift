@@ -61,6 +61,9 @@ public final class AuditFlusher {
     /// Stale when retention drops one; an insert that finds no partition clears it.
     private var partitionDays = Set<AuditPartitionDay>()
     private var lastPartitionsAhead: MonotonicInstant?
+    /// The UTC day `audit_retention_days` was last applied on.
+    private var retentionAppliedOn: AuditPartitionDay?
+    private var retentionFailedAt: MonotonicInstant?
     /// Days kept ahead of today, so that midnight never waits for a partition.
     static let partitionDaysAhead: Int64 = 2
 
@@ -140,6 +143,7 @@ public final class AuditFlusher {
             }
             removeDrainedSegments()
             ensurePartitionsAhead(writer: writer)
+            applyRetentionDaily(writer: writer)
             publish(force: false, oldestMicros: batch.oldestMicros)
             if stopDue(caughtUp: !batch.more) { break }
             // Caught up: look again in 20 ms. Small, frequent transactions cost
@@ -265,6 +269,32 @@ public final class AuditFlusher {
         let today = AuditPartitionDay(micros: AuditRecord.nowMicros())
         // PostgreSQL unreachable: tried again in a minute; inserts make their own days anyway.
         try? ensurePartitions((0...AuditFlusher.partitionDaysAhead).map { today.adding(days: $0) }, writer: writer)
+    }
+
+    /// `audit_retention_days`: at start and at the first round of each UTC day, whole
+    /// partitions only. A failure is logged and tried again ten minutes later.
+    private func applyRetentionDaily(writer: AuditBatchWriter) {
+        guard config.auditRetentionDays > 0 else { return }
+        let now = AuditRecord.nowMicros()
+        let today = AuditPartitionDay(micros: now)
+        guard retentionAppliedOn != today else { return }
+        if let failed = retentionFailedAt, MonotonicInstant.now().milliseconds(since: failed) < 600_000 { return }
+        retentionAppliedOn = today
+        retentionFailedAt = nil
+        do {
+            guard let outcome = try AuditRetention(connection: writer.connection).applyRetention(days: config.auditRetentionDays, nowMicros: now)
+            else { return }
+            if !outcome.droppedPartitions.isEmpty {
+                logger.info("audit retention: partitions dropped", [
+                    "days": .int(config.auditRetentionDays), "partitions": .string(outcome.droppedPartitions.joined(separator: ",")),
+                    "rows_estimate": .int(Int(outcome.droppedRowsEstimate)),
+                ])
+            }
+        } catch {
+            logger.warning("audit retention failed; tried again later", ["error": .string(String(describing: error))])
+            retentionAppliedOn = nil
+            retentionFailedAt = MonotonicInstant.now()
+        }
     }
 
     private func insertOneByOne(_ rows: [UInt8], times: [Int64], writer: AuditBatchWriter,

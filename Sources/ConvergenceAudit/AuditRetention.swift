@@ -26,8 +26,10 @@ public struct AuditRetention {
     }
 
     /// Removes every record created before `beforeMicros`. Must run outside a transaction
-    /// (DETACH … CONCURRENTLY cannot run in one).
-    public func prune(beforeMicros: Int64, progress: (String) -> Void = { _ in }) throws -> Outcome {
+    /// (DETACH … CONCURRENTLY cannot run in one). `wholePartitionsOnly`: drop, never delete
+    /// rows (the flusher's daily retention: a slice delete in a large pre-migration partition
+    /// would hold up its inserts for minutes).
+    public func prune(beforeMicros: Int64, wholePartitionsOnly: Bool = false, progress: (String) -> Void = { _ in }) throws -> Outcome {
         var outcome = Outcome()
         let partitions = AuditPartitions(connection: connection)
         let listed = try partitions.list()
@@ -40,7 +42,7 @@ public struct AuditRetention {
             progress("dropped partition \(span.name)")
         }
         // Partition pruning confines this to the partitions whose range starts before the cut-off: after the drops, the one it falls in.
-        while true {
+        while !wholePartitionsOnly {
             let deleted = try connection.query("""
                 DELETE FROM convergence.audit_log WHERE (created_at, id) IN (
                     SELECT created_at, id FROM convergence.audit_log WHERE created_at < $1::timestamptz
@@ -48,7 +50,22 @@ public struct AuditRetention {
                 """, [AuditRecord.timestampText(micros: beforeMicros)]).affectedRows
             outcome.deletedRows += deleted
             if deleted > 0 { progress("deleted \(outcome.deletedRows) audit records so far") }
-            if deleted < AuditRetention.sliceRows { return outcome }
+            if deleted < AuditRetention.sliceRows { break }
         }
+        return outcome
+    }
+
+    /// Arbitrary constant naming the retention lock (pg_try_advisory_lock takes a bigint): "ConvRetn".
+    static let lockKey: Int64 = 0x436F_6E76_5265_746E
+
+    /// `audit_retention_days`: drops the daily partitions entirely older than `days` days
+    /// before today (UTC). Several hosts' flushers: whoever holds the session lock does it,
+    /// the others skip (nil).
+    public func applyRetention(days: Int, nowMicros: Int64) throws -> Outcome? {
+        let cutoff = AuditPartitionDay(micros: nowMicros).adding(days: -Int64(days)).startMicros
+        guard try connection.query("SELECT pg_try_advisory_lock($1) AS got", [AuditRetention.lockKey]).rows.first?
+            .decode("got", as: Bool.self) == true else { return nil }
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [AuditRetention.lockKey]) }
+        return try prune(beforeMicros: cutoff, wholePartitionsOnly: true)
     }
 }

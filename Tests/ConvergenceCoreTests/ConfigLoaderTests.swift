@@ -41,7 +41,10 @@ import Testing
             audit_fsync_interval_ms = 0
             audit_buffer_bytes = 65536
             audit_flush_batch_size = 100
+            audit_retention_days = 30
             """, env: ["CONVERGENCE_AUDIT_ENABLED": "false"])
+        #expect(config.auditRetentionDays == 30)
+        #expect(Config().auditRetentionDays == 0)
         #expect(config.auditSpoolDir == "/srv/spool")
         #expect(config.auditFullPolicy == .failOpen)
         #expect(config.auditFsyncIntervalMs == 0)
@@ -99,6 +102,8 @@ import Testing
         ("log_level = loud", "log_level"),
         ("database_url = mysql://x", "database_url"),
         ("audit_read_database_url = replica.internal", "audit_read_database_url"),
+        ("audit_retention_days = -1", "audit_retention_days"),
+        ("audit_retention_days = a month", "audit_retention_days"),
         ("audit_read_database_url = postgresql://app:secret@replica/convergence", "audit_read_database_url"),
         ("restart_backoff_initial_ms = 500\nrestart_backoff_max_ms = 100", "restart_backoff_max_ms"),
         ("dashboard_session_ttl_seconds = 59", "dashboard_session_ttl_seconds"),

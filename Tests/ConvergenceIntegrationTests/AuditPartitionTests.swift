@@ -238,6 +238,34 @@ final class AuditPartitionTests: XCTestCase {
         XCTAssertTrue(plan.contains("never executed"), "older partitions are not read once the page is full:\n\(plan)")
     }
 
+    // MARK: - audit_retention_days
+
+    func testTheFlusherDropsPartitionsOlderThanTheRetentionDays() throws {
+        let old = today.adding(days: -10), recent = today.adding(days: -2)
+        stack = try TestStack(label: "partretain", overrides: ["CONVERGENCE_AUDIT_RETENTION_DAYS": "5"]) { directory in
+            let connection = PostgresConnection(ConnectionInfo(
+                url: "postgresql:///convergence?host=\(directory.path)/pgsock&user=postgres", password: TestDatabaseSecret.password,
+                connectTimeoutSeconds: 5))
+            defer { connection.close() }
+            try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
+            // Daily partitions for past days: the pre-migration one (everything before tomorrow) goes first.
+            _ = try AuditRetention(connection: connection).prune(beforeMicros: AuditPartitionDay(micros: AuditRecord.nowMicros()).adding(days: 1).startMicros)
+            for day in [old, recent] {
+                try AuditPartitions(connection: connection).ensure(day)
+                try connection.query("""
+                    INSERT INTO convergence.audit_log (id, kind, created_at, request_id, decision)
+                    VALUES (gen_random_uuid(), 'check', $1::timestamptz, $2, 'allow')
+                    """, [AuditRecord.timestampText(micros: day.startMicros + 1000), "kept-or-not-\(day.dateText)"])
+            }
+            return [:]
+        }
+        let dropped = waitUntil(timeout: 10) { (try? self.partitions().contains(old.partitionName)) == false }
+        XCTAssertTrue(dropped, "\((try? partitions()) ?? [])\n\(stack.server.log.suffix(2000))")
+        XCTAssertTrue(try partitions().contains(recent.partitionName))
+        XCTAssertEqual(try count("request_id LIKE 'kept-or-not-%'"), 1)
+        XCTAssertEqual(stack.server.count(message: "audit retention: partitions dropped"), 1, stack.server.log)
+    }
+
     // MARK: - (d) prune-audit: whole partitions, exact cut-off
 
     func testPruneDropsWholePartitionsAndKeepsTheExactCutoff() throws {
