@@ -46,15 +46,19 @@ public struct AuditPartitions {
     /// Detaches a partition without blocking the flushers' inserts or the reads
     /// (`DETACH … CONCURRENTLY`: SHARE UPDATE EXCLUSIVE on audit_log; it cannot run in a
     /// transaction block, so this connection must be outside one), then drops it.
-    /// A detach interrupted earlier is finished (`FINALIZE`) first.
-    public func drop(_ partition: Listed) throws(PostgresError) {
+    /// A detach interrupted earlier is finished (`FINALIZE`) first. Returns the detach's milliseconds.
+    @discardableResult
+    public func drop(_ partition: Listed) throws(PostgresError) -> Double {
+        let started = MonotonicInstant.now()
         let quoted = "convergence.\"\(partition.name)\"" // names come from AuditPartitionSpan: [a-z_0-9] only
         if partition.detachPending {
             try connection.query("ALTER TABLE convergence.audit_log DETACH PARTITION \(quoted) FINALIZE")
         } else if partition.attached {
             try connection.query("ALTER TABLE convergence.audit_log DETACH PARTITION \(quoted) CONCURRENTLY")
         }
+        let detached = MonotonicInstant.now().milliseconds(since: started)
         try connection.query("DROP TABLE IF EXISTS \(quoted)")
+        return detached
     }
 
     /// COPY into audit_log found no partition for a row: retention dropped a day a

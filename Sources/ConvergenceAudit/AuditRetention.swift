@@ -36,10 +36,13 @@ public struct AuditRetention {
         let byName = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for span in AuditRetentionPlan.partitionsToDrop(listed.map(\.name), beforeMicros: beforeMicros) {
             guard let partition = byName[span.name] else { continue }
-            try partitions.drop(partition)
+            let started = MonotonicInstant.now()
+            let detachMs = try partitions.drop(partition)
             outcome.droppedPartitions.append(span.name)
             outcome.droppedRowsEstimate += max(0, partition.estimatedRows)
-            progress("dropped partition \(span.name)")
+            let totalMs = MonotonicInstant.now().milliseconds(since: started)
+            progress("dropped partition \(span.name) (about \(max(0, partition.estimatedRows)) records; detach \(Int(detachMs)) ms, "
+                     + "drop \(Int(totalMs - detachMs)) ms)")
         }
         // Partition pruning confines this to the partitions whose range starts before the cut-off: after the drops, the one it falls in.
         while !wholePartitionsOnly {
