@@ -183,6 +183,30 @@ final class AuditPartitionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(stack.server.count(message: "audit partition created"), 4, stack.server.log)
     }
 
+    /// Several hosts' flushers needing the same new day at once: one makes it, the others
+    /// find it made; nobody fails.
+    func testConcurrentEnsuresOfOneDayMakeItExactlyOnce() throws {
+        stack = try TestStack(label: "partrace")
+        let day = today.adding(days: 9)
+        // Eight sessions at once, as eight flushers would (separate psql processes, started together).
+        let runs = try (0..<8).map { _ in
+            let log = CapturedLog(directory: stack.directory)
+            let process = try ChildProcess(
+                executable: "/usr/bin/psql",
+                arguments: ["-h", stack.postgres.socketDirectory, "-U", "postgres", "-d", "convergence", "-v", "ON_ERROR_STOP=1", "-Atc",
+                            "SELECT convergence.audit_partition_ensure('\(day.dateText)')"],
+                environment: ProcessInfo.processInfo.environment, outputPath: log.path, workingDirectory: stack.directory.path)
+            return (process, log)
+        }
+        var made: [String] = []
+        for (process, log) in runs {
+            XCTAssertEqual(process.wait(), 0, log.text)
+            made.append(log.text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        XCTAssertEqual(made.sorted(), ["f", "f", "f", "f", "f", "f", "f", "t"])
+        XCTAssertEqual(try partitions().filter { $0 == day.partitionName }.count, 1)
+    }
+
     // MARK: - (c) the plans /logs gets
 
     /// The plan PostgreSQL ran for the last /logs page, as auto_explain logged it.
