@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvergenceIntegrationTests",
-            dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity"]
+            dependencies: ["ConvergenceTestSupport", "ConvergenceCore", "ConvergenceStore", "ConvergenceIdentity", "ConvergenceAudit"]
         ),
     ]
 )

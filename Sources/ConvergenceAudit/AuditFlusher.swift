@@ -57,6 +57,15 @@ public final class AuditFlusher {
     /// Set by `run`: the stop signals arrive through it.
     private var process: (any SupervisedProcess)?
     private var stopRequestedAt: MonotonicInstant?
+    /// Days whose partition of audit_log is known to exist: made or confirmed by this flusher.
+    /// Stale when retention drops one; an insert that finds no partition clears it.
+    private var partitionDays = Set<AuditPartitionDay>()
+    private var lastPartitionsAhead: MonotonicInstant?
+    /// The UTC day `audit_retention_days` was last applied on.
+    private var retentionAppliedOn: AuditPartitionDay?
+    private var retentionFailedAt: MonotonicInstant?
+    /// Days kept ahead of today, so that midnight never waits for a partition.
+    static let partitionDaysAhead: Int64 = 2
 
     /// Bytes read from one segment per round; far above a batch of records.
     static let readChunk = 8 << 20
@@ -133,6 +142,8 @@ public final class AuditFlusher {
                 }
             }
             removeDrainedSegments()
+            ensurePartitionsAhead(writer: writer)
+            applyRetentionDaily(writer: writer)
             publish(force: false, oldestMicros: batch.oldestMicros)
             if stopDue(caughtUp: !batch.more) { break }
             // Caught up: look again in 20 ms. Small, frequent transactions cost
@@ -189,7 +200,7 @@ public final class AuditFlusher {
         if batch.count > 0 {
             let started = MonotonicInstant.now()
             do {
-                inserted = try writer.insert(batch.rows, times: batch.times)
+                inserted = try insertRouted(batch.rows, times: batch.times, writer: writer)
             } catch where AuditFlusher.isDataError(error) {
                 // One bad row must not stall the trail: find it, log it, keep the rest.
                 // Any other failure (connection, missing table, permissions) is retried as a whole.
@@ -220,9 +231,70 @@ public final class AuditFlusher {
     }
 
     /// Class 22 (data exception) and 23 (integrity, e.g. a CHECK): the rows, not the database, are at fault.
+    /// A row with no partition is not one of them: its partition is made and the batch retried.
     static func isDataError(_ error: PostgresError) -> Bool {
-        guard let state = error.sqlState, !error.isConnectionFailure else { return false }
+        guard let state = error.sqlState, !error.isConnectionFailure, !AuditPartitions.isMissingPartition(error) else { return false }
         return state.hasPrefix("22") || state.hasPrefix("23")
+    }
+
+    /// Inserts after making sure every day of the batch has its partition (a spool replayed
+    /// after a long outage may hold days retention has dropped since: they are made again,
+    /// never refused). No partition found after all (retention dropped a day this flusher had
+    /// cached): the cache is forgotten, the days checked again, the insert retried once;
+    /// after that the error goes up and the whole batch is retried later, still spooled.
+    private func insertRouted(_ rows: [UInt8], times: [Int64], writer: AuditBatchWriter) throws(PostgresError) -> Int {
+        try ensurePartitions(AuditPartitionDay.days(of: times), writer: writer)
+        do {
+            return try writer.insert(rows, times: times)
+        } catch where AuditPartitions.isMissingPartition(error) {
+            partitionDays.removeAll()
+            try ensurePartitions(AuditPartitionDay.days(of: times), writer: writer)
+            return try writer.insert(rows, times: times)
+        }
+    }
+
+    private func ensurePartitions(_ days: [AuditPartitionDay], writer: AuditBatchWriter) throws(PostgresError) {
+        let partitions = AuditPartitions(connection: writer.connection)
+        for day in days where !partitionDays.contains(day) {
+            if try partitions.ensure(day) { logger.info("audit partition created", ["day": .string(day.dateText)]) }
+            partitionDays.insert(day)
+        }
+    }
+
+    /// Today and the next days, checked once a minute (cached days cost nothing).
+    private func ensurePartitionsAhead(writer: AuditBatchWriter) {
+        let now = MonotonicInstant.now()
+        if let last = lastPartitionsAhead, now.milliseconds(since: last) < 60_000 { return }
+        lastPartitionsAhead = now
+        let today = AuditPartitionDay(micros: AuditRecord.nowMicros())
+        // PostgreSQL unreachable: tried again in a minute; inserts make their own days anyway.
+        try? ensurePartitions((0...AuditFlusher.partitionDaysAhead).map { today.adding(days: $0) }, writer: writer)
+    }
+
+    /// `audit_retention_days`: at start and at the first round of each UTC day, whole
+    /// partitions only. A failure is logged and tried again ten minutes later.
+    private func applyRetentionDaily(writer: AuditBatchWriter) {
+        guard config.auditRetentionDays > 0 else { return }
+        let now = AuditRecord.nowMicros()
+        let today = AuditPartitionDay(micros: now)
+        guard retentionAppliedOn != today else { return }
+        if let failed = retentionFailedAt, MonotonicInstant.now().milliseconds(since: failed) < 600_000 { return }
+        retentionAppliedOn = today
+        retentionFailedAt = nil
+        do {
+            guard let outcome = try AuditRetention(connection: writer.connection).applyRetention(days: config.auditRetentionDays, nowMicros: now)
+            else { return }
+            if !outcome.droppedPartitions.isEmpty {
+                logger.info("audit retention: partitions dropped", [
+                    "days": .int(config.auditRetentionDays), "partitions": .string(outcome.droppedPartitions.joined(separator: ",")),
+                    "rows_estimate": .int(Int(outcome.droppedRowsEstimate)),
+                ])
+            }
+        } catch {
+            logger.warning("audit retention failed; tried again later", ["error": .string(String(describing: error))])
+            retentionAppliedOn = nil
+            retentionFailedAt = MonotonicInstant.now()
+        }
     }
 
     private func insertOneByOne(_ rows: [UInt8], times: [Int64], writer: AuditBatchWriter,
@@ -235,7 +307,7 @@ public final class AuditFlusher {
         let aligned = lines.count == times.count
         for (index, row) in lines.enumerated() {
             do {
-                inserted += try writer.insert(Array(row) + [10], times: aligned ? [times[index]] : times)
+                inserted += try insertRouted(Array(row) + [10], times: aligned ? [times[index]] : times, writer: writer)
             } catch where AuditFlusher.isDataError(error) {
                 logger.error("audit record refused by PostgreSQL; kept in the spool's rejected.copy", ["error": .string(error.description)])
                 metrics.rejected(count: 1)

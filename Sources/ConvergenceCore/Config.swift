@@ -30,6 +30,9 @@ public struct Config: Sendable, Equatable, Codable {
     public var restartBackoffLongMs: Int = 60_000
     public var databaseURL: String = "postgresql:///convergence?host=/run/postgresql"
     public var databasePasswordFile: String? = nil
+    /// Where `GET /logs`, `GET /v1/logs` and `GET /admin/usage` read the audit trail and its
+    /// rollups, e.g. a streaming replica (same password as `databaseURL`). Empty: `databaseURL`.
+    public var auditReadDatabaseURL: String = ""
     public var databaseConnectTimeoutSeconds: Int = 3
     public var migrateOnStart: Bool = true
     public var logLevel: LogLevel = .info
@@ -99,6 +102,9 @@ public struct Config: Sendable, Equatable, Codable {
     public var auditFullPolicy: AuditFullPolicy = .failClosed
     /// Records per PostgreSQL transaction in the flusher.
     public var auditFlushBatchSize: Int = 5000
+    /// Days of audit trail the flusher keeps: once a day it drops the daily partitions
+    /// entirely older than this many days. 0: never (the operator runs `admin prune-audit`).
+    public var auditRetentionDays: Int = 0
     /// A worker starts a new spool segment past this size, so drained ones can be deleted.
     public var auditSegmentBytes: Int = 1 << 20
 

@@ -94,7 +94,11 @@ public enum ConfigLoader {
         case "restart_backoff_max_ms": config.restartBackoffMaxMs = try int(1...600_000)
         case "crash_loop_max": config.crashLoopMax = try int(1...1000)
         case "restart_backoff_long_ms": config.restartBackoffLongMs = try int(100...3_600_000)
-        case "database_url":
+        case "database_url", "audit_read_database_url":
+            if key == "audit_read_database_url", value.isEmpty {
+                config.auditReadDatabaseURL = ""
+                return
+            }
             guard value.hasPrefix("postgresql://") || value.hasPrefix("postgres://") else {
                 throw fail("expected a postgresql:// URI")
             }
@@ -102,7 +106,7 @@ public enum ConfigLoader {
             if !source.hasPrefix("environment"), uriHasPassword(value) {
                 throw fail("must not contain a password; use CONVERGENCE_DATABASE_PASSWORD or database_password_file")
             }
-            config.databaseURL = value
+            if key == "database_url" { config.databaseURL = value } else { config.auditReadDatabaseURL = value }
         case "database_password_file": config.databasePasswordFile = value.isEmpty ? nil : value
         case "database_connect_timeout_seconds": config.databaseConnectTimeoutSeconds = try int(1...60)
         case "migrate_on_start": config.migrateOnStart = try bool()
@@ -163,6 +167,7 @@ public enum ConfigLoader {
             }
             config.auditFullPolicy = policy
         case "audit_flush_batch_size": config.auditFlushBatchSize = try int(1...100_000)
+        case "audit_retention_days": config.auditRetentionDays = try int(0...36_500)
         case "audit_segment_bytes": config.auditSegmentBytes = try int((64 << 10)...(1 << 30))
         default:
             throw fail("unknown key")

@@ -319,5 +319,83 @@ public enum Migrations {
                 heartbeat_at timestamptz NOT NULL
             );
             """),
+        Migration(version: 14, name: "audit_log_partitions", sql: #"""
+            -- audit_log becomes range-partitioned by created_at, one partition per UTC day
+            -- (audit_log_p20261205), so that retention drops whole partitions instead of
+            -- deleting rows. The existing table is not copied: it is renamed and attached whole
+            -- as the partition of everything before a cut-over day (audit_log_before_20261206),
+            -- its indexes attached to the parent's, not rebuilt. The one scan is the CHECK that
+            -- lets ATTACH skip its own (docs/operations.md, "Migrations", has the timing).
+
+            -- Whether a day already has a partition: its own, or the pre-migration one.
+            -- (Detach-pending partitions no longer take rows.)
+            CREATE FUNCTION convergence.audit_partition_covers(p_day date) RETURNS boolean
+                LANGUAGE sql AS $fn$
+                SELECT EXISTS (
+                    SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                    WHERE i.inhparent = 'convergence.audit_log'::regclass AND NOT i.inhdetachpending
+                      AND (c.relname = 'audit_log_p' || to_char(p_day, 'YYYYMMDD')
+                           OR CASE WHEN c.relname LIKE 'audit\_log\_before\_%'
+                                   THEN to_date(substr(c.relname, 18), 'YYYYMMDD') > p_day ELSE false END))
+                $fn$;
+            -- Makes the day's partition unless it exists; true when it made it. Idempotent across
+            -- hosts: the check is repeated under a transaction-scoped advisory lock. CREATE TABLE
+            -- + ATTACH PARTITION, not CREATE TABLE … PARTITION OF: ATTACH takes SHARE UPDATE
+            -- EXCLUSIVE on audit_log, which does not conflict with the flushers' inserts or with
+            -- reads (PARTITION OF would take ACCESS EXCLUSIVE). The new table is empty, so
+            -- ATTACH's scan and index builds are instant. A table of that name that is no
+            -- partition was left by an interrupted prune: it is attached again, rows and all.
+            CREATE FUNCTION convergence.audit_partition_ensure(p_day date) RETURNS boolean
+                LANGUAGE plpgsql AS $fn$
+                DECLARE
+                    part text := 'audit_log_p' || to_char(p_day, 'YYYYMMDD');
+                BEGIN
+                    IF convergence.audit_partition_covers(p_day) THEN RETURN false; END IF;
+                    PERFORM pg_advisory_xact_lock(4859223977389814388); -- "ConvPart"
+                    IF convergence.audit_partition_covers(p_day) THEN RETURN false; END IF;
+                    IF to_regclass(format('convergence.%I', part)) IS NULL THEN
+                        EXECUTE format('CREATE TABLE convergence.%I (LIKE convergence.audit_log INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                                       part);
+                    END IF;
+                    EXECUTE format('ALTER TABLE convergence.audit_log ATTACH PARTITION convergence.%I FOR VALUES FROM (%L) TO (%L)',
+                                   part, to_char(p_day, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(p_day + 1, 'YYYY-MM-DD') || ' 00:00:00+00');
+                    RETURN true;
+                END
+                $fn$;
+
+            DO $mig$
+            DECLARE
+                cutover timestamp; -- UTC
+                legacy text;
+            BEGIN
+                LOCK TABLE convergence.audit_log IN ACCESS EXCLUSIVE MODE;
+                -- The day after both now and the newest row (max: one step down the primary key).
+                SELECT date_trunc('day', greatest(now(), max(created_at)) AT TIME ZONE 'UTC') + interval '1 day'
+                  INTO cutover FROM convergence.audit_log;
+                legacy := 'audit_log_before_' || to_char(cutover, 'YYYYMMDD');
+                EXECUTE format('ALTER TABLE convergence.audit_log RENAME TO %I', legacy);
+                EXECUTE format('ALTER TABLE convergence.%I RENAME CONSTRAINT audit_log_pkey TO %I', legacy, legacy || '_pkey');
+                EXECUTE format('ALTER INDEX convergence.audit_log_customer_created RENAME TO %I', legacy || '_customer_created');
+                EXECUTE format('ALTER INDEX convergence.audit_log_request RENAME TO %I', legacy || '_request');
+                EXECUTE format('CREATE TABLE convergence.audit_log (LIKE convergence.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
+                               ' PARTITION BY RANGE (created_at)', legacy);
+                COMMENT ON TABLE convergence.audit_log IS
+                    'One partition per UTC day (audit_log_pYYYYMMDD), made by convergence.audit_partition_ensure; never a default partition';
+                ALTER TABLE convergence.audit_log ADD CONSTRAINT audit_log_pkey PRIMARY KEY (created_at, id);
+                CREATE INDEX audit_log_customer_created ON convergence.audit_log (customer_id, created_at DESC, id DESC);
+                CREATE INDEX audit_log_request ON convergence.audit_log (request_id);
+                -- The partition constraint, proven by one scan, so that ATTACH need not scan again;
+                -- ATTACH then adopts the three matching indexes instead of building new ones.
+                EXECUTE format('ALTER TABLE convergence.%I ADD CONSTRAINT %I CHECK (created_at < %L)',
+                               legacy, legacy || '_bound', cutover || '+00');
+                EXECUTE format('ALTER TABLE convergence.audit_log ATTACH PARTITION convergence.%I FOR VALUES FROM (MINVALUE) TO (%L)',
+                               legacy, cutover || '+00');
+                EXECUTE format('ALTER TABLE convergence.%I DROP CONSTRAINT %I', legacy, legacy || '_bound');
+                -- The next two days ahead; the flushers keep creating them from here on.
+                PERFORM convergence.audit_partition_ensure(cutover::date);
+                PERFORM convergence.audit_partition_ensure(cutover::date + 1);
+            END
+            $mig$;
+            """#),
     ]
 }

@@ -32,7 +32,8 @@ struct CommandLineInterface {
           admin schema-status          show applied and pending migrations
           admin prune-audit --before DATE
                                        delete audit records created before DATE
-                                       (RFC 3339 or YYYY-MM-DD, UTC)
+                                       (RFC 3339 or YYYY-MM-DD, UTC): whole daily
+                                       partitions are dropped, the rest deleted
           scan [--text | --json] [--kinds K,...] [FILE ...]
                                        print the personal data and secrets found in
                                        text or JSON as JSON lines (where, never what)
@@ -209,10 +210,9 @@ struct CommandLineInterface {
                     printError("usage: convergence admin prune-audit --before DATE (RFC 3339 or YYYY-MM-DD, UTC)")
                     return ProcessExit.usage.rawValue
                 }
-                let deleted = try AuditRetention(connection: connection).prune(beforeMicros: cutoff) { total in
-                    printError("deleted \(total) audit records so far")
-                }
-                print("deleted \(deleted) audit records created before \(before)")
+                let outcome = try AuditRetention(connection: connection).prune(beforeMicros: cutoff) { printError($0) }
+                print("deleted \(outcome.deletedRows) audit records created before \(before)"
+                      + "; dropped \(outcome.droppedPartitions.count) whole partitions (about \(outcome.droppedRowsEstimate) records)")
             default:
                 printError("convergence admin: unknown subcommand \"\(sub)\"")
                 return ProcessExit.usage.rawValue

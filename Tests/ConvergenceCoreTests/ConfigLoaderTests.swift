@@ -41,7 +41,10 @@ import Testing
             audit_fsync_interval_ms = 0
             audit_buffer_bytes = 65536
             audit_flush_batch_size = 100
+            audit_retention_days = 30
             """, env: ["CONVERGENCE_AUDIT_ENABLED": "false"])
+        #expect(config.auditRetentionDays == 30)
+        #expect(Config().auditRetentionDays == 0)
         #expect(config.auditSpoolDir == "/srv/spool")
         #expect(config.auditFullPolicy == .failOpen)
         #expect(config.auditFsyncIntervalMs == 0)
@@ -98,6 +101,10 @@ import Testing
         ("migrate_on_start = maybe", "migrate_on_start"),
         ("log_level = loud", "log_level"),
         ("database_url = mysql://x", "database_url"),
+        ("audit_read_database_url = replica.internal", "audit_read_database_url"),
+        ("audit_retention_days = -1", "audit_retention_days"),
+        ("audit_retention_days = a month", "audit_retention_days"),
+        ("audit_read_database_url = postgresql://app:secret@replica/convergence", "audit_read_database_url"),
         ("restart_backoff_initial_ms = 500\nrestart_backoff_max_ms = 100", "restart_backoff_max_ms"),
         ("dashboard_session_ttl_seconds = 59", "dashboard_session_ttl_seconds"),
         ("rate_limit_scope = global", "rate_limit_scope"),
@@ -122,6 +129,14 @@ import Testing
         let config = try load("", env: ["CONVERGENCE_DATABASE_URL": "postgresql://app:secret@db/convergence"])
         #expect(config.databaseURL.hasPrefix("postgresql://app:"))
         #expect(try load("database_url = postgresql://app@db/convergence?host=/run").databaseURL.contains("app@db"))
+    }
+
+    @Test func auditReadDatabaseURLDefaultsToTheMainDatabase() throws {
+        #expect(try load("").auditReadDatabaseURL == "")
+        #expect(try load("audit_read_database_url =").auditReadDatabaseURL == "")
+        #expect(try load("audit_read_database_url = postgresql://app@replica/convergence").auditReadDatabaseURL == "postgresql://app@replica/convergence")
+        let fromEnvironment = try load("", env: ["CONVERGENCE_AUDIT_READ_DATABASE_URL": "postgres:///audit?host=/run/replica"])
+        #expect(fromEnvironment.auditReadDatabaseURL == "postgres:///audit?host=/run/replica")
     }
 
     @Test func databasePasswordComesFromEnvironment() throws {

@@ -39,6 +39,16 @@ final class ConfigValidationTests: XCTestCase {
         XCTAssertFalse(result.output.contains("hunter2"), "the secret must not be printed")
     }
 
+    func testBadAuditReadDatabaseURLStopsServeNamingTheKeyWithoutEchoingASecret() throws {
+        let result = try runServe(env: ["CONVERGENCE_AUDIT_READ_DATABASE_URL": "replica.internal:5432"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("audit_read_database_url"), result.output)
+        let secret = try runServe(env: [:], configText: "audit_read_database_url = postgresql://app:hunter2@replica/convergence\n")
+        XCTAssertNotEqual(secret.status, 0)
+        XCTAssertTrue(secret.output.contains("audit_read_database_url"), secret.output)
+        XCTAssertFalse(secret.output.contains("hunter2"), "the secret must not be printed")
+    }
+
     func testServeRefusesToStartWithoutAMasterKeyOutsideDevMode() throws {
         let result = try runServe(env: ["CONVERGENCE_MIGRATE_ON_START": "false"])
         XCTAssertEqual(result.status, 78, result.output)

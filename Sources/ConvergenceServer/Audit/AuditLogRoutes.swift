@@ -14,7 +14,7 @@ enum AuditLogRoutes {
                 parameters["customer_id"] = try CustomerRoutes.resolve(named, context, includingDeleted: true)
             }
             let query = try AuditLogQuery.parse(parameters, ownCustomer: nil)
-            return .rawJSON(try AuditLogRepository(db: context.database).page(query))
+            return .rawJSON(try AuditLogRepository(db: context.auditReadDatabase).page(query))
         }
         router.get("/v1/logs", query: AuditLogQuery.parameters) { request, context in
             let key = try Authenticator.authenticate(request, context)
@@ -23,7 +23,7 @@ enum AuditLogRoutes {
                                message: "/v1/logs answers with a customer's API key; operators use GET /logs.")
             }
             let query = try AuditLogQuery.parse(request.queryParameters, ownCustomer: customerID)
-            return .rawJSON(try AuditLogRepository(db: context.database).page(query))
+            return .rawJSON(try AuditLogRepository(db: context.auditReadDatabase).page(query))
         }
     }
 }

@@ -10,7 +10,7 @@ enum UsageRoutes {
             _ = try Authenticator.requireAdmin(request, context)
             var query = try UsageQuery.parse(request.queryParameters, nowMicros: WallClock.unixMicros())
             query.customerID = try query.customerID.map { try CustomerRoutes.resolve($0, context, includingDeleted: true) }
-            let repository = UsageRepository(db: context.database)
+            let repository = UsageRepository(db: context.auditReadDatabase)
             // Both filters: the key's counts, or none if the key is another customer's.
             var disjoint = false
             if let keyID = query.keyID, let customerID = query.customerID {

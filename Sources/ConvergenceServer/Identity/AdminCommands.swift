@@ -24,6 +24,8 @@ public struct AdminCommands {
     /// Command-line changes have no acting API key (the operator's shell is the actor) and
     /// no spool: the record is written in the same transaction as the change.
     func recordAdminAudit(_ tx: PostgresConnection, action: String, target: String) throws {
+        // No flusher may have run for days (a fresh install, an operator's first key): today's partition first.
+        try tx.query("SELECT convergence.audit_partition_ensure((now() AT TIME ZONE 'UTC')::date)")
         try tx.query("""
             INSERT INTO convergence.audit_log (id, kind, created_at, request_id, action, target)
             VALUES ($1::uuid, 'admin', now(), $2, $3, $4)

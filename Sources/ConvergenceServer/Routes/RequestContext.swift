@@ -10,6 +10,9 @@ import ConvergenceStore
 /// Per-thread state handed to every handler: owned by one worker thread, never shared.
 package final class RequestContext {
     package let database: PostgresConnection
+    /// Reads of the audit trail and its rollups (`audit_read_database_url`, e.g. a streaming
+    /// replica); `database` itself when that is not set. Connects on first use.
+    package let auditReadDatabase: PostgresConnection
     package let logger: Logger
     package let config: Config
     /// nil in dev mode without a master key: credential routes then answer 503.
@@ -48,8 +51,10 @@ package final class RequestContext {
 
     /// `shared` defaults to a private in-memory region (benchmarks, tools); workers pass the host's.
     package init(database: PostgresConnection, logger: Logger, config: Config, keyring: MasterKeyring? = nil,
-                shared: SharedRegion? = nil, audit: AuditSpool? = nil, auditLane: Int = 0, caches: WorkerCaches? = nil) {
+                shared: SharedRegion? = nil, audit: AuditSpool? = nil, auditLane: Int = 0, caches: WorkerCaches? = nil,
+                auditReadDatabase: PostgresConnection? = nil) {
         self.database = database
+        self.auditReadDatabase = auditReadDatabase ?? database
         self.logger = logger
         self.config = config
         self.keyring = keyring

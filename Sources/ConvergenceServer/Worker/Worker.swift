@@ -38,6 +38,9 @@ public struct Worker: Sendable {
         let database = ConnectionInfo(url: config.databaseURL, password: child.databasePassword,
                                       connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                       applicationName: "convergence-worker")
+        let auditRead = config.auditReadDatabaseURL.isEmpty ? nil : ConnectionInfo(
+            url: config.auditReadDatabaseURL, password: child.databasePassword, connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+            applicationName: "convergence-worker-audit-read")
         // A reload's replacement starts with empty key and policy caches. During a PostgreSQL
         // outage it could not fill them, while the worker it replaces still holds what it
         // read: it would turn nearly every check into a 503. So it steps back (exit 79)
@@ -83,7 +86,8 @@ public struct Worker: Sendable {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
                 let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring,
-                                             shared: shared, audit: spool, auditLane: lane, caches: caches)
+                                             shared: shared, audit: spool, auditLane: lane, caches: caches,
+                                             auditReadDatabase: auditRead.map(PostgresConnection.init))
                 loop.run(context: context, connections: connections)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }
