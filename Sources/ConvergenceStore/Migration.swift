@@ -397,5 +397,19 @@ public enum Migrations {
             END
             $mig$;
             """#),
+        Migration(version: 15, name: "audit_log_cheaper_indexes", sql: """
+            -- PostgreSQL's time per audit row, measured by scripts/benchlib/audit-row-cost.sh
+            -- (docs/performance.md): the request_id b-tree cost 3–5 µs of it. A lookup by
+            -- request id is equality only, which a hash index answers; it stores a 4-byte hash
+            -- per row instead of the ~36-byte id, and inserting costs ~1 µs. The per-customer
+            -- index becomes ascending: newest-first pages scan it backwards just the same, and
+            -- new rows then land at the end of their customer's range, not at its start.
+            -- Both are rebuilt on every partition, holding off the flushers (not reads) while
+            -- they build: records wait in the spool (docs/operations.md, "Migrations").
+            DROP INDEX convergence.audit_log_request;
+            CREATE INDEX audit_log_request ON convergence.audit_log USING hash (request_id);
+            DROP INDEX convergence.audit_log_customer_created;
+            CREATE INDEX audit_log_customer_created ON convergence.audit_log (customer_id, created_at, id);
+            """),
     ]
 }

@@ -22,7 +22,7 @@ struct AuditLogRepository {
         if let v = query.until { conditions.append("created_at < \(bind(AuditRecord.timestampText(micros: v), "timestamptz"))") }
         if let v = query.requestID { conditions.append("request_id = \(bind(v, "text"))") }
         if let c = query.cursor {
-            // Row comparison: walks the (created_at DESC, id DESC) indexes from the cursor on.
+            // Row comparison: walks the (created_at, id) indexes backwards from the cursor on.
             let at = bind(AuditRecord.timestampText(micros: c.createdAtMicros), "timestamptz")
             conditions.append("(created_at, id) < (\(at), \(bind(c.id, "uuid")))")
         }
