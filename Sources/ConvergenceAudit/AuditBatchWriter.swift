@@ -9,11 +9,18 @@ import ConvergenceStore
 /// is then COPYed into a session temp table and moved with
 /// `INSERT … SELECT … ON CONFLICT (created_at, id) DO NOTHING`, so nothing is stored twice
 /// and the difference is the replay count. (Staging every batch costs a second
-/// write of each row; measured in docs/performance.md, "Audit trail".)
+/// write of each row; measured in docs/performance.md, "Audit trail".) A fresh
+/// batch's usage rollups are counted from its rows in Swift (`UsageTally`); a
+/// replayed one's by SQL from the rows this transaction inserted (`UsageRollup`).
 struct AuditBatchWriter {
     let connection: PostgresConnection
-    init(connection: PostgresConnection) {
+    /// A fresh batch's rollups are tallied from its rows (`UsageTally`); false: always by
+    /// `UsageRollup`'s SQL (the equivalence test compares the two).
+    let tallyFreshBatches: Bool
+
+    init(connection: PostgresConnection, tallyFreshBatches: Bool = true) {
         self.connection = connection
+        self.tallyFreshBatches = tallyFreshBatches
     }
 
     static let columnList = AuditRecord.columns.joined(separator: ", ")
@@ -24,7 +31,12 @@ struct AuditBatchWriter {
         do {
             return try inTransaction { () throws(PostgresError) -> Int in
                 let count = try connection.copyIn("COPY convergence.audit_log (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
-                try UsageRollup.add(connection, times: times)
+                // Every row went in (a conflict would have failed the COPY): count them from the batch.
+                if tallyFreshBatches, !times.isEmpty, let tally = UsageTally(rows: rows, times: times) {
+                    try tally.write(connection)
+                } else {
+                    try UsageRollup.add(connection, times: times)
+                }
                 return count
             }
         } catch where error.sqlState == "23505" {

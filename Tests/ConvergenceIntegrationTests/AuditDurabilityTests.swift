@@ -12,8 +12,10 @@ final class AuditDurabilityTests: XCTestCase {
     var key = ""
     static let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "tokens": 500}], "context": {"user_id": "user_123", "session_id": "s-9"}}"#
 
-    func start(_ label: String, overrides: [String: String] = [:]) throws {
-        stack = try TestStack(label: label, overrides: overrides)
+    func start(_ label: String, overrides: [String: String] = [:], workers: Int = 2) throws {
+        var overrides = overrides
+        if workers != 2 { overrides["CONVERGENCE_WORKERS"] = String(workers) }
+        stack = try TestStack(label: label, overrides: overrides, waitForWorkers: workers)
         let admin = ["Authorization": "Bearer \(try stack.createAdminKey())"]
         let onboarded = try stack.client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "audit_\#(label)"}"#, headers: admin)
         XCTAssertEqual(onboarded.status, 201, onboarded.text)
@@ -222,7 +224,10 @@ final class AuditDurabilityTests: XCTestCase {
     func testChecksAreAnsweredWhilePostgresIsDownAndTheBacklogDrainsAfterwards() throws {
         // The issue's scenario stops PostgreSQL for 30 s; 3 s keeps the suite fast and
         // exercises the same path (spool grows, flusher retries, then drains).
-        try start("pgdown")
+        // One worker: it has verified the key before the outage. (Each worker holds its own key
+        // cache, and through nginx's kept connections a second worker may first see the key
+        // during the outage: docs/operations.md, "Keep-alive to the workers".)
+        try start("pgdown", workers: 1)
         let load = CheckLoad()
         load.start(clients: 4, client: stack.client, key: key, body: Self.body)
         Thread.sleep(forTimeInterval: 1.0)
@@ -239,7 +244,7 @@ final class AuditDurabilityTests: XCTestCase {
         Thread.sleep(forTimeInterval: 1.0)
         let outcome = load.finish()
         XCTAssertGreaterThan(duringOutage, 50, "checks must keep being answered while PostgreSQL is down")
-        // Both workers read the key before the outage: every check is answered from the cache.
+        // The worker read the key before the outage: every check is answered from its cache.
         assertFailures(outcome, only: [], atMost: 0)
         assertExactlyOnce(outcome, try waitForFlush(outcome))
         XCTAssertTrue(waitUntil(timeout: 10) {

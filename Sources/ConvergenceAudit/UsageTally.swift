@@ -1,0 +1,318 @@
+import ConvergenceJSON
+import ConvergenceStore
+
+/// The usage rollups of a batch whose every row is new (its COPY went in without a
+/// conflict), counted here from the spooled rows instead of by PostgreSQL reading back
+/// the rows it just inserted: `UsageRollup`'s statements probe the primary key once per
+/// row for each of the three tables, about a quarter of the flusher's time in
+/// PostgreSQL (docs/performance.md). The counts are the same as `UsageRollup`'s SQL —
+/// `UsageTallyEquivalenceTests` runs both on one batch — and a replayed batch, whose
+/// rows may be partly stored already, still takes the SQL path (only the rows this
+/// transaction inserted count there).
+package struct UsageTally: Equatable {
+    package struct SeriesKey: Hashable, Comparable {
+        package let seconds: Int
+        package let scope: String
+        package let start: Int64 // Unix seconds
+
+        package static func < (a: Self, b: Self) -> Bool { (a.seconds, a.scope, a.start) < (b.seconds, b.scope, b.start) }
+    }
+
+    package struct SeriesCounts: Equatable {
+        package var checks = 0, allowed = 0, blocked = 0, wouldBlock = 0, pii = 0
+        package var latency = [Int](repeating: 0, count: UsageRollup.latencyBoundsMicros.count + 1)
+    }
+
+    package struct RuleKey: Hashable, Comparable {
+        package let series: SeriesKey
+        package let policyID: String
+        package let rule: String
+
+        package static func < (a: Self, b: Self) -> Bool { (a.series, a.policyID, a.rule) < (b.series, b.policyID, b.rule) }
+    }
+
+    package struct PolicyKey: Hashable, Comparable {
+        package let policyID: String
+        package let hourStart: Int64
+
+        package static func < (a: Self, b: Self) -> Bool { (a.policyID, a.hourStart) < (b.policyID, b.hourStart) }
+    }
+
+    /// Blocked by an enforced rule / would have been blocked by a monitor-mode one.
+    package struct BlockCounts: Equatable {
+        package var blocked = 0, wouldBlock = 0
+    }
+
+    package private(set) var series: [SeriesKey: SeriesCounts] = [:]
+    package private(set) var rules: [RuleKey: BlockCounts] = [:]
+    package private(set) var policies: [PolicyKey: BlockCounts] = [:]
+
+    /// One check row's fields that the rollups read.
+    package struct Check {
+        package var micros: Int64
+        package var customerID: String?
+        package var keyID: String?
+        package var decision: String?
+        package var wouldBlock: Bool?
+        package var latencyMicros: Int?
+        package var personalData: Bool
+        /// (policy, rule, mode) per violation, as the record lists them.
+        package var violations: [(policyID: String, rule: String, mode: String)]
+    }
+
+    package init() {}
+
+    /// Tallies spooled COPY text rows (`times`: their capture times, one per row). Nil when
+    /// a row does not read as the rollups expect; the caller then uses the SQL path.
+    package init?(rows: [UInt8], times: [Int64]) {
+        var index = 0
+        var ok = true
+        rows.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count, ok {
+                guard let end = buffer[start...].firstIndex(of: 10), index < times.count else { ok = false; return }
+                switch UsageTally.check(UnsafeBufferPointer(rebasing: buffer[start..<end]), micros: times[index]) {
+                case .check(let check): add(check)
+                case .notACheck: break
+                case .unreadable: ok = false
+                }
+                index += 1
+                start = end + 1
+            }
+        }
+        guard ok, index == times.count else { return nil }
+    }
+
+    /// Adds one check: to every series granularity for the installation, hours and days
+    /// for its customer and key; its violations to the rules and policies.
+    package mutating func add(_ check: Check) {
+        let seconds = check.micros >= 0 ? check.micros / 1_000_000 : (check.micros - 999_999) / 1_000_000
+        var scopes = ["*"]
+        if let customer = check.customerID { scopes.append("c:" + customer) }
+        if let key = check.keyID { scopes.append("k:" + key) }
+        let latencyBucket = check.latencyMicros.map { latency in
+            UsageRollup.latencyBoundsMicros.firstIndex { latency <= $0 } ?? UsageRollup.latencyBoundsMicros.count
+        }
+        for granularity in UsageRollup.seriesBuckets {
+            let start = UsageTally.binStart(seconds, granularity)
+            for scope in scopes where scope == "*" || granularity >= UsageRollup.scopedBucketSeconds {
+                var counts = series[SeriesKey(seconds: granularity, scope: scope, start: start), default: SeriesCounts()]
+                counts.checks += 1
+                if check.decision == "allow" { counts.allowed += 1 }
+                if check.decision == "block" { counts.blocked += 1 }
+                if check.wouldBlock == true { counts.wouldBlock += 1 }
+                if check.personalData { counts.pii += 1 }
+                if let latencyBucket { counts.latency[latencyBucket] += 1 }
+                series[SeriesKey(seconds: granularity, scope: scope, start: start)] = counts
+            }
+        }
+        guard !check.violations.isEmpty else { return }
+        // Per (policy, rule) once per check, enforced and monitored each if any entry was.
+        var perRule: [String: [String: (enforced: Bool, monitored: Bool)]] = [:]
+        for violation in check.violations {
+            var flags = perRule[violation.policyID, default: [:]][violation.rule] ?? (false, false)
+            if violation.mode == "enforce" { flags.enforced = true }
+            if violation.mode == "monitor" { flags.monitored = true }
+            perRule[violation.policyID, default: [:]][violation.rule] = flags
+        }
+        for granularity in UsageRollup.ruleBuckets {
+            let start = UsageTally.binStart(seconds, granularity)
+            for scope in scopes where scope == "*" || granularity >= UsageRollup.scopedBucketSeconds {
+                for (policy, ruleFlags) in perRule {
+                    for (rule, flags) in ruleFlags {
+                        let key = RuleKey(series: SeriesKey(seconds: granularity, scope: scope, start: start), policyID: policy, rule: rule)
+                        var counts = rules[key, default: BlockCounts()]
+                        if flags.enforced { counts.blocked += 1 }
+                        if flags.monitored { counts.wouldBlock += 1 }
+                        rules[key] = counts
+                    }
+                }
+            }
+        }
+        let hour = UsageTally.binStart(seconds, 3600)
+        for (policy, ruleFlags) in perRule {
+            var counts = policies[PolicyKey(policyID: policy, hourStart: hour), default: BlockCounts()]
+            if ruleFlags.values.contains(where: \.enforced) { counts.blocked += 1 }
+            if ruleFlags.values.contains(where: \.monitored) { counts.wouldBlock += 1 }
+            policies[PolicyKey(policyID: policy, hourStart: hour)] = counts
+        }
+    }
+
+    /// `date_bin(granularity, t, epoch)` for Unix seconds.
+    static func binStart(_ seconds: Int64, _ granularity: Int) -> Int64 {
+        let g = Int64(granularity)
+        return (seconds >= 0 ? seconds / g : (seconds - g + 1) / g) * g
+    }
+
+    // MARK: - Reading a COPY row
+
+    enum RowReading {
+        case check(Check)
+        case notACheck
+        case unreadable
+    }
+
+    /// Field positions in `AuditRecord.columns`.
+    static let kindField = AuditRecord.columns.firstIndex(of: "kind")!
+    static let customerField = AuditRecord.columns.firstIndex(of: "customer_id")!
+    static let keyField = AuditRecord.columns.firstIndex(of: "key_id")!
+    static let decisionField = AuditRecord.columns.firstIndex(of: "decision")!
+    static let reasonsField = AuditRecord.columns.firstIndex(of: "reasons")!
+    static let wouldBlockField = AuditRecord.columns.firstIndex(of: "would_block")!
+    static let latencyField = AuditRecord.columns.firstIndex(of: "latency_us")!
+    static let violationsField = AuditRecord.columns.firstIndex(of: "violations")!
+
+    static func check(_ row: UnsafeBufferPointer<UInt8>, micros: Int64) -> RowReading {
+        var fields: [String?] = []
+        fields.reserveCapacity(AuditRecord.columns.count)
+        var start = 0
+        for i in 0...row.count where i == row.count || row[i] == 9 {
+            fields.append(copyValue(UnsafeBufferPointer(rebasing: row[start..<i])))
+            start = i + 1
+        }
+        guard fields.count == AuditRecord.columns.count else { return .unreadable }
+        guard fields[kindField] == "check" else { return .notACheck }
+        var check = Check(micros: micros, customerID: nil, keyID: fields[keyField], decision: fields[decisionField],
+                          wouldBlock: nil, latencyMicros: nil, personalData: false, violations: [])
+        if let customer = fields[customerField] {
+            guard let canonical = canonicalUUID(customer) else { return .unreadable }
+            check.customerID = canonical
+        }
+        switch fields[wouldBlockField] {
+        case nil: break
+        case "t"?, "true"?: check.wouldBlock = true
+        case "f"?, "false"?: check.wouldBlock = false
+        default: return .unreadable
+        }
+        if let latency = fields[latencyField] {
+            guard let value = Int(latency) else { return .unreadable }
+            check.latencyMicros = value
+        }
+        // As the SQL: `reasons::text LIKE '%"factor":"personal_data"%'` (the worker writes it compactly).
+        check.personalData = fields[reasonsField]?.contains(#""factor":"personal_data""#) ?? false
+        if let text = fields[violationsField], text != "[]" {
+            guard let violations = violations(text) else { return .unreadable }
+            check.violations = violations
+        }
+        return .check(check)
+    }
+
+    /// `[{"policy_id":…,"rule":…,"mode":…}, …]`; nil unless every entry names a policy and a rule as strings.
+    static func violations(_ text: String) -> [(policyID: String, rule: String, mode: String)]? {
+        guard let document = try? JSONDocument.parse(Array(text.utf8)), document.kind(document.root) == .array else { return nil }
+        var out: [(policyID: String, rule: String, mode: String)] = []
+        for entry in document.elements(document.root) {
+            guard document.kind(entry) == .object,
+                  let policy = document.member(entry, "policy_id"), document.kind(policy) == .string,
+                  let rule = document.member(entry, "rule"), document.kind(rule) == .string else { return nil }
+            let mode = document.member(entry, "mode").flatMap { document.kind($0) == .string ? document.string($0) : nil } ?? ""
+            out.append((document.string(policy), document.string(rule), mode))
+        }
+        return out
+    }
+
+    /// A COPY text field's value: nil for `\N`, escapes undone.
+    static func copyValue(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.count == 2, bytes[0] == 92, bytes[1] == 78 { return nil }
+        guard bytes.contains(92) else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 92, i + 1 < bytes.count {
+                switch bytes[i + 1] {
+                case 110: out.append(10)
+                case 114: out.append(13)
+                case 116: out.append(9)
+                default: out.append(bytes[i + 1])
+                }
+                i += 2
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `uuid::text`: 32 hex digits, lower case, grouped 8-4-4-4-12 (PostgreSQL also reads braces and no hyphens).
+    static func canonicalUUID(_ text: String) -> String? {
+        let hex = text.utf8.filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "{") && $0 != UInt8(ascii: "}") }
+        guard hex.count == 32, hex.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }) else { return nil }
+        var out: [UInt8] = []
+        for (i, byte) in hex.enumerated() {
+            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+            out.append(byte >= 65 && byte <= 70 ? byte | 0x20 : byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: - Writing
+
+    /// Adds the tally to the rollup tables (inside the flusher's transaction), three statements.
+    package func write(_ connection: PostgresConnection) throws(PostgresError) {
+        if !series.isEmpty {
+            let keys = series.keys.sorted()
+            try connection.query("""
+                INSERT INTO convergence.usage_rollup AS u (bucket_seconds, scope, bucket_start, checks, allowed, blocked, would_block,
+                                                           pii_findings, latency)
+                SELECT s, sc, to_timestamp(b), c, a, bl, w, p, l::bigint[]
+                FROM unnest($1::integer[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[],
+                            $9::text[]) AS t(s, sc, b, c, a, bl, w, p, l)
+                ON CONFLICT (bucket_seconds, scope, bucket_start) DO UPDATE SET
+                    checks = u.checks + excluded.checks, allowed = u.allowed + excluded.allowed, blocked = u.blocked + excluded.blocked,
+                    would_block = u.would_block + excluded.would_block, pii_findings = u.pii_findings + excluded.pii_findings,
+                    latency = convergence.add_counts(u.latency, excluded.latency)
+                """, [
+                    UsageTally.array(keys.map { String($0.seconds) }), UsageTally.array(keys.map(\.scope), quoted: true),
+                    UsageTally.array(keys.map { String($0.start) }),
+                    UsageTally.array(keys.map { String(series[$0]!.checks) }), UsageTally.array(keys.map { String(series[$0]!.allowed) }),
+                    UsageTally.array(keys.map { String(series[$0]!.blocked) }), UsageTally.array(keys.map { String(series[$0]!.wouldBlock) }),
+                    UsageTally.array(keys.map { String(series[$0]!.pii) }),
+                    UsageTally.array(keys.map { UsageTally.array(series[$0]!.latency.map(String.init)) }, quoted: true),
+                ])
+        }
+        if !rules.isEmpty {
+            let keys = rules.keys.sorted()
+            try connection.query("""
+                INSERT INTO convergence.usage_rules AS r (bucket_seconds, scope, bucket_start, policy_id, rule, blocked, would_block)
+                SELECT s, sc, to_timestamp(b), p, ru, bl, w
+                FROM unnest($1::integer[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[])
+                    AS t(s, sc, b, p, ru, bl, w)
+                ON CONFLICT (bucket_seconds, scope, bucket_start, policy_id, rule) DO UPDATE SET
+                    blocked = r.blocked + excluded.blocked, would_block = r.would_block + excluded.would_block
+                """, [
+                    UsageTally.array(keys.map { String($0.series.seconds) }), UsageTally.array(keys.map(\.series.scope), quoted: true),
+                    UsageTally.array(keys.map { String($0.series.start) }), UsageTally.array(keys.map(\.policyID), quoted: true),
+                    UsageTally.array(keys.map(\.rule), quoted: true),
+                    UsageTally.array(keys.map { String(rules[$0]!.blocked) }), UsageTally.array(keys.map { String(rules[$0]!.wouldBlock) }),
+                ])
+        }
+        if !policies.isEmpty {
+            let keys = policies.keys.sorted()
+            try connection.query("""
+                INSERT INTO convergence.usage_policy_hours AS p (policy_id, bucket_start, blocked, would_block)
+                SELECT po, to_timestamp(b), bl, w FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS t(po, b, bl, w)
+                ON CONFLICT (policy_id, bucket_start) DO UPDATE SET
+                    blocked = p.blocked + excluded.blocked, would_block = p.would_block + excluded.would_block
+                """, [
+                    UsageTally.array(keys.map(\.policyID), quoted: true), UsageTally.array(keys.map { String($0.hourStart) }),
+                    UsageTally.array(keys.map { String(policies[$0]!.blocked) }),
+                    UsageTally.array(keys.map { String(policies[$0]!.wouldBlock) }),
+                ])
+        }
+    }
+
+    /// A PostgreSQL array literal; `quoted` elements are double-quoted with `"` and `\` escaped.
+    static func array(_ elements: [String], quoted: Bool = false) -> String {
+        guard quoted else { return "{" + elements.joined(separator: ",") + "}" }
+        return "{" + elements.map { element in
+            var out = "\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { out.append("\\") }
+                out.unicodeScalars.append(character)
+            }
+            return out + "\""
+        }.joined(separator: ",") + "}"
+    }
+}
