@@ -130,6 +130,96 @@ final class ClusterRateLimitTests: StackTestCase {
         XCTAssertLessThanOrEqual(outcomes.filter { $0.status == 0 || $0.status == 502 }.count, 8, "only requests in flight on the killed worker fail")
     }
 
+    /// A slow PostgreSQL: the lease function answers after 2 s (well past its 200 ms lock
+    /// timeout, which cannot help here). A cold key's request waits at most the synchronous
+    /// lease's deadline (100 ms), then the outage mode (`share`) decides it from the host's
+    /// local bucket; the leaser reaches PostgreSQL at its next sync and leasing resumes.
+    func testSlowLeaseStatementIsDecidedLocallyWithinItsDeadline() throws {
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_slow"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 20, "period_seconds": 2}}"#,
+                                     headers: admin).json()
+        let cold = try XCTUnwrap(issued["api_key"] as? String) // never leased yet: its first request leases synchronously
+        let original = try psql("SELECT pg_get_functiondef('convergence.rate_lease'::regproc)")
+        XCTAssertTrue(original.contains("BEGIN\n"), original)
+        _ = try psql(original.replacingOccurrences(of: "BEGIN\n", with: "BEGIN\n    PERFORM pg_sleep(2);\n"))
+        defer { _ = try? psql(original) }
+
+        var answers: [(status: Int, seconds: Double)] = []
+        for _ in 0..<6 {
+            let started = Date()
+            let response = try client.post("/v1/check", json: check, headers: ["X-API-Key": cold])
+            answers.append((response.status, Date().timeIntervalSince(started)))
+        }
+        print("slow lease: answers \(answers.map { "\($0.status) in \(Int($0.seconds * 1000)) ms" })")
+        for answer in answers {
+            XCTAssertLessThan(answer.seconds, 0.3, "a request waited on the slow lease: \(answers)")
+            XCTAssertTrue([200, 429].contains(answer.status), "decided locally, never a 5xx: \(answers)")
+        }
+        XCTAssertEqual(answers.first?.status, 200, "share mode admits from the host's 1/N bucket: \(answers)")
+        XCTAssertTrue(stack.server.log.contains("lease failed; deciding locally"), "the timeout is logged")
+
+        _ = try psql(original)
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.metric(self.client, "convergence_ratelimit_cluster_outage")) == 0 },
+                      "the leaser clears the outage once PostgreSQL answers")
+        Thread.sleep(forTimeInterval: 3.5) // past three syncs: the key leases synchronously again, now promptly
+        let started = Date()
+        XCTAssertEqual(try client.post("/v1/check", json: check, headers: ["X-API-Key": cold]).status, 200)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.3)
+    }
+
+    /// Membership change mid-run on three hosts: host C dies (SIGKILL of its whole `serve`,
+    /// holding leased tokens) and host D joins. While PostgreSQL is reachable the bound
+    /// B + r·t does not depend on membership; the dead host's tokens are lost (debited, at
+    /// most its share), not locked: the central bucket keeps refilling at r, so the others
+    /// admit the full rate right after.
+    func testMembershipChangeKeepsTheBound() throws {
+        let hostB = try SecondHost(label: "host-bm", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostB.stop() }
+        let hostC = try SecondHost(label: "host-cm", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostC.stop() }
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_members"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 30, "period_seconds": 3}}"#,
+                                     headers: admin).json()
+        let key = try XCTUnwrap(issued["api_key"] as? String)
+
+        let steady = Blast(clients: [client, hostB.client], threads: 2, key: key, body: check)
+        let leaving = Blast(clients: [hostC.client], threads: 2, key: key, body: check)
+        Thread.sleep(forTimeInterval: 2.5)
+        let left = leaving.finish()
+        let children = hostC.server.childPIDs
+        kill(hostC.server.pid, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        let died = Date()
+        Thread.sleep(forTimeInterval: 1)
+        let hostD = try SecondHost(label: "host-dm", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostD.stop() }
+        let joining = Blast(clients: [hostD.client], threads: 2, key: key, body: check)
+        let joined = Date()
+        Thread.sleep(forTimeInterval: 4)
+        let rest = steady.finish(), added = joining.finish()
+        let outcomes = rest + left + added.map { Blast.Outcome(sent: $0.sent, status: $0.status, host: 3, remaining: $0.remaining) }
+
+        let admitted = outcomes.filter { $0.status == 200 }
+        let seconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(outcomes.map(\.sent).min() ?? Date())
+        let bound = 30 + 10 * (seconds + 0.2)
+        print("membership change: admitted \(admitted.count) of \(outcomes.count) in \(seconds) s; bound B + r·(t + 0.2 s) = \(bound)")
+        XCTAssertEqual(Set(outcomes.map(\.status)), [200, 429], "only admitted or limited")
+        XCTAssertLessThanOrEqual(Double(admitted.count), bound, "admitted \(admitted.count) in \(seconds) s with a host gone and one added: over \(bound)")
+        XCTAssertGreaterThanOrEqual(Double(admitted.count), 0.6 * bound, "under-admission: \(admitted.count) of \(bound)")
+        XCTAssertGreaterThan(left.filter { $0.status == 200 }.count, 0, "host C admitted before it died")
+        XCTAssertGreaterThan(added.filter { $0.status == 200 }.count, 0, "host D admits once it joined")
+        // After the death the rest of the fleet gets the full rate: nothing waits for C's tokens.
+        let afterDeath = admitted.filter { $0.sent >= died.addingTimeInterval(0.5) }.count
+        let afterSeconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(died.addingTimeInterval(0.5))
+        XCTAssertGreaterThanOrEqual(Double(afterDeath), 0.6 * 10 * afterSeconds, "after C died: \(afterDeath) in \(afterSeconds) s")
+        XCTAssertLessThanOrEqual(Double(admitted.filter { $0.sent >= joined }.count), 30 + 10 * (4 + 0.2), "after D joined")
+        // Heartbeats: C drops out of the live count after 5 s, D is in it.
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.metric(self.client, "convergence_ratelimit_cluster_hosts")) == 3 },
+                      "live hosts A, B, D: \(String(describing: try? self.metric(self.client, "convergence_ratelimit_cluster_hosts")))")
+    }
+
     func metric(_ client: HTTPClient, _ name: String) throws -> Double? {
         let text = try client.get("/metrics").text
         return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) }

@@ -6,7 +6,8 @@ import ConvergenceStore
 
 /// The request path of `rate_limit_scope = cluster`: one CAS on this host's leased
 /// tokens for a warm key. A key the leaser does not sync yet leases synchronously
-/// (one short statement on the thread's connection, one thread at a time); a key it
+/// (one statement on the thread's connection, one thread at a time, answered within
+/// `LeasePlan.syncLeaseTimeoutMs` or decided by the outage mode); a key it
 /// does sync is refused locally until the next sync once its tokens are spent, so
 /// a key at its limit costs PostgreSQL one row per sync, not a statement per request.
 /// Every token admitted was debited from the central bucket first, which is what
@@ -42,9 +43,11 @@ enum ClusterRateGate {
         let want = max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
         let grant: CentralBuckets.Grant
         do {
-            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want))
+            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want), timeoutMs: plan.syncLeaseTimeoutMs)
         } catch {
-            // The leaser confirms and clears the outage; until then no thread waits on PostgreSQL again.
+            // Unreachable, failed or too slow. The leaser clears the flag at its next sync that
+            // reaches PostgreSQL (and charges what the outage mode admitted meanwhile); until
+            // then no thread waits on PostgreSQL again.
             context.shared.storeCounter(outageCounter, 1)
             context.logger.warning("cluster rate limit: lease failed; deciding locally", ["error": .string(String(describing: error))])
             return try outage(bucket: bucket, rule: rule, slot, context)
@@ -57,7 +60,8 @@ enum ClusterRateGate {
         // One token is this request's; the rest wait in the slot for the next ones.
         if grant.granted > 1, !table.add(slot, bucket: bucket, tokens: Int64(grant.granted - 1)) {
             // Taken over by another key meanwhile: give them back now (best effort; lost tokens only under-admit).
-            _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1))
+            _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1),
+                                                                timeoutMs: plan.syncLeaseTimeoutMs)
         }
         cv_lease_note_spent(slot)
         return decision(allowed: true, slot: slot, rule: rule)
@@ -94,10 +98,10 @@ enum ClusterRateGate {
             throw unavailable
         case .share:
             // A local bucket of 1/N of the rule (its own bucket: the rule differs), and the
-            // admission counted in the slot so that the leaser charges it on reconnect.
+            // admission counted in the slot so that the leaser charges it at its next sync.
             let hosts = max(1, Int(context.shared.counter(hostsCounter)))
             let local = context.limiter.take(keyHash: bucket, rule: LeasePlan.outageRule(rule, hosts: hosts))
-            if local.allowed, let slot { cv_lease_note_spent(slot) }
+            if local.allowed, let slot { cv_lease_note_outside(slot) }
             return local
         }
     }
