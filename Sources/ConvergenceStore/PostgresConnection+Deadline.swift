@@ -5,8 +5,9 @@ import Glibc
 extension PostgresConnection {
     /// Runs one statement outside a transaction and waits at most `timeoutMs` for its answer;
     /// past that the connection is closed (the next statement reconnects) and the statement
-    /// fails as `.connectionFailed`. For the request path, where a slow or hung server must
-    /// not hold a thread for seconds (`PQexecParams` waits until TCP gives up). Closing, not
+    /// fails as `.timedOut` (slow, which is not a connection failure). For the request path,
+    /// where a slow or hung server must not hold a thread for seconds (`PQexecParams` waits
+    /// until TCP gives up). Closing, not
     /// `PQcancel`: a cancel opens a new connection, which can hang the same way. Connecting
     /// is not covered (libpq's `connect_timeout`, ≥ 2 s): callers use it on a live connection.
     public func query(_ sql: String, _ parameters: [any PostgresEncodable], timeoutMs: Int) throws(PostgresError) -> PostgresResult {
@@ -25,7 +26,11 @@ extension PostgresConnection {
         while true {
             while PQisBusy(handle) == 1 {
                 let left = Int32(max(0, (-MonotonicInstant.now().milliseconds(since: deadline)).rounded(.up)))
-                guard left > 0 else { throw abandon(last, "no answer within \(timeoutMs) ms; connection closed") }
+                guard left > 0 else {
+                    if let last { PQclear(last) }
+                    close()
+                    throw .timedOut(milliseconds: timeoutMs)
+                }
                 var entry = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
                 _ = poll(&entry, 1, left) // EINTR or timeout: the loop checks the deadline again
                 guard PQconsumeInput(handle) == 1 else { throw abandon(last, PostgresConnection.message(handle!)) }

@@ -33,6 +33,7 @@ enum {
     CV_COUNTER_SESSION_GENERATION, /* dashboard sessions revoked through the API */
     CV_COUNTER_CLUSTER_HOSTS,   /* live hosts at the last sync (rate_limit_scope = cluster) */
     CV_COUNTER_CLUSTER_OUTAGE,  /* 1 while the central buckets are unreachable */
+    CV_COUNTER_LEASE_FAILURES,  /* synchronous leases past their deadline or refused (lock timeout) */
     CV_COUNTER_COUNT = 16
 };
 

@@ -15,6 +15,7 @@ import ConvergenceStore
 enum ClusterRateGate {
     static let hostsCounter = Int32(CV_COUNTER_CLUSTER_HOSTS)
     static let outageCounter = Int32(CV_COUNTER_CLUSTER_OUTAGE)
+    static let leaseFailuresCounter = Int32(CV_COUNTER_LEASE_FAILURES)
 
     static let unavailable = APIError(.serviceUnavailable, code: "rate_limit_unavailable",
                                       message: "The rate-limit store is unreachable and this host refuses requests until it is back; retry shortly.",
@@ -36,6 +37,8 @@ enum ClusterRateGate {
         // One thread leases; the others (and a key at its limit between syncs) are refused here.
         guard plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left)),
               cv_lease_begin_sync(slot, synced, now) != 0 else {
+            // The key's last synchronous lease failed: decided locally until the leaser leases for it.
+            if slot.pointee.central_left < 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
             cv_lease_note_refused(slot)
             return decision(allowed: false, slot: slot, rule: rule)
         }
@@ -44,12 +47,20 @@ enum ClusterRateGate {
         let grant: CentralBuckets.Grant
         do {
             grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want), timeoutMs: plan.syncLeaseTimeoutMs)
-        } catch {
-            // Unreachable, failed or too slow. The leaser clears the flag at its next sync that
-            // reaches PostgreSQL (and charges what the outage mode admitted meanwhile); until
-            // then no thread waits on PostgreSQL again.
+        } catch where error.isConnectionFailure {
+            // Unreachable: the whole host decides locally. The leaser clears the flag at its next
+            // sync that reaches PostgreSQL (and charges what the outage mode admitted meanwhile);
+            // until then no thread waits on PostgreSQL again.
             context.shared.storeCounter(outageCounter, 1)
-            context.logger.warning("cluster rate limit: lease failed; deciding locally", ["error": .string(String(describing: error))])
+            context.logger.warning("cluster rate limit: PostgreSQL unreachable; deciding locally", ["error": .string(String(describing: error))])
+            return try outage(bucket: bucket, rule: rule, slot, context)
+        } catch {
+            // Slow (past the deadline) or refused (the row locked past the lock timeout): this key's
+            // requests are decided locally until the leaser has leased for it (which records a
+            // central_left ≥ 0), or for three syncs; other keys are not affected. Counted, not
+            // logged: under load it is frequent.
+            context.shared.addCounter(leaseFailuresCounter)
+            slot.pointee.central_left = -1
             return try outage(bucket: bucket, rule: rule, slot, context)
         }
         record(grant, in: slot)
@@ -101,7 +112,7 @@ enum ClusterRateGate {
             // admission counted in the slot so that the leaser charges it at its next sync.
             let hosts = max(1, Int(context.shared.counter(hostsCounter)))
             let local = context.limiter.take(keyHash: bucket, rule: LeasePlan.outageRule(rule, hosts: hosts))
-            if local.allowed, let slot { cv_lease_note_outside(slot) }
+            if let slot { local.allowed ? cv_lease_note_outside(slot) : cv_lease_note_refused(slot) } // the leaser's demand
             return local
         }
     }

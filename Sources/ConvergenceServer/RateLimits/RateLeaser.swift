@@ -57,6 +57,11 @@ package enum RateLeaser {
                     try central.prune()
                     lastPrune = now
                 }
+            } catch where error.sqlState == "55P03" {
+                // Refused, not unreachable: a bucket row stayed locked past the lease function's
+                // lock timeout (another host's sync of the same keys). Nothing was leased or
+                // charged; the next sync tries again, and the host is not in an outage.
+                logger.warning("cluster rate limit: sync refused (lock timeout); retrying at the next sync")
             } catch {
                 if !outage {
                     logger.warning("cluster rate limit: PostgreSQL unreachable; spending leased tokens, then deciding locally",
