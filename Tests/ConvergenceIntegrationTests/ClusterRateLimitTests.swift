@@ -123,6 +123,7 @@ final class ClusterRateLimitTests: StackTestCase {
         let admitted = outcomes.filter { $0.status == 200 }
         let seconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(outcomes.map(\.sent).min() ?? Date())
         let bound = 30 + 10 * (seconds + 0.2)
+        print("three hosts: admitted per host \((0..<3).map { host in admitted.filter { $0.host == host }.count }) of \(outcomes.count) in \(seconds) s")
         XCTAssertLessThanOrEqual(Double(admitted.count), bound, "admitted \(admitted.count) in \(seconds) s on three hosts: over B + r·t = \(bound)")
         XCTAssertGreaterThanOrEqual(Double(admitted.count), 0.6 * bound, "under-admission: \(admitted.count) of \(bound)")
         for host in 0..<3 { XCTAssertGreaterThan(admitted.filter { $0.host == host }.count, 0, "host \(host) admits too") }

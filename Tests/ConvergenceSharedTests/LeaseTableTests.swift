@@ -33,7 +33,7 @@ import Testing
 
     @Test func aSlotTakenOverByAnotherKeyHandsOutNoneOfTheFormerKeysTokens() throws {
         let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
-        #expect(table.capacity == 128)
+        #expect(table.capacity == 512)
         let first = LeaseTable.bucketID(keyID: "key_0", rule: rule)
         let slot = try #require(table.slot(first, rule: rule, nowNs: 1))
         #expect(table.add(slot, bucket: first, tokens: 50))
