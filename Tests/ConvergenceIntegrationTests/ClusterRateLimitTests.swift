@@ -191,6 +191,8 @@ final class ClusterRateLimitTests: StackTestCase {
         let leaving = Blast(clients: [hostC.client], threads: 2, key: key, body: check)
         Thread.sleep(forTimeInterval: 2.5)
         let left = leaving.finish()
+        let cMetrics = (try? hostC.client.get("/metrics").text)?.split(separator: "\n").filter { $0.hasPrefix("convergence_ratelimit_") && !$0.contains("lock") }
+        print("host C before it dies: admitted \(left.filter { $0.status == 200 }.count) of \(left.count); \(cMetrics ?? [])")
         let children = hostC.server.childPIDs
         kill(hostC.server.pid, SIGKILL)
         for child in children { kill(child, SIGKILL) }
@@ -221,6 +223,52 @@ final class ClusterRateLimitTests: StackTestCase {
         // Heartbeats: C drops out of the live count after 5 s, D is in it.
         XCTAssertTrue(waitUntil(timeout: 10) { (try? self.metric(self.client, "convergence_ratelimit_cluster_hosts")) == 3 },
                       "live hosts A, B, D: \(String(describing: try? self.metric(self.client, "convergence_ratelimit_cluster_hosts")))")
+    }
+
+    /// A host that dies holding leased tokens (SIGKILL of its whole `serve` while it uses a
+    /// key below the key's rate, so its lease is ahead of its use): those tokens were debited
+    /// and are gone with it — never spent twice, so the bound holds — and nothing has to expire
+    /// for the budget to come back: one period later the surviving host gets a full burst B.
+    func testAHostDyingWithALeaseLosesItsTokensNotTheBudget() throws {
+        let hostC = try SecondHost(label: "host-cd", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostC.stop() }
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_dies"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 100, "period_seconds": 5}}"#,
+                                     headers: admin).json()
+        let key = try XCTUnwrap(issued["api_key"] as? String)
+
+        // Host C alone at ~15 requests/s, below the key's 20/s: its leaser leases two syncs of that ahead.
+        let started = Date()
+        var admittedOnC = 0, lastRemaining: Int?
+        while Date().timeIntervalSince(started) < 3 {
+            let response = try hostC.client.post("/v1/check", json: check, headers: ["X-API-Key": key])
+            if response.status == 200 { admittedOnC += 1 }
+            lastRemaining = response.headers["x-ratelimit-remaining"].flatMap { Int($0) }
+            Thread.sleep(forTimeInterval: 0.066)
+        }
+        let children = hostC.server.childPIDs
+        kill(hostC.server.pid, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        let died = Date()
+        XCTAssertGreaterThan(admittedOnC, 30, "host C was served below the rate, not limited")
+
+        // Right after the death host A blasts: with C's tokens lost it may get less than the rest
+        // of the bucket, never more; the whole run stays within B + r·t.
+        let burst = Blast(clients: [client], threads: 2, key: key, body: check)
+        Thread.sleep(forTimeInterval: 1)
+        let first = burst.finish().filter { $0.status == 200 }.count
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertLessThanOrEqual(Double(admittedOnC + first), 100 + 20 * (elapsed + 0.2), "C \(admittedOnC) + A \(first) in \(elapsed) s")
+
+        // One period later, without C: the bucket is full again for host A.
+        Thread.sleep(forTimeInterval: max(0, 6 - Date().timeIntervalSince(died)))
+        let again = Blast(clients: [client], threads: 4, key: key, body: check)
+        Thread.sleep(forTimeInterval: 1.5)
+        let refilled = again.finish().filter { $0.status == 200 }.count
+        print("dies with a lease: C admitted \(admittedOnC) (last remaining \(lastRemaining ?? -1)); A right after \(first); A one period later \(refilled)")
+        XCTAssertGreaterThanOrEqual(refilled, 90, "a full burst (B = 100) one period after the death: \(refilled)")
+        XCTAssertLessThanOrEqual(Double(refilled), 100 + 20 * (1.5 + 0.2))
     }
 
     func metric(_ client: HTTPClient, _ name: String) throws -> Double? {
