@@ -42,8 +42,10 @@ enum ClusterRateGate {
             cv_lease_note_refused(slot)
             return decision(allowed: false, slot: slot, rule: rule)
         }
-        let hosts = max(1, Int(context.shared.counter(hostsCounter)))
-        let want = max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
+        let known = Int(context.shared.counter(hostsCounter)), hosts = max(1, known)
+        // Before the leaser's first heartbeat the number of hosts is unknown: a tenth of the bucket, not all of it.
+        let want = known == 0 ? plan.firstWant(rule: rule, hosts: 1)
+            : max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
         let grant: CentralBuckets.Grant
         do {
             grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want), timeoutMs: plan.syncLeaseTimeoutMs)

@@ -37,6 +37,8 @@ package enum RateLeaser {
         var owed: [CentralBuckets.Request] = [] // tokens to give back at the next sync
         var lastSync = MonotonicInstant.now(), lastPrune = MonotonicInstant.now()
         var outage = false
+        // A heartbeat first: this host's leases are sized by the number of hosts, which it learns here.
+        if let (live, _) = try? central.sync(hostID: hostID, []) { shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live)) }
         child.notifyReady()
         logger.info("rate leaser started", ["host_id": .string(hostID), "sync_ms": .int(config.rateLimitSyncMs)])
 
@@ -90,7 +92,9 @@ package enum RateLeaser {
         var next: [UInt64: Seen] = [:]
         for slot in slots {
             let refused = table.pointer(slot.index).pointee.refused
-            var entry = seen[slot.bucket] ?? Seen(spent: slot.spent, outside: slot.outside, refused: refused, demandPerSecond: 0, debt: 0)
+            // A slot seen for the first time counts from its claim (its counters start at 0 then), so a
+            // key new on this host is leased for at its first sync rather than at its second.
+            var entry = seen[slot.bucket] ?? Seen(spent: 0, outside: 0, refused: 0, demandPerSecond: 0, debt: 0)
             let outside = slot.outside &- entry.outside
             let demand = Double(UInt64(slot.spent &- entry.spent) + UInt64(outside) + UInt64(refused &- entry.refused)) / elapsed
             entry.demandPerSecond = entry.demandPerSecond == 0 ? demand : entry.demandPerSecond * 0.6 + demand * 0.4
