@@ -55,6 +55,7 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
         /* Take it over with no tokens; the rule is written while it reads as "being claimed". */
         if (!cas(l, &w, WORD(CLAIMING, 0))) continue;
         __atomic_store_n(&l->spent, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->outside, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
         __atomic_store_n(&l->limit, limit, __ATOMIC_RELAXED);
         __atomic_store_n(&l->period_s, period_s, __ATOMIC_RELAXED);
@@ -103,5 +104,7 @@ int cv_lease_begin_sync(cv_lease *l, uint64_t seen, uint64_t now_ns) {
 }
 
 void cv_lease_note_spent(cv_lease *l) { __atomic_add_fetch(&l->spent, 1, __ATOMIC_RELAXED); }
+
+void cv_lease_note_outside(cv_lease *l) { __atomic_add_fetch(&l->outside, 1, __ATOMIC_RELAXED); }
 
 void cv_lease_note_refused(cv_lease *l) { __atomic_add_fetch(&l->refused, 1, __ATOMIC_RELAXED); }

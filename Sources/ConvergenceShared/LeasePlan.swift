@@ -12,6 +12,10 @@ public struct LeasePlan: Sendable, Equatable {
     /// A request path that found the slot empty leases again at most this often
     /// (a burst on a key whose central bucket still holds tokens).
     public var burstLeaseSeconds = 0.05
+    /// How long a request waits for its synchronous lease before the outage mode decides it:
+    /// below the lease function's 200 ms lock timeout, so a slow or hung PostgreSQL costs a
+    /// request at most this, never seconds.
+    public var syncLeaseTimeoutMs = 100
 
     public init(syncSeconds: Double = 1) { self.syncSeconds = syncSeconds }
 

@@ -15,7 +15,9 @@ public struct LeaseTable: Sendable {
         public let index: Int
         public let bucket: UInt64
         public let tokens: Int64
-        public let spent: UInt64
+        /// Leased tokens spent, and requests admitted outside a lease (both wrap: take differences).
+        public let spent: UInt32
+        public let outside: UInt32
         public let lastUsedNs: UInt64
         public let rule: RateLimitRule
     }
@@ -60,7 +62,8 @@ public struct LeaseTable: Sendable {
             let rule = RateLimitRule(limit: Int(p.pointee.limit), periodSeconds: Int(p.pointee.period_s))
             // The rule is written before the owner is published: read the owner again to be sure they match.
             guard cv_lease_owner(p, nil) == owner, rule.isValid else { continue }
-            out.append(Slot(index: index, bucket: owner, tokens: tokens, spent: p.pointee.spent, lastUsedNs: p.pointee.last_used_ns, rule: rule))
+            out.append(Slot(index: index, bucket: owner, tokens: tokens, spent: p.pointee.spent, outside: p.pointee.outside,
+                            lastUsedNs: p.pointee.last_used_ns, rule: rule))
         }
         return out
     }

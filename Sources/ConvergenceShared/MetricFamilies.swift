@@ -70,6 +70,9 @@ public enum MetricFamilies {
     public static let clusterOutage = MetricFamily("convergence_ratelimit_cluster_outage", .gauge,
                                                    help: "rate_limit_scope = cluster: 1 while the central buckets are unreachable and this"
                                                        + " host decides locally (rate_limit_outage), else 0.")
+    public static let leaseFailures = MetricFamily("convergence_ratelimit_lease_failures_total", .counter,
+                                                   help: "rate_limit_scope = cluster: synchronous leases that missed their 100 ms deadline or"
+                                                       + " were refused (lock timeout); each such request was decided by rate_limit_outage.")
     public static let clusterHosts = MetricFamily("convergence_ratelimit_cluster_hosts", .gauge,
                                                   help: "rate_limit_scope = cluster: live hosts at the last heartbeat (the N of the outage share).")
 
@@ -85,7 +88,7 @@ public enum MetricFamilies {
     /// Families computed from the region header at render time.
     public static let derived: [MetricFamily] = [
         bucketsUsed, bucketsCapacity, bucketEvictions, lockTimeouts, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
-        clusterOutage, clusterHosts,
+        clusterOutage, clusterHosts, leaseFailures,
     ]
 
     public static var all: [MetricFamily] { stored + derived }

@@ -9,7 +9,7 @@ public final class PostgresConnection {
     private let conninfo: ConnectionInfo
     // Internal (not private) for the COPY, LISTEN and cancel extensions in sibling files.
     var handle: OpaquePointer?
-    private var transactionDepth = 0
+    private(set) var transactionDepth = 0
 
     public init(_ conninfo: ConnectionInfo) {
         self.conninfo = conninfo
@@ -155,7 +155,7 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeP
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
-private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
     let duplicated = strings.map { $0.map { strdup($0) } ?? nil }
     defer { duplicated.forEach { free($0) } }
     let pointers: [UnsafePointer<CChar>?] = duplicated.map { $0.map { UnsafePointer($0) } }

@@ -7,6 +7,8 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
     /// A value could not be decoded as the requested Swift type.
     case decoding(column: String, expected: String)
     case missingColumn(String)
+    /// No answer within a statement's client-side deadline; the connection was closed.
+    case timedOut(milliseconds: Int)
 
     public var description: String {
         switch self {
@@ -14,6 +16,7 @@ public enum PostgresError: Error, Sendable, CustomStringConvertible {
         case .server(let state, let message): "PostgreSQL error \(state): \(message)"
         case .decoding(let column, let expected): "column \(column) is not \(expected)"
         case .missingColumn(let column): "no column \(column) in result"
+        case .timedOut(let ms): "PostgreSQL gave no answer within \(ms) ms (connection closed)"
         }
     }
 

@@ -123,11 +123,152 @@ final class ClusterRateLimitTests: StackTestCase {
         let admitted = outcomes.filter { $0.status == 200 }
         let seconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(outcomes.map(\.sent).min() ?? Date())
         let bound = 30 + 10 * (seconds + 0.2)
+        print("three hosts: admitted per host \((0..<3).map { host in admitted.filter { $0.host == host }.count }) of \(outcomes.count) in \(seconds) s")
         XCTAssertLessThanOrEqual(Double(admitted.count), bound, "admitted \(admitted.count) in \(seconds) s on three hosts: over B + r·t = \(bound)")
         XCTAssertGreaterThanOrEqual(Double(admitted.count), 0.6 * bound, "under-admission: \(admitted.count) of \(bound)")
         for host in 0..<3 { XCTAssertGreaterThan(admitted.filter { $0.host == host }.count, 0, "host \(host) admits too") }
         XCTAssertEqual(Set(outcomes.map(\.status)).subtracting([200, 429, 0, 502]), [], "only admitted or limited (or the killed worker's requests)")
         XCTAssertLessThanOrEqual(outcomes.filter { $0.status == 0 || $0.status == 502 }.count, 8, "only requests in flight on the killed worker fail")
+    }
+
+    /// A slow PostgreSQL: the lease function answers after 2 s (well past its 200 ms lock
+    /// timeout, which cannot help here). A cold key's first request waits at most the
+    /// synchronous lease's deadline (100 ms), then the outage mode (`share`) decides it from
+    /// the host's local bucket, and the key's next requests at once, until the leaser has
+    /// leased for it; the host is not put in an outage for it (other keys lease as usual).
+    func testSlowLeaseStatementIsDecidedLocallyWithinItsDeadline() throws {
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_slow"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 20, "period_seconds": 2}}"#,
+                                     headers: admin).json()
+        let cold = try XCTUnwrap(issued["api_key"] as? String) // never leased yet: its first request leases synchronously
+        let original = try psql("SELECT pg_get_functiondef('convergence.rate_lease'::regproc)")
+        XCTAssertTrue(original.contains("BEGIN\n"), original)
+        _ = try psql(original.replacingOccurrences(of: "BEGIN\n", with: "BEGIN\n    PERFORM pg_sleep(2);\n"))
+        defer { _ = try? psql(original) }
+
+        var answers: [(status: Int, seconds: Double)] = []
+        for _ in 0..<6 {
+            let started = Date()
+            let response = try client.post("/v1/check", json: check, headers: ["X-API-Key": cold])
+            answers.append((response.status, Date().timeIntervalSince(started)))
+        }
+        print("slow lease: answers \(answers.map { "\($0.status) in \(Int($0.seconds * 1000)) ms" })")
+        for answer in answers {
+            XCTAssertLessThan(answer.seconds, 0.3, "a request waited on the slow lease: \(answers)")
+            XCTAssertTrue([200, 429].contains(answer.status), "decided locally, never a 5xx: \(answers)")
+        }
+        XCTAssertEqual(answers.first?.status, 200, "share mode admits from the host's 1/N bucket: \(answers)")
+        XCTAssertGreaterThanOrEqual(try metric(client, "convergence_ratelimit_lease_failures_total") ?? 0, 1, "the timeout is counted")
+        XCTAssertEqual(try metric(client, "convergence_ratelimit_cluster_outage"), 0, "one slow lease is not a host-wide outage")
+
+        _ = try psql(original)
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.metric(self.client, "convergence_ratelimit_cluster_outage")) == 0 },
+                      "the leaser clears the outage once PostgreSQL answers")
+        Thread.sleep(forTimeInterval: 3.5) // past three syncs: the key leases synchronously again, now promptly
+        let started = Date()
+        XCTAssertEqual(try client.post("/v1/check", json: check, headers: ["X-API-Key": cold]).status, 200)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.3)
+    }
+
+    /// Membership change mid-run on three hosts: host C dies (SIGKILL of its whole `serve`,
+    /// holding leased tokens) and host D joins. While PostgreSQL is reachable the bound
+    /// B + r·t does not depend on membership; the dead host's tokens are lost (debited, at
+    /// most its share), not locked: the central bucket keeps refilling at r, so the others
+    /// admit the full rate right after.
+    func testMembershipChangeKeepsTheBound() throws {
+        let hostB = try SecondHost(label: "host-bm", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostB.stop() }
+        let hostC = try SecondHost(label: "host-cm", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostC.stop() }
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_members"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 30, "period_seconds": 3}}"#,
+                                     headers: admin).json()
+        let key = try XCTUnwrap(issued["api_key"] as? String)
+
+        let steady = Blast(clients: [client, hostB.client], threads: 2, key: key, body: check)
+        let leaving = Blast(clients: [hostC.client], threads: 2, key: key, body: check)
+        Thread.sleep(forTimeInterval: 2.5)
+        let left = leaving.finish()
+        let cMetrics = (try? hostC.client.get("/metrics").text)?.split(separator: "\n").filter { $0.hasPrefix("convergence_ratelimit_") && !$0.contains("lock") }
+        print("host C before it dies: admitted \(left.filter { $0.status == 200 }.count) of \(left.count); \(cMetrics ?? [])")
+        let children = hostC.server.childPIDs
+        kill(hostC.server.pid, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        let died = Date()
+        Thread.sleep(forTimeInterval: 1)
+        let hostD = try SecondHost(label: "host-dm", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostD.stop() }
+        let joining = Blast(clients: [hostD.client], threads: 2, key: key, body: check)
+        let joined = Date()
+        Thread.sleep(forTimeInterval: 4)
+        let rest = steady.finish(), added = joining.finish()
+        let outcomes = rest + left + added.map { Blast.Outcome(sent: $0.sent, status: $0.status, host: 3, remaining: $0.remaining) }
+
+        let admitted = outcomes.filter { $0.status == 200 }
+        let seconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(outcomes.map(\.sent).min() ?? Date())
+        let bound = 30 + 10 * (seconds + 0.2)
+        print("membership change: admitted \(admitted.count) of \(outcomes.count) in \(seconds) s; bound B + r·(t + 0.2 s) = \(bound)")
+        XCTAssertEqual(Set(outcomes.map(\.status)), [200, 429], "only admitted or limited")
+        XCTAssertLessThanOrEqual(Double(admitted.count), bound, "admitted \(admitted.count) in \(seconds) s with a host gone and one added: over \(bound)")
+        XCTAssertGreaterThanOrEqual(Double(admitted.count), 0.6 * bound, "under-admission: \(admitted.count) of \(bound)")
+        XCTAssertGreaterThan(left.filter { $0.status == 200 }.count, 0, "host C admitted before it died")
+        XCTAssertGreaterThan(added.filter { $0.status == 200 }.count, 0, "host D admits once it joined")
+        // After the death the rest of the fleet gets the full rate: nothing waits for C's tokens.
+        let afterDeath = admitted.filter { $0.sent >= died.addingTimeInterval(0.5) }.count
+        let afterSeconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(died.addingTimeInterval(0.5))
+        XCTAssertGreaterThanOrEqual(Double(afterDeath), 0.6 * 10 * afterSeconds, "after C died: \(afterDeath) in \(afterSeconds) s")
+        XCTAssertLessThanOrEqual(Double(admitted.filter { $0.sent >= joined }.count), 30 + 10 * (4 + 0.2), "after D joined")
+        // Heartbeats: C drops out of the live count after 5 s, D is in it.
+        XCTAssertTrue(waitUntil(timeout: 10) { (try? self.metric(self.client, "convergence_ratelimit_cluster_hosts")) == 3 },
+                      "live hosts A, B, D: \(String(describing: try? self.metric(self.client, "convergence_ratelimit_cluster_hosts")))")
+    }
+
+    /// A host that dies holding leased tokens (SIGKILL of its whole `serve` while it uses a
+    /// key below the key's rate, so its lease is ahead of its use): those tokens were debited
+    /// and are gone with it — never spent twice, so the bound holds — and nothing has to expire
+    /// for the budget to come back: one period later the surviving host gets a full burst B.
+    func testAHostDyingWithALeaseLosesItsTokensNotTheBudget() throws {
+        let hostC = try SecondHost(label: "host-cd", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostC.stop() }
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_dies"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 100, "period_seconds": 5}}"#,
+                                     headers: admin).json()
+        let key = try XCTUnwrap(issued["api_key"] as? String)
+
+        // Host C alone at ~15 requests/s, below the key's 20/s: its leaser leases two syncs of that ahead.
+        let started = Date()
+        var admittedOnC = 0, lastRemaining: Int?
+        while Date().timeIntervalSince(started) < 3 {
+            let response = try hostC.client.post("/v1/check", json: check, headers: ["X-API-Key": key])
+            if response.status == 200 { admittedOnC += 1 }
+            lastRemaining = response.headers["x-ratelimit-remaining"].flatMap { Int($0) }
+            Thread.sleep(forTimeInterval: 0.066)
+        }
+        let children = hostC.server.childPIDs
+        kill(hostC.server.pid, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        let died = Date()
+        XCTAssertGreaterThan(admittedOnC, 30, "host C was served below the rate, not limited")
+
+        // Right after the death host A blasts: with C's tokens lost it may get less than the rest
+        // of the bucket, never more; the whole run stays within B + r·t.
+        let burst = Blast(clients: [client], threads: 2, key: key, body: check)
+        Thread.sleep(forTimeInterval: 1)
+        let first = burst.finish().filter { $0.status == 200 }.count
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertLessThanOrEqual(Double(admittedOnC + first), 100 + 20 * (elapsed + 0.2), "C \(admittedOnC) + A \(first) in \(elapsed) s")
+
+        // One period later, without C: the bucket is full again for host A.
+        Thread.sleep(forTimeInterval: max(0, 6 - Date().timeIntervalSince(died)))
+        let again = Blast(clients: [client], threads: 4, key: key, body: check)
+        Thread.sleep(forTimeInterval: 1.5)
+        let refilled = again.finish().filter { $0.status == 200 }.count
+        print("dies with a lease: C admitted \(admittedOnC) (last remaining \(lastRemaining ?? -1)); A right after \(first); A one period later \(refilled)")
+        XCTAssertGreaterThanOrEqual(refilled, 90, "a full burst (B = 100) one period after the death: \(refilled)")
+        XCTAssertLessThanOrEqual(Double(refilled), 100 + 20 * (1.5 + 0.2))
     }
 
     func metric(_ client: HTTPClient, _ name: String) throws -> Double? {

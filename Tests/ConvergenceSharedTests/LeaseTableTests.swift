@@ -33,7 +33,7 @@ import Testing
 
     @Test func aSlotTakenOverByAnotherKeyHandsOutNoneOfTheFormerKeysTokens() throws {
         let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
-        #expect(table.capacity == 128)
+        #expect(table.capacity == 512)
         let first = LeaseTable.bucketID(keyID: "key_0", rule: rule)
         let slot = try #require(table.slot(first, rule: rule, nowNs: 1))
         #expect(table.add(slot, bucket: first, tokens: 50))
@@ -96,5 +96,42 @@ import Testing
         #expect(!plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 0), "an empty central bucket: wait for the sync")
         #expect(plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 30), "a burst while the bucket holds tokens")
         #expect(!plan.leasesSynchronously(sinceLastLease: 0.01, centralLeft: 30), "but not more often than every 50 ms")
+    }
+
+    @Test func admissionsOutsideALeaseAreCountedApartForTheLeaserToCharge() throws {
+        let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
+        let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
+        let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        #expect(table.add(slot, bucket: bucket, tokens: 2))
+        #expect(table.take(slot, bucket: bucket, nowNs: 2))
+        cv_lease_note_spent(slot) // a synchronous lease's own token: leased, not charged again
+        cv_lease_note_outside(slot) // admitted by the outage share: charged at the next sync
+        cv_lease_note_outside(slot)
+        let seen = try #require(table.slots().first)
+        #expect(seen.spent == 2)
+        #expect(seen.outside == 2)
+    }
+
+    /// Clock jumps: a request is admitted by spending a leased token (a count), the central
+    /// bucket is timed by PostgreSQL's clock, and the host's times are CLOCK_MONOTONIC, which
+    /// `settimeofday` and NTP steps do not move. Even a time reading that jumped an hour
+    /// forward or back neither mints nor loses a token; a forward jump can at most make a
+    /// request lease once more, which debits the central bucket like any lease.
+    @Test func aJumpingClockNeitherMintsNorLosesTokens() throws {
+        let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
+        let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
+        let hour: UInt64 = 3_600_000_000_000
+        let slot = try #require(table.slot(bucket, rule: rule, nowNs: hour))
+        #expect(table.add(slot, bucket: bucket, tokens: 3))
+        let takes = [2 * hour, 1, hour, 5 * hour, 0].map { table.take(slot, bucket: bucket, nowNs: $0) }
+        #expect(takes == [true, true, true, false, false], "exactly the leased tokens, whatever the readings")
+        #expect(table.slot(bucket, rule: rule, nowNs: 1) == slot, "a reading from the past keeps the slot")
+        // Who leases: one thread per observed value, however far apart the readings are.
+        let synced = slot.pointee.synced_ns
+        #expect(cv_lease_begin_sync(slot, synced, 7 * hour) == 1)
+        #expect(cv_lease_begin_sync(slot, synced, 2) == 0, "a second thread with the stale value loses")
+        let plan = LeasePlan(syncSeconds: 1)
+        #expect(plan.leasesSynchronously(sinceLastLease: 3600, centralLeft: 0), "a forward jump: one more lease, bounded centrally")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 0, centralLeft: 0), "a backward jump reads as no time passed: refused locally")
     }
 }

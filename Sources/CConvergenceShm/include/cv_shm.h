@@ -14,7 +14,7 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 2u
+#define CV_SHM_LAYOUT_VERSION 3u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
@@ -33,6 +33,7 @@ enum {
     CV_COUNTER_SESSION_GENERATION, /* dashboard sessions revoked through the API */
     CV_COUNTER_CLUSTER_HOSTS,   /* live hosts at the last sync (rate_limit_scope = cluster) */
     CV_COUNTER_CLUSTER_OUTAGE,  /* 1 while the central buckets are unreachable */
+    CV_COUNTER_LEASE_FAILURES,  /* synchronous leases past their deadline or refused (lock timeout) */
     CV_COUNTER_COUNT = 16
 };
 
@@ -71,12 +72,13 @@ typedef struct cv_bucket {
  * A claim goes through hash 1 ("being written") while it sets the rule. */
 typedef struct cv_lease {
     _Alignas(16) unsigned __int128 word;
-    uint64_t spent;           /* tokens ever spent through this slot (atomic) */
+    uint32_t spent;           /* leased tokens ever spent (atomic; wraps: the leaser takes differences) */
+    uint32_t outside;         /* requests admitted outside a lease (outage decisions; atomic, wraps): charged later */
     uint64_t last_used_ns;    /* CLOCK_MONOTONIC of the last take */
     uint32_t limit;           /* the rule, so the leaser can lease without the key */
     uint32_t period_s;
     int32_t central_left;     /* whole tokens the central bucket had after the last lease (header estimate) */
-    uint32_t refused;         /* requests refused for want of a token (atomic): with `spent`, the demand */
+    uint32_t refused;         /* requests refused for want of a token (atomic): with the two above, the demand */
     int64_t full_at_unix_ms;  /* when the central bucket is full again (X-RateLimit-Reset) */
     uint64_t synced_ns;       /* CLOCK_MONOTONIC of the last lease (0: never): one thread at a time leases */
 } cv_lease;
@@ -171,8 +173,11 @@ cv_lease *cv_lease_at(cv_shm_header *h, uint32_t index);
 /* Elects the one thread that leases for the slot now: moves `synced_ns` from `seen` to
  * `now_ns`; 0 when another thread did first. */
 int cv_lease_begin_sync(cv_lease *l, uint64_t seen, uint64_t now_ns);
-/* Counts a request admitted outside the lease (outage share) or refused, for the leaser's demand. */
+/* Counts a leased token spent without passing through the slot (the synchronous lease's own), a
+ * request admitted outside any lease (outage share: the leaser charges it to the central bucket
+ * at its next sync), or one refused (demand only). */
 void cv_lease_note_spent(cv_lease *l);
+void cv_lease_note_outside(cv_lease *l);
 void cv_lease_note_refused(cv_lease *l);
 /* The slot's owner and unspent tokens, read atomically (owner 0: free, 1: being claimed). */
 uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);

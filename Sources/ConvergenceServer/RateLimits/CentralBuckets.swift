@@ -22,10 +22,11 @@ struct CentralBuckets {
         let fullInMs: Int64
     }
 
-    /// One lease for one key (the request path, when a host holds no token for it).
-    func lease(_ request: Request) throws(PostgresError) -> Grant {
+    /// One lease for one key (the request path, when a host holds no token for it), answered
+    /// within `timeoutMs` or failed (the connection closed: a late grant is lost, never admitted).
+    func lease(_ request: Request, timeoutMs: Int) throws(PostgresError) -> Grant {
         let rows = try db.query("SELECT granted, tokens_left, full_in_ms FROM convergence.rate_lease($1, $2, $3, $4, $5)",
-                                Self.scalars(request)).rows
+                                Self.scalars(request), timeoutMs: timeoutMs).rows
         guard let row = rows.first else { throw .decoding(column: "granted", expected: "one row") }
         return try grant(row)
     }

@@ -6,7 +6,8 @@ import ConvergenceStore
 
 /// The request path of `rate_limit_scope = cluster`: one CAS on this host's leased
 /// tokens for a warm key. A key the leaser does not sync yet leases synchronously
-/// (one short statement on the thread's connection, one thread at a time); a key it
+/// (one statement on the thread's connection, one thread at a time, answered within
+/// `LeasePlan.syncLeaseTimeoutMs` or decided by the outage mode); a key it
 /// does sync is refused locally until the next sync once its tokens are spent, so
 /// a key at its limit costs PostgreSQL one row per sync, not a statement per request.
 /// Every token admitted was debited from the central bucket first, which is what
@@ -14,6 +15,7 @@ import ConvergenceStore
 enum ClusterRateGate {
     static let hostsCounter = Int32(CV_COUNTER_CLUSTER_HOSTS)
     static let outageCounter = Int32(CV_COUNTER_CLUSTER_OUTAGE)
+    static let leaseFailuresCounter = Int32(CV_COUNTER_LEASE_FAILURES)
 
     static let unavailable = APIError(.serviceUnavailable, code: "rate_limit_unavailable",
                                       message: "The rate-limit store is unreachable and this host refuses requests until it is back; retry shortly.",
@@ -35,18 +37,32 @@ enum ClusterRateGate {
         // One thread leases; the others (and a key at its limit between syncs) are refused here.
         guard plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left)),
               cv_lease_begin_sync(slot, synced, now) != 0 else {
+            // The key's last synchronous lease failed: decided locally until the leaser leases for it.
+            if slot.pointee.central_left < 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
             cv_lease_note_refused(slot)
             return decision(allowed: false, slot: slot, rule: rule)
         }
-        let hosts = max(1, Int(context.shared.counter(hostsCounter)))
-        let want = max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
+        let known = Int(context.shared.counter(hostsCounter)), hosts = max(1, known)
+        // Before the leaser's first heartbeat the number of hosts is unknown: a tenth of the bucket, not all of it.
+        let want = known == 0 ? plan.firstWant(rule: rule, hosts: 1)
+            : max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
         let grant: CentralBuckets.Grant
         do {
-            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want))
-        } catch {
-            // The leaser confirms and clears the outage; until then no thread waits on PostgreSQL again.
+            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want), timeoutMs: plan.syncLeaseTimeoutMs)
+        } catch where error.isConnectionFailure {
+            // Unreachable: the whole host decides locally. The leaser clears the flag at its next
+            // sync that reaches PostgreSQL (and charges what the outage mode admitted meanwhile);
+            // until then no thread waits on PostgreSQL again.
             context.shared.storeCounter(outageCounter, 1)
-            context.logger.warning("cluster rate limit: lease failed; deciding locally", ["error": .string(String(describing: error))])
+            context.logger.warning("cluster rate limit: PostgreSQL unreachable; deciding locally", ["error": .string(String(describing: error))])
+            return try outage(bucket: bucket, rule: rule, slot, context)
+        } catch {
+            // Slow (past the deadline) or refused (the row locked past the lock timeout): this key's
+            // requests are decided locally until the leaser has leased for it (which records a
+            // central_left ≥ 0), or for three syncs; other keys are not affected. Counted, not
+            // logged: under load it is frequent.
+            context.shared.addCounter(leaseFailuresCounter)
+            slot.pointee.central_left = -1
             return try outage(bucket: bucket, rule: rule, slot, context)
         }
         record(grant, in: slot)
@@ -57,7 +73,8 @@ enum ClusterRateGate {
         // One token is this request's; the rest wait in the slot for the next ones.
         if grant.granted > 1, !table.add(slot, bucket: bucket, tokens: Int64(grant.granted - 1)) {
             // Taken over by another key meanwhile: give them back now (best effort; lost tokens only under-admit).
-            _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1))
+            _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1),
+                                                                timeoutMs: plan.syncLeaseTimeoutMs)
         }
         cv_lease_note_spent(slot)
         return decision(allowed: true, slot: slot, rule: rule)
@@ -94,10 +111,10 @@ enum ClusterRateGate {
             throw unavailable
         case .share:
             // A local bucket of 1/N of the rule (its own bucket: the rule differs), and the
-            // admission counted in the slot so that the leaser charges it on reconnect.
+            // admission counted in the slot so that the leaser charges it at its next sync.
             let hosts = max(1, Int(context.shared.counter(hostsCounter)))
             let local = context.limiter.take(keyHash: bucket, rule: LeasePlan.outageRule(rule, hosts: hosts))
-            if local.allowed, let slot { cv_lease_note_spent(slot) }
+            if let slot { local.allowed ? cv_lease_note_outside(slot) : cv_lease_note_refused(slot) } // the leaser's demand
             return local
         }
     }

@@ -10,14 +10,16 @@ import Glibc
 /// hosts share a budget during an outage), tokens of keys idle for a while given
 /// back, and more tokens for every key whose leased tokens run low, sized to this
 /// host's recent demand for it. When PostgreSQL is unreachable it raises the outage
-/// flag the workers read, and on reconnect charges what the host admitted
+/// flag the workers read (a worker whose synchronous lease failed raises it too), and
+/// at the next sync that reaches PostgreSQL charges what the outage mode admitted
 /// meanwhile (capped at one bucket per key).
 package enum RateLeaser {
     static let pruneMs = 60_000
 
     /// What the leaser remembers of a slot between syncs.
     struct Seen {
-        var spent: UInt64
+        var spent: UInt32
+        var outside: UInt32
         var refused: UInt32
         var demandPerSecond: Double
         var debt: Int
@@ -35,6 +37,8 @@ package enum RateLeaser {
         var owed: [CentralBuckets.Request] = [] // tokens to give back at the next sync
         var lastSync = MonotonicInstant.now(), lastPrune = MonotonicInstant.now()
         var outage = false
+        // A heartbeat first: this host's leases are sized by the number of hosts, which it learns here.
+        if let (live, _) = try? central.sync(hostID: hostID, []) { shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live)) }
         child.notifyReady()
         logger.info("rate leaser started", ["host_id": .string(hostID), "sync_ms": .int(config.rateLimitSyncMs)])
 
@@ -42,9 +46,11 @@ package enum RateLeaser {
             let now = MonotonicInstant.now()
             let elapsed = max(0.001, now.milliseconds(since: lastSync) / 1000)
             lastSync = now
-            let observed = observe(&seen, table: table, elapsed: elapsed, outage: outage)
+            let observed = observe(&seen, table: table, elapsed: elapsed)
             do {
-                if outage { try chargeDebts(&seen, observed, central: central, hostID: hostID, shared: shared, logger: logger) }
+                if outage || seen.values.contains(where: { $0.debt > 0 }) {
+                    try chargeDebts(&seen, observed, central: central, hostID: hostID, shared: shared, logger: logger, reconnected: outage)
+                }
                 outage = false
                 shared.storeCounter(ClusterRateGate.outageCounter, 0)
                 try sync(observed, seen: seen, owed: &owed, nowNs: UInt64(now.nanoseconds), table: table, central: central, plan: plan,
@@ -53,6 +59,11 @@ package enum RateLeaser {
                     try central.prune()
                     lastPrune = now
                 }
+            } catch where error.sqlState == "55P03" {
+                // Refused, not unreachable: a bucket row stayed locked past the lease function's
+                // lock timeout (another host's sync of the same keys). Nothing was leased or
+                // charged; the next sync tries again, and the host is not in an outage.
+                logger.warning("cluster rate limit: sync refused (lock timeout); retrying at the next sync")
             } catch {
                 if !outage {
                     logger.warning("cluster rate limit: PostgreSQL unreachable; spending leased tokens, then deciding locally",
@@ -74,18 +85,22 @@ package enum RateLeaser {
     }
 
     /// Demand per slot since the last sync (admitted and refused, smoothed over about three
-    /// syncs); during an outage what was admitted becomes debt.
-    static func observe(_ seen: inout [UInt64: Seen], table: LeaseTable, elapsed: Double, outage: Bool) -> [LeaseTable.Slot] {
+    /// syncs); what was admitted outside a lease (an outage, or a synchronous lease that timed
+    /// out) becomes debt, charged at the next sync that reaches PostgreSQL.
+    static func observe(_ seen: inout [UInt64: Seen], table: LeaseTable, elapsed: Double) -> [LeaseTable.Slot] {
         let slots = table.slots()
         var next: [UInt64: Seen] = [:]
         for slot in slots {
             let refused = table.pointer(slot.index).pointee.refused
-            var entry = seen[slot.bucket] ?? Seen(spent: slot.spent, refused: refused, demandPerSecond: 0, debt: 0)
-            let admitted = slot.spent &- entry.spent
-            let demand = Double(admitted &+ UInt64(refused &- entry.refused)) / elapsed
+            // A slot seen for the first time counts from its claim (its counters start at 0 then), so a
+            // key new on this host is leased for at its first sync rather than at its second.
+            var entry = seen[slot.bucket] ?? Seen(spent: 0, outside: 0, refused: 0, demandPerSecond: 0, debt: 0)
+            let outside = slot.outside &- entry.outside
+            let demand = Double(UInt64(slot.spent &- entry.spent) + UInt64(outside) + UInt64(refused &- entry.refused)) / elapsed
             entry.demandPerSecond = entry.demandPerSecond == 0 ? demand : entry.demandPerSecond * 0.6 + demand * 0.4
-            if outage { entry.debt += Int(admitted) }
+            entry.debt += Int(outside)
             entry.spent = slot.spent
+            entry.outside = slot.outside
             entry.refused = refused
             next[slot.bucket] = entry
         }
@@ -123,9 +138,9 @@ package enum RateLeaser {
         }
     }
 
-    /// Charges what was admitted during the outage: leased and dropped, capped per key.
+    /// Charges what was admitted outside leases (from the outage share), capped per key.
     static func chargeDebts(_ seen: inout [UInt64: Seen], _ slots: [LeaseTable.Slot], central: CentralBuckets, hostID: String,
-                            shared: SharedRegion, logger: Logger) throws(PostgresError) {
+                            shared: SharedRegion, logger: Logger, reconnected: Bool) throws(PostgresError) {
         let rules = Dictionary(slots.map { ($0.bucket, $0.rule) }) { first, _ in first }
         let charges = seen.compactMap { bucket, entry -> CentralBuckets.Request? in
             guard entry.debt > 0, let rule = rules[bucket] else { return nil }
@@ -134,6 +149,6 @@ package enum RateLeaser {
         let (live, _) = try central.sync(hostID: hostID, charges)
         shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
         for bucket in seen.keys { seen[bucket]?.debt = 0 }
-        logger.info("cluster rate limit: PostgreSQL reachable again; outage consumption charged", ["keys": .int(charges.count)])
+        if reconnected { logger.info("cluster rate limit: PostgreSQL reachable again; outage consumption charged", ["keys": .int(charges.count)]) }
     }
 }

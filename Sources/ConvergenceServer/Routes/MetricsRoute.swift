@@ -23,6 +23,7 @@ enum MetricsRoute {
             if context.config.rateLimitScope == .cluster {
                 derived.append((MetricFamilies.clusterOutage, Double(region.counter(ClusterRateGate.outageCounter))))
                 derived.append((MetricFamilies.clusterHosts, Double(region.counter(ClusterRateGate.hostsCounter))))
+                derived.append((MetricFamilies.leaseFailures, Double(region.counter(ClusterRateGate.leaseFailuresCounter))))
             }
             if let spool = context.audit {
                 // The audit gauges as of now, not as of the flusher's last loop: a dead or
