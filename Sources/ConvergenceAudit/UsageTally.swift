@@ -96,14 +96,8 @@ package struct UsageTally: Equatable {
         for granularity in UsageRollup.seriesBuckets {
             let start = UsageTally.binStart(seconds, granularity)
             for scope in scopes where scope == "*" || granularity >= UsageRollup.scopedBucketSeconds {
-                var counts = series[SeriesKey(seconds: granularity, scope: scope, start: start), default: SeriesCounts()]
-                counts.checks += 1
-                if check.decision == "allow" { counts.allowed += 1 }
-                if check.decision == "block" { counts.blocked += 1 }
-                if check.wouldBlock == true { counts.wouldBlock += 1 }
-                if check.personalData { counts.pii += 1 }
-                if let latencyBucket { counts.latency[latencyBucket] += 1 }
-                series[SeriesKey(seconds: granularity, scope: scope, start: start)] = counts
+                UsageTally.count(check, latencyBucket: latencyBucket,
+                                 into: &series[SeriesKey(seconds: granularity, scope: scope, start: start), default: SeriesCounts()])
             }
         }
         guard !check.violations.isEmpty else { return }
@@ -121,21 +115,27 @@ package struct UsageTally: Equatable {
                 for (policy, ruleFlags) in perRule {
                     for (rule, flags) in ruleFlags {
                         let key = RuleKey(series: SeriesKey(seconds: granularity, scope: scope, start: start), policyID: policy, rule: rule)
-                        var counts = rules[key, default: BlockCounts()]
-                        if flags.enforced { counts.blocked += 1 }
-                        if flags.monitored { counts.wouldBlock += 1 }
-                        rules[key] = counts
+                        rules[key, default: BlockCounts()].blocked += flags.enforced ? 1 : 0
+                        rules[key, default: BlockCounts()].wouldBlock += flags.monitored ? 1 : 0
                     }
                 }
             }
         }
         let hour = UsageTally.binStart(seconds, 3600)
         for (policy, ruleFlags) in perRule {
-            var counts = policies[PolicyKey(policyID: policy, hourStart: hour), default: BlockCounts()]
-            if ruleFlags.values.contains(where: \.enforced) { counts.blocked += 1 }
-            if ruleFlags.values.contains(where: \.monitored) { counts.wouldBlock += 1 }
-            policies[PolicyKey(policyID: policy, hourStart: hour)] = counts
+            let key = PolicyKey(policyID: policy, hourStart: hour)
+            policies[key, default: BlockCounts()].blocked += ruleFlags.values.contains(where: \.enforced) ? 1 : 0
+            policies[key, default: BlockCounts()].wouldBlock += ruleFlags.values.contains(where: \.monitored) ? 1 : 0
         }
+    }
+
+    private static func count(_ check: Check, latencyBucket: Int?, into counts: inout SeriesCounts) {
+        counts.checks += 1
+        if check.decision == "allow" { counts.allowed += 1 }
+        if check.decision == "block" { counts.blocked += 1 }
+        if check.wouldBlock == true { counts.wouldBlock += 1 }
+        if check.personalData { counts.pii += 1 }
+        if let latencyBucket { counts.latency[latencyBucket] += 1 }
     }
 
     /// `date_bin(granularity, t, epoch)` for Unix seconds.
@@ -161,16 +161,21 @@ package struct UsageTally: Equatable {
     static let wouldBlockField = AuditRecord.columns.firstIndex(of: "would_block")!
     static let latencyField = AuditRecord.columns.firstIndex(of: "latency_us")!
     static let violationsField = AuditRecord.columns.firstIndex(of: "violations")!
+    static let readFields = [kindField, customerField, keyField, decisionField, reasonsField, wouldBlockField, latencyField, violationsField]
 
     static func check(_ row: UnsafeBufferPointer<UInt8>, micros: Int64) -> RowReading {
-        var fields: [String?] = []
-        fields.reserveCapacity(AuditRecord.columns.count)
+        // Field boundaries first; only the fields the rollups read become Strings (the
+        // operations, policy versions and the rest are passed over).
+        var bounds: [Range<Int>] = []
+        bounds.reserveCapacity(AuditRecord.columns.count)
         var start = 0
         for i in 0...row.count where i == row.count || row[i] == 9 {
-            fields.append(copyValue(UnsafeBufferPointer(rebasing: row[start..<i])))
+            bounds.append(start..<i)
             start = i + 1
         }
-        guard fields.count == AuditRecord.columns.count else { return .unreadable }
+        guard bounds.count == AuditRecord.columns.count else { return .unreadable }
+        var fields = [String?](repeating: nil, count: bounds.count)
+        for index in readFields { fields[index] = copyValue(UnsafeBufferPointer(rebasing: row[bounds[index]])) }
         guard fields[kindField] == "check" else { return .notACheck }
         var check = Check(micros: micros, customerID: nil, keyID: fields[keyField], decision: fields[decisionField],
                           wouldBlock: nil, latencyMicros: nil, personalData: false, violations: [])

@@ -213,10 +213,10 @@ run_keepalive_figures() {
 # Rung kapg: where PostgreSQL's CPU per audit row goes at steady state. A fresh
 # PostgreSQL with pg_stat_statements, the shipped path under wrk for
 # BENCH_KAPG_SECONDS (30), then each server process's CPU (from /proc, per row
-# flushed) and the statements' execution time per row (wall time: on a busy
+# flushed, the postmaster's reaped children included) and the statements' execution time per row (wall time: on a busy
 # host it includes waiting for a core).
 run_pg_row_breakdown() {
-  local lua="$BENCH_DIR/check-kapg.lua" admin postmaster r0 r1 seconds="${BENCH_KAPG_SECONDS:-30}"
+  local lua="$BENCH_DIR/check-kapg.lua" admin pg0 pg1 r0 r1 seconds="${BENCH_KAPG_SECONDS:-30}"
   use_nginx plain
   use_backend none
   rm -rf "$KA_PG_DIR" "$KA_SPOOL"
@@ -229,26 +229,17 @@ run_pg_row_breakdown() {
   prepare_check_tenant "$admin" "$lua"
   wrk -t2 -c64 -s "$lua" -d5s "$BASE_URL/v1/check" >/dev/null
   wait_until 120 ka_spool_drained || true
-  postmaster="$(head -n 1 "$KA_PG_DIR/postmaster.pid")"
-  ka_pg_snapshot() {
-    local pid
-    for pid in "$postmaster" $(ps -o pid= --ppid "$postmaster"); do
-      printf '%s %s %s\n' "$pid" "$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13, $14 + $15 }')" \
-        "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-60)"
-    done
-  }
-  ka_pg_snapshot >"$RESULTS/kapg-before.txt"
+  pg0="$(pg_ticks)"
   ka_psql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
   r0="$(ka_psql -c "SELECT count(*) FROM convergence.audit_log")"
   log "rung kapg: POST /v1/check for ${seconds}s, PostgreSQL's CPU per audit row"
   wrk -t2 -c64 -s "$lua" "-d${seconds}s" "$BASE_URL/v1/check" >"$RESULTS/kapg-c64.txt"
   wait_until 120 ka_spool_drained || true
   sleep 2
-  ka_pg_snapshot >"$RESULTS/kapg-after.txt"
+  pg1="$(pg_ticks)"
   r1="$(ka_psql -c "SELECT count(*) FROM convergence.audit_log")"
   KA_ROWS+=("| rung kapg: $((r1 - r0)) rows in ${seconds} s ($(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$RESULTS/kapg-c64.txt") checks/s); PostgreSQL CPU per row, all processes | $(
-    awk -v n="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" 'NR == FNR { u[$1] = $2; c[$1] = $3; next }
-      { t += $2 - (u[$1] + 0) + $3 - (c[$1] + 0) } END { printf "%.1f µs", 1e6 * t / hz / n }' "$RESULTS/kapg-before.txt" "$RESULTS/kapg-after.txt") | ≤ 8 µs |")
+    awk -v t="$((pg1 - pg0))" -v n="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f µs", 1e6 * t / hz / n }') | ≤ 8 µs |")
   while read -r per_row calls query; do
     KA_ROWS+=("| … statement time per row: \`${query}…\` ($calls calls) | $per_row µs | — |")
   done < <(ka_psql -F ' ' -c "SELECT round((1000 * total_exec_time / $((r1 - r0)))::numeric, 2), calls,
