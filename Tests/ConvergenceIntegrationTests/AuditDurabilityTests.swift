@@ -74,9 +74,16 @@ final class AuditDurabilityTests: XCTestCase {
         XCTAssertTrue(outcome.failedStatuses.isSubset(of: statuses), "unexpected statuses \(outcome.failedStatuses.sorted())",
                       file: file, line: line)
         let counted = outcome.failures.filter { sentBefore == nil || $0.sent < sentBefore! }.count + outcome.unidentified.count
+        print("failed requests: \(counted) (at most \(limit)) of \(outcome.answered.count + counted)")
         XCTAssertLessThanOrEqual(counted, limit, "\(counted) requests failed: \(outcome.failedStatuses.sorted()) \(outcome.unidentified.prefix(3))",
                                  file: file, line: line)
     }
+
+    /// What SIGKILLs of workers may fail, with keep-alive to the workers (nginx does not
+    /// retry a POST it has sent): per kill, the requests in flight on the killed worker (at
+    /// most one per client), and those sent over kept connections to it whose close nginx had
+    /// not read yet (each such connection fails once, then nginx drops it; about one per client).
+    static func failuresAllowed(kills: Int, clients: Int) -> Int { kills * clients * 2 }
 
     func testEveryAnsweredCheckIsRecordedOnceWhileWorkersAreKilled() throws {
         try start("killworker")
@@ -89,8 +96,7 @@ final class AuditDurabilityTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.5)
         let outcome = load.finish()
         XCTAssertGreaterThan(outcome.answered.count, 100)
-        // A kill fails at most the requests in flight on that worker: one per client.
-        assertFailures(outcome, only: [502], atMost: 5 * 4)
+        assertFailures(outcome, only: [502], atMost: Self.failuresAllowed(kills: 5, clients: 4))
         assertExactlyOnce(outcome, try waitForFlush(outcome))
     }
 
@@ -120,7 +126,7 @@ final class AuditDurabilityTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.5)
         let outcome = load.finish()
         XCTAssertGreaterThan(outcome.answered.count, 200)
-        assertFailures(outcome, only: [502], atMost: 5 * 8)
+        assertFailures(outcome, only: [502], atMost: Self.failuresAllowed(kills: 5, clients: 8))
         assertExactlyOnce(outcome, try waitForFlush(outcome))
         XCTAssertGreaterThan(rotatedInto.count, 10, "the lanes did not rotate")
         XCTAssertEqual(stack.server.count(message: "audit spool: damaged data skipped"), 0, stack.server.log)
