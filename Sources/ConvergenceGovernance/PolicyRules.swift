@@ -38,7 +38,13 @@ public struct PolicyRules: Sendable, Equatable {
     public var personalDataKinds: [PIIKind]?
     /// Blocks a check that carries a secret; nil: on when `block_personal_data` is.
     public var blockSecrets: Bool?
+    /// Names or globs (`gpt-4*`): an operation naming another model violates the rule.
     public var allowedModels: [String]?
+    /// Names or globs, matched ignoring ASCII case: an operation naming one violates the rule.
+    public var deniedModels: [String]?
+    /// Per-model limits (`{"gpt-4*": {"max_tokens": 2000}, "*": {"max_tokens": 8000}}`):
+    /// the most specific matching pattern decides for each operation's model.
+    public var models: [ModelLimit]?
     public var maxTokens: Int?
     public var blockThreshold: Int?
     public var riskWeights: [RiskFactor: Int] = [:]
@@ -77,16 +83,9 @@ public struct PolicyRules: Sendable, Equatable {
                 rules.blockSecrets = b
             case "personal_data_kinds":
                 rules.personalDataKinds = try personalKinds(v)
-            case "allowed_models":
-                guard case .array(let items) = v else { throw Invalid(field: name, problem: "must be an array of model names") }
-                var models: [String] = []
-                for item in items {
-                    guard case .string(let s) = item, !s.isEmpty, s.count <= 200 else {
-                        throw Invalid(field: name, problem: "must be an array of model names")
-                    }
-                    models.append(s)
-                }
-                rules.allowedModels = models
+            case "allowed_models": rules.allowedModels = try modelNames(name, v)
+            case "denied_models": rules.deniedModels = try modelNames(name, v)
+            case "models": rules.models = try modelLimits(v)
             case "risk_weights":
                 guard case .object(let weights) = v else { throw Invalid(field: name, problem: "must be an object of factor: points") }
                 for (factorName, points) in weights {
@@ -98,11 +97,50 @@ public struct PolicyRules: Sendable, Equatable {
                 }
             default:
                 throw Invalid(field: name, problem: "unknown rule; known: allowed_models, block_personal_data, block_secrets, "
-                    + "block_threshold, large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, "
-                    + "personal_data_kinds, risk_weights")
+                    + "block_threshold, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, "
+                    + "models, personal_data_kinds, risk_weights")
             }
         }
         return rules
+    }
+
+    /// An array of model names or globs, 1–200 characters each.
+    static func modelNames(_ field: String, _ value: JSONValue) throws(Invalid) -> [String] {
+        let problem = "must be an array of model names or patterns (1-200 characters; * matches any run)"
+        guard case .array(let items) = value, items.count <= 1000 else { throw Invalid(field: field, problem: problem) }
+        var models: [String] = []
+        for item in items {
+            guard case .string(let s) = item, !s.isEmpty, s.count <= 200 else { throw Invalid(field: field, problem: problem) }
+            models.append(s)
+        }
+        return models
+    }
+
+    /// `{"pattern": {"max_tokens": N}, …}`: at most 1000 patterns, each naming what it limits.
+    /// A key's length is bounded by the body limit only (openapi 3.0 cannot bound key names).
+    static func modelLimits(_ value: JSONValue) throws(Invalid) -> [ModelLimit] {
+        guard case .object(let entries) = value, entries.members.count <= 1000 else {
+            throw Invalid(field: "models", problem: "must be an object of model pattern: {\"max_tokens\": N} (at most 1000)")
+        }
+        var limits: [ModelLimit] = []
+        for (pattern, entry) in entries {
+            let field = "models.\(pattern.shownInMessage(limit: 64))"
+            guard case .object(let members) = entry, !members.members.isEmpty else {
+                throw Invalid(field: field, problem: "must be an object of limits (max_tokens)")
+            }
+            var maxTokens: Int?
+            for (limit, v) in members {
+                guard limit == "max_tokens" else {
+                    throw Invalid(field: "\(field).\(limit.shownInMessage(limit: 64))", problem: "unknown limit; known: max_tokens")
+                }
+                guard case .number(let n) = v, n.rounded() == n, n >= 0, n <= 1_000_000_000 else {
+                    throw Invalid(field: "\(field).max_tokens", problem: "must be an integer from 0 to 1000000000")
+                }
+                maxTokens = Int(n)
+            }
+            limits.append(ModelLimit(pattern: ModelPattern(pattern), maxTokens: maxTokens))
+        }
+        return limits
     }
 
     /// A non-empty array of distinct personal-data kinds; `secret` has its own rule.
@@ -133,6 +171,16 @@ public struct PolicyRules: Sendable, Equatable {
         if let personalDataKinds { out["personal_data_kinds"] = .array(personalDataKinds.map { .string($0.rawValue) }) }
         if let blockSecrets { out["block_secrets"] = .bool(blockSecrets) }
         if let allowedModels { out["allowed_models"] = .array(allowedModels.map { .string($0) }) }
+        if let deniedModels { out["denied_models"] = .array(deniedModels.map { .string($0) }) }
+        if let models {
+            var entries = JSONObject()
+            for limit in models {
+                var entry = JSONObject()
+                if let maxTokens = limit.maxTokens { entry["max_tokens"] = .number(Double(maxTokens)) }
+                entries[limit.pattern.text] = .object(entry)
+            }
+            out["models"] = .object(entries)
+        }
         if let maxTokens { out["max_tokens"] = .number(Double(maxTokens)) }
         if let blockThreshold { out["block_threshold"] = .number(Double(blockThreshold)) }
         if !riskWeights.isEmpty {

@@ -20,9 +20,9 @@ public final class PolicySet: Sendable {
         rules = policies.indices.map { Rules(policies[$0], index: $0) }
         let enforcing = policies.filter { $0.mode == .enforce }
         enforced = Scope(monitorIncluded: false, limits: Limits(enforcing), approvedModels: Scope.approved(by: enforcing),
-                         personalKinds: Scope.personalKinds(of: enforcing))
+                         deniedModels: Scope.denied(by: enforcing), personalKinds: Scope.personalKinds(of: enforcing))
         all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies),
-                    personalKinds: Scope.personalKinds(of: policies))
+                    deniedModels: Scope.denied(by: policies), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
     }
 
@@ -34,7 +34,9 @@ public final class PolicySet: Sendable {
         /// The personal-data kinds `block_personal_data` refuses.
         let personalKinds: PIIKindSet
         let blockSecrets: Bool
-        let allowedModels: [String]?
+        let allowedModels: [ModelPattern]?
+        let deniedModels: [ModelPattern]
+        let modelLimits: [ModelLimit]
         let maxTokens: Int?
         let maxExternalCalls: Int?
 
@@ -44,7 +46,9 @@ public final class PolicySet: Sendable {
             blockPersonalData = policy.rules.blockPersonalData == true
             personalKinds = policy.rules.personalDataKinds.map { PIIKindSet($0) } ?? .personalData
             blockSecrets = policy.rules.blockSecrets ?? blockPersonalData
-            allowedModels = policy.rules.allowedModels
+            allowedModels = policy.rules.allowedModels?.map(ModelPattern.init)
+            deniedModels = policy.rules.deniedModels?.map(ModelPattern.init) ?? []
+            modelLimits = policy.rules.models ?? []
             maxTokens = policy.rules.maxTokens
             maxExternalCalls = policy.rules.maxExternalCalls
         }
@@ -54,8 +58,10 @@ public final class PolicySet: Sendable {
     struct Scope: Sendable {
         let monitorIncluded: Bool
         let limits: Limits
-        /// Models some applied policy lists in `allowed_models`: an external call to one of them is approved.
-        let approvedModels: [String]
+        /// Models some applied policy lists in `allowed_models`: an external call to one of them is
+        /// approved, unless an applied policy denies it (deny wins).
+        let approvedModels: [ModelPattern]
+        let deniedModels: [ModelPattern]
         /// The kinds the `personal_data` factor counts. Strictest wins: the union of
         /// the policies' `personal_data_kinds`, every kind when one does not narrow (or none applies).
         let personalKinds: PIIKindSet
@@ -71,12 +77,19 @@ public final class PolicySet: Sendable {
 
         func includes(_ mode: Policy.Mode) -> Bool { monitorIncluded || mode == .enforce }
 
-        static func approved(by policies: [Policy]) -> [String] {
-            var models: [String] = []
-            for policy in policies {
-                for model in policy.rules.allowedModels ?? [] where !models.contains(model) { models.append(model) }
-            }
-            return models
+        func approves(_ model: String) -> Bool {
+            approvedModels.contains { $0.matches(model, caseInsensitive: false) }
+                && !deniedModels.contains { $0.matches(model, caseInsensitive: true) }
+        }
+
+        static func approved(by policies: [Policy]) -> [ModelPattern] { patterns(policies.map { $0.rules.allowedModels ?? [] }) }
+
+        static func denied(by policies: [Policy]) -> [ModelPattern] { patterns(policies.map { $0.rules.deniedModels ?? [] }) }
+
+        private static func patterns(_ lists: [[String]]) -> [ModelPattern] {
+            var seen: [String] = []
+            for list in lists { for model in list where !seen.contains(model) { seen.append(model) } }
+            return seen.map(ModelPattern.init)
         }
     }
 

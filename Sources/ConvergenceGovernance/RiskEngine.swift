@@ -129,7 +129,7 @@ public enum RiskEngine {
     static func assess(_ request: CheckRequest, _ set: PolicySet, scope: PolicySet.Scope, pii: [PIIFinding]) -> Assessment {
         let operations = request.operations
         let limits = scope.limits
-        func approved(_ model: String) -> Bool { scope.approvedModels.contains(model) }
+        func approved(_ model: String) -> Bool { scope.approves(model) }
         var facts = Facts()
         var unapproved = 0, large = 0
         // By index, reading fields in place: `for op in` would copy (and retain) every operation.
@@ -210,10 +210,30 @@ public enum RiskEngine {
                 violate("block_secrets", "Secret detected in " + located(secretPaths.map { ($0, nil) }))
             }
             // Details name paths and counts only: model names are the client's values.
-            if let allowed = rules.allowedModels, operations.contains(where: { $0.model.map { !allowed.contains($0) } ?? false }) {
-                let refused = operations.indices.filter { operations[$0].model.map { !allowed.contains($0) } ?? false }
-                violate("allowed_models", "Model not in allowed_models: "
-                    + refused.map { "operations[\($0)].model" }.joined(separator: ", "))
+            if let allowed = rules.allowedModels {
+                let refused = operations.indices.filter { i in
+                    operations[i].model.map { model in !allowed.contains { $0.matches(model, caseInsensitive: false) } } ?? false
+                }
+                if !refused.isEmpty {
+                    violate("allowed_models", "Model not in allowed_models: " + refused.map { "operations[\($0)].model" }.joined(separator: ", "))
+                }
+            }
+            if !rules.deniedModels.isEmpty {
+                let refused = operations.indices.filter { i in
+                    operations[i].model.map { model in rules.deniedModels.contains { $0.matches(model, caseInsensitive: true) } } ?? false
+                }
+                if !refused.isEmpty {
+                    violate("denied_models", "Model in denied_models: " + refused.map { "operations[\($0)].model" }.joined(separator: ", "))
+                }
+            }
+            if !rules.modelLimits.isEmpty {
+                // The first operation over its model's limit, naming the pattern that decided (the policy's text).
+                for i in operations.indices {
+                    guard let model = operations[i].model, let tokens = operations[i].tokens,
+                          let limit = ModelLimit.deciding(rules.modelLimits, for: model), let max = limit.maxTokens, tokens > max else { continue }
+                    violate("models", "operations[\(i)].tokens over \(max) (models \"\(limit.pattern.text)\")")
+                    break
+                }
             }
             if let maxTokens = rules.maxTokens, let over = operations.firstIndex(where: { ($0.tokens ?? 0) > maxTokens }) {
                 violate("max_tokens", "operations[\(over)].tokens over \(maxTokens)")

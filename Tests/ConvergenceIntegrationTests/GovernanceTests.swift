@@ -84,6 +84,43 @@ final class GovernanceTests: XCTestCase {
         XCTAssertTrue(line.contains(#""customer":"gov_acme""#), line)
     }
 
+    /// Per-model rules through the API: a policy with `models` and `denied_models` is stored
+    /// and returned as sent, and checks through nginx meet the pattern that fits their model.
+    func testPerModelLimitsAndDeniedModelsThroughTheAPI() throws {
+        try deleteAllPolicies()
+        let rules = #"{"models": {"gpt-4*": {"max_tokens": 2000}, "*": {"max_tokens": 8000}}, "denied_models": ["*-preview"]}"#
+        let policy = try createPolicy(rules, name: "Per model")
+        let stored = try XCTUnwrap(policy["rules"] as? [String: Any])
+        XCTAssertEqual((stored["models"] as? [String: Any])?.keys.sorted(), ["*", "gpt-4*"])
+        XCTAssertEqual(stored["denied_models"] as? [String], ["*-preview"])
+        Thread.sleep(forTimeInterval: 0.6)
+        func decide(_ model: String, tokens: Int) throws -> [String: Any] {
+            let body = #"{"operations": [{"type": "llm_call", "model": "\#(model)", "provider": "internal", "tokens": \#(tokens)}]}"#
+            let response = try client.post("/v1/check", json: body, headers: customer)
+            XCTAssertEqual(response.status, 200, response.text)
+            return try response.json()
+        }
+        XCTAssertEqual(try decide("gpt-4o", tokens: 1500)["allowed"] as? Bool, true)
+        let over = try decide("gpt-4o", tokens: 3000)
+        XCTAssertEqual(over["allowed"] as? Bool, false)
+        let violation = try XCTUnwrap((over["violations"] as? [[String: Any]])?.first)
+        XCTAssertEqual(violation["rule"] as? String, "models")
+        XCTAssertEqual(violation["detail"] as? String, #"operations[0].tokens over 2000 (models "gpt-4*")"#)
+        XCTAssertEqual(try decide("llama-3-70b", tokens: 3000)["allowed"] as? Bool, true, "other models fall to \"*\"")
+        let denied = try decide("gpt-4-turbo-preview", tokens: 10)
+        XCTAssertEqual((denied["violations"] as? [[String: Any]])?.map { $0["rule"] as? String }, ["denied_models"])
+
+        for (bad, field) in [(#"{"models": {"gpt-4": {"max_tokenz": 5}}}"#, "models.gpt-4.max_tokenz"),
+                             (#"{"denied_models": [""]}"#, "denied_models")] {
+            let response = try client.post("/policies", json: #"{"customer_id": "\#(Self.customerID)", "name": "bad", "rules": \#(bad)}"#,
+                                           headers: Self.admin)
+            XCTAssertEqual(response.status, 400, response.text)
+            XCTAssertEqual(errorOf(response).code, "invalid_rules")
+            XCTAssertTrue(errorOf(response).message.contains(field), errorOf(response).message)
+        }
+        try deleteAllPolicies()
+    }
+
     func testPolicyCRUDWithVersionsAndStrictRules() throws {
         let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
         let id = try XCTUnwrap(created["id"] as? String)

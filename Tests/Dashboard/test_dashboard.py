@@ -336,6 +336,24 @@ def test_policy_editor_inline_400_and_version_bump(driver, api):
     assert "UI policy" in css(driver, "#policies-table").text
 
 
+def test_a_form_save_keeps_per_model_rules_the_form_has_no_field_for(driver, api):
+    made = onboard(api, "pmod")
+    models = {"gpt-4*": {"max_tokens": 2000}, "*": {"max_tokens": 8000}}
+    policy = api.ok("POST", "/policies", {"customer_id": made["customer_id"], "name": "per model", "rules": {"models": models}})
+    sign_in(driver, ADMIN_KEY, f"policies/{policy['id']}")
+    note = visible(driver, "#rules-carried")
+    assert "models" in note.text, note.text
+    css(driver, "#rule-max_tokens").send_keys("9000")
+    css(driver, "#rule-denied_models").send_keys("*-preview, gpt-3*")
+    css(driver, "#policy-save").click()
+    wait(driver, lambda d: d.execute_script(
+        "var v = document.getElementById('policy-version'); return v && v.dataset.version === '2' && "
+        "document.getElementById('main').dataset.state === 'ready'"))
+    rules = api.ok("GET", f"/policies/{policy['id']}")["rules"]
+    assert rules["models"] == models, rules
+    assert rules["denied_models"] == ["*-preview", "gpt-3*"] and rules["max_tokens"] == 9000, rules
+
+
 def test_audit_pages_to_the_end_with_the_apis_ids(driver, api):
     made = onboard(api, "aud")
     key, customer = made["api_key"], made["customer_id"]

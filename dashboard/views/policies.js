@@ -82,8 +82,23 @@ async function editor({ container, args, params, status }) {
     b.error = h('p', { class: 'field-error', role: 'alert', hidden: true });
     b.wrap.appendChild(b.error);
   }
-  const models = field('Allowed models (comma-separated)', { id: 'rule-allowed_models', autocomplete: 'off', disabled: readOnly,
-    value: Array.isArray(rules.allowed_models) ? rules.allowed_models.join(', ') : '', placeholder: 'not set' });
+  const models = field('Allowed models (comma-separated; * matches any run)', { id: 'rule-allowed_models', autocomplete: 'off',
+    disabled: readOnly, value: Array.isArray(rules.allowed_models) ? rules.allowed_models.join(', ') : '', placeholder: 'not set' });
+  const denied = field('Denied models (comma-separated; * matches any run)', { id: 'rule-denied_models', autocomplete: 'off',
+    disabled: readOnly, value: Array.isArray(rules.denied_models) ? rules.denied_models.join(', ') : '', placeholder: 'not set' });
+  // Rules the form has no field for (per-model `models`, and any added later) ride along
+  // unchanged: a form save replaces the rules whole and must not drop them.
+  const formKeys = new Set([...INT_RULES.map(([k]) => k), ...BOOL_RULES.map(([k]) => k), 'allowed_models', 'denied_models',
+    'personal_data_kinds', 'risk_weights']);
+  const carriedOf = (r) => Object.fromEntries(Object.entries(r || {}).filter(([k]) => !formKeys.has(k)));
+  let carried = carriedOf(rules);
+  const carriedNote = h('p', { class: 'hint', id: 'rules-carried' });
+  const showCarried = () => {
+    const keys = Object.keys(carried);
+    carriedNote.textContent = keys.length ? `Also kept as they are (edit them in the JSON tab): ${keys.join(', ')}.` : '';
+    carriedNote.hidden = keys.length === 0;
+  };
+  showCarried();
   const kindBoxes = KINDS.map((k) => {
     const id = uid('kind');
     const box = h('input', { type: 'checkbox', id, value: k, disabled: readOnly,
@@ -109,10 +124,11 @@ async function editor({ container, args, params, status }) {
     return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t; // anything else goes as typed: the server names the field
   }
   function fromForm() {
-    const r = {};
+    const r = { ...carried };
     for (const [key, f] of ints) if (f.input.value.trim() !== '') r[key] = num(f.input.value);
     for (const [key, b] of bools) if (b.input.value !== '') r[key] = b.input.value === 'true';
     if (models.input.value.trim() !== '') r.allowed_models = models.input.value.split(',').map((m) => m.trim()).filter(Boolean);
+    if (denied.input.value.trim() !== '') r.denied_models = denied.input.value.split(',').map((m) => m.trim()).filter(Boolean);
     const kinds = kindBoxes.filter((x) => x.box.checked).map((x) => x.k);
     if (kinds.length) r.personal_data_kinds = kinds;
     const w = {};
@@ -128,6 +144,9 @@ async function editor({ container, args, params, status }) {
     for (const [key, f] of ints) f.input.value = r[key] ?? '';
     for (const [key, b] of bools) b.input.value = r[key] === undefined ? '' : String(r[key]);
     models.input.value = Array.isArray(r.allowed_models) ? r.allowed_models.join(', ') : '';
+    denied.input.value = Array.isArray(r.denied_models) ? r.denied_models.join(', ') : '';
+    carried = carriedOf(r);
+    showCarried();
     for (const x of kindBoxes) x.box.checked = Array.isArray(r.personal_data_kinds) && r.personal_data_kinds.includes(x.k);
     for (const [f, inp] of weights) inp.input.value = r.risk_weights && r.risk_weights[f] !== undefined ? r.risk_weights[f] : '';
   }
@@ -135,6 +154,7 @@ async function editor({ container, args, params, status }) {
   for (const [key, f] of ints) slots[`rules.${key}`] = f.error;
   for (const [key, b] of bools) slots[`rules.${key}`] = b.error;
   slots['rules.allowed_models'] = models.error;
+  slots['rules.denied_models'] = denied.error;
   slots.name = name.error;
   if (customer) slots.customer_id = customer.error;
 
@@ -166,7 +186,7 @@ async function editor({ container, args, params, status }) {
     h('div', { class: 'grid' },
       ints.map(([key, f]) => fieldWrap(`rules.${key}`, f)),
       bools.map(([key, b]) => { b.wrap.dataset.field = `rules.${key}`; return b.wrap; }),
-      fieldWrap('rules.allowed_models', models)),
+      fieldWrap('rules.allowed_models', models), fieldWrap('rules.denied_models', denied), carriedNote),
     kindsSet,
     h('fieldset', { class: 'field', dataset: { field: 'rules.risk_weights' } }, h('legend', {}, 'Risk weights (points per factor, 0–100)'),
       h('div', { class: 'grid' }, weights.map(([, f]) => f.wrap)), weightsError));
