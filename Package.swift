@@ -131,7 +131,7 @@ let package = Package(
             name: "ConvergenceServerTests",
             dependencies: [
                 "ConvergenceServer", "ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON", "ConvergenceHTTP", "ConvergenceGovernance",
-                "ConvergencePII",
+                "ConvergencePII", "ConvergencePipelines",
             ]
         ),
         // The harness the integration tests share: PostgreSQL via initdb, `convergence serve`, nginx.

@@ -46,6 +46,8 @@ public struct PolicyRules: Sendable, Equatable {
     /// the most specific matching pattern decides for each operation's model.
     public var models: [ModelLimit]?
     public var maxTokens: Int?
+    /// When the policy is in effect (`not_before`, `not_after`, `active`); always when empty.
+    public var window = PolicyWindow()
     public var blockThreshold: Int?
     public var riskWeights: [RiskFactor: Int] = [:]
     public var largeDatasetTokens: Int?
@@ -86,6 +88,7 @@ public struct PolicyRules: Sendable, Equatable {
             case "allowed_models": rules.allowedModels = try modelNames(name, v)
             case "denied_models": rules.deniedModels = try modelNames(name, v)
             case "models": rules.models = try modelLimits(v)
+            case "not_before", "not_after", "active": try PolicyWindow.parse(name, v, into: &rules.window)
             case "risk_weights":
                 guard case .object(let weights) = v else { throw Invalid(field: name, problem: "must be an object of factor: points") }
                 for (factorName, points) in weights {
@@ -96,9 +99,9 @@ public struct PolicyRules: Sendable, Equatable {
                     rules.riskWeights[factor] = try int("risk_weights.\(factorName)", points, 0...100)
                 }
             default:
-                throw Invalid(field: name, problem: "unknown rule; known: allowed_models, block_personal_data, block_secrets, "
+                throw Invalid(field: name, problem: "unknown rule; known: active, allowed_models, block_personal_data, block_secrets, "
                     + "block_threshold, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, "
-                    + "models, personal_data_kinds, risk_weights")
+                    + "models, not_after, not_before, personal_data_kinds, risk_weights")
             }
         }
         return rules
@@ -189,6 +192,7 @@ public struct PolicyRules: Sendable, Equatable {
         }
         if let largeDatasetTokens { out["large_dataset_tokens"] = .number(Double(largeDatasetTokens)) }
         if let largeDatasetRecords { out["large_dataset_records"] = .number(Double(largeDatasetRecords)) }
+        for (name, value) in window.json { out[name] = value }
         return .object(out)
     }
 }

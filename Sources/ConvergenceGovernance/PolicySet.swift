@@ -24,7 +24,14 @@ public final class PolicySet: Sendable {
         all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies),
                     deniedModels: Scope.denied(by: policies), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
+        hasWindows = policies.contains { !$0.rules.window.isAlways }
     }
+
+    /// Whether some policy is in effect only at times (`not_before`, `not_after`, `active`).
+    let hasWindows: Bool
+
+    /// The policies in effect at `micros`.
+    func inEffect(at micros: Int64) -> PolicySet { PolicySet(policies.filter { $0.rules.window.contains(micros) }) }
 
     /// A policy's rules without its text: what each check is matched against.
     struct Rules: Sendable {

@@ -76,11 +76,14 @@ public enum RiskEngine {
     public static let defaultLargeDatasetTokens = 8_000
     public static let defaultLargeDatasetRecords = 10_000
 
-    public static func evaluate(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding]) -> Decision {
-        evaluate(request, policies: PolicySet(policies), pii: pii)
+    /// `at`: the check's time (Unix microseconds), which decides the policies in effect.
+    public static func evaluate(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding], at: Int64) -> Decision {
+        evaluate(request, policies: PolicySet(policies), pii: pii, at: at)
     }
 
-    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding]) -> Decision {
+    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding], at: Int64) -> Decision {
+        // Only a customer with time-bound policies pays for a second, filtered set.
+        let policies = policies.hasWindows ? policies.inEffect(at: at) : policies
         let enforced = assess(request, policies, scope: policies.enforced, pii: pii)
         var wouldBlock = false
         var wouldBlockBy: [String] = []

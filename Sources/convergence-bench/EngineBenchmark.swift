@@ -30,12 +30,15 @@ enum EngineBenchmark {
     /// As a worker caches them.
     static let policySet = PolicySet(policies)
 
+    /// The checks' time (the policies have no time window, so any instant decides the same).
+    static let now = WallClock.unixMicros()
+
     /// The audit record of the benchmark's check.
     static func auditSubject(requestID: String) throws -> CheckAuditRecord.Subject {
         let request = try CheckRequest.from(try JSONDocument.parse(body, maxDepth: 20))
         let pii = PIIDetector.scan(request)
         return CheckAuditRecord.Subject(
-            request: request, decision: RiskEngine.evaluate(request, policies: policySet, pii: pii), pii: pii,
+            request: request, decision: RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now), pii: pii,
             customerID: "0b7e3c1a-1111-4000-8000-000000000001", keyID: "key_bench", requestID: requestID, latencyMicros: 150)
     }
 
@@ -45,7 +48,7 @@ enum EngineBenchmark {
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {
             let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
-            let decision = RiskEngine.evaluate(request, policies: policySet, pii: PIIDetector.scan(request))
+            let decision = RiskEngine.evaluate(request, policies: policySet, pii: PIIDetector.scan(request), at: now)
             if decision.allowed { allowed += 1 }
         }
         let seconds = MonotonicInstant.now().milliseconds(since: start) / 1000

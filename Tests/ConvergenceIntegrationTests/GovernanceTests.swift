@@ -121,6 +121,33 @@ final class GovernanceTests: XCTestCase {
         try deleteAllPolicies()
     }
 
+    /// A policy with `not_before` in the future does not apply (nor is it named) until then;
+    /// taking the bound away with a merge patch puts it in effect on the next check.
+    func testATimeBoundPolicyAppliesOnlyInItsWindow() throws {
+        try deleteAllPolicies()
+        let rules = #"{"denied_models": ["gpt-4*"], "not_before": "2999-01-01T00:00:00Z", "active": {"tz": "UTC", "from": "00:00", "to": "24:00"}}"#
+        let policy = try createPolicy(rules, name: "Later")
+        let id = try XCTUnwrap(policy["id"] as? String)
+        XCTAssertEqual((policy["rules"] as? [String: Any])?["not_before"] as? String, "2999-01-01T00:00:00Z")
+        Thread.sleep(forTimeInterval: 0.6)
+        let body = #"{"operations": [{"type": "llm_call", "model": "gpt-4o", "provider": "internal"}]}"#
+        let early = try client.post("/v1/check", json: body, headers: customer).json()
+        XCTAssertEqual(early["allowed"] as? Bool, true, "\(early)")
+        XCTAssertEqual(early["policy_versions"] as? [String], [], "\(early)")
+        let patched = try client.send("PATCH", "/policies/\(id)", headers: Self.admin.merging(["Content-Type": "application/merge-patch+json"]) { $1 },
+                                      body: Data(#"{"rules": {"not_before": null}}"#.utf8))
+        XCTAssertEqual(patched.status, 200, patched.text)
+        Thread.sleep(forTimeInterval: 0.6)
+        let now = try client.post("/v1/check", json: body, headers: customer).json()
+        XCTAssertEqual(now["allowed"] as? Bool, false, "\(now)")
+        XCTAssertEqual((now["violations"] as? [[String: Any]])?.first?["rule"] as? String, "denied_models")
+        let bad = try client.post("/policies", json: #"{"customer_id": "\#(Self.customerID)", "name": "bad", "rules": {"active": {"tz": "Mars/Base"}}}"#,
+                                  headers: Self.admin)
+        XCTAssertEqual(bad.status, 400, bad.text)
+        XCTAssertTrue(errorOf(bad).message.contains("active.tz"), errorOf(bad).message)
+        try deleteAllPolicies()
+    }
+
     func testPolicyCRUDWithVersionsAndStrictRules() throws {
         let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
         let id = try XCTUnwrap(created["id"] as? String)

@@ -29,10 +29,10 @@ enum CheckRoute {
         }
         let policies = try activePolicies(customerID, context, requestID: request.requestID)
         let pii = PIIDetector.scan(checkRequest)
-        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii)
+        let now = AuditRecord.nowMicros()
+        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now)
         // Exactly one record per decided check, spooled before the answer leaves.
         if let audit = context.audit {
-            let now = AuditRecord.nowMicros()
             let subject = CheckAuditRecord.Subject(
                 request: checkRequest, decision: decision, pii: pii, customerID: customerID, keyID: key.keyID, requestID: request.requestID,
                 latencyMicros: Int(MonotonicInstant.now().nanoseconds - started.nanoseconds) / 1000)
