@@ -48,6 +48,8 @@ public struct PolicyRules: Sendable, Equatable {
     public var maxTokens: Int?
     /// When the policy is in effect (`not_before`, `not_after`, `active`); always when empty.
     public var window = PolicyWindow()
+    /// Which checks the policy applies to (`applies_to`); every check when empty.
+    public var scope = PolicyScope()
     public var blockThreshold: Int?
     public var riskWeights: [RiskFactor: Int] = [:]
     public var largeDatasetTokens: Int?
@@ -89,6 +91,7 @@ public struct PolicyRules: Sendable, Equatable {
             case "denied_models": rules.deniedModels = try modelNames(name, v)
             case "models": rules.models = try modelLimits(v)
             case "not_before", "not_after", "active": try PolicyWindow.parse(name, v, into: &rules.window)
+            case "applies_to": rules.scope = try PolicyScope.parse(v)
             case "risk_weights":
                 guard case .object(let weights) = v else { throw Invalid(field: name, problem: "must be an object of factor: points") }
                 for (factorName, points) in weights {
@@ -99,7 +102,7 @@ public struct PolicyRules: Sendable, Equatable {
                     rules.riskWeights[factor] = try int("risk_weights.\(factorName)", points, 0...100)
                 }
             default:
-                throw Invalid(field: name, problem: "unknown rule; known: active, allowed_models, block_personal_data, block_secrets, "
+                throw Invalid(field: name, problem: "unknown rule; known: active, allowed_models, applies_to, block_personal_data, block_secrets, "
                     + "block_threshold, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, "
                     + "models, not_after, not_before, personal_data_kinds, risk_weights")
             }
@@ -193,6 +196,7 @@ public struct PolicyRules: Sendable, Equatable {
         if let largeDatasetTokens { out["large_dataset_tokens"] = .number(Double(largeDatasetTokens)) }
         if let largeDatasetRecords { out["large_dataset_records"] = .number(Double(largeDatasetRecords)) }
         for (name, value) in window.json { out[name] = value }
+        if !scope.isEveryone { out["applies_to"] = scope.json }
         return .object(out)
     }
 }

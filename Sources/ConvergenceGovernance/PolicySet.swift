@@ -24,14 +24,20 @@ public final class PolicySet: Sendable {
         all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies),
                     deniedModels: Scope.denied(by: policies), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
-        hasWindows = policies.contains { !$0.rules.window.isAlways }
+        isConditional = policies.contains { !$0.rules.window.isAlways || !$0.rules.scope.isEveryone }
     }
 
-    /// Whether some policy is in effect only at times (`not_before`, `not_after`, `active`).
-    let hasWindows: Bool
+    /// Whether some policy is in effect only at times (`not_before`, `not_after`, `active`)
+    /// or only for some checks (`applies_to`).
+    let isConditional: Bool
 
-    /// The policies in effect at `micros`.
-    func inEffect(at micros: Int64) -> PolicySet { PolicySet(policies.filter { $0.rules.window.contains(micros) }) }
+    /// The policies that apply to `request`, sent with `keyID`, at `micros`.
+    func applying(to request: CheckRequest, keyID: String?, at micros: Int64) -> PolicySet {
+        let department = request.context.string("department")
+        return PolicySet(policies.filter {
+            $0.rules.window.contains(micros) && $0.rules.scope.includes(keyID: keyID, department: department, operations: request.operations)
+        })
+    }
 
     /// A policy's rules without its text: what each check is matched against.
     struct Rules: Sendable {

@@ -148,6 +148,31 @@ final class GovernanceTests: XCTestCase {
         try deleteAllPolicies()
     }
 
+    /// `applies_to` through the API: the calling key's id and `context.department` decide
+    /// which policies apply; one that does not is not named in `policy_versions`.
+    func testScopedPoliciesApplyToTheirKeysAndDepartments() throws {
+        try deleteAllPolicies()
+        let keys = try client.get("/admin/keys?customer_id=\(Self.customerID)", headers: Self.admin).json()["keys"] as? [[String: Any]] ?? []
+        let prefix = String(Self.customerKey.suffix(4))
+        let keyID = try XCTUnwrap(keys.first { $0["last4"] as? String == prefix }?["key_id"] as? String, "\(keys)")
+        _ = try createPolicy(#"{"applies_to": {"departments": ["finance"]}, "max_tokens": 100}"#, name: "Finance")
+        _ = try createPolicy(#"{"applies_to": {"keys": ["\#(keyID)"]}, "denied_models": ["claude-*"]}"#, name: "This key")
+        _ = try createPolicy(#"{"applies_to": {"keys": ["key_someone_else"]}, "denied_models": ["*"]}"#, name: "Other key")
+        Thread.sleep(forTimeInterval: 0.6)
+        func decide(_ model: String, tokens: Int, department: String) throws -> [String: Any] {
+            let body = #"{"operations": [{"type": "llm_call", "model": "\#(model)", "provider": "internal", "tokens": \#(tokens)}], "context": {"department": "\#(department)"}}"#
+            return try client.post("/v1/check", json: body, headers: customer).json()
+        }
+        let sales = try decide("gpt-4", tokens: 500, department: "sales")
+        XCTAssertEqual(sales["allowed"] as? Bool, true, "\(sales)")
+        XCTAssertEqual((sales["policy_versions"] as? [String])?.count, 1, "only this key's policy applies: \(sales)")
+        let finance = try decide("gpt-4", tokens: 500, department: "finance")
+        XCTAssertEqual((finance["violations"] as? [[String: Any]])?.map { $0["rule"] as? String }, ["max_tokens"], "\(finance)")
+        let claude = try decide("claude-3", tokens: 5, department: "sales")
+        XCTAssertEqual((claude["violations"] as? [[String: Any]])?.map { $0["rule"] as? String }, ["denied_models"], "\(claude)")
+        try deleteAllPolicies()
+    }
+
     func testPolicyCRUDWithVersionsAndStrictRules() throws {
         let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
         let id = try XCTUnwrap(created["id"] as? String)

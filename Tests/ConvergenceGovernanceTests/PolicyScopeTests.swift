@@ -1,0 +1,79 @@
+import ConvergenceJSON
+import ConvergencePII
+import Testing
+@testable import ConvergenceGovernance
+
+/// `applies_to` and the precedence between policies (issue 19): deny wins, the strictest
+/// limit wins, and every decision names the policies that applied.
+@Suite struct PolicyScopeTests {
+    func policy(_ rules: String, id: String, mode: Policy.Mode = .enforce) throws -> Policy {
+        Policy(id: id, version: 1, mode: mode, rules: try PolicyRules.parse(try JSONParser.parse(Array(rules.utf8))))
+    }
+
+    func decide(_ policies: [Policy], model: String = "gpt-4", tokens: Int = 100, department: String? = nil,
+                key: String? = "key_a") throws -> Decision {
+        let context = department.map { #", "context": {"department": "\#($0)"}"# } ?? ""
+        let body = #"{"operations": [{"type": "llm_call", "model": "\#(model)", "provider": "internal", "tokens": \#(tokens)}]\#(context)}"#
+        let request = try CheckRequest.from(try JSONDocument.parse(Array(body.utf8)))
+        return RiskEngine.evaluate(request, policies: policies, pii: [], at: 0, keyID: key)
+    }
+
+    @Test func aDepartmentPolicyAppliesOnlyToThatDepartment() throws {
+        let finance = try policy(#"{"applies_to": {"departments": ["finance"]}, "max_tokens": 50}"#, id: "pol_fin")
+        #expect(try decide([finance], department: "marketing").allowed)
+        #expect(try decide([finance]).allowed, "no department named: the scoped policy does not apply")
+        let d = try decide([finance], department: "finance")
+        #expect(!d.allowed)
+        #expect(d.policyVersions == ["pol_fin:1"])
+        #expect(try decide([finance], department: "marketing").policyVersions.isEmpty, "a policy that does not apply is not named")
+    }
+
+    @Test func keyAndModelScopes() throws {
+        let keyed = try policy(#"{"applies_to": {"keys": ["key_b"]}, "denied_models": ["*"]}"#, id: "pol_key")
+        #expect(try decide([keyed], key: "key_a").allowed)
+        #expect(try !decide([keyed], key: "key_b").allowed)
+        let modelScoped = try policy(#"{"applies_to": {"models": ["claude-*"]}, "max_tokens": 10}"#, id: "pol_claude")
+        #expect(try decide([modelScoped], model: "gpt-4").allowed)
+        #expect(try !decide([modelScoped], model: "Claude-3-opus").allowed)
+        // Every dimension given must match.
+        let both = try policy(#"{"applies_to": {"keys": ["key_a"], "departments": ["legal"]}, "max_tokens": 10}"#, id: "pol_both")
+        #expect(try decide([both], department: "finance").allowed)
+        #expect(try !decide([both], department: "legal").allowed)
+    }
+
+    /// The precedence table of docs/governance.md, row by row.
+    @Test func precedenceDenyWinsAndTheStrictestLimitWins() throws {
+        let broad = try policy(#"{"allowed_models": ["gpt-*"], "max_tokens": 1000}"#, id: "pol_org")
+        let team = try policy(#"{"applies_to": {"departments": ["research"]}, "denied_models": ["gpt-4*"], "max_tokens": 5000}"#, id: "pol_team")
+        // A team policy cannot widen an organisation's limit: 2000 tokens is over the strictest (1000).
+        let wider = try decide([broad, team], model: "gpt-3.5", tokens: 2000, department: "research")
+        #expect(wider.violations.map(\.rule) == ["max_tokens"])
+        #expect(wider.violations.map(\.policyID) == ["pol_org"])
+        // Deny wins over an allow in another policy, and the decision names both policies.
+        let denied = try decide([broad, team], model: "gpt-4o", tokens: 10, department: "research")
+        #expect(denied.violations.map(\.rule) == ["denied_models"])
+        #expect(denied.policyVersions == ["pol_org:1", "pol_team:1"])
+        // Out of the team's scope only the organisation's policy applies.
+        #expect(try decide([broad, team], model: "gpt-4o", tokens: 10, department: "sales").allowed)
+    }
+
+    @Test(arguments: [
+        (#"{"applies_to": {}}"#, "applies_to"), (#"{"applies_to": {"teams": ["a"]}}"#, "applies_to.teams"),
+        (#"{"applies_to": {"keys": []}}"#, "applies_to.keys"), (#"{"applies_to": {"departments": [1]}}"#, "applies_to.departments"),
+    ])
+    func badScopesNameTheField(text: String, field: String) {
+        do {
+            _ = try PolicyRules.parse(try JSONParser.parse(Array(text.utf8)))
+            Issue.record("accepted \(text)")
+        } catch let error as PolicyRules.Invalid {
+            #expect(error.field == field)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func scopesSurviveStorage() throws {
+        let rules = try PolicyRules.parse(try JSONParser.parse(Array(#"{"applies_to": {"departments": ["finance"], "models": ["gpt-4*"]}}"#.utf8)))
+        #expect(try PolicyRules.parse(rules.json) == rules)
+    }
+}
