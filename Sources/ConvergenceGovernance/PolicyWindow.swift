@@ -185,7 +185,8 @@ public struct PolicyScope: Sendable, Equatable {
 
     static func parse(_ value: JSONValue) throws(PolicyRules.Invalid) -> PolicyScope {
         guard case .object(let members) = value, !members.members.isEmpty else {
-            throw PolicyRules.Invalid(field: "applies_to", problem: #"must be an object of keys, departments and/or models, e.g. {"departments": ["finance"]}"#)
+            throw PolicyRules.Invalid(field: "applies_to",
+                                      problem: #"must be an object of keys, departments and/or models, e.g. {"departments": ["finance"]}"#)
         }
         var scope = PolicyScope()
         for (key, v) in members {
