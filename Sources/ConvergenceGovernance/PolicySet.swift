@@ -1,4 +1,5 @@
 import ConvergencePII
+import Synchronization
 
 /// A customer's active policies, prepared once when they are loaded (workers
 /// cache this per customer): the strictest limits over the enforcing policies
@@ -19,10 +20,12 @@ public final class PolicySet: Sendable {
         versionTags = policies.map(\.versionTag)
         rules = policies.indices.map { Rules(policies[$0], index: $0) }
         let enforcing = policies.filter { $0.mode == .enforce }
-        enforced = Scope(monitorIncluded: false, limits: Limits(enforcing), approvedModels: Scope.approved(by: enforcing),
-                         deniedModels: Scope.denied(by: enforcing), personalKinds: Scope.personalKinds(of: enforcing))
-        all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.approved(by: policies),
-                    deniedModels: Scope.denied(by: policies), personalKinds: Scope.personalKinds(of: policies))
+        let enforcingRules = rules.filter { $0.mode == .enforce }
+        enforced = Scope(monitorIncluded: false, limits: Limits(enforcing),
+                         approvedModels: Scope.patterns(enforcingRules.map { $0.allowedModels ?? [] }),
+                         deniedModels: Scope.patterns(enforcingRules.map(\.deniedModels)), personalKinds: Scope.personalKinds(of: enforcing))
+        all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.patterns(rules.map { $0.allowedModels ?? [] }),
+                    deniedModels: Scope.patterns(rules.map(\.deniedModels)), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
         isConditional = policies.contains { !$0.rules.window.isAlways || !$0.rules.scope.isEveryone }
     }
@@ -31,13 +34,31 @@ public final class PolicySet: Sendable {
     /// or only for some checks (`applies_to`).
     let isConditional: Bool
 
-    /// The policies that apply to `request`, sent with `keyID`, at `micros`.
-    func applying(to request: CheckRequest, keyID: String?, at micros: Int64) -> PolicySet {
-        let department = request.context.string("department")
-        return PolicySet(policies.filter {
-            $0.rules.window.contains(micros) && $0.rules.scope.includes(keyID: keyID, department: department, operations: request.operations)
-        })
+    /// The policies that apply to `request`, sent by `caller`, at `micros`. The applying
+    /// subset is one of few (a customer's windows and scopes combine into a handful), so each
+    /// subset is prepared once and kept: a check pays for the filter, not for a new set.
+    func applying(to request: CheckRequest, caller: Caller, at micros: Int64) -> PolicySet {
+        let department = caller.department(of: request)
+        func applies(_ policy: Policy) -> Bool {
+            policy.rules.window.contains(micros)
+                && policy.rules.scope.includes(keyID: caller.keyID, department: department, operations: request.operations)
+        }
+        guard policies.count <= 64 else { return PolicySet(policies.filter(applies)) }
+        var mask: UInt64 = 0
+        for i in policies.indices where applies(policies[i]) { mask |= 1 << UInt64(i) }
+        if mask == (policies.count == 64 ? ~0 : (1 << UInt64(policies.count)) - 1) { return self }
+        if let known = subsets.withLock({ $0[mask] }) { return known }
+        let subset = PolicySet(policies.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { policies[$0] })
+        subsets.withLock { known in
+            if known.count >= PolicySet.subsetCapacity { known.removeAll() } // bounded: 64 policies have 2^64 subsets
+            known[mask] = subset
+        }
+        return subset
     }
+
+    /// Prepared subsets by the bit mask of their policies (`applying`).
+    private let subsets = Mutex<[UInt64: PolicySet]>([:])
+    static let subsetCapacity = 64
 
     /// A policy's rules without its text: what each check is matched against.
     struct Rules: Sendable {
@@ -95,14 +116,11 @@ public final class PolicySet: Sendable {
                 && !deniedModels.contains { $0.matches(model, caseInsensitive: true) }
         }
 
-        static func approved(by policies: [Policy]) -> [ModelPattern] { patterns(policies.map { $0.rules.allowedModels ?? [] }) }
-
-        static func denied(by policies: [Policy]) -> [ModelPattern] { patterns(policies.map { $0.rules.deniedModels ?? [] }) }
-
-        private static func patterns(_ lists: [[String]]) -> [ModelPattern] {
-            var seen: [String] = []
-            for list in lists { for model in list where !seen.contains(model) { seen.append(model) } }
-            return seen.map(ModelPattern.init)
+        /// The policies' patterns, each text once (the patterns the policies' `Rules` already built).
+        static func patterns(_ lists: [[ModelPattern]]) -> [ModelPattern] {
+            var seen: [ModelPattern] = []
+            for list in lists { for pattern in list where !seen.contains(where: { $0.text == pattern.text }) { seen.append(pattern) } }
+            return seen
         }
     }
 

@@ -76,15 +76,15 @@ public enum RiskEngine {
     public static let defaultLargeDatasetTokens = 8_000
     public static let defaultLargeDatasetRecords = 10_000
 
-    /// `at`: the check's time (Unix microseconds); with `keyID` (the calling key) and the
-    /// check's `context.department`, it decides which policies apply.
-    public static func evaluate(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding], at: Int64, keyID: String? = nil) -> Decision {
-        evaluate(request, policies: PolicySet(policies), pii: pii, at: at, keyID: keyID)
+    /// `at`: the check's time (Unix microseconds); with the `caller` (its key and department)
+    /// it decides which policies apply.
+    public static func evaluate(_ request: CheckRequest, policies: [Policy], pii: [PIIFinding], at: Int64, caller: Caller) -> Decision {
+        evaluate(request, policies: PolicySet(policies), pii: pii, at: at, caller: caller)
     }
 
-    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding], at: Int64, keyID: String? = nil) -> Decision {
-        // Only a customer with time-bound or scoped policies pays for a second, filtered set.
-        let policies = policies.isConditional ? policies.applying(to: request, keyID: keyID, at: at) : policies
+    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding], at: Int64, caller: Caller) -> Decision {
+        // Only a customer with time-bound or scoped policies pays for choosing the ones that apply.
+        let policies = policies.isConditional ? policies.applying(to: request, caller: caller, at: at) : policies
         let enforced = assess(request, policies, scope: policies.enforced, pii: pii)
         var wouldBlock = false
         var wouldBlockBy: [String] = []

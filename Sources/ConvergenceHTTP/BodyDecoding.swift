@@ -19,6 +19,8 @@ extension Request {
             return try JSONCoding.decoder().decode(T.self, from: Data(body))
         } catch let error as DecodingError {
             throw .badRequest("invalid_json", Request.describe(error))
+        } catch let error as APIError {
+            throw error // a body type's own validation, naming its field
         } catch {
             throw .badRequest("invalid_json", "The body is not valid JSON.")
         }

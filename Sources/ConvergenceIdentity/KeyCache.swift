@@ -12,10 +12,12 @@ public struct KeyRecord: Sendable, Equatable {
     public let revokedAt: Int64?
     /// The key's own token bucket, overriding its tier's.
     public let rateLimit: RateLimitRule?
+    /// The department the key belongs to (policies' `applies_to.departments`).
+    public let department: String?
     let digest: [UInt8]
 
     public init(keyID: String, kind: APIKeyFormat.Kind, customerID: String?, tenantID: String?, tier: String?,
-                expiresAt: Int64?, revokedAt: Int64?, rateLimit: RateLimitRule? = nil, digest: [UInt8]) {
+                expiresAt: Int64?, revokedAt: Int64?, rateLimit: RateLimitRule? = nil, department: String? = nil, digest: [UInt8]) {
         self.keyID = keyID
         self.kind = kind
         self.customerID = customerID
@@ -24,6 +26,7 @@ public struct KeyRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
         self.rateLimit = rateLimit
+        self.department = department
         self.digest = digest
     }
 

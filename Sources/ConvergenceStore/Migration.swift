@@ -411,5 +411,11 @@ public enum Migrations {
             DROP INDEX convergence.audit_log_customer_created;
             CREATE INDEX audit_log_customer_created ON convergence.audit_log (customer_id, created_at, id);
             """),
+        Migration(version: 16, name: "key_departments", sql: """
+            -- The department a customer key belongs to: policies' applies_to.departments
+            -- match it before the check's context.department (which a client could set).
+            ALTER TABLE convergence.api_keys ADD COLUMN department text
+                CHECK (department IS NULL OR length(department) BETWEEN 1 AND 200);
+            """),
     ]
 }

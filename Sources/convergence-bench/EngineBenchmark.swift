@@ -30,6 +30,9 @@ enum EngineBenchmark {
     /// As a worker caches them.
     static let policySet = PolicySet(policies)
 
+    /// The calling key, as the check route passes it.
+    static let caller = Caller(keyID: "key_bench")
+
     /// The checks' time (the policies have no time window, so any instant decides the same).
     static let now = WallClock.unixMicros()
 
@@ -38,7 +41,7 @@ enum EngineBenchmark {
         let request = try CheckRequest.from(try JSONDocument.parse(body, maxDepth: 20))
         let pii = PIIDetector.scan(request)
         return CheckAuditRecord.Subject(
-            request: request, decision: RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now), pii: pii,
+            request: request, decision: RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller), pii: pii,
             customerID: "0b7e3c1a-1111-4000-8000-000000000001", keyID: "key_bench", requestID: requestID, latencyMicros: 150)
     }
 
@@ -48,7 +51,7 @@ enum EngineBenchmark {
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {
             let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
-            let decision = RiskEngine.evaluate(request, policies: policySet, pii: PIIDetector.scan(request), at: now)
+            let decision = RiskEngine.evaluate(request, policies: policySet, pii: PIIDetector.scan(request), at: now, caller: caller)
             if decision.allowed { allowed += 1 }
         }
         let seconds = MonotonicInstant.now().milliseconds(since: start) / 1000

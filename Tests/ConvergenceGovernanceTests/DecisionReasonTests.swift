@@ -12,7 +12,7 @@ import ConvergencePII
 
     func check(_ body: String, _ policies: [Policy]) throws -> Decision {
         let request = try CheckRequest.from(try JSONDocument.parse(Array(body.utf8)))
-        return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request), at: 0)
+        return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request), at: 0, caller: Caller(keyID: "key_test"))
     }
 
     static let threeInternalCalls = #"{"operations": [{"type": "external_api_call"}, {"type": "external_api_call"}, {"type": "external_api_call"}]}"#

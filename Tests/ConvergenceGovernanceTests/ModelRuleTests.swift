@@ -49,7 +49,7 @@ import Testing
 
     func check(_ operations: String, _ policies: [Policy]) throws -> Decision {
         let request = try CheckRequest.from(try JSONDocument.parse(Array(#"{"operations": [\#(operations)]}"#.utf8)))
-        return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request), at: 0)
+        return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request), at: 0, caller: Caller(keyID: "key_test"))
     }
 
     static let perModel = #"{"models": {"gpt-4*": {"max_tokens": 2000}, "*": {"max_tokens": 8000}}, "allowed_models": ["gpt-4*", "claude-*"]}"#

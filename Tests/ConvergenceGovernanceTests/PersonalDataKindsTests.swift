@@ -17,7 +17,7 @@ import Testing
     let oneCall = CheckRequest(operations: [Operation(type: "llm_call", model: "gpt-4", provider: "internal")])
 
     func decide(_ policies: [Policy], _ findings: [(String, PIIKind)]) -> Decision {
-        RiskEngine.evaluate(oneCall, policies: policies, pii: findings.map { PIIFinding(path: $0.0, kind: $0.1) }, at: 0)
+        RiskEngine.evaluate(oneCall, policies: policies, pii: findings.map { PIIFinding(path: $0.0, kind: $0.1) }, at: 0, caller: Caller(keyID: "key_test"))
     }
 
     @Test func kindsAreValidatedStrictly() throws {
@@ -85,10 +85,10 @@ import Testing
         let request = CheckRequest(operations: [Operation(type: "data_query", dataClassification: "personal")])
         let d = RiskEngine.evaluate(request, policies: [rules], pii: [
             PIIFinding(path: "context.a", kind: .phone), PIIFinding(path: "context.a", kind: .email), PIIFinding(path: "context.b", kind: .ssn),
-        ], at: 0)
+        ], at: 0, caller: Caller(keyID: "key_test"))
         #expect(d.violations.first?.detail == "Personal data detected in context.a (email, phone), context.b (ssn), operations[0].data_classification")
         let many = (0..<12).map { PIIFinding(path: "context.f\($0)", kind: .email) }
-        let bounded = RiskEngine.evaluate(oneCall, policies: [rules], pii: many, at: 0).violations.first?.detail ?? ""
+        let bounded = RiskEngine.evaluate(oneCall, policies: [rules], pii: many, at: 0, caller: Caller(keyID: "key_test")).violations.first?.detail ?? ""
         #expect(bounded.hasSuffix("context.f7 (email) and 4 more"), "\(bounded)")
         #expect(decide([rules], [("context.k", .secret)]).violations.map(\.detail) == ["Secret detected in context.k"])
     }

@@ -11,11 +11,38 @@ import Testing
     }
 
     func decide(_ policies: [Policy], model: String = "gpt-4", tokens: Int = 100, department: String? = nil,
-                key: String? = "key_a") throws -> Decision {
+                key: String = "key_a", keyDepartment: String? = nil) throws -> Decision {
         let context = department.map { #", "context": {"department": "\#($0)"}"# } ?? ""
         let body = #"{"operations": [{"type": "llm_call", "model": "\#(model)", "provider": "internal", "tokens": \#(tokens)}]\#(context)}"#
         let request = try CheckRequest.from(try JSONDocument.parse(Array(body.utf8)))
-        return RiskEngine.evaluate(request, policies: policies, pii: [], at: 0, keyID: key)
+        return RiskEngine.evaluate(request, policies: policies, pii: [], at: 0, caller: Caller(keyID: key, department: keyDepartment))
+    }
+
+    /// A key's stored department decides; `context.department` only stands in for keys without one,
+    /// so a client cannot talk its way out of its department's policy.
+    @Test func aKeysDepartmentWinsOverTheContext() throws {
+        let finance = try policy(#"{"applies_to": {"departments": ["finance"]}, "max_tokens": 50}"#, id: "pol_fin")
+        #expect(try !decide([finance], department: "marketing", keyDepartment: "finance").allowed)
+        #expect(try decide([finance], department: "finance", keyDepartment: "marketing").allowed)
+        #expect(try !decide([finance], department: "finance").allowed)
+    }
+
+    /// The subsets a customer's scopes make are prepared once and reused: the same set for the
+    /// same applying policies, a different one when other policies apply.
+    @Test func applyingSubsetsAreReusedAndDistinct() throws {
+        let finance = try policy(#"{"applies_to": {"departments": ["finance"]}, "max_tokens": 50}"#, id: "pol_fin")
+        let legal = try policy(#"{"applies_to": {"departments": ["legal"]}, "max_tokens": 10}"#, id: "pol_legal")
+        let org = try policy(#"{"max_tokens": 1000}"#, id: "pol_org")
+        let set = PolicySet([finance, legal, org])
+        func applying(_ department: String) throws -> PolicySet {
+            let body = #"{"operations": [{"type": "llm_call"}], "context": {"department": "\#(department)"}}"#
+            return set.applying(to: try CheckRequest.from(try JSONDocument.parse(Array(body.utf8))), caller: Caller(keyID: "k"), at: 0)
+        }
+        let first = try applying("finance")
+        #expect(first.versionTags == ["pol_fin:1", "pol_org:1"])
+        #expect(try applying("finance") === first)
+        #expect(try applying("legal").versionTags == ["pol_legal:1", "pol_org:1"])
+        #expect(try applying("sales").versionTags == ["pol_org:1"])
     }
 
     @Test func aDepartmentPolicyAppliesOnlyToThatDepartment() throws {

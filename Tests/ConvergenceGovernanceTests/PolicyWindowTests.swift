@@ -13,7 +13,7 @@ import Testing
 
     func decide(_ policies: [Policy], at time: String) throws -> Decision {
         let request = try CheckRequest.from(try JSONDocument.parse(Array(#"{"operations": [{"type": "llm_call", "model": "gpt-4", "provider": "internal"}]}"#.utf8)))
-        return RiskEngine.evaluate(request, policies: policies, pii: [], at: try #require(RFC3339.parseMicros(time)))
+        return RiskEngine.evaluate(request, policies: policies, pii: [], at: try #require(RFC3339.parseMicros(time)), caller: Caller(keyID: "key_test"))
     }
 
     @Test func notBeforeAndNotAfterBoundTheInEffectSpan() throws {

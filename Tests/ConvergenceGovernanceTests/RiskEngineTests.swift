@@ -10,7 +10,7 @@ import ConvergencePII
 
     func check(_ body: String, _ policies: [Policy]) throws -> Decision {
         let request = try CheckRequest.from(try JSONDocument.parse(Array(body.utf8)))
-        return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request), at: 0)
+        return RiskEngine.evaluate(request, policies: policies, pii: PIIDetector.scan(request), at: 0, caller: Caller(keyID: "key_test"))
     }
 
     static let seedPolicy = #"{"max_external_calls": 5, "block_personal_data": true, "allowed_models": ["gpt-4", "claude-3"], "max_tokens": 10000}"#

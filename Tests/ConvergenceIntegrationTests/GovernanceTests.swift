@@ -173,6 +173,48 @@ final class GovernanceTests: XCTestCase {
         try deleteAllPolicies()
     }
 
+    /// A key's stored department decides which department policies its checks meet; the
+    /// check's `context.department` cannot move it elsewhere. Set at creation, changed or
+    /// cleared with PUT …/department (seen by the next check), kept by a rotation.
+    func testAKeysDepartmentDecidesOverTheContext() throws {
+        try deleteAllPolicies()
+        _ = try createPolicy(#"{"applies_to": {"departments": ["finance"]}, "max_tokens": 100}"#, name: "Finance")
+        let created = try client.post("/admin/keys", json: #"{"customer_id": "\#(Self.customerID)", "name": "fin", "department": "finance"}"#,
+                                      headers: Self.admin)
+        XCTAssertEqual(created.status, 201, created.text)
+        let body = try created.json()
+        let secret = try XCTUnwrap(body["api_key"] as? String)
+        let keyID = try XCTUnwrap(body["key_id"] as? String)
+        XCTAssertEqual(body["department"] as? String, "finance")
+        Thread.sleep(forTimeInterval: 0.6)
+        func decide(_ key: String, department: String) throws -> [String: Any] {
+            let check = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "provider": "internal", "tokens": 500}], "context": {"department": "\#(department)"}}"#
+            return try client.post("/v1/check", json: check, headers: ["Authorization": "Bearer \(key)"]).json()
+        }
+        let claimed = try decide(secret, department: "sales")
+        XCTAssertEqual(claimed["allowed"] as? Bool, false, "the key's department applies, not the context's: \(claimed)")
+        func putDepartment(_ json: String) throws -> HTTPClient.Response {
+            try client.send("PUT", "/admin/keys/\(keyID)/department", headers: Self.admin.merging(["Content-Type": "application/json"]) { $1 },
+                            body: Data(json.utf8))
+        }
+        XCTAssertEqual(try putDepartment(#"{"departement": "x"}"#).status, 400, "a misspelt member is not read as no department")
+        XCTAssertEqual(errorOf(try putDepartment(#"{"department": ""}"#)).code, "invalid_department")
+        let cleared = try putDepartment(#"{"department": null}"#)
+        XCTAssertEqual(cleared.status, 200, cleared.text)
+        XCTAssertNil(try cleared.json()["department"] as Any?)
+        XCTAssertEqual(try decide(secret, department: "sales")["allowed"] as? Bool, true, "without one, context.department stands in")
+        XCTAssertEqual(try decide(secret, department: "finance")["allowed"] as? Bool, false)
+        XCTAssertEqual(try putDepartment(#"{"department": "finance"}"#).status, 200)
+        let rotated = try client.post("/admin/keys/\(keyID)/rotate", json: "{}", headers: Self.admin)
+        XCTAssertEqual(rotated.status, 201, rotated.text)
+        let replacement = try rotated.json()
+        XCTAssertEqual(replacement["department"] as? String, "finance", "\(replacement)")
+        let newSecret = try XCTUnwrap(replacement["api_key"] as? String)
+        XCTAssertEqual(try decide(newSecret, department: "sales")["allowed"] as? Bool, false)
+        _ = try client.send("DELETE", "/admin/keys/\(keyID)", headers: Self.admin)
+        try deleteAllPolicies()
+    }
+
     func testPolicyCRUDWithVersionsAndStrictRules() throws {
         let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
         let id = try XCTUnwrap(created["id"] as? String)

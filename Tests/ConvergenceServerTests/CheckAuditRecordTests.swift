@@ -16,7 +16,7 @@ final class CheckAuditRecordTests: XCTestCase {
             """#.utf8))
         let request = try CheckRequest.from(body)
         let pii = PIIDetector.scan(request)
-        let decision = RiskEngine.evaluate(request, policies: [], pii: pii, at: 0)
+        let decision = RiskEngine.evaluate(request, policies: [], pii: pii, at: 0, caller: Caller(keyID: "key_test"))
         var random = RandomPool()
         let bytes = ByteBuffer()
         CheckAuditRecord.write(.init(request: request, decision: decision, pii: pii, customerID: "c", keyID: "k", requestID: "req_x",
@@ -54,7 +54,7 @@ final class CheckAuditRecordTests: XCTestCase {
         let pii = PIIDetector.scan(request)
         let bytes = ByteBuffer()
         var random = RandomPool()
-        CheckAuditRecord.write(.init(request: request, decision: RiskEngine.evaluate(request, policies: [], pii: pii, at: 0), pii: pii,
+        CheckAuditRecord.write(.init(request: request, decision: RiskEngine.evaluate(request, policies: [], pii: pii, at: 0, caller: Caller(keyID: "key_test")), pii: pii,
                                      customerID: "c", keyID: "k", requestID: "req_x", latencyMicros: 1),
                                createdAtMicros: 1_700_000_000_000_000, random: &random, into: bytes)
         let row = String(decoding: bytes.array, as: UTF8.self)
@@ -70,7 +70,7 @@ final class CheckAuditRecordTests: XCTestCase {
             {"operations": [{"type": "tab\there", "model": "back\\slash"}], "context": {"session_id": "new\nline"}}
             """#.utf8))
         let request = try CheckRequest.from(body)
-        let decision = RiskEngine.evaluate(request, policies: [], pii: [], at: 0)
+        let decision = RiskEngine.evaluate(request, policies: [], pii: [], at: 0, caller: Caller(keyID: "key_test"))
         var random = RandomPool()
         let bytes = ByteBuffer()
         CheckAuditRecord.write(.init(request: request, decision: decision, pii: [], customerID: "c", keyID: "k", requestID: "req_x",

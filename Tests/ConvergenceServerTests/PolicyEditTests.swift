@@ -43,7 +43,7 @@ import Testing
         let request = try CheckRequest.from(try JSONDocument.parse(Array(#"""
             {"operations": [{"type": "external_api_call", "tokens": 5}, {"type": "external_api_call"}], "context": {"user_id": "u1"}}
             """#.utf8)))
-        let decision = RiskEngine.evaluate(request, policies: policies, pii: [], at: 0)
+        let decision = RiskEngine.evaluate(request, policies: policies, pii: [], at: 0, caller: Caller(keyID: "key_test"))
         var random = RandomPool()
         let bytes = ByteBuffer()
         CheckAuditRecord.write(.init(request: request, decision: decision, pii: [], customerID: "c", keyID: "k", requestID: "r",

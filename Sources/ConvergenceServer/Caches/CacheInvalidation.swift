@@ -62,7 +62,8 @@ package enum CacheInvalidation {
 
     /// Route patterns whose success changes what a key lookup returns.
     static let keyRoutes: Set<String> = [
-        "/admin/keys/{key_id}", "/admin/keys/{key_id}/rotate", "/admin/keys/{key_id}/rate_limit", "/admin/customers/{id}",
+        "/admin/keys/{key_id}", "/admin/keys/{key_id}/rotate", "/admin/keys/{key_id}/rate_limit", "/admin/keys/{key_id}/department",
+        "/admin/customers/{id}",
     ]
     /// Any method but GET/HEAD: `/policies/{id}` covers PUT, PATCH and DELETE.
     static let policyRoutes: Set<String> = ["/policies", "/policies/{id}", "/admin/customers/{id}"]

@@ -30,7 +30,8 @@ enum CheckRoute {
         let policies = try activePolicies(customerID, context, requestID: request.requestID)
         let pii = PIIDetector.scan(checkRequest)
         let now = AuditRecord.nowMicros()
-        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, keyID: key.keyID)
+        let caller = Caller(keyID: key.keyID, department: key.department)
+        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller)
         // Exactly one record per decided check, spooled before the answer leaves.
         if let audit = context.audit {
             let subject = CheckAuditRecord.Subject(

@@ -43,9 +43,11 @@ struct KeyMetadata: Codable, Sendable {
     /// `active`, `rotating` (rotated, working until `grace_until`), `revoked` or `expired`.
     var state: String? = nil
     var graceUntil: String? = nil
+    /// The department its checks count as for policies' `applies_to.departments`.
+    var department: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case name, prefix, last4, kind, state
+        case name, prefix, last4, kind, state, department
         case tenantID = "tenant_id"
         case graceUntil = "grace_until"
         case rateLimit = "rate_limit"

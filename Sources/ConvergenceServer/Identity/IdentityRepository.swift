@@ -15,7 +15,7 @@ package struct IdentityRepository {
         k.key_id, k.kind, k.customer_id::text AS customer_id, k.name, k.prefix, k.last4,
         convergence.iso(k.created_at) AS created_at, convergence.iso(k.rotated_at) AS rotated_at, k.replaced_by,
         convergence.iso(k.expires_at) AS expires_at, convergence.iso(k.revoked_at) AS revoked_at,
-        convergence.iso(k.last_used_at) AS last_used_at, k.rate_limit, k.rate_limit_period_seconds,
+        convergence.iso(k.last_used_at) AS last_used_at, k.rate_limit, k.rate_limit_period_seconds, k.department,
         (SELECT c.tenant_id FROM convergence.customers c WHERE c.id = k.customer_id) AS tenant_id,
         CASE WHEN k.revoked_at IS NOT NULL THEN 'revoked' WHEN k.expires_at <= now() THEN 'expired'
              WHEN k.rotated_at IS NOT NULL THEN 'rotating' ELSE 'active' END AS state,
@@ -240,9 +240,10 @@ package struct IdentityRepository {
             let issued = try insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: try row.decode("customer_id"),
                                        tenantID: try row.decode("tenant_id"), name: try row.decode("name"),
                                        expiresAt: try row.decodeIfPresent("expires_at"))
-            // The replacement keeps the old key's own rate limit, if it had one.
+            // The replacement keeps the old key's own rate limit and department, if it had them.
             try tx.query("""
-                UPDATE convergence.api_keys n SET rate_limit = o.rate_limit, rate_limit_period_seconds = o.rate_limit_period_seconds
+                UPDATE convergence.api_keys n SET rate_limit = o.rate_limit, rate_limit_period_seconds = o.rate_limit_period_seconds,
+                    department = o.department
                 FROM convergence.api_keys o WHERE n.key_id = $2 AND o.key_id = $1
                 """, [keyID, issued.key.keyID])
             try tx.query("""
@@ -289,7 +290,7 @@ package struct IdentityRepository {
                    -- Microseconds, as stored: a 1 s grace lasts a whole second, not up to the next whole one.
                    (extract(epoch FROM k.expires_at) * 1000000)::bigint AS expires_at,
                    (extract(epoch FROM coalesce(k.revoked_at, c.deleted_at)) * 1000000)::bigint AS revoked_at, k.digest,
-                   k.rate_limit, k.rate_limit_period_seconds
+                   k.rate_limit, k.rate_limit_period_seconds, k.department
             FROM convergence.api_keys k LEFT JOIN convergence.customers c ON c.id = k.customer_id
             WHERE k.digest = $1::bytea
             """, [PostgresBytes(digest)], idempotent: true).rows.first.map { row in
@@ -298,7 +299,7 @@ package struct IdentityRepository {
                       customerID: try row.decodeIfPresent("customer_id"), tenantID: try row.decodeIfPresent("tenant_id"),
                       tier: try row.decodeIfPresent("tier"), expiresAt: try row.decodeIfPresent("expires_at"),
                       revokedAt: try row.decodeIfPresent("revoked_at"), rateLimit: try Self.decodeRateLimit(row),
-                      digest: try row.decode("digest", as: PostgresBytes.self).bytes)
+                      department: try row.decodeIfPresent("department"), digest: try row.decode("digest", as: PostgresBytes.self).bytes)
         }
     }
 
@@ -322,13 +323,22 @@ package struct IdentityRepository {
                     revokedAt: try row.decodeIfPresent("revoked_at"), lastUsedAt: try row.decodeIfPresent("last_used_at"),
                     rateLimit: try decodeRateLimit(row).map(KeyRateLimit.init),
                     tenantID: try row.decodeIfPresent("tenant_id"), state: try row.decodeIfPresent("state"),
-                    graceUntil: try row.decodeIfPresent("grace_until"))
+                    graceUntil: try row.decodeIfPresent("grace_until"), department: try row.decodeIfPresent("department"))
     }
 
     static func decodeRateLimit(_ row: PostgresRow) throws -> RateLimitRule? {
         guard let limit = try row.decodeIfPresent("rate_limit", as: Int.self),
               let period = try row.decodeIfPresent("rate_limit_period_seconds", as: Int.self) else { return nil }
         return RateLimitRule(limit: limit, periodSeconds: period)
+    }
+
+    /// Sets (or clears, nil) the department of a live customer key; nil when there is none.
+    func setDepartment(keyID: String, department: String?, _ conn: PostgresConnection? = nil) throws -> KeyMetadata? {
+        let updated = try (conn ?? db).query("""
+            UPDATE convergence.api_keys SET department = $2 WHERE key_id = $1 AND kind = 'customer' AND revoked_at IS NULL
+            """, [keyID, department])
+        guard updated.affectedRows > 0 else { return nil }
+        return try keyMetadata(conn, keyID: keyID)
     }
 
     /// Sets (or clears, nil) a key's own token bucket; nil when no such live customer key.

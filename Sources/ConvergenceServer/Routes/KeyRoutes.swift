@@ -18,15 +18,20 @@ enum KeyRoutes {
             guard (1...100).contains(name.count) else { throw APIError.badRequest("invalid_name", "name must be 1 to 100 characters.") }
             let expiresAt = try body.expiresAt.map(validExpiry)
             let rateLimit = try body.rateLimit.map(validRateLimit)
+            let department = try body.department.map(validDepartment)
             guard let customer = try context.identity.customer(id: customerID) else { throw CustomerRoutes.unknownCustomer }
             try AdminAudit.ensureCapacity(context)
             let issued = try context.database.transaction { tx in
                 let issued = try context.identity.insertKey(tx, key: APIKeyFormat.newLiveKey(), kind: .customer, customerID: customer.id,
                                                             tenantID: customer.tenantID, name: name, expiresAt: expiresAt)
-                guard let rateLimit else { return issued }
+                var issuedKey = issued
+                if let department, let key = try context.identity.setDepartment(keyID: issued.key.keyID, department: department, tx) {
+                    issuedKey = IssuedKey(apiKey: issued.apiKey, key: key)
+                }
+                guard let rateLimit else { return issuedKey }
                 _ = try tx.query("UPDATE convergence.api_keys SET rate_limit = $2, rate_limit_period_seconds = $3 WHERE key_id = $1",
                                  [issued.key.keyID, rateLimit.limit, rateLimit.periodSeconds])
-                var key = issued.key
+                var key = issuedKey.key
                 key.rateLimit = KeyRateLimit(rateLimit)
                 return IssuedKey(apiKey: issued.apiKey, key: key)
             }
@@ -46,6 +51,21 @@ enum KeyRoutes {
             let limit = rule.map { "\($0.limit)/\($0.periodSeconds)s" } ?? "tier"
             AdminAudit.record(context, request, actor: actor, action: "key.rate_limit", target: "key:\(updated.keyID) \(limit)",
                               customerID: updated.customerID)
+            return try .json(updated)
+        }
+        // The key's department (`{"department": "finance"}`, or `null` for none): which
+        // `applies_to.departments` policies its checks meet, whatever their context says.
+        router.put("/admin/keys/{key_id}/department") { request, context in
+            let actor = try Authenticator.requireAdmin(request, context)
+            let body = try request.decodeJSON(KeyDepartmentBody.self)
+            let department = try body.department.map(validDepartment)
+            try AdminAudit.ensureCapacity(context)
+            guard let updated = try context.identity.setDepartment(keyID: request.pathParameters["key_id"]!, department: department) else {
+                throw unknownKey
+            }
+            // The department is an admin-chosen label, not a secret; it goes into the audit target.
+            AdminAudit.record(context, request, actor: actor, action: "key.department",
+                              target: "key:\(updated.keyID) \(department ?? "none")", customerID: updated.customerID)
             return try .json(updated)
         }
         router.get("/admin/keys", query: ListPage.parameters.union(["customer_id", "sort"])) { request, context in
@@ -105,9 +125,10 @@ enum KeyRoutes {
         let name: String?
         let expiresAt: String?
         let rateLimit: RateLimitBody?
+        let department: String?
 
         enum CodingKeys: String, CodingKey {
-            case name
+            case name, department
             case customerID = "customer_id"
             case expiresAt = "expires_at"
             case rateLimit = "rate_limit"
@@ -132,6 +153,30 @@ enum KeyRoutes {
             let container = try decoder.singleValueContainer()
             rateLimit = container.decodeNil() ? nil : try container.decode(RateLimitBody.self)
         }
+    }
+
+    /// `{"department": "finance"}` or `{"department": null}`: the member is required, so a
+    /// typo (`{"departement": …}`) is refused rather than read as "no department".
+    struct KeyDepartmentBody: Decodable {
+        let department: String?
+
+        enum CodingKeys: String, CodingKey { case department }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard container.contains(.department) else {
+                throw APIError.badRequest("invalid_department", "department is required: a name of 1 to 200 characters, or null.")
+            }
+            department = try container.decodeNil(forKey: .department) ? nil : container.decode(String.self, forKey: .department)
+        }
+    }
+
+    /// 1-200 characters, no control characters: it is compared with policies' department names and shown in audit targets.
+    static func validDepartment(_ text: String) throws(APIError) -> String {
+        guard (1...200).contains(text.count), !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError.badRequest("invalid_department", "department must be 1 to 200 characters without control characters.")
+        }
+        return text
     }
 
     static func validRateLimit(_ body: RateLimitBody) throws(APIError) -> RateLimitRule {
