@@ -19,10 +19,21 @@ static uint64_t align64(uint64_t v) { return (v + 63) & ~(uint64_t)63; }
  * each leases synchronously): at one slot per eight buckets that was ~11 % of 10,000 active keys. */
 static uint32_t lease_slots(uint32_t buckets) { return round_pow2(round_pow2(buckets, CV_BUCKET_WAYS) / 2, 64); }
 
+/* The stash: 8,192 key records of up to 440 bytes (a record is ~150), 1,024 customers'
+ * policies of up to 4,024 bytes. 8 MiB of address space; pages are only backed once written. */
+static const uint32_t stash_slots[CV_STASH_TABLES] = {8192, 1024};
+static const uint32_t stash_slot_bytes[CV_STASH_TABLES] = {512, 4096};
+
+static uint64_t stash_bytes(void) {
+    uint64_t total = 0;
+    for (int t = 0; t < CV_STASH_TABLES; t++) total += align64((uint64_t)stash_slots[t] * stash_slot_bytes[t]);
+    return total;
+}
+
 uint64_t cv_shm_size_for(uint32_t buckets, uint32_t series) {
     uint64_t b = round_pow2(buckets, CV_BUCKET_WAYS), s = round_pow2(series, 64), l = lease_slots(buckets);
     return align64(sizeof(cv_shm_header)) + align64(b * sizeof(cv_bucket)) + align64(s * sizeof(cv_series))
-        + align64(l * sizeof(cv_lease));
+        + align64(l * sizeof(cv_lease)) + stash_bytes();
 }
 
 void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, uint64_t now_unix) {
@@ -38,6 +49,13 @@ void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, u
     h->series_offset = h->buckets_offset + align64((uint64_t)h->bucket_count * sizeof(cv_bucket));
     h->lease_count = lease_slots(buckets);
     h->leases_offset = h->series_offset + align64((uint64_t)h->series_capacity * sizeof(cv_series));
+    uint64_t offset = h->leases_offset + align64((uint64_t)h->lease_count * sizeof(cv_lease));
+    for (int t = 0; t < CV_STASH_TABLES; t++) {
+        h->stash_offset[t] = offset;
+        h->stash_slots[t] = stash_slots[t];
+        h->stash_slot_bytes[t] = stash_slot_bytes[t];
+        offset += align64((uint64_t)stash_slots[t] * stash_slot_bytes[t]);
+    }
     /* Written last: a reader that sees this version sees a complete header. */
     __atomic_store_n(&h->layout_version, CV_SHM_LAYOUT_VERSION, __ATOMIC_RELEASE);
 }

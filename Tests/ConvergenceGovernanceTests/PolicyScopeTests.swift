@@ -97,3 +97,22 @@ import Testing
         #expect(try PolicyRules.parse(rules.json) == rules)
     }
 }
+
+/// The stash encoding of a customer's policies (what another worker decides with during an
+/// outage): the same policies, rules and all, and nothing from bytes that are not a set.
+@Suite struct PolicySetStashTests {
+    @Test func policiesSurviveTheStash() throws {
+        let texts = [#"{"max_tokens": 100, "applies_to": {"departments": ["finance"]}, "models": {"gpt-4*": {"max_tokens": 5}}}"#,
+                     #"{"denied_models": ["x*"], "active": {"tz": "Europe/Berlin", "days": ["mon"], "from": "08:00", "to": "17:00"}}"#]
+        let policies = try texts.enumerated().map { i, text in
+            Policy(id: "pol_\(i)", version: i + 3, mode: i == 0 ? .enforce : .monitor,
+                   rules: try PolicyRules.parse(try JSONParser.parse(Array(text.utf8))))
+        }
+        let set = try #require(PolicySet(stashed: PolicySet(policies).stashed))
+        #expect(set.policies == policies)
+        #expect(set.isConditional)
+        #expect(PolicySet(stashed: Array(#"[{"id": "pol_1"}]"#.utf8)) == nil)
+        #expect(PolicySet(stashed: Array("[".utf8)) == nil)
+        #expect(PolicySet(stashed: Array("[]".utf8))?.policies.isEmpty == true)
+    }
+}

@@ -46,3 +46,21 @@ import Testing
         #expect(!record.matches(SHA256.Digest(SHA256.digest("key two"))))
     }
 }
+
+/// The stash encoding of a key record: every field survives, and bytes that are not a
+/// record (cut short, another version) decode to nothing rather than to a wrong key.
+@Suite struct KeyRecordStashTests {
+    @Test func everyFieldSurvivesAndMalformedBytesAreRefused() {
+        let full = KeyRecord(keyID: "key_abc", kind: .customer, customerID: "c-1", tenantID: "acme", tier: "pro", expiresAt: -5,
+                             revokedAt: 1_700_000_000_000_000, rateLimit: RateLimitRule(limit: 10, periodSeconds: 60),
+                             department: "Finanzabteilung ü", digest: Array(repeating: 9, count: 32))
+        #expect(KeyRecord(stashed: full.stashed) == full)
+        let bare = KeyRecord(keyID: "key_admin", kind: .admin, customerID: nil, tenantID: nil, tier: nil, expiresAt: nil, revokedAt: nil,
+                             digest: Array(repeating: 1, count: 32))
+        #expect(KeyRecord(stashed: bare.stashed) == bare)
+        let bytes = full.stashed
+        for cut in [0, 1, 5, bytes.count / 2, bytes.count - 1] { #expect(KeyRecord(stashed: Array(bytes.prefix(cut))) == nil, "cut at \(cut)") }
+        #expect(KeyRecord(stashed: [2] + bytes.dropFirst()) == nil, "another encoding version")
+        #expect(KeyRecord(stashed: bytes + [0]) == nil, "trailing bytes")
+    }
+}

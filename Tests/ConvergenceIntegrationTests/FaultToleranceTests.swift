@@ -312,6 +312,29 @@ final class FaultToleranceTests: XCTestCase {
         XCTAssertEqual(rows.count, Set(rows).count, "a record was flushed twice")
     }
 
+    /// Workers that never read the key or the policies before PostgreSQL went down still
+    /// answer: another worker's reads are in the host's shared stash. Every worker that
+    /// served the first check is SIGKILLed and replaced while PostgreSQL is up, so the
+    /// replacements' own caches are empty when the outage begins (with keep-alive, nginx
+    /// can leave a worker unused that long; before the stash, each such check was a 503).
+    func testWorkersThatNeverSawAKeyAnswerDuringAnOutage() throws {
+        let stack = try start("stashpgdown")
+        let (key, _) = try onboard(stack, "stash_pg_down")
+        XCTAssertEqual(try check(stack, key).status, 200)
+        let before = Set(stack.server.workerPIDs)
+        for pid in before { kill(pid, SIGKILL) }
+        XCTAssertTrue(waitUntil(timeout: 20) {
+            let now = Set(stack.server.workerPIDs)
+            return now.count == 2 && now.isDisjoint(with: before) && (try? self.ready(stack).status) == 200
+        }, stack.server.log)
+        try stack.postgres.stop()
+        let statuses = try (0..<20).map { _ in try check(stack, key).status }
+        XCTAssertEqual(statuses.filter { $0 == 200 }.count, 20, "fresh workers decide with the stashed key and policies: \(statuses)")
+        // A key no worker read is still refused (401 malformed, 503 unverifiable), never let in.
+        let unknown = try stack.client.post("/v1/check", json: Self.body, headers: ["Authorization": "Bearer sk_live_unknown"]).status
+        XCTAssertTrue([401, 503].contains(unknown), "\(unknown)")
+    }
+
     // MARK: - 10: /ready details only for loopback or admin keys
 
     func testReadyFromOutsideLoopbackSaysStatusOnly() throws {

@@ -3,6 +3,7 @@ import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceIdentity
 import ConvergenceJSON
+import ConvergenceShared
 import Testing
 @testable import ConvergenceServer
 
@@ -87,5 +88,31 @@ import Testing
         caches.storePolicies(set, for: "c1", generation: 7, now: Self.t0.adding(milliseconds: 1000), front: &front)
         #expect(caches.policies("c1", generation: 8, now: Self.t0.adding(milliseconds: 1001), front: &front) == nil)
         #expect(caches.policies("c2", generation: 7, now: Self.t0.adding(milliseconds: 1001), front: &front) == nil)
+    }
+
+    /// Two workers of one host: what one read from PostgreSQL answers for the other during an
+    /// outage, though the other never read it (keep-alive can leave a worker idle that long),
+    /// within the same age bound as a worker's own entries.
+    @Test func anotherWorkersReadAnswersDuringAnOutage() throws {
+        let stash = SharedStash(region: SharedRegion.inMemory(buckets: 64, series: 64))
+        let busy = WorkerCaches(keyTTLMs: 500, policyTTLMs: 1000, stash: stash)
+        let idle = WorkerCaches(keyTTLMs: 500, policyTTLMs: 1000, stash: stash)
+        var front = WorkerCaches.Front()
+        let keyed = KeyRecord(keyID: "key_a", kind: .customer, customerID: "c1", tenantID: "t1", tier: "pro", expiresAt: 99,
+                              revokedAt: nil, rateLimit: .init(limit: 5, periodSeconds: 60), department: "finance", digest: digest.bytes)
+        busy.storeKey(keyed, for: digest, generation: 1, front: &front, now: Self.t0)
+        let rules = try PolicyRules.parse(try JSONParser.parse(Array(#"{"max_tokens": 100, "applies_to": {"departments": ["finance"]}}"#.utf8)))
+        busy.storePolicies(PolicySet([Policy(id: "pol_1", version: 2, mode: .monitor, rules: rules)]), for: "c1", generation: 1, now: Self.t0,
+                           front: &front)
+
+        let later = Self.t0.adding(milliseconds: 500 + KeyCache.staleOnOutageMs - 1)
+        #expect(idle.staleKey(digest, now: later) == .hit(keyed))
+        let policies = try #require(idle.stalePolicies("c1", now: later))
+        #expect(policies.policies == [Policy(id: "pol_1", version: 2, mode: .monitor, rules: rules)])
+        #expect(idle.staleKey(digest, now: Self.t0.adding(milliseconds: 500 + KeyCache.staleOnOutageMs)) == .miss, "past the outage bound")
+        #expect(idle.stalePolicies("c1", now: Self.t0.adding(milliseconds: 1000 + KeyCache.staleOnOutageMs)) == nil)
+        #expect(idle.stalePolicies("c2", now: later) == nil)
+        // A worker without the stash (a tool's caches) knows only its own reads.
+        #expect(WorkerCaches(keyTTLMs: 500, policyTTLMs: 500).staleKey(digest, now: later) == .miss)
     }
 }

@@ -14,11 +14,16 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 3u
+#define CV_SHM_LAYOUT_VERSION 4u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
 #define CV_SERIES_VALUES 20u
+#define CV_STASH_WAYS 8u
+
+/* The stash's tables (cv_stash.c): key records and customers' policies as PostgreSQL
+ * last returned them to any worker, for every worker to fall back on while it is down. */
+enum { CV_STASH_KEYS = 0, CV_STASH_POLICIES = 1, CV_STASH_TABLES = 2 };
 
 /* Indexes of the region-wide counters in cv_shm_header.counters. */
 enum {
@@ -52,7 +57,25 @@ typedef struct cv_shm_header {
     uint32_t reserved32;
     uint64_t leases_offset;
     uint64_t counters[CV_COUNTER_COUNT]; /* atomic; see the enum above */
+    uint64_t stash_offset[CV_STASH_TABLES];
+    uint32_t stash_slots[CV_STASH_TABLES];      /* power of two, a multiple of CV_STASH_WAYS */
+    uint32_t stash_slot_bytes[CV_STASH_TABLES]; /* header + payload, a multiple of 64 */
 } cv_shm_header;
+
+/* A stash slot's header; its payload follows, up to stash_slot_bytes - sizeof(cv_stash_slot).
+ * `seq` is a sequence lock: odd while a writer copies, bumped to even when done. A reader
+ * copies, then sees `seq` unchanged and the checksum right, or misses. A writer that died
+ * mid-copy leaves `seq` odd: after a second another writer takes the slot over (a stalled
+ * writer that wakes up then can only spoil the payload, which the checksum catches). */
+typedef struct cv_stash_slot {
+    uint64_t seq;
+    uint64_t hash;      /* of name; 0: empty */
+    uint64_t stored_ns; /* CLOCK_MONOTONIC when written (one clock for every process) */
+    uint64_t writer_ns; /* CLOCK_MONOTONIC when the current write began */
+    uint32_t length;
+    uint32_t checksum;
+    unsigned char name[32];
+} cv_stash_slot;
 
 /* One rate-limit bucket. `word` is {key hash (low half), theoretical arrival
  * time (high half)} and is only ever changed by one 16-byte compare-and-swap, so
@@ -104,6 +127,7 @@ _Static_assert(sizeof(cv_series) == 352, "cv_series is 352 bytes");
 _Static_assert(sizeof(cv_lease) == 64, "cv_lease is one cache line");
 _Static_assert(_Alignof(cv_lease) == 16, "cv_lease is 16-byte aligned for cmpxchg16b");
 _Static_assert(offsetof(cv_shm_header, counters) % 8 == 0, "the header counters are 8-byte aligned");
+_Static_assert(sizeof(cv_stash_slot) == 72, "cv_stash_slot is 72 bytes");
 
 /* ---- region ---- */
 
@@ -181,6 +205,18 @@ void cv_lease_note_outside(cv_lease *l);
 void cv_lease_note_refused(cv_lease *l);
 /* The slot's owner and unspent tokens, read atomically (owner 0: free, 1: being claimed). */
 uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);
+
+/* ---- stash (outage fallback for key records and policies) ---- */
+
+/* Stores `len` payload bytes under the 32-byte `name`: the slot already holding it, else an
+ * empty one, else the least recently stored of its set. 1 when stored; 0 when too large for
+ * the table or its slots were busy (a cache: the next store tries again). */
+int cv_stash_put(cv_shm_header *h, int table, const unsigned char name[32], const void *payload, uint32_t len, uint64_t now_ns);
+/* Copies the payload stored under `name` into `out` (capacity `cap`) and its store time into
+ * *stored_ns. Returns its length, or -1 when absent, being written or spoiled. */
+int64_t cv_stash_get(const cv_shm_header *h, int table, const unsigned char name[32], void *out, uint32_t cap, uint64_t *stored_ns);
+/* The largest payload `table` holds. */
+uint32_t cv_stash_payload_max(const cv_shm_header *h, int table);
 
 /* ---- metric series ---- */
 

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceGovernance
 import ConvergenceIdentity
+import ConvergenceShared
 import Synchronization
 
 /// Key records and policy sets read from PostgreSQL, shared by a worker's
@@ -15,6 +16,10 @@ import Synchronization
 /// generation counter in shared memory (`CacheInvalidation`), and the next
 /// lookup expires the entries (expired, not dropped: they remain the fallback
 /// during an outage).
+///
+/// What PostgreSQL returns is also put in the host's shared stash (`SharedStash`), so
+/// that during an outage a worker that never read a key or a customer's policies can
+/// still answer with what another worker read (the same age bound as its own entries).
 package final class WorkerCaches: Sendable {
     private struct Keys {
         var cache: KeyCache
@@ -40,9 +45,12 @@ package final class WorkerCaches: Sendable {
     private let policies = Mutex(Policies())
     let keyTTLMs: Int
     let policyTTLMs: Int
+    /// The host's stash; nil for caches of one process only (benchmarks, tests of the caches alone).
+    let stash: SharedStash?
     static let policyCapacity = 10_000
 
-    package init(keyTTLMs: Int, policyTTLMs: Int) {
+    package init(keyTTLMs: Int, policyTTLMs: Int, stash: SharedStash? = nil) {
+        self.stash = stash
         keys = Mutex(Keys(cache: KeyCache(ttlMs: keyTTLMs)))
         sessions = Mutex(Keys(cache: KeyCache(ttlMs: keyTTLMs)))
         self.keyTTLMs = keyTTLMs
@@ -84,13 +92,20 @@ package final class WorkerCaches: Sendable {
     }
 
     /// The entry even if expired (up to `KeyCache.staleOnOutageMs`): for when PostgreSQL cannot be asked.
-    func staleKey(_ digest: SHA256.Digest) -> KeyCache.Lookup {
-        keys.withLock { $0.cache.stale(digest) }
+    func staleKey(_ digest: SHA256.Digest, now: MonotonicInstant = .now()) -> KeyCache.Lookup {
+        let own = keys.withLock { $0.cache.stale(digest, now: now) }
+        // The stash keeps when a record was read; the own cache's bound runs from its TTL's end.
+        guard own == .miss, let stash,
+              let bytes = stash.load(name: digest.bytes, from: .keys, maxAgeMs: keyTTLMs + KeyCache.staleOnOutageMs, now: now),
+              let record = KeyRecord(stashed: bytes) else { return own }
+        return .hit(record)
     }
 
     /// Stores what PostgreSQL said about `digest`, read under invalidation `generation`.
     package func storeKey(_ record: KeyRecord?, for digest: SHA256.Digest, generation: UInt64, front: inout Front, now: MonotonicInstant = .now()) {
         store(keys, \.keys, record, for: digest, generation: generation, front: &front, now: now)
+        // Unknown keys are not stashed: during an outage they are refused as unverifiable either way.
+        if let record, let stash { stash.store(record.stashed, name: digest.bytes, in: .keys, now: now) }
     }
 
     // MARK: Sessions (same rules as keys, their own table)
@@ -158,11 +173,19 @@ package final class WorkerCaches: Sendable {
 
     /// The last policies read for the customer, if not older than the outage bound.
     func stalePolicies(_ customerID: String, now: MonotonicInstant) -> PolicySet? {
-        policies.withLock { cache in
+        let own = policies.withLock { cache -> PolicySet? in
             guard let entry = cache.entries[customerID], now < entry.until.adding(milliseconds: KeyCache.staleOnOutageMs) else { return nil }
             return entry.policies
         }
+        if let own { return own }
+        // The stash keeps what was read, not a TTL: an entry up to TTL + outage bound old is as old as the own cache allows.
+        guard let stash, let bytes = stash.load(name: Self.stashName(customerID), from: .policies,
+                                                maxAgeMs: policyTTLMs + KeyCache.staleOnOutageMs, now: now) else { return nil }
+        return PolicySet(stashed: bytes)
     }
+
+    /// A customer's name in the stash (32 bytes, as the stash's names are).
+    static func stashName(_ customerID: String) -> [UInt8] { SHA256.digest("policies:" + customerID) }
 
     /// Stores the customer's policies as read under invalidation `generation`.
     package func storePolicies(_ set: PolicySet, for customerID: String, generation: UInt64, now: MonotonicInstant, front: inout Front) {
@@ -175,5 +198,6 @@ package final class WorkerCaches: Sendable {
             return true
         }
         if stored { front.store(set, for: customerID, until: until, generation: generation) }
+        stash?.store(set.stashed, name: Self.stashName(customerID), in: .policies, now: now)
     }
 }

@@ -81,7 +81,7 @@ public struct Worker: Sendable {
             logger.error("cannot watch the listener", ["error": .string(String(describing: error))])
             return .cannotStart
         }
-        let caches = WorkerCaches(keyTTLMs: config.keyCacheTTLMs, policyTTLMs: config.policyCacheTTLMs)
+        let caches = WorkerCaches(keyTTLMs: config.keyCacheTTLMs, policyTTLMs: config.policyCacheTTLMs, stash: SharedStash(region: shared))
         for lane in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
