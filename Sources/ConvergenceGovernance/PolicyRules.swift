@@ -31,6 +31,16 @@ public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
 /// A policy's rules. Parsing is strict: an unknown rule or a wrong type is an
 /// error naming the field, because a typo must never silently disable a rule.
 public struct PolicyRules: Sendable, Equatable {
+    public static func == (a: PolicyRules, b: PolicyRules) -> Bool {
+        a.maxExternalCalls == b.maxExternalCalls && a.blockPersonalData == b.blockPersonalData && a.personalDataKinds == b.personalDataKinds
+            && a.blockSecrets == b.blockSecrets && a.allowedModels == b.allowedModels && a.deniedModels == b.deniedModels
+            && a.models == b.models && a.maxTokens == b.maxTokens && a.window == b.window && a.scope == b.scope
+            && a.blockThreshold == b.blockThreshold && a.riskWeights == b.riskWeights && a.largeDatasetTokens == b.largeDatasetTokens
+            && a.largeDatasetRecords == b.largeDatasetRecords && a.personalDataActions == b.personalDataActions
+            && a.classifications?.map(\.name) == b.classifications?.map(\.name)
+            && a.classifications?.map(\.rule) == b.classifications?.map(\.rule)
+    }
+
     public var maxExternalCalls: Int?
     public var blockPersonalData: Bool?
     /// Narrows `block_personal_data` (and what the `personal_data` factor counts)
@@ -46,6 +56,10 @@ public struct PolicyRules: Sendable, Equatable {
     /// the most specific matching pattern decides for each operation's model.
     public var models: [ModelLimit]?
     public var maxTokens: Int?
+    /// Per data class (`data_classification`, ASCII case ignored): block, or allow only some providers. In the policy's order.
+    public var classifications: [(name: String, rule: ClassificationRule)]?
+    /// Per personal-data kind: block it always, or leave it out of this policy's personal-data rules.
+    public var personalDataActions: [PIIKind: PersonalDataAction]?
     /// When the policy is in effect (`not_before`, `not_after`, `active`); always when empty.
     public var window = PolicyWindow()
     /// Which checks the policy applies to (`applies_to`); every check when empty.
@@ -90,6 +104,8 @@ public struct PolicyRules: Sendable, Equatable {
             case "allowed_models": rules.allowedModels = try modelNames(name, v)
             case "denied_models": rules.deniedModels = try modelNames(name, v)
             case "models": rules.models = try modelLimits(v)
+            case "classifications": rules.classifications = try ClassificationRule.parse(v)
+            case "personal_data_actions": rules.personalDataActions = try PersonalDataAction.parse(v)
             case "not_before", "not_after", "active": try PolicyWindow.parse(name, v, into: &rules.window)
             case "applies_to": rules.scope = try PolicyScope.parse(v)
             case "risk_weights":
@@ -103,11 +119,19 @@ public struct PolicyRules: Sendable, Equatable {
                 }
             default:
                 throw Invalid(field: name, problem: "unknown rule; known: active, allowed_models, applies_to, block_personal_data, block_secrets, "
-                    + "block_threshold, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, max_tokens, "
-                    + "models, not_after, not_before, personal_data_kinds, risk_weights")
+                    + "block_threshold, classifications, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, "
+                    + "max_tokens, models, not_after, not_before, personal_data_actions, personal_data_kinds, risk_weights")
             }
         }
         return rules
+    }
+
+    /// The personal-data kinds this policy's `block_personal_data` and `personal_data` factor
+    /// count: `personal_data_kinds` (every kind if unset) less those `personal_data_actions` allows.
+    public var effectivePersonalKinds: PIIKindSet {
+        var kinds = personalDataKinds.map { PIIKindSet($0) } ?? .personalData
+        for (kind, action) in personalDataActions ?? [:] where action == .allow { kinds.remove(kind) }
+        return kinds
     }
 
     /// An array of model names or globs, 1–200 characters each.
@@ -188,6 +212,17 @@ public struct PolicyRules: Sendable, Equatable {
             out["models"] = .object(entries)
         }
         if let maxTokens { out["max_tokens"] = .number(Double(maxTokens)) }
+        if let classifications {
+            var entries = JSONObject()
+            for (name, rule) in classifications { entries[name] = rule.json }
+            out["classifications"] = .object(entries)
+        }
+        if let personalDataActions {
+            let sorted = personalDataActions.sorted { $0.key.rawValue < $1.key.rawValue }
+            var entries = JSONObject()
+            for (kind, action) in sorted { entries[kind.rawValue] = .string(action.rawValue) }
+            out["personal_data_actions"] = .object(entries)
+        }
         if let blockThreshold { out["block_threshold"] = .number(Double(blockThreshold)) }
         if !riskWeights.isEmpty {
             let weights = riskWeights.map { ($0.key.rawValue, JSONValue.number(Double($0.value))) }

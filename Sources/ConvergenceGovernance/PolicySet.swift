@@ -67,6 +67,9 @@ public final class PolicySet: Sendable {
         let blockPersonalData: Bool
         /// The personal-data kinds `block_personal_data` refuses.
         let personalKinds: PIIKindSet
+        /// Kinds `personal_data_actions` blocks whatever `block_personal_data` says.
+        let blockedKinds: PIIKindSet
+        let classifications: [(name: String, rule: ClassificationRule)]
         let blockSecrets: Bool
         let allowedModels: [ModelPattern]?
         let deniedModels: [ModelPattern]
@@ -78,7 +81,9 @@ public final class PolicySet: Sendable {
             self.policy = index
             mode = policy.mode
             blockPersonalData = policy.rules.blockPersonalData == true
-            personalKinds = policy.rules.personalDataKinds.map { PIIKindSet($0) } ?? .personalData
+            personalKinds = policy.rules.effectivePersonalKinds
+            blockedKinds = PIIKindSet((policy.rules.personalDataActions ?? [:]).filter { $0.value == .block }.map(\.key))
+            classifications = policy.rules.classifications ?? []
             blockSecrets = policy.rules.blockSecrets ?? blockPersonalData
             allowedModels = policy.rules.allowedModels?.map(ModelPattern.init)
             deniedModels = policy.rules.deniedModels?.map(ModelPattern.init) ?? []
@@ -96,16 +101,14 @@ public final class PolicySet: Sendable {
         /// approved, unless an applied policy denies it (deny wins).
         let approvedModels: [ModelPattern]
         let deniedModels: [ModelPattern]
-        /// The kinds the `personal_data` factor counts. Strictest wins: the union of
-        /// the policies' `personal_data_kinds`, every kind when one does not narrow (or none applies).
+        /// The kinds the `personal_data` factor counts. Strictest wins: the union of the
+        /// policies' kinds (`personal_data_kinds` less the kinds `personal_data_actions`
+        /// allows), every kind when none applies.
         let personalKinds: PIIKindSet
 
         static func personalKinds(of policies: [Policy]) -> PIIKindSet {
             var kinds = PIIKindSet()
-            for policy in policies {
-                guard let narrowed = policy.rules.personalDataKinds else { return .personalData }
-                kinds.formUnion(PIIKindSet(narrowed))
-            }
+            for policy in policies { kinds.formUnion(policy.rules.effectivePersonalKinds) }
             return policies.isEmpty ? .personalData : kinds
         }
 

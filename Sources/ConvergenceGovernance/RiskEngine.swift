@@ -1,4 +1,5 @@
 import Foundation
+import ConvergenceCore
 import ConvergencePII
 
 /// The outcome of a governance check. A class: it is handed from the engine to
@@ -210,6 +211,21 @@ public enum RiskEngine {
                     .map { ("operations[\($0)].data_classification", nil) }
                 violate("block_personal_data", "Personal data detected in " + located(counted + declared))
             }
+            if !rules.blockedKinds.isEmpty, pii.contains(where: { rules.blockedKinds.contains($0.kind) }) {
+                let blocked: [(path: String, kind: PIIKind?)] = pii.filter { rules.blockedKinds.contains($0.kind) }.map { ($0.path, $0.kind) }
+                violate("personal_data_actions", "Blocked kind of personal data in " + located(blocked))
+            }
+            if !rules.classifications.isEmpty {
+                // The first refused operation per class rule; the detail names the policy's class, not the client's spelling.
+                for (name, rule) in rules.classifications {
+                    guard let i = operations.indices.first(where: { i in
+                        operations[i].dataClassification.map { $0.utf8.count == name.utf8.count && $0.lowercased() == name.lowercased() } ?? false
+                            && !rule.permits(provider: operations[i].provider)
+                    }) else { continue }
+                    let why = rule == .block ? "class blocked" : "provider not in allowed_providers"
+                    violate("classifications", "operations[\(i)] is \"\(name.shownInMessage(limit: 64))\": \(why)")
+                }
+            }
             if rules.blockSecrets, !secretPaths.isEmpty {
                 violate("block_secrets", "Secret detected in " + located(secretPaths.map { ($0, nil) }))
             }
@@ -280,7 +296,7 @@ public enum RiskEngine {
     }
 
     /// Providers that run the model on the customer's own infrastructure.
-    static let internalProviders: [StaticString] = ["internal", "self_hosted", "self-hosted", "local", "on_prem", "on-prem", "private"]
+    public static let internalProviders: [StaticString] = ["internal", "self_hosted", "self-hosted", "local", "on_prem", "on-prem", "private"]
 
     /// External: a model call (llm_call, embedding, or any operation naming a
     /// model) whose provider is not one of ours.

@@ -176,6 +176,48 @@ final class AuditLogAPITests: XCTestCase {
         bytes[bytes.count / 2] = bytes[bytes.count / 2] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
         XCTAssertEqual(try client.get("/v1/logs?limit=1&cursor=\(String(decoding: bytes, as: UTF8.self))", headers: customerA).status, 400)
     }
+
+    /// "Did any restricted operation reach an external provider between two dates?" is one
+    /// `/logs` query (docs/governance.md): the class and the deciding rule stay in the record.
+    func testRoutingQuestionsAreOneLogsQuery() throws {
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "logs_routing"}"#, headers: Self.admin).json()
+        let key = try XCTUnwrap(onboarded["api_key"] as? String)
+        let customer = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let policy = #"{"customer_id": "\#(customer)", "name": "routing", "mode": "monitor", "#
+            + #""rules": {"classifications": {"restricted": {"allowed_providers": ["internal"]}}}}"#
+        XCTAssertEqual(try client.post("/policies", json: policy, headers: Self.admin).status, 201)
+        Thread.sleep(forTimeInterval: 0.6)
+        func send(_ cls: String, _ provider: String) throws -> [String: Any] {
+            let body = #"{"operations": [{"type": "data_query", "provider": "\#(provider)", "data_classification": "\#(cls)"}]}"#
+            return try client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"]).json()
+        }
+        let leaked = try send("Restricted", "openai")
+        XCTAssertEqual(leaked["would_block"] as? Bool, true, "\(leaked)")
+        _ = try send("restricted", "internal")
+        _ = try send("public", "openai")
+        XCTAssertTrue(waitUntil(timeout: 15, interval: 0.1) {
+            (try? Self.stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check' AND customer_id = '\(customer)'")) == "3"
+        })
+        let base = "/logs?customer_id=\(customer)&kind=check&since=2020-01-01T00:00:00Z&until=2999-01-01T00:00:00Z"
+        let outside = try page(base + "&classification=restricted&external=true", Self.admin).logs
+        XCTAssertEqual(outside.count, 1)
+        XCTAssertEqual(outside.first?["request_id"] as? String, leaked["request_id"] as? String)
+        XCTAssertEqual((outside.first?["violations"] as? [[String: Any]])?.first?["rule"] as? String, "classifications")
+        XCTAssertEqual(try page(base + "&classification=restricted&external=false", Self.admin).logs.count, 1)
+        XCTAssertEqual(try page(base + "&classification=RESTRICTED", Self.admin).logs.count, 2)
+        XCTAssertEqual(try page(base + "&external=true", Self.admin).logs.count, 2)
+        XCTAssertEqual(try page(base + "&rule=classifications", Self.admin).logs.count, 1)
+        XCTAssertEqual(try page(base + "&rule=max_tokens", Self.admin).logs.count, 0)
+        // Pages keep the filters: a cursor from one query is refused by another.
+        let first = try page(base + "&external=true&limit=1", Self.admin)
+        let next = try XCTUnwrap(first.next)
+        XCTAssertEqual(try page(base + "&external=true&limit=1&cursor=\(next)", Self.admin).logs.count, 1)
+        XCTAssertEqual(errorCode(try client.get(base + "&external=false&limit=1&cursor=\(next)", headers: Self.admin)), "invalid_cursor")
+        XCTAssertEqual(errorCode(try client.get("/logs?external=maybe", headers: Self.admin)), "invalid_external")
+        XCTAssertEqual(errorCode(try client.get("/logs?rule=DROP%20TABLE", headers: Self.admin)), "invalid_rule")
+        XCTAssertEqual(errorCode(try client.get("/logs?classification=", headers: Self.admin)), "invalid_classification")
+    }
+
 }
 
 /// A spool filled during a PostgreSQL outage, under fail_closed and fail_open. (The full

@@ -14,11 +14,20 @@ public struct AuditLogQuery: Equatable, Sendable {
     /// Exclusive upper bound, Unix microseconds.
     public var until: Int64?
     public var requestID: String?
+    /// Records with an operation of this `data_classification` (ASCII case ignored).
+    public var classification: String?
+    /// Records with an operation that went to an external provider (true) or none that did (false);
+    /// with `classification`, the same operation must be of that class.
+    public var external: Bool?
+    /// Records with a violation (enforced or monitored) of this rule.
+    public var rule: String?
     public var limit = 100
     public var cursor: AuditCursor?
 
     public static let maxLimit = 1000
-    public static let parameters: Set<String> = ["customer_id", "decision", "kind", "since", "until", "request_id", "limit", "cursor"]
+    public static let parameters: Set<String> = [
+        "customer_id", "decision", "kind", "since", "until", "request_id", "classification", "external", "rule", "limit", "cursor",
+    ]
 
     public init() {}
 
@@ -58,6 +67,22 @@ public struct AuditLogQuery: Equatable, Sendable {
             }
             query.requestID = text
         }
+        if let text = parameters["classification"] {
+            guard (1...100).contains(text.utf8.count), !text.unicodeScalars.contains(where: { $0.value < 32 }) else {
+                throw APIError.badRequest("invalid_classification", "classification must be 1 to 100 bytes without control characters.")
+            }
+            query.classification = text
+        }
+        if let text = parameters["external"] {
+            guard text == "true" || text == "false" else { throw APIError.badRequest("invalid_external", "external must be true or false.") }
+            query.external = text == "true"
+        }
+        if let text = parameters["rule"] {
+            guard (1...64).contains(text.utf8.count), text.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || $0 == 95 }) else {
+                throw APIError.badRequest("invalid_rule", "rule must be a rule name such as classifications or max_tokens.")
+            }
+            query.rule = text
+        }
         if let text = parameters["limit"] {
             guard let limit = Int(text), (1...maxLimit).contains(limit) else {
                 throw APIError.badRequest("invalid_limit", "limit must be an integer from 1 to \(maxLimit).")
@@ -84,6 +109,7 @@ public struct AuditLogQuery: Equatable, Sendable {
     /// What a cursor is bound to: every filter except the page size.
     public var scope: String {
         [customerID ?? "*", decision ?? "*", kind ?? "*", since.map(String.init) ?? "*", until.map(String.init) ?? "*",
-         requestID ?? "*"].joined(separator: "|")
+         requestID ?? "*", classification.map { "c=" + $0 } ?? "*", external.map { $0 ? "x=1" : "x=0" } ?? "*",
+         rule ?? "*"].joined(separator: "|")
     }
 }

@@ -1,4 +1,5 @@
 import ConvergenceAudit
+import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceJSON
 import ConvergenceStore
@@ -21,6 +22,26 @@ struct AuditLogRepository {
         if let v = query.since { conditions.append("created_at >= \(bind(AuditRecord.timestampText(micros: v), "timestamptz"))") }
         if let v = query.until { conditions.append("created_at < \(bind(AuditRecord.timestampText(micros: v), "timestamptz"))") }
         if let v = query.requestID { conditions.append("request_id = \(bind(v, "text"))") }
+        if query.classification != nil || query.external != nil {
+            // Over the operation summaries each check record keeps (type, model, provider, class).
+            var operation: [String] = []
+            if let v = query.classification { operation.append("lower(o->>'data_classification') = lower(\(bind(v, "text")))") }
+            if query.external != nil { operation.append(Self.externalOperation) }
+            let exists = "EXISTS (SELECT 1 FROM json_array_elements(a.operations) o WHERE \(operation.joined(separator: " AND ")))"
+            if query.external == false {
+                // No external operation (of the class, if named), among records that have operations at all.
+                conditions.append("a.operations IS NOT NULL AND NOT " + exists)
+                if let v = query.classification {
+                    conditions.append("EXISTS (SELECT 1 FROM json_array_elements(a.operations) o "
+                        + "WHERE lower(o->>'data_classification') = lower(\(bind(v, "text"))))")
+                }
+            } else {
+                conditions.append(exists)
+            }
+        }
+        if let v = query.rule {
+            conditions.append("EXISTS (SELECT 1 FROM json_array_elements(a.violations) v WHERE v->>'rule' = \(bind(v, "text")))")
+        }
         if let c = query.cursor {
             // Row comparison: walks the (created_at, id) indexes backwards from the cursor on.
             let at = bind(AuditRecord.timestampText(micros: c.createdAtMicros), "timestamptz")
@@ -55,6 +76,15 @@ struct AuditLogRepository {
         out += Array(#","limit":\#(query.limit)}"#.utf8)
         return out
     }
+
+    /// An operation summary `o` that went outside: a provider that is not one of the internal
+    /// ones, or a model call (llm_call, embedding, a model named) naming no provider — as the
+    /// risk engine's `external_model` factor sees it.
+    static let externalOperation: String = {
+        let internalNames = RiskEngine.internalProviders.map { "'\($0)'" }.joined(separator: ", ")
+        return "(CASE WHEN o->>'provider' IS NOT NULL THEN lower(o->>'provider') NOT IN (\(internalNames)) "
+            + "ELSE (o->>'type' IN ('llm_call', 'embedding') OR o->>'model' IS NOT NULL) END)"
+    }()
 
     /// One record as JSON; the json columns are valid JSON already and go in as they are.
     static func writeRow(_ row: PostgresRow, to out: inout [UInt8]) throws {
