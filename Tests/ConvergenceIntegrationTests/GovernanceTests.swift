@@ -215,6 +215,58 @@ final class GovernanceTests: XCTestCase {
         try deleteAllPolicies()
     }
 
+    /// `POST /policies/preview`: a draft replayed over the customer's recorded checks says what
+    /// it would have blocked, next to what the policies in force do, and changes nothing.
+    func testAPreviewReplaysRecordedChecksAgainstADraft() throws {
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "preview_t"}"#, headers: Self.admin).json()
+        let key = try XCTUnwrap(onboarded["api_key"] as? String)
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let org = try client.post("/policies", json: #"{"customer_id": "\#(customerID)", "name": "org", "rules": {"max_tokens": 10000}}"#,
+                                  headers: Self.admin)
+        XCTAssertEqual(org.status, 201, org.text)
+        let orgID = try XCTUnwrap(try org.json()["id"] as? String)
+        Thread.sleep(forTimeInterval: 0.6)
+        var sent: [String: String] = [:]
+        for model in ["gpt-4o", "gpt-4", "gpt-3.5", "claude-3"] {
+            let body = #"{"operations": [{"type": "llm_call", "model": "\#(model)", "provider": "internal", "tokens": 100}]}"#
+            let response = try client.post("/v1/check", json: body, headers: ["Authorization": "Bearer \(key)"]).json()
+            XCTAssertEqual(response["allowed"] as? Bool, true, "\(response)")
+            sent[model] = response["request_id"] as? String
+        }
+        XCTAssertTrue(waitUntil(timeout: 15, interval: 0.1) {
+            (try? Self.stack.postgres.psql("SELECT count(*) FROM convergence.audit_log WHERE kind = 'check' AND customer_id = '\(customerID)'")) == "4"
+        })
+        func preview(_ json: String) throws -> HTTPClient.Response { try client.post("/policies/preview", json: json, headers: Self.admin) }
+        let added = try preview(#"{"customer_id": "preview_t", "rules": {"denied_models": ["gpt-4*"]}}"#)
+        XCTAssertEqual(added.status, 200, added.text)
+        let result = try added.json()
+        XCTAssertEqual(result["replayed"] as? Int, 4)
+        XCTAssertEqual(result["newly_blocked"] as? Int, 2, "\(result)")
+        XCTAssertEqual((result["current"] as? [String: Any])?["blocked"] as? Int, 0)
+        XCTAssertEqual((result["draft"] as? [String: Any])?["blocked"] as? Int, 2)
+        let changed = Set((result["changes"] as? [[String: Any]] ?? []).compactMap { $0["request_id"] as? String })
+        XCTAssertEqual(changed, Set([sent["gpt-4o"], sent["gpt-4"]].compactMap { $0 }))
+        XCTAssertEqual((result["by_rule"] as? [[String: Any]])?.first?["rule"] as? String, "denied_models")
+        // Replacing the org policy with a stricter token limit: every check would be blocked.
+        let replacing = try preview(#"{"policy_id": "\#(orgID)", "rules": {"max_tokens": 50}}"#).json()
+        XCTAssertEqual(replacing["newly_blocked"] as? Int, 4, "\(replacing)")
+        XCTAssertEqual((replacing["draft_policy"] as? [String: Any])?["version"] as? Int, 2)
+        // A window that holds nothing, and bad input.
+        let empty = try preview(#"{"customer_id": "preview_t", "rules": {}, "until": "2001-01-01T00:00:00Z"}"#).json()
+        XCTAssertEqual(empty["replayed"] as? Int, 0)
+        XCTAssertEqual(errorOf(try preview(#"{"customer_id": "preview_t", "rules": {"max_tokenz": 5}}"#)).code, "invalid_rules")
+        XCTAssertEqual(errorOf(try preview(#"{"customer_id": "preview_t", "rules": {}, "dry": true}"#)).code, "invalid_field")
+        XCTAssertEqual(errorOf(try preview(#"{"rules": {}}"#)).code, "invalid_customer_id")
+        XCTAssertEqual(errorOf(try preview(#"{"policy_id": "pol_nope", "rules": {}}"#)).code, "policy_not_found")
+        XCTAssertEqual(errorOf(try preview(#"{"customer_id": "preview_t", "rules": {}, "limit": 0}"#)).code, "invalid_limit")
+        XCTAssertEqual(try client.post("/policies/preview", json: #"{"customer_id": "preview_t", "rules": {}}"#,
+                                       headers: ["Authorization": "Bearer \(key)"]).status, 403)
+        // Nothing changed: the org policy is still version 1 and the same checks still pass.
+        XCTAssertEqual(try client.get("/policies/\(orgID)", headers: Self.admin).json()["version"] as? Int, 1)
+        let again = #"{"operations": [{"type": "llm_call", "model": "gpt-4", "provider": "internal", "tokens": 100}]}"#
+        XCTAssertEqual(try client.post("/v1/check", json: again, headers: ["Authorization": "Bearer \(key)"]).json()["allowed"] as? Bool, true)
+    }
+
     func testPolicyCRUDWithVersionsAndStrictRules() throws {
         let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
         let id = try XCTUnwrap(created["id"] as? String)

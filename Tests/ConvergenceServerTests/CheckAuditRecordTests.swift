@@ -39,7 +39,7 @@ final class CheckAuditRecordTests: XCTestCase {
         XCTAssertEqual(field("would_block"), "f")
         XCTAssertEqual(field("latency_us"), "12")
         XCTAssertEqual(field("operations"), #"[{"type":"llm_call","model":"gpt-4","provider":"openai","tokens":900}]"#)
-        XCTAssertTrue(field("reasons").contains(#"{"factor":"personal_data","points":70}"#), field("reasons"))
+        XCTAssertTrue(field("reasons").contains(#"{"factor":"personal_data","points":70,"kinds":["email"]}"#), field("reasons"))
         XCTAssertEqual(field("action"), "\\N")
     }
 

@@ -58,6 +58,18 @@ public enum CheckAuditRecord {
                 out.appendJSONString(subject.decision.reasons[i].factor.rawValue)
                 out.append(#","points":"#)
                 out.appendDecimal(subject.decision.reasons[i].points)
+                if subject.decision.reasons[i].factor == .personalData {
+                    // Which kinds were found (never where or what): what a policy preview replays.
+                    let kinds = PIIKindSet(subject.pii.map(\.kind)).intersection(.personalData).kinds
+                    if !kinds.isEmpty {
+                        out.append(#","kinds":["#)
+                        for k in kinds.indices {
+                            if k > 0 { out.append(UInt8(ascii: ",")) }
+                            out.appendJSONString(kinds[k].rawValue)
+                        }
+                        out.append(UInt8(ascii: "]"))
+                    }
+                }
                 out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))

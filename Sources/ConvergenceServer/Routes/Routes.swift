@@ -16,6 +16,7 @@ package enum Routes {
         SessionRoutes.register(on: &router)
         CredentialRoutes.register(on: &router)
         PolicyRoutes.register(on: &router)
+        PolicyPreviewRoute.register(on: &router)
         CheckRoute.register(on: &router)
         let pipelineMetrics = shared.map { SharedPipelineMetrics(region: $0) as any PipelineMetricsSink } ?? NoPipelineMetrics()
         PipelineRoutes.register(on: &router, metrics: pipelineMetrics)
