@@ -30,6 +30,23 @@ enum EngineBenchmark {
     /// As a worker caches them.
     static let policySet = PolicySet(policies)
 
+    /// Ten policies using every kind of rule issue 19 added (per-model limits, denials, class
+    /// routing, per-kind actions, department and model scopes, a time window), three of them
+    /// conditional, so each check also picks the applying subset. The check stays allowed.
+    static let tenPolicies: [Policy] = policies + [
+        #"{"models": {"gpt-4*": {"max_tokens": 4000}, "*": {"max_tokens": 8000}}}"#,
+        #"{"denied_models": ["o1-*", "*-preview"]}"#,
+        #"{"classifications": {"restricted": "block", "confidential": {"allowed_providers": ["internal"]}}}"#,
+        #"{"personal_data_actions": {"payment_card": "block", "ip_address": "allow"}}"#,
+        #"{"applies_to": {"departments": ["finance"]}, "max_tokens": 5000}"#,
+        #"{"applies_to": {"models": ["claude-*"]}, "max_tokens": 100}"#,
+        #"{"not_before": "2020-01-01T00:00:00Z", "active": {"tz": "Europe/Berlin", "from": "00:00", "to": "24:00"}, "max_external_calls": 10}"#,
+    ].enumerated().map { index, text in
+        Policy(id: "pol_x\(index)", version: 1, mode: .enforce, rules: try! PolicyRules.parse(try! JSONParser.parse(Array(text.utf8))))
+    }
+
+    static let tenPolicySet = PolicySet(tenPolicies)
+
     /// The calling key, as the check route passes it.
     static let caller = Caller(keyID: "key_bench")
 
@@ -46,7 +63,7 @@ enum EngineBenchmark {
     }
 
     /// Checks per second on one core.
-    static func run(iterations: Int) -> Double {
+    static func run(iterations: Int, policies policySet: PolicySet = policySet) -> Double {
         var allowed = 0
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {
