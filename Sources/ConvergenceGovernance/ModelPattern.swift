@@ -5,7 +5,12 @@
 /// Matching is linear in the model's length per literal piece: the first piece is
 /// a prefix, the last a suffix, the ones between are found leftmost in order (with
 /// `*` as the only wildcard, leftmost is never wrong).
-public struct ModelPattern: Sendable, Equatable {
+///
+/// A class: the engine walks lists of patterns on every check, and a struct holding an
+/// array and a string cost two retains per element visited.
+public final class ModelPattern: Sendable, Equatable {
+    public static func == (a: ModelPattern, b: ModelPattern) -> Bool { a.text == b.text }
+
     public let text: String
     private let pieces: [[UInt8]]
     private let starStart: Bool
@@ -17,10 +22,12 @@ public struct ModelPattern: Sendable, Equatable {
         pieces = bytes.split(separator: UInt8(ascii: "*"), omittingEmptySubsequences: true).map(Array.init)
         starStart = bytes.first == UInt8(ascii: "*")
         starEnd = bytes.last == UInt8(ascii: "*")
+        isExactName = !starStart && !starEnd && pieces.count <= 1 && !text.isEmpty
     }
 
     /// No `*`: one name.
-    public var isExact: Bool { !starStart && !starEnd && pieces.count <= 1 && !text.isEmpty }
+    public var isExact: Bool { isExactName }
+    private let isExactName: Bool
 
     /// How much of a name the pattern fixes: among the patterns that match a model, the
     /// one fixing most decides (`gpt-4-turbo*` over `gpt-4*` over `*`), an exact name first.
@@ -29,6 +36,7 @@ public struct ModelPattern: Sendable, Equatable {
     /// `caseInsensitive` folds ASCII letters: a deny or a limit must not be dodged by
     /// writing `GPT-4`, while an allow list stays exact (an unexpected spelling is refused).
     public func matches(_ model: String, caseInsensitive: Bool) -> Bool {
+        if !caseInsensitive, isExactName { return model.utf8.elementsEqual(text.utf8) } // most allow lists: plain names
         var model = model
         return model.withUTF8 { name in
             if pieces.isEmpty { return starStart || name.isEmpty } // "*" (or "**") matches everything

@@ -39,13 +39,14 @@ public final class PolicySet: Sendable {
     /// subset is prepared once and kept: a check pays for the filter, not for a new set.
     func applying(to request: CheckRequest, caller: Caller, at micros: Int64) -> PolicySet {
         let department = caller.department(of: request)
-        func applies(_ policy: Policy) -> Bool {
-            policy.rules.window.contains(micros)
-                && policy.rules.scope.includes(keyID: caller.keyID, department: department, operations: request.operations)
+        // By index and in place: passing a `Policy` by value copied (and retained) all of its rules.
+        func applies(_ i: Int) -> Bool {
+            policies[i].rules.window.contains(micros)
+                && policies[i].rules.scope.includes(keyID: caller.keyID, department: department, operations: request.operations)
         }
-        guard policies.count <= 64 else { return PolicySet(policies.filter(applies)) }
+        guard policies.count <= 64 else { return PolicySet(policies.indices.filter(applies).map { policies[$0] }) }
         var mask: UInt64 = 0
-        for i in policies.indices where applies(policies[i]) { mask |= 1 << UInt64(i) }
+        for i in policies.indices where applies(i) { mask |= 1 << UInt64(i) }
         if mask == (policies.count == 64 ? ~0 : (1 << UInt64(policies.count)) - 1) { return self }
         if let known = subsets.withLock({ $0[mask] }) { return known }
         let subset = PolicySet(policies.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { policies[$0] })
@@ -60,8 +61,9 @@ public final class PolicySet: Sendable {
     private let subsets = Mutex<[UInt64: PolicySet]>([:])
     static let subsetCapacity = 64
 
-    /// A policy's rules without its text: what each check is matched against.
-    struct Rules: Sendable {
+    /// A policy's rules without its text: what each check is matched against. A class, so
+    /// that walking a set's rules on every check is one retain each, not one per member.
+    final class Rules: Sendable {
         let policy: Int
         let mode: Policy.Mode
         let blockPersonalData: Bool

@@ -231,18 +231,21 @@ public enum RiskEngine {
             }
             // Details name paths and counts only: model names are the client's values.
             if let allowed = rules.allowedModels {
-                let refused = operations.indices.filter { i in
+                func refuses(_ i: Int) -> Bool {
                     operations[i].model.map { model in !allowed.contains { $0.matches(model, caseInsensitive: false) } } ?? false
                 }
-                if !refused.isEmpty {
+                // The list is made only when something is refused: this runs per policy on every check.
+                if operations.indices.contains(where: refuses) {
+                    let refused = operations.indices.filter(refuses)
                     violate("allowed_models", "Model not in allowed_models: " + refused.map { "operations[\($0)].model" }.joined(separator: ", "))
                 }
             }
             if !rules.deniedModels.isEmpty {
-                let refused = operations.indices.filter { i in
+                func refuses(_ i: Int) -> Bool {
                     operations[i].model.map { model in rules.deniedModels.contains { $0.matches(model, caseInsensitive: true) } } ?? false
                 }
-                if !refused.isEmpty {
+                if operations.indices.contains(where: refuses) {
+                    let refused = operations.indices.filter(refuses)
                     violate("denied_models", "Model in denied_models: " + refused.map { "operations[\($0)].model" }.joined(separator: ", "))
                 }
             }
