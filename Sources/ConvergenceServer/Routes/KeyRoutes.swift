@@ -41,32 +41,19 @@ enum KeyRoutes {
         }
         // A key's own token bucket: `{"limit": 5000, "period_seconds": 60}`, or `null` to fall back to the tier.
         router.put("/admin/keys/{key_id}/rate_limit") { request, context in
-            let actor = try Authenticator.requireAdmin(request, context)
-            let body = try request.decodeJSON(KeyRateLimitBody.self)
-            let rule = try body.rateLimit.map(validRateLimit)
-            try AdminAudit.ensureCapacity(context)
-            guard let updated = try context.identity.setRateLimit(keyID: request.pathParameters["key_id"]!, rule: rule) else {
-                throw unknownKey
+            try updateKey(request, context, action: "key.rate_limit") { keyID in
+                let rule = try request.decodeJSON(KeyRateLimitBody.self).rateLimit.map(validRateLimit)
+                return (rule.map { "\($0.limit)/\($0.periodSeconds)s" } ?? "tier", { try context.identity.setRateLimit(keyID: keyID, rule: rule) })
             }
-            let limit = rule.map { "\($0.limit)/\($0.periodSeconds)s" } ?? "tier"
-            AdminAudit.record(context, request, actor: actor, action: "key.rate_limit", target: "key:\(updated.keyID) \(limit)",
-                              customerID: updated.customerID)
-            return try .json(updated)
         }
         // The key's department (`{"department": "finance"}`, or `null` for none): which
         // `applies_to.departments` policies its checks meet, whatever their context says.
+        // An admin-chosen label, not a secret: it goes into the audit target.
         router.put("/admin/keys/{key_id}/department") { request, context in
-            let actor = try Authenticator.requireAdmin(request, context)
-            let body = try request.decodeJSON(KeyDepartmentBody.self)
-            let department = try body.department.map(validDepartment)
-            try AdminAudit.ensureCapacity(context)
-            guard let updated = try context.identity.setDepartment(keyID: request.pathParameters["key_id"]!, department: department) else {
-                throw unknownKey
+            try updateKey(request, context, action: "key.department") { keyID in
+                let department = try request.decodeJSON(KeyDepartmentBody.self).department.map(validDepartment)
+                return (department ?? "none", { try context.identity.setDepartment(keyID: keyID, department: department) })
             }
-            // The department is an admin-chosen label, not a secret; it goes into the audit target.
-            AdminAudit.record(context, request, actor: actor, action: "key.department",
-                              target: "key:\(updated.keyID) \(department ?? "none")", customerID: updated.customerID)
-            return try .json(updated)
         }
         router.get("/admin/keys", query: ListPage.parameters.union(["customer_id", "sort"])) { request, context in
             _ = try Authenticator.requireAdmin(request, context)
@@ -119,6 +106,19 @@ enum KeyRoutes {
     }
 
     static let unknownKey = APIError(.notFound, code: "key_not_found", message: "No such active key.")
+
+    /// One setting of a live customer key: admin first, then the body (`parse`, which names what
+    /// the audit target shows and the change to make), room in the audit trail, the change, the record.
+    static func updateKey(_ request: Request, _ context: RequestContext, action: String,
+                          _ parse: (String) throws -> (shown: String, change: () throws -> KeyMetadata?)) throws -> Response {
+        let actor = try Authenticator.requireAdmin(request, context)
+        let keyID = request.pathParameters["key_id"]!
+        let (shown, change) = try parse(keyID)
+        try AdminAudit.ensureCapacity(context)
+        guard let updated = try change() else { throw unknownKey }
+        AdminAudit.record(context, request, actor: actor, action: action, target: "key:\(updated.keyID) \(shown)", customerID: updated.customerID)
+        return try .json(updated)
+    }
 
     struct CreateKey: Decodable {
         let customerID: String?
