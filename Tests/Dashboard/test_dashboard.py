@@ -354,6 +354,31 @@ def test_a_form_save_keeps_per_model_rules_the_form_has_no_field_for(driver, api
     assert rules["denied_models"] == ["*-preview", "gpt-3*"] and rules["max_tokens"] == 9000, rules
 
 
+def test_preview_says_what_a_draft_would_have_blocked(driver, api):
+    made = onboard(api, "prev")
+    policy = api.ok("POST", "/policies", {"customer_id": made["customer_id"], "name": "org",
+                                          "rules": {"allowed_models": ["gpt-4", "claude-3"], "max_tokens": 10000}})
+    key = made["api_key"]
+    for _ in range(3):
+        assert check(api, key)[0] == 200
+    # The checks must be in the audit trail before a replay can see them.
+    eventually(driver, lambda: len(all_logs(api, f"customer_id={made['customer_id']}&kind=check")) == 3, message="checks flushed")
+    sign_in(driver, ADMIN_KEY, f"policies/{policy['id']}")
+    css(driver, "#rule-denied_models").send_keys("gpt-4*")
+    css(driver, "#policy-preview").click()
+    result = visible(driver, "#policy-preview-result")
+    wait(driver, lambda d: result.get_attribute("data-replayed") == "3", message=result.text)
+    assert result.get_attribute("data-newly-blocked") == "3", result.text
+    assert "denied_models" in result.text, result.text
+    assert api.ok("GET", f"/policies/{policy['id']}")["version"] == 1, "a preview saves nothing"
+    shot(driver, "policy-preview")
+    # A draft the server refuses is shown next to its field, as a save would be.
+    css(driver, "#rule-block_threshold").send_keys("150")
+    css(driver, "#policy-preview").click()
+    error = visible(driver, "[data-field='rules.block_threshold'] .field-error")
+    assert "block_threshold" in error.text, error.text
+
+
 def test_audit_pages_to_the_end_with_the_apis_ids(driver, api):
     made = onboard(api, "aud")
     key, customer = made["api_key"], made["customer_id"]

@@ -245,6 +245,38 @@ async function editor({ container, args, params, status }) {
   h('div', { class: 'tabs', role: 'group', 'aria-label': 'Editor' }, tabForm, tabJson),
   formPane, jsonPane, formError, mutation(save));
 
+  // What the draft on screen would have done to the customer's checks of the last 7 days
+  // (POST /policies/preview: nothing is stored). Same body as a save, so the same 400s.
+  const previewResult = h('p', { id: 'policy-preview-result', class: 'hint', hidden: true, 'aria-live': 'polite' });
+  const preview = button('Preview last 7 days', async () => {
+    clearErrors();
+    let doc;
+    try { doc = tab === 'json' ? JSON.parse(raw.value) : fromForm(); } catch (ex) {
+      rawError.textContent = `Not valid JSON: ${ex.message}`;
+      rawError.hidden = false;
+      return;
+    }
+    const body = { rules: doc.rules || {}, mode: doc.mode || 'enforce' };
+    if (isNew) body.customer_id = customer.input.value.trim(); else body.policy_id = policy.id;
+    preview.disabled = true;
+    try {
+      const r = await api('POST', '/policies/preview', { body });
+      previewResult.dataset.replayed = r.replayed;
+      previewResult.dataset.newlyBlocked = r.newly_blocked;
+      previewResult.dataset.newlyAllowed = r.newly_allowed;
+      const rules = (r.by_rule || []).slice(0, 5).map((x) => `${x.rule} ${fmtNumber(x.checks)}`).join(', ');
+      previewResult.textContent = `${fmtNumber(r.replayed)} checks of the last 7 days replayed${r.truncated ? ' (the newest only)' : ''}: `
+        + `this draft would block ${fmtNumber(r.draft.blocked)} (now ${fmtNumber(r.current.blocked)}), `
+        + `${fmtNumber(r.newly_blocked)} newly blocked, ${fmtNumber(r.newly_allowed)} newly allowed`
+        + (r.draft.would_block ? `, ${fmtNumber(r.draft.would_block)} would-block in monitor mode` : '')
+        + (rules ? `. Rules: ${rules}.` : '.');
+      previewResult.hidden = false;
+    } catch (ex) {
+      if (ex instanceof ApiError && ex.status === 400) showFieldError(ex); else showError(formError, ex);
+    } finally { preview.disabled = false; }
+  }, { id: 'policy-preview' });
+  if (mutation(preview)) form.append(preview, previewResult); // a read-only key cannot POST, not even a preview
+
   const del = isNew || policy.deleted ? null : confirmButton('Delete policy', 'Confirm delete', async () => {
     try {
       await api('DELETE', `/policies/${encodeURIComponent(policy.id)}`);
