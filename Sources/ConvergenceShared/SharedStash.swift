@@ -34,6 +34,12 @@ public struct SharedStash: Sendable {
 
     /// The payload stored under `name` if it was stored less than `maxAgeMs` ago.
     public func load(name: [UInt8], from table: Table, maxAgeMs: Int, now: MonotonicInstant = .now()) -> [UInt8]? {
+        loadWithTime(name: name, from: table, maxAgeMs: maxAgeMs, now: now)?.payload
+    }
+
+    /// The payload and when it was stored, if less than `maxAgeMs` ago.
+    public func loadWithTime(name: [UInt8], from table: Table, maxAgeMs: Int, now: MonotonicInstant = .now())
+        -> (payload: [UInt8], storedAt: MonotonicInstant)? {
         precondition(name.count == 32, "stash names are 32 bytes")
         let capacity = capacity(table)
         var stored: UInt64 = 0
@@ -46,6 +52,6 @@ public struct SharedStash: Sendable {
             // Bytes past `count` stay uninitialised and are never read.
         }
         guard length >= 0, now.nanoseconds - Int64(stored) < Int64(maxAgeMs) * 1_000_000 else { return nil }
-        return payload
+        return (payload, MonotonicInstant(nanoseconds: Int64(stored)))
     }
 }

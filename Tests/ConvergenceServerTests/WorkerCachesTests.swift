@@ -109,6 +109,8 @@ import Testing
         #expect(idle.staleKey(digest, now: later) == .hit(keyed))
         let policies = try #require(idle.stalePolicies("c1", now: later))
         #expect(policies.policies == [Policy(id: "pol_1", version: 2, mode: .monitor, rules: rules)])
+        #expect(idle.stalePolicies("c1", now: later) === policies, "read from the stash once, then from the worker's own cache")
+        #expect(idle.policies("c1", generation: 1, now: later, front: &front) == nil, "kept expired: never served as fresh")
         #expect(idle.staleKey(digest, now: Self.t0.adding(milliseconds: 500 + KeyCache.staleOnOutageMs)) == .miss, "past the outage bound")
         #expect(idle.stalePolicies("c1", now: Self.t0.adding(milliseconds: 1000 + KeyCache.staleOnOutageMs)) == nil)
         #expect(idle.stalePolicies("c2", now: later) == nil)

@@ -179,9 +179,16 @@ package final class WorkerCaches: Sendable {
         }
         if let own { return own }
         // The stash keeps what was read, not a TTL: an entry up to TTL + outage bound old is as old as the own cache allows.
-        guard let stash, let bytes = stash.load(name: Self.stashName(customerID), from: .policies,
-                                                maxAgeMs: policyTTLMs + KeyCache.staleOnOutageMs, now: now) else { return nil }
-        return PolicySet(stashed: bytes)
+        guard let stash, let found = stash.loadWithTime(name: Self.stashName(customerID), from: .policies,
+                                                         maxAgeMs: policyTTLMs + KeyCache.staleOnOutageMs, now: now),
+              let set = PolicySet(stashed: found.payload) else { return nil }
+        // Kept as an entry that expired when the other worker's would have: later checks of the
+        // outage find it here instead of parsing the policies again, within the same bound.
+        let until = found.storedAt.adding(milliseconds: policyTTLMs)
+        policies.withLock { cache in
+            if cache.entries[customerID] == nil, cache.entries.count < WorkerCaches.policyCapacity { cache.entries[customerID] = (set, until) }
+        }
+        return set
     }
 
     /// A customer's name in the stash (32 bytes, as the stash's names are).
