@@ -91,7 +91,9 @@ public enum RiskEngine {
         var wouldBlockBy: [String] = []
         var violations = enforced.violations
         if policies.hasMonitor {
-            let everything = assess(request, policies, scope: policies.all, pii: pii)
+            // The enforcing policies' rules were just evaluated and come out the same here (their kinds
+            // are within the enforced scope's), so only the monitor policies' rules run again.
+            let everything = assess(request, policies, scope: policies.all, pii: pii, known: enforced.violations)
             violations += everything.violations.filter { $0.mode == .monitor }
             wouldBlock = !enforced.blocked && everything.blocked
             if wouldBlock { wouldBlockBy = monitorsThatWouldBlock(request, policies, pii: pii) }
@@ -131,7 +133,10 @@ public enum RiskEngine {
         var unknownTypes = 0
     }
 
-    static func assess(_ request: CheckRequest, _ set: PolicySet, scope: PolicySet.Scope, pii: [PIIFinding]) -> Assessment {
+    /// `known`: the enforcing policies' violations when they were already evaluated (the monitor
+    /// pass); their rules are then skipped, and the violations count toward `blocked`.
+    static func assess(_ request: CheckRequest, _ set: PolicySet, scope: PolicySet.Scope, pii: [PIIFinding],
+                       known: [Decision.Violation]? = nil) -> Assessment {
         let operations = request.operations
         let limits = scope.limits
         func approved(_ model: String) -> Bool { scope.approves(model) }
@@ -197,7 +202,7 @@ public enum RiskEngine {
         // it is a model call, an external API call, or both.
         var violations: [Decision.Violation] = []
         let externalCalls = facts.externalModelCalls + facts.otherExternalCalls
-        for rules in set.rules where scope.includes(rules.mode) {
+        for rules in set.rules where scope.includes(rules.mode) && (known == nil || rules.mode == .monitor) {
             func violate(_ rule: String, _ detail: String) {
                 let policy = set.policies[rules.policy]
                 violations.append(.init(policyID: policy.id, version: policy.version, rule: rule, detail: detail, mode: rules.mode))
@@ -265,7 +270,7 @@ public enum RiskEngine {
                 violate("max_external_calls", "\(externalCalls) external calls, at most \(maxCalls)")
             }
         }
-        let blocked = score >= limits.threshold || !violations.isEmpty
+        let blocked = score >= limits.threshold || !violations.isEmpty || !(known?.isEmpty ?? true)
         return Assessment(score: score, reasons: reasons, violations: violations, blocked: blocked,
                           reason: sentence(blocked: blocked, score: score, threshold: limits.threshold, reasons: reasons,
                                            violations: violations, pii: piiWhere, secrets: secretPaths))

@@ -61,3 +61,35 @@ import Testing
         #expect(s.newlyBlocked == 0, "a monitor draft blocks nothing")
     }
 }
+
+/// The monitor pass skips the enforcing policies' rules (already evaluated): the same
+/// would-block and violations as assessing everything again, over mixes of modes, narrowed
+/// kinds, thresholds and findings.
+@Suite struct MonitorPassEquivalenceTests {
+    @Test func skippingEnforcedRulesChangesNoDecision() throws {
+        let texts = [#"{"block_personal_data": true, "personal_data_kinds": ["email"]}"#, #"{"block_personal_data": true}"#,
+                     #"{"max_tokens": 100}"#, #"{"block_threshold": 20}"#, #"{"denied_models": ["gpt-4*"]}"#,
+                     #"{"personal_data_actions": {"phone": "block"}}"#, #"{"allowed_models": ["gpt-4"]}"#]
+        let findings: [[PIIFinding]] = [[], [PIIFinding(path: "context.a", kind: .email)], [PIIFinding(path: "context.a", kind: .phone)],
+                                        [PIIFinding(path: "context.a", kind: .secret)]]
+        let requests = try [#"{"operations": [{"type": "llm_call", "model": "gpt-4", "provider": "internal", "tokens": 50}]}"#,
+                            #"{"operations": [{"type": "llm_call", "model": "gpt-4o", "tokens": 500}]}"#].map {
+            try CheckRequest.from(try JSONDocument.parse(Array($0.utf8)))
+        }
+        var compared = 0
+        for a in texts.indices { for b in texts.indices where a != b { for modes in [(Policy.Mode.enforce, Policy.Mode.monitor), (.monitor, .enforce), (.monitor, .monitor)] {
+            let set = PolicySet(try [(a, modes.0), (b, modes.1)].map { i, mode in
+                Policy(id: "pol_\(i)", version: 1, mode: mode, rules: try PolicyRules.parse(try JSONParser.parse(Array(texts[i].utf8))))
+            })
+            for request in requests { for pii in findings {
+                let decision = RiskEngine.evaluate(request, policies: set, pii: pii, at: 0, caller: Caller(keyID: "k"))
+                let enforced = RiskEngine.assess(request, set, scope: set.enforced, pii: pii)
+                let everything = RiskEngine.assess(request, set, scope: set.all, pii: pii)
+                #expect(decision.wouldBlock == (!enforced.blocked && everything.blocked), "\(texts[a]) \(texts[b]) \(modes) \(pii)")
+                #expect(decision.violations == enforced.violations + everything.violations.filter { $0.mode == .monitor })
+                compared += 1
+            } }
+        } } }
+        #expect(compared == 7 * 6 * 3 * 2 * 4)
+    }
+}
