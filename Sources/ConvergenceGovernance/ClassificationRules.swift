@@ -21,7 +21,7 @@ public enum ClassificationRule: Sendable, Equatable {
         for (name, value) in members {
             let field = "classifications.\(name.shownInMessage(limit: 64))"
             guard !name.isEmpty, name.utf8.count <= 100 else { throw PolicyRules.Invalid(field: field, problem: "class names are 1-100 bytes") }
-            guard !out.contains(where: { $0.name.lowercased() == name.lowercased() }) else {
+            guard !out.contains(where: { $0.name.equalsIgnoringASCIICase(name) }) else {
                 throw PolicyRules.Invalid(field: field, problem: "is listed twice (classes ignore case)")
             }
             switch value {
@@ -61,7 +61,7 @@ public enum ClassificationRule: Sendable, Equatable {
         case .block: return false
         case .allowedProviders(let providers):
             guard let provider else { return false }
-            return providers.contains { $0.utf8.count == provider.utf8.count && $0.lowercased() == provider.lowercased() }
+            return providers.contains { $0.equalsIgnoringASCIICase(provider) }
         }
     }
 }

@@ -224,7 +224,7 @@ public enum RiskEngine {
                 // The first refused operation per class rule; the detail names the policy's class, not the client's spelling.
                 for (name, rule) in rules.classifications {
                     guard let i = operations.indices.first(where: { i in
-                        operations[i].dataClassification.map { $0.utf8.count == name.utf8.count && $0.lowercased() == name.lowercased() } ?? false
+                        operations[i].dataClassification.map { $0.equalsIgnoringASCIICase(name) } ?? false
                             && !rule.permits(provider: operations[i].provider)
                     }) else { continue }
                     let why = rule == .block ? "class blocked" : "provider not in allowed_providers"

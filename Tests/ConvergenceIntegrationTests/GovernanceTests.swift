@@ -199,6 +199,10 @@ final class GovernanceTests: XCTestCase {
         }
         XCTAssertEqual(try putDepartment(#"{"departement": "x"}"#).status, 400, "a misspelt member is not read as no department")
         XCTAssertEqual(errorOf(try putDepartment(#"{"department": ""}"#)).code, "invalid_department")
+        let listed = try client.get("/admin/keys?customer_id=\(Self.customerID)", headers: Self.admin).json()
+        let stored = (listed["keys"] as? [[String: Any]])?.first { $0["key_id"] as? String == keyID }
+        XCTAssertEqual(stored?["department"] as? String, "finance", "a refused PUT changes nothing: \(listed)")
+        XCTAssertEqual(try decide(secret, department: "sales")["allowed"] as? Bool, false, "still finance after the refused PUTs")
         let cleared = try putDepartment(#"{"department": null}"#)
         XCTAssertEqual(cleared.status, 200, cleared.text)
         XCTAssertNil(try cleared.json()["department"] as Any?)

@@ -24,17 +24,16 @@ struct AuditLogRepository {
         if let v = query.requestID { conditions.append("request_id = \(bind(v, "text"))") }
         if query.classification != nil || query.external != nil {
             // Over the operation summaries each check record keeps (type, model, provider, class).
+            // The class is bound once; the external=false form uses its clause twice.
+            let classClause = query.classification.map { "lower(o->>'data_classification') = lower(\(bind($0, "text")))" }
             var operation: [String] = []
-            if let v = query.classification { operation.append("lower(o->>'data_classification') = lower(\(bind(v, "text")))") }
+            if let classClause { operation.append(classClause) }
             if query.external != nil { operation.append(Self.externalOperation) }
             let exists = "EXISTS (SELECT 1 FROM json_array_elements(a.operations) o WHERE \(operation.joined(separator: " AND ")))"
             if query.external == false {
                 // No external operation (of the class, if named), among records that have operations at all.
                 conditions.append("a.operations IS NOT NULL AND NOT " + exists)
-                if let v = query.classification {
-                    conditions.append("EXISTS (SELECT 1 FROM json_array_elements(a.operations) o "
-                        + "WHERE lower(o->>'data_classification') = lower(\(bind(v, "text"))))")
-                }
+                if let classClause { conditions.append("EXISTS (SELECT 1 FROM json_array_elements(a.operations) o WHERE \(classClause))") }
             } else {
                 conditions.append(exists)
             }
