@@ -24,6 +24,9 @@ static uint32_t lease_slots(uint32_t buckets) { return round_pow2(round_pow2(buc
 static const uint32_t stash_slots[CV_STASH_TABLES] = {8192, 1024};
 static const uint32_t stash_slot_bytes[CV_STASH_TABLES] = {512, 4096};
 
+/* Budget counters: 8,192 (one per policy budget, scope value and period in use), 512 KiB. */
+static const uint32_t budget_slots = 8192;
+
 static uint64_t stash_bytes(void) {
     uint64_t total = 0;
     for (int t = 0; t < CV_STASH_TABLES; t++) total += align64((uint64_t)stash_slots[t] * stash_slot_bytes[t]);
@@ -33,7 +36,7 @@ static uint64_t stash_bytes(void) {
 uint64_t cv_shm_size_for(uint32_t buckets, uint32_t series) {
     uint64_t b = round_pow2(buckets, CV_BUCKET_WAYS), s = round_pow2(series, 64), l = lease_slots(buckets);
     return align64(sizeof(cv_shm_header)) + align64(b * sizeof(cv_bucket)) + align64(s * sizeof(cv_series))
-        + align64(l * sizeof(cv_lease)) + stash_bytes();
+        + align64(l * sizeof(cv_lease)) + stash_bytes() + align64((uint64_t)budget_slots * sizeof(cv_budget));
 }
 
 void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, uint64_t now_unix) {
@@ -56,6 +59,8 @@ void cv_shm_init(void *base, uint32_t buckets, uint32_t series, uint64_t seed, u
         h->stash_slot_bytes[t] = stash_slot_bytes[t];
         offset += align64((uint64_t)stash_slots[t] * stash_slot_bytes[t]);
     }
+    h->budget_count = budget_slots;
+    h->budgets_offset = offset;
     /* Written last: a reader that sees this version sees a complete header. */
     __atomic_store_n(&h->layout_version, CV_SHM_LAYOUT_VERSION, __ATOMIC_RELEASE);
 }

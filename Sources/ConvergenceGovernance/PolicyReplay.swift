@@ -91,39 +91,83 @@ public enum PolicyReplay {
         public var newlyAllowed = 0
         /// Violations on the draft side, by policy and rule, most checks first.
         public var byRule: [RuleCount] = []
-        /// The first checks whose outcome the draft changes (newest first, as replayed).
+        /// The newest checks whose outcome the draft changes, newest first: of either kind, then per transition.
         public var changes: [Change] = []
+        public var newlyBlockedExamples: [Change] = []
+        public var newlyAllowedExamples: [Change] = []
+        /// The times of the oldest and newest check replayed (Unix µs; nil when none was).
+        public var oldestMicros: Int64?
+        public var newestMicros: Int64?
     }
 
     public static let maxChanges = 20
 
+    /// `checks` newest first (as the audit trail is read).
     public static func run(_ checks: [ReplayedCheck], current: PolicySet, draft: PolicySet) -> Summary {
-        var summary = Summary()
+        var run = Run(current: current, draft: draft)
+        for check in checks.reversed() { run.add(check) }
+        return run.summary
+    }
+
+    /// A replay fed one check at a time, oldest first — as the checks happened, because budgets
+    /// spend in that order — so that the route can stream a long window without holding it.
+    public struct Run: Sendable {
+        let current: PolicySet
+        let draft: PolicySet
+        var currentBudgets = BudgetSimulation(), draftBudgets = BudgetSimulation()
         var counts: [String: RuleCount] = [:]
-        func tally(_ d: Decision, into t: inout Tally) {
-            if d.allowed { t.allowed += 1 } else { t.blocked += 1 }
-            if d.wouldBlock { t.wouldBlock += 1 }
+        var partial = Summary()
+
+        public init(current: PolicySet, draft: PolicySet) {
+            self.current = current
+            self.draft = draft
         }
-        for check in checks {
+
+        public mutating func add(_ check: ReplayedCheck) {
             let request = CheckRequest(operations: check.operations)
             let findings = check.findings
-            let now = RiskEngine.evaluate(request, policies: current, pii: findings, at: check.createdAtMicros, caller: check.caller)
-            let then = RiskEngine.evaluate(request, policies: draft, pii: findings, at: check.createdAtMicros, caller: check.caller)
-            summary.replayed += 1
-            tally(now, into: &summary.current)
-            tally(then, into: &summary.draft)
+            let now = currentBudgets.decide(request, policies: current, pii: findings, at: check.createdAtMicros, caller: check.caller)
+            let then = draftBudgets.decide(request, policies: draft, pii: findings, at: check.createdAtMicros, caller: check.caller)
+            partial.replayed += 1
+            partial.oldestMicros = partial.oldestMicros ?? check.createdAtMicros
+            partial.newestMicros = check.createdAtMicros
+            Self.tally(now, into: &partial.current)
+            Self.tally(then, into: &partial.draft)
             var seen = Set<String>()
             for v in then.violations where seen.insert("\(v.policyID)\u{1F}\(v.rule)").inserted {
                 counts["\(v.policyID)\u{1F}\(v.rule)", default: RuleCount(policyID: v.policyID, rule: v.rule, mode: v.mode, checks: 0)].checks += 1
             }
-            guard now.allowed != then.allowed else { continue }
-            if now.allowed { summary.newlyBlocked += 1 } else { summary.newlyAllowed += 1 }
-            if summary.changes.count < maxChanges {
-                summary.changes.append(Change(requestID: check.requestID, createdAtMicros: check.createdAtMicros, currentAllowed: now.allowed,
-                                              draftAllowed: then.allowed, rules: then.violations.map { "\($0.policyID):\($0.rule)" }))
+            guard now.allowed != then.allowed else { return }
+            let change = Change(requestID: check.requestID, createdAtMicros: check.createdAtMicros, currentAllowed: now.allowed,
+                                draftAllowed: then.allowed, rules: then.violations.map { "\($0.policyID):\($0.rule)" })
+            // The newest are the ones reported: keep the last ones seen.
+            func keep(_ change: Change, in list: inout [Change]) {
+                if list.count == maxChanges { list.removeFirst() }
+                list.append(change)
+            }
+            keep(change, in: &partial.changes)
+            if now.allowed {
+                partial.newlyBlocked += 1
+                keep(change, in: &partial.newlyBlockedExamples)
+            } else {
+                partial.newlyAllowed += 1
+                keep(change, in: &partial.newlyAllowedExamples)
             }
         }
-        summary.byRule = counts.values.sorted { ($0.checks, $1.policyID, $1.rule) > ($1.checks, $0.policyID, $0.rule) }
-        return summary
+
+        static func tally(_ d: Decision, into t: inout Tally) {
+            if d.allowed { t.allowed += 1 } else { t.blocked += 1 }
+            if d.wouldBlock { t.wouldBlock += 1 }
+        }
+
+        /// What was replayed so far.
+        public var summary: Summary {
+            var out = partial
+            out.byRule = counts.values.sorted { ($0.checks, $1.policyID, $1.rule) > ($1.checks, $0.policyID, $0.rule) }
+            out.changes.reverse()
+            out.newlyBlockedExamples.reverse()
+            out.newlyAllowedExamples.reverse()
+            return out
+        }
     }
 }

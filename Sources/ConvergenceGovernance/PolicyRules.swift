@@ -11,6 +11,12 @@ public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
     case externalModel = "external_model"
     case largeDataset = "large_dataset"
     case unknownOperation = "unknown_operation"
+    /// A budget reached its `warn_at`: reported with the reasons, never scored (0 points, no weight).
+    case budgetWarning = "budget_warning"
+
+    /// The factors that add points (and that `risk_weights` can weigh).
+    public static let scored: [RiskFactor] = allCases.filter(\.isScored)
+    public var isScored: Bool { self != .budgetWarning }
 
     public var defaultPoints: Int {
         switch self {
@@ -19,6 +25,7 @@ public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
         case .externalModel: 50
         case .largeDataset: 30
         case .unknownOperation: 20
+        case .budgetWarning: 0
         }
     }
 
@@ -38,7 +45,7 @@ public struct PolicyRules: Sendable, Equatable {
             && a.blockThreshold == b.blockThreshold && a.riskWeights == b.riskWeights && a.largeDatasetTokens == b.largeDatasetTokens
             && a.largeDatasetRecords == b.largeDatasetRecords && a.personalDataActions == b.personalDataActions
             && a.classifications?.map(\.name) == b.classifications?.map(\.name)
-            && a.classifications?.map(\.rule) == b.classifications?.map(\.rule)
+            && a.classifications?.map(\.rule) == b.classifications?.map(\.rule) && a.budgets == b.budgets
     }
 
     public var maxExternalCalls: Int?
@@ -60,6 +67,8 @@ public struct PolicyRules: Sendable, Equatable {
     public var classifications: [(name: String, rule: ClassificationRule)]?
     /// Per personal-data kind: block it always, or leave it out of this policy's personal-data rules.
     public var personalDataActions: [PIIKind: PersonalDataAction]?
+    /// Quotas over calendar periods (`budgets`), in the policy's order.
+    public var budgets: [BudgetRule]?
     /// When the policy is in effect (`not_before`, `not_after`, `active`); always when empty.
     public var window = PolicyWindow()
     /// Which checks the policy applies to (`applies_to`); every check when empty.
@@ -80,6 +89,7 @@ public struct PolicyRules: Sendable, Equatable {
     public static func parse(_ value: JSONValue) throws(Invalid) -> PolicyRules {
         guard case .object(let fields) = value else { throw Invalid(field: "", problem: "rules must be an object") }
         var rules = PolicyRules()
+        var budgets: JSONValue?
         func int(_ name: String, _ v: JSONValue, _ range: ClosedRange<Int>) throws(Invalid) -> Int {
             guard case .number(let n) = v, n.rounded() == n, n >= Double(range.lowerBound), n <= Double(range.upperBound) else {
                 throw Invalid(field: name, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
@@ -108,21 +118,23 @@ public struct PolicyRules: Sendable, Equatable {
             case "personal_data_actions": rules.personalDataActions = try PersonalDataAction.parse(v)
             case "not_before", "not_after", "active": try PolicyWindow.parse(name, v, into: &rules.window)
             case "applies_to": rules.scope = try PolicyScope.parse(v)
+            case "budgets": budgets = v // after the loop: their default zone is `active.tz`, which may come later
             case "risk_weights":
                 guard case .object(let weights) = v else { throw Invalid(field: name, problem: "must be an object of factor: points") }
                 for (factorName, points) in weights {
-                    guard let factor = RiskFactor(rawValue: factorName) else {
+                    guard let factor = RiskFactor(rawValue: factorName), factor.isScored else {
                         throw Invalid(field: "risk_weights.\(factorName)",
-                                      problem: "unknown factor; known: \(RiskFactor.allCases.map(\.rawValue).joined(separator: ", "))")
+                                      problem: "unknown factor; known: \(RiskFactor.scored.map(\.rawValue).joined(separator: ", "))")
                     }
                     rules.riskWeights[factor] = try int("risk_weights.\(factorName)", points, 0...100)
                 }
             default:
                 throw Invalid(field: name, problem: "unknown rule; known: active, allowed_models, applies_to, block_personal_data, block_secrets, "
-                    + "block_threshold, classifications, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, "
+                    + "block_threshold, budgets, classifications, denied_models, large_dataset_records, large_dataset_tokens, max_external_calls, "
                     + "max_tokens, models, not_after, not_before, personal_data_actions, personal_data_kinds, risk_weights")
             }
         }
+        if let budgets { rules.budgets = try BudgetRule.parse(budgets, defaultZone: rules.window.weekly?.zone ?? "UTC") }
         return rules
     }
 
@@ -232,6 +244,7 @@ public struct PolicyRules: Sendable, Equatable {
         if let largeDatasetRecords { out["large_dataset_records"] = .number(Double(largeDatasetRecords)) }
         for (name, value) in window.json { out[name] = value }
         if !scope.isEveryone { out["applies_to"] = scope.json }
+        if let budgets { out["budgets"] = .array(budgets.map(\.json)) }
         return .object(out)
     }
 }

@@ -28,7 +28,11 @@ public final class PolicySet: Sendable {
                     deniedModels: Scope.patterns(rules.map(\.deniedModels)), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
         isConditional = policies.contains { !$0.rules.window.isAlways || !$0.rules.scope.isEveryone }
+        hasBudgets = policies.contains { $0.rules.budgets != nil }
     }
+
+    /// Whether some policy keeps a budget (checks then reserve usage).
+    public let hasBudgets: Bool
 
     /// Whether some policy is in effect only at times (`not_before`, `not_after`, `active`)
     /// or only for some checks (`applies_to`).
@@ -78,6 +82,7 @@ public final class PolicySet: Sendable {
         let modelLimits: [ModelLimit]
         let maxTokens: Int?
         let maxExternalCalls: Int?
+        let budgets: [PreparedBudget]
 
         init(_ policy: Policy, index: Int) {
             self.policy = index
@@ -92,6 +97,7 @@ public final class PolicySet: Sendable {
             modelLimits = policy.rules.models ?? []
             maxTokens = policy.rules.maxTokens
             maxExternalCalls = policy.rules.maxExternalCalls
+            budgets = (policy.rules.budgets ?? []).map { PreparedBudget($0, policyID: policy.id) }
         }
     }
 
@@ -166,6 +172,7 @@ extension RiskFactor {
         case .externalModel: 2
         case .largeDataset: 3
         case .unknownOperation: 4
+        case .budgetWarning: 5
         }
     }
 }

@@ -150,5 +150,5 @@ public struct PolicyWindow: Sendable, Equatable {
 }
 
 extension Int64 {
-    fileprivate func floorDiv(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
+    func floorDiv(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }

@@ -83,7 +83,14 @@ public enum RiskEngine {
         evaluate(request, policies: PolicySet(policies), pii: pii, at: at, caller: caller)
     }
 
-    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding], at: Int64, caller: Caller) -> Decision {
+    /// `budgets`: the outcomes of reserving `budgetDemands` (empty when no applying policy has budgets).
+    public static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding], at: Int64, caller: Caller,
+                                budgets: [BudgetOutcome] = []) -> Decision {
+        let decision = evaluate(request, policies: policies, pii: pii, at: at, caller: caller)
+        return budgets.isEmpty ? decision : applying(budgets, to: decision)
+    }
+
+    static func evaluate(_ request: CheckRequest, policies: PolicySet, pii: [PIIFinding], at: Int64, caller: Caller) -> Decision {
         // Only a customer with time-bound or scoped policies pays for choosing the ones that apply.
         let policies = policies.isConditional ? policies.applying(to: request, caller: caller, at: at) : policies
         let enforced = assess(request, policies, scope: policies.enforced, pii: pii)

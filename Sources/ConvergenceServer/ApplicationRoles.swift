@@ -10,5 +10,9 @@ public enum ApplicationRoles {
     /// Leases rate-limit tokens from the central buckets (`rate_limit_scope = cluster` only).
     public static let rateLeaser = AuxiliaryRole(name: "rate-leaser", stopsAfterWorkers: false,
                                                  isEnabled: { $0.rateLimitEnabled && $0.rateLimitScope == .cluster })
-    public static let children = ChildRoles(worker: "worker", auxiliaries: [auditFlusher, pipelineExecutor, cacheListener, rateLeaser])
+    /// Always on: adds the host's budget usage to PostgreSQL's totals and reads them back; stops
+    /// after the workers so that their last reservations are stored.
+    public static let budgetKeeper = AuxiliaryRole(name: "budget-keeper", stopsAfterWorkers: true, isEnabled: { _ in true })
+    public static let children = ChildRoles(worker: "worker",
+                                            auxiliaries: [auditFlusher, pipelineExecutor, cacheListener, rateLeaser, budgetKeeper])
 }

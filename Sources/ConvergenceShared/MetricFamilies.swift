@@ -76,6 +76,15 @@ public enum MetricFamilies {
     public static let clusterHosts = MetricFamily("convergence_ratelimit_cluster_hosts", .gauge,
                                                   help: "rate_limit_scope = cluster: live hosts at the last heartbeat (the N of the outage share).")
 
+    public static let budgetWarnings = MetricFamily("convergence_budget_warnings_total", .counter,
+                                                    help: "Checks admitted with a budget past its warn_at (each budget counts).")
+    public static let budgetRefusals = MetricFamily("convergence_budget_refusals_total", .counter,
+                                                    help: "Budget reservations refused: the check would have passed a budget's limit"
+                                                        + " (enforced: blocked; monitor mode: would_block).")
+    public static let budgetSyncFailures = MetricFamily("convergence_budget_sync_failures_total", .counter,
+                                                        help: "Budget usage reads and syncs that could not reach PostgreSQL (retried;"
+                                                            + " usage stays exact on this host meanwhile).")
+
     /// Families stored as series (rendered from the table), in exposition order.
     public static let stored: [MetricFamily] = [
         checks, allowed, blocked, riskScore, latency, duration, decisions, wouldBlock, requests, rateLimited, authFailures, postgresErrors,
@@ -88,7 +97,7 @@ public enum MetricFamilies {
     /// Families computed from the region header at render time.
     public static let derived: [MetricFamily] = [
         bucketsUsed, bucketsCapacity, bucketEvictions, lockTimeouts, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
-        clusterOutage, clusterHosts, leaseFailures,
+        clusterOutage, clusterHosts, leaseFailures, budgetWarnings, budgetRefusals, budgetSyncFailures,
     ]
 
     public static var all: [MetricFamily] { stored + derived }

@@ -417,5 +417,20 @@ public enum Migrations {
             ALTER TABLE convergence.api_keys ADD COLUMN department text
                 CHECK (department IS NULL OR length(department) BETWEEN 1 AND 200);
             """),
+        Migration(version: 17, name: "budget_usage", sql: """
+            -- Policies' budgets: the usage of each counter (policy, budget, key or department)
+            -- per calendar period (Unix seconds), summed over every host. Each host's budget
+            -- keeper adds what its workers admitted, about once a second, and reads the total
+            -- back; a worker reads it when it first meets a counter after a restart. Logged, not
+            -- UNLOGGED: a month's usage must survive a PostgreSQL crash as well as a restart.
+            CREATE TABLE convergence.budget_usage (
+                counter bigint NOT NULL,
+                period_start bigint NOT NULL,
+                period_end bigint NOT NULL,
+                used bigint NOT NULL,
+                updated_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (counter, period_start)
+            );
+            """),
     ]
 }

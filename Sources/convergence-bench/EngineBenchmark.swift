@@ -4,6 +4,7 @@ import ConvergencePII
 import ConvergenceHTTP
 import ConvergenceJSON
 import ConvergenceServer
+import ConvergenceShared
 
 /// Parse + validate + PII scan + evaluate a typical check against three policies.
 enum EngineBenchmark {
@@ -31,8 +32,8 @@ enum EngineBenchmark {
     static let policySet = PolicySet(policies)
 
     /// Ten policies using every kind of rule issue 19 added (per-model limits, denials, class
-    /// routing, per-kind actions, department and model scopes, a time window), three of them
-    /// conditional, so each check also picks the applying subset. The check stays allowed.
+    /// routing, per-kind actions, department and model scopes, a time window, budgets), three of
+    /// them conditional, so each check also picks the applying subset. The check stays allowed.
     static let tenPolicies: [Policy] = policies + [
         #"{"models": {"gpt-4*": {"max_tokens": 4000}, "*": {"max_tokens": 8000}}}"#,
         #"{"denied_models": ["o1-*", "*-preview"]}"#,
@@ -40,7 +41,8 @@ enum EngineBenchmark {
         #"{"personal_data_actions": {"payment_card": "block", "ip_address": "allow"}}"#,
         #"{"applies_to": {"departments": ["finance"]}, "max_tokens": 5000}"#,
         #"{"applies_to": {"models": ["claude-*"]}, "max_tokens": 100}"#,
-        #"{"not_before": "2020-01-01T00:00:00Z", "active": {"tz": "Europe/Berlin", "from": "00:00", "to": "24:00"}, "max_external_calls": 10}"#,
+        #"{"not_before": "2020-01-01T00:00:00Z", "active": {"tz": "Europe/Berlin", "from": "00:00", "to": "24:00"}, "max_external_calls": 10, "#
+            + #""budgets": [{"scope": "key", "metric": "tokens", "limit": 9007199254740992, "period": "1mo", "warn_at": 0.9}]}"#,
     ].enumerated().map { index, text in
         Policy(id: "pol_x\(index)", version: 1, mode: .enforce, rules: try! PolicyRules.parse(try! JSONParser.parse(Array(text.utf8))))
     }
@@ -62,17 +64,56 @@ enum EngineBenchmark {
             customerID: "0b7e3c1a-1111-4000-8000-000000000001", keyID: "key_bench", requestID: requestID, latencyMicros: 150)
     }
 
+    /// Budgets kept as the workers keep them (shared memory), in a region of the benchmark's own.
+    static let ledger = BudgetLedger(region: SharedRegion.inMemory(buckets: 64, series: 64))
+
+    /// One decision as the check route makes it: budgets reserved first when a policy keeps one.
+    @inline(__always)
+    static func decide(_ request: CheckRequest, _ policySet: PolicySet, pii: [PIIFinding]) -> Decision {
+        let demands = RiskEngine.budgetDemands(request, policies: policySet, at: now, caller: caller)
+        guard !demands.isEmpty else { return RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller) }
+        let (outcomes, held) = ledger.reserve(demands) { _ in 0 }
+        let decision = RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller, budgets: outcomes)
+        if !decision.allowed { ledger.refund(held) }
+        return decision
+    }
+
     /// Checks per second on one core.
     static func run(iterations: Int, policies policySet: PolicySet = policySet) -> Double {
         var allowed = 0
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {
             let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
-            let decision = RiskEngine.evaluate(request, policies: policySet, pii: PIIDetector.scan(request), at: now, caller: caller)
+            let decision = decide(request, policySet, pii: PIIDetector.scan(request))
             if decision.allowed { allowed += 1 }
         }
         let seconds = MonotonicInstant.now().milliseconds(since: start) / 1000
         precondition(allowed == iterations, "the benchmark request should be allowed")
         return Double(iterations) / seconds
+    }
+
+    /// The seed's policies, and the same with one more holding a key budget (tokens per month).
+    static let budgeted = PolicySet(policies + [
+        Policy(id: "pol_budget", version: 1, mode: .enforce, rules: try! PolicyRules.parse(try! JSONParser.parse(Array(
+            #"{"budgets": [{"scope": "key", "metric": "tokens", "limit": 9007199254740992, "period": "1mo", "warn_at": 0.9}]}"#.utf8)))),
+    ])
+
+    /// What one budget adds to a decision, ns: the same parsed check decided against the seed's
+    /// policies and against them plus a budget policy (demand, shared-memory reservation, outcome),
+    /// alternated; the median of the differences.
+    static func budgetDecisionCost(iterations: Int) -> Double {
+        let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
+        let pii = PIIDetector.scan(request)
+        func time(_ set: PolicySet) -> Double {
+            let start = MonotonicInstant.now()
+            var allowed = 0
+            for _ in 0..<iterations where decide(request, set, pii: pii).allowed { allowed += 1 }
+            precondition(allowed == iterations, "the benchmark request should be allowed")
+            return MonotonicInstant.now().milliseconds(since: start) * 1_000_000 / Double(iterations)
+        }
+        _ = time(policySet)
+        _ = time(budgeted)
+        let differences = (0..<7).map { _ in -time(policySet) + time(budgeted) }.sorted()
+        return differences[differences.count / 2]
     }
 }

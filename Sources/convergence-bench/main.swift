@@ -22,6 +22,9 @@ case "engine-10":
     _ = EngineBenchmark.run(iterations: iterations / 20, policies: EngineBenchmark.tenPolicySet)
     let runs = (0..<5).map { _ in EngineBenchmark.run(iterations: iterations / 2, policies: EngineBenchmark.tenPolicySet) }.sorted()
     print("engine_10_policies_checks_per_second \(Int(runs[runs.count / 2])) checks/s/core (median of 5 × \(iterations / 2))")
+case "budget-decision":
+    print("budget_decision_ns \(Int(EngineBenchmark.budgetDecisionCost(iterations: iterations / 4).rounded())) ns/check"
+        + " (one key budget on top of the seed's policies; median of 7 alternated pairs × \(iterations / 4))")
 case "check-route":
     let runs = (0..<5).map { _ in
         HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4)
@@ -98,7 +101,7 @@ case "pii":
         exit(1)
     }
 default:
-    print("usage: convergence-bench key-verification|engine|engine-10|check-route|rate-limit|metrics-render|audit-spool|audit-capture"
+    print("usage: convergence-bench key-verification|engine|engine-10|budget-decision|check-route|rate-limit|metrics-render|audit-spool|audit-capture"
         + "|audit-append-latency [iterations] | queue-claim [runs] | pii CORPUS.jsonl")
     exit(64)
 }

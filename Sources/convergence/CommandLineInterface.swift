@@ -58,6 +58,7 @@ struct CommandLineInterface {
         case ApplicationRoles.pipelineExecutor.name: return child(command, logRole: command, PipelineExecutor.run)
         case ApplicationRoles.cacheListener.name: return child(command, logRole: command, CacheInvalidationListener.run)
         case ApplicationRoles.rateLeaser.name: return child(command, logRole: command, RateLeaser.run)
+        case ApplicationRoles.budgetKeeper.name: return child(command, logRole: command, BudgetKeeper.run)
         case "migrate": return migrate(rest)
         case "admin": return admin(rest)
         case "scan":

@@ -255,6 +255,33 @@ final class GovernanceTests: XCTestCase {
         let replacing = try preview(#"{"policy_id": "\#(orgID)", "rules": {"max_tokens": 50}}"#).json()
         XCTAssertEqual(replacing["newly_blocked"] as? Int, 4, "\(replacing)")
         XCTAssertEqual((replacing["draft_policy"] as? [String: Any])?["version"] as? Int, 2)
+        // Against a direct recomputation from the records themselves (GET /logs, oldest first): a draft
+        // budget of 250 tokens per key and day admits checks while their running sum fits.
+        let logs = try client.get("/logs?customer_id=\(customerID)&limit=100", headers: Self.admin).json()["logs"] as? [[String: Any]] ?? []
+        var spent = 0
+        var expectedBlocked: [String] = []
+        for record in logs.reversed() {
+            let tokens = (record["operations"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["tokens"] as? Int ?? 0) }
+            if spent + tokens <= 250 { spent += tokens } else { expectedBlocked.append(record["request_id"] as? String ?? "") }
+        }
+        XCTAssertEqual(expectedBlocked.count, 2)
+        let budget = try preview(#"{"customer_id": "preview_t", "rules": {"budgets": [{"scope": "key", "metric": "tokens", "limit": 250, "period": "1d"}]}}"#)
+            .json()
+        XCTAssertEqual(budget["newly_blocked"] as? Int, expectedBlocked.count, "\(budget)")
+        let examples = (budget["examples"] as? [String: Any])?["newly_blocked"] as? [[String: Any]] ?? []
+        XCTAssertEqual(examples.compactMap { $0["request_id"] as? String }, expectedBlocked.reversed(), "newest first")
+        XCTAssertEqual(((budget["examples"] as? [String: Any])?["newly_allowed"] as? [Any])?.count, 0)
+        XCTAssertEqual((budget["by_rule"] as? [[String: Any]])?.first?["rule"] as? String, "budgets")
+        XCTAssertEqual((budget["per_day"] as? [String: Any])?["newly_blocked"] as? Double ?? -1, Double(expectedBlocked.count) / 7, accuracy: 0.006,
+                       "a 7-day window")
+        XCTAssertEqual(budget["time_limit_reached"] as? Bool, false)
+        // The newest `limit` records only.
+        let newest = try preview(#"{"customer_id": "preview_t", "rules": {"denied_models": ["gpt-4*"]}, "limit": 2}"#).json()
+        XCTAssertEqual(newest["replayed"] as? Int, 2)
+        XCTAssertEqual(newest["truncated"] as? Bool, true)
+        XCTAssertEqual(newest["newly_blocked"] as? Int, 0, "the two newest are gpt-3.5 and claude-3: \(newest)")
+        XCTAssertEqual(errorOf(try preview(#"{"customer_id": "preview_t", "rules": {}, "since": "2016-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}"#)).code,
+                       "invalid_range", "a ten-year window")
         // A window that holds nothing, and bad input.
         let empty = try preview(#"{"customer_id": "preview_t", "rules": {}, "until": "2001-01-01T00:00:00Z"}"#).json()
         XCTAssertEqual(empty["replayed"] as? Int, 0)

@@ -14,7 +14,7 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 4u
+#define CV_SHM_LAYOUT_VERSION 5u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
@@ -39,6 +39,9 @@ enum {
     CV_COUNTER_CLUSTER_HOSTS,   /* live hosts at the last sync (rate_limit_scope = cluster) */
     CV_COUNTER_CLUSTER_OUTAGE,  /* 1 while the central buckets are unreachable */
     CV_COUNTER_LEASE_FAILURES,  /* synchronous leases past their deadline or refused (lock timeout) */
+    CV_COUNTER_BUDGET_WARNINGS, /* checks admitted past a budget's warn_at */
+    CV_COUNTER_BUDGET_REFUSALS, /* budget reservations refused (enforced or monitored) */
+    CV_COUNTER_BUDGET_SYNC_FAILURES, /* budget loads and keeper syncs that could not reach PostgreSQL */
     CV_COUNTER_COUNT = 16
 };
 
@@ -54,13 +57,33 @@ typedef struct cv_shm_header {
     uint64_t buckets_offset;
     uint64_t series_offset;
     uint32_t lease_count;      /* power of two, a multiple of CV_BUCKET_WAYS */
-    uint32_t reserved32;
+    uint32_t budget_count;     /* power of two, a multiple of CV_BUCKET_WAYS */
     uint64_t leases_offset;
     uint64_t counters[CV_COUNTER_COUNT]; /* atomic; see the enum above */
     uint64_t stash_offset[CV_STASH_TABLES];
     uint32_t stash_slots[CV_STASH_TABLES];      /* power of two, a multiple of CV_STASH_WAYS */
     uint32_t stash_slot_bytes[CV_STASH_TABLES]; /* header + payload, a multiple of 64 */
+    uint64_t budgets_offset;
 } cv_shm_header;
+
+/* One budget counter (a policy's `budgets` entry, for one scope value and one calendar
+ * period). `word` is {hash of (counter, period_start) (low half); usage as this host
+ * sees it (high half, signed)} and changes only by 16-byte CAS, so a reservation checks
+ * the limit and adds to the usage in one instruction: exact across workers. The usage is
+ * PostgreSQL's total for the counter at the last sync plus what was admitted here since
+ * (`unsynced`); the budget keeper adds `unsynced` to PostgreSQL and sets the usage to
+ * the new total plus what arrived meanwhile. Every race between the two over-counts for
+ * one tick, never under-counts: a budget can refuse early for a moment, never admit late. */
+typedef struct cv_budget {
+    _Alignas(16) unsigned __int128 word;
+    int64_t unsynced;      /* atomic: admitted here, not yet added to PostgreSQL (refunds subtract) */
+    uint64_t last_used_ns; /* CLOCK_MONOTONIC of the last reservation; for LRU eviction */
+    uint64_t counter;      /* the counter's id in PostgreSQL (hash of its name, seed 0) */
+    int64_t period_start;  /* Unix seconds */
+    int64_t period_end;
+    uint32_t loaded;       /* 1 once PostgreSQL's total was added (first use or a sync) */
+    uint32_t reserved;
+} cv_budget;
 
 /* A stash slot's header; its payload follows, up to stash_slot_bytes - sizeof(cv_stash_slot).
  * `seq` is a sequence lock: odd while a writer copies, bumped to even when done. A reader
@@ -128,6 +151,8 @@ _Static_assert(sizeof(cv_lease) == 64, "cv_lease is one cache line");
 _Static_assert(_Alignof(cv_lease) == 16, "cv_lease is 16-byte aligned for cmpxchg16b");
 _Static_assert(offsetof(cv_shm_header, counters) % 8 == 0, "the header counters are 8-byte aligned");
 _Static_assert(sizeof(cv_stash_slot) == 72, "cv_stash_slot is 72 bytes");
+_Static_assert(sizeof(cv_budget) == 64, "cv_budget is one cache line");
+_Static_assert(_Alignof(cv_budget) == 16, "cv_budget is 16-byte aligned for cmpxchg16b");
 
 /* ---- region ---- */
 
@@ -205,6 +230,32 @@ void cv_lease_note_outside(cv_lease *l);
 void cv_lease_note_refused(cv_lease *l);
 /* The slot's owner and unspent tokens, read atomically (owner 0: free, 1: being claimed). */
 uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);
+
+/* ---- budgets (usage over calendar periods, synced with PostgreSQL) ---- */
+
+/* The slot of (counter, period_start), claimed if new (*created = 1: its usage starts at 0
+ * and PostgreSQL's total should be added with cv_budget_load). Evicts the least recently
+ * used slot of its set, preferring one with nothing unsynced. NULL when claims kept racing. */
+cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end,
+                         uint64_t now_ns, uint64_t *hash, int *created);
+/* Adds `amount` if the usage stays within `limit` (and is below it): 1 admitted, 0 refused,
+ * -1 the slot changed owner (evicted meanwhile). *used: the usage after (admitted) or as found. */
+int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit, uint64_t now_ns, int64_t *used);
+/* Takes back an admitted reservation (the check was blocked after all). */
+void cv_budget_refund(cv_budget *b, uint64_t hash, int64_t amount);
+/* Adds PostgreSQL's total once (the first loader wins; 0 when already loaded or evicted). */
+int cv_budget_load(cv_budget *b, uint64_t hash, int64_t total);
+/* Slot `index` (0 ..< budget_count) and its owner hash and usage (owner 0: free, 1: being claimed). */
+cv_budget *cv_budget_at(cv_shm_header *h, uint32_t index);
+uint64_t cv_budget_owner(cv_budget *b, int64_t *used);
+/* The keeper's sync: takes what is unsynced (to add to PostgreSQL), then sets the usage to
+ * PostgreSQL's new total plus whatever was admitted meanwhile (or gives the amount back
+ * when PostgreSQL could not take it). */
+int64_t cv_budget_take_unsynced(cv_budget *b);
+void cv_budget_give_back(cv_budget *b, int64_t amount);
+int cv_budget_set_total(cv_budget *b, uint64_t hash, int64_t total);
+/* Frees a slot whose period has ended and which has nothing unsynced; 1 when freed. */
+int cv_budget_release(cv_budget *b, uint64_t hash);
 
 /* ---- stash (outage fallback for key records and policies) ---- */
 

@@ -31,7 +31,17 @@ enum CheckRoute {
         let pii = PIIDetector.scan(checkRequest)
         let now = AuditRecord.nowMicros()
         let caller = Caller(keyID: key.keyID, department: key.department)
-        let decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller)
+        // Budgets are reserved before the decision (exact across workers) and taken back if it blocks.
+        let demands = RiskEngine.budgetDemands(checkRequest, policies: policies, at: now, caller: caller)
+        let decision: Decision
+        if demands.isEmpty {
+            decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller)
+        } else {
+            let ledger = BudgetLedger(region: context.shared)
+            let (outcomes, held) = ledger.reserve(demands, storedTotal: BudgetLedger.storedTotal(context))
+            decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller, budgets: outcomes)
+            if !decision.allowed { ledger.refund(held) }
+        }
         // Exactly one record per decided check, spooled before the answer leaves.
         if let audit = context.audit {
             let subject = CheckAuditRecord.Subject(

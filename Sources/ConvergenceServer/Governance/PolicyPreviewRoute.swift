@@ -11,8 +11,13 @@ import ConvergenceStore
 enum PolicyPreviewRoute {
     static let fields: Set<String> = ["customer_id", "policy_id", "rules", "mode", "since", "until", "limit"]
     static let defaultWindowMicros: Int64 = 7 * 86_400 * 1_000_000
-    static let maxLimit = 50_000
-    static let defaultLimit = 10_000
+    static let maxWindowMicros: Int64 = 90 * 86_400 * 1_000_000
+    static let maxLimit = 1_000_000
+    static let defaultLimit = 100_000
+    /// A replay stops reading after this long and says so (`time_limit_reached`).
+    static let timeLimitMs = 8_000
+    /// Records read per statement: the replay streams, it never holds the window.
+    static let pageSize = 5_000
 
     static func register(on router: inout Router<RequestContext>) {
         router.post("/policies/preview") { request, context in try preview(request, context) }
@@ -53,6 +58,7 @@ enum PolicyPreviewRoute {
         let until = try instant(body, "until") ?? now
         let since = try instant(body, "since") ?? (until - defaultWindowMicros)
         guard since < until else { throw APIError.badRequest("invalid_range", "since must be earlier than until.") }
+        guard until - since <= maxWindowMicros else { throw APIError.badRequest("invalid_range", "A preview window is at most 90 days.") }
         var limit = defaultLimit
         if let value = body["limit"] {
             guard case .number(let n) = value, n.rounded() == n, n >= 1, n <= Double(maxLimit) else {
@@ -64,10 +70,9 @@ enum PolicyPreviewRoute {
         let active = try repository.active(customerID: customerID)
         let draftPolicy = Policy(id: replaced?.id ?? "draft", version: (replaced?.version ?? 0) + 1, mode: mode, rules: rules)
         let draft = active.filter { $0.id != replaced?.id } + [draftPolicy]
-        let (checks, times, truncated) = try records(customerID: customerID, since: since, until: until, limit: limit, context)
-        let summary = PolicyReplay.run(checks, current: PolicySet(active), draft: PolicySet(draft))
-        return .rawJSON(JSONSerializer.bytes(json(summary, customerID: customerID, since: since, until: until, truncated: truncated,
-                                                  draft: draftPolicy, times: times)))
+        var run = PolicyReplay.Run(current: PolicySet(active), draft: PolicySet(draft))
+        let read = try replay(customerID: customerID, since: since, until: until, limit: limit, into: &run, context)
+        return .rawJSON(JSONSerializer.bytes(json(run.summary, customerID: customerID, since: since, until: until, read: read, draft: draftPolicy)))
     }
 
     static func instant(_ body: JSONObject, _ name: String) throws(APIError) -> Int64? {
@@ -78,36 +83,67 @@ enum PolicyPreviewRoute {
         return micros
     }
 
-    /// The customer's most recent `limit` check records in the window, newest first, with
-    /// each key's department as it is now (a check's own context is not kept).
-    static func records(customerID: String, since: Int64, until: Int64, limit: Int, _ context: RequestContext) throws
-        -> (checks: [ReplayedCheck], times: [String: String], truncated: Bool) {
-        let rows = try context.auditReadDatabase.query("""
-            SELECT a.request_id, (extract(epoch FROM a.created_at) * 1000000)::bigint AS created_us, convergence.iso(a.created_at) AS created_at,
-                   a.operations::text AS operations, a.reasons::text AS reasons, a.key_id, k.department
-            FROM convergence.audit_log a LEFT JOIN convergence.api_keys k ON k.key_id = a.key_id
-            WHERE a.kind = 'check' AND a.customer_id = $1::uuid AND a.created_at >= $2::timestamptz AND a.created_at < $3::timestamptz
-            ORDER BY a.created_at DESC, a.id DESC
-            LIMIT \(limit + 1)
-            """, [customerID, AuditRecord.timestampText(micros: since), AuditRecord.timestampText(micros: until)], idempotent: true).rows
-        var checks: [ReplayedCheck] = []
-        var times: [String: String] = [:]
-        for row in rows.prefix(limit) {
-            let requestID: String = try row.decode("request_id")
-            guard let operations: String = try row.decodeIfPresent("operations"),
-                  let check = ReplayedCheck(requestID: requestID, createdAtMicros: try row.decode("created_us"), operationsJSON: operations,
-                                            reasonsJSON: try row.decodeIfPresent("reasons"),
-                                            caller: Caller(keyID: try row.decodeIfPresent("key_id") ?? "",
-                                                           department: try row.decodeIfPresent("department")))
-            else { continue }
-            checks.append(check)
-            times[requestID] = try row.decode("created_at")
-        }
-        return (checks, times, rows.count > limit)
+    struct Read {
+        /// Older records in the window were left out (the newest `limit` were replayed).
+        var truncated = false
+        /// The time limit stopped the replay before the newest records.
+        var timeLimitReached = false
     }
 
-    static func json(_ s: PolicyReplay.Summary, customerID: String, since: Int64, until: Int64, truncated: Bool, draft: Policy,
-                     times: [String: String]) -> JSONValue {
+    /// Streams the customer's newest `limit` check records of the window into `run`, oldest
+    /// first, a page at a time (keyset on the per-customer index), with each key's department
+    /// as it is now (a check's own context is not kept). Stops at the time limit.
+    static func replay(customerID: String, since: Int64, until: Int64, limit: Int, into run: inout PolicyReplay.Run,
+                       _ context: RequestContext) throws -> Read {
+        let db = context.auditReadDatabase
+        let started = MonotonicInstant.now()
+        let window = "a.kind = 'check' AND a.customer_id = $1::uuid AND a.created_at >= $2::timestamptz AND a.created_at < $3::timestamptz"
+        let bounds: [any PostgresEncodable] = [customerID, AuditRecord.timestampText(micros: since), AuditRecord.timestampText(micros: until)]
+        var read = Read()
+        // The newest record left out by the limit, if any: the replay starts after it.
+        var after: (micros: Int64, id: String)?
+        if let edge = try db.query("""
+            SELECT (extract(epoch FROM a.created_at) * 1000000)::bigint AS created_us, a.id::text AS id FROM convergence.audit_log a
+            WHERE \(window) ORDER BY a.created_at DESC, a.id DESC OFFSET \(limit) LIMIT 1
+            """, bounds, idempotent: true).rows.first {
+            after = (try edge.decode("created_us"), try edge.decode("id"))
+            read.truncated = true
+        }
+        while true {
+            var parameters = bounds
+            var keyset = ""
+            if let after {
+                parameters += [AuditRecord.timestampText(micros: after.micros), after.id]
+                keyset = " AND (a.created_at, a.id) > ($4::timestamptz, $5::uuid)"
+            }
+            let rows = try db.query("""
+                SELECT a.request_id, (extract(epoch FROM a.created_at) * 1000000)::bigint AS created_us, a.id::text AS id,
+                       a.operations::text AS operations, a.reasons::text AS reasons, a.key_id, k.department
+                FROM convergence.audit_log a LEFT JOIN convergence.api_keys k ON k.key_id = a.key_id
+                WHERE \(window)\(keyset)
+                ORDER BY a.created_at, a.id
+                LIMIT \(pageSize)
+                """, parameters, idempotent: true).rows
+            for row in rows {
+                guard let operations: String = try row.decodeIfPresent("operations"),
+                      let check = ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"),
+                                                operationsJSON: operations, reasonsJSON: try row.decodeIfPresent("reasons"),
+                                                caller: Caller(keyID: try row.decodeIfPresent("key_id") ?? "",
+                                                               department: try row.decodeIfPresent("department")))
+                else { continue }
+                run.add(check)
+            }
+            guard rows.count == pageSize, let last = rows.last else { break }
+            after = (try last.decode("created_us"), try last.decode("id"))
+            if MonotonicInstant.now().milliseconds(since: started) >= Double(timeLimitMs) {
+                read.timeLimitReached = true
+                break
+            }
+        }
+        return read
+    }
+
+    static func json(_ s: PolicyReplay.Summary, customerID: String, since: Int64, until: Int64, read: Read, draft: Policy) -> JSONValue {
         func tally(_ t: PolicyReplay.Tally) -> JSONValue {
             .object(["allowed": .number(Double(t.allowed)), "blocked": .number(Double(t.blocked)), "would_block": .number(Double(t.wouldBlock))])
         }
@@ -115,25 +151,36 @@ enum PolicyPreviewRoute {
             let t = AuditRecord.timestampText(micros: micros) // "YYYY-MM-DD HH:MM:SS.ffffff+00"
             return String(t.prefix(10)) + "T" + String(t.dropFirst(11).prefix(15)) + "Z"
         }
+        func changes(_ list: [PolicyReplay.Change]) -> JSONValue {
+            .array(list.map {
+                .object(["request_id": .string($0.requestID), "created_at": .string(iso($0.createdAtMicros)),
+                         "current": .string($0.currentAllowed ? "allow" : "block"), "draft": .string($0.draftAllowed ? "allow" : "block"),
+                         "rules": .array($0.rules.map { .string($0) })])
+            })
+        }
         var out = JSONObject()
         out["customer_id"] = .string(customerID)
         out["since"] = .string(iso(since))
         out["until"] = .string(iso(until))
         out["replayed"] = .number(Double(s.replayed))
-        out["truncated"] = .bool(truncated)
+        out["truncated"] = .bool(read.truncated)
+        out["time_limit_reached"] = .bool(read.timeLimitReached)
         out["current"] = tally(s.current)
         out["draft"] = tally(s.draft)
         out["newly_blocked"] = .number(Double(s.newlyBlocked))
         out["newly_allowed"] = .number(Double(s.newlyAllowed))
+        // Per day of the span replayed (the window, or from the oldest record replayed when the limit cut it).
+        let from = read.truncated ? (s.oldestMicros ?? since) : since
+        let to = read.timeLimitReached ? (s.newestMicros ?? until) : until
+        let days = max(Double(to - from) / 86_400_000_000, 1.0 / 24)
+        func rate(_ n: Int) -> JSONValue { .number((Double(n) / days * 100).rounded() / 100) }
+        out["per_day"] = .object(["replayed": rate(s.replayed), "newly_blocked": rate(s.newlyBlocked), "newly_allowed": rate(s.newlyAllowed)])
         out["by_rule"] = .array(s.byRule.map {
             .object(["policy_id": .string($0.policyID), "rule": .string($0.rule), "mode": .string($0.mode.rawValue),
                      "checks": .number(Double($0.checks))])
         })
-        out["changes"] = .array(s.changes.map {
-            .object(["request_id": .string($0.requestID), "created_at": times[$0.requestID].map(JSONValue.string) ?? .null,
-                     "current": .string($0.currentAllowed ? "allow" : "block"), "draft": .string($0.draftAllowed ? "allow" : "block"),
-                     "rules": .array($0.rules.map { .string($0) })])
-        })
+        out["changes"] = changes(s.changes)
+        out["examples"] = .object(["newly_blocked": changes(s.newlyBlockedExamples), "newly_allowed": changes(s.newlyAllowedExamples)])
         out["draft_policy"] = .object(["id": .string(draft.id), "version": .number(Double(draft.version)), "mode": .string(draft.mode.rawValue),
                                        "rules": draft.rules.json])
         return .object(out)

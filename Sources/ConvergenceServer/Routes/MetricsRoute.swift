@@ -19,6 +19,9 @@ enum MetricsRoute {
                 (MetricFamilies.seriesDropped, Double(region.counter(Int32(CV_COUNTER_SERIES_DROPPED)))),
                 (MetricFamilies.customersLabelled, Double(region.counter(Int32(CV_COUNTER_CUSTOMER_LABELS)))),
                 (MetricFamilies.shmBytes, Double(region.totalBytes)),
+                (MetricFamilies.budgetWarnings, Double(region.counter(Int32(CV_COUNTER_BUDGET_WARNINGS)))),
+                (MetricFamilies.budgetRefusals, Double(region.counter(Int32(CV_COUNTER_BUDGET_REFUSALS)))),
+                (MetricFamilies.budgetSyncFailures, Double(region.counter(Int32(CV_COUNTER_BUDGET_SYNC_FAILURES)))),
             ]
             if context.config.rateLimitScope == .cluster {
                 derived.append((MetricFamilies.clusterOutage, Double(region.counter(ClusterRateGate.outageCounter))))

@@ -1,0 +1,141 @@
+#define _GNU_SOURCE
+#include "cv_shm.h"
+#include "cv_word.h"
+
+/* Budget counters: 8-way sets like the leases, claimed without a lock. The usage and
+ * the owner share one 16-byte word, so a reservation on a slot that another counter
+ * has just taken over fails instead of spending that counter's budget. */
+
+#define LO(w) ((uint64_t)(w))
+#define USED(w) ((int64_t)(uint64_t)((w) >> 64))
+#define WORD(hash, used) (((unsigned __int128)(uint64_t)(used) << 64) | (unsigned __int128)(hash))
+#define CLAIMING 1u
+
+static inline unsigned __int128 load(cv_budget *b) { return cv_word_load(&b->word); }
+static inline int cas(cv_budget *b, unsigned __int128 *expected, unsigned __int128 desired) {
+    return cv_word_cas(&b->word, expected, desired);
+}
+
+static uint64_t slot_hash(uint64_t counter, int64_t period_start) {
+    uint64_t key[2] = {counter, (uint64_t)period_start};
+    uint64_t x = cv_hash64(0, key, sizeof key);
+    return x <= CLAIMING ? 2 : x;
+}
+
+cv_budget *cv_budget_at(cv_shm_header *h, uint32_t index) {
+    return (cv_budget *)((char *)h + h->budgets_offset) + (index & (h->budget_count - 1));
+}
+
+uint64_t cv_budget_owner(cv_budget *b, int64_t *used) {
+    unsigned __int128 w = load(b);
+    if (used) *used = USED(w);
+    return LO(w);
+}
+
+cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end,
+                         uint64_t now_ns, uint64_t *hash_out, int *created) {
+    uint64_t hash = slot_hash(counter, period_start);
+    *hash_out = hash;
+    *created = 0;
+    cv_budget *set = (cv_budget *)((char *)h + h->budgets_offset)
+        + ((hash >> 20) & (h->budget_count / CV_BUCKET_WAYS - 1)) * CV_BUCKET_WAYS;
+    for (unsigned attempt = 0; attempt < 16; attempt++) {
+        unsigned victim = 0;
+        uint64_t oldest = UINT64_MAX;
+        for (unsigned i = 0; i < CV_BUCKET_WAYS; i++) {
+            uint64_t owner = (uint64_t)__atomic_load_n((uint64_t *)&set[i].word, __ATOMIC_ACQUIRE);
+            if (owner == hash) return &set[i];
+            if (owner == CLAIMING) continue;
+            uint64_t age = 0;
+            if (owner != 0) {
+                age = __atomic_load_n(&set[i].last_used_ns, __ATOMIC_RELAXED);
+                /* A slot with usage not yet in PostgreSQL goes last: evicting it loses that usage. */
+                if (__atomic_load_n(&set[i].unsynced, __ATOMIC_RELAXED) != 0) age |= 1ULL << 62;
+            }
+            if (age < oldest) { oldest = age; victim = i; }
+        }
+        if (oldest == UINT64_MAX) continue;
+        cv_budget *b = &set[victim];
+        unsigned __int128 w = load(b);
+        if (LO(w) == CLAIMING || LO(w) == hash) continue;
+        if (!cas(b, &w, WORD(CLAIMING, 0))) continue;
+        __atomic_store_n(&b->unsynced, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->last_used_ns, now_ns, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->counter, counter, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->period_start, period_start, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->period_end, period_end, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->loaded, 0, __ATOMIC_RELAXED);
+        unsigned __int128 claiming = WORD(CLAIMING, 0);
+        cas(b, &claiming, WORD(hash, 0)); /* only we write a slot while it is being claimed */
+        *created = 1;
+        return b;
+    }
+    return 0;
+}
+
+int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit, uint64_t now_ns, int64_t *used) {
+    /* Counted as unsynced before the usage moves: a sync in between then counts it twice for one
+     * tick (refuses early) rather than not at all (admits late). */
+    __atomic_add_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
+    unsigned __int128 w = load(b);
+    for (;;) {
+        if (LO(w) != hash) {
+            __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
+            *used = 0;
+            return -1;
+        }
+        int64_t u = USED(w);
+        if (u >= limit || amount > limit - u) {
+            __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
+            *used = u;
+            return 0;
+        }
+        if (cas(b, &w, WORD(hash, u + amount))) {
+            __atomic_store_n(&b->last_used_ns, now_ns, __ATOMIC_RELAXED);
+            *used = u + amount;
+            return 1;
+        }
+    }
+}
+
+void cv_budget_refund(cv_budget *b, uint64_t hash, int64_t amount) {
+    unsigned __int128 w = load(b);
+    while (LO(w) == hash) {
+        if (cas(b, &w, WORD(hash, USED(w) - amount))) {
+            __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
+            return;
+        }
+    }
+}
+
+int cv_budget_load(cv_budget *b, uint64_t hash, int64_t total) {
+    uint32_t no = 0;
+    if (LO(load(b)) != hash || !__atomic_compare_exchange_n(&b->loaded, &no, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 0;
+    unsigned __int128 w = load(b);
+    while (LO(w) == hash) {
+        if (cas(b, &w, WORD(hash, USED(w) + total))) return 1;
+    }
+    return 0;
+}
+
+int64_t cv_budget_take_unsynced(cv_budget *b) { return __atomic_exchange_n(&b->unsynced, 0, __ATOMIC_ACQ_REL); }
+
+void cv_budget_give_back(cv_budget *b, int64_t amount) { __atomic_add_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL); }
+
+int cv_budget_set_total(cv_budget *b, uint64_t hash, int64_t total) {
+    unsigned __int128 w = load(b);
+    while (LO(w) == hash) {
+        int64_t pending = __atomic_load_n(&b->unsynced, __ATOMIC_ACQUIRE);
+        if (cas(b, &w, WORD(hash, total + pending))) {
+            __atomic_store_n(&b->loaded, 1, __ATOMIC_RELEASE);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cv_budget_release(cv_budget *b, uint64_t hash) {
+    unsigned __int128 w = load(b);
+    if (LO(w) != hash || __atomic_load_n(&b->unsynced, __ATOMIC_ACQUIRE) != 0) return 0;
+    return cas(b, &w, WORD(0, 0));
+}

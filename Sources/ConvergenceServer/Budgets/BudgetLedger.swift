@@ -1,0 +1,82 @@
+import CConvergenceShm
+import ConvergenceCore
+import ConvergenceGovernance
+import ConvergenceShared
+import ConvergenceStore
+
+/// The request path of policies' budgets: each demand is one CAS on the host's shared
+/// usage (exact across workers), and a counter met for the first time since the region
+/// was made (a `serve` restart, a new period on this host) first reads PostgreSQL's
+/// total, so a restart does not reset a month's usage. If that read fails, the counter
+/// starts from what this host admits and the budget keeper adds the stored total at its
+/// next sync (a usage shortfall for at most that long, counted in
+/// `convergence_budget_sync_failures_total`).
+package struct BudgetLedger: Sendable {
+    static let warningsCounter = Int32(CV_COUNTER_BUDGET_WARNINGS)
+    static let refusalsCounter = Int32(CV_COUNTER_BUDGET_REFUSALS)
+    static let syncFailuresCounter = Int32(CV_COUNTER_BUDGET_SYNC_FAILURES)
+    /// The first read of a counter's total waits this long at most (then the keeper loads it).
+    static let loadTimeoutMs = 250
+
+    let budgets: SharedBudgets
+
+    package init(region: SharedRegion) { budgets = SharedBudgets(region: region) }
+
+    /// PostgreSQL's total for a demand's counter and period, read on the request's connection; nil when unreadable.
+    static func storedTotal(_ context: RequestContext) -> (BudgetDemand) -> Int64? {
+        { demand in
+            do {
+                return try BudgetUsageStore(db: context.database).total(
+                    .init(counter: demand.counter, periodStart: demand.periodStart), timeoutMs: loadTimeoutMs)
+            } catch {
+                context.logger.warning("budget usage unreadable; counting from this host's usage until the keeper's next sync",
+                                       ["error": .string(String(describing: error))])
+                return nil
+            }
+        }
+    }
+
+    /// A reservation to take back if the check is blocked after all.
+    package struct Held {
+        let slot: SharedBudgets.Slot
+        let amount: Int64
+    }
+
+    /// `storedTotal` is asked only for a counter this call claims (the first use since the region was made).
+    package func reserve(_ demands: [BudgetDemand], storedTotal: (BudgetDemand) -> Int64?) -> (outcomes: [BudgetOutcome], held: [Held]) {
+        let region = budgets.region
+        var outcomes: [BudgetOutcome] = [], held: [Held] = []
+        outcomes.reserveCapacity(demands.count)
+        for demand in demands {
+            let now = UInt64(MonotonicInstant.now().nanoseconds)
+            var result = SharedBudgets.Reservation.lost
+            // A slot lost to another counter between claim and reservation (a full set): claim again.
+            for _ in 0..<3 where result == .lost {
+                guard let slot = budgets.slot(counter: demand.counter, periodStart: demand.periodStart, periodEnd: demand.periodEnd,
+                                              nowNs: now) else { break }
+                if slot.created {
+                    if let total = storedTotal(demand) { budgets.load(slot, total: total) } else { _ = region.addCounter(Self.syncFailuresCounter) }
+                }
+                result = budgets.reserve(slot, amount: demand.amount, limit: demand.rule.limit, nowNs: now)
+                if case .admitted = result { held.append(Held(slot: slot, amount: demand.amount)) }
+            }
+            switch result {
+            case .admitted(let used):
+                outcomes.append(BudgetOutcome(demand: demand, admitted: true, used: used))
+                if let level = demand.rule.warningLevel, used >= level { _ = region.addCounter(Self.warningsCounter) }
+            case .refused(let used):
+                outcomes.append(BudgetOutcome(demand: demand, admitted: false, used: used))
+                _ = region.addCounter(Self.refusalsCounter)
+            case .lost:
+                // The table kept losing the slot (thousands of counters in one set): refuse rather than count nothing.
+                outcomes.append(BudgetOutcome(demand: demand, admitted: false, used: demand.rule.limit))
+                _ = region.addCounter(Self.refusalsCounter)
+            }
+        }
+        return (outcomes, held)
+    }
+
+    package func refund(_ held: [Held]) {
+        for h in held { budgets.refund(h.slot, amount: h.amount) }
+    }
+}

@@ -1,0 +1,101 @@
+import CConvergenceShm
+import ConvergenceCore
+
+/// Budget usage per counter and calendar period, in the shared region (`cv_budget.c`):
+/// workers reserve with one CAS (exact across every worker of the host), the
+/// `budget-keeper` process adds what was admitted to PostgreSQL's totals and brings
+/// the usage back from them (other hosts' usage, and the usage before a restart).
+public struct SharedBudgets: Sendable {
+    public let region: SharedRegion
+
+    public init(region: SharedRegion) { self.region = region }
+
+    public var capacity: Int { Int(region.header.pointee.budget_count) }
+
+    /// The counter's id in PostgreSQL: a hash of its name, the same on every host. Never 0.
+    public static func counterID(_ name: String) -> UInt64 {
+        var name = name
+        return name.withUTF8 { cv_hash64(0, $0.baseAddress, $0.count) }
+    }
+
+    /// A claimed slot of one (counter, period).
+    public struct Slot: @unchecked Sendable {
+        // Safe to send: the pointer is into the shared region, which outlives every worker
+        // thread, and every access through it is atomic (cv_budget.c).
+        let pointer: UnsafeMutablePointer<cv_budget>
+        public let hash: UInt64
+        /// This call claimed it: its usage starts at 0 and PostgreSQL's total is still to be loaded.
+        public let created: Bool
+    }
+
+    public enum Reservation: Equatable, Sendable {
+        case admitted(used: Int64)
+        case refused(used: Int64)
+        /// The slot was taken over by another counter meanwhile (the table is full).
+        case lost
+    }
+
+    public func slot(counter: UInt64, periodStart: Int64, periodEnd: Int64, nowNs: UInt64) -> Slot? {
+        var hash: UInt64 = 0
+        var created: Int32 = 0
+        guard let pointer = cv_budget_get(region.header, counter, periodStart, periodEnd, nowNs, &hash, &created) else { return nil }
+        return Slot(pointer: pointer, hash: hash, created: created != 0)
+    }
+
+    /// Adds `amount` when the usage stays within `limit`.
+    public func reserve(_ slot: Slot, amount: Int64, limit: Int64, nowNs: UInt64) -> Reservation {
+        var used: Int64 = 0
+        switch cv_budget_reserve(slot.pointer, slot.hash, amount, limit, nowNs, &used) {
+        case 1: return .admitted(used: used)
+        case 0: return .refused(used: used)
+        default: return .lost
+        }
+    }
+
+    public func refund(_ slot: Slot, amount: Int64) { cv_budget_refund(slot.pointer, slot.hash, amount) }
+
+    /// Adds PostgreSQL's total to a slot this worker created; false when another loader did first.
+    @discardableResult
+    public func load(_ slot: Slot, total: Int64) -> Bool { cv_budget_load(slot.pointer, slot.hash, total) == 1 }
+
+    public func usage(_ slot: Slot) -> Int64? {
+        var used: Int64 = 0
+        return cv_budget_owner(slot.pointer, &used) == slot.hash ? used : nil
+    }
+
+    // MARK: the keeper's side
+
+    /// A claimed slot as the keeper sees it on a pass over the table.
+    public struct Entry: Sendable {
+        public let index: Int
+        public let hash: UInt64
+        public let counter: UInt64
+        public let periodStart: Int64
+        public let periodEnd: Int64
+        public let used: Int64
+    }
+
+    /// Every claimed slot.
+    public func entries() -> [Entry] {
+        var out: [Entry] = []
+        for index in 0..<capacity {
+            let b = cv_budget_at(region.header, UInt32(index))!
+            var used: Int64 = 0
+            let hash = cv_budget_owner(b, &used)
+            guard hash > 1 else { continue }
+            out.append(Entry(index: index, hash: hash, counter: b.pointee.counter, periodStart: b.pointee.period_start,
+                             periodEnd: b.pointee.period_end, used: used))
+        }
+        return out
+    }
+
+    /// What was admitted since the last sync (the keeper adds it to PostgreSQL, or gives it back).
+    public func takeUnsynced(_ entry: Entry) -> Int64 { cv_budget_take_unsynced(cv_budget_at(region.header, UInt32(entry.index))) }
+    public func giveBack(_ entry: Entry, amount: Int64) { cv_budget_give_back(cv_budget_at(region.header, UInt32(entry.index)), amount) }
+    /// Sets the usage to PostgreSQL's total plus what was admitted since it was taken.
+    public func setTotal(_ entry: Entry, total: Int64) {
+        _ = cv_budget_set_total(cv_budget_at(region.header, UInt32(entry.index)), entry.hash, total)
+    }
+    /// Frees the slot of an ended period (nothing unsynced left); true when freed.
+    public func release(_ entry: Entry) -> Bool { cv_budget_release(cv_budget_at(region.header, UInt32(entry.index)), entry.hash) == 1 }
+}
