@@ -16,9 +16,12 @@ static inline int cas(cv_budget *b, unsigned __int128 *expected, unsigned __int1
     return cv_word_cas(&b->word, expected, desired);
 }
 
+/* The counter id is a hash already: mixed with the period start by a murmur3 finaliser. */
 static uint64_t slot_hash(uint64_t counter, int64_t period_start) {
-    uint64_t key[2] = {counter, (uint64_t)period_start};
-    uint64_t x = cv_hash64(0, key, sizeof key);
+    uint64_t x = counter ^ ((uint64_t)period_start * 0x9E3779B97F4A7C15ULL);
+    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
     return x <= CLAIMING ? 2 : x;
 }
 
@@ -73,11 +76,25 @@ cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_star
     return 0;
 }
 
+cv_budget *cv_budget_find(cv_shm_header *h, uint64_t counter, int64_t period_start, uint64_t *hash_out) {
+    uint64_t hash = slot_hash(counter, period_start);
+    *hash_out = hash;
+    cv_budget *set = (cv_budget *)((char *)h + h->budgets_offset)
+        + ((hash >> 20) & (h->budget_count / CV_BUCKET_WAYS - 1)) * CV_BUCKET_WAYS;
+    for (unsigned i = 0; i < CV_BUCKET_WAYS; i++) {
+        if ((uint64_t)__atomic_load_n((uint64_t *)&set[i].word, __ATOMIC_ACQUIRE) == hash) return &set[i];
+    }
+    return 0;
+}
+
 int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit, uint64_t now_ns, int64_t *used) {
     /* Counted as unsynced before the usage moves: a sync in between then counts it twice for one
      * tick (refuses early) rather than not at all (admits late). */
     __atomic_add_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
-    unsigned __int128 w = load(b);
+    /* The expected word from two plain 8-byte loads (cheaper than a locked 16-byte read): if they
+     * tore, the CAS fails and hands back the real word. */
+    uint64_t halves[2] = {__atomic_load_n((uint64_t *)&b->word, __ATOMIC_ACQUIRE), __atomic_load_n((uint64_t *)&b->word + 1, __ATOMIC_ACQUIRE)};
+    unsigned __int128 w = ((unsigned __int128)halves[1] << 64) | halves[0];
     for (;;) {
         if (LO(w) != hash) {
             __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);

@@ -50,14 +50,6 @@ public struct BudgetRule: Sendable, Equatable {
         return fresh
     }
 
-    /// What one check spends: its operations' tokens, or one request.
-    func amount(_ request: CheckRequest) -> Int64 {
-        guard metric == .tokens else { return 1 }
-        var tokens: Int64 = 0
-        for i in request.operations.indices { tokens += Int64(request.operations[i].tokens ?? 0) }
-        return tokens
-    }
-
     /// The usage at which `budget_warning` is reported (nil: never).
     public var warningLevel: Int64? { warnAt.map { Int64((Double(limit) * $0).rounded(.up)) } }
 
@@ -134,15 +126,23 @@ public struct BudgetRule: Sendable, Equatable {
     }
 }
 
-/// The last period a budget was asked for. A class shared by copies of the rule: one
-/// lock-protected pair, read by every check of the period (the lock is uncontended
-/// but for the instant a period turns).
+/// The last period a budget was asked for, packed into one atomic word (start in the high
+/// bits, length in the low 22: a month is under 2^22 seconds), so that every check of a period
+/// reads it with one load and no lock; a period that does not pack is simply not kept.
 final class PeriodCache: Sendable {
-    private let bounds = Mutex<(start: Int64, end: Int64)>((0, 0))
+    private let packed = Atomic<UInt64>(0)
+    private static let lengthBits: UInt64 = 22
 
     func lookup(_ seconds: Int64) -> (start: Int64, end: Int64)? {
-        bounds.withLock { $0.start <= seconds && seconds < $0.end ? $0 : nil }
+        let word = packed.load(ordering: .relaxed)
+        guard word != 0 else { return nil }
+        let start = Int64(word >> Self.lengthBits), end = start + Int64(word & ((1 << Self.lengthBits) - 1))
+        return start <= seconds && seconds < end ? (start, end) : nil
     }
 
-    func store(_ fresh: (start: Int64, end: Int64)) { bounds.withLock { $0 = fresh } }
+    func store(_ fresh: (start: Int64, end: Int64)) {
+        let length = fresh.end - fresh.start
+        guard fresh.start > 0, fresh.start < 1 << 41, length > 0, length < 1 << Self.lengthBits else { return }
+        packed.store(UInt64(fresh.start) << Self.lengthBits | UInt64(length), ordering: .relaxed)
+    }
 }

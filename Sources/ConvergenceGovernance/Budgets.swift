@@ -1,14 +1,38 @@
 import ConvergencePII
 
-/// One budget a check meets: which counter and period it would spend from, and how much.
-/// The engine names the demands and reads the outcomes; keeping the usage (shared memory,
-/// PostgreSQL) is the caller's, so evaluation stays a pure function of its inputs.
-public struct BudgetDemand: Sendable {
+/// A policy's budget as checks meet it, prepared once per policy load: the rule, the policy
+/// it belongs to, and the stable hash of everything that names its counters but the scope's
+/// value. A class, so that a demand carries it with one retain.
+public final class PreparedBudget: Sendable {
+    public let rule: BudgetRule
     public let policyID: String
     public let version: Int
     public let versionTag: String
     public let mode: Policy.Mode
-    public let rule: BudgetRule
+    let prefix: StableHash
+    /// `warn_at` × `limit`, rounded up (nil: no warning).
+    let warningLevel: Int64?
+    // The rule's fields every check reads, held here so that a check never copies the rule.
+    let scope: BudgetRule.Scope
+    let countsTokens: Bool
+    let limit: Int64
+
+    init(_ rule: BudgetRule, policy: Policy) {
+        (self.rule, policyID, version, versionTag, mode) = (rule, policy.id, policy.version, policy.versionTag, policy.mode)
+        (scope, countsTokens, limit) = (rule.scope, rule.metric == .tokens, rule.limit)
+        var hash = StableHash()
+        hash.add(policy.id)
+        hash.add(rule.identity)
+        prefix = hash
+        warningLevel = rule.warningLevel
+    }
+}
+
+/// One budget a check meets: which counter and period it would spend from, and how much.
+/// The engine names the demands and reads the outcomes; keeping the usage (shared memory,
+/// PostgreSQL) is the caller's, so evaluation stays a pure function of its inputs.
+public struct BudgetDemand: Sendable {
+    public let budget: PreparedBudget
     /// The counter's id, the same on every host: a stable hash of the policy, the budget's
     /// scope, metric, period and zone, and the scope's value (the key, the department).
     public let counter: UInt64
@@ -17,11 +41,10 @@ public struct BudgetDemand: Sendable {
     public let periodEnd: Int64
     public let amount: Int64
 
-    public init(policyID: String, version: Int, versionTag: String, mode: Policy.Mode, rule: BudgetRule, counter: UInt64,
-                periodStart: Int64, periodEnd: Int64, amount: Int64) {
-        (self.policyID, self.version, self.versionTag, self.mode, self.rule) = (policyID, version, versionTag, mode, rule)
-        (self.counter, self.periodStart, self.periodEnd, self.amount) = (counter, periodStart, periodEnd, amount)
-    }
+    public var limit: Int64 { budget.limit }
+
+    /// Whether `used` (after this check) is at or past the budget's `warn_at`.
+    public func warns(at used: Int64) -> Bool { budget.warningLevel.map { used >= $0 } ?? false }
 }
 
 /// What the usage keeper answered for one demand.
@@ -37,77 +60,69 @@ public struct BudgetOutcome: Sendable {
     }
 }
 
-extension PolicySet {
-    /// A policy's budget with the stable hash of everything but the scope's value.
-    struct PreparedBudget: Sendable {
-        let rule: BudgetRule
-        let prefix: StableHash
-
-        init(_ rule: BudgetRule, policyID: String) {
-            self.rule = rule
-            var hash = StableHash()
-            hash.add(policyID)
-            hash.add(rule.identity)
-            prefix = hash
-        }
-    }
-}
-
 extension RiskEngine {
-    private static let noDemands: [BudgetDemand] = []
-
     /// The budgets of the policies that apply to this check, with what it would spend from each.
     /// Reserve them, evaluate with the outcomes, and take the admitted ones back if the decision
     /// blocks (a blocked check spends nothing).
     public static func budgetDemands(_ request: CheckRequest, policies: PolicySet, at micros: Int64, caller: Caller) -> [BudgetDemand] {
-        guard policies.hasBudgets else { return noDemands }
-        let set = policies.isConditional ? policies.applying(to: request, caller: caller, at: micros) : policies
-        let seconds = micros.floorDiv(1_000_000)
         var demands: [BudgetDemand] = []
-        for rules in set.rules {
-            for budget in rules.budgets {
-                let policy = set.policies[rules.policy]
-                var hash = budget.prefix
-                switch budget.rule.scope {
-                case .key: hash.add(caller.keyID)
-                case .customer: break // the policy is the customer's own
-                // The key's stored department only: a client naming a new department in its context must not
-                // get a fresh budget. Keys without one share one budget.
-                case .department: hash.add(caller.department ?? "")
-                }
-                let (start, end) = budget.rule.bounds(at: seconds)
-                demands.append(BudgetDemand(policyID: policy.id, version: policy.version, versionTag: policy.versionTag, mode: policy.mode,
-                                            rule: budget.rule, counter: hash.value, periodStart: start, periodEnd: end,
-                                            amount: budget.rule.amount(request)))
-            }
-        }
+        budgetDemands(request, policies: policies, at: micros, caller: caller, into: &demands)
         return demands
+    }
+
+    /// The same into `demands` (emptied first, its storage kept): a worker thread reuses one array.
+    public static func budgetDemands(_ request: CheckRequest, policies: PolicySet, at micros: Int64, caller: Caller,
+                                     into demands: inout [BudgetDemand]) {
+        demands.removeAll(keepingCapacity: true)
+        guard policies.hasBudgets else { return }
+        let set = policies.isConditional ? policies.applying(to: request, caller: caller, at: micros) : policies
+        guard set.hasBudgets else { return }
+        let seconds = micros.floorDiv(1_000_000)
+        for budget in set.budgets {
+            var hash = budget.prefix
+            switch budget.scope {
+            case .key: hash.add(caller.keyID)
+            case .customer: break // the policy is the customer's own
+            // The key's stored department only: a client naming a new department in its context must not
+            // get a fresh budget. Keys without one share one budget.
+            case .department: hash.add(caller.department ?? "")
+            }
+            let (start, end) = budget.rule.bounds(at: seconds)
+            var amount: Int64 = 1
+            if budget.countsTokens {
+                amount = 0
+                for i in request.operations.indices { amount += Int64(request.operations[i].tokens ?? 0) }
+            }
+            demands.append(BudgetDemand(budget: budget, counter: hash.value, periodStart: start, periodEnd: end, amount: amount))
+        }
     }
 
     /// `decision` with the budgets' outcomes: a refused enforcing budget blocks, a refused
     /// monitoring one would have, and an admitted one past its `warn_at` adds a `budget_warning`.
+    /// The usual case (every budget admitted, none at its warning) returns `d` as it is.
     static func applying(_ outcomes: [BudgetOutcome], to d: Decision) -> Decision {
+        guard outcomes.contains(where: { !$0.admitted || $0.demand.warns(at: $0.used) }) else { return d }
         var violations = d.violations, reasons = d.reasons, wouldBlockBy = d.wouldBlockBy
         var refusedByEnforcing: Decision.Violation?
         var refusedByMonitor = false
         for outcome in outcomes {
-            let budget = outcome.demand.rule
-            let what = "\(budget.scope.rawValue) budget of \(budget.limit) \(budget.metric.rawValue) per \(budget.period.rawValue)"
+            let budget = outcome.demand.budget, rule = budget.rule
+            func what() -> String { "\(rule.scope.rawValue) budget of \(rule.limit) \(rule.metric.rawValue) per \(rule.period.rawValue)" }
             if !outcome.admitted {
                 let violation = Decision.Violation(
-                    policyID: outcome.demand.policyID, version: outcome.demand.version, rule: "budgets",
-                    detail: "\(what) reached: \(outcome.used) used, this check needs \(outcome.demand.amount)", mode: outcome.demand.mode)
+                    policyID: budget.policyID, version: budget.version, rule: "budgets",
+                    detail: "\(what()) reached: \(outcome.used) used, this check needs \(outcome.demand.amount)", mode: budget.mode)
                 violations.append(violation)
-                if outcome.demand.mode == .enforce {
+                if budget.mode == .enforce {
                     if refusedByEnforcing == nil { refusedByEnforcing = violation }
                 } else {
                     refusedByMonitor = true
-                    if !wouldBlockBy.contains(outcome.demand.versionTag) { wouldBlockBy.append(outcome.demand.versionTag) }
+                    if !wouldBlockBy.contains(budget.versionTag) { wouldBlockBy.append(budget.versionTag) }
                 }
-            } else if let level = budget.warningLevel, outcome.used >= level {
-                let percent = Int((Double(outcome.used) * 100 / Double(budget.limit)).rounded(.down))
+            } else if outcome.demand.warns(at: outcome.used) {
+                let percent = Int((Double(outcome.used) * 100 / Double(rule.limit)).rounded(.down))
                 reasons.append(.init(factor: .budgetWarning, points: 0,
-                                     detail: "\(what) at \(percent) %: \(outcome.used) used (policy \(outcome.demand.policyID))"))
+                                     detail: "\(what()) at \(percent) %: \(outcome.used) used (policy \(budget.policyID))"))
             }
         }
         let allowed = d.allowed && refusedByEnforcing == nil
@@ -140,7 +155,7 @@ public struct BudgetSimulation: Sendable {
         for demand in demands {
             let key = Key(counter: demand.counter, periodStart: demand.periodStart)
             let before = used[key, default: 0]
-            let fits = before < demand.rule.limit && demand.amount <= demand.rule.limit - before
+            let fits = before < demand.limit && demand.amount <= demand.limit - before
             if fits { used[key] = before + demand.amount }
             outcomes.append(BudgetOutcome(demand: demand, admitted: fits, used: fits ? before + demand.amount : before))
         }

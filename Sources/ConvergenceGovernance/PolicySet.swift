@@ -28,8 +28,12 @@ public final class PolicySet: Sendable {
                     deniedModels: Scope.patterns(rules.map(\.deniedModels)), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
         isConditional = policies.contains { !$0.rules.window.isAlways || !$0.rules.scope.isEveryone }
-        hasBudgets = policies.contains { $0.rules.budgets != nil }
+        budgets = rules.flatMap(\.budgets)
+        hasBudgets = !budgets.isEmpty
     }
+
+    /// Every policy's budgets, in policy order (what a check reserves).
+    let budgets: [PreparedBudget]
 
     /// Whether some policy keeps a budget (checks then reserve usage).
     public let hasBudgets: Bool
@@ -97,7 +101,7 @@ public final class PolicySet: Sendable {
             modelLimits = policy.rules.models ?? []
             maxTokens = policy.rules.maxTokens
             maxExternalCalls = policy.rules.maxExternalCalls
-            budgets = (policy.rules.budgets ?? []).map { PreparedBudget($0, policyID: policy.id) }
+            budgets = (policy.rules.budgets ?? []).map { PreparedBudget($0, policy: policy) }
         }
     }
 

@@ -5,8 +5,12 @@ struct StableHash: Sendable {
     private(set) var state: UInt64 = 0xcbf2_9ce4_8422_2325
 
     mutating func add(_ text: String) {
-        for byte in text.utf8 { state = (state ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        state = (state ^ 0x1F) &* 0x0000_0100_0000_01b3 // separator: ("ab", "c") differs from ("a", "bc")
+        var text = text
+        var x = state
+        text.withUTF8 { bytes in
+            for byte in bytes { x = (x ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        }
+        state = (x ^ 0x1F) &* 0x0000_0100_0000_01b3 // separator: ("ab", "c") differs from ("a", "bc")
     }
 
     var value: UInt64 {

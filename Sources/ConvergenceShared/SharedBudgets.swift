@@ -42,6 +42,13 @@ public struct SharedBudgets: Sendable {
         return Slot(pointer: pointer, hash: hash, created: created != 0)
     }
 
+    /// The slot of (counter, period) if this host has one; never claims.
+    public func existing(counter: UInt64, periodStart: Int64) -> Slot? {
+        var hash: UInt64 = 0
+        guard let pointer = cv_budget_find(region.header, counter, periodStart, &hash) else { return nil }
+        return Slot(pointer: pointer, hash: hash, created: false)
+    }
+
     /// Adds `amount` when the usage stays within `limit`.
     public func reserve(_ slot: Slot, amount: Int64, limit: Int64, nowNs: UInt64) -> Reservation {
         var used: Int64 = 0

@@ -67,24 +67,27 @@ enum EngineBenchmark {
     /// Budgets kept as the workers keep them (shared memory), in a region of the benchmark's own.
     static let ledger = BudgetLedger(region: SharedRegion.inMemory(buckets: 64, series: 64))
 
-    /// One decision as the check route makes it: budgets reserved first when a policy keeps one.
+    /// One decision as the check route makes it: budgets reserved first when a policy keeps one,
+    /// in arrays the caller reuses (as a worker thread does).
     @inline(__always)
-    static func decide(_ request: CheckRequest, _ policySet: PolicySet, pii: [PIIFinding]) -> Decision {
-        let demands = RiskEngine.budgetDemands(request, policies: policySet, at: now, caller: caller)
+    static func decide(_ request: CheckRequest, _ policySet: PolicySet, pii: [PIIFinding], _ demands: inout [BudgetDemand],
+                       _ outcomes: inout [BudgetOutcome]) -> Decision {
+        RiskEngine.budgetDemands(request, policies: policySet, at: now, caller: caller, into: &demands)
         guard !demands.isEmpty else { return RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller) }
-        let (outcomes, held) = ledger.reserve(demands) { _ in 0 }
+        ledger.reserve(demands, nowNs: 1, into: &outcomes) { _ in 0 }
         let decision = RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller, budgets: outcomes)
-        if !decision.allowed { ledger.refund(held) }
+        if !decision.allowed { ledger.refund(outcomes) }
         return decision
     }
 
     /// Checks per second on one core.
     static func run(iterations: Int, policies policySet: PolicySet = policySet) -> Double {
         var allowed = 0
+        var demands: [BudgetDemand] = [], outcomes: [BudgetOutcome] = []
         let start = MonotonicInstant.now()
         for _ in 0..<iterations {
             let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
-            let decision = decide(request, policySet, pii: PIIDetector.scan(request))
+            let decision = decide(request, policySet, pii: PIIDetector.scan(request), &demands, &outcomes)
             if decision.allowed { allowed += 1 }
         }
         let seconds = MonotonicInstant.now().milliseconds(since: start) / 1000
@@ -92,28 +95,64 @@ enum EngineBenchmark {
         return Double(iterations) / seconds
     }
 
-    /// The seed's policies, and the same with one more holding a key budget (tokens per month).
-    static let budgeted = PolicySet(policies + [
-        Policy(id: "pol_budget", version: 1, mode: .enforce, rules: try! PolicyRules.parse(try! JSONParser.parse(Array(
-            #"{"budgets": [{"scope": "key", "metric": "tokens", "limit": 9007199254740992, "period": "1mo", "warn_at": 0.9}]}"#.utf8)))),
-    ])
+    /// The seed's policies plus a fourth without rules, and the same fourth holding a key budget
+    /// (tokens per month): the sets differ by the budget alone.
+    static func withFourth(_ rules: String) -> PolicySet {
+        let rules = try! PolicyRules.parse(try! JSONParser.parse(Array(rules.utf8)))
+        return PolicySet(policies + [Policy(id: "pol_budget", version: 1, mode: .enforce, rules: rules)])
+    }
+    static let unbudgeted = withFourth("{}")
+    static let budgeted = withFourth(
+        #"{"budgets": [{"scope": "key", "metric": "tokens", "limit": 9007199254740992, "period": "1mo", "warn_at": 0.9}]}"#)
 
-    /// What one budget adds to a decision, ns: the same parsed check decided against the seed's
-    /// policies and against them plus a budget policy (demand, shared-memory reservation, outcome),
-    /// alternated; the median of the differences.
+    /// What one budget adds to a decision, ns: the same parsed check decided against the two sets
+    /// above (demand, shared-memory reservation, outcome), alternated; the median of the differences.
     static func budgetDecisionCost(iterations: Int) -> Double {
         let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
         let pii = PIIDetector.scan(request)
         func time(_ set: PolicySet) -> Double {
+            var demands: [BudgetDemand] = [], outcomes: [BudgetOutcome] = []
             let start = MonotonicInstant.now()
             var allowed = 0
-            for _ in 0..<iterations where decide(request, set, pii: pii).allowed { allowed += 1 }
+            for _ in 0..<iterations where decide(request, set, pii: pii, &demands, &outcomes).allowed { allowed += 1 }
             precondition(allowed == iterations, "the benchmark request should be allowed")
             return MonotonicInstant.now().milliseconds(since: start) * 1_000_000 / Double(iterations)
         }
-        _ = time(policySet)
+        _ = time(unbudgeted)
         _ = time(budgeted)
-        let differences = (0..<7).map { _ in -time(policySet) + time(budgeted) }.sorted()
+        let differences = (0..<7).map { _ in -time(unbudgeted) + time(budgeted) }.sorted()
         return differences[differences.count / 2]
+    }
+}
+
+extension EngineBenchmark {
+    /// Where a budget decision's time goes: demands, reservation, evaluation with outcomes (ns each).
+    static func budgetParts(iterations: Int) -> [String: Double] {
+        let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
+        let pii = PIIDetector.scan(request)
+        func ns(_ body: () -> Void) -> Double {
+            let start = MonotonicInstant.now()
+            for _ in 0..<iterations { body() }
+            return MonotonicInstant.now().milliseconds(since: start) * 1_000_000 / Double(iterations)
+        }
+        let demands = RiskEngine.budgetDemands(request, policies: budgeted, at: now, caller: caller)
+        let outcomes = ledger.reserve(demands, nowNs: 1) { _ in 0 }
+        var sink = 0
+        var scratchDemands: [BudgetDemand] = [], scratchOutcomes: [BudgetOutcome] = []
+        return [
+            "demands": ns {
+                RiskEngine.budgetDemands(request, policies: budgeted, at: now, caller: caller, into: &scratchDemands)
+                sink &+= scratchDemands.count
+            },
+            "reserve": ns {
+                ledger.reserve(demands, nowNs: 1, into: &scratchOutcomes) { _ in 0 }
+                sink &+= scratchOutcomes.count
+            },
+            "evaluate_plain": ns { sink &+= RiskEngine.evaluate(request, policies: budgeted, pii: pii, at: now, caller: caller).riskScore },
+            "evaluate_outcomes": ns {
+                sink &+= RiskEngine.evaluate(request, policies: budgeted, pii: pii, at: now, caller: caller, budgets: outcomes).riskScore
+            },
+            "sink": Double(sink & 1),
+        ]
     }
 }

@@ -25,6 +25,9 @@ case "engine-10":
 case "budget-decision":
     print("budget_decision_ns \(Int(EngineBenchmark.budgetDecisionCost(iterations: iterations / 4).rounded())) ns/check"
         + " (one key budget on top of the seed's policies; median of 7 alternated pairs × \(iterations / 4))")
+case "budget-parts":
+    let parts = EngineBenchmark.budgetParts(iterations: iterations).sorted { $0.key < $1.key }
+    print(parts.map { "\($0.key) \(Int($0.value)) ns" }.joined(separator: ", "))
 case "check-route":
     let runs = (0..<5).map { _ in
         HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4)

@@ -238,6 +238,8 @@ uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);
  * used slot of its set, preferring one with nothing unsynced. NULL when claims kept racing. */
 cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end,
                          uint64_t now_ns, uint64_t *hash, int *created);
+/* The slot of (counter, period_start) if this host has one; never claims. */
+cv_budget *cv_budget_find(cv_shm_header *h, uint64_t counter, int64_t period_start, uint64_t *hash);
 /* Adds `amount` if the usage stays within `limit` (and is below it): 1 admitted, 0 refused,
  * -1 the slot changed owner (evicted meanwhile). *used: the usage after (admitted) or as found. */
 int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit, uint64_t now_ns, int64_t *used);

@@ -36,47 +36,50 @@ package struct BudgetLedger: Sendable {
         }
     }
 
-    /// A reservation to take back if the check is blocked after all.
-    package struct Held {
-        let slot: SharedBudgets.Slot
-        let amount: Int64
+    /// Reserves every demand; `storedTotal` is asked only for a counter this call claims (the first
+    /// use since the region was made). `nowNs`: the request's monotonic time (for eviction order).
+    package func reserve(_ demands: [BudgetDemand], nowNs: UInt64, storedTotal: (BudgetDemand) -> Int64?) -> [BudgetOutcome] {
+        var outcomes: [BudgetOutcome] = []
+        reserve(demands, nowNs: nowNs, into: &outcomes, storedTotal: storedTotal)
+        return outcomes
     }
 
-    /// `storedTotal` is asked only for a counter this call claims (the first use since the region was made).
-    package func reserve(_ demands: [BudgetDemand], storedTotal: (BudgetDemand) -> Int64?) -> (outcomes: [BudgetOutcome], held: [Held]) {
+    /// The same into `outcomes` (emptied first, its storage kept): a worker thread reuses one array.
+    package func reserve(_ demands: [BudgetDemand], nowNs: UInt64, into outcomes: inout [BudgetOutcome],
+                         storedTotal: (BudgetDemand) -> Int64?) {
         let region = budgets.region
-        var outcomes: [BudgetOutcome] = [], held: [Held] = []
-        outcomes.reserveCapacity(demands.count)
+        outcomes.removeAll(keepingCapacity: true)
         for demand in demands {
-            let now = UInt64(MonotonicInstant.now().nanoseconds)
             var result = SharedBudgets.Reservation.lost
             // A slot lost to another counter between claim and reservation (a full set): claim again.
             for _ in 0..<3 where result == .lost {
                 guard let slot = budgets.slot(counter: demand.counter, periodStart: demand.periodStart, periodEnd: demand.periodEnd,
-                                              nowNs: now) else { break }
+                                              nowNs: nowNs) else { break }
                 if slot.created {
                     if let total = storedTotal(demand) { budgets.load(slot, total: total) } else { _ = region.addCounter(Self.syncFailuresCounter) }
                 }
-                result = budgets.reserve(slot, amount: demand.amount, limit: demand.rule.limit, nowNs: now)
-                if case .admitted = result { held.append(Held(slot: slot, amount: demand.amount)) }
+                result = budgets.reserve(slot, amount: demand.amount, limit: demand.limit, nowNs: nowNs)
             }
             switch result {
             case .admitted(let used):
                 outcomes.append(BudgetOutcome(demand: demand, admitted: true, used: used))
-                if let level = demand.rule.warningLevel, used >= level { _ = region.addCounter(Self.warningsCounter) }
+                if demand.warns(at: used) { _ = region.addCounter(Self.warningsCounter) }
             case .refused(let used):
                 outcomes.append(BudgetOutcome(demand: demand, admitted: false, used: used))
                 _ = region.addCounter(Self.refusalsCounter)
             case .lost:
                 // The table kept losing the slot (thousands of counters in one set): refuse rather than count nothing.
-                outcomes.append(BudgetOutcome(demand: demand, admitted: false, used: demand.rule.limit))
+                outcomes.append(BudgetOutcome(demand: demand, admitted: false, used: demand.limit))
                 _ = region.addCounter(Self.refusalsCounter)
             }
         }
-        return (outcomes, held)
     }
 
-    package func refund(_ held: [Held]) {
-        for h in held { budgets.refund(h.slot, amount: h.amount) }
+    /// Takes back what `outcomes` admitted: the check was blocked after all (rare, so the slots are looked up again).
+    package func refund(_ outcomes: [BudgetOutcome]) {
+        for outcome in outcomes where outcome.admitted {
+            guard let slot = budgets.existing(counter: outcome.demand.counter, periodStart: outcome.demand.periodStart) else { continue }
+            budgets.refund(slot, amount: outcome.demand.amount)
+        }
     }
 }

@@ -32,15 +32,16 @@ enum CheckRoute {
         let now = AuditRecord.nowMicros()
         let caller = Caller(keyID: key.keyID, department: key.department)
         // Budgets are reserved before the decision (exact across workers) and taken back if it blocks.
-        let demands = RiskEngine.budgetDemands(checkRequest, policies: policies, at: now, caller: caller)
+        RiskEngine.budgetDemands(checkRequest, policies: policies, at: now, caller: caller, into: &context.budgetDemands)
         let decision: Decision
-        if demands.isEmpty {
+        if context.budgetDemands.isEmpty {
             decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller)
         } else {
             let ledger = BudgetLedger(region: context.shared)
-            let (outcomes, held) = ledger.reserve(demands, storedTotal: BudgetLedger.storedTotal(context))
-            decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller, budgets: outcomes)
-            if !decision.allowed { ledger.refund(held) }
+            ledger.reserve(context.budgetDemands, nowNs: UInt64(started.nanoseconds), into: &context.budgetOutcomes,
+                           storedTotal: BudgetLedger.storedTotal(context))
+            decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller, budgets: context.budgetOutcomes)
+            if !decision.allowed { ledger.refund(context.budgetOutcomes) }
         }
         // Exactly one record per decided check, spooled before the answer leaves.
         if let audit = context.audit {

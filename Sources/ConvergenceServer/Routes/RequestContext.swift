@@ -45,6 +45,9 @@ package final class RequestContext {
     var checkSeries = SeriesCache<String, CheckSeries>(capacity: 4096)
     /// Headers the response gets whatever the handler returns or throws (rate-limit state); reset per request.
     var rateLimitLines: [UInt8] = []
+    /// Reused by every check of the thread that meets budgets (no arrays made per check).
+    var budgetDemands: [BudgetDemand] = []
+    var budgetOutcomes: [BudgetOutcome] = []
     /// `X-Convergence-Worker: <pid>` as a ready header line: which worker answered, for
     /// nginx's access log (hidden from clients) and for tests that must see every worker.
     let workerLine: [UInt8] = Array("X-Convergence-Worker: \(getpid())\r\n".utf8)
