@@ -1,4 +1,5 @@
 import ConvergenceJSON
+import Dispatch
 import ConvergencePII
 
 /// A recorded check, as far as the audit trail keeps it: the operation summaries (type,
@@ -26,23 +27,36 @@ public struct ReplayedCheck: Sendable {
     /// narrows kinds then counts it, an overestimate rather than a miss. Nil when the
     /// operations are not a summary array.
     public init?(requestID: String, createdAtMicros: Int64, operationsJSON: String, reasonsJSON: String?, caller: Caller) {
-        guard case .array(let items)? = try? JSONParser.parse(Array(operationsJSON.utf8)) else { return nil }
+        // Read from the flat document, not through JSONValue trees: a preview reads up to a million records.
+        guard let doc = try? JSONDocument.parse(Array(operationsJSON.utf8)), doc.kind(doc.root) == .array else { return nil }
         var operations: [Operation] = []
-        for item in items {
-            guard case .object(let o) = item, case .string(let type)? = o["type"] else { return nil }
-            func text(_ name: String) -> String? { if case .string(let s)? = o[name] { s } else { nil } }
-            func int(_ name: String) -> Int? { if case .number(let n)? = o[name], n.rounded() == n, abs(n) < 1e15 { Int(n) } else { nil } }
-            operations.append(Operation(type: type, model: text("model"), provider: text("provider"), tokens: int("tokens"),
+        operations.reserveCapacity(doc.count(doc.root))
+        for item in doc.elements(doc.root) {
+            guard doc.kind(item) == .object, let type = doc.member(item, "type"), doc.kind(type) == .string else { return nil }
+            func text(_ name: StaticString) -> String? {
+                guard let node = doc.member(item, name), doc.kind(node) == .string else { return nil }
+                return doc.string(node)
+            }
+            func int(_ name: StaticString) -> Int? {
+                guard let node = doc.member(item, name), doc.kind(node) == .number else { return nil }
+                let n = doc.number(node)
+                return n.rounded() == n && abs(n) < 1e15 ? Int(n) : nil
+            }
+            operations.append(Operation(type: doc.string(type), model: text("model"), provider: text("provider"), tokens: int("tokens"),
                                         records: int("records"), dataClassification: text("data_classification")))
         }
         var kinds = PIIKindSet(), secret = false
-        if let reasonsJSON, case .array(let reasons)? = try? JSONParser.parse(Array(reasonsJSON.utf8)) {
-            for case .object(let reason) in reasons {
-                guard case .string(let factor)? = reason["factor"] else { continue }
-                if factor == RiskFactor.secret.rawValue { secret = true }
-                guard factor == RiskFactor.personalData.rawValue else { continue }
-                if case .array(let named)? = reason["kinds"] {
-                    for case .string(let name) in named { if let kind = PIIKind(rawValue: name) { kinds.insert(kind) } }
+        if let reasonsJSON, reasonsJSON.utf8.count > 2, let reasons = try? JSONDocument.parse(Array(reasonsJSON.utf8)),
+           reasons.kind(reasons.root) == .array {
+            for reason in reasons.elements(reasons.root) where reasons.kind(reason) == .object {
+                guard let factor = reasons.member(reason, "factor"), reasons.kind(factor) == .string else { continue }
+                let name = reasons.string(factor)
+                if name == RiskFactor.secret.rawValue { secret = true }
+                guard name == RiskFactor.personalData.rawValue else { continue }
+                if let named = reasons.member(reason, "kinds"), reasons.kind(named) == .array {
+                    for kind in reasons.elements(named) where reasons.kind(kind) == .string {
+                        if let known = PIIKind(rawValue: reasons.string(kind)) { kinds.insert(known) }
+                    }
                 } else {
                     kinds.formUnion(.personalData)
                 }
@@ -104,35 +118,69 @@ public enum PolicyReplay {
 
     /// `checks` newest first (as the audit trail is read).
     public static func run(_ checks: [ReplayedCheck], current: PolicySet, draft: PolicySet) -> Summary {
-        var run = Run(current: current, draft: draft)
-        for check in checks.reversed() { run.add(check) }
+        let run = Run(current: current, draft: draft)
+        run.add(page: checks.reversed())
         return run.summary
     }
 
-    /// A replay fed one check at a time, oldest first — as the checks happened, because budgets
-    /// spend in that order — so that the route can stream a long window without holding it.
-    public struct Run: Sendable {
-        let current: PolicySet
-        let draft: PolicySet
-        var currentBudgets = BudgetSimulation(), draftBudgets = BudgetSimulation()
+    /// One side of a replay (the policies in force, or the draft): its own budgets and tally,
+    /// and the decisions of the page being replayed.
+    final class Side: @unchecked Sendable {
+        // @unchecked: `Run.add(page:)` hands each side to exactly one thread at a time (one
+        // iteration of concurrentPerform each) and reads it only after concurrentPerform has
+        // returned, which orders every write before the reads.
+        let policies: PolicySet
+        var budgets = BudgetSimulation()
+        var tally = Tally()
+        var decisions: [Decision] = []
+
+        init(_ policies: PolicySet) { self.policies = policies }
+
+        func replay(_ page: ArraySlice<ReplayedCheck>) {
+            decisions.removeAll(keepingCapacity: true)
+            for check in page {
+                let d = budgets.decide(CheckRequest(operations: check.operations), policies: policies, pii: check.findings,
+                                       at: check.createdAtMicros, caller: check.caller)
+                if d.allowed { tally.allowed += 1 } else { tally.blocked += 1 }
+                if d.wouldBlock { tally.wouldBlock += 1 }
+                decisions.append(d)
+            }
+        }
+    }
+
+    /// A replay fed a page of checks at a time, oldest first — as the checks happened, because
+    /// budgets spend in that order — so that the route can stream a long window without holding
+    /// it. The two sides of a large page are decided on two threads.
+    public final class Run: @unchecked Sendable {
+        // @unchecked: a run is used by one request (one thread) at a time; its sides are handed
+        // to other threads only inside `add(page:)`, which waits for them.
+        let current: Side
+        let draft: Side
         var counts: [String: RuleCount] = [:]
         var partial = Summary()
+        /// Pages smaller than this are decided on the calling thread alone.
+        static let parallelFrom = 512
 
         public init(current: PolicySet, draft: PolicySet) {
-            self.current = current
-            self.draft = draft
+            self.current = Side(current)
+            self.draft = Side(draft)
         }
 
-        public mutating func add(_ check: ReplayedCheck) {
-            let request = CheckRequest(operations: check.operations)
-            let findings = check.findings
-            let now = currentBudgets.decide(request, policies: current, pii: findings, at: check.createdAtMicros, caller: check.caller)
-            let then = draftBudgets.decide(request, policies: draft, pii: findings, at: check.createdAtMicros, caller: check.caller)
+        public func add(page: [ReplayedCheck]) {
+            guard !page.isEmpty else { return }
+            let sides = [current, draft]
+            if page.count >= Self.parallelFrom {
+                DispatchQueue.concurrentPerform(iterations: 2) { sides[$0].replay(page[...]) }
+            } else {
+                for side in sides { side.replay(page[...]) }
+            }
+            for (i, check) in page.enumerated() { merge(check, now: current.decisions[i], then: draft.decisions[i]) }
+        }
+
+        func merge(_ check: ReplayedCheck, now: Decision, then: Decision) {
             partial.replayed += 1
             partial.oldestMicros = partial.oldestMicros ?? check.createdAtMicros
             partial.newestMicros = check.createdAtMicros
-            Self.tally(now, into: &partial.current)
-            Self.tally(then, into: &partial.draft)
             var seen = Set<String>()
             for v in then.violations where seen.insert("\(v.policyID)\u{1F}\(v.rule)").inserted {
                 counts["\(v.policyID)\u{1F}\(v.rule)", default: RuleCount(policyID: v.policyID, rule: v.rule, mode: v.mode, checks: 0)].checks += 1
@@ -155,14 +203,11 @@ public enum PolicyReplay {
             }
         }
 
-        static func tally(_ d: Decision, into t: inout Tally) {
-            if d.allowed { t.allowed += 1 } else { t.blocked += 1 }
-            if d.wouldBlock { t.wouldBlock += 1 }
-        }
-
         /// What was replayed so far.
         public var summary: Summary {
             var out = partial
+            out.current = current.tally
+            out.draft = draft.tally
             out.byRule = counts.values.sorted { ($0.checks, $1.policyID, $1.rule) > ($1.checks, $0.policyID, $0.rule) }
             out.changes.reverse()
             out.newlyBlockedExamples.reverse()

@@ -14,6 +14,19 @@ public enum RiskFactor: String, Sendable, CaseIterable, Comparable {
     /// A budget reached its `warn_at`: reported with the reasons, never scored (0 points, no weight).
     case budgetWarning = "budget_warning"
 
+    /// The name in a sentence ("personal data"): a constant, because a blocked check's reason
+    /// is written on the check path (Foundation's replacingOccurrences cost ~2 µs there).
+    var words: String {
+        switch self {
+        case .personalData: "personal data"
+        case .secret: "secret"
+        case .externalModel: "external model"
+        case .largeDataset: "large dataset"
+        case .unknownOperation: "unknown operation"
+        case .budgetWarning: "budget warning"
+        }
+    }
+
     /// The factors that add points (and that `risk_weights` can weigh).
     public static let scored: [RiskFactor] = allCases.filter(\.isScored)
     public var isScored: Bool { self != .budgetWarning }

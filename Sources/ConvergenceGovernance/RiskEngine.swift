@@ -353,7 +353,7 @@ public enum RiskEngine {
             return "Secret detected in " + place(secrets)
         }
         if !byScore, let first = violations.first { return ruleSentence(first) }
-        let top = reasons.max { $0.points < $1.points }?.factor.rawValue.replacingOccurrences(of: "_", with: " ") ?? "risk"
+        let top = reasons.max { $0.points < $1.points }?.factor.words ?? "risk"
         return "Risk score \(score) reaches the block threshold \(threshold) (\(top))"
     }
 

@@ -11,9 +11,16 @@ extension PostgresConnection {
     /// `PQcancel`: a cancel opens a new connection, which can hang the same way. Connecting
     /// is not covered (libpq's `connect_timeout`, ≥ 2 s): callers use it on a live connection.
     public func query(_ sql: String, _ parameters: [any PostgresEncodable], timeoutMs: Int) throws(PostgresError) -> PostgresResult {
-        precondition(transactionDepth == 0, "a statement with a deadline may close the connection: never inside a transaction")
+        try send(sql, parameters)
+        return try receive(sql: sql, deadline: MonotonicInstant.now().adding(milliseconds: timeoutMs), timeoutMs: timeoutMs)
+    }
+
+    /// Sends one statement and returns at once; `receive` waits for its answer. A caller can
+    /// work while PostgreSQL runs it (a preview replays one page while the next is read).
+    /// Nothing else may use the connection in between.
+    public func send(_ sql: String, _ parameters: [any PostgresEncodable]) throws(PostgresError) {
+        precondition(transactionDepth == 0, "a statement sent ahead is never inside a transaction")
         try connectIfNeeded()
-        let deadline = MonotonicInstant.now().adding(milliseconds: timeoutMs)
         let texts = parameters.map(\.postgresText)
         if texts.contains(where: { $0?.utf8.contains(0) ?? false }) {
             throw .server(sqlState: "22021", message: "a value contains a NUL character")
@@ -22,17 +29,25 @@ extension PostgresConnection {
             PQsendQueryParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
         }
         guard sent == 1 else { throw abandon(nil, PostgresConnection.message(handle!)) }
+    }
+
+    /// The answer to the statement `send` sent; past `deadline` (if any) the connection is
+    /// closed and the statement fails as `.timedOut(timeoutMs)`.
+    public func receive(sql: String, deadline: MonotonicInstant? = nil, timeoutMs: Int = 0) throws(PostgresError) -> PostgresResult {
         var last: OpaquePointer?
         while true {
             while PQisBusy(handle) == 1 {
-                let left = Int32(max(0, (-MonotonicInstant.now().milliseconds(since: deadline)).rounded(.up)))
-                guard left > 0 else {
-                    if let last { PQclear(last) }
-                    close()
-                    throw .timedOut(milliseconds: timeoutMs)
+                var wait: Int32 = -1
+                if let deadline {
+                    wait = Int32(max(0, (-MonotonicInstant.now().milliseconds(since: deadline)).rounded(.up)))
+                    guard wait > 0 else {
+                        if let last { PQclear(last) }
+                        close()
+                        throw .timedOut(milliseconds: timeoutMs)
+                    }
                 }
                 var entry = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-                _ = poll(&entry, 1, left) // EINTR or timeout: the loop checks the deadline again
+                _ = poll(&entry, 1, wait) // EINTR or timeout: the loop checks the deadline again
                 guard PQconsumeInput(handle) == 1 else { throw abandon(last, PostgresConnection.message(handle!)) }
             }
             guard let result = PQgetResult(handle) else { break }

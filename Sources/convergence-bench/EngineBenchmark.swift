@@ -156,3 +156,39 @@ extension EngineBenchmark {
         ]
     }
 }
+
+extension EngineBenchmark {
+    /// A preview's replay without the database: recorded checks as the audit trail returns them
+    /// (operation summaries and reasons as JSON text), decided against the policies in force and a
+    /// draft that denies a model family and keeps a key budget. Returns µs per record.
+    static func replay(records: Int) -> Double {
+        let current = PolicySet([Policy(id: "pol_org", version: 1, mode: .enforce, rules: try! PolicyRules.parse(try! JSONParser.parse(Array(
+            #"{"max_tokens": 10000, "allowed_models": ["gpt-4", "gpt-4o", "claude-3"]}"#.utf8))))])
+        let draft = PolicySet(current.policies + [Policy(id: "draft", version: 1, mode: .enforce, rules: try! PolicyRules.parse(
+            try! JSONParser.parse(Array(
+                #"{"denied_models": ["gpt-4o*"], "budgets": [{"scope": "key", "metric": "tokens", "limit": 20000000, "period": "1d"}]}"#.utf8))))])
+        let models = ["gpt-4", "gpt-4o", "claude-3", "llama-3"], providers = ["internal", "openai"]
+        let start0 = WallClock.unixMicros() - 6 * 86_400_000_000
+        let rows: [(String, String, String)] = (0..<1000).map { i in
+            (#"[{"type":"llm_call","model":"\#(models[i % 4])","provider":"\#(providers[i % 2])","tokens":\#(i % 3000)},"#
+                + #"{"type":"data_query","records":\#(i % 700),"data_classification":"internal"}]"#,
+             i % 9 == 0 ? #"[{"factor":"personal_data","points":70,"kinds":["email"]}]"# : "[]", "key_prev_\(i % 10)")
+        }
+        let run = PolicyReplay.Run(current: current, draft: draft)
+        let start = MonotonicInstant.now()
+        var page: [ReplayedCheck] = []
+        for i in 0..<records {
+            let row = rows[i % rows.count]
+            guard let check = ReplayedCheck(requestID: "req_\(i)", createdAtMicros: start0 + Int64(i) * 500_000, operationsJSON: row.0,
+                                            reasonsJSON: row.1, caller: Caller(keyID: row.2)) else { continue }
+            page.append(check)
+            if page.count == 5_000 {
+                run.add(page: page)
+                page.removeAll(keepingCapacity: true)
+            }
+        }
+        run.add(page: page)
+        precondition(run.summary.replayed == records)
+        return MonotonicInstant.now().milliseconds(since: start) * 1000 / Double(records)
+    }
+}

@@ -28,6 +28,9 @@ case "budget-decision":
 case "budget-parts":
     let parts = EngineBenchmark.budgetParts(iterations: iterations).sorted { $0.key < $1.key }
     print(parts.map { "\($0.key) \(Int($0.value)) ns" }.joined(separator: ", "))
+case "replay":
+    let perRecord = EngineBenchmark.replay(records: iterations)
+    print("replay_us_per_record \(String(format: "%.2f", perRecord)) µs (PolicyReplay over \(iterations) records, no database)")
 case "check-route":
     let runs = (0..<5).map { _ in
         HotPathBenchmarks.checkRoute(body: EngineBenchmark.body, policies: EngineBenchmark.policies, iterations: iterations / 4)

@@ -33,6 +33,13 @@ import ConvergencePII
         #expect(d.reason.hasPrefix("Risk score 50 reaches the block threshold 50"), "\(d.reason)")
     }
 
+    /// The reason names the heaviest factor in words; every factor has its words, and they say its name.
+    @Test func everyFactorReadsAsItsNameInASentence() {
+        for factor in RiskFactor.allCases {
+            #expect(factor.words == String(factor.rawValue.map { $0 == "_" ? " " : $0 }), "\(factor)")
+        }
+    }
+
     @Test func violationDetailsNameFieldPathsNotValues() throws {
         let p = try policy(#"{"allowed_models": ["gpt-4"], "max_tokens": 100}"#, id: "pol_m")
         let d = try check(#"{"operations": [{"type": "llm_call", "model": "jane.doe-private-model", "provider": "internal", "tokens": 5000}]}"#, [p])

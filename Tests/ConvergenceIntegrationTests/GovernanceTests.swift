@@ -298,6 +298,36 @@ final class GovernanceTests: XCTestCase {
         XCTAssertEqual(try client.post("/v1/check", json: again, headers: ["Authorization": "Bearer \(key)"]).json()["allowed"] as? Bool, true)
     }
 
+    /// A long window is read a page at a time, oldest first, and only its newest `limit` records:
+    /// 12,000 records made in SQL (three models in turn), a limit of 11,000, against counts from SQL.
+    func testAPreviewStreamsTheNewestRecordsOfALongWindow() throws {
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "preview_long"}"#, headers: Self.admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        _ = try Self.stack.postgres.psql("""
+            INSERT INTO convergence.audit_log (id, kind, created_at, customer_id, key_id, request_id, decision, risk_score, reasons, operations)
+            SELECT gen_random_uuid(), 'check', now() - interval '2 days' + i * interval '10 seconds', '\(customerID)', 'key_long', 'req_long_' || i,
+                   'allow', 0, '[]'::json,
+                   ('[{"type":"llm_call","model":"' || (ARRAY['gpt-4', 'gpt-4o', 'claude-3'])[1 + i % 3] || '","provider":"internal","tokens":10}]')::json
+            FROM generate_series(1, 12000) i
+            """)
+        // The draft denies gpt-4o; among the newest 11,000 (i = 1001…12000) those are the i with i % 3 = 1.
+        let expected = Int(try Self.stack.postgres.psql("SELECT count(*) FROM generate_series(1001, 12000) i WHERE i % 3 = 1")) ?? -1
+        let response = try client.post("/policies/preview", json: #"{"customer_id": "preview_long", "rules": {"denied_models": ["gpt-4o"]}, "limit": 11000}"#,
+                                       headers: Self.admin)
+        XCTAssertEqual(response.status, 200, response.text)
+        let result = try response.json()
+        XCTAssertEqual(result["replayed"] as? Int, 11000)
+        XCTAssertEqual(result["truncated"] as? Bool, true)
+        XCTAssertEqual(result["newly_blocked"] as? Int, expected, "\(result["by_rule"] ?? "")")
+        let newest = ((result["examples"] as? [String: Any])?["newly_blocked"] as? [[String: Any]])?.first?["request_id"] as? String
+        XCTAssertEqual(newest, "req_long_11998", "the newest change first (i = 11998 is the last with i % 3 = 1)")
+        let whole = try client.post("/policies/preview", json: #"{"customer_id": "preview_long", "rules": {"denied_models": ["gpt-4o"]}}"#,
+                                    headers: Self.admin).json()
+        XCTAssertEqual(whole["replayed"] as? Int, 12000)
+        XCTAssertEqual(whole["truncated"] as? Bool, false)
+        XCTAssertEqual(whole["newly_blocked"] as? Int, 4000)
+    }
+
     func testPolicyCRUDWithVersionsAndStrictRules() throws {
         let created = try createPolicy(#"{"max_tokens": 1000}"#, name: "CRUD")
         let id = try XCTUnwrap(created["id"] as? String)

@@ -4,6 +4,7 @@ import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceJSON
 import ConvergenceStore
+import Dispatch
 
 /// `POST /policies/preview`: what a draft policy would have done to a customer's recorded
 /// checks, before anyone switches it on. Reads the audit trail (the read database when one
@@ -70,8 +71,8 @@ enum PolicyPreviewRoute {
         let active = try repository.active(customerID: customerID)
         let draftPolicy = Policy(id: replaced?.id ?? "draft", version: (replaced?.version ?? 0) + 1, mode: mode, rules: rules)
         let draft = active.filter { $0.id != replaced?.id } + [draftPolicy]
-        var run = PolicyReplay.Run(current: PolicySet(active), draft: PolicySet(draft))
-        let read = try replay(customerID: customerID, since: since, until: until, limit: limit, into: &run, context)
+        let run = PolicyReplay.Run(current: PolicySet(active), draft: PolicySet(draft))
+        let read = try replay(customerID: customerID, since: since, until: until, limit: limit, into: run, context)
         return .rawJSON(JSONSerializer.bytes(json(run.summary, customerID: customerID, since: since, until: until, read: read, draft: draftPolicy)))
     }
 
@@ -93,7 +94,7 @@ enum PolicyPreviewRoute {
     /// Streams the customer's newest `limit` check records of the window into `run`, oldest
     /// first, a page at a time (keyset on the per-customer index), with each key's department
     /// as it is now (a check's own context is not kept). Stops at the time limit.
-    static func replay(customerID: String, since: Int64, until: Int64, limit: Int, into run: inout PolicyReplay.Run,
+    static func replay(customerID: String, since: Int64, until: Int64, limit: Int, into run: PolicyReplay.Run,
                        _ context: RequestContext) throws -> Read {
         let db = context.auditReadDatabase
         let started = MonotonicInstant.now()
@@ -109,38 +110,75 @@ enum PolicyPreviewRoute {
             after = (try edge.decode("created_us"), try edge.decode("id"))
             read.truncated = true
         }
-        while true {
+        func send(after: (micros: Int64, id: String)?) throws {
             var parameters = bounds
             var keyset = ""
             if let after {
                 parameters += [AuditRecord.timestampText(micros: after.micros), after.id]
                 keyset = " AND (a.created_at, a.id) > ($4::timestamptz, $5::uuid)"
             }
-            let rows = try db.query("""
+            try db.send("""
                 SELECT a.request_id, (extract(epoch FROM a.created_at) * 1000000)::bigint AS created_us, a.id::text AS id,
                        a.operations::text AS operations, a.reasons::text AS reasons, a.key_id, k.department
                 FROM convergence.audit_log a LEFT JOIN convergence.api_keys k ON k.key_id = a.key_id
                 WHERE \(window)\(keyset)
                 ORDER BY a.created_at, a.id
                 LIMIT \(pageSize)
-                """, parameters, idempotent: true).rows
-            for row in rows {
-                guard let operations: String = try row.decodeIfPresent("operations"),
-                      let check = ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"),
-                                                operationsJSON: operations, reasonsJSON: try row.decodeIfPresent("reasons"),
-                                                caller: Caller(keyID: try row.decodeIfPresent("key_id") ?? "",
-                                                               department: try row.decodeIfPresent("department")))
-                else { continue }
-                run.add(check)
-            }
-            guard rows.count == pageSize, let last = rows.last else { break }
-            after = (try last.decode("created_us"), try last.decode("id"))
-            if MonotonicInstant.now().milliseconds(since: started) >= Double(timeLimitMs) {
+                """, parameters)
+        }
+        // The next page is asked for before this one is replayed, so PostgreSQL reads it meanwhile.
+        try send(after: after)
+        var inFlight = true
+        defer { if inFlight { db.close() } } // a statement left unanswered must not meet the connection's next user
+        while true {
+            let rows = try db.receive(sql: "preview page").rows
+            inFlight = false
+            let full = rows.count == pageSize
+            if full, MonotonicInstant.now().milliseconds(since: started) >= Double(timeLimitMs) {
                 read.timeLimitReached = true
-                break
+            } else if full, let last = rows.last {
+                try send(after: (try last.decode("created_us"), try last.decode("id")))
+                inFlight = true
             }
+            run.add(page: try checks(rows))
+            if !inFlight { break }
         }
         return read
+    }
+
+    /// The page's records as checks to replay, parsed on two threads for a large page (each half
+    /// into its own box; the halves are joined after both are done).
+    static func checks(_ rows: [PostgresRow]) throws -> [ReplayedCheck] {
+        final class Half: @unchecked Sendable {
+            // @unchecked: each box is written by one iteration of concurrentPerform and read only after it returned.
+            var checks: [ReplayedCheck] = []
+            var failure: (any Error)?
+        }
+        @Sendable func parse(_ rows: ArraySlice<PostgresRow>, into half: Half) {
+            half.checks.reserveCapacity(rows.count)
+            do {
+                for row in rows {
+                    guard let operations: String = try row.decodeIfPresent("operations"),
+                          let check = ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"),
+                                                    operationsJSON: operations, reasonsJSON: try row.decodeIfPresent("reasons"),
+                                                    caller: Caller(keyID: try row.decodeIfPresent("key_id") ?? "",
+                                                                   department: try row.decodeIfPresent("department")))
+                    else { continue }
+                    half.checks.append(check)
+                }
+            } catch {
+                half.failure = error
+            }
+        }
+        let halves = [Half(), Half()]
+        if rows.count >= 1000 {
+            let middle = rows.count / 2
+            DispatchQueue.concurrentPerform(iterations: 2) { i in parse(i == 0 ? rows[..<middle] : rows[middle...], into: halves[i]) }
+        } else {
+            parse(rows[...], into: halves[0])
+        }
+        for half in halves { if let failure = half.failure { throw failure } }
+        return halves[0].checks + halves[1].checks
     }
 
     static func json(_ s: PolicyReplay.Summary, customerID: String, since: Int64, until: Int64, read: Read, draft: Policy) -> JSONValue {
