@@ -9,7 +9,7 @@ import XCTest
 final class BudgetTests: XCTestCase {
     nonisolated(unsafe) static var stack: TestStack!
     nonisolated(unsafe) static var admin: [String: String] = [:]
-    static let overrides = ["CONVERGENCE_WORKERS": "4", "CONVERGENCE_RATE_LIMIT_FREE": "100000/60s"]
+    static let overrides = ["CONVERGENCE_WORKERS": "4", "CONVERGENCE_RATE_LIMIT_FREE": "100000/60s", "CONVERGENCE_CRASH_LOOP_MAX": "1000"]
 
     override class func setUp() {
         super.setUp()
@@ -106,7 +106,18 @@ final class BudgetTests: XCTestCase {
     func testATokenBudgetSurvivesAServeRestartAndBlockedChecksSpendNothing() throws {
         let (key, customerID) = try customer("budget_tokens", rules: #"{"budgets": [{"scope": "key", "metric": "tokens", "limit": 1000, "period": "1mo", "tz": "Europe/Berlin"}], "denied_models": ["banned"]}"#)
         for _ in 0..<3 { XCTAssertEqual(try check(key, tokens: 300)["allowed"] as? Bool, true) }
+        // Every worker and the budget keeper SIGKILLed: the usage is in the shared region, and the
+        // keeper that replaces its predecessor neither loses nor doubles it.
+        let server = Self.stack.server
+        let killed = server.workerPIDs + server.children(role: "budget-keeper")
+        XCTAssertEqual(killed.count, 5)
+        for pid in killed { XCTAssertTrue(server.killChild(pid)) }
+        XCTAssertTrue(waitUntil(timeout: 20) {
+            server.workerPIDs.count == 4 && server.children(role: "budget-keeper").count == 1 && Set(server.workerPIDs).isDisjoint(with: killed)
+        })
+        Thread.sleep(forTimeInterval: 2.5) // two of the new keeper's syncs
         let over = try check(key, tokens: 300)
+        XCTAssertTrue((over["reason"] as? String ?? "").contains("900 used"), "\(over)")
         XCTAssertEqual(over["allowed"] as? Bool, false, "900 used, 300 more would pass 1000: \(over)")
         XCTAssertEqual(Self.rules(of: over), ["budgets"])
         // Blocked by another rule: its tokens are not spent.
