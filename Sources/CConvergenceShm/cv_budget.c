@@ -6,11 +6,6 @@
  * the owner share one 16-byte word, so a reservation on a slot that another counter
  * has just taken over fails instead of spending that counter's budget. */
 
-#define LO(w) ((uint64_t)(w))
-#define USED(w) ((int64_t)(uint64_t)((w) >> 64))
-#define WORD(hash, used) (((unsigned __int128)(uint64_t)(used) << 64) | (unsigned __int128)(hash))
-#define CLAIMING 1u
-
 static inline unsigned __int128 load(cv_budget *b) { return cv_word_load(&b->word); }
 static inline int cas(cv_budget *b, unsigned __int128 *expected, unsigned __int128 desired) {
     return cv_word_cas(&b->word, expected, desired);
@@ -22,7 +17,7 @@ static uint64_t slot_hash(uint64_t counter, int64_t period_start) {
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
     x ^= x >> 33;
-    return x <= CLAIMING ? 2 : x;
+    return x <= CV_WORD_CLAIMING ? 2 : x;
 }
 
 cv_budget *cv_budget_at(cv_shm_header *h, uint32_t index) {
@@ -31,8 +26,8 @@ cv_budget *cv_budget_at(cv_shm_header *h, uint32_t index) {
 
 uint64_t cv_budget_owner(cv_budget *b, int64_t *used) {
     unsigned __int128 w = load(b);
-    if (used) *used = USED(w);
-    return LO(w);
+    if (used) *used = CV_WORD_VALUE(w);
+    return CV_WORD_OWNER(w);
 }
 
 cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end,
@@ -48,7 +43,7 @@ cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_star
         for (unsigned i = 0; i < CV_BUCKET_WAYS; i++) {
             uint64_t owner = (uint64_t)__atomic_load_n((uint64_t *)&set[i].word, __ATOMIC_ACQUIRE);
             if (owner == hash) return &set[i];
-            if (owner == CLAIMING) continue;
+            if (owner == CV_WORD_CLAIMING) continue;
             uint64_t age = 0;
             if (owner != 0) {
                 age = __atomic_load_n(&set[i].last_used_ns, __ATOMIC_RELAXED);
@@ -60,16 +55,16 @@ cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_star
         if (oldest == UINT64_MAX) continue;
         cv_budget *b = &set[victim];
         unsigned __int128 w = load(b);
-        if (LO(w) == CLAIMING || LO(w) == hash) continue;
-        if (!cas(b, &w, WORD(CLAIMING, 0))) continue;
+        if (CV_WORD_OWNER(w) == CV_WORD_CLAIMING || CV_WORD_OWNER(w) == hash) continue;
+        if (!cas(b, &w, CV_WORD(CV_WORD_CLAIMING, 0))) continue;
         __atomic_store_n(&b->unsynced, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&b->last_used_ns, now_ns, __ATOMIC_RELAXED);
         __atomic_store_n(&b->counter, counter, __ATOMIC_RELAXED);
         __atomic_store_n(&b->period_start, period_start, __ATOMIC_RELAXED);
         __atomic_store_n(&b->period_end, period_end, __ATOMIC_RELAXED);
         __atomic_store_n(&b->loaded, 0, __ATOMIC_RELAXED);
-        unsigned __int128 claiming = WORD(CLAIMING, 0);
-        cas(b, &claiming, WORD(hash, 0)); /* only we write a slot while it is being claimed */
+        unsigned __int128 claiming = CV_WORD(CV_WORD_CLAIMING, 0);
+        cas(b, &claiming, CV_WORD(hash, 0)); /* only we write a slot while it is being claimed */
         *created = 1;
         return b;
     }
@@ -96,18 +91,18 @@ int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit
     uint64_t halves[2] = {__atomic_load_n((uint64_t *)&b->word, __ATOMIC_ACQUIRE), __atomic_load_n((uint64_t *)&b->word + 1, __ATOMIC_ACQUIRE)};
     unsigned __int128 w = ((unsigned __int128)halves[1] << 64) | halves[0];
     for (;;) {
-        if (LO(w) != hash) {
+        if (CV_WORD_OWNER(w) != hash) {
             __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
             *used = 0;
             return -1;
         }
-        int64_t u = USED(w);
+        int64_t u = CV_WORD_VALUE(w);
         if (u >= limit || amount > limit - u) {
             __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
             *used = u;
             return 0;
         }
-        if (cas(b, &w, WORD(hash, u + amount))) {
+        if (cas(b, &w, CV_WORD(hash, u + amount))) {
             __atomic_store_n(&b->last_used_ns, now_ns, __ATOMIC_RELAXED);
             *used = u + amount;
             return 1;
@@ -117,8 +112,8 @@ int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit
 
 void cv_budget_refund(cv_budget *b, uint64_t hash, int64_t amount) {
     unsigned __int128 w = load(b);
-    while (LO(w) == hash) {
-        if (cas(b, &w, WORD(hash, USED(w) - amount))) {
+    while (CV_WORD_OWNER(w) == hash) {
+        if (cas(b, &w, CV_WORD(hash, CV_WORD_VALUE(w) - amount))) {
             __atomic_sub_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
             return;
         }
@@ -127,10 +122,10 @@ void cv_budget_refund(cv_budget *b, uint64_t hash, int64_t amount) {
 
 int cv_budget_load(cv_budget *b, uint64_t hash, int64_t total) {
     uint32_t no = 0;
-    if (LO(load(b)) != hash || !__atomic_compare_exchange_n(&b->loaded, &no, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 0;
+    if (CV_WORD_OWNER(load(b)) != hash || !__atomic_compare_exchange_n(&b->loaded, &no, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) return 0;
     unsigned __int128 w = load(b);
-    while (LO(w) == hash) {
-        if (cas(b, &w, WORD(hash, USED(w) + total))) return 1;
+    while (CV_WORD_OWNER(w) == hash) {
+        if (cas(b, &w, CV_WORD(hash, CV_WORD_VALUE(w) + total))) return 1;
     }
     return 0;
 }
@@ -141,9 +136,9 @@ void cv_budget_give_back(cv_budget *b, int64_t amount) { __atomic_add_fetch(&b->
 
 int cv_budget_set_total(cv_budget *b, uint64_t hash, int64_t total) {
     unsigned __int128 w = load(b);
-    while (LO(w) == hash) {
+    while (CV_WORD_OWNER(w) == hash) {
         int64_t pending = __atomic_load_n(&b->unsynced, __ATOMIC_ACQUIRE);
-        if (cas(b, &w, WORD(hash, total + pending))) {
+        if (cas(b, &w, CV_WORD(hash, total + pending))) {
             __atomic_store_n(&b->loaded, 1, __ATOMIC_RELEASE);
             return 1;
         }
@@ -153,6 +148,6 @@ int cv_budget_set_total(cv_budget *b, uint64_t hash, int64_t total) {
 
 int cv_budget_release(cv_budget *b, uint64_t hash) {
     unsigned __int128 w = load(b);
-    if (LO(w) != hash || __atomic_load_n(&b->unsynced, __ATOMIC_ACQUIRE) != 0) return 0;
-    return cas(b, &w, WORD(0, 0));
+    if (CV_WORD_OWNER(w) != hash || __atomic_load_n(&b->unsynced, __ATOMIC_ACQUIRE) != 0) return 0;
+    return cas(b, &w, CV_WORD(0, 0));
 }

@@ -8,11 +8,6 @@
  * instruction, so a slot taken over by another key can never hand out, or
  * receive, the previous key's tokens. */
 
-#define LO(w) ((uint64_t)(w))
-#define TOKENS(w) ((int64_t)(uint64_t)((w) >> 64))
-#define WORD(hash, tokens) (((unsigned __int128)(uint64_t)(tokens) << 64) | (unsigned __int128)(hash))
-#define CLAIMING 1u
-
 static inline unsigned __int128 load(cv_lease *l) { return cv_word_load(&l->word); }
 
 static inline int cas(cv_lease *l, unsigned __int128 *expected, unsigned __int128 desired) {
@@ -31,12 +26,12 @@ cv_lease *cv_lease_at(cv_shm_header *h, uint32_t index) {
 
 uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens) {
     unsigned __int128 w = load(l);
-    if (tokens) *tokens = TOKENS(w);
-    return LO(w);
+    if (tokens) *tokens = CV_WORD_VALUE(w);
+    return CV_WORD_OWNER(w);
 }
 
 cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t period_s, uint64_t now_ns) {
-    if (hash <= CLAIMING) return 0;
+    if (hash <= CV_WORD_CLAIMING) return 0;
     cv_lease *set = lease_set(h, hash);
     for (unsigned attempt = 0; attempt < 16; attempt++) {
         unsigned victim = 0;
@@ -44,16 +39,16 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
         for (unsigned i = 0; i < CV_BUCKET_WAYS; i++) {
             uint64_t owner = (uint64_t)__atomic_load_n((uint64_t *)&set[i].word, __ATOMIC_ACQUIRE);
             if (owner == hash) return &set[i];
-            if (owner == CLAIMING) continue;
+            if (owner == CV_WORD_CLAIMING) continue;
             uint64_t used = owner == 0 ? 0 : __atomic_load_n(&set[i].last_used_ns, __ATOMIC_RELAXED);
             if (used < oldest) { oldest = used; victim = i; }
         }
         if (oldest == UINT64_MAX) continue; /* every slot being claimed: look again */
         cv_lease *l = &set[victim];
         unsigned __int128 w = load(l);
-        if (LO(w) == CLAIMING || LO(w) == hash) continue;
+        if (CV_WORD_OWNER(w) == CV_WORD_CLAIMING || CV_WORD_OWNER(w) == hash) continue;
         /* Take it over with no tokens; the rule is written while it reads as "being claimed". */
-        if (!cas(l, &w, WORD(CLAIMING, 0))) continue;
+        if (!cas(l, &w, CV_WORD(CV_WORD_CLAIMING, 0))) continue;
         __atomic_store_n(&l->spent, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->outside, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
@@ -63,8 +58,8 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
         __atomic_store_n(&l->refused, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->full_at_unix_ms, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->synced_ns, 0, __ATOMIC_RELAXED);
-        unsigned __int128 claiming = WORD(CLAIMING, 0);
-        cas(l, &claiming, WORD(hash, 0)); /* only we write a slot while it is being claimed */
+        unsigned __int128 claiming = CV_WORD(CV_WORD_CLAIMING, 0);
+        cas(l, &claiming, CV_WORD(hash, 0)); /* only we write a slot while it is being claimed */
         return l;
     }
     return 0;
@@ -72,29 +67,29 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
 
 int cv_lease_take(cv_lease *l, uint64_t hash, uint64_t now_ns) {
     unsigned __int128 w = load(l);
-    while (LO(w) == hash && TOKENS(w) > 0) {
-        if (cas(l, &w, WORD(hash, TOKENS(w) - 1))) {
+    while (CV_WORD_OWNER(w) == hash && CV_WORD_VALUE(w) > 0) {
+        if (cas(l, &w, CV_WORD(hash, CV_WORD_VALUE(w) - 1))) {
             __atomic_add_fetch(&l->spent, 1, __ATOMIC_RELAXED);
             __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
             return 1;
         }
     }
-    if (LO(w) == hash) __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
+    if (CV_WORD_OWNER(w) == hash) __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
     return 0;
 }
 
 int cv_lease_add(cv_lease *l, uint64_t hash, int64_t n) {
     unsigned __int128 w = load(l);
-    while (LO(w) == hash) {
-        if (cas(l, &w, WORD(hash, TOKENS(w) + n))) return 1;
+    while (CV_WORD_OWNER(w) == hash) {
+        if (cas(l, &w, CV_WORD(hash, CV_WORD_VALUE(w) + n))) return 1;
     }
     return 0;
 }
 
 int64_t cv_lease_drain(cv_lease *l, uint64_t hash) {
     unsigned __int128 w = load(l);
-    while (LO(w) == hash) {
-        if (cas(l, &w, WORD(hash, 0))) return TOKENS(w) > 0 ? TOKENS(w) : 0;
+    while (CV_WORD_OWNER(w) == hash) {
+        if (cas(l, &w, CV_WORD(hash, 0))) return CV_WORD_VALUE(w) > 0 ? CV_WORD_VALUE(w) : 0;
     }
     return 0;
 }

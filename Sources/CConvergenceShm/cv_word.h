@@ -15,4 +15,12 @@ static inline int cv_word_cas(unsigned __int128 *word, unsigned __int128 *expect
     return 0;
 }
 
+/* The halves of an {owner hash (low), value (high)} word, as the bucket, lease and budget
+ * tables lay them out; the value is read back signed. */
+#define CV_WORD_OWNER(w) ((uint64_t)(w))
+#define CV_WORD_VALUE(w) ((int64_t)(uint64_t)((w) >> 64))
+#define CV_WORD(owner, value) (((unsigned __int128)(uint64_t)(value) << 64) | (unsigned __int128)(uint64_t)(owner))
+/* The owner of a slot being claimed (its other fields are being written). */
+#define CV_WORD_CLAIMING 1u
+
 #endif

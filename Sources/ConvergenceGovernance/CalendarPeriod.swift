@@ -1,8 +1,9 @@
+import ConvergenceCore
 import Foundation
 
 /// A budget's calendar period — the hour, day or month in an IANA time zone — as the
-/// Unix seconds it starts and ends at. Pure arithmetic on civil dates (Howard Hinnant's
-/// days-from-civil), with the zone's UTC offset read at the instants that matter, so
+/// Unix seconds it starts and ends at. Pure arithmetic on civil dates (`RFC3339`'s
+/// days-from-civil and back), with the zone's UTC offset read at the instants that matter, so
 /// daylight-saving days last 23 or 25 hours and half-hour zones have their own hours.
 public enum CalendarPeriod: String, Sendable, CaseIterable {
     case hour = "1h"
@@ -21,9 +22,11 @@ public enum CalendarPeriod: String, Sendable, CaseIterable {
             let day = local.floorDiv(86_400)
             return (Self.utc(day * 86_400, zone), Self.utc((day + 1) * 86_400, zone))
         case .month:
-            let (y, m, _) = Self.civil(days: local.floorDiv(86_400))
-            let next = m == 12 ? (y + 1, 1) : (y, m + 1)
-            return (Self.utc(Self.days(y, m, 1) * 86_400, zone), Self.utc(Self.days(next.0, next.1, 1) * 86_400, zone))
+            // The local date, read as if the local wall clock were UTC.
+            let date = RFC3339.civil(unixSeconds: local)
+            let next = date.month == 12 ? (date.year + 1, 1) : (date.year, date.month + 1)
+            return (Self.utc(RFC3339.daysFromCivil(year: date.year, month: date.month, day: 1) * 86_400, zone),
+                    Self.utc(RFC3339.daysFromCivil(year: next.0, month: next.1, day: 1) * 86_400, zone))
         }
     }
 
@@ -37,29 +40,5 @@ public enum CalendarPeriod: String, Sendable, CaseIterable {
         var guess = local - offset(zone, local)
         guess = local - offset(zone, guess)
         return guess
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func days(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    /// The date of a day number (inverse of `days`).
-    static func civil(days z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -154,20 +154,23 @@ enum PolicyPreviewRoute {
             var checks: [ReplayedCheck] = []
             var failure: (any Error)?
         }
+        @Sendable func check(_ row: PostgresRow) throws(PostgresError) -> ReplayedCheck? {
+            guard let operations: String = try row.decodeIfPresent("operations") else { return nil }
+            let keyID: String? = try row.decodeIfPresent("key_id")
+            return ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"), operationsJSON: operations,
+                                 reasonsJSON: try row.decodeIfPresent("reasons"),
+                                 caller: Caller(keyID: keyID ?? "", department: try row.decodeIfPresent("department")))
+        }
         @Sendable func parse(_ rows: ArraySlice<PostgresRow>, into half: Half) {
             half.checks.reserveCapacity(rows.count)
-            do {
-                for row in rows {
-                    guard let operations: String = try row.decodeIfPresent("operations"),
-                          let check = ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"),
-                                                    operationsJSON: operations, reasonsJSON: try row.decodeIfPresent("reasons"),
-                                                    caller: Caller(keyID: try row.decodeIfPresent("key_id") ?? "",
-                                                                   department: try row.decodeIfPresent("department")))
-                    else { continue }
-                    half.checks.append(check)
+            for row in rows {
+                switch Result(catching: { () throws(PostgresError) -> ReplayedCheck? in try check(row) }) {
+                case .success(let parsed?): half.checks.append(parsed)
+                case .success(nil): continue
+                case .failure(let error):
+                    half.failure = error
+                    return
                 }
-            } catch {
-                half.failure = error
             }
         }
         let halves = [Half(), Half()]
