@@ -36,8 +36,17 @@ public final class ModelPattern: Sendable, Equatable {
     /// `caseInsensitive` folds ASCII letters: a deny or a limit must not be dodged by
     /// writing `GPT-4`, while an allow list stays exact (an unexpected spelling is refused).
     public func matches(_ model: String, caseInsensitive: Bool) -> Bool {
-        if !caseInsensitive, isExactName { return model.utf8.elementsEqual(text.utf8) } // most allow lists: plain names
         var model = model
+        if !caseInsensitive, isExactName {
+            // Most allow lists are plain names. Compared as bytes in place: `utf8.elementsEqual` walked two
+            // iterators and was a third of an engine profile.
+            let exact = pieces[0]
+            return model.withUTF8 { name in
+                guard name.count == exact.count else { return false }
+                for k in 0..<exact.count where name[k] != exact[k] { return false }
+                return true
+            }
+        }
         return model.withUTF8 { name in
             if pieces.isEmpty { return starStart || name.isEmpty } // "*" (or "**") matches everything
             var at = 0
