@@ -5,6 +5,7 @@ import ConvergenceHTTP
 import ConvergenceJSON
 import ConvergenceStore
 import Dispatch
+import Foundation
 
 /// `POST /policies/preview`: what a draft policy would have done to a customer's recorded
 /// checks, before anyone switches it on. Reads the audit trail (the read database when one
@@ -110,10 +111,12 @@ enum PolicyPreviewRoute {
             after = (try edge.decode("created_us"), try edge.decode("id"))
             read.truncated = true
         }
-        func send(after: (micros: Int64, id: String)?) throws {
+        let edge = after
+        // `nil`: the first page (after the edge, if the limit cut the window).
+        func send(after next: (micros: Int64, id: String)?) throws {
             var parameters = bounds
             var keyset = ""
-            if let after {
+            if let after = next ?? edge {
                 parameters += [AuditRecord.timestampText(micros: after.micros), after.id]
                 keyset = " AND (a.created_at, a.id) > ($4::timestamptz, $5::uuid)"
             }
@@ -126,24 +129,94 @@ enum PolicyPreviewRoute {
                 LIMIT \(pageSize)
                 """, parameters)
         }
-        // The next page is asked for before this one is replayed, so PostgreSQL reads it meanwhile.
-        try send(after: after)
-        var inFlight = true
-        defer { if inFlight { db.close() } } // a statement left unanswered must not meet the connection's next user
-        while true {
-            let rows = try db.receive(sql: "preview page").rows
-            inFlight = false
-            let full = rows.count == pageSize
-            if full, MonotonicInstant.now().milliseconds(since: started) >= Double(timeLimitMs) {
-                read.timeLimitReached = true
-            } else if full, let last = rows.last {
-                try send(after: (try last.decode("created_us"), try last.decode("id")))
-                inFlight = true
-            }
-            run.add(page: try checks(rows))
-            if !inFlight { break }
-        }
+        // Pages are read and parsed on a thread of their own while this one replays: PostgreSQL
+        // writes a page only as fast as it is read, so reading between replays left a core idle.
+        let feed = PageFeed()
+        let fetch = PageFetch(db: db, feed: feed, send: { try send(after: $0) }, started: started)
+        let thread = Thread { fetch.run() }
+        thread.start()
+        while let page = feed.next() { run.add(page: page) }
+        read.timeLimitReached = feed.timeLimitReached
+        if let failure = feed.failure { throw failure }
         return read
+    }
+
+    /// Pages handed from the fetching thread to the replaying one: at most two wait, so a slow
+    /// replay holds back the reading rather than memory growing.
+    final class PageFeed: @unchecked Sendable {
+        // @unchecked: every field is read and written under `condition`.
+        private let condition = NSCondition()
+        private var pages: [[ReplayedCheck]] = []
+        private var finished = false
+        private var _failure: (any Error)?
+        private var _timeLimitReached = false
+
+        func put(_ page: [ReplayedCheck]) {
+            condition.lock()
+            while pages.count >= 2 { condition.wait() }
+            pages.append(page)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func finish(timeLimitReached: Bool, failure: (any Error)?) {
+            condition.lock()
+            (finished, _timeLimitReached, _failure) = (true, timeLimitReached, failure)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// The next page; nil once the fetch has finished and every page was taken.
+        func next() -> [ReplayedCheck]? {
+            condition.lock()
+            defer { condition.unlock() }
+            while pages.isEmpty && !finished { condition.wait() }
+            guard !pages.isEmpty else { return nil }
+            condition.broadcast()
+            return pages.removeFirst()
+        }
+
+        var failure: (any Error)? { condition.lock(); defer { condition.unlock() }; return _failure }
+        var timeLimitReached: Bool { condition.lock(); defer { condition.unlock() }; return _timeLimitReached }
+    }
+
+    /// The fetching side: sends the next page's statement before parsing the page just read.
+    final class PageFetch: @unchecked Sendable {
+        // @unchecked: the request's thread hands the connection and `send` to this object and does not
+        // touch them again until `feed` says the fetch has finished (the feed's lock orders the two).
+        let db: PostgresConnection
+        let feed: PageFeed
+        let send: ((micros: Int64, id: String)?) throws -> Void
+        let started: MonotonicInstant
+
+        init(db: PostgresConnection, feed: PageFeed, send: @escaping ((micros: Int64, id: String)?) throws -> Void, started: MonotonicInstant) {
+            (self.db, self.feed, self.send, self.started) = (db, feed, send, started)
+        }
+
+        func run() {
+            var inFlight = false
+            var limited = false
+            do {
+                try send(nil)
+                inFlight = true
+                while inFlight {
+                    let rows = try db.receive(sql: "preview page").rows
+                    inFlight = false
+                    let full = rows.count == pageSize
+                    if full, MonotonicInstant.now().milliseconds(since: started) >= Double(timeLimitMs) {
+                        limited = true
+                    } else if full, let last = rows.last {
+                        try send((try last.decode("created_us"), try last.decode("id")))
+                        inFlight = true
+                    }
+                    feed.put(try checks(rows))
+                }
+                feed.finish(timeLimitReached: limited, failure: nil)
+            } catch {
+                if inFlight { db.close() } // a statement left unanswered must not meet the connection's next user
+                feed.finish(timeLimitReached: limited, failure: error)
+            }
+        }
     }
 
     /// The page's records as checks to replay, parsed on two threads for a large page (each half
