@@ -28,7 +28,7 @@ public final class PolicySet: Sendable {
                     deniedModels: Scope.patterns(rules.map(\.deniedModels)), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
         isConditional = policies.contains { !$0.rules.window.isAlways || !$0.rules.scope.isEveryone }
-        budgets = rules.flatMap(\.budgets)
+        budgets = policies.flatMap { policy in (policy.rules.budgets ?? []).map { PreparedBudget($0, policy: policy) } }
         hasBudgets = !budgets.isEmpty
     }
 
@@ -86,7 +86,6 @@ public final class PolicySet: Sendable {
         let modelLimits: [ModelLimit]
         let maxTokens: Int?
         let maxExternalCalls: Int?
-        let budgets: [PreparedBudget]
 
         init(_ policy: Policy, index: Int) {
             self.policy = index
@@ -101,7 +100,6 @@ public final class PolicySet: Sendable {
             modelLimits = policy.rules.models ?? []
             maxTokens = policy.rules.maxTokens
             maxExternalCalls = policy.rules.maxExternalCalls
-            budgets = (policy.rules.budgets ?? []).map { PreparedBudget($0, policy: policy) }
         }
     }
 

@@ -300,7 +300,7 @@ public enum RiskEngine {
     }
 
     static func isPersonal(_ classification: String) -> Bool {
-        classification == "personal" || asciiCaseInsensitiveEquals(classification, "personal")
+        classification == "personal" || classification.equalsIgnoringASCIICase("personal")
     }
 
     static func isKnownType(_ type: String) -> Bool {
@@ -319,20 +319,7 @@ public enum RiskEngine {
         guard op.model != nil || op.type == "llm_call" || op.type == "embedding" else { return false }
         guard let provider = op.provider else { return true }
         let length = provider.utf8.count
-        return !internalProviders.contains { $0.utf8CodeUnitCount == length && asciiCaseInsensitiveEquals(provider, $0) }
-    }
-
-    /// Case-insensitive for ASCII letters (what `lowercased()` compared, without making a String).
-    static func asciiCaseInsensitiveEquals(_ text: String, _ lowercase: StaticString) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-            for i in 0..<bytes.count {
-                let c = bytes[i]
-                if (c >= 65 && c <= 90 ? c + 32 : c) != lowercase.utf8Start[i] { return false }
-            }
-            return true
-        }
+        return !internalProviders.contains { $0.utf8CodeUnitCount == length && provider.equalsIgnoringASCIICase($0) }
     }
 
     /// One human sentence (seed 002: "Within policy limits", "Personal data detected in context").

@@ -136,7 +136,8 @@ extension EngineBenchmark {
             return MonotonicInstant.now().milliseconds(since: start) * 1_000_000 / Double(iterations)
         }
         let demands = RiskEngine.budgetDemands(request, policies: budgeted, at: now, caller: caller)
-        let outcomes = ledger.reserve(demands, nowNs: 1) { _ in 0 }
+        var outcomes: [BudgetOutcome] = []
+        ledger.reserve(demands, nowNs: 1, into: &outcomes) { _ in 0 }
         var sink = 0
         var scratchDemands: [BudgetDemand] = [], scratchOutcomes: [BudgetOutcome] = []
         return [

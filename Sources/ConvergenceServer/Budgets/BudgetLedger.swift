@@ -23,28 +23,20 @@ package struct BudgetLedger: Sendable {
     package init(region: SharedRegion) { budgets = SharedBudgets(region: region) }
 
     /// PostgreSQL's total for a demand's counter and period, read on the request's connection; nil when unreadable.
-    static func storedTotal(_ context: RequestContext) -> (BudgetDemand) -> Int64? {
-        { demand in
-            do {
-                return try BudgetUsageStore(db: context.database).total(
-                    .init(counter: demand.counter, periodStart: demand.periodStart), timeoutMs: loadTimeoutMs)
-            } catch {
-                context.logger.warning("budget usage unreadable; counting from this host's usage until the keeper's next sync",
-                                       ["error": .string(String(describing: error))])
-                return nil
-            }
+    static func storedTotal(_ demand: BudgetDemand, _ context: RequestContext) -> Int64? {
+        do {
+            return try BudgetUsageStore(db: context.database).total(
+                .init(counter: demand.counter, periodStart: demand.periodStart), timeoutMs: loadTimeoutMs)
+        } catch {
+            context.logger.warning("budget usage unreadable; counting from this host's usage until the keeper's next sync",
+                                   ["error": .string(String(describing: error))])
+            return nil
         }
     }
 
     /// Reserves every demand; `storedTotal` is asked only for a counter this call claims (the first
     /// use since the region was made). `nowNs`: the request's monotonic time (for eviction order).
-    package func reserve(_ demands: [BudgetDemand], nowNs: UInt64, storedTotal: (BudgetDemand) -> Int64?) -> [BudgetOutcome] {
-        var outcomes: [BudgetOutcome] = []
-        reserve(demands, nowNs: nowNs, into: &outcomes, storedTotal: storedTotal)
-        return outcomes
-    }
-
-    /// The same into `outcomes` (emptied first, its storage kept): a worker thread reuses one array.
+    /// Into `outcomes` (emptied first, its storage kept): a worker thread reuses one array.
     package func reserve(_ demands: [BudgetDemand], nowNs: UInt64, into outcomes: inout [BudgetOutcome],
                          storedTotal: (BudgetDemand) -> Int64?) {
         let region = budgets.region

@@ -38,8 +38,10 @@ enum CheckRoute {
             decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller)
         } else {
             let ledger = BudgetLedger(region: context.shared)
-            ledger.reserve(context.budgetDemands, nowNs: UInt64(started.nanoseconds), into: &context.budgetOutcomes,
-                           storedTotal: BudgetLedger.storedTotal(context))
+            // A closure literal, not stored: nothing is allocated for it on the check path.
+            ledger.reserve(context.budgetDemands, nowNs: UInt64(started.nanoseconds), into: &context.budgetOutcomes) {
+                BudgetLedger.storedTotal($0, context)
+            }
             decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller, budgets: context.budgetOutcomes)
             if !decision.allowed { ledger.refund(context.budgetOutcomes) }
         }

@@ -4,7 +4,6 @@ import ConvergenceGovernance
 import ConvergenceHTTP
 import ConvergenceJSON
 import ConvergenceStore
-import Dispatch
 import Foundation
 
 /// `POST /policies/preview`: what a draft policy would have done to a customer's recorded
@@ -219,42 +218,20 @@ enum PolicyPreviewRoute {
         }
     }
 
-    /// The page's records as checks to replay, parsed on two threads for a large page (each half
-    /// into its own box; the halves are joined after both are done).
-    static func checks(_ rows: [PostgresRow]) throws -> [ReplayedCheck] {
-        final class Half: @unchecked Sendable {
-            // @unchecked: each box is written by one iteration of concurrentPerform and read only after it returned.
-            var checks: [ReplayedCheck] = []
-            var failure: (any Error)?
-        }
-        @Sendable func check(_ row: PostgresRow) throws(PostgresError) -> ReplayedCheck? {
-            guard let operations: String = try row.decodeIfPresent("operations") else { return nil }
+    /// The page's records as checks to replay (on the fetching thread, while the previous page is replayed).
+    static func checks(_ rows: [PostgresRow]) throws(PostgresError) -> [ReplayedCheck] {
+        var checks: [ReplayedCheck] = []
+        checks.reserveCapacity(rows.count)
+        for row in rows {
+            guard let operations: String = try row.decodeIfPresent("operations") else { continue }
             let keyID: String? = try row.decodeIfPresent("key_id")
-            return ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"), operationsJSON: operations,
-                                 reasonsJSON: try row.decodeIfPresent("reasons"),
-                                 caller: Caller(keyID: keyID ?? "", department: try row.decodeIfPresent("department")))
+            guard let check = ReplayedCheck(requestID: try row.decode("request_id"), createdAtMicros: try row.decode("created_us"),
+                                            operationsJSON: operations, reasonsJSON: try row.decodeIfPresent("reasons"),
+                                            caller: Caller(keyID: keyID ?? "", department: try row.decodeIfPresent("department")))
+            else { continue }
+            checks.append(check)
         }
-        @Sendable func parse(_ rows: ArraySlice<PostgresRow>, into half: Half) {
-            half.checks.reserveCapacity(rows.count)
-            for row in rows {
-                switch Result(catching: { () throws(PostgresError) -> ReplayedCheck? in try check(row) }) {
-                case .success(let parsed?): half.checks.append(parsed)
-                case .success(nil): continue
-                case .failure(let error):
-                    half.failure = error
-                    return
-                }
-            }
-        }
-        let halves = [Half(), Half()]
-        if rows.count >= 1000 {
-            let middle = rows.count / 2
-            DispatchQueue.concurrentPerform(iterations: 2) { i in parse(i == 0 ? rows[..<middle] : rows[middle...], into: halves[i]) }
-        } else {
-            parse(rows[...], into: halves[0])
-        }
-        for half in halves { if let failure = half.failure { throw failure } }
-        return halves[0].checks + halves[1].checks
+        return checks
     }
 
     static func json(_ s: PolicyReplay.Summary, customerID: String, since: Int64, until: Int64, read: Read, draft: Policy) -> JSONValue {
