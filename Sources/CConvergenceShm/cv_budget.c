@@ -11,9 +11,11 @@ static inline int cas(cv_budget *b, unsigned __int128 *expected, unsigned __int1
     return cv_word_cas(&b->word, expected, desired);
 }
 
-/* The counter id is a hash already: mixed with the period start by a murmur3 finaliser. */
-static uint64_t slot_hash(uint64_t counter, int64_t period_start) {
-    uint64_t x = counter ^ ((uint64_t)period_start * 0x9E3779B97F4A7C15ULL);
+/* The counter id is a hash already: mixed with the period start (and the scope, so that a
+ * reload that changes rate_limit_scope never reads one kind of slot as the other) by a
+ * murmur3 finaliser. */
+static uint64_t slot_hash(uint64_t counter, int64_t period_start, int cluster) {
+    uint64_t x = counter ^ ((uint64_t)period_start * 0x9E3779B97F4A7C15ULL) ^ (cluster ? 0xC2B2AE3D27D4EB4FULL : 0);
     x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
     x ^= x >> 33;
@@ -30,9 +32,9 @@ uint64_t cv_budget_owner(cv_budget *b, int64_t *used) {
     return CV_WORD_OWNER(w);
 }
 
-cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end,
+cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end, int cluster,
                          uint64_t now_ns, uint64_t *hash_out, int *created) {
-    uint64_t hash = slot_hash(counter, period_start);
+    uint64_t hash = slot_hash(counter, period_start, cluster);
     *hash_out = hash;
     *created = 0;
     cv_budget *set = (cv_budget *)((char *)h + h->budgets_offset)
@@ -63,6 +65,11 @@ cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_star
         __atomic_store_n(&b->period_start, period_start, __ATOMIC_RELAXED);
         __atomic_store_n(&b->period_end, period_end, __ATOMIC_RELAXED);
         __atomic_store_n(&b->loaded, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->cluster, cluster ? 1u : 0u, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->central_used, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->central_ns, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->outside, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&b->limit, 0, __ATOMIC_RELAXED);
         unsigned __int128 claiming = CV_WORD(CV_WORD_CLAIMING, 0);
         cas(b, &claiming, CV_WORD(hash, 0)); /* only we write a slot while it is being claimed */
         *created = 1;
@@ -71,8 +78,8 @@ cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_star
     return 0;
 }
 
-cv_budget *cv_budget_find(cv_shm_header *h, uint64_t counter, int64_t period_start, uint64_t *hash_out) {
-    uint64_t hash = slot_hash(counter, period_start);
+cv_budget *cv_budget_find(cv_shm_header *h, uint64_t counter, int64_t period_start, int cluster, uint64_t *hash_out) {
+    uint64_t hash = slot_hash(counter, period_start, cluster);
     *hash_out = hash;
     cv_budget *set = (cv_budget *)((char *)h + h->budgets_offset)
         + ((hash >> 20) & (h->budget_count / CV_BUCKET_WAYS - 1)) * CV_BUCKET_WAYS;
@@ -151,3 +158,72 @@ int cv_budget_release(cv_budget *b, uint64_t hash) {
     if (CV_WORD_OWNER(w) != hash || __atomic_load_n(&b->unsynced, __ATOMIC_ACQUIRE) != 0) return 0;
     return cas(b, &w, CV_WORD(0, 0));
 }
+
+/* ---- cluster scope: the word's amount is the grants left ---- */
+
+int cv_budget_spend(cv_budget *b, uint64_t hash, int64_t amount, uint64_t now_ns, int64_t *left) {
+    unsigned __int128 w = load(b);
+    for (;;) {
+        if (CV_WORD_OWNER(w) != hash) { *left = 0; return -1; }
+        int64_t g = CV_WORD_VALUE(w);
+        if (g < amount) { *left = g; return 0; }
+        if (cas(b, &w, CV_WORD(hash, g - amount))) {
+            __atomic_add_fetch(&b->unsynced, amount, __ATOMIC_ACQ_REL);
+            __atomic_store_n(&b->last_used_ns, now_ns, __ATOMIC_RELAXED);
+            *left = g - amount;
+            return 1;
+        }
+    }
+}
+
+int cv_budget_grant(cv_budget *b, uint64_t hash, int64_t amount, int64_t refund) {
+    unsigned __int128 w = load(b);
+    while (CV_WORD_OWNER(w) == hash) {
+        if (cas(b, &w, CV_WORD(hash, CV_WORD_VALUE(w) + amount + refund))) {
+            if (refund) __atomic_sub_fetch(&b->unsynced, refund, __ATOMIC_ACQ_REL);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int64_t cv_budget_drain(cv_budget *b, uint64_t hash) {
+    unsigned __int128 w = load(b);
+    while (CV_WORD_OWNER(w) == hash) {
+        if (cas(b, &w, CV_WORD(hash, 0))) return CV_WORD_VALUE(w) > 0 ? CV_WORD_VALUE(w) : 0;
+    }
+    return 0;
+}
+
+int cv_budget_outside(cv_budget *b, int64_t amount, int64_t allowance) {
+    int64_t o = __atomic_load_n(&b->outside, __ATOMIC_ACQUIRE);
+    while (o + amount <= allowance) {
+        if (__atomic_compare_exchange_n(&b->outside, &o, o + amount, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return 1;
+    }
+    return 0;
+}
+
+void cv_budget_note_central(cv_budget *b, int64_t used, uint64_t now_ns) {
+    /* Two writers (a worker's lease, the keeper's sync) may race: the later reading wins; a
+     * torn pair only makes the next request lease instead of refusing locally. */
+    if (__atomic_load_n(&b->central_ns, __ATOMIC_ACQUIRE) > now_ns) return;
+    __atomic_store_n(&b->central_used, used, __ATOMIC_RELEASE);
+    __atomic_store_n(&b->central_ns, now_ns, __ATOMIC_RELEASE);
+}
+
+int64_t cv_budget_central(cv_budget *b, uint64_t *read_ns) {
+    *read_ns = __atomic_load_n(&b->central_ns, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&b->central_used, __ATOMIC_ACQUIRE);
+}
+
+void cv_budget_outside_refund(cv_budget *b, int64_t amount) { __atomic_sub_fetch(&b->outside, amount, __ATOMIC_ACQ_REL); }
+
+int64_t cv_budget_take_outside(cv_budget *b) { return __atomic_exchange_n(&b->outside, 0, __ATOMIC_ACQ_REL); }
+
+void cv_budget_give_outside(cv_budget *b, int64_t amount) { __atomic_add_fetch(&b->outside, amount, __ATOMIC_ACQ_REL); }
+
+void cv_budget_set_limit(cv_budget *b, int64_t limit) {
+    if (__atomic_load_n(&b->limit, __ATOMIC_RELAXED) != limit) __atomic_store_n(&b->limit, limit, __ATOMIC_RELEASE);
+}
+
+int64_t cv_budget_limit(cv_budget *b) { return __atomic_load_n(&b->limit, __ATOMIC_ACQUIRE); }

@@ -54,9 +54,11 @@ public struct BudgetOutcome: Sendable {
     public let admitted: Bool
     /// The usage after this check when admitted, as found when refused.
     public let used: Int64
+    /// Decided without the central store (cluster scope, PostgreSQL unreachable): by the outage mode.
+    public let outage: Bool
 
-    public init(demand: BudgetDemand, admitted: Bool, used: Int64) {
-        (self.demand, self.admitted, self.used) = (demand, admitted, used)
+    public init(demand: BudgetDemand, admitted: Bool, used: Int64, outage: Bool = false) {
+        (self.demand, self.admitted, self.used, self.outage) = (demand, admitted, used, outage)
     }
 }
 
@@ -109,9 +111,11 @@ extension RiskEngine {
             let budget = outcome.demand.budget, rule = budget.rule
             func what() -> String { "\(rule.scope.rawValue) budget of \(rule.limit) \(rule.metric.rawValue) per \(rule.period.rawValue)" }
             if !outcome.admitted {
-                let violation = Decision.Violation(
-                    policyID: budget.policyID, version: budget.version, rule: "budgets",
-                    detail: "\(what()) reached: \(outcome.used) used, this check needs \(outcome.demand.amount)", mode: budget.mode)
+                let detail = outcome.outage
+                    ? "\(what()): the budget store is unreachable and this host's outage share is spent (rate_limit_outage)"
+                    : "\(what()) reached: \(outcome.used) used, this check needs \(outcome.demand.amount)"
+                let violation = Decision.Violation(policyID: budget.policyID, version: budget.version, rule: "budgets", detail: detail,
+                                                   mode: budget.mode)
                 violations.append(violation)
                 if budget.mode == .enforce {
                     if refusedByEnforcing == nil { refusedByEnforcing = violation }

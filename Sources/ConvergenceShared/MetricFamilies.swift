@@ -84,6 +84,9 @@ public enum MetricFamilies {
     public static let budgetSyncFailures = MetricFamily("convergence_budget_sync_failures_total", .counter,
                                                         help: "Budget usage reads and syncs that could not reach PostgreSQL (retried;"
                                                             + " usage stays exact on this host meanwhile).")
+    public static let budgetLeases = MetricFamily("convergence_budget_leases_total", .counter,
+                                                  help: "Budget grants leased on the check path (rate_limit_scope = cluster): a host"
+                                                      + " held too little for a check; the keeper's refills are not counted.")
 
     /// Families stored as series (rendered from the table), in exposition order.
     public static let stored: [MetricFamily] = [
@@ -97,7 +100,7 @@ public enum MetricFamilies {
     /// Families computed from the region header at render time.
     public static let derived: [MetricFamily] = [
         bucketsUsed, bucketsCapacity, bucketEvictions, lockTimeouts, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
-        clusterOutage, clusterHosts, leaseFailures, budgetWarnings, budgetRefusals, budgetSyncFailures,
+        clusterOutage, clusterHosts, leaseFailures, budgetWarnings, budgetRefusals, budgetSyncFailures, budgetLeases,
     ]
 
     public static var all: [MetricFamily] { stored + derived }

@@ -432,5 +432,45 @@ public enum Migrations {
                 PRIMARY KEY (counter, period_start)
             );
             """),
+        Migration(version: 18, name: "budget_lease", sql: """
+            -- Budgets in rate_limit_scope = cluster: hosts lease grants from a counter's row in
+            -- budget_usage, whose `used` then counts every grant handed out (spent or not) and is
+            -- never raised past the limit by a grant, so every host together admits at most the
+            -- limit. One call returns unspent grants (p_return), charges what a host admitted
+            -- while PostgreSQL was unreachable (p_charge), and grants min(p_want, what is left)
+            -- when at least p_need is left, else nothing. With nothing to return, charge or
+            -- grant it only reads. The 200 ms lock timeout keeps a contended row from holding
+            -- a request longer than its own deadline.
+            CREATE FUNCTION convergence.budget_lease(p_counter bigint, p_start bigint, p_end bigint, p_limit bigint,
+                                                     p_want bigint, p_need bigint, p_return bigint, p_charge bigint,
+                                                     OUT granted bigint, OUT used bigint)
+            LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
+            DECLARE
+                cur bigint;
+            BEGIN
+                granted := 0;
+                IF p_want <= 0 AND p_return <= 0 AND p_charge <= 0 THEN
+                    SELECT u.used INTO cur FROM convergence.budget_usage u WHERE u.counter = p_counter AND u.period_start = p_start;
+                    used := COALESCE(cur, 0);
+                    RETURN;
+                END IF;
+                SELECT u.used INTO cur FROM convergence.budget_usage u
+                 WHERE u.counter = p_counter AND u.period_start = p_start FOR UPDATE;
+                IF NOT FOUND THEN
+                    INSERT INTO convergence.budget_usage (counter, period_start, period_end, used) VALUES (p_counter, p_start, p_end, 0)
+                    ON CONFLICT (counter, period_start) DO NOTHING;
+                    SELECT u.used INTO cur FROM convergence.budget_usage u
+                     WHERE u.counter = p_counter AND u.period_start = p_start FOR UPDATE;
+                END IF;
+                cur := GREATEST(0, cur - GREATEST(0, p_return)) + GREATEST(0, p_charge);
+                IF p_want > 0 AND p_limit - cur >= GREATEST(1, p_need) THEN
+                    granted := LEAST(GREATEST(p_want, p_need), p_limit - cur);
+                END IF;
+                used := cur + granted;
+                UPDATE convergence.budget_usage u SET used = budget_lease.used, updated_at = now()
+                 WHERE u.counter = p_counter AND u.period_start = p_start;
+            END
+            $fn$;
+            """),
     ]
 }

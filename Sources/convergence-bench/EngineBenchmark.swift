@@ -64,6 +64,12 @@ enum EngineBenchmark {
             customerID: "0b7e3c1a-1111-4000-8000-000000000001", keyID: "key_bench", requestID: requestID, latencyMicros: 150)
     }
 
+    /// A database that has stored no usage yet (host scope never leases).
+    struct NoStoredUsage: BudgetCentral {
+        func storedTotal(_ demand: BudgetDemand) -> Int64? { 0 }
+        func lease(_ demand: BudgetDemand, want: Int64, need: Int64) -> BudgetGrant { .granted(0, used: 0) }
+    }
+
     /// Budgets kept as the workers keep them (shared memory), in a region of the benchmark's own.
     static let ledger = BudgetLedger(region: SharedRegion.inMemory(buckets: 64, series: 64))
 
@@ -74,7 +80,7 @@ enum EngineBenchmark {
                        _ outcomes: inout [BudgetOutcome]) -> Decision {
         RiskEngine.budgetDemands(request, policies: policySet, at: now, caller: caller, into: &demands)
         guard !demands.isEmpty else { return RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller) }
-        ledger.reserve(demands, nowNs: 1, into: &outcomes) { _ in 0 }
+        ledger.reserve(demands, nowNs: 1, into: &outcomes, central: NoStoredUsage())
         let decision = RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller, budgets: outcomes)
         if !decision.allowed { ledger.refund(outcomes) }
         return decision
@@ -137,7 +143,7 @@ extension EngineBenchmark {
         }
         let demands = RiskEngine.budgetDemands(request, policies: budgeted, at: now, caller: caller)
         var outcomes: [BudgetOutcome] = []
-        ledger.reserve(demands, nowNs: 1, into: &outcomes) { _ in 0 }
+        ledger.reserve(demands, nowNs: 1, into: &outcomes, central: NoStoredUsage())
         var sink = 0
         var scratchDemands: [BudgetDemand] = [], scratchOutcomes: [BudgetOutcome] = []
         return [
@@ -146,7 +152,7 @@ extension EngineBenchmark {
                 sink &+= scratchDemands.count
             },
             "reserve": ns {
-                ledger.reserve(demands, nowNs: 1, into: &scratchOutcomes) { _ in 0 }
+                ledger.reserve(demands, nowNs: 1, into: &scratchOutcomes, central: NoStoredUsage())
                 sink &+= scratchOutcomes.count
             },
             "evaluate_plain": ns { sink &+= RiskEngine.evaluate(request, policies: budgeted, pii: pii, at: now, caller: caller).riskScore },

@@ -1,5 +1,6 @@
 import ConvergenceTestSupport
 import Foundation
+import Synchronization
 import XCTest
 
 /// rate_limit_scope = cluster: two hosts on one PostgreSQL hold one budget per key.
@@ -129,6 +130,35 @@ final class ClusterRateLimitTests: StackTestCase {
         for host in 0..<3 { XCTAssertGreaterThan(admitted.filter { $0.host == host }.count, 0, "host \(host) admits too") }
         XCTAssertEqual(Set(outcomes.map(\.status)).subtracting([200, 429, 0, 502]), [], "only admitted or limited (or the killed worker's requests)")
         XCTAssertLessThanOrEqual(outcomes.filter { $0.status == 0 || $0.status == 502 }.count, 8, "only requests in flight on the killed worker fail")
+    }
+
+    /// A new key's first burst: 24 concurrent requests on each host, far below the limit. One
+    /// thread per host leases; the others wait for its grant instead of being refused (they
+    /// were answered 429 with tokens to spare before).
+    func testAColdKeysFirstBurstIsAdmittedWhileOneThreadLeases() throws {
+        let hostB = try SecondHost(label: "host-burst", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostB.stop() }
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_burst"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 100000, "period_seconds": 60}}"#,
+                                     headers: admin).json()
+        let key = try XCTUnwrap(issued["api_key"] as? String)
+        let statuses = Mutex<[Int]>([])
+        let clients = [client, hostB.client], body = check
+        // Threads of their own (not a dispatch pool of two), released together.
+        let start = DispatchSemaphore(value: 0), done = DispatchGroup()
+        for i in 0..<48 {
+            done.enter()
+            Thread {
+                start.wait()
+                let status = (try? clients[i % 2].post("/v1/check", json: body, headers: ["X-API-Key": key]).status) ?? 0
+                statuses.withLock { $0.append(status) }
+                done.leave()
+            }.start()
+        }
+        for _ in 0..<48 { start.signal() }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(statuses.withLock { $0.filter { $0 != 200 } }, [], "every request of the burst admitted")
     }
 
     /// A slow PostgreSQL: the lease function answers after 2 s (well past its 200 ms lock

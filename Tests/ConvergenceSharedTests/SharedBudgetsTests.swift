@@ -53,4 +53,42 @@ import Testing
         #expect(budgets.takeUnsynced(entry) == 5)
         #expect(budgets.release(entry) && budgets.entries().allSatisfy { $0.counter != 9 })
     }
+
+    @Test func clusterSlotsSpendExactlyTheirGrantsAndAreApartFromHostSlots() throws {
+        let budgets = self.budgets
+        let slot = try #require(budgets.slot(counter: 42, periodStart: 1000, periodEnd: 2000, cluster: true, nowNs: 1))
+        let hostSlot = try #require(budgets.slot(counter: 42, periodStart: 1000, periodEnd: 2000, nowNs: 1))
+        #expect(slot.hash != hostSlot.hash, "the scope is part of a slot's identity")
+        #expect(budgets.spend(slot, amount: 1, nowNs: 2) == .short(left: 0), "nothing granted yet")
+        #expect(budgets.grant(slot, amount: 10_000))
+        let spent = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<2_000 {
+                guard let s = budgets.slot(counter: 42, periodStart: 1000, periodEnd: 2000, cluster: true, nowNs: 3) else { continue }
+                if case .spent = budgets.spend(s, amount: 3, nowNs: 3) { spent.add(1, ordering: .relaxed) }
+            }
+        }
+        #expect(spent.load(ordering: .relaxed) == 3_333, "3,333 × 3 fit in a grant of 10,000")
+        #expect(budgets.spend(slot, amount: 3, nowNs: 4) == .short(left: 1))
+        #expect(budgets.grant(slot, amount: 0, refund: 3), "a blocked check's amount comes back")
+        #expect(budgets.spend(slot, amount: 4, nowNs: 4) == .spent(left: 0))
+        let entry = try #require(budgets.entries().first { $0.hash == slot.hash })
+        #expect(entry.cluster && budgets.takeUnsynced(entry) == 9_999 - 3 + 4, "the demand the keeper sees: spent, less refunds")
+        #expect(budgets.usage(hostSlot) == 0, "the host-scope slot of the same counter is untouched")
+    }
+
+    @Test func outageAdmissionsStayWithinTheirAllowanceAndDrainsTakeWhatIsLeft() throws {
+        let slot = try #require(budgets.slot(counter: 9, periodStart: 0, periodEnd: 60, cluster: true, nowNs: 1))
+        #expect(budgets.admitOutside(slot, amount: 6, allowance: 10))
+        #expect(!budgets.admitOutside(slot, amount: 6, allowance: 10), "6 + 6 is past the allowance")
+        budgets.refundOutside(slot, amount: 6)
+        #expect(budgets.admitOutside(slot, amount: 10, allowance: 10))
+        let entry = try #require(budgets.entries().first { $0.hash == slot.hash })
+        #expect(budgets.takeOutside(entry) == 10 && budgets.takeOutside(entry) == 0)
+        budgets.grant(slot, amount: 25)
+        #expect(budgets.drain(entry) == 25 && budgets.drain(entry) == 0)
+        budgets.noteCentral(slot, used: 70, nowNs: 5)
+        budgets.noteCentral(slot, used: 60, nowNs: 4) // an older reading arriving late is ignored
+        #expect(budgets.central(slot).used == 70 && budgets.central(slot).readNs == 5)
+    }
 }

@@ -14,7 +14,7 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 5u
+#define CV_SHM_LAYOUT_VERSION 6u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
@@ -42,6 +42,7 @@ enum {
     CV_COUNTER_BUDGET_WARNINGS, /* checks admitted past a budget's warn_at */
     CV_COUNTER_BUDGET_REFUSALS, /* budget reservations refused (enforced or monitored) */
     CV_COUNTER_BUDGET_SYNC_FAILURES, /* budget loads and keeper syncs that could not reach PostgreSQL */
+    CV_COUNTER_BUDGET_LEASES,   /* budget grants leased on the request path (rate_limit_scope = cluster) */
     CV_COUNTER_COUNT = 16
 };
 
@@ -67,13 +68,20 @@ typedef struct cv_shm_header {
 } cv_shm_header;
 
 /* One budget counter (a policy's `budgets` entry, for one scope value and one calendar
- * period). `word` is {hash of (counter, period_start) (low half); usage as this host
- * sees it (high half, signed)} and changes only by 16-byte CAS, so a reservation checks
- * the limit and adds to the usage in one instruction: exact across workers. The usage is
- * PostgreSQL's total for the counter at the last sync plus what was admitted here since
- * (`unsynced`); the budget keeper adds `unsynced` to PostgreSQL and sets the usage to
- * the new total plus what arrived meanwhile. Every race between the two over-counts for
- * one tick, never under-counts: a budget can refuse early for a moment, never admit late. */
+ * period). `word` is {hash of (counter, period_start, scope) (low half); a signed amount
+ * (high half)} and changes only by 16-byte CAS, so a reservation checks what is left and
+ * spends in one instruction: exact across workers.
+ *
+ * Host scope: the amount is the usage as this host sees it: PostgreSQL's total for the
+ * counter at the last sync plus what was admitted here since (`unsynced`); the budget
+ * keeper adds `unsynced` to PostgreSQL and sets the usage to the new total plus what
+ * arrived meanwhile. Every race between the two over-counts for one tick, never
+ * under-counts: a budget can refuse early for a moment, never admit late.
+ *
+ * Cluster scope (`cluster` = 1): the amount is what is left of the grants this host leased
+ * from the central counter (PostgreSQL charges a grant when it hands it out, never beyond
+ * the limit), so every host together admits at most the limit. `unsynced` counts what was
+ * spent since the keeper's last pass (its demand estimate). */
 typedef struct cv_budget {
     _Alignas(16) unsigned __int128 word;
     int64_t unsynced;      /* atomic: admitted here, not yet added to PostgreSQL (refunds subtract) */
@@ -82,7 +90,13 @@ typedef struct cv_budget {
     int64_t period_start;  /* Unix seconds */
     int64_t period_end;
     uint32_t loaded;       /* 1 once PostgreSQL's total was added (first use or a sync) */
-    uint32_t reserved;
+    uint32_t cluster;      /* 1: leased from the central counter (rate_limit_scope = cluster) */
+    /* cluster scope only */
+    int64_t central_used;  /* atomic: PostgreSQL's usage (every host's grants) at the last lease or sync */
+    uint64_t central_ns;   /* atomic: CLOCK_MONOTONIC when central_used was read */
+    int64_t outside;       /* atomic: admitted while PostgreSQL was unreachable; charged at the next sync */
+    int64_t limit;         /* atomic: the budget's limit at the last lease (the keeper's refills use it) */
+    uint64_t spare[4];
 } cv_budget;
 
 /* A stash slot's header; its payload follows, up to stash_slot_bytes - sizeof(cv_stash_slot).
@@ -151,7 +165,7 @@ _Static_assert(sizeof(cv_lease) == 64, "cv_lease is one cache line");
 _Static_assert(_Alignof(cv_lease) == 16, "cv_lease is 16-byte aligned for cmpxchg16b");
 _Static_assert(offsetof(cv_shm_header, counters) % 8 == 0, "the header counters are 8-byte aligned");
 _Static_assert(sizeof(cv_stash_slot) == 72, "cv_stash_slot is 72 bytes");
-_Static_assert(sizeof(cv_budget) == 64, "cv_budget is one cache line");
+_Static_assert(sizeof(cv_budget) == 128, "cv_budget is two cache lines (the CAS word in the first)");
 _Static_assert(_Alignof(cv_budget) == 16, "cv_budget is 16-byte aligned for cmpxchg16b");
 
 /* ---- region ---- */
@@ -236,10 +250,10 @@ uint64_t cv_lease_owner(cv_lease *l, int64_t *tokens);
 /* The slot of (counter, period_start), claimed if new (*created = 1: its usage starts at 0
  * and PostgreSQL's total should be added with cv_budget_load). Evicts the least recently
  * used slot of its set, preferring one with nothing unsynced. NULL when claims kept racing. */
-cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end,
+cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_start, int64_t period_end, int cluster,
                          uint64_t now_ns, uint64_t *hash, int *created);
 /* The slot of (counter, period_start) if this host has one; never claims. */
-cv_budget *cv_budget_find(cv_shm_header *h, uint64_t counter, int64_t period_start, uint64_t *hash);
+cv_budget *cv_budget_find(cv_shm_header *h, uint64_t counter, int64_t period_start, int cluster, uint64_t *hash);
 /* Adds `amount` if the usage stays within `limit` (and is below it): 1 admitted, 0 refused,
  * -1 the slot changed owner (evicted meanwhile). *used: the usage after (admitted) or as found. */
 int cv_budget_reserve(cv_budget *b, uint64_t hash, int64_t amount, int64_t limit, uint64_t now_ns, int64_t *used);
@@ -258,6 +272,28 @@ void cv_budget_give_back(cv_budget *b, int64_t amount);
 int cv_budget_set_total(cv_budget *b, uint64_t hash, int64_t total);
 /* Frees a slot whose period has ended and which has nothing unsynced; 1 when freed. */
 int cv_budget_release(cv_budget *b, uint64_t hash);
+/* Cluster scope. Spends `amount` of the host's grants if enough is left: 1 spent, 0 not
+ * enough (*left: what is left), -1 the slot changed owner. */
+int cv_budget_spend(cv_budget *b, uint64_t hash, int64_t amount, uint64_t now_ns, int64_t *left);
+/* Adds to the grants left (a new grant, or a refund of `refund` spent: also taken off `unsynced`);
+ * 0 when the slot changed owner (the caller returns a grant to PostgreSQL). */
+int cv_budget_grant(cv_budget *b, uint64_t hash, int64_t amount, int64_t refund);
+/* Takes every grant left (to return it to PostgreSQL). */
+int64_t cv_budget_drain(cv_budget *b, uint64_t hash);
+/* Adds `amount` to `outside` if it stays within `allowance` (the outage share); 1 admitted. */
+int cv_budget_outside(cv_budget *b, int64_t amount, int64_t allowance);
+/* Records PostgreSQL's usage as read at `now_ns` (a newer reading wins). */
+void cv_budget_note_central(cv_budget *b, int64_t used, uint64_t now_ns);
+/* PostgreSQL's usage as last read, and when (0: never). */
+int64_t cv_budget_central(cv_budget *b, uint64_t *read_ns);
+/* Takes back an outage admission (the check was blocked after all). */
+void cv_budget_outside_refund(cv_budget *b, int64_t amount);
+/* Takes what was admitted during an outage (to charge it), or gives it back when the charge failed. */
+int64_t cv_budget_take_outside(cv_budget *b);
+void cv_budget_give_outside(cv_budget *b, int64_t amount);
+/* The limit leases are asked under: set by the request path, read by the keeper. */
+void cv_budget_set_limit(cv_budget *b, int64_t limit);
+int64_t cv_budget_limit(cv_budget *b);
 
 /* ---- stash (outage fallback for key records and policies) ---- */
 

@@ -11,6 +11,13 @@ import Glibc
 /// after the workers, with a last sync: a `serve` restart loses no usage; a SIGKILL of
 /// the whole service loses at most the last second's. While PostgreSQL is unreachable
 /// the usage keeps counting here and is added at the first sync that reaches it.
+///
+/// In cluster scope its pass is one statement of leases instead: grants for counters in
+/// use whose grants run low (two syncs of this host's demand), unspent grants of counters
+/// idle for `BudgetLeasePlan.idleSeconds` given back, what an outage admitted charged,
+/// and every counter in use read (how much is left: checks refuse locally on it). Its
+/// last pass gives every grant back; a SIGKILL of the whole service strands the grants
+/// it held, which then count as spent (the safe direction: under-admission).
 package enum BudgetKeeper {
     static let syncMs = 1000
     static let pruneMs = 3_600_000
@@ -24,12 +31,17 @@ package enum BudgetKeeper {
                                                    applicationName: "convergence-budget-keeper"))
         defer { db.close() }
         let budgets = SharedBudgets(region: shared), store = BudgetUsageStore(db: db)
-        var lastPrune = MonotonicInstant.now(), failing = false
+        let plan = BudgetLeasePlan(syncSeconds: Double(syncMs) / 1000)
+        var lastPrune = MonotonicInstant.now(), lastPass = MonotonicInstant.now(), failing = false
         child.notifyReady()
         logger.info("budget keeper started", ["sync_ms": .int(syncMs)])
-        func pass() {
+        func pass(final: Bool) {
             do {
+                let now = MonotonicInstant.now()
                 try sync(budgets, store, nowUnix: Int64(time(nil)))
+                try syncLeased(budgets, store, plan: plan, nowNs: UInt64(now.nanoseconds), nowUnix: Int64(time(nil)),
+                               passSeconds: max(0.05, now.milliseconds(since: lastPass) / 1000), final: final)
+                lastPass = now
                 if failing { logger.info("budget keeper: PostgreSQL reachable again; usage synced") }
                 failing = false
                 if MonotonicInstant.now().milliseconds(since: lastPrune) >= Double(pruneMs) {
@@ -46,15 +58,15 @@ package enum BudgetKeeper {
                 db.close()
             }
         }
-        while child.stopSignal(waitingMs: syncMs) == nil { pass() }
-        pass()
+        while child.stopSignal(waitingMs: syncMs) == nil { pass(final: false) }
+        pass(final: true)
         logger.info("budget keeper stopped")
         return .clean
     }
 
     /// One sync of every counter in use; what could not be added is given back to its slot.
     static func sync(_ budgets: SharedBudgets, _ store: BudgetUsageStore, nowUnix: Int64) throws(PostgresError) {
-        let entries = budgets.entries()
+        let entries = budgets.entries().filter { !$0.cluster }
         guard !entries.isEmpty else { return }
         var deltas: [BudgetUsageStore.Delta] = [], reading: [BudgetUsageStore.Key] = []
         var taken: [(entry: SharedBudgets.Entry, amount: Int64)] = []
@@ -77,6 +89,52 @@ package enum BudgetKeeper {
             // No row: nothing of this period was ever stored, by any host.
             budgets.setTotal(entry, total: totals[.init(counter: entry.counter, periodStart: entry.periodStart)] ?? 0)
             if entry.periodEnd + releaseAfterSeconds < nowUnix { _ = budgets.release(entry) }
+        }
+    }
+
+    /// One cluster-scope pass over the counters this host leases for (see the type's comment);
+    /// `passSeconds`: since the last pass (demand = spent / passSeconds). What PostgreSQL did not
+    /// take (it failed) is put back: grants to return stay in the slot, charges stay owed.
+    static func syncLeased(_ budgets: SharedBudgets, _ store: BudgetUsageStore, plan: BudgetLeasePlan, nowNs: UInt64, nowUnix: Int64,
+                           passSeconds: Double, final: Bool) throws(PostgresError) {
+        let entries = budgets.entries().filter(\.cluster)
+        guard !entries.isEmpty else { return }
+        let hosts = max(1, Int(budgets.region.counter(ClusterRateGate.hostsCounter)))
+        var leases: [BudgetUsageStore.Lease] = [], leased: [SharedBudgets.Entry] = []
+        for entry in entries where entry.limit > 0 {
+            let ended = entry.periodEnd <= nowUnix
+            let idle = Double(nowNs &- min(nowNs, entry.lastUsedNs)) / 1e9
+            let spent = budgets.takeUnsynced(entry)
+            let slot = budgets.slot(entry)
+            var lease = BudgetUsageStore.Lease(counter: entry.counter, periodStart: entry.periodStart, periodEnd: entry.periodEnd, limit: entry.limit)
+            lease.charge = budgets.takeOutside(entry)
+            if final || ended || plan.shouldReturn(left: entry.used, idleSeconds: idle) {
+                lease.giveBack = budgets.drain(entry)
+            } else {
+                lease.want = plan.refill(left: entry.used, demandPerSecond: Double(max(0, spent)) / passSeconds, idleSeconds: idle,
+                                         limit: entry.limit, centralUsed: budgets.central(slot).used, hosts: hosts)
+            }
+            // A counter idle with nothing held and nothing owed needs no statement (its next check leases).
+            if lease.charge == 0 && lease.giveBack == 0 && lease.want == 0 && (ended || idle >= plan.idleSeconds) {
+                if ended, entry.periodEnd + releaseAfterSeconds < nowUnix { _ = budgets.release(entry) }
+                continue
+            }
+            leases.append(lease)
+            leased.append(entry)
+        }
+        let answers: [(granted: Int64, used: Int64)]
+        do { answers = try store.lease(leases) } catch {
+            for (entry, lease) in zip(leased, leases) {
+                if lease.giveBack > 0 { budgets.grant(budgets.slot(entry), amount: lease.giveBack) }
+                if lease.charge > 0 { budgets.giveOutside(entry, amount: lease.charge) }
+            }
+            throw error
+        }
+        for (index, entry) in leased.enumerated() {
+            let slot = budgets.slot(entry), answer = answers[index]
+            budgets.noteCentral(slot, used: answer.used, nowNs: nowNs)
+            // Taken over by another counter meanwhile: the grant stays charged (under-admission only).
+            if answer.granted > 0 { budgets.grant(slot, amount: answer.granted) }
         }
     }
 }

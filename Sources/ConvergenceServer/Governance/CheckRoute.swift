@@ -37,11 +37,9 @@ enum CheckRoute {
         if context.budgetDemands.isEmpty {
             decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller)
         } else {
-            let ledger = BudgetLedger(region: context.shared)
-            // A closure literal, not stored: nothing is allocated for it on the check path.
-            ledger.reserve(context.budgetDemands, nowNs: UInt64(started.nanoseconds), into: &context.budgetOutcomes) {
-                BudgetLedger.storedTotal($0, context)
-            }
+            let ledger = BudgetLedger(region: context.shared, config: context.config)
+            ledger.reserve(context.budgetDemands, nowNs: UInt64(started.nanoseconds), into: &context.budgetOutcomes,
+                           central: RequestBudgetCentral(context: context))
             decision = RiskEngine.evaluate(checkRequest, policies: policies, pii: pii, at: now, caller: caller, budgets: context.budgetOutcomes)
             if !decision.allowed { ledger.refund(context.budgetOutcomes) }
         }

@@ -3,6 +3,7 @@ import ConvergenceCore
 import ConvergenceHTTP
 import ConvergenceShared
 import ConvergenceStore
+import Glibc
 
 /// The request path of `rate_limit_scope = cluster`: one CAS on this host's leased
 /// tokens for a warm key. A key the leaser does not sync yet leases synchronously
@@ -32,15 +33,27 @@ enum ClusterRateGate {
         if context.shared.counter(outageCounter) != 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
 
         let plan = plan(context.config)
-        let synced = slot.pointee.synced_ns
-        let since = synced == 0 ? nil : Double(now &- min(now, synced)) / 1e9
-        // One thread leases; the others (and a key at its limit between syncs) are refused here.
-        guard plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left)),
-              cv_lease_begin_sync(slot, synced, now) != 0 else {
+        // One thread leases at a time. A key at its limit between syncs is refused here at once; while
+        // the central bucket had tokens at the last lease, the others wait (at most the lease's deadline)
+        // for the grant another thread is fetching, or lease themselves once `burstLeaseSeconds` passed,
+        // rather than refuse a key that has tokens (a cold key's first burst).
+        var current = now
+        let deadline = now + UInt64(plan.syncLeaseTimeoutMs) * 1_000_000
+        while true {
+            let synced = slot.pointee.synced_ns
+            let since = synced == 0 ? nil : Double(current &- min(current, synced)) / 1e9
+            if plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left)),
+               cv_lease_begin_sync(slot, synced, current) != 0 { break }
             // The key's last synchronous lease failed: decided locally until the leaser leases for it.
             if slot.pointee.central_left < 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
-            cv_lease_note_refused(slot)
-            return decision(allowed: false, slot: slot, rule: rule)
+            if slot.pointee.central_left < 1 || current >= deadline {
+                cv_lease_note_refused(slot)
+                return decision(allowed: false, slot: slot, rule: rule)
+            }
+            usleep(1000)
+            current = UInt64(MonotonicInstant.now().nanoseconds)
+            if table.take(slot, bucket: bucket, nowNs: current) { return decision(allowed: true, slot: slot, rule: rule) }
+            if context.shared.counter(outageCounter) != 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
         }
         let known = Int(context.shared.counter(hostsCounter)), hosts = max(1, known)
         // Before the leaser's first heartbeat the number of hosts is unknown: a tenth of the bucket, not all of it.

@@ -22,6 +22,7 @@ enum MetricsRoute {
                 (MetricFamilies.budgetWarnings, Double(region.counter(Int32(CV_COUNTER_BUDGET_WARNINGS)))),
                 (MetricFamilies.budgetRefusals, Double(region.counter(Int32(CV_COUNTER_BUDGET_REFUSALS)))),
                 (MetricFamilies.budgetSyncFailures, Double(region.counter(Int32(CV_COUNTER_BUDGET_SYNC_FAILURES)))),
+                (MetricFamilies.budgetLeases, Double(region.counter(Int32(CV_COUNTER_BUDGET_LEASES)))),
             ]
             if context.config.rateLimitScope == .cluster {
                 derived.append((MetricFamilies.clusterOutage, Double(region.counter(ClusterRateGate.outageCounter))))
