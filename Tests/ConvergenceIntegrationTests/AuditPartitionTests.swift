@@ -154,9 +154,13 @@ final class AuditPartitionTests: XCTestCase {
         for day in [old, old.adding(days: 1), today.adding(days: 5)] { XCTAssertTrue(made.contains(day.partitionName), "\(day) in \(made)") }
         XCTAssertEqual(try count("created_at < '\(AuditRecord.timestampText(micros: boundary))'"), 27, "one microsecond before midnight is the day before")
 
-        // Live checks while retention drops the old day whole and more of it is spooled.
-        let load = CheckLoad()
+        // Live checks on two hosts (one PostgreSQL, a flusher each) while retention drops the old
+        // day whole and more of it is spooled.
+        let hostB = try SecondHost(label: "partflush-b", databaseURL: stack.postgres.url)
+        defer { hostB.stop() }
+        let load = CheckLoad(), loadB = CheckLoad()
         load.start(clients: 4, client: stack.client, key: key, body: Self.body)
+        loadB.start(clients: 2, client: hostB.client, key: key, body: Self.body)
         Thread.sleep(forTimeInterval: 1.0)
         let pruned = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", old.adding(days: 1).dateText], environment: cli,
                                    stdoutOnly: true)
@@ -166,14 +170,16 @@ final class AuditPartitionTests: XCTestCase {
         let late = (0..<20).map { record("late-\($0)", at: old.startMicros + 3_600_000_000 + Int64($0)) }
         try spool(late)
         Thread.sleep(forTimeInterval: 1.0)
-        let outcome = load.finish()
+        let outcome = load.finish(), outcomeB = loadB.finish()
         XCTAssertGreaterThan(outcome.answered.count, 50)
+        XCTAssertGreaterThan(outcomeB.answered.count, 20, "host B answered checks too")
         XCTAssertTrue(outcome.failed.isEmpty && outcome.unidentified.isEmpty, "\(outcome.failedStatuses)")
+        XCTAssertTrue(outcomeB.failed.isEmpty && outcomeB.unidentified.isEmpty, "\(outcomeB.failedStatuses)")
         waitForCount("request_id LIKE 'late-%'", late.count)
         XCTAssertTrue(try partitions().contains(old.partitionName), "the dropped day was made again")
 
         var rows: [String] = []
-        let answered = Set(outcome.answered)
+        let answered = Set(outcome.answered + outcomeB.answered)
         _ = waitUntil(timeout: 20, interval: 0.2) {
             rows = (try? psql("SELECT request_id FROM convergence.audit_log WHERE kind = 'check' AND key_id IS NOT NULL")
                 .split(separator: "\n").map(String.init)) ?? rows
@@ -186,6 +192,7 @@ final class AuditPartitionTests: XCTestCase {
         XCTAssertEqual(try count("request_id LIKE 'old-%'"), 26, "the records from the cut-off on stay")
         XCTAssertFalse(FileManager.default.fileExists(atPath: spoolDirectory + "/rejected.copy"), "nothing was refused")
         XCTAssertEqual(stack.server.count(message: "audit record refused by PostgreSQL"), 0, stack.server.log)
+        XCTAssertEqual(hostB.server.count(message: "audit record refused by PostgreSQL"), 0, hostB.server.log)
         XCTAssertGreaterThanOrEqual(stack.server.count(message: "audit partition created"), 4, stack.server.log)
     }
 
