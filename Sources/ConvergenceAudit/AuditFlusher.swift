@@ -3,6 +3,7 @@ import ConvergenceCore
 import ConvergenceShared
 import ConvergenceStore
 import Glibc
+import Synchronization
 
 /// `convergence audit-flusher`: the supervised process that drains the spool
 /// into PostgreSQL. Each round reads up to `audit_flush_batch_size` complete
@@ -64,6 +65,10 @@ public final class AuditFlusher {
     /// The UTC day `audit_retention_days` was last applied on.
     private var retentionAppliedOn: AuditPartitionDay?
     private var retentionFailedAt: MonotonicInstant?
+    /// With `audit_archive_dir`, retention runs on a thread of its own with its own connection:
+    /// writing a day out takes seconds to minutes, and flushing must not wait for it.
+    private let archivingRetention = ArchivingRetention()
+    private var databasePassword: String?
     /// Days kept ahead of today, so that midnight never waits for a partition.
     static let partitionDaysAhead: Int64 = 2
 
@@ -100,6 +105,7 @@ public final class AuditFlusher {
         status = SpoolStatus.read(directory: directory) ?? SpoolStatus()
         status.pid = getpid()
         publish(force: true)
+        databasePassword = child.databasePassword
         let connection = PostgresConnection(ConnectionInfo(
             url: config.databaseURL, password: child.databasePassword, connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
             applicationName: "convergence-audit-flusher"))
@@ -274,13 +280,24 @@ public final class AuditFlusher {
     /// `audit_retention_days`: at start and at the first round of each UTC day, whole
     /// partitions only. A failure is logged and tried again ten minutes later.
     private func applyRetentionDaily(writer: AuditBatchWriter) {
-        guard config.auditRetentionDays > 0 else { return }
+        guard config.auditRetentionDays > 0, !archivingRetention.running.load(ordering: .acquiring) else { return }
+        if archivingRetention.failed.exchange(false, ordering: .acquiringAndReleasing) {
+            retentionAppliedOn = nil
+            retentionFailedAt = MonotonicInstant.now()
+        }
         let now = AuditRecord.nowMicros()
         let today = AuditPartitionDay(micros: now)
         guard retentionAppliedOn != today else { return }
         if let failed = retentionFailedAt, MonotonicInstant.now().milliseconds(since: failed) < 600_000 { return }
         retentionAppliedOn = today
         retentionFailedAt = nil
+        if let directory = config.auditArchiveDir {
+            archivingRetention.start(ConnectionInfo(url: config.databaseURL, password: databasePassword,
+                                                    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+                                                    applicationName: "convergence-audit-retention"),
+                                     days: config.auditRetentionDays, nowMicros: now, archive: AuditArchive(directory: directory), logger: logger)
+            return
+        }
         do {
             guard let outcome = try AuditRetention(connection: writer.connection).applyRetention(days: config.auditRetentionDays, nowMicros: now)
             else { return }
@@ -451,5 +468,41 @@ public final class AuditFlusher {
             if stopRequestedAt != nil { close(fd); return .stopped }
         }
         return .acquired(fd)
+    }
+}
+
+/// The archiving retention's thread (one at a time); `failed` tells the flusher to try again later.
+final class ArchivingRetention: Sendable {
+    let running = Atomic<Bool>(false)
+    let failed = Atomic<Bool>(false)
+
+    func start(_ info: ConnectionInfo, days: Int, nowMicros: Int64, archive: AuditArchive, logger: Logger) {
+        running.store(true, ordering: .releasing)
+        let started = startThread { [self] in
+            let connection = PostgresConnection(info)
+            defer {
+                connection.close()
+                running.store(false, ordering: .releasing)
+            }
+            do {
+                guard let outcome = try AuditRetention(connection: connection).applyRetention(days: days, nowMicros: nowMicros, archive: archive)
+                else { return }
+                if !outcome.droppedPartitions.isEmpty {
+                    logger.info("audit retention: partitions archived and dropped", [
+                        "days": .int(days), "partitions": .string(outcome.droppedPartitions.joined(separator: ",")),
+                        "rows": .int(outcome.archives.reduce(0) { $0 + $1.rows }),
+                        "archives": .string(outcome.archives.map(\.path).joined(separator: ",")),
+                    ])
+                }
+            } catch {
+                logger.warning("audit retention failed; tried again later (a partition not archived stays)",
+                               ["error": .string(String(describing: error))])
+                failed.store(true, ordering: .releasing)
+            }
+        }
+        if started == nil {
+            running.store(false, ordering: .releasing)
+            failed.store(true, ordering: .releasing)
+        }
     }
 }

@@ -47,8 +47,13 @@ public struct AuditPartitions {
     /// (`DETACH … CONCURRENTLY`: SHARE UPDATE EXCLUSIVE on audit_log; it cannot run in a
     /// transaction block, so this connection must be outside one), then drops it.
     /// A detach interrupted earlier is finished (`FINALIZE`) first. Returns the detach's milliseconds.
+    ///
+    /// With `archive`, the detached table is written to its file first (`AuditArchive`), and
+    /// dropped only if it is still detached then: a late record for its day attaches it again
+    /// (`audit_partition_ensure`), and it is then kept, whole, for the next run (nil returned).
+    /// If the archive fails, the table is attached again (readable as before) and the error thrown.
     @discardableResult
-    public func drop(_ partition: Listed) throws(PostgresError) -> Double {
+    public func drop(_ partition: Listed, archive: AuditArchive? = nil, archived: (AuditArchive.Written) -> Void = { _ in }) throws -> Double? {
         let started = MonotonicInstant.now()
         let quoted = "convergence.\"\(partition.name)\"" // names come from AuditPartitionSpan: [a-z_0-9] only
         if partition.detachPending {
@@ -57,8 +62,36 @@ public struct AuditPartitions {
             try connection.query("ALTER TABLE convergence.audit_log DETACH PARTITION \(quoted) CONCURRENTLY")
         }
         let detached = MonotonicInstant.now().milliseconds(since: started)
-        try connection.query("DROP TABLE IF EXISTS \(quoted)")
-        return detached
+        guard let archive else {
+            try connection.query("DROP TABLE IF EXISTS \(quoted)")
+            return detached
+        }
+        do { archived(try archive.write(table: partition.name, connection: connection)) } catch {
+            try? reattach(partition.name)
+            throw error
+        }
+        let dropped = try connection.transaction { tx in
+            try tx.query("LOCK TABLE \(quoted) IN ACCESS EXCLUSIVE MODE")
+            let attached = try tx.query("SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = '\(quoted)'::regclass) AS attached")
+                .rows.first?.decode("attached", as: Bool.self) ?? false
+            if !attached { try tx.query("DROP TABLE \(quoted)") }
+            return !attached
+        }
+        return dropped ? detached : nil
+    }
+
+    /// Attaches a detached partition again with the range its name states.
+    func reattach(_ name: String) throws {
+        guard let span = AuditPartitionSpan(name: name) else { return }
+        if let lower = span.lower, lower.adding(days: 1) == span.upper {
+            try ensure(lower) // the day's own partition: ensure attaches a leftover table, rows and all
+        } else {
+            let from = span.lower.map { "'\($0.dateText) 00:00:00+00'" } ?? "MINVALUE"
+            try connection.query("""
+                ALTER TABLE convergence.audit_log ATTACH PARTITION convergence."\(name)"
+                FOR VALUES FROM (\(from)) TO ('\(span.upper.dateText) 00:00:00+00')
+                """)
+        }
     }
 
     /// COPY into audit_log found no partition for a row: retention dropped a day a

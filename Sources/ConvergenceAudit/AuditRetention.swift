@@ -23,13 +23,16 @@ public struct AuditRetention {
         public var droppedRowsEstimate: Int64 = 0
         /// Rows deleted one by one from the partition the cut-off falls in.
         public var deletedRows = 0
+        /// With an archive directory: the file written for each dropped partition.
+        public var archives: [AuditArchive.Written] = []
     }
 
     /// Removes every record created before `beforeMicros`. Must run outside a transaction
     /// (DETACH … CONCURRENTLY cannot run in one). `wholePartitionsOnly`: drop, never delete
     /// rows (the flusher's daily retention: a slice delete in a large pre-migration partition
     /// would hold up its inserts for minutes).
-    public func prune(beforeMicros: Int64, wholePartitionsOnly: Bool = false, progress: (String) -> Void = { _ in }) throws -> Outcome {
+    public func prune(beforeMicros: Int64, wholePartitionsOnly: Bool = false, archive: AuditArchive? = nil,
+                      progress: (String) -> Void = { _ in }) throws -> Outcome {
         var outcome = Outcome()
         let partitions = AuditPartitions(connection: connection)
         let listed = try partitions.list()
@@ -37,12 +40,18 @@ public struct AuditRetention {
         for span in AuditRetentionPlan.partitionsToDrop(listed.map(\.name), beforeMicros: beforeMicros) {
             guard let partition = byName[span.name] else { continue }
             let started = MonotonicInstant.now()
-            let detachMs = try partitions.drop(partition)
+            var written: AuditArchive.Written?
+            guard let detachMs = try partitions.drop(partition, archive: archive, archived: { written = $0 }) else {
+                progress("kept partition \(span.name): a late record attached it again while it was archived; the next run archives and drops it")
+                continue
+            }
             outcome.droppedPartitions.append(span.name)
             outcome.droppedRowsEstimate += max(0, partition.estimatedRows)
+            if let written { outcome.archives.append(written) }
             let totalMs = MonotonicInstant.now().milliseconds(since: started)
+            let archived = written.map { "; archived \($0.rows) records to \($0.path), \($0.bytes) bytes" } ?? ""
             progress("dropped partition \(span.name) (about \(max(0, partition.estimatedRows)) records; detach \(Int(detachMs)) ms, "
-                     + "drop \(Int(totalMs - detachMs)) ms)")
+                     + "\(written == nil ? "drop" : "archive and drop") \(Int(totalMs - detachMs)) ms\(archived))")
         }
         // Partition pruning confines this to the partitions whose range starts before the cut-off: after the drops, the one it falls in.
         while !wholePartitionsOnly {
@@ -64,11 +73,11 @@ public struct AuditRetention {
     /// `audit_retention_days`: drops the daily partitions entirely older than `days` days
     /// before today (UTC). Several hosts' flushers: whoever holds the session lock does it,
     /// the others skip (nil).
-    public func applyRetention(days: Int, nowMicros: Int64) throws -> Outcome? {
+    public func applyRetention(days: Int, nowMicros: Int64, archive: AuditArchive? = nil) throws -> Outcome? {
         let cutoff = AuditPartitionDay(micros: nowMicros).adding(days: -Int64(days)).startMicros
         guard try connection.query("SELECT pg_try_advisory_lock($1) AS got", [AuditRetention.lockKey]).rows.first?
             .decode("got", as: Bool.self) == true else { return nil }
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [AuditRetention.lockKey]) }
-        return try prune(beforeMicros: cutoff, wholePartitionsOnly: true)
+        return try prune(beforeMicros: cutoff, wholePartitionsOnly: true, archive: archive)
     }
 }

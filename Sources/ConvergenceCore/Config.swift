@@ -105,6 +105,9 @@ public struct Config: Sendable, Equatable, Codable {
     /// Days of audit trail the flusher keeps: once a day it drops the daily partitions
     /// entirely older than this many days. 0: never (the operator runs `admin prune-audit`).
     public var auditRetentionDays: Int = 0
+    /// Where retention writes each audit partition (gzip-compressed CSV) before dropping it;
+    /// nil: partitions are dropped without an archive.
+    public var auditArchiveDir: String?
     /// A worker starts a new spool segment past this size, so drained ones can be deleted.
     public var auditSegmentBytes: Int = 1 << 20
 

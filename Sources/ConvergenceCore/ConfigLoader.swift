@@ -168,6 +168,9 @@ public enum ConfigLoader {
             config.auditFullPolicy = policy
         case "audit_flush_batch_size": config.auditFlushBatchSize = try int(1...100_000)
         case "audit_retention_days": config.auditRetentionDays = try int(0...36_500)
+        case "audit_archive_dir":
+            guard value.isEmpty || value.hasPrefix("/") else { throw fail("expected an absolute directory path (or nothing), got \"\(value)\"") }
+            config.auditArchiveDir = value.isEmpty ? nil : value
         case "audit_segment_bytes": config.auditSegmentBytes = try int((64 << 10)...(1 << 30))
         default:
             throw fail("unknown key")

@@ -58,3 +58,55 @@ extension PostgresConnection {
         return rows
     }
 }
+
+extension PostgresConnection {
+    /// Runs `COPY … TO STDOUT` and hands each chunk of its output (rows, as the format
+    /// writes them) to `body`; returns the rows copied. If `body` throws, the connection
+    /// is closed (the rest of the COPY is not read) and the error rethrown.
+    @discardableResult
+    public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        try connectIfNeeded()
+        guard let started = PQexec(handle, sql) else {
+            close()
+            throw PostgresError.connectionFailed("COPY could not start")
+        }
+        guard PQresultStatus(started) == PGRES_COPY_OUT else {
+            try check(started, sql: sql) // throws the server's error
+            PQclear(started)
+            throw PostgresError.server(sqlState: "XX000", message: "COPY did not enter copy-out mode")
+        }
+        PQclear(started)
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(handle, &buffer, 0)
+            if length > 0, let buffer {
+                defer { PQfreemem(buffer) }
+                do { try body(UnsafeRawBufferPointer(start: buffer, count: Int(length))) } catch {
+                    close()
+                    throw error
+                }
+            } else if length == -1 {
+                break // done: the final result follows
+            } else {
+                let message = handle.map(PostgresConnection.message) ?? "no connection"
+                close()
+                throw PostgresError.connectionFailed(message)
+            }
+        }
+        var failure: PostgresError?
+        var rows = 0
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
+                PQclear(result)
+            } else if failure == nil {
+                do { try check(result, sql: sql) } catch { failure = error }
+            } else {
+                PQclear(result)
+            }
+            if handle == nil { break }
+        }
+        if let failure { throw failure }
+        return rows
+    }
+}

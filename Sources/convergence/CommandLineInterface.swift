@@ -30,10 +30,13 @@ struct CommandLineInterface {
           admin revoke-key KEY_ID      revoke an admin key
           admin generate-master-key    print a new credential master key entry
           admin schema-status          show applied and pending migrations
-          admin prune-audit --before DATE
+          admin prune-audit --before DATE [--archive-dir DIR]
                                        delete audit records created before DATE
                                        (RFC 3339 or YYYY-MM-DD, UTC): whole daily
-                                       partitions are dropped, the rest deleted
+                                       partitions are dropped, the rest deleted;
+                                       with --archive-dir (or audit_archive_dir) each
+                                       partition is first written to
+                                       DIR/PARTITION.csv.gz
           scan [--text | --json] [--kinds K,...] [FILE ...]
                                        print the personal data and secrets found in
                                        text or JSON as JSON lines (where, never what)
@@ -112,6 +115,13 @@ struct CommandLineInterface {
                              ["error": .string(error.description)])
             }
         }
+        // The flusher's retention writes archives there as the service account too.
+        if let identity, let archive = config.auditArchiveDir {
+            do { try ChildPrivileges.prepareDirectory(archive, for: identity) } catch {
+                logger.error("audit archive directory not prepared for the service user; retention will fail and keep partitions",
+                             ["error": .string(error.description)])
+            }
+        }
         if config.migrateOnStart {
             guard runMigrations(config: config, logger: logger.with(role: "migrate"), waitSeconds: 30, as: identity) else { return 1 }
         }
@@ -166,6 +176,7 @@ struct CommandLineInterface {
         var name: String?
         var readOnly = false
         var before: String?
+        var archiveDir: String?
         var positional: [String] = []
         var configOptions: [String] = []
         while !rest.isEmpty {
@@ -181,6 +192,13 @@ struct CommandLineInterface {
             case "--before":
                 guard !rest.isEmpty else { printError("--before needs a date"); return ProcessExit.usage.rawValue }
                 before = rest.removeFirst()
+            case "--archive-dir":
+                guard let dir = rest.first, dir.hasPrefix("/") else {
+                    printError("--archive-dir needs an absolute directory path")
+                    return ProcessExit.usage.rawValue
+                }
+                archiveDir = rest.removeFirst()
+                _ = dir
             default: positional.append(option)
             }
         }
@@ -208,12 +226,15 @@ struct CommandLineInterface {
                 for line in try admin.schemaStatus() { print(line) }
             case "prune-audit":
                 guard let before, let cutoff = AuditRetention.cutoff(before) else {
-                    printError("usage: convergence admin prune-audit --before DATE (RFC 3339 or YYYY-MM-DD, UTC)")
+                    printError("usage: convergence admin prune-audit --before DATE [--archive-dir DIR] (DATE: RFC 3339 or YYYY-MM-DD, UTC)")
                     return ProcessExit.usage.rawValue
                 }
-                let outcome = try AuditRetention(connection: connection).prune(beforeMicros: cutoff) { printError($0) }
+                signal(SIGPIPE, SIG_IGN) // a gzip that dies is an error to report, not a signal to die of
+                let archive = (archiveDir ?? config.auditArchiveDir).map(AuditArchive.init(directory:))
+                let outcome = try AuditRetention(connection: connection).prune(beforeMicros: cutoff, archive: archive) { printError($0) }
                 print("deleted \(outcome.deletedRows) audit records created before \(before)"
-                      + "; dropped \(outcome.droppedPartitions.count) whole partitions (about \(outcome.droppedRowsEstimate) records)")
+                      + "; dropped \(outcome.droppedPartitions.count) whole partitions (about \(outcome.droppedRowsEstimate) records)"
+                      + (archive == nil ? "" : "; archived \(outcome.archives.count) (\(outcome.archives.reduce(0) { $0 + $1.rows }) records)"))
             default:
                 printError("convergence admin: unknown subcommand \"\(sub)\"")
                 return ProcessExit.usage.rawValue

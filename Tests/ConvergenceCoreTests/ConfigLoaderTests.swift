@@ -42,8 +42,10 @@ import Testing
             audit_buffer_bytes = 65536
             audit_flush_batch_size = 100
             audit_retention_days = 30
+            audit_archive_dir = /srv/audit-archive
             """, env: ["CONVERGENCE_AUDIT_ENABLED": "false"])
         #expect(config.auditRetentionDays == 30)
+        #expect(config.auditArchiveDir == "/srv/audit-archive" && Config().auditArchiveDir == nil)
         #expect(Config().auditRetentionDays == 0)
         #expect(config.auditSpoolDir == "/srv/spool")
         #expect(config.auditFullPolicy == .failOpen)
@@ -104,6 +106,7 @@ import Testing
         ("audit_read_database_url = replica.internal", "audit_read_database_url"),
         ("audit_retention_days = -1", "audit_retention_days"),
         ("audit_retention_days = a month", "audit_retention_days"),
+        ("audit_archive_dir = archive", "audit_archive_dir"),
         ("audit_read_database_url = postgresql://app:secret@replica/convergence", "audit_read_database_url"),
         ("restart_backoff_initial_ms = 500\nrestart_backoff_max_ms = 100", "restart_backoff_max_ms"),
         ("dashboard_session_ttl_seconds = 59", "dashboard_session_ttl_seconds"),

@@ -303,6 +303,57 @@ final class AuditPartitionTests: XCTestCase {
         XCTAssertEqual(stack.server.count(message: "audit retention: partitions dropped"), 1, stack.server.log)
     }
 
+    /// `audit_archive_dir`: the flusher's daily retention writes each partition to a
+    /// compressed CSV before dropping it, on a thread of its own (flushing goes on), and
+    /// the file restores into audit_log.
+    func testRetentionArchivesEachPartitionBeforeDroppingItAndTheArchiveRestores() throws {
+        let old = today.adding(days: -10)
+        // `serve` makes the directory for the service user; its parent must let that user through.
+        let parent = try TestPaths.makeTemporaryDirectory("archive").path
+        chmod(parent, 0o755)
+        let archiveDirectory = parent + "/audit-archive"
+        stack = try TestStack(label: "partarchive", overrides: ["CONVERGENCE_AUDIT_RETENTION_DAYS": "5",
+                                                                "CONVERGENCE_AUDIT_ARCHIVE_DIR": archiveDirectory]) { directory in
+            let connection = PostgresConnection(ConnectionInfo(
+                url: "postgresql:///convergence?host=\(directory.path)/pgsock&user=postgres", password: TestDatabaseSecret.password,
+                connectTimeoutSeconds: 5))
+            defer { connection.close() }
+            try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
+            _ = try AuditRetention(connection: connection).prune(beforeMicros: AuditPartitionDay(micros: AuditRecord.nowMicros()).adding(days: 1).startMicros)
+            try AuditPartitions(connection: connection).ensure(old)
+            // 2,000 records of an old day, one with a comma, quotes and a newline in a text column.
+            try connection.query("""
+                INSERT INTO convergence.audit_log (id, kind, created_at, request_id, decision, target)
+                SELECT gen_random_uuid(), 'check', $1::timestamptz + n * interval '1 second', 'archived-' || n, 'allow',
+                       CASE WHEN n = 7 THEN 'a "quoted", two-line' || chr(10) || 'reason' END
+                  FROM generate_series(1, 2000) AS n
+                """, [AuditRecord.timestampText(micros: old.startMicros)])
+            return [:]
+        }
+        let key = try onboard("part_archive")
+        let load = CheckLoad()
+        load.start(clients: 2, client: stack.client, key: key, body: Self.body)
+        let file = archiveDirectory + "/\(old.partitionName).csv.gz"
+        let dropped = waitUntil(timeout: 20) { (try? self.partitions().contains(old.partitionName)) == false }
+        let outcome = load.finish()
+        XCTAssertTrue(dropped, "\((try? partitions()) ?? [])\n\(stack.server.log.suffix(2000))")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file), "\(stack.server.log.suffix(2000))")
+        XCTAssertEqual(stack.server.count(message: "audit retention: partitions archived and dropped"), 1, stack.server.log)
+        XCTAssertTrue(outcome.failed.isEmpty, "checks went on while the partition was archived: \(outcome.failedStatuses)")
+        XCTAssertEqual(try count("request_id LIKE 'archived-%'"), 0)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: archiveDirectory).filter { $0.hasSuffix(".partial") }
+        XCTAssertEqual(leftovers, [], "only complete files")
+
+        let csv = try Shell.run(["gzip", "-dc", file], stdoutOnly: true)
+        XCTAssertEqual(csv.status, 0)
+        XCTAssertTrue(csv.output.hasPrefix("id,kind,created_at,"), "a header line names the columns: \(csv.output.prefix(200))")
+        // Restored as an operator would: the day's partition made, then \copy from the file.
+        _ = try psql("SELECT convergence.audit_partition_ensure('\(old.dateText)')")
+        _ = try psql("\\copy convergence.audit_log FROM PROGRAM 'gzip -dc \(file)' (FORMAT csv, HEADER)")
+        XCTAssertEqual(try count("request_id LIKE 'archived-%'"), 2000, "every record came back")
+        XCTAssertEqual(try psql("SELECT target FROM convergence.audit_log WHERE request_id = 'archived-7'"), "a \"quoted\", two-line\nreason")
+    }
+
     // MARK: - (d) prune-audit: whole partitions, exact cut-off
 
     func testPruneDropsWholePartitionsAndKeepsTheExactCutoff() throws {
@@ -320,10 +371,22 @@ final class AuditPartitionTests: XCTestCase {
         XCTAssertEqual(Set(try partitions()).intersection([base, base.adding(days: 1), base.adding(days: 2)].map(\.partitionName)).count, 3)
 
         let cutoff = RFC3339Text.format(micros: noon)
-        let pruned = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff], environment: cli, stdoutOnly: true)
+        // An archive that cannot be written: nothing dropped, the partition attached again and readable.
+        let refused = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff, "--archive-dir", "/dev/null/archive"],
+                                    environment: cli, check: false)
+        XCTAssertNotEqual(refused.status, 0, refused.output)
+        XCTAssertTrue(refused.output.contains("archive directory"), refused.output)
+        XCTAssertEqual(try count("request_id LIKE 'd0-%'"), 30, "the partition is readable again")
+        XCTAssertEqual(try psql("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'convergence.\(base.partitionName)'::regclass"), "1")
+        let archive = try TestPaths.makeTemporaryDirectory("prune-archive").path
+        let pruned = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff, "--archive-dir", archive], environment: cli,
+                                   stdoutOnly: true)
         XCTAssertEqual(pruned.status, 0, pruned.output)
         XCTAssertTrue(pruned.output.hasPrefix("deleted 2 audit records"), pruned.output)
         XCTAssertTrue(pruned.output.contains("dropped 1 whole partitions"), pruned.output)
+        XCTAssertTrue(pruned.output.contains("archived 1 (30 records)"), "the dropped day went to a file first: \(pruned.output)")
+        let archived = try Shell.run(["gzip", "-dc", archive + "/\(base.partitionName).csv.gz"], stdoutOnly: true).output
+        XCTAssertEqual(archived.split(separator: "\n").filter { $0.contains(",d0-") }.count, 30, String(archived.prefix(300)))
         let left = try partitions()
         XCTAssertFalse(left.contains(base.partitionName), "\(left)")
         XCTAssertTrue(left.contains(base.adding(days: 1).partitionName), "the day the cut-off falls in stays")
