@@ -49,8 +49,13 @@ cv_budget *cv_budget_get(cv_shm_header *h, uint64_t counter, int64_t period_star
             uint64_t age = 0;
             if (owner != 0) {
                 age = __atomic_load_n(&set[i].last_used_ns, __ATOMIC_RELAXED);
-                /* A slot with usage not yet in PostgreSQL goes last: evicting it loses that usage. */
+                /* A slot with usage not yet in PostgreSQL goes last: evicting it loses that usage. So
+                 * does a cluster slot holding grants (lost to the fleet until the period ends) or
+                 * outage admissions not yet charged (an over-admission if lost). */
                 if (__atomic_load_n(&set[i].unsynced, __ATOMIC_RELAXED) != 0) age |= 1ULL << 62;
+                if (__atomic_load_n(&set[i].cluster, __ATOMIC_RELAXED)
+                    && ((int64_t)(uint64_t)(__atomic_load_n((uint64_t *)&set[i].word + 1, __ATOMIC_RELAXED)) > 0
+                        || __atomic_load_n(&set[i].outside, __ATOMIC_RELAXED) != 0)) age |= 1ULL << 62;
             }
             if (age < oldest) { oldest = age; victim = i; }
         }
@@ -218,9 +223,15 @@ int64_t cv_budget_central(cv_budget *b, uint64_t *read_ns) {
 
 void cv_budget_outside_refund(cv_budget *b, int64_t amount) { __atomic_sub_fetch(&b->outside, amount, __ATOMIC_ACQ_REL); }
 
-int64_t cv_budget_take_outside(cv_budget *b) { return __atomic_exchange_n(&b->outside, 0, __ATOMIC_ACQ_REL); }
+int64_t cv_budget_outside_pending(cv_budget *b, uint64_t hash) {
+    if (CV_WORD_OWNER(load(b)) != hash) return 0;
+    return __atomic_load_n(&b->outside, __ATOMIC_ACQUIRE);
+}
 
-void cv_budget_give_outside(cv_budget *b, int64_t amount) { __atomic_add_fetch(&b->outside, amount, __ATOMIC_ACQ_REL); }
+void cv_budget_outside_settled(cv_budget *b, uint64_t hash, int64_t amount) {
+    /* Only while the slot is still this counter's: a slot taken over meanwhile started from 0. */
+    if (CV_WORD_OWNER(load(b)) == hash) __atomic_sub_fetch(&b->outside, amount, __ATOMIC_ACQ_REL);
+}
 
 void cv_budget_set_limit(cv_budget *b, int64_t limit) {
     if (__atomic_load_n(&b->limit, __ATOMIC_RELAXED) != limit) __atomic_store_n(&b->limit, limit, __ATOMIC_RELEASE);

@@ -27,17 +27,21 @@ public struct AuditArchive: Sendable {
     public func path(of table: String) -> String { directory + "/" + table + ".csv.gz" }
 
     public func write(table: String, connection: PostgresConnection) throws -> Written {
-        let final = path(of: table), partial = directory + "/." + table + ".csv.gz.partial"
+        // A temporary name of this run's own: another host's or a CLI run's archive of the same table never shares it.
+        let final = path(of: table), partial = directory + "/." + table + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).partial"
         if mkdir(directory, 0o750) != 0 && errno != EEXIST {
             throw Failure(description: "cannot create the archive directory \(directory): \(String(cString: strerror(errno)))")
         }
         let out = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard out >= 0 else { throw Failure(description: "cannot create \(partial): \(String(cString: strerror(errno)))") }
         var pipeFDs: [Int32] = [-1, -1]
-        guard pipe(&pipeFDs) == 0, fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC) == 0 else {
-            close(out)
+        guard pipe(&pipeFDs) == 0 else {
+            close(out); unlink(partial)
             throw Failure(description: "pipe: \(String(cString: strerror(errno)))")
         }
+        // Close-on-exec: gzip must not inherit the pipe's write end (it would never see the end of its input).
+        _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
         let gzip: pid_t
         do { gzip = try Self.spawnGzip(stdin: pipeFDs[0], stdout: out) } catch {
             close(out); close(pipeFDs[0]); close(pipeFDs[1]); unlink(partial)

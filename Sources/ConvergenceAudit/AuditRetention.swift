@@ -75,9 +75,15 @@ public struct AuditRetention {
     /// the others skip (nil).
     public func applyRetention(days: Int, nowMicros: Int64, archive: AuditArchive? = nil) throws -> Outcome? {
         let cutoff = AuditPartitionDay(micros: nowMicros).adding(days: -Int64(days)).startMicros
+        return try exclusively { try prune(beforeMicros: cutoff, wholePartitionsOnly: true, archive: archive) }
+    }
+
+    /// `body` under the retention lock; nil when another host's flusher or `prune-audit` holds it
+    /// (two runs would archive and drop the same partitions at once).
+    public func exclusively<T>(_ body: () throws -> T) throws -> T? {
         guard try connection.query("SELECT pg_try_advisory_lock($1) AS got", [AuditRetention.lockKey]).rows.first?
             .decode("got", as: Bool.self) == true else { return nil }
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [AuditRetention.lockKey]) }
-        return try prune(beforeMicros: cutoff, wholePartitionsOnly: true, archive: archive)
+        return try body()
     }
 }

@@ -160,10 +160,14 @@ public struct SharedBudgets: Sendable {
     }
     /// The entry's slot, for the cluster-scope calls above.
     public func slot(_ entry: Entry) -> Slot { Slot(pointer: cv_budget_at(region.header, UInt32(entry.index)), hash: entry.hash, created: false) }
-    /// Cluster scope: takes every grant left (to return it), and what an outage admitted (to charge it).
+    /// Cluster scope: takes every grant left (to return it); what an outage admitted, to charge it, then settle it.
     public func drain(_ entry: Entry) -> Int64 { cv_budget_drain(cv_budget_at(region.header, UInt32(entry.index)), entry.hash) }
-    public func takeOutside(_ entry: Entry) -> Int64 { cv_budget_take_outside(cv_budget_at(region.header, UInt32(entry.index))) }
-    public func giveOutside(_ entry: Entry, amount: Int64) { cv_budget_give_outside(cv_budget_at(region.header, UInt32(entry.index)), amount) }
+    public func outsidePending(_ entry: Entry) -> Int64 { cv_budget_outside_pending(cv_budget_at(region.header, UInt32(entry.index)), entry.hash) }
+    public func outsideSettled(_ entry: Entry, amount: Int64) {
+        cv_budget_outside_settled(cv_budget_at(region.header, UInt32(entry.index)), entry.hash, amount)
+    }
+    /// The slot's outage admissions not yet charged (the request path leases only once they are).
+    public func outsidePending(_ slot: Slot) -> Int64 { cv_budget_outside_pending(slot.pointer, slot.hash) }
     /// Frees the slot of an ended period (nothing unsynced left); true when freed.
     public func release(_ entry: Entry) -> Bool { cv_budget_release(cv_budget_at(region.header, UInt32(entry.index)), entry.hash) == 1 }
 }

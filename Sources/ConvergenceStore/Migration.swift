@@ -439,12 +439,13 @@ public enum Migrations {
             -- limit. One call returns unspent grants (p_return), charges what a host admitted
             -- while PostgreSQL was unreachable (p_charge), and grants min(p_want, what is left)
             -- when at least p_need is left, else nothing. With nothing to return, charge or
-            -- grant it only reads. The 200 ms lock timeout keeps a contended row from holding
-            -- a request longer than its own deadline.
+            -- grant it only reads. The 50 ms lock timeout is below the request path's 100 ms
+            -- deadline, so a lease waiting on a row another host's sync holds fails rather than
+            -- commits a grant after its caller gave up (that grant would count as spent).
             CREATE FUNCTION convergence.budget_lease(p_counter bigint, p_start bigint, p_end bigint, p_limit bigint,
                                                      p_want bigint, p_need bigint, p_return bigint, p_charge bigint,
                                                      OUT granted bigint, OUT used bigint)
-            LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
+            LANGUAGE plpgsql SET lock_timeout = '50ms' AS $fn$
             DECLARE
                 cur bigint;
             BEGIN

@@ -70,6 +70,15 @@ enum EngineBenchmark {
         func lease(_ demand: BudgetDemand, want: Int64, need: Int64) -> BudgetGrant { .granted(0, used: 0) }
     }
 
+    /// A central counter that grants plenty (cluster scope's warm path: the keeper keeps hosts supplied).
+    struct PlentifulCentral: BudgetCentral {
+        func storedTotal(_ demand: BudgetDemand) -> Int64? { 0 }
+        func lease(_ demand: BudgetDemand, want: Int64, need: Int64) -> BudgetGrant { .granted(1 << 50, used: 1 << 50) }
+    }
+
+    /// Cluster scope's ledger (grants in shared memory), in a region of its own.
+    static let clusterLedger = BudgetLedger(region: SharedRegion.inMemory(buckets: 64, series: 64), cluster: (BudgetLeasePlan(), .share))
+
     /// Budgets kept as the workers keep them (shared memory), in a region of the benchmark's own.
     static let ledger = BudgetLedger(region: SharedRegion.inMemory(buckets: 64, series: 64))
 
@@ -84,6 +93,20 @@ enum EngineBenchmark {
         let decision = RiskEngine.evaluate(request, policies: policySet, pii: pii, at: now, caller: caller, budgets: outcomes)
         if !decision.allowed { ledger.refund(outcomes) }
         return decision
+    }
+
+    /// Decisions per second on one core for a check parsed and scanned once: what the policies cost
+    /// (the applying subset, budgets, every rule), without the JSON parse and the personal-data scan.
+    static func decisionsOnly(iterations: Int, policies policySet: PolicySet) -> Double {
+        let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))
+        let pii = PIIDetector.scan(request)
+        var demands: [BudgetDemand] = [], outcomes: [BudgetOutcome] = []
+        var allowed = 0
+        let start = MonotonicInstant.now()
+        for _ in 0..<iterations where decide(request, policySet, pii: pii, &demands, &outcomes).allowed { allowed += 1 }
+        let seconds = MonotonicInstant.now().milliseconds(since: start) / 1000
+        precondition(allowed == iterations, "the benchmark request should be allowed")
+        return Double(iterations) / seconds
     }
 
     /// Checks per second on one core.
@@ -155,6 +178,13 @@ extension EngineBenchmark {
                 ledger.reserve(demands, nowNs: 1, into: &scratchOutcomes, central: NoStoredUsage())
                 sink &+= scratchOutcomes.count
             },
+            "reserve_cluster": { () -> Double in
+                clusterLedger.reserve(demands, nowNs: 1, into: &scratchOutcomes, central: PlentifulCentral()) // the first lease
+                return ns {
+                    clusterLedger.reserve(demands, nowNs: 1, into: &scratchOutcomes, central: PlentifulCentral())
+                    sink &+= scratchOutcomes.count
+                }
+            }(),
             "evaluate_plain": ns { sink &+= RiskEngine.evaluate(request, policies: budgeted, pii: pii, at: now, caller: caller).riskScore },
             "evaluate_outcomes": ns {
                 sink &+= RiskEngine.evaluate(request, policies: budgeted, pii: pii, at: now, caller: caller, budgets: outcomes).riskScore

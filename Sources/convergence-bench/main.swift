@@ -22,6 +22,9 @@ case "engine-10":
     _ = EngineBenchmark.run(iterations: iterations / 20, policies: EngineBenchmark.tenPolicySet)
     let runs = (0..<5).map { _ in EngineBenchmark.run(iterations: iterations / 2, policies: EngineBenchmark.tenPolicySet) }.sorted()
     print("engine_10_policies_checks_per_second \(Int(runs[runs.count / 2])) checks/s/core (median of 5 × \(iterations / 2))")
+    let decisions = (0..<5).map { _ in EngineBenchmark.decisionsOnly(iterations: iterations / 2, policies: EngineBenchmark.tenPolicySet) }.sorted()
+    print("engine_10_policies_decisions_per_second \(Int(decisions[decisions.count / 2])) decisions/s/core "
+          + "(the same 10 policies deciding a parsed, scanned check: applying subset, budget, rules; median of 5)")
 case "budget-decision":
     print("budget_decision_ns \(Int(EngineBenchmark.budgetDecisionCost(iterations: iterations / 4).rounded())) ns/check"
         + " (one key budget on top of the seed's policies; median of 7 alternated pairs × \(iterations / 4))")

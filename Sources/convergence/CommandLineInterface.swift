@@ -231,7 +231,13 @@ struct CommandLineInterface {
                 }
                 signal(SIGPIPE, SIG_IGN) // a gzip that dies is an error to report, not a signal to die of
                 let archive = (archiveDir ?? config.auditArchiveDir).map(AuditArchive.init(directory:))
-                let outcome = try AuditRetention(connection: connection).prune(beforeMicros: cutoff, archive: archive) { printError($0) }
+                let retention = AuditRetention(connection: connection)
+                let pruned = try retention.exclusively { try retention.prune(beforeMicros: cutoff, archive: archive) { printError($0) } }
+                guard let outcome = pruned else {
+                    printError("convergence admin: audit retention is running elsewhere"
+                               + " (a flusher's audit_retention_days or another prune-audit); try again later")
+                    return 1
+                }
                 print("deleted \(outcome.deletedRows) audit records created before \(before)"
                       + "; dropped \(outcome.droppedPartitions.count) whole partitions (about \(outcome.droppedRowsEstimate) records)"
                       + (archive == nil ? "" : "; archived \(outcome.archives.count) (\(outcome.archives.reduce(0) { $0 + $1.rows }) records)"))

@@ -288,9 +288,11 @@ void cv_budget_note_central(cv_budget *b, int64_t used, uint64_t now_ns);
 int64_t cv_budget_central(cv_budget *b, uint64_t *read_ns);
 /* Takes back an outage admission (the check was blocked after all). */
 void cv_budget_outside_refund(cv_budget *b, int64_t amount);
-/* Takes what was admitted during an outage (to charge it), or gives it back when the charge failed. */
-int64_t cv_budget_take_outside(cv_budget *b);
-void cv_budget_give_outside(cv_budget *b, int64_t amount);
+/* What was admitted during an outage and is not charged yet (0 when the slot is another counter's
+ * now), and the amount a committed charge settled. Read, charged, then settled — never zeroed first:
+ * workers keep measuring the outage share against it while the charge is in flight. */
+int64_t cv_budget_outside_pending(cv_budget *b, uint64_t hash);
+void cv_budget_outside_settled(cv_budget *b, uint64_t hash, int64_t amount);
 /* The limit leases are asked under: set by the request path, read by the keeper. */
 void cv_budget_set_limit(cv_budget *b, int64_t limit);
 int64_t cv_budget_limit(cv_budget *b);

@@ -40,7 +40,7 @@ package enum BudgetKeeper {
                 let now = MonotonicInstant.now()
                 try sync(budgets, store, nowUnix: Int64(time(nil)))
                 try syncLeased(budgets, store, plan: plan, nowNs: UInt64(now.nanoseconds), nowUnix: Int64(time(nil)),
-                               passSeconds: max(0.05, now.milliseconds(since: lastPass) / 1000), final: final)
+                               passSeconds: max(0.05, now.milliseconds(since: lastPass) / 1000), final: final, returning: !failing)
                 lastPass = now
                 if failing { logger.info("budget keeper: PostgreSQL reachable again; usage synced") }
                 failing = false
@@ -48,6 +48,11 @@ package enum BudgetKeeper {
                     try store.prune(nowUnix: Int64(time(nil)))
                     lastPrune = .now()
                 }
+            } catch where error.sqlState == "55P03" {
+                // A counter's row stayed locked past the lease function's lock timeout (another host's
+                // sync): nothing changed; the next pass tries again. Not an outage.
+                _ = shared.addCounter(BudgetLedger.syncFailuresCounter)
+                logger.warning("budget keeper: sync refused (lock timeout); retrying at the next pass")
             } catch {
                 _ = shared.addCounter(BudgetLedger.syncFailuresCounter)
                 if !failing {
@@ -93,10 +98,14 @@ package enum BudgetKeeper {
     }
 
     /// One cluster-scope pass over the counters this host leases for (see the type's comment);
-    /// `passSeconds`: since the last pass (demand = spent / passSeconds). What PostgreSQL did not
-    /// take (it failed) is put back: grants to return stay in the slot, charges stay owed.
+    /// `passSeconds`: since the last pass (demand = spent / passSeconds). Outage admissions are
+    /// read, charged, and settled only once the statement committed (workers keep measuring the
+    /// outage share against them meanwhile). Grants to return are taken out of their slots first
+    /// and not put back if the statement fails: whether it committed is unknown, and putting them
+    /// back could spend them twice (stranded grants only under-admit). So they are returned only
+    /// while the last pass reached PostgreSQL (`returning`), not through an outage.
     static func syncLeased(_ budgets: SharedBudgets, _ store: BudgetUsageStore, plan: BudgetLeasePlan, nowNs: UInt64, nowUnix: Int64,
-                           passSeconds: Double, final: Bool) throws(PostgresError) {
+                           passSeconds: Double, final: Bool, returning: Bool = true) throws(PostgresError) {
         let entries = budgets.entries().filter(\.cluster)
         guard !entries.isEmpty else { return }
         let hosts = max(1, Int(budgets.region.counter(ClusterRateGate.hostsCounter)))
@@ -107,9 +116,9 @@ package enum BudgetKeeper {
             let spent = budgets.takeUnsynced(entry)
             let slot = budgets.slot(entry)
             var lease = BudgetUsageStore.Lease(counter: entry.counter, periodStart: entry.periodStart, periodEnd: entry.periodEnd, limit: entry.limit)
-            lease.charge = budgets.takeOutside(entry)
+            lease.charge = budgets.outsidePending(entry)
             if final || ended || plan.shouldReturn(left: entry.used, idleSeconds: idle) {
-                lease.giveBack = budgets.drain(entry)
+                if returning { lease.giveBack = budgets.drain(entry) }
             } else {
                 lease.want = plan.refill(left: entry.used, demandPerSecond: Double(max(0, spent)) / passSeconds, idleSeconds: idle,
                                          limit: entry.limit, centralUsed: budgets.central(slot).used, hosts: hosts)
@@ -122,17 +131,13 @@ package enum BudgetKeeper {
             leases.append(lease)
             leased.append(entry)
         }
-        let answers: [(granted: Int64, used: Int64)]
-        do { answers = try store.lease(leases) } catch {
-            for (entry, lease) in zip(leased, leases) {
-                if lease.giveBack > 0 { budgets.grant(budgets.slot(entry), amount: lease.giveBack) }
-                if lease.charge > 0 { budgets.giveOutside(entry, amount: lease.charge) }
-            }
-            throw error
-        }
+        let answers = try store.lease(leases)
         for (index, entry) in leased.enumerated() {
             let slot = budgets.slot(entry), answer = answers[index]
+            // The new usage (charges included) first, then the charges settled: the outage share never
+            // measures against neither.
             budgets.noteCentral(slot, used: answer.used, nowNs: nowNs)
+            if leases[index].charge > 0 { budgets.outsideSettled(entry, amount: leases[index].charge) }
             // Taken over by another counter meanwhile: the grant stays charged (under-admission only).
             if answer.granted > 0 { budgets.grant(slot, amount: answer.granted) }
         }

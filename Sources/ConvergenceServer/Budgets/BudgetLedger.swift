@@ -120,7 +120,11 @@ package struct BudgetLedger: Sendable {
                 if leased { return BudgetOutcome(demand: demand, admitted: false, used: usage(left: left)) }
                 need = demand.amount - left
             }
-            if region.counter(ClusterRateGate.outageCounter) != 0 { return decideOffline(demand, slot, outage: outage) }
+            // In an outage, or after one until the keeper has charged what it admitted here: a grant leased
+            // before that charge would hand out again what the outage already admitted.
+            if region.counter(ClusterRateGate.outageCounter) != 0 || budgets.outsidePending(slot) > 0 {
+                return decideOffline(demand, slot, outage: outage)
+            }
             let reading = budgets.central(slot)
             let age = reading.readNs == 0 ? nil : Double(nowNs &- min(nowNs, reading.readNs)) / 1e9
             if plan.refusesLocally(need: need, limit: demand.limit, centralUsed: reading.used, readSecondsAgo: age) {
@@ -142,6 +146,8 @@ package struct BudgetLedger: Sendable {
                 region.storeCounter(ClusterRateGate.outageCounter, 1)
                 return decideOffline(demand, slot, outage: outage)
             case .failed:
+                // Slow or contended (PostgreSQL is up): this check is decided by the outage mode, as a rate
+                // limit's is, and what that admits is charged at the keeper's next pass.
                 _ = region.addCounter(ClusterRateGate.leaseFailuresCounter)
                 return decideOffline(demand, slot, outage: outage)
             }

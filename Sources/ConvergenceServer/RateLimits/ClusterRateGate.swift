@@ -34,11 +34,12 @@ enum ClusterRateGate {
 
         let plan = plan(context.config)
         // One thread leases at a time. A key at its limit between syncs is refused here at once; while
-        // the central bucket had tokens at the last lease, the others wait (at most the lease's deadline)
-        // for the grant another thread is fetching, or lease themselves once `burstLeaseSeconds` passed,
-        // rather than refuse a key that has tokens (a cold key's first burst).
+        // the central bucket had tokens at the last lease, the others wait for the grant another thread
+        // is fetching (at most twice a lease's deadline: it may have started just before and have a
+        // connection to open), or lease themselves once `burstLeaseSeconds` passed, rather than refuse
+        // a key that has tokens (a cold key's first burst).
         var current = now
-        let deadline = now + UInt64(plan.syncLeaseTimeoutMs) * 1_000_000
+        let deadline = now + 2 * UInt64(plan.syncLeaseTimeoutMs) * 1_000_000
         while true {
             let synced = slot.pointee.synced_ns
             let since = synced == 0 ? nil : Double(current &- min(current, synced)) / 1e9
@@ -61,7 +62,10 @@ enum ClusterRateGate {
             : max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
         let grant: CentralBuckets.Grant
         do {
-            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want), timeoutMs: plan.syncLeaseTimeoutMs)
+            // A lease's deadline, or what is left of the request's if it waited for another thread first (20 ms at least).
+            let leftMs = deadline > current ? Int((deadline - current) / 1_000_000) : 0
+            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want),
+                                                                  timeoutMs: max(20, min(plan.syncLeaseTimeoutMs, leftMs)))
         } catch where error.isConnectionFailure {
             // Unreachable: the whole host decides locally. The leaser clears the flag at its next
             // sync that reaches PostgreSQL (and charges what the outage mode admitted meanwhile);
