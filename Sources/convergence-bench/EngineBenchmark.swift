@@ -155,6 +155,28 @@ enum EngineBenchmark {
 }
 
 extension EngineBenchmark {
+    /// Where a check's time goes outside HTTP (ns each): the JSON parse, the typed request, the
+    /// personal-data scan, and the ten policies' decision.
+    static func checkParts(iterations: Int) -> [String: Double] {
+        let document = try! JSONDocument.parse(body, maxDepth: 20)
+        let request = try! CheckRequest.from(document)
+        let pii = PIIDetector.scan(request)
+        func ns(_ body: () -> Void) -> Double {
+            let start = MonotonicInstant.now()
+            for _ in 0..<iterations { body() }
+            return MonotonicInstant.now().milliseconds(since: start) * 1_000_000 / Double(iterations)
+        }
+        var sink = 0
+        var demands: [BudgetDemand] = [], outcomes: [BudgetOutcome] = []
+        return [
+            "parse": ns { sink &+= (try? JSONDocument.parse(body, maxDepth: 20)) == nil ? 1 : 0 },
+            "request": ns { sink &+= ((try? CheckRequest.from(document))?.operations.count ?? 0) },
+            "scan": ns { sink &+= PIIDetector.scan(request).count },
+            "decide": ns { sink &+= decide(request, tenPolicySet, pii: pii, &demands, &outcomes).riskScore },
+            "sink": Double(sink & 1),
+        ]
+    }
+
     /// Where a budget decision's time goes: demands, reservation, evaluation with outcomes (ns each).
     static func budgetParts(iterations: Int) -> [String: Double] {
         let request = try! CheckRequest.from(try! JSONDocument.parse(body, maxDepth: 20))

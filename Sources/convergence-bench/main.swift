@@ -25,6 +25,9 @@ case "engine-10":
     let decisions = (0..<5).map { _ in EngineBenchmark.decisionsOnly(iterations: iterations / 2, policies: EngineBenchmark.tenPolicySet) }.sorted()
     print("engine_10_policies_decisions_per_second \(Int(decisions[decisions.count / 2])) decisions/s/core "
           + "(the same 10 policies deciding a parsed, scanned check: applying subset, budget, rules; median of 5)")
+case "check-parts":
+    let parts = EngineBenchmark.checkParts(iterations: iterations / 4).sorted { $0.key < $1.key }
+    print("check parts (engine-10's check): " + parts.map { "\($0.key) \(Int($0.value)) ns" }.joined(separator: ", "))
 case "budget-decision":
     print("budget_decision_ns \(Int(EngineBenchmark.budgetDecisionCost(iterations: iterations / 4).rounded())) ns/check"
         + " (one key budget on top of the seed's policies; median of 7 alternated pairs × \(iterations / 4))")
