@@ -42,6 +42,8 @@ public struct PolicyWindow: Sendable, Equatable {
         /// the span runs over midnight (the day named is the day it starts on).
         public let from: Int
         public let to: Int
+        /// The zone's offset for the current quarter hour (shared by every copy of this window).
+        let offsets = ZoneOffsetCache()
 
         public init?(zone: String, days: UInt8, from: Int, to: Int) {
             guard let timeZone = TimeZone(identifier: zone) else { return nil }
@@ -56,7 +58,7 @@ public struct PolicyWindow: Sendable, Equatable {
 
         func contains(_ micros: Int64) -> Bool {
             let seconds = micros / 1_000_000 - (micros % 1_000_000 < 0 ? 1 : 0)
-            let local = seconds + Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds))))
+            let local = seconds + offsets.offset(timeZone, at: seconds)
             let day = Int(local.floorDiv(86_400))
             let minute = Int(local - Int64(day) * 86_400) / 60
             // 1970-01-01 was a Thursday: index 3 with Monday first.

@@ -1,6 +1,7 @@
 import ConvergenceCore
 import ConvergenceJSON
 import ConvergencePII
+import Foundation
 import Testing
 @testable import ConvergenceGovernance
 
@@ -75,5 +76,19 @@ import Testing
     ])
     func badWindowsNameTheField(text: String, field: String) {
         expectRefused(text, naming: field)
+    }
+
+    @Test func theCachedOffsetChangesExactlyAtTheTransitionWhicheverOrderTimesAreAsked() throws {
+        // Europe/Berlin went to summer time at 2026-03-29T01:00:00Z; Lord Howe Island shifts by half an hour.
+        let berlin = try #require(TimeZone(identifier: "Europe/Berlin")), lordHowe = try #require(TimeZone(identifier: "Australia/Lord_Howe"))
+        let cache = ZoneOffsetCache(), switchAt = try #require(RFC3339.parseMicros("2026-03-29T01:00:00Z")) / 1_000_000
+        for seconds in [switchAt - 1, switchAt, switchAt - 1, switchAt + 899, switchAt - 900, switchAt, switchAt - 1] {
+            #expect(cache.offset(berlin, at: seconds) == (seconds < switchAt ? 3600 : 7200), "at \(seconds - switchAt) s from the switch")
+        }
+        let other = ZoneOffsetCache()
+        for seconds in [switchAt, switchAt + 7 * 86_400, switchAt + 180 * 86_400] {
+            #expect(other.offset(lordHowe, at: seconds) == Int64(lordHowe.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))))
+            #expect(other.offset(lordHowe, at: seconds) % 1800 == 0)
+        }
     }
 }
