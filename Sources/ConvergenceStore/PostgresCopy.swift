@@ -32,7 +32,13 @@ extension PostgresConnection {
             close()
             throw .connectionFailed(message)
         }
-        // Every result must be read before the connection takes another command.
+        return try finishCopy(sql)
+    }
+
+    /// Reads every result of a COPY that has ended (the connection takes no other command
+    /// before): the rows copied, or the first error, with COPY's context ("COPY t, line 4,
+    /// column amount") so that a data error is findable.
+    func finishCopy(_ sql: String) throws(PostgresError) -> Int {
         var failure: PostgresError?
         var rows = 0
         while let result = PQgetResult(handle) {
@@ -40,7 +46,6 @@ extension PostgresConnection {
                 rows = Int(String(cString: PQcmdTuples(result))) ?? 0
                 PQclear(result)
             } else if failure == nil {
-                // COPY's context ("COPY t, line 4, column amount") makes a data error findable.
                 let context = PQresultErrorField(result, Int32(UInt8(ascii: "W"))).map { String(cString: $0) }
                 do { try check(result, sql: sql) } catch {
                     if case .server(let state, let message) = error, let context {
@@ -93,20 +98,6 @@ extension PostgresConnection {
                 throw PostgresError.connectionFailed(message)
             }
         }
-        var failure: PostgresError?
-        var rows = 0
-        while let result = PQgetResult(handle) {
-            if PQresultStatus(result) == PGRES_COMMAND_OK {
-                rows = Int(String(cString: PQcmdTuples(result))) ?? 0
-                PQclear(result)
-            } else if failure == nil {
-                do { try check(result, sql: sql) } catch { failure = error }
-            } else {
-                PQclear(result)
-            }
-            if handle == nil { break }
-        }
-        if let failure { throw failure }
-        return rows
+        return try finishCopy(sql)
     }
 }

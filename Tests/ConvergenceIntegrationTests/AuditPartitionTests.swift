@@ -277,16 +277,22 @@ final class AuditPartitionTests: XCTestCase {
 
     // MARK: - audit_retention_days
 
+    /// Before the stack starts: the schema migrated and the pre-migration partition (everything
+    /// before tomorrow) dropped, so that past days get daily partitions of their own.
+    static func migratedWithDailyPartitions(_ directory: URL) throws -> PostgresConnection {
+        let connection = PostgresConnection(ConnectionInfo(
+            url: "postgresql:///convergence?host=\(directory.path)/pgsock&user=postgres", password: TestDatabaseSecret.password,
+            connectTimeoutSeconds: 5))
+        try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
+        _ = try AuditRetention(connection: connection).prune(beforeMicros: AuditPartitionDay(micros: AuditRecord.nowMicros()).adding(days: 1).startMicros)
+        return connection
+    }
+
     func testTheFlusherDropsPartitionsOlderThanTheRetentionDays() throws {
         let old = today.adding(days: -10), recent = today.adding(days: -2)
         stack = try TestStack(label: "partretain", overrides: ["CONVERGENCE_AUDIT_RETENTION_DAYS": "5"]) { directory in
-            let connection = PostgresConnection(ConnectionInfo(
-                url: "postgresql:///convergence?host=\(directory.path)/pgsock&user=postgres", password: TestDatabaseSecret.password,
-                connectTimeoutSeconds: 5))
+            let connection = try Self.migratedWithDailyPartitions(directory)
             defer { connection.close() }
-            try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
-            // Daily partitions for past days: the pre-migration one (everything before tomorrow) goes first.
-            _ = try AuditRetention(connection: connection).prune(beforeMicros: AuditPartitionDay(micros: AuditRecord.nowMicros()).adding(days: 1).startMicros)
             for day in [old, recent] {
                 try AuditPartitions(connection: connection).ensure(day)
                 try connection.query("""
@@ -314,12 +320,8 @@ final class AuditPartitionTests: XCTestCase {
         let archiveDirectory = parent + "/audit-archive"
         stack = try TestStack(label: "partarchive", overrides: ["CONVERGENCE_AUDIT_RETENTION_DAYS": "5",
                                                                 "CONVERGENCE_AUDIT_ARCHIVE_DIR": archiveDirectory]) { directory in
-            let connection = PostgresConnection(ConnectionInfo(
-                url: "postgresql:///convergence?host=\(directory.path)/pgsock&user=postgres", password: TestDatabaseSecret.password,
-                connectTimeoutSeconds: 5))
+            let connection = try Self.migratedWithDailyPartitions(directory)
             defer { connection.close() }
-            try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
-            _ = try AuditRetention(connection: connection).prune(beforeMicros: AuditPartitionDay(micros: AuditRecord.nowMicros()).adding(days: 1).startMicros)
             try AuditPartitions(connection: connection).ensure(old)
             // 2,000 records of an old day, one with a comma, quotes and a newline in a text column.
             try connection.query("""

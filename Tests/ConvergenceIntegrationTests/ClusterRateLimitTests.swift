@@ -55,11 +55,7 @@ final class ClusterRateLimitTests: StackTestCase {
         let hostB = try SecondHost(databaseURL: stack.postgres.url, overrides: Self.cluster)
         defer { hostB.stop() }
         XCTAssertTrue(waitUntil(timeout: 10) { hostB.server.children(role: "rate-leaser").count == 1 }, hostB.server.log)
-        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_acme"}"#, headers: admin).json()
-        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
-        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 20, "period_seconds": 2}}"#,
-                                     headers: admin).json()
-        let key = try XCTUnwrap(issued["api_key"] as? String)
+        let key = try keyLimited(tenant: "cluster_acme", limit: 20, periodSeconds: 2)
 
         // Six seconds (three windows) at about ten times the rate, from both hosts.
         let blast = Blast(clients: [client, hostB.client], threads: 2, key: key, body: check)
@@ -109,11 +105,7 @@ final class ClusterRateLimitTests: StackTestCase {
         defer { hostB.stop() }
         let hostC = try SecondHost(label: "host-c3", databaseURL: stack.postgres.url, overrides: Self.cluster)
         defer { hostC.stop() }
-        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_three"}"#, headers: admin).json()
-        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
-        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 30, "period_seconds": 3}}"#,
-                                     headers: admin).json()
-        let key = try XCTUnwrap(issued["api_key"] as? String)
+        let key = try keyLimited(tenant: "cluster_three", limit: 30, periodSeconds: 3)
 
         let blast = Blast(clients: [client, hostB.client, hostC.client], threads: 2, key: key, body: check)
         Thread.sleep(forTimeInterval: 2)
@@ -138,11 +130,7 @@ final class ClusterRateLimitTests: StackTestCase {
     func testAColdKeysFirstBurstIsAdmittedWhileOneThreadLeases() throws {
         let hostB = try SecondHost(label: "host-burst", databaseURL: stack.postgres.url, overrides: Self.cluster)
         defer { hostB.stop() }
-        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_burst"}"#, headers: admin).json()
-        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
-        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 100000, "period_seconds": 60}}"#,
-                                     headers: admin).json()
-        let key = try XCTUnwrap(issued["api_key"] as? String)
+        let key = try keyLimited(tenant: "cluster_burst", limit: 100000, periodSeconds: 60)
         let statuses = Mutex<[Int]>([])
         let clients = [client, hostB.client], body = check
         // Threads of their own (not a dispatch pool of two), released together.
@@ -167,11 +155,7 @@ final class ClusterRateLimitTests: StackTestCase {
     /// the host's local bucket, and the key's next requests at once, until the leaser has
     /// leased for it; the host is not put in an outage for it (other keys lease as usual).
     func testSlowLeaseStatementIsDecidedLocallyWithinItsDeadline() throws {
-        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_slow"}"#, headers: admin).json()
-        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
-        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 20, "period_seconds": 2}}"#,
-                                     headers: admin).json()
-        let cold = try XCTUnwrap(issued["api_key"] as? String) // never leased yet: its first request leases synchronously
+        let cold = try keyLimited(tenant: "cluster_slow", limit: 20, periodSeconds: 2) // never leased yet: its first request leases synchronously
         let original = try psql("SELECT pg_get_functiondef('convergence.rate_lease'::regproc)")
         XCTAssertTrue(original.contains("BEGIN\n"), original)
         _ = try psql(original.replacingOccurrences(of: "BEGIN\n", with: "BEGIN\n    PERFORM pg_sleep(2);\n"))
@@ -211,11 +195,7 @@ final class ClusterRateLimitTests: StackTestCase {
         defer { hostB.stop() }
         let hostC = try SecondHost(label: "host-cm", databaseURL: stack.postgres.url, overrides: Self.cluster)
         defer { hostC.stop() }
-        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_members"}"#, headers: admin).json()
-        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
-        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 30, "period_seconds": 3}}"#,
-                                     headers: admin).json()
-        let key = try XCTUnwrap(issued["api_key"] as? String)
+        let key = try keyLimited(tenant: "cluster_members", limit: 30, periodSeconds: 3)
 
         let steady = Blast(clients: [client, hostB.client], threads: 2, key: key, body: check)
         let leaving = Blast(clients: [hostC.client], threads: 2, key: key, body: check)
@@ -262,11 +242,7 @@ final class ClusterRateLimitTests: StackTestCase {
     func testAHostDyingWithALeaseLosesItsTokensNotTheBudget() throws {
         let hostC = try SecondHost(label: "host-cd", databaseURL: stack.postgres.url, overrides: Self.cluster)
         defer { hostC.stop() }
-        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "cluster_dies"}"#, headers: admin).json()
-        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
-        let issued = try client.post("/admin/keys", json: #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": 100, "period_seconds": 5}}"#,
-                                     headers: admin).json()
-        let key = try XCTUnwrap(issued["api_key"] as? String)
+        let key = try keyLimited(tenant: "cluster_dies", limit: 100, periodSeconds: 5)
 
         // Host C alone at ~15 requests/s, below the key's 20/s: its leaser leases two syncs of that ahead.
         let started = Date()
@@ -299,6 +275,14 @@ final class ClusterRateLimitTests: StackTestCase {
         print("dies with a lease: C admitted \(admittedOnC) (last remaining \(lastRemaining ?? -1)); A right after \(first); A one period later \(refilled)")
         XCTAssertGreaterThanOrEqual(refilled, 90, "a full burst (B = 100) one period after the death: \(refilled)")
         XCTAssertLessThanOrEqual(Double(refilled), 100 + 20 * (1.5 + 0.2))
+    }
+
+    /// A new customer's key with its own rate limit.
+    func keyLimited(tenant: String, limit: Int, periodSeconds: Int) throws -> String {
+        let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "\#(tenant)"}"#, headers: admin).json()
+        let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
+        let body = #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": \#(limit), "period_seconds": \#(periodSeconds)}}"#
+        return try XCTUnwrap(try client.post("/admin/keys", json: body, headers: admin).json()["api_key"] as? String)
     }
 
     func metric(_ client: HTTPClient, _ name: String) throws -> Double? {
