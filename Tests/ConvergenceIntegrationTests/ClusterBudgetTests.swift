@@ -69,14 +69,18 @@ final class ClusterBudgetTests: StackTestCase {
         XCTAssertLessThanOrEqual(burst.admitted, 40, "the fleet admitted past the budget")
         XCTAssertGreaterThan(burst.admitted, 0)
         // Grants one host left unspent go back after two idle seconds; then checks on both hosts
-        // take the rest, to the last request.
-        Thread.sleep(forTimeInterval: 3.5)
-        let rest = blast([client, hostB.client], key: key, count: 30)
-        Thread.sleep(forTimeInterval: 3.5)
-        let last = blast([client, hostB.client], key: key, count: 10)
-        XCTAssertEqual(rest.problems + last.problems, [])
-        XCTAssertEqual(burst.admitted + rest.admitted + last.admitted, 40,
-                       "exactly the limit across two hosts (burst \(burst.admitted), then \(rest.admitted), then \(last.admitted))")
+        // take the rest, to the last request (a round can end with a host holding a refill it no
+        // longer uses: the next round, after it came back, takes it).
+        var admitted = [burst.admitted]
+        for _ in 0..<4 where admitted.reduce(0, +) < 40 {
+            Thread.sleep(forTimeInterval: 3.5)
+            let round = blast([client, hostB.client], key: key, count: 20)
+            XCTAssertEqual(round.problems, [])
+            admitted.append(round.admitted)
+        }
+        XCTAssertEqual(admitted.reduce(0, +), 40, "exactly the limit across two hosts, round by round: \(admitted)")
+        let beyond = blast([client, hostB.client], key: key, count: 5)
+        XCTAssertEqual(beyond.admitted, 0, "and nothing past it")
         XCTAssertGreaterThan(try metric(client, "convergence_budget_leases_total") ?? 0, 0, "host A leased on the check path")
         XCTAssertEqual(try psql("SELECT string_agg(used::text, ',') FROM convergence.budget_usage").trimmingCharacters(in: .whitespacesAndNewlines),
                        "40", "PostgreSQL's usage: every grant spent or given back")
