@@ -193,12 +193,11 @@ struct CommandLineInterface {
                 guard !rest.isEmpty else { printError("--before needs a date"); return ProcessExit.usage.rawValue }
                 before = rest.removeFirst()
             case "--archive-dir":
-                guard let dir = rest.first, dir.hasPrefix("/") else {
+                guard rest.first?.hasPrefix("/") == true else {
                     printError("--archive-dir needs an absolute directory path")
                     return ProcessExit.usage.rawValue
                 }
                 archiveDir = rest.removeFirst()
-                _ = dir
             default: positional.append(option)
             }
         }

@@ -373,6 +373,12 @@ final class AuditPartitionTests: XCTestCase {
         XCTAssertEqual(Set(try partitions()).intersection([base, base.adding(days: 1), base.adding(days: 2)].map(\.partitionName)).count, 3)
 
         let cutoff = RFC3339Text.format(micros: noon)
+        // A relative archive directory is a usage error: nothing runs.
+        let relative = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff, "--archive-dir", "archive"],
+                                     environment: cli, check: false)
+        XCTAssertEqual(relative.status, 64, relative.output)
+        XCTAssertTrue(relative.output.contains("absolute directory path"), relative.output)
+        XCTAssertTrue(try partitions().contains(base.partitionName))
         // An archive that cannot be written: nothing dropped, the partition attached again and readable.
         let refused = try Shell.run([TestPaths.binary, "admin", "prune-audit", "--before", cutoff, "--archive-dir", "/dev/null/archive"],
                                     environment: cli, check: false)
