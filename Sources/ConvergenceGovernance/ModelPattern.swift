@@ -8,22 +8,42 @@
 ///
 /// A class: the engine walks lists of patterns on every check, and a struct holding an
 /// array and a string cost two retains per element visited.
-public final class ModelPattern: Sendable, Equatable {
+public final class ModelPattern: @unchecked Sendable, Equatable {
+    // @unchecked: `bytes` and `ends` are written once in `init`, only read afterwards, and freed in
+    // `deinit` when no reference is left; raw buffers so that matching retains nothing.
     public static func == (a: ModelPattern, b: ModelPattern) -> Bool { a.text == b.text }
 
     public let text: String
-    private let pieces: [[UInt8]]
+    /// The literal pieces between the stars, one after the other; piece k ends at `ends[k]`.
+    private let bytes: UnsafeMutableBufferPointer<UInt8>
+    private let ends: UnsafeMutableBufferPointer<Int>
     private let starStart: Bool
     private let starEnd: Bool
 
     public init(_ text: String) {
         self.text = text
-        let bytes = Array(text.utf8)
-        pieces = bytes.split(separator: UInt8(ascii: "*"), omittingEmptySubsequences: true).map(Array.init)
-        starStart = bytes.first == UInt8(ascii: "*")
-        starEnd = bytes.last == UInt8(ascii: "*")
+        let raw = Array(text.utf8)
+        let pieces = raw.split(separator: UInt8(ascii: "*"), omittingEmptySubsequences: true)
+        bytes = .allocate(capacity: max(1, raw.count))
+        ends = .allocate(capacity: max(1, pieces.count))
+        var at = 0
+        for (k, piece) in pieces.enumerated() {
+            for byte in piece { bytes[at] = byte; at += 1 }
+            ends[k] = at
+        }
+        pieceCount = pieces.count
+        starStart = raw.first == UInt8(ascii: "*")
+        starEnd = raw.last == UInt8(ascii: "*")
         isExactName = !starStart && !starEnd && pieces.count <= 1 && !text.isEmpty
+        specificity = isExactName ? Int.max : at
     }
+
+    deinit {
+        bytes.deallocate()
+        ends.deallocate()
+    }
+
+    private let pieceCount: Int
 
     /// No `*`: one name.
     public var isExact: Bool { isExactName }
@@ -31,55 +51,66 @@ public final class ModelPattern: Sendable, Equatable {
 
     /// How much of a name the pattern fixes: among the patterns that match a model, the
     /// one fixing most decides (`gpt-4-turbo*` over `gpt-4*` over `*`), an exact name first.
-    public var specificity: Int { isExact ? Int.max : pieces.reduce(0) { $0 + $1.count } }
+    public let specificity: Int
+
+    private func piece(_ k: Int) -> UnsafeBufferPointer<UInt8> {
+        let start = k == 0 ? 0 : ends[k - 1]
+        return UnsafeBufferPointer(rebasing: UnsafeBufferPointer(bytes)[start..<ends[k]])
+    }
 
     /// `caseInsensitive` folds ASCII letters: a deny or a limit must not be dodged by
     /// writing `GPT-4`, while an allow list stays exact (an unexpected spelling is refused).
     public func matches(_ model: String, caseInsensitive: Bool) -> Bool {
+        // In place (no copy of the string, which retained a long name on every match).
+        if let result = model.utf8.withContiguousStorageIfAvailable({ matches(bytes: $0, caseInsensitive) }) { return result }
         var model = model
-        if !caseInsensitive, isExactName {
-            // Most allow lists are plain names. Compared as bytes in place: `utf8.elementsEqual` walked two
-            // iterators and was a third of an engine profile.
-            let exact = pieces[0]
-            return model.withUTF8 { name in
-                guard name.count == exact.count else { return false }
-                for k in 0..<exact.count where name[k] != exact[k] { return false }
-                return true
-            }
-        }
-        return model.withUTF8 { name in
-            if pieces.isEmpty { return starStart || name.isEmpty } // "*" (or "**") matches everything
-            var at = 0
-            for (index, piece) in pieces.enumerated() {
-                let first = index == 0, last = index == pieces.count - 1
-                if first && !starStart {
-                    guard Self.equal(name, at: 0, piece, caseInsensitive) else { return false }
-                    at = piece.count
-                    if last && !starEnd { return at == name.count }
-                    continue
-                }
-                if last && !starEnd {
-                    let start = name.count - piece.count
-                    return start >= at && Self.equal(name, at: start, piece, caseInsensitive)
-                }
-                guard let found = Self.find(piece, in: name, from: at, caseInsensitive) else { return false }
-                at = found + piece.count
-            }
-            return true
+        return model.withUTF8 { matches(bytes: $0, caseInsensitive) }
+    }
+
+    /// Whether any pattern of `patterns` matches `model`. Walks the array's storage in place:
+    /// `contains(where:)` retained and released each pattern it visited.
+    static func any(_ patterns: [ModelPattern], match model: String, caseInsensitive: Bool) -> Bool {
+        patterns.withUnsafeBufferPointer { list in
+            for k in list.indices where list[k].matches(model, caseInsensitive: caseInsensitive) { return true }
+            return false
         }
     }
 
+    private func matches(bytes name: UnsafeBufferPointer<UInt8>, _ ci: Bool) -> Bool {
+        if pieceCount == 0 { return starStart || name.isEmpty } // "*" (or "**") matches everything
+        if isExactName { return name.count == ends[0] && Self.equal(name, at: 0, piece(0), ci) }
+        var at = 0
+        for index in 0..<pieceCount {
+            let piece = piece(index)
+            let first = index == 0, last = index == pieceCount - 1
+            if first && !starStart {
+                guard Self.equal(name, at: 0, piece, ci) else { return false }
+                at = piece.count
+                if last && !starEnd { return at == name.count }
+                continue
+            }
+            if last && !starEnd {
+                let start = name.count - piece.count
+                return start >= at && Self.equal(name, at: start, piece, ci)
+            }
+            guard let found = Self.find(piece, in: name, from: at, ci) else { return false }
+            at = found + piece.count
+        }
+        return true
+    }
+
+    @inline(__always)
     private static func fold(_ c: UInt8, _ caseInsensitive: Bool) -> UInt8 {
         caseInsensitive && c >= 0x41 && c <= 0x5A ? c + 0x20 : c
     }
 
-    private static func equal(_ name: UnsafeBufferPointer<UInt8>, at start: Int, _ piece: [UInt8], _ ci: Bool) -> Bool {
+    private static func equal(_ name: UnsafeBufferPointer<UInt8>, at start: Int, _ piece: UnsafeBufferPointer<UInt8>, _ ci: Bool) -> Bool {
         guard start >= 0, start + piece.count <= name.count else { return false }
         for k in 0..<piece.count where fold(name[start + k], ci) != fold(piece[k], ci) { return false }
         return true
     }
 
-    private static func find(_ piece: [UInt8], in name: UnsafeBufferPointer<UInt8>, from: Int, _ ci: Bool) -> Int? {
+    private static func find(_ piece: UnsafeBufferPointer<UInt8>, in name: UnsafeBufferPointer<UInt8>, from: Int, _ ci: Bool) -> Int? {
         var start = from
         while start + piece.count <= name.count {
             if equal(name, at: start, piece, ci) { return start }

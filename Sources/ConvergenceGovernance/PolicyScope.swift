@@ -24,7 +24,7 @@ public struct PolicyScope: Sendable, Equatable {
         if let departments, !departments.contains(where: { $0 == department }) { return false }
         if models != nil {
             let named = operations.indices.contains { i in
-                operations[i].model.map { model in patterns.contains { $0.matches(model, caseInsensitive: true) } } ?? false
+                operations[i].model.map { model in ModelPattern.any(patterns, match: model, caseInsensitive: true) } ?? false
             }
             if !named { return false }
         }

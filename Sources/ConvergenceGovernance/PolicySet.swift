@@ -27,7 +27,14 @@ public final class PolicySet: Sendable {
         all = Scope(monitorIncluded: true, limits: Limits(policies), approvedModels: Scope.patterns(rules.map { $0.allowedModels ?? [] }),
                     deniedModels: Scope.patterns(rules.map(\.deniedModels)), personalKinds: Scope.personalKinds(of: policies))
         hasMonitor = policies.contains { $0.mode == .monitor }
-        isConditional = policies.contains { !$0.rules.window.isAlways || !$0.rules.scope.isEveryone }
+        conditions = policies.indices.compactMap { i in
+            let (window, scope) = (policies[i].rules.window, policies[i].rules.scope)
+            return window.isAlways && scope.isEveryone ? nil : Condition(index: i, window: window, scope: scope)
+        }
+        isConditional = !conditions.isEmpty
+        unconditionalMask = policies.count > 64 ? 0 : conditions.reduce(policies.count == 64 ? ~0 : (1 << UInt64(policies.count)) - 1) {
+            $0 & ~(1 << UInt64($1.index))
+        }
         budgets = policies.flatMap { policy in (policy.rules.budgets ?? []).map { PreparedBudget($0, policy: policy) } }
         hasBudgets = !budgets.isEmpty
     }
@@ -46,15 +53,21 @@ public final class PolicySet: Sendable {
     /// subset is one of few (a customer's windows and scopes combine into a handful), so each
     /// subset is prepared once and kept: a check pays for the filter, not for a new set.
     func applying(to request: CheckRequest, caller: Caller, at micros: Int64) -> PolicySet {
-        let department = caller.department(of: request)
-        // By index and in place: passing a `Policy` by value copied (and retained) all of its rules.
-        func applies(_ i: Int) -> Bool {
-            policies[i].rules.window.contains(micros)
-                && policies[i].rules.scope.includes(keyID: caller.keyID, department: department, operations: request.operations)
+        // The department is read from the context only when a scope lists departments.
+        var department: String??
+        func applies(_ condition: Condition) -> Bool {
+            guard condition.window.contains(micros) else { return false }
+            let scope = condition.scope
+            if scope.departments != nil, department == nil { department = .some(caller.department(of: request)) }
+            return scope.includes(keyID: caller.keyID, department: department ?? nil, operations: request.operations)
         }
-        guard policies.count <= 64 else { return PolicySet(policies.indices.filter(applies).map { policies[$0] }) }
-        var mask: UInt64 = 0
-        for i in policies.indices where applies(i) { mask |= 1 << UInt64(i) }
+        guard policies.count <= 64 else {
+            let excluded = Set(conditions.filter { !applies($0) }.map(\.index))
+            return PolicySet(policies.indices.filter { !excluded.contains($0) }.map { policies[$0] })
+        }
+        // Only the conditional policies are visited: the others always apply.
+        var mask = unconditionalMask
+        for k in conditions.indices where applies(conditions[k]) { mask |= 1 << UInt64(conditions[k].index) }
         if mask == (policies.count == 64 ? ~0 : (1 << UInt64(policies.count)) - 1) { return self }
         if let known = subsets.withLock({ $0[mask] }) { return known }
         let subset = PolicySet(policies.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { policies[$0] })
@@ -64,6 +77,24 @@ public final class PolicySet: Sendable {
         }
         return subset
     }
+
+    /// A policy in effect only at times or for some checks, with what decides it. A class:
+    /// copying the structs out of the array retained each of their arrays, on every check.
+    final class Condition: Sendable {
+        let index: Int
+        let window: PolicyWindow
+        let scope: PolicyScope
+
+        init(index: Int, window: PolicyWindow, scope: PolicyScope) {
+            self.index = index
+            self.window = window
+            self.scope = scope
+        }
+    }
+    /// The policies with a window or a scope, in policy order.
+    let conditions: [Condition]
+    /// The policies without (bit i: policy i; 0 beyond 64 policies).
+    let unconditionalMask: UInt64
 
     /// Prepared subsets by the bit mask of their policies (`applying`).
     private let subsets = Mutex<[UInt64: PolicySet]>([:])
@@ -104,7 +135,8 @@ public final class PolicySet: Sendable {
     }
 
     /// Which policies an assessment applies: the enforcing ones, or all of them (monitor mode's "what if").
-    struct Scope: Sendable {
+    /// A class: an assessment receives one per check, and a struct copy retained each of its arrays.
+    final class Scope: Sendable {
         let monitorIncluded: Bool
         let limits: Limits
         /// Models some applied policy lists in `allowed_models`: an external call to one of them is
@@ -116,6 +148,14 @@ public final class PolicySet: Sendable {
         /// allows), every kind when none applies.
         let personalKinds: PIIKindSet
 
+        init(monitorIncluded: Bool, limits: Limits, approvedModels: [ModelPattern], deniedModels: [ModelPattern], personalKinds: PIIKindSet) {
+            self.monitorIncluded = monitorIncluded
+            self.limits = limits
+            self.approvedModels = approvedModels
+            self.deniedModels = deniedModels
+            self.personalKinds = personalKinds
+        }
+
         static func personalKinds(of policies: [Policy]) -> PIIKindSet {
             var kinds = PIIKindSet()
             for policy in policies { kinds.formUnion(policy.rules.effectivePersonalKinds) }
@@ -125,8 +165,8 @@ public final class PolicySet: Sendable {
         func includes(_ mode: Policy.Mode) -> Bool { monitorIncluded || mode == .enforce }
 
         func approves(_ model: String) -> Bool {
-            approvedModels.contains { $0.matches(model, caseInsensitive: false) }
-                && !deniedModels.contains { $0.matches(model, caseInsensitive: true) }
+            ModelPattern.any(approvedModels, match: model, caseInsensitive: false)
+                && !ModelPattern.any(deniedModels, match: model, caseInsensitive: true)
         }
 
         /// The policies' patterns, each text once (the patterns the policies' `Rules` already built).

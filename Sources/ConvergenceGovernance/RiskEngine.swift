@@ -244,7 +244,7 @@ public enum RiskEngine {
             // Details name paths and counts only: model names are the client's values.
             if let allowed = rules.allowedModels {
                 func refuses(_ i: Int) -> Bool {
-                    operations[i].model.map { model in !allowed.contains { $0.matches(model, caseInsensitive: false) } } ?? false
+                    operations[i].model.map { model in !ModelPattern.any(allowed, match: model, caseInsensitive: false) } ?? false
                 }
                 // The list is made only when something is refused: this runs per policy on every check.
                 if operations.indices.contains(where: refuses) {
@@ -254,7 +254,7 @@ public enum RiskEngine {
             }
             if !rules.deniedModels.isEmpty {
                 func refuses(_ i: Int) -> Bool {
-                    operations[i].model.map { model in rules.deniedModels.contains { $0.matches(model, caseInsensitive: true) } } ?? false
+                    operations[i].model.map { model in ModelPattern.any(rules.deniedModels, match: model, caseInsensitive: true) } ?? false
                 }
                 if operations.indices.contains(where: refuses) {
                     let refused = operations.indices.filter(refuses)
