@@ -175,7 +175,11 @@ public struct CheckRequest: Sendable {
     }
 
     static func isTopLevelField(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        key.elementsEqual("operations".utf8) || key.elementsEqual("context".utf8)
+        // Bytes in place: `elementsEqual` over a UTF8View walked two iterators.
+        func equals(_ name: StaticString) -> Bool {
+            key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
+        }
+        return equals("operations") || equals("context")
     }
 
     /// A client's key in an error message: at most 64 printable characters.

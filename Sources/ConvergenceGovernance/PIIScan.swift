@@ -53,39 +53,40 @@ public struct PIIDocumentWalker {
     /// document order. A key's own findings have the path `<object>.[key]`.
     public func walk(_ node: Int, prefix: String, _ found: (String, PIISink) -> Void) {
         // The path as a stack of components: a key node (>= 0) or an array index (-1 - i).
+        var sink = PIISink(recordsSpans: recordsSpans) // one for every string of the walk, reset before each
         withUnsafeTemporaryAllocation(of: Int.self, capacity: maxDepth + 1) { stack in
-            walk(node, depth: 0, path: stack, prefix: prefix, found)
+            walk(node, depth: 0, path: stack, prefix: prefix, sink: &sink, found)
         }
     }
 
-    private func walk(_ node: Int, depth: Int, path: UnsafeMutableBufferPointer<Int>, prefix: String,
+    private func walk(_ node: Int, depth: Int, path: UnsafeMutableBufferPointer<Int>, prefix: String, sink: inout PIISink,
                       _ found: (String, PIISink) -> Void) {
         guard depth <= maxDepth else { return }
         switch document.kind(node) {
         case .string:
             // The key the string sits under hints at what it holds.
             let hint = depth > 0 && path[depth - 1] >= 0 ? document.withUTF8(path[depth - 1]) { PIIFieldHint(key: $0) } : .none
-            var sink = PIISink(recordsSpans: recordsSpans)
+            sink.reset()
             document.withUTF8(node) { PIIDetector.scan($0, hint: hint, into: &sink) }
             if !sink.kinds.isEmpty { found(render(path, depth: depth, prefix: prefix), sink) }
         case .array:
             guard depth < maxDepth else { return }
             for (i, element) in document.elements(node).enumerated() {
                 path[depth] = -1 - i
-                walk(element, depth: depth + 1, path: path, prefix: prefix, found)
+                walk(element, depth: depth + 1, path: path, prefix: prefix, sink: &sink, found)
             }
         case .object:
             guard depth < maxDepth else { return }
             for key in document.keys(node) {
                 // Keys are client text too: `{"bob@example.org": 1}` sends an address.
-                var sink = PIISink(recordsSpans: recordsSpans)
+                sink.reset()
                 document.withUTF8(key) { PIIDetector.scan($0, hint: .none, into: &sink) }
                 if !sink.kinds.isEmpty {
                     let parent = render(path, depth: depth, prefix: prefix)
                     found(parent.isEmpty ? "[key]" : parent + ".[key]", sink)
                 }
                 path[depth] = key
-                walk(key + 1, depth: depth + 1, path: path, prefix: prefix, found)
+                walk(key + 1, depth: depth + 1, path: path, prefix: prefix, sink: &sink, found)
             }
         default: return
         }

@@ -21,6 +21,14 @@ public struct PIISink {
 
     public init(recordsSpans: Bool) { self.recordsSpans = recordsSpans }
 
+    /// Empty again, keeping the span array's storage: a walk over many strings reuses one sink
+    /// (a new one per string was a call and a copy of this struct each time).
+    public mutating func reset() {
+        kinds = PIIKindSet()
+        if !spans.isEmpty { spans.removeAll(keepingCapacity: true) }
+        containerCount = 0
+    }
+
     /// The first spans of the kinds that contain others, kept even when only kinds are
     /// collected (no allocation: a fixed tuple): digits inside an IBAN are the IBAN's, not a
     /// card or a phone; a capitalised street or city inside an address is not a person.
