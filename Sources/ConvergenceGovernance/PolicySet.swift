@@ -32,9 +32,9 @@ public final class PolicySet: Sendable {
             return window.isAlways && scope.isEveryone ? nil : Condition(index: i, window: window, scope: scope)
         }
         isConditional = !conditions.isEmpty
-        unconditionalMask = policies.count > 64 ? 0 : conditions.reduce(policies.count == 64 ? ~0 : (1 << UInt64(policies.count)) - 1) {
-            $0 & ~(1 << UInt64($1.index))
-        }
+        readsDepartment = conditions.contains { $0.scope.departments != nil }
+        fullMask = policies.count >= 64 ? ~0 : (1 << UInt64(policies.count)) - 1
+        unconditionalMask = policies.count > 64 ? 0 : conditions.reduce(fullMask) { $0 & ~(1 << UInt64($1.index)) }
         budgets = policies.flatMap { policy in (policy.rules.budgets ?? []).map { PreparedBudget($0, policy: policy) } }
         hasBudgets = !budgets.isEmpty
     }
@@ -53,13 +53,11 @@ public final class PolicySet: Sendable {
     /// subset is one of few (a customer's windows and scopes combine into a handful), so each
     /// subset is prepared once and kept: a check pays for the filter, not for a new set.
     func applying(to request: CheckRequest, caller: Caller, at micros: Int64) -> PolicySet {
-        // The department is read from the context only when a scope lists departments.
-        var department: String??
+        // The department is read from the context only when some scope lists departments.
+        let department = readsDepartment ? caller.department(of: request) : nil
         func applies(_ condition: Condition) -> Bool {
-            guard condition.window.contains(micros) else { return false }
-            let scope = condition.scope
-            if scope.departments != nil, department == nil { department = .some(caller.department(of: request)) }
-            return scope.includes(keyID: caller.keyID, department: department ?? nil, operations: request.operations)
+            condition.window.contains(micros)
+                && condition.scope.includes(keyID: caller.keyID, department: department, operations: request.operations)
         }
         guard policies.count <= 64 else {
             let excluded = Set(conditions.filter { !applies($0) }.map(\.index))
@@ -68,7 +66,7 @@ public final class PolicySet: Sendable {
         // Only the conditional policies are visited: the others always apply.
         var mask = unconditionalMask
         for k in conditions.indices where applies(conditions[k]) { mask |= 1 << UInt64(conditions[k].index) }
-        if mask == (policies.count == 64 ? ~0 : (1 << UInt64(policies.count)) - 1) { return self }
+        if mask == fullMask { return self }
         if let known = subsets.withLock({ $0[mask] }) { return known }
         let subset = PolicySet(policies.indices.filter { mask & (1 << UInt64($0)) != 0 }.map { policies[$0] })
         subsets.withLock { known in
@@ -95,6 +93,10 @@ public final class PolicySet: Sendable {
     let conditions: [Condition]
     /// The policies without (bit i: policy i; 0 beyond 64 policies).
     let unconditionalMask: UInt64
+    /// Every policy's bit.
+    let fullMask: UInt64
+    /// Whether some scope lists departments (only then is `context.department` read).
+    let readsDepartment: Bool
 
     /// Prepared subsets by the bit mask of their policies (`applying`).
     private let subsets = Mutex<[UInt64: PolicySet]>([:])
