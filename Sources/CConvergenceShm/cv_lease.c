@@ -56,7 +56,7 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
         __atomic_store_n(&l->period_s, period_s, __ATOMIC_RELAXED);
         __atomic_store_n(&l->central_left, (int32_t)(limit > INT32_MAX ? INT32_MAX : limit), __ATOMIC_RELAXED);
         __atomic_store_n(&l->refused, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&l->full_at_unix_ms, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->full_at_ns, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->synced_ns, 0, __ATOMIC_RELAXED);
         unsigned __int128 claiming = CV_WORD(CV_WORD_CLAIMING, 0);
         cas(l, &claiming, CV_WORD(hash, 0)); /* only we write a slot while it is being claimed */

@@ -43,12 +43,23 @@ public struct LeasePlan: Sendable, Equatable {
     public func shouldReturn(tokens: Int64, idleSeconds idle: Double) -> Bool { tokens > 0 && idle >= idleSeconds }
 
     /// Whether a request that found no token leases itself rather than waiting for the next sync:
-    /// always for a key the leaser does not sync (never leased, or not for three syncs); for one
-    /// it does, only while the central bucket had tokens at the last lease, at most every `burstLeaseSeconds`.
-    public func leasesSynchronously(sinceLastLease seconds: Double?, centralLeft: Int) -> Bool {
+    /// never while the central bucket cannot hold a whole token yet (`centralAtMost`, from the last
+    /// lease this host saw: PostgreSQL would refuse, so the request is refused without asking, and
+    /// the leaser leases for the key at its next sync); otherwise always for a key the leaser does
+    /// not sync (never leased, or not for three syncs); for one it does, only while the central
+    /// bucket had tokens at the last lease, at most every `burstLeaseSeconds`.
+    public func leasesSynchronously(sinceLastLease seconds: Double?, centralLeft: Int, centralAtMost: Double = .infinity) -> Bool {
         guard let seconds else { return true }
+        if centralAtMost < 1 { return false }
         if seconds > 3 * syncSeconds { return true }
         return centralLeft >= 1 && seconds >= burstLeaseSeconds
+    }
+
+    /// The most a central bucket can hold `secondsToFull` before it is full again: it refills at
+    /// the rule's rate and other hosts only take from it, so this bounds it from above whatever
+    /// they did since. `secondsToFull` must be measured from before the lease was sent.
+    public static func centralAtMost(rule: RateLimitRule, secondsToFull: Double) -> Double {
+        Double(rule.limit) - Double(rule.limit) / Double(rule.periodSeconds) * max(0, secondsToFull)
     }
 
     /// The local budget while PostgreSQL is unreachable (`share` mode): 1/N of the rule,

@@ -73,6 +73,9 @@ public enum MetricFamilies {
     public static let leaseFailures = MetricFamily("convergence_ratelimit_lease_failures_total", .counter,
                                                    help: "rate_limit_scope = cluster: synchronous leases that missed their 100 ms deadline or"
                                                        + " were refused (lock timeout); each such request was decided by rate_limit_outage.")
+    public static let synchronousLeases = MetricFamily("convergence_ratelimit_synchronous_leases_total", .counter,
+                                                       help: "rate_limit_scope = cluster: leases made on the request path, one statement each"
+                                                           + " (the leaser's own syncs are one statement per rate_limit_sync_ms).")
     public static let clusterHosts = MetricFamily("convergence_ratelimit_cluster_hosts", .gauge,
                                                   help: "rate_limit_scope = cluster: live hosts at the last heartbeat (the N of the outage share).")
 
@@ -100,7 +103,7 @@ public enum MetricFamilies {
     /// Families computed from the region header at render time.
     public static let derived: [MetricFamily] = [
         bucketsUsed, bucketsCapacity, bucketEvictions, lockTimeouts, seriesUsed, seriesCapacity, seriesDropped, customersLabelled, shmBytes,
-        clusterOutage, clusterHosts, leaseFailures, budgetWarnings, budgetRefusals, budgetSyncFailures, budgetLeases,
+        clusterOutage, clusterHosts, leaseFailures, synchronousLeases, budgetWarnings, budgetRefusals, budgetSyncFailures, budgetLeases,
     ]
 
     public static var all: [MetricFamily] { stored + derived }

@@ -151,6 +151,34 @@ final class ClusterRateLimitTests: StackTestCase {
         XCTAssertEqual(statuses.withLock { $0.filter { $0 != 200 } }, [], "every request of the burst admitted")
     }
 
+    /// A key at its limit that comes back to this host only every 6 s (the leaser stops syncing a
+    /// key after 2 s idle, and a request on a key it has not synced for three syncs used to lease
+    /// synchronously, one statement per visit): while its central bucket cannot have refilled a
+    /// whole token since the last lease this host saw (2 per 60 s: a token per 30 s), each visit
+    /// is refused at once without a statement, with truthful headers.
+    func testAQuietKeyAtItsLimitIsRefusedWithoutAStatementPerVisit() throws {
+        let key = try keyLimited(tenant: "cluster_quiet", limit: 2, periodSeconds: 60)
+        let leases = "convergence_ratelimit_synchronous_leases_total"
+        let before = try XCTUnwrap(try metric(client, leases), "the counter is exported in cluster scope")
+        var statuses: [Int] = []
+        for _ in 0..<3 { statuses.append(try client.post("/v1/check", json: check, headers: ["X-API-Key": key]).status) }
+        XCTAssertEqual(statuses, [200, 200, 429], "the bucket of two spent, then refused")
+        let afterBurst = try XCTUnwrap(try metric(client, leases))
+        XCTAssertGreaterThanOrEqual(afterBurst - before, 1, "a key new on this host leases synchronously")
+        XCTAssertLessThanOrEqual(afterBurst - before, 2)
+        for visit in 0..<2 {
+            Thread.sleep(forTimeInterval: 6)
+            let started = Date()
+            let response = try client.post("/v1/check", json: check, headers: ["X-API-Key": key])
+            XCTAssertEqual(response.status, 429, "visit \(visit): the central bucket holds at most 0.2 tokens")
+            XCTAssertLessThan(Date().timeIntervalSince(started), 0.3)
+            // Reset (Unix seconds) from the central bucket's full time: within the minute it takes to refill.
+            let reset = try XCTUnwrap(response.headers["x-ratelimit-reset"].flatMap { Int($0) }) - Int(Date().timeIntervalSince1970)
+            XCTAssertTrue((1...61).contains(reset), "the bucket is full again in \(reset) s")
+        }
+        XCTAssertEqual(try metric(client, leases), afterBurst, "no statement on the quiet visits")
+    }
+
     /// A slow PostgreSQL: the lease function answers after 2 s (well past its 200 ms lock
     /// timeout, which cannot help here). A cold key's first request waits at most the
     /// synchronous lease's deadline (100 ms), then the outage mode (`share`) decides it from

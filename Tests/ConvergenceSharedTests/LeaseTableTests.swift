@@ -98,6 +98,23 @@ import Testing
         #expect(!plan.leasesSynchronously(sinceLastLease: 0.01, centralLeft: 30), "but not more often than every 50 ms")
     }
 
+    /// A key the leaser stopped syncing (quiet on this host for a few seconds) while its central
+    /// bucket was empty: no statement until a whole token can have come back by the refill rate.
+    @Test func aKeyWhoseCentralBucketCannotHoldATokenYetIsRefusedWithoutAStatement() {
+        let plan = LeasePlan(syncSeconds: 1), rule = RateLimitRule(limit: 2, periodSeconds: 10) // 0.2 tokens/s
+        // Empty at the last lease: full again in 10 s. 4 s later at most 0.8 tokens, 5 s later one.
+        #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: 10) == 0)
+        #expect(abs(LeasePlan.centralAtMost(rule: rule, secondsToFull: 6) - 0.8) < 1e-9)
+        #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: 5) == 1)
+        #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: 0) == 2, "full")
+        #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: -3) == 2, "past its full time: full, never more")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 4, centralLeft: 0, centralAtMost: 0.8), "past three syncs, but no token can be there")
+        #expect(plan.leasesSynchronously(sinceLastLease: 5, centralLeft: 0, centralAtMost: 1), "a token may be there: ask")
+        #expect(plan.leasesSynchronously(sinceLastLease: nil, centralLeft: 2, centralAtMost: 0),
+                "a key never leased on this host knows nothing of its bucket: ask")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 30, centralAtMost: 0.5), "a stale header estimate does not override it")
+    }
+
     @Test func admissionsOutsideALeaseAreCountedApartForTheLeaserToCharge() throws {
         let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
         let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)

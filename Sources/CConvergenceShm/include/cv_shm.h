@@ -14,7 +14,7 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 6u
+#define CV_SHM_LAYOUT_VERSION 7u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
@@ -43,7 +43,8 @@ enum {
     CV_COUNTER_BUDGET_REFUSALS, /* budget reservations refused (enforced or monitored) */
     CV_COUNTER_BUDGET_SYNC_FAILURES, /* budget loads and keeper syncs that could not reach PostgreSQL */
     CV_COUNTER_BUDGET_LEASES,   /* budget grants leased on the request path (rate_limit_scope = cluster) */
-    CV_COUNTER_COUNT = 16
+    CV_COUNTER_SYNC_LEASES,     /* rate-limit leases on the request path: one statement each (rate_limit_scope = cluster) */
+    CV_COUNTER_COUNT = 17
 };
 
 typedef struct cv_shm_header {
@@ -139,7 +140,8 @@ typedef struct cv_lease {
     uint32_t period_s;
     int32_t central_left;     /* whole tokens the central bucket had after the last lease (header estimate) */
     uint32_t refused;         /* requests refused for want of a token (atomic): with the two above, the demand */
-    int64_t full_at_unix_ms;  /* when the central bucket is full again (X-RateLimit-Reset) */
+    uint64_t full_at_ns;      /* CLOCK_MONOTONIC when the central bucket is full again at the earliest (from the lease's
+                                 send time): X-RateLimit-Reset, and the most it can hold before (other hosts only take) */
     uint64_t synced_ns;       /* CLOCK_MONOTONIC of the last lease (0: never): one thread at a time leases */
 } cv_lease;
 

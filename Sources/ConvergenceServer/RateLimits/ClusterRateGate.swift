@@ -17,6 +17,7 @@ enum ClusterRateGate {
     static let hostsCounter = Int32(CV_COUNTER_CLUSTER_HOSTS)
     static let outageCounter = Int32(CV_COUNTER_CLUSTER_OUTAGE)
     static let leaseFailuresCounter = Int32(CV_COUNTER_LEASE_FAILURES)
+    static let synchronousLeasesCounter = Int32(CV_COUNTER_SYNC_LEASES)
 
     static let unavailable = APIError(.serviceUnavailable, code: "rate_limit_unavailable",
                                       message: "The rate-limit store is unreachable and this host refuses requests until it is back; retry shortly.",
@@ -41,9 +42,10 @@ enum ClusterRateGate {
         var current = now
         let deadline = now + 2 * UInt64(plan.syncLeaseTimeoutMs) * 1_000_000
         while true {
-            let synced = slot.pointee.synced_ns
+            let synced = slot.pointee.synced_ns, fullAt = slot.pointee.full_at_ns
             let since = synced == 0 ? nil : Double(current &- min(current, synced)) / 1e9
-            if plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left)),
+            let atMost = LeasePlan.centralAtMost(rule: rule, secondsToFull: fullAt > current ? Double(fullAt - current) / 1e9 : 0)
+            if plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left), centralAtMost: atMost),
                cv_lease_begin_sync(slot, synced, current) != 0 { break }
             // The key's last synchronous lease failed: decided locally until the leaser leases for it.
             if slot.pointee.central_left < 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
@@ -60,12 +62,14 @@ enum ClusterRateGate {
         // Before the leaser's first heartbeat the number of hosts is unknown: a tenth of the bucket, not all of it.
         let want = known == 0 ? plan.firstWant(rule: rule, hosts: 1)
             : max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
-        let grant: CentralBuckets.Grant
+        let grant: CentralBuckets.Grant, sent: UInt64
         do {
             // A lease's deadline, or what is left of the request's if it waited for another thread first (20 ms at least).
             let leftMs = deadline > current ? Int((deadline - current) / 1_000_000) : 0
+            context.shared.addCounter(synchronousLeasesCounter)
             grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want),
                                                                   timeoutMs: max(20, min(plan.syncLeaseTimeoutMs, leftMs)))
+            sent = current
         } catch where error.isConnectionFailure {
             // Unreachable: the whole host decides locally. The leaser clears the flag at its next
             // sync that reaches PostgreSQL (and charges what the outage mode admitted meanwhile);
@@ -82,7 +86,7 @@ enum ClusterRateGate {
             slot.pointee.central_left = -1
             return try outage(bucket: bucket, rule: rule, slot, context)
         }
-        record(grant, in: slot)
+        record(grant, in: slot, sentNs: sent)
         guard grant.granted > 0 else {
             cv_lease_note_refused(slot)
             return decision(allowed: false, slot: slot, rule: rule)
@@ -90,6 +94,7 @@ enum ClusterRateGate {
         // One token is this request's; the rest wait in the slot for the next ones.
         if grant.granted > 1, !table.add(slot, bucket: bucket, tokens: Int64(grant.granted - 1)) {
             // Taken over by another key meanwhile: give them back now (best effort; lost tokens only under-admit).
+            context.shared.addCounter(synchronousLeasesCounter)
             _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1),
                                                                 timeoutMs: plan.syncLeaseTimeoutMs)
         }
@@ -97,10 +102,12 @@ enum ClusterRateGate {
         return decision(allowed: true, slot: slot, rule: rule)
     }
 
-    /// The central state after a lease: for headers, and for the next request's choice.
-    static func record(_ grant: CentralBuckets.Grant, in slot: UnsafeMutablePointer<cv_lease>) {
+    /// The central state after a lease: for headers, and for the next request's choice. The full
+    /// time counts from `sentNs`, before PostgreSQL read its clock, and a millisecond early (it
+    /// rounds up), so it is never later than the truth and `LeasePlan.centralAtMost` never too low.
+    static func record(_ grant: CentralBuckets.Grant, in slot: UnsafeMutablePointer<cv_lease>, sentNs: UInt64) {
         slot.pointee.central_left = Int32(clamping: Int64(grant.tokensLeft.rounded(.down)))
-        slot.pointee.full_at_unix_ms = WallClock.unixMicros() / 1000 + grant.fullInMs
+        slot.pointee.full_at_ns = sentNs + UInt64(max(0, grant.fullInMs - 1)) * 1_000_000
     }
 
     /// Headers from the central state: `Remaining` is an upper estimate (this host's tokens
@@ -110,7 +117,8 @@ enum ClusterRateGate {
         _ = cv_lease_owner(slot, &tokens)
         let centralLeft = Int64(max(0, slot.pointee.central_left))
         let remaining = Int(max(0, min(Int64(rule.limit), tokens + centralLeft)))
-        let resetMs = max(0, slot.pointee.full_at_unix_ms - WallClock.unixMicros() / 1000)
+        let now = UInt64(MonotonicInstant.now().nanoseconds), fullAt = slot.pointee.full_at_ns
+        let resetMs = fullAt > now ? Int64((fullAt - now) / 1_000_000) : 0
         // Refused: the next token comes with the central refill (one interval) or at the next sync.
         let retrySeconds = max(1, (rule.periodSeconds + rule.limit - 1) / rule.limit)
         return RateDecision(allowed: allowed, limit: rule.limit, remaining: remaining, resetAfterSeconds: Int((resetMs + 999) / 1000),

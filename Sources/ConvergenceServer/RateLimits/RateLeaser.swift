@@ -130,7 +130,7 @@ package enum RateLeaser {
         shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
         for (slot, position) in leased {
             let grant = grants[position], pointer = table.pointer(slot.index)
-            ClusterRateGate.record(grant, in: pointer)
+            ClusterRateGate.record(grant, in: pointer, sentNs: nowNs)
             pointer.pointee.synced_ns = nowNs // the workers leave this key to the leaser now
             if grant.granted > 0, !table.add(pointer, bucket: slot.bucket, tokens: Int64(grant.granted)) {
                 owed.append(.init(bucket: slot.bucket, rule: slot.rule, giveBack: grant.granted))

@@ -28,6 +28,7 @@ enum MetricsRoute {
                 derived.append((MetricFamilies.clusterOutage, Double(region.counter(ClusterRateGate.outageCounter))))
                 derived.append((MetricFamilies.clusterHosts, Double(region.counter(ClusterRateGate.hostsCounter))))
                 derived.append((MetricFamilies.leaseFailures, Double(region.counter(ClusterRateGate.leaseFailuresCounter))))
+                derived.append((MetricFamilies.synchronousLeases, Double(region.counter(ClusterRateGate.synchronousLeasesCounter))))
             }
             if let spool = context.audit {
                 // The audit gauges as of now, not as of the flusher's last loop: a dead or
