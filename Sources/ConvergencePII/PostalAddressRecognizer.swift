@@ -390,7 +390,17 @@ enum PostalAddressRecognizer {
     static func followsWell(_ b: Bytes, _ following: Word?) -> Bool {
         guard let w = following else { return true }
         if w.comma || w.dot || ASCII.isDigit(b[w.start]) || isCapital(b, w.start) { return true }
-        return has(V.followers, b, w) || has(V.units, b, w)
+        return has(V.followers, b, w) || has(V.units, b, w) || isVerb(b, w)
+    }
+
+    /// A verb after the street: the address is what the clause is about ("The parcel from 42 Maple Street
+    /// arrived", "Our office at 350 Fifth Avenue opens at nine"), where a noun after it makes the street a
+    /// modifier in prose ("9 Supreme Court justices", "3 Main Street shops").
+    static func isVerb(_ b: Bytes, _ w: Word) -> Bool {
+        if has(V.verbs, b, w) { return true }
+        guard w.count >= 5, b[w.end - 2] == 0x65, b[w.end - 1] == 0x64 else { return false } // "-ed"
+        for k in w.start..<w.end where !ASCII.isLower(b[k]) { return false }
+        return !has(V.notPastForms, b, w)
     }
 
     // MARK: After the street

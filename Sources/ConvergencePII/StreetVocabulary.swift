@@ -137,6 +137,18 @@ enum StreetVocabulary {
         i o ist war liegt ligt es est och og na w we wo è a à
         """)
 
+    /// Verbs that make the street the subject of a clause ("42 Maple Street opens at nine", "… needs a new roof"):
+    /// present and irregular past forms; regular past forms are told by their "-ed" (`PostalAddressRecognizer.isVerb`).
+    /// No plural-looking noun ("houses", "hosts", "shops"): "3 Main Street shops" is prose about shops.
+    static let verbs = WordSet("""
+        opens closes sits stands stood lies lay looks needs gets got goes go went runs ran remains faces belongs sold \
+        sells became becomes seems appears stays leaks lacks shows borders overlooks hit caught fell took gave \
+        does did will
+        """)
+
+    /// Words in "-ed" that are not past forms: "12 Oak Lane speed bumps".
+    static let notPastForms = WordSet("speed breed creed greed hundred kindred seabed flowerbed")
+
     /// Units inside an address: "Apt 4B", "Suite 200", "Flat 3".
     static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept")
 

@@ -31,6 +31,20 @@ import Testing
         #expect(Self.found("Visit 10 Downing Street"), "a capitalised word opening the sentence is not a title")
     }
 
+    /// A verb after the street makes the address what the clause is about; a noun after it makes the
+    /// street a modifier in prose about something else.
+    @Test func aVerbAfterTheStreetKeepsItAnAddressANounDoesNot() {
+        #expect(Self.addresses("The parcel from 42 Maple Street arrived yesterday.") == ["42 Maple Street"])
+        #expect(Self.addresses("Our office at 350 Fifth Avenue opens at nine.") == ["350 Fifth Avenue"])
+        #expect(Self.addresses("Deliveries for 12 Oak Lane go through the side gate.") == ["12 Oak Lane"])
+        #expect(Self.addresses("The tenant of Flat 3, 14 Church Road complained twice.") == ["14 Church Road"])
+        #expect(Self.found("17 Harbour Road needs a new roof."))
+        #expect(!Self.found("The 9 Supreme Court justices heard the appeal."))
+        #expect(!Self.found("About 40 Main Street shops closed early for the parade."))
+        #expect(!Self.found("Our 10 High Street branches switch to the new tills in June."))
+        #expect(!Self.found("The 12 Oak Lane speed bumps were removed."), "a noun in -ed is not a past form")
+    }
+
     @Test func addressesInSentences() {
         #expect(Self.addresses("Apt. 123, 4567 Maple Street, Denver, CO 80203") == ["4567 Maple Street, Denver, CO 80203"])
         #expect(Self.addresses("Please update my billing address to 789 Oak Avenue, Apt 5C, Chicago, IL 60614.")
