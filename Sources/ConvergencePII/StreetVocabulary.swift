@@ -58,7 +58,14 @@ enum StreetVocabulary {
         curve crossing xing estates falls harbor harbour haven hollow junction knoll landing manor meadow meadows mill \
         mission orchard oval pass pines plains point port prairie ranch river shore shores spring springs summit trace \
         valley view village vista ville glen creek cove park isle island lake lakes brook fork forks bypass esplanade \
-        embankment parade promenade
+        embankment parade promenade \
+        anex annex arcade bayou bend bluff bluffs branch burg crest crossroad dale divide estate extension ext ferry \
+        flats ford fords forge forges glens greens groves harbors hills inlet knolls lodge manors mills motorway neck \
+        overpass parkways passage plain radial ramp rapids ridges shoal shoals skyway spur stravenue throughway \
+        trafficway underpass valleys viaduct villages center ctr commons corner course field forest fort key mall \
+        mount mountain station sta stream tunnel union cmn cor crk ct cts cv dl est frk frst hbr hl hls holw inlt jct \
+        knl lk lndg mdw mdws ml mnr mt mtn pkwy pln plz pne pnes pr prt psge pt rdg riv rnch shr smt spg spgs sqs \
+        sta trce trak trfy vis vly vw vws vlg
         """)
 
     /// Full type words that count in lower case after a cue ("I live at 5 main street").
@@ -73,7 +80,12 @@ enum StreetVocabulary {
         square sq hill park point view lake lakes island isle village valley mill port landing falls spring springs \
         harbor harbour cove creek brook river shore shores summit pass ranch prairie meadow meadows orchard oval pines \
         plains crossing junction estates manor haven hollow knoll glen vista ville mission trace curve heights ridge \
-        rise green walk parade promenade esplanade embankment wharf quay gardens grove
+        rise green walk parade promenade esplanade embankment wharf quay gardens grove \
+        bayou bend bluff bluffs branch burg crest dale divide estate ferry flats ford fords forge forges glens greens \
+        groves harbors hills inlet knolls lodge manors mills neck plain rapids ridges shoal shoals spur valleys \
+        villages center ctr commons corner course field forest fort key mall mount mountain station sta stream tunnel \
+        union arcade cmn cor crk cv dl est frk frst hbr hl hls holw inlt jct knl lk lndg mdw mdws ml mnr mt mtn pln \
+        plz pne pnes pr prt psge pt rdg riv rnch shr smt spg spgs sqs trce vis vly vw vws vlg
         """)
 
     /// Types that are a whole street name on their own ("1619 Broadway").

@@ -45,6 +45,20 @@ import Testing
         #expect(!Self.found("The 12 Oak Lane speed bumps were removed."), "a noun in -ed is not a past form")
     }
 
+    /// USPS Publication 28's suffixes beyond the common ones; those that also name places count with a
+    /// one- or two-digit number only when a city, region or postcode follows.
+    @Test func lessCommonUSStreetTypes() {
+        #expect(Self.addresses("He lives at 4821 Kelly Crossroad.") == ["4821 Kelly Crossroad"])
+        #expect(Self.addresses("Ship to 9912 Amanda Mall, please.") == ["9912 Amanda Mall"])
+        #expect(Self.addresses("Return it to 77 Tanner Overpass, Austin, TX 78701") == ["77 Tanner Overpass, Austin, TX 78701"])
+        #expect(Self.found("Her mailing address is 310 Heron Inlet, Apt 4."))
+        #expect(!Self.found("The office is at 88 Lee Fort."), "a place word with a short number and nothing after")
+        #expect(!Self.found("The 2 Data Center outages cost us a day."))
+        #expect(!Self.found("All 25 Station managers met on Monday."))
+        #expect(!Self.found("Top 100 Hills to Climb in Scotland"))
+        #expect(!Self.found("We have 1200 Field Service engineers."))
+    }
+
     @Test func addressesInSentences() {
         #expect(Self.addresses("Apt. 123, 4567 Maple Street, Denver, CO 80203") == ["4567 Maple Street, Denver, CO 80203"])
         #expect(Self.addresses("Please update my billing address to 789 Oak Avenue, Apt 5C, Chicago, IL 60614.")
