@@ -226,11 +226,16 @@ enum PostalAddressRecognizer {
             if !labelled, let after = following, !after.dot {
                 let capitalAfter = isCapital(b, after.start)
                 if (capitalAfter || cued || ASCII.isDigit(b[after.start])) && !after.comma, !(yearCue && isYear(b, i, j)),
-                   let (core, weak) = english(b, after, lowerCase: cued), followsWell(b, core) {
+                   let (core, weak, plural) = english(b, after, lowerCase: cued), followsWell(b, core) {
                     // After a capitalised word mid-sentence the number may name a product or a sequel ("Python 3 Course
                     // Street", "War 2 Memorial Drive"); "at 5 Central Park" is a time and a place. Then a city, region
                     // or postcode must follow.
                     let end = tail(b, core)
+                    // A plural type ("4821 Smith Ports") reads as a headline's count ("100 Easy Ways to …") unless a
+                    // cue comes before, something of an address after, or it stands alone as a field's value.
+                    if plural, end == core, !cued, !(before == nil && (next(b, core).map { $0.comma || $0.dot } ?? true)) {
+                        return nil
+                    }
                     // A year is rarely a house number ("2011 Nathan Ridge", "2005-2009 Jong Soo Park" in copyright lines).
                     if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || isYear(b, i, j)) { return (i, end) }
                 }
@@ -266,20 +271,21 @@ enum PostalAddressRecognizer {
     /// English: number, one to four name words, a street type: "221B Baker Street", "1600 Pennsylvania Ave NW".
     /// Returns where the street ends. `lowerCase` (after "at", "to" …): "at 5 main street" too, with a full type word.
     /// `weak`: the type is also a landmark word ("Park", "Falls", "Square"), see `StreetVocabulary.landmarkTypes`.
-    static func english(_ b: Bytes, _ first: Word, lowerCase: Bool) -> (end: Int, weak: Bool)? {
+    static func english(_ b: Bytes, _ first: Word, lowerCase: Bool) -> (end: Int, weak: Bool, plural: Bool)? {
         var at = first.start, names = 0, lastLength = 0
         for n in 0..<5 {
             guard let w = n == 0 ? first : next(b, at), !w.comma else { return nil }
             if w.dot && (names == 0 || lastLength > 3) { return nil } // a sentence's full stop; "W. 55th" and "St. James" pass
             let capital = isCapital(b, w.start)
-            if capital, names == 0, has(V.selfNamed, b, w) { return (abbreviationEnd(b, w), false) }
+            if capital, names == 0, has(V.selfNamed, b, w) { return (abbreviationEnd(b, w), false, false) }
+            if names > 0, capital, has(V.pluralTypes, b, w) { return (w.end, false, true) }
             if names > 0, capital ? has(V.englishTypes, b, w) : lowerCase && has(V.lowerCaseTypes, b, w) {
                 var type = w
                 if let second = next(b, abbreviationEnd(b, w)), !second.comma, !second.dot, isCapital(b, second.start),
                    has(V.englishTypes, b, second) {
                     type = second // "Grove Hill Road"
                 }
-                return (abbreviationEnd(b, type), has(V.landmarkTypes, b, type))
+                return (abbreviationEnd(b, type), has(V.landmarkTypes, b, type), false)
             }
             guard ((capital || lowerCase && ASCII.isLower(b[w.start])) && !has(V.notNames, b, w)) || isOrdinal(b, w) else { return nil }
             names += 1

@@ -68,6 +68,13 @@ enum StreetVocabulary {
         sta trce trak trfy vis vly vw vws vlg
         """)
 
+    /// USPS plural types ("4821 Smith Ports", "77 Oak Ways"): also a headline's count ("100 Easy Ways to …"),
+    /// so they need a cue before, something of an address after, or nothing else in the field.
+    static let pluralTypes = WordSet("""
+        ways points views walks keys lights locks fields parks streets roads squares wells unions mountains islands \
+        cliffs centers corners courts coves ports spurs extensions junctions parkways rapids isles
+        """)
+
     /// Full type words that count in lower case after a cue ("I live at 5 main street").
     static let lowerCaseTypes = WordSet("street avenue road boulevard lane drive")
 

@@ -59,6 +59,18 @@ import Testing
         #expect(!Self.found("We have 1200 Field Service engineers."))
     }
 
+    /// Plural types ("Ports", "Ways", "Points") are also a headline's count: they need a cue before, an
+    /// address's tail after, or the field to themselves.
+    @Test func pluralStreetTypesNeedMoreThanTheirShape() {
+        #expect(Self.addresses("Ship to 4821 Smith Ports by Monday.") == ["4821 Smith Ports"])
+        #expect(Self.addresses("4821 Smith Ports Suite 123, East Dana, MN 55123") == ["4821 Smith Ports Suite 123, East Dana, MN 55123"])
+        #expect(Self.addresses("4821 Smith Ports") == ["4821 Smith Ports"])
+        #expect(!Self.found("100 Easy Ways to Save Money"))
+        #expect(!Self.found("She scored 30 Bonus Points in the game."))
+        #expect(!Self.found("We bought 3 Smart Locks and 2 Smart Lights."))
+        #expect(!Self.found("10 National Parks You Must See"))
+    }
+
     @Test func addressesInSentences() {
         #expect(Self.addresses("Apt. 123, 4567 Maple Street, Denver, CO 80203") == ["4567 Maple Street, Denver, CO 80203"])
         #expect(Self.addresses("Please update my billing address to 789 Oak Avenue, Apt 5C, Chicago, IL 60614.")
