@@ -534,6 +534,10 @@ enum PostalAddressRecognizer {
     static func postcodeWithCity(_ b: Bytes, _ i: Int, _ j: Int, _ region: Word) -> (Int, Int)? {
         guard let code = wordAt(b, i) else { return nil }
         let slice = ASCII.slice(b, code.start, code.end)
+        if j - i == 5, j == code.end, !region.comma, isAllUpper(b, region), has(V.militaryRegions, b, region),
+           let office = previous(b, region.start), !office.comma, !office.dot, isAllUpper(b, office), has(V.militaryPostOffices, b, office) {
+            return (office.start, code.end) // "APO AE 09012": the "city" and "state" of US military mail
+        }
         if j - i == 5 || j - i == 4 {
             // A ZIP after a US state or Canadian province, 4 digits after an Australian state. A two-letter code needs
             // the comma of "Springfield, IL 62704": "Fix PR 29972", "Check IN 12345" are not addresses.

@@ -179,6 +179,10 @@ enum StreetVocabulary {
         pa ri sc sd tn tx ut vt va wa wv wi wy pr gu vi on qc bc ab mb sk ns nb nl pe yt nt nu nsw vic qld sa tas act
         """)
 
+    /// US military mail (USPS Publication 28, 225): "PSC 4115, Box 7815, APO AA 41538", "USNS Harper, FPO AE 70561".
+    static let militaryPostOffices = WordSet("apo fpo dpo")
+    static let militaryRegions = WordSet("aa ae ap")
+
     static let australianStates = WordSet("nsw vic qld sa wa tas act nt")
 
     /// Cities whose postcode (an Indian PIN, a Japanese code) marks an address on its own: "Mumbai 400001".

@@ -59,6 +59,15 @@ import Testing
         #expect(!Self.found("We have 1200 Field Service engineers."))
     }
 
+    /// US military mail: APO/FPO/DPO with the armed-forces "state" codes AA, AE, AP and a ZIP.
+    @Test func militaryMail() {
+        #expect(Self.addresses("PSC 4115, Box 7815, APO AA 41538") == ["APO AA 41538"])
+        #expect(Self.found("USNS Harper, FPO AE 70561"))
+        #expect(Self.found("Unit 8103 Box 0654, DPO AP 28720"))
+        #expect(!Self.found("The AA 12345 flight was late."))
+        #expect(!Self.found("Error AE 40213 in module"))
+    }
+
     /// Plural types ("Ports", "Ways", "Points") are also a headline's count: they need a cue before, an
     /// address's tail after, or the field to themselves.
     @Test func pluralStreetTypesNeedMoreThanTheirShape() {
