@@ -33,6 +33,17 @@ public struct LeasePlan: Sendable, Equatable {
         min(1000, max(1, rule.limit / max(1, hosts) / 10))
     }
 
+    /// Tokens a request path leases when the slot is empty. A key this host has not leased lately
+    /// (never, or not for three syncs) gets `firstWant`: the live-host count is a sync behind while a
+    /// host joins, and a host that still believes it is alone must not take the whole bucket for a
+    /// burst of a few requests and leave the newcomer refused until the tokens come back (2 s). A
+    /// burst on a key the leaser syncs takes its share of what the bucket held at the last lease.
+    public func synchronousWant(rule: RateLimitRule, hostsKnown known: Int, centralLeft: Int, sinceLastLease seconds: Double?) -> Int {
+        let hosts = max(1, known)
+        guard let seconds, seconds <= 3 * syncSeconds, known > 0 else { return firstWant(rule: rule, hosts: hosts) }
+        return max(firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, max(0, centralLeft) / hosts))
+    }
+
     /// Whether the leaser leases more at this sync: the key is in use and less than one sync's demand is left.
     public func needsRefill(tokens: Int64, demandPerSecond: Double, idleSeconds idle: Double) -> Bool {
         guard idle < idleSeconds, demandPerSecond > 0 else { return false }

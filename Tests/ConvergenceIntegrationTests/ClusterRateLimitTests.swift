@@ -149,6 +149,15 @@ final class ClusterRateLimitTests: StackTestCase {
         for _ in 0..<48 { start.signal() }
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
         XCTAssertEqual(statuses.withLock { $0.filter { $0 != 200 } }, [], "every request of the burst admitted")
+        // Each host leased a small part of the bucket for its burst, not its whole share: a host
+        // that had not yet seen the other's heartbeat used to take all 100,000 tokens and leave the
+        // other refused until they came back (the upper estimate would read ≤ 50,000 on one host).
+        for (host, hostClient) in clients.enumerated() {
+            let response = try hostClient.post("/v1/check", json: body, headers: ["X-API-Key": key])
+            XCTAssertEqual(response.status, 200, "host \(host)")
+            let remaining = Int(response.headers["x-ratelimit-remaining"] ?? "") ?? 0
+            XCTAssertGreaterThan(remaining, 90_000, "host \(host): a burst of 48 left \(remaining) of 100,000 to the others")
+        }
     }
 
     /// A key at its limit that comes back to this host only every 6 s (the leaser stops syncing a

@@ -89,6 +89,19 @@ import Testing
         #expect(LeasePlan.chargeable(debt: 500, rule: rule) == 100)
     }
 
+    /// The regression behind a flaky cluster test: a host that had not yet seen a second host's
+    /// heartbeat leased the whole bucket for a burst of 24 and the second host was refused.
+    @Test func aFirstSynchronousLeaseTakesATenthOfTheShareEvenForAHostThatBelievesItIsAlone() {
+        let plan = LeasePlan(syncSeconds: 1), big = RateLimitRule(limit: 100_000, periodSeconds: 60)
+        #expect(plan.synchronousWant(rule: big, hostsKnown: 1, centralLeft: 100_000, sinceLastLease: nil) == 1000)
+        #expect(plan.synchronousWant(rule: big, hostsKnown: 0, centralLeft: 100_000, sinceLastLease: nil) == 1000, "before the first heartbeat")
+        #expect(plan.synchronousWant(rule: big, hostsKnown: 2, centralLeft: 100_000, sinceLastLease: 9) == 1000, "a key the leaser stopped syncing")
+        #expect(plan.synchronousWant(rule: big, hostsKnown: 2, centralLeft: 60_000, sinceLastLease: 0.2) == 30_000,
+                "a burst on a synced key: its share of what was left")
+        #expect(plan.synchronousWant(rule: rule, hostsKnown: 2, centralLeft: 0, sinceLastLease: 0.2) == 5, "never below the first lease")
+        #expect(plan.synchronousWant(rule: rule, hostsKnown: 2, centralLeft: -1, sinceLastLease: 0.2) == 5, "a failed lease's marker is not a size")
+    }
+
     @Test func aKeyAtItsLimitWaitsForTheNextSyncInsteadOfAStatementPerRequest() {
         let plan = LeasePlan(syncSeconds: 1)
         #expect(plan.leasesSynchronously(sinceLastLease: nil, centralLeft: 0), "a key never leased leases at once")

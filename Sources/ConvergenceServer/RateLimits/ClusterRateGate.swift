@@ -39,11 +39,11 @@ enum ClusterRateGate {
         // is fetching (at most twice a lease's deadline: it may have started just before and have a
         // connection to open), or lease themselves once `burstLeaseSeconds` passed, rather than refuse
         // a key that has tokens (a cold key's first burst).
-        var current = now
+        var current = now, since: Double? = nil
         let deadline = now + 2 * UInt64(plan.syncLeaseTimeoutMs) * 1_000_000
         while true {
             let synced = slot.pointee.synced_ns, fullAt = slot.pointee.full_at_ns
-            let since = synced == 0 ? nil : Double(current &- min(current, synced)) / 1e9
+            since = synced == 0 ? nil : Double(current &- min(current, synced)) / 1e9
             let atMost = LeasePlan.centralAtMost(rule: rule, secondsToFull: fullAt > current ? Double(fullAt - current) / 1e9 : 0)
             if plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left), centralAtMost: atMost),
                cv_lease_begin_sync(slot, synced, current) != 0 { break }
@@ -58,10 +58,8 @@ enum ClusterRateGate {
             if table.take(slot, bucket: bucket, nowNs: current) { return decision(allowed: true, slot: slot, rule: rule) }
             if context.shared.counter(outageCounter) != 0 { return try outage(bucket: bucket, rule: rule, slot, context) }
         }
-        let known = Int(context.shared.counter(hostsCounter)), hosts = max(1, known)
-        // Before the leaser's first heartbeat the number of hosts is unknown: a tenth of the bucket, not all of it.
-        let want = known == 0 ? plan.firstWant(rule: rule, hosts: 1)
-            : max(plan.firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, Int(slot.pointee.central_left) / hosts))
+        let want = plan.synchronousWant(rule: rule, hostsKnown: Int(context.shared.counter(hostsCounter)),
+                                        centralLeft: Int(slot.pointee.central_left), sinceLastLease: since)
         let grant: CentralBuckets.Grant, sent: UInt64
         do {
             // A lease's deadline, or what is left of the request's if it waited for another thread first (20 ms at least).
