@@ -58,6 +58,7 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
         __atomic_store_n(&l->refused, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->full_at_ns, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&l->synced_ns, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&l->backed_until_ns, 0, __ATOMIC_RELAXED);
         unsigned __int128 claiming = CV_WORD(CV_WORD_CLAIMING, 0);
         cas(l, &claiming, CV_WORD(hash, 0)); /* only we write a slot while it is being claimed */
         return l;
@@ -67,6 +68,14 @@ cv_lease *cv_lease_get(cv_shm_header *h, uint64_t hash, uint32_t limit, uint32_t
 
 int cv_lease_take(cv_lease *l, uint64_t hash, uint64_t now_ns) {
     unsigned __int128 w = load(l);
+    /* Tokens PostgreSQL no longer counts as this host's (its holding expired: the leaser could not
+     * refresh it) are dropped, not spent: the central bucket has refilled in their place. */
+    if (now_ns >= __atomic_load_n(&l->backed_until_ns, __ATOMIC_ACQUIRE)) {
+        if (CV_WORD_OWNER(w) != hash) return 0;
+        cv_lease_drop(l, hash);
+        __atomic_store_n(&l->last_used_ns, now_ns, __ATOMIC_RELAXED);
+        return 0;
+    }
     while (CV_WORD_OWNER(w) == hash && CV_WORD_VALUE(w) > 0) {
         if (cas(l, &w, CV_WORD(hash, CV_WORD_VALUE(w) - 1))) {
             __atomic_add_fetch(&l->spent, 1, __ATOMIC_RELAXED);
@@ -103,3 +112,14 @@ void cv_lease_note_spent(cv_lease *l) { __atomic_add_fetch(&l->spent, 1, __ATOMI
 void cv_lease_note_outside(cv_lease *l) { __atomic_add_fetch(&l->outside, 1, __ATOMIC_RELAXED); }
 
 void cv_lease_note_refused(cv_lease *l) { __atomic_add_fetch(&l->refused, 1, __ATOMIC_RELAXED); }
+
+void cv_lease_back(cv_lease *l, uint64_t until_ns) {
+    uint64_t seen = __atomic_load_n(&l->backed_until_ns, __ATOMIC_RELAXED);
+    while (seen < until_ns && !__atomic_compare_exchange_n(&l->backed_until_ns, &seen, until_ns, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {}
+}
+
+int64_t cv_lease_drop(cv_lease *l, uint64_t hash) {
+    int64_t n = cv_lease_drain(l, hash);
+    if (n > 0) __atomic_add_fetch(&l->spent, (uint32_t)n, __ATOMIC_RELAXED);
+    return n;
+}

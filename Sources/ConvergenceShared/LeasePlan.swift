@@ -3,10 +3,11 @@ import ConvergenceCore
 /// How a host sizes and times its leases (pure: the leaser and the request path call
 /// it, tests call it with numbers). The leaser syncs every `syncSeconds`; a lease
 /// covers two syncs of the host's recent demand for the key and is refilled when
-/// less than one sync's worth is left; a key idle for `idleSeconds` gives its tokens
-/// back. So tokens sit unused on one host for at most `idleSeconds` while another
-/// host may be refused for them (the under-admission bound), and a key's refusals
-/// between syncs cost no statement.
+/// less than one sync's worth is left; a key idle for `idleSeconds` gives back all
+/// its tokens but one, and that one after `watchSeconds`. PostgreSQL counts what each
+/// host holds, so held tokens never loosen the bound; they only sit where another host
+/// may be refused for them (the under-admission bound), and a key's refusals between
+/// syncs cost no statement.
 public struct LeasePlan: Sendable, Equatable {
     public var syncSeconds: Double
     /// A request path that found the slot empty leases again at most this often
@@ -21,6 +22,17 @@ public struct LeasePlan: Sendable, Equatable {
 
     public var idleSeconds: Double { max(2, 2 * syncSeconds) }
 
+    /// How long after its last request on this host the leaser keeps leasing for a key (a token
+    /// at a time when the key is quiet), so that a key seen every few seconds finds one here
+    /// instead of leasing per visit; past it the key's tokens go back.
+    public var watchSeconds: Double { max(10, 5 * syncSeconds) }
+
+    /// How long PostgreSQL counts a host's tokens as held without a refresh (the leaser refreshes
+    /// a holding at half of it); the host stops spending them `holdMarginSeconds` earlier, on its
+    /// own clock from before the lease was sent, so never after PostgreSQL gave them back.
+    public var holdSeconds: Double { watchSeconds }
+    public var holdMarginSeconds: Double { 1 }
+
     /// Tokens to ask for, given this host's recent demand (requests/s, admitted and refused)
     /// and the live hosts: never more than the host's share of the bucket, at least one.
     public func want(demandPerSecond: Double, rule: RateLimitRule, hosts: Int) -> Int {
@@ -34,36 +46,48 @@ public struct LeasePlan: Sendable, Equatable {
     }
 
     /// Tokens a request path leases when the slot is empty. A key this host has not leased lately
-    /// (never, or not for three syncs) gets `firstWant`: the live-host count is a sync behind while a
+    /// (never, or not within `watchSeconds`) gets `firstWant`: the live-host count is a sync behind while a
     /// host joins, and a host that still believes it is alone must not take the whole bucket for a
     /// burst of a few requests and leave the newcomer refused until the tokens come back (2 s). A
     /// burst on a key the leaser syncs takes its share of what the bucket held at the last lease.
     public func synchronousWant(rule: RateLimitRule, hostsKnown known: Int, centralLeft: Int, sinceLastLease seconds: Double?) -> Int {
         let hosts = max(1, known)
-        guard let seconds, seconds <= 3 * syncSeconds, known > 0 else { return firstWant(rule: rule, hosts: hosts) }
+        guard let seconds, seconds <= watchSeconds, known > 0 else { return firstWant(rule: rule, hosts: hosts) }
         return max(firstWant(rule: rule, hosts: hosts), min(rule.limit / hosts, max(0, centralLeft) / hosts))
     }
 
-    /// Whether the leaser leases more at this sync: the key is in use and less than one sync's demand is left.
-    public func needsRefill(tokens: Int64, demandPerSecond: Double, idleSeconds idle: Double) -> Bool {
-        guard idle < idleSeconds, demandPerSecond > 0 else { return false }
+    /// Whether the leaser leases more at this sync: the key was asked within `watchSeconds`, less than
+    /// one sync's demand is left, and the central bucket may hold a whole token (`centralAtMost`).
+    public func needsRefill(tokens: Int64, demandPerSecond: Double, idleSeconds idle: Double, centralAtMost: Double = .infinity) -> Bool {
+        guard idle < watchSeconds, demandPerSecond > 0, centralAtMost >= 1 else { return false }
         return Double(tokens) < max(1, demandPerSecond * syncSeconds)
     }
 
-    /// Whether the unspent tokens go back to the central bucket.
-    public func shouldReturn(tokens: Int64, idleSeconds idle: Double) -> Bool { tokens > 0 && idle >= idleSeconds }
+    /// Unspent tokens that go back to the central bucket: all of them once the key is unused for
+    /// `watchSeconds`; all but one once unused for `idleSeconds` (a quiet key keeps one token here,
+    /// which the central bucket counts as held, so the bound does not loosen).
+    public func tokensToReturn(tokens: Int64, idleSeconds idle: Double) -> Int64 {
+        guard tokens > 0 else { return 0 }
+        if idle >= watchSeconds { return tokens }
+        return idle >= idleSeconds ? tokens - 1 : 0
+    }
+
+    /// Whether a holding is refreshed at this sync: tokens are held and less than half of
+    /// `holdSeconds` is left before the host would have to drop them.
+    public func needsRefresh(tokens: Int64, backedForSeconds: Double) -> Bool { tokens > 0 && backedForSeconds < holdSeconds / 2 }
 
     /// Whether a request that found no token leases itself rather than waiting for the next sync:
-    /// never while the central bucket cannot hold a whole token yet (`centralAtMost`, from the last
-    /// lease this host saw: PostgreSQL would refuse, so the request is refused without asking, and
-    /// the leaser leases for the key at its next sync); otherwise always for a key the leaser does
-    /// not sync (never leased, or not for three syncs); for one it does, only while the central
-    /// bucket had tokens at the last lease, at most every `burstLeaseSeconds`.
+    /// always for a key never leased here; never while the central bucket cannot hold a whole token
+    /// yet (`centralAtMost`, from the last lease this host saw: PostgreSQL would refuse); while the
+    /// bucket had tokens at the last lease (a burst), at most every `burstLeaseSeconds`; and for a
+    /// key that was at its limit then, only once `watchSeconds` passed — before that the leaser
+    /// leases for it (the refused request counts as its demand), so a key at its limit costs a row
+    /// in the leaser's statement, not a statement per visit.
     public func leasesSynchronously(sinceLastLease seconds: Double?, centralLeft: Int, centralAtMost: Double = .infinity) -> Bool {
         guard let seconds else { return true }
         if centralAtMost < 1 { return false }
-        if seconds > 3 * syncSeconds { return true }
-        return centralLeft >= 1 && seconds >= burstLeaseSeconds
+        if centralLeft >= 1 { return seconds >= burstLeaseSeconds }
+        return seconds > watchSeconds
     }
 
     /// The most a central bucket can hold `secondsToFull` before it is full again: it refills at

@@ -49,6 +49,13 @@ public struct LeaseTable: Sendable {
         cv_lease_drain(slot, bucket)
     }
 
+    /// PostgreSQL counts this host's tokens in the slot as held until about `untilNs`: past it they are dropped.
+    public func back(_ slot: UnsafeMutablePointer<cv_lease>, untilNs: UInt64) { cv_lease_back(slot, untilNs) }
+
+    /// Drops the slot's tokens as spent (their holding expired in PostgreSQL); how many.
+    @discardableResult
+    public func drop(_ slot: UnsafeMutablePointer<cv_lease>, bucket: UInt64) -> Int64 { cv_lease_drop(slot, bucket) }
+
     public func pointer(_ index: Int) -> UnsafeMutablePointer<cv_lease> { cv_lease_at(region.header, UInt32(index)) }
 
     /// The claimed slots (a scan of the table: for the leaser, not the request path).

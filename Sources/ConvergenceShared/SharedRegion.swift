@@ -111,6 +111,14 @@ public final class SharedRegion: @unchecked Sendable {
         return body(base.assumingMemoryBound(to: UInt64.self) + Int(index))
     }
 
+    /// Names this `serve` (every process of it, and no other) among hosts sharing one database: the
+    /// host name and a hash of the region's random seed (the seed itself stays private).
+    public var instanceName: String {
+        var seed = header.pointee.hash_seed
+        let tag = withUnsafeBytes(of: &seed) { cv_hash64(0, $0.baseAddress, $0.count) }
+        return HostIdentity.hostName() + ":" + String(tag, radix: 16)
+    }
+
     /// Hash of bytes with the region's random seed (identical in every process).
     public func hash(_ text: String) -> UInt64 {
         var text = text

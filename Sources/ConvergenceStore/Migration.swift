@@ -473,5 +473,95 @@ public enum Migrations {
             END
             $fn$;
             """),
+        Migration(version: 19, name: "cluster_rate_holdings", sql: """
+            -- What each host holds leased per bucket, so that the central bucket refills only to
+            -- its capacity less what hosts hold: tokens in existence (central + held) never pass
+            -- B, which makes admitted ≤ B + r·t exact whatever hosts keep leased, and lets a host
+            -- keep a token for a key it sees every few seconds instead of leasing it per visit.
+            -- A holding is what was granted to the host, less what it gave back, less what it
+            -- spent: each call carries the slot's spent counter (32 bits, wrapping, only growing),
+            -- and the difference to the last one seen is taken off, so calls from a host's leaser
+            -- and its workers may arrive in any order (an older count is ignored). A holding
+            -- expires unless refreshed (the host stops spending its tokens a little before, on its
+            -- own clock from before it sent the lease); the next lease gives it back to the bucket.
+            CREATE UNLOGGED TABLE convergence.rate_holdings (
+                bucket bigint NOT NULL,
+                host_id text NOT NULL,
+                held double precision NOT NULL,
+                spent bigint NOT NULL,
+                expires_at timestamptz NOT NULL,
+                PRIMARY KEY (bucket, host_id)
+            );
+            -- rate_lease with holdings: p_spent is the host's spent counter for the bucket (NULL:
+            -- not known), p_keep whether the grant is held (a lease) or was spent already (a charge
+            -- of what an outage admitted), p_hold_ms how long the holding lasts unrefreshed.
+            CREATE FUNCTION convergence.rate_lease_held(p_bucket bigint, p_capacity double precision, p_per_second double precision,
+                                                        p_want double precision, p_return double precision, p_host text,
+                                                        p_spent bigint, p_keep boolean, p_hold_ms integer,
+                                                        OUT granted integer, OUT tokens_left double precision, OUT full_in_ms bigint)
+            LANGUAGE plpgsql SET lock_timeout = '200ms' AS $fn$
+            DECLARE
+                cur double precision;
+                at timestamptz;
+                t_now timestamptz;
+                others double precision;
+                mine double precision;
+                mine_spent bigint;
+                expired double precision;
+                rows_mine integer;
+                delta bigint;
+            BEGIN
+                SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
+                IF NOT FOUND THEN
+                    INSERT INTO convergence.rate_buckets VALUES (p_bucket, p_capacity, clock_timestamp(), clock_timestamp())
+                    ON CONFLICT (bucket) DO NOTHING;
+                    SELECT tokens, refreshed_at INTO cur, at FROM convergence.rate_buckets WHERE bucket = p_bucket FOR UPDATE;
+                END IF;
+                t_now := clock_timestamp();
+                SELECT COALESCE(sum(h.held) FILTER (WHERE h.host_id <> p_host AND h.expires_at > t_now), 0),
+                       COALESCE(sum(h.held) FILTER (WHERE h.host_id = p_host AND h.expires_at > t_now), 0),
+                       max(h.spent) FILTER (WHERE h.host_id = p_host AND h.expires_at > t_now),
+                       COALESCE(sum(h.held) FILTER (WHERE h.expires_at <= t_now), 0),
+                       count(*) FILTER (WHERE h.host_id = p_host)
+                  INTO others, mine, mine_spent, expired, rows_mine
+                  FROM convergence.rate_holdings h WHERE h.bucket = p_bucket;
+                IF expired > 0 THEN
+                    DELETE FROM convergence.rate_holdings h WHERE h.bucket = p_bucket AND h.expires_at <= t_now;
+                END IF;
+                IF p_spent IS NOT NULL THEN
+                    IF mine_spent IS NULL THEN
+                        mine_spent := p_spent;
+                    ELSE
+                        delta := ((p_spent - mine_spent) % 4294967296 + 4294967296) % 4294967296;
+                        IF delta < 2147483648 THEN
+                            mine := GREATEST(0, mine - delta);
+                            mine_spent := p_spent;
+                        END IF;
+                    END IF;
+                END IF;
+                mine := GREATEST(0, mine - GREATEST(0, p_return));
+                -- Expired holdings come back at once: their host dropped those tokens unspent.
+                cur := GREATEST(0, LEAST(p_capacity - others - mine,
+                                         cur + GREATEST(0, EXTRACT(EPOCH FROM t_now - at)) * p_per_second
+                                             + GREATEST(0, p_return) + expired));
+                granted := GREATEST(0, LEAST(floor(cur), floor(p_want)))::integer;
+                tokens_left := cur - granted;
+                IF p_keep THEN
+                    mine := mine + granted;
+                END IF;
+                full_in_ms := ceil((p_capacity - tokens_left) / p_per_second * 1000)::bigint;
+                UPDATE convergence.rate_buckets
+                   SET tokens = tokens_left, refreshed_at = t_now, full_at = t_now + full_in_ms * interval '1 millisecond'
+                 WHERE bucket = p_bucket;
+                IF mine > 0 THEN
+                    INSERT INTO convergence.rate_holdings
+                    VALUES (p_bucket, p_host, mine, COALESCE(mine_spent, 0), t_now + p_hold_ms * interval '1 millisecond')
+                    ON CONFLICT (bucket, host_id) DO UPDATE SET held = excluded.held, spent = excluded.spent, expires_at = excluded.expires_at;
+                ELSIF rows_mine > 0 THEN
+                    DELETE FROM convergence.rate_holdings h WHERE h.bucket = p_bucket AND h.host_id = p_host;
+                END IF;
+            END
+            $fn$;
+            """),
     ]
 }

@@ -195,7 +195,7 @@ final class ClusterRateLimitTests: StackTestCase {
     /// leased for it; the host is not put in an outage for it (other keys lease as usual).
     func testSlowLeaseStatementIsDecidedLocallyWithinItsDeadline() throws {
         let cold = try keyLimited(tenant: "cluster_slow", limit: 20, periodSeconds: 2) // never leased yet: its first request leases synchronously
-        let original = try psql("SELECT pg_get_functiondef('convergence.rate_lease'::regproc)")
+        let original = try psql("SELECT pg_get_functiondef('convergence.rate_lease_held'::regproc)")
         XCTAssertTrue(original.contains("BEGIN\n"), original)
         _ = try psql(original.replacingOccurrences(of: "BEGIN\n", with: "BEGIN\n    PERFORM pg_sleep(2);\n"))
         defer { _ = try? psql(original) }
@@ -218,7 +218,7 @@ final class ClusterRateLimitTests: StackTestCase {
         _ = try psql(original)
         XCTAssertTrue(waitUntil(timeout: 10) { (try? self.metric(self.client, "convergence_ratelimit_cluster_outage")) == 0 },
                       "the leaser clears the outage once PostgreSQL answers")
-        Thread.sleep(forTimeInterval: 3.5) // past three syncs: the key leases synchronously again, now promptly
+        Thread.sleep(forTimeInterval: 3.5) // the leaser has leased for the key since: served from its tokens, promptly
         let started = Date()
         XCTAssertEqual(try client.post("/v1/check", json: check, headers: ["X-API-Key": cold]).status, 200)
         XCTAssertLessThan(Date().timeIntervalSince(started), 0.3)
@@ -226,8 +226,8 @@ final class ClusterRateLimitTests: StackTestCase {
 
     /// Membership change mid-run on three hosts: host C dies (SIGKILL of its whole `serve`,
     /// holding leased tokens) and host D joins. While PostgreSQL is reachable the bound
-    /// B + r·t does not depend on membership; the dead host's tokens are lost (debited, at
-    /// most its share), not locked: the central bucket keeps refilling at r, so the others
+    /// B + r·t does not depend on membership; the dead host's tokens stay counted as held until
+    /// its holding expires (at most its share), and the central bucket keeps refilling at r below that, so the others
     /// admit the full rate right after.
     func testMembershipChangeKeepsTheBound() throws {
         let hostB = try SecondHost(label: "host-bm", databaseURL: stack.postgres.url, overrides: Self.cluster)
@@ -275,9 +275,10 @@ final class ClusterRateLimitTests: StackTestCase {
     }
 
     /// A host that dies holding leased tokens (SIGKILL of its whole `serve` while it uses a
-    /// key below the key's rate, so its lease is ahead of its use): those tokens were debited
-    /// and are gone with it — never spent twice, so the bound holds — and nothing has to expire
-    /// for the budget to come back: one period later the surviving host gets a full burst B.
+    /// key below the key's rate, so its lease is ahead of its use): PostgreSQL counts them as
+    /// its holding, so they are never spent twice and the bound holds; the holding expires
+    /// `holdSeconds` (10 s) after its last refresh and the tokens go back to the bucket: then
+    /// the surviving host gets a full burst B.
     func testAHostDyingWithALeaseLosesItsTokensNotTheBudget() throws {
         let hostC = try SecondHost(label: "host-cd", databaseURL: stack.postgres.url, overrides: Self.cluster)
         defer { hostC.stop() }
@@ -306,22 +307,74 @@ final class ClusterRateLimitTests: StackTestCase {
         let elapsed = Date().timeIntervalSince(started)
         XCTAssertLessThanOrEqual(Double(admittedOnC + first), 100 + 20 * (elapsed + 0.2), "C \(admittedOnC) + A \(first) in \(elapsed) s")
 
-        // One period later, without C: the bucket is full again for host A.
-        Thread.sleep(forTimeInterval: max(0, 6 - Date().timeIntervalSince(died)))
+        // Once C's holding expired (10 s after its last refresh, before it died) and a period of
+        // refill after A's burst: the bucket is full again for host A.
+        Thread.sleep(forTimeInterval: max(0, 11 - Date().timeIntervalSince(died)))
         let again = Blast(clients: [client], threads: 4, key: key, body: check)
         Thread.sleep(forTimeInterval: 1.5)
         let refilled = again.finish().filter { $0.status == 200 }.count
-        print("dies with a lease: C admitted \(admittedOnC) (last remaining \(lastRemaining ?? -1)); A right after \(first); A one period later \(refilled)")
-        XCTAssertGreaterThanOrEqual(refilled, 90, "a full burst (B = 100) one period after the death: \(refilled)")
+        print("dies with a lease: C admitted \(admittedOnC) (last remaining \(lastRemaining ?? -1)); A right after \(first); A once C's holding expired \(refilled)")
+        XCTAssertGreaterThanOrEqual(refilled, 90, "a full burst (B = 100) once the dead host's holding expired: \(refilled)")
         XCTAssertLessThanOrEqual(Double(refilled), 100 + 20 * (1.5 + 0.2))
+    }
+
+    /// Tokens a host holds leased count against the central bucket: an interval that starts
+    /// while host B holds a lease ahead of its use admits at most B + r·t over both hosts — the
+    /// bound no longer needs a term for what hosts held at its start — and not much less.
+    func testTokensHeldOnAHostCountAgainstTheBucket() throws {
+        let hostB = try SecondHost(label: "host-held", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostB.stop() }
+        let key = try keyLimited(tenant: "cluster_held", limit: 100, periodSeconds: 5) // r = 20/s
+        // Host B alone at ~15/s, below the rate: its leaser leases two syncs of that ahead, and the
+        // central bucket stays near full, less what B holds.
+        let started = Date()
+        var admittedOnB = 0
+        while Date().timeIntervalSince(started) < 3 {
+            if try hostB.client.post("/v1/check", json: check, headers: ["X-API-Key": key]).status == 200 { admittedOnB += 1 }
+            Thread.sleep(forTimeInterval: 0.066)
+        }
+        XCTAssertGreaterThan(admittedOnB, 30, "host B was served below the rate")
+        // Both hosts blast for 1.5 s: B spends what it holds, A what the central bucket has.
+        let blast = Blast(clients: [client, hostB.client], threads: 2, key: key, body: check)
+        Thread.sleep(forTimeInterval: 1.5)
+        let outcomes = blast.finish()
+        let admitted = outcomes.filter { $0.status == 200 }
+        let seconds = (outcomes.map(\.sent).max() ?? Date()).timeIntervalSince(outcomes.map(\.sent).min() ?? Date())
+        let bound = 100 + 20 * (seconds + 0.2)
+        print("held tokens: B admitted \(admittedOnB) before; blast admitted A \(admitted.filter { $0.host == 0 }.count), B \(admitted.filter { $0.host == 1 }.count) in \(seconds) s (bound \(bound))")
+        XCTAssertLessThanOrEqual(Double(admitted.count), bound, "an interval starting while B held a lease: over B + r·t")
+        XCTAssertGreaterThanOrEqual(Double(admitted.count), 0.7 * bound, "under-admission: \(admitted.count) of \(bound)")
+    }
+
+    /// A rule change while a host holds tokens of the old rule: the new rule is a fresh central
+    /// bucket (its id includes the rule), as in host scope, on every host at once; the old
+    /// rule's tokens are never spent under the new one.
+    func testARuleChangeMidLeaseStartsAFreshBucket() throws {
+        let hostB = try SecondHost(label: "host-rule", databaseURL: stack.postgres.url, overrides: Self.cluster)
+        defer { hostB.stop() }
+        let (key, keyID) = try keyAndIDLimited(tenant: "cluster_rule", limit: 4, periodSeconds: 3600)
+        let statuses = try (0..<6).map { i in try (i % 2 == 0 ? client : hostB.client).post("/v1/check", json: check, headers: ["X-API-Key": key]).status }
+        XCTAssertEqual(statuses.filter { $0 == 200 }.count, 4, "the old rule's budget across both hosts: \(statuses)")
+        let set = try client.send("PUT", "/admin/keys/\(keyID)/rate_limit", headers: admin.merging(["Content-Type": "application/json"]) { $1 },
+                                  body: Data(#"{"limit": 10, "period_seconds": 3600}"#.utf8))
+        XCTAssertEqual(set.status, 200, set.text)
+        Thread.sleep(forTimeInterval: 1.5) // the change reaches host B's caches within 1 s (NOTIFY)
+        let after = try (0..<14).map { i in try (i % 2 == 0 ? client : hostB.client).post("/v1/check", json: check, headers: ["X-API-Key": key]) }
+        XCTAssertEqual(after.filter { $0.status == 200 }.count, 10, "a fresh bucket of the new rule: \(after.map(\.status))")
+        XCTAssertEqual(after.first?.headers["x-ratelimit-limit"], "10")
     }
 
     /// A new customer's key with its own rate limit.
     func keyLimited(tenant: String, limit: Int, periodSeconds: Int) throws -> String {
+        try keyAndIDLimited(tenant: tenant, limit: limit, periodSeconds: periodSeconds).key
+    }
+
+    func keyAndIDLimited(tenant: String, limit: Int, periodSeconds: Int) throws -> (key: String, id: String) {
         let onboarded = try client.post("/api/v1/customers/onboard", json: #"{"tenant_id": "\#(tenant)"}"#, headers: admin).json()
         let customerID = try XCTUnwrap(onboarded["customer_id"] as? String)
         let body = #"{"customer_id": "\#(customerID)", "rate_limit": {"limit": \#(limit), "period_seconds": \#(periodSeconds)}}"#
-        return try XCTUnwrap(try client.post("/admin/keys", json: body, headers: admin).json()["api_key"] as? String)
+        let issued = try client.post("/admin/keys", json: body, headers: admin).json()
+        return (try XCTUnwrap(issued["api_key"] as? String), try XCTUnwrap(issued["key_id"] as? String))
     }
 
     func metric(_ client: HTTPClient, _ name: String) throws -> Double? {

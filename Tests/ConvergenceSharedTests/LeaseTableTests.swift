@@ -21,6 +21,7 @@ import Testing
         let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
         let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
         let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        table.back(slot, untilNs: .max)
         #expect(!table.take(slot, bucket: bucket, nowNs: 2), "a new slot holds no token")
         #expect(table.add(slot, bucket: bucket, tokens: 3))
         #expect((0..<5).map { _ in table.take(slot, bucket: bucket, nowNs: 3) } == [true, true, true, false, false])
@@ -36,6 +37,7 @@ import Testing
         #expect(table.capacity == 512)
         let first = LeaseTable.bucketID(keyID: "key_0", rule: rule)
         let slot = try #require(table.slot(first, rule: rule, nowNs: 1))
+        table.back(slot, untilNs: .max)
         #expect(table.add(slot, bucket: first, tokens: 50))
         // Eight other keys of the same 8-way set (the set is picked by bits 20… of the id): the
         // least recently used slot, key_0's, is taken over.
@@ -60,6 +62,7 @@ import Testing
         let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
         let bucket = LeaseTable.bucketID(keyID: "hot", rule: rule)
         let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        table.back(slot, untilNs: .max)
         #expect(table.add(slot, bucket: bucket, tokens: 10_000))
         let taken = Array(repeating: 0, count: 8)
         let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: 8)
@@ -82,9 +85,16 @@ import Testing
         #expect(plan.firstWant(rule: rule, hosts: 2) == 5)
         #expect(plan.needsRefill(tokens: 1, demandPerSecond: 10, idleSeconds: 0.1))
         #expect(!plan.needsRefill(tokens: 20, demandPerSecond: 10, idleSeconds: 0.1))
-        #expect(!plan.needsRefill(tokens: 0, demandPerSecond: 10, idleSeconds: 3), "an idle key is not refilled")
-        #expect(plan.shouldReturn(tokens: 3, idleSeconds: 2.5))
-        #expect(!plan.shouldReturn(tokens: 0, idleSeconds: 9))
+        #expect(!plan.needsRefill(tokens: 0, demandPerSecond: 10, idleSeconds: 10), "a key unused for watchSeconds is not refilled")
+        #expect(plan.tokensToReturn(tokens: 3, idleSeconds: 1) == 0, "in use: kept")
+        #expect(plan.tokensToReturn(tokens: 3, idleSeconds: 2.5) == 2, "quiet: all but one go back")
+        #expect(plan.tokensToReturn(tokens: 3, idleSeconds: 10) == 3, "unused for watchSeconds: all go back")
+        #expect(plan.tokensToReturn(tokens: 0, idleSeconds: 30) == 0)
+        #expect(!plan.needsRefill(tokens: 0, demandPerSecond: 0.1, idleSeconds: 4, centralAtMost: 0.9), "no token can be there")
+        #expect(plan.needsRefill(tokens: 0, demandPerSecond: 0.1, idleSeconds: 9, centralAtMost: 1), "a quiet key still watched gets one")
+        #expect(plan.needsRefresh(tokens: 1, backedForSeconds: 4))
+        #expect(!plan.needsRefresh(tokens: 1, backedForSeconds: 6))
+        #expect(!plan.needsRefresh(tokens: 0, backedForSeconds: 1), "nothing held, nothing to refresh")
         #expect(LeasePlan.outageRule(rule, hosts: 3) == RateLimitRule(limit: 33, periodSeconds: 60))
         #expect(LeasePlan.chargeable(debt: 500, rule: rule) == 100)
     }
@@ -95,7 +105,7 @@ import Testing
         let plan = LeasePlan(syncSeconds: 1), big = RateLimitRule(limit: 100_000, periodSeconds: 60)
         #expect(plan.synchronousWant(rule: big, hostsKnown: 1, centralLeft: 100_000, sinceLastLease: nil) == 1000)
         #expect(plan.synchronousWant(rule: big, hostsKnown: 0, centralLeft: 100_000, sinceLastLease: nil) == 1000, "before the first heartbeat")
-        #expect(plan.synchronousWant(rule: big, hostsKnown: 2, centralLeft: 100_000, sinceLastLease: 9) == 1000, "a key the leaser stopped syncing")
+        #expect(plan.synchronousWant(rule: big, hostsKnown: 2, centralLeft: 100_000, sinceLastLease: 11) == 1000, "a key the leaser stopped watching")
         #expect(plan.synchronousWant(rule: big, hostsKnown: 2, centralLeft: 60_000, sinceLastLease: 0.2) == 30_000,
                 "a burst on a synced key: its share of what was left")
         #expect(plan.synchronousWant(rule: rule, hostsKnown: 2, centralLeft: 0, sinceLastLease: 0.2) == 5, "never below the first lease")
@@ -105,7 +115,8 @@ import Testing
     @Test func aKeyAtItsLimitWaitsForTheNextSyncInsteadOfAStatementPerRequest() {
         let plan = LeasePlan(syncSeconds: 1)
         #expect(plan.leasesSynchronously(sinceLastLease: nil, centralLeft: 0), "a key never leased leases at once")
-        #expect(plan.leasesSynchronously(sinceLastLease: 5, centralLeft: 0), "so does one the leaser stopped syncing")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 5, centralLeft: 0), "a key at its limit: the leaser leases for it")
+        #expect(plan.leasesSynchronously(sinceLastLease: 11, centralLeft: 0), "one the leaser stopped watching leases at once")
         #expect(!plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 0), "an empty central bucket: wait for the sync")
         #expect(plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 30), "a burst while the bucket holds tokens")
         #expect(!plan.leasesSynchronously(sinceLastLease: 0.01, centralLeft: 30), "but not more often than every 50 ms")
@@ -121,17 +132,38 @@ import Testing
         #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: 5) == 1)
         #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: 0) == 2, "full")
         #expect(LeasePlan.centralAtMost(rule: rule, secondsToFull: -3) == 2, "past its full time: full, never more")
-        #expect(!plan.leasesSynchronously(sinceLastLease: 4, centralLeft: 0, centralAtMost: 0.8), "past three syncs, but no token can be there")
-        #expect(plan.leasesSynchronously(sinceLastLease: 5, centralLeft: 0, centralAtMost: 1), "a token may be there: ask")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 4, centralLeft: 0, centralAtMost: 0.8), "no token can be there")
+        #expect(!plan.leasesSynchronously(sinceLastLease: 5, centralLeft: 0, centralAtMost: 1), "a token may be there: the leaser asks")
+        #expect(plan.leasesSynchronously(sinceLastLease: 11, centralLeft: 0, centralAtMost: 1), "not watched any more: this request asks")
         #expect(plan.leasesSynchronously(sinceLastLease: nil, centralLeft: 2, centralAtMost: 0),
                 "a key never leased on this host knows nothing of its bucket: ask")
         #expect(!plan.leasesSynchronously(sinceLastLease: 0.5, centralLeft: 30, centralAtMost: 0.5), "a stale header estimate does not override it")
+    }
+
+    /// PostgreSQL counts a host's tokens as held until the holding expires, and gives them back to
+    /// the bucket then: past its backing a slot drops them, so they are never spent twice.
+    @Test func tokensPastTheirHoldingAreDroppedNotSpent() throws {
+        let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
+        let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
+        let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        #expect(table.add(slot, bucket: bucket, tokens: 5))
+        #expect(!table.take(slot, bucket: bucket, nowNs: 2), "tokens no holding backs are not spent")
+        #expect(table.drain(slot, bucket: bucket) == 0, "they are gone")
+        #expect(slot.pointee.spent == 5, "counted as spent: PostgreSQL takes them off the host's holding")
+        table.back(slot, untilNs: 100)
+        table.back(slot, untilNs: 50) // never moved back
+        #expect(table.add(slot, bucket: bucket, tokens: 2))
+        #expect(table.take(slot, bucket: bucket, nowNs: 99))
+        #expect(!table.take(slot, bucket: bucket, nowNs: 100), "expired at 100")
+        #expect(slot.pointee.spent == 7, "one spent, one dropped")
+        #expect(table.drop(slot, bucket: bucket) == 0)
     }
 
     @Test func admissionsOutsideALeaseAreCountedApartForTheLeaserToCharge() throws {
         let table = LeaseTable(region: .inMemory(buckets: 1024, series: 64))
         let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
         let slot = try #require(table.slot(bucket, rule: rule, nowNs: 1))
+        table.back(slot, untilNs: .max)
         #expect(table.add(slot, bucket: bucket, tokens: 2))
         #expect(table.take(slot, bucket: bucket, nowNs: 2))
         cv_lease_note_spent(slot) // a synchronous lease's own token: leased, not charged again
@@ -152,6 +184,7 @@ import Testing
         let bucket = LeaseTable.bucketID(keyID: "key_1", rule: rule)
         let hour: UInt64 = 3_600_000_000_000
         let slot = try #require(table.slot(bucket, rule: rule, nowNs: hour))
+        table.back(slot, untilNs: .max) // held by PostgreSQL throughout (the expiry has its own test)
         #expect(table.add(slot, bucket: bucket, tokens: 3))
         let takes = [2 * hour, 1, hour, 5 * hour, 0].map { table.take(slot, bucket: bucket, nowNs: $0) }
         #expect(takes == [true, true, true, false, false], "exactly the leased tokens, whatever the readings")

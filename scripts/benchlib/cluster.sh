@@ -70,12 +70,12 @@ cl_cleanup() {
   pg_stop "$CL_PG_DIR" 2>/dev/null || true
 }
 
-# cl_counts: "transactions committed, heartbeat upserts (one per leaser sync), rate_lease calls
+# cl_counts: "transactions committed, heartbeat upserts (one per leaser sync), rate_lease_held calls
 # (one per key in a sync or one synchronous lease; track_functions = pl), key lookups by digest"
 cl_counts() {
   cl_psql -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = 'convergence'),
                      (SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relid = 'convergence.rate_hosts'::regclass),
-                     (SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'rate_lease'),
+                     (SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'rate_lease_held'),
                      (SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'api_keys_digest_key')" | tr '|' ' '
 }
 
@@ -179,7 +179,7 @@ run_cluster_figures() {
   CLUSTER_ROWS+=("| lease statements per second per host (from PostgreSQL's log, log_statement = all during the run: the leaser's statements + the workers' synchronous leases) | **$(awk -v d="$((leaser + synchronous))" -v s="$secs" 'BEGIN { printf "%.2f", d / s / 2 }')** ($(awk -v d="$leaser" -v s="$secs" 'BEGIN { printf "%.2f", d / s / 2 }') + $(awk -v d="$synchronous" -v s="$secs" 'BEGIN { printf "%.2f", d / s / 2 }')) | ≤ 2 |")
   CLUSTER_ROWS+=("| leaser syncs per second per host (heartbeat upserts in convergence.rate_hosts) | $(awk -v d="$((h1 - h0))" -v s="$secs" 'BEGIN { printf "%.2f", d / s / 2 }') | 1 per rate_limit_sync_ms ($CL_SYNC_MS ms) |")
   CLUSTER_ROWS+=("| synchronous leases that failed (deadline or lock timeout), both hosts, over the measured run | $((f1 - f0)) | — |")
-  CLUSTER_ROWS+=("| rate_lease calls per second, both hosts (a key in a sync, or a synchronous lease; pg_stat_user_functions) | $(awk -v d="$((b1 - b0))" -v s="$secs" 'BEGIN { printf "%.0f", d / s }') | — |")
+  CLUSTER_ROWS+=("| rate_lease_held calls per second, both hosts (a key in a sync, or a synchronous lease; pg_stat_user_functions) | $(awk -v d="$((b1 - b0))" -v s="$secs" 'BEGIN { printf "%.0f", d / s }') | — |")
   CLUSTER_ROWS+=("| all transactions in the database per second per host (pg_stat_database xact_commit: leases, key lookups, last_used_at) | $(awk -v d="$((c1 - c0 - 1))" -v s="$secs" 'BEGIN { printf "%.1f", d / s / 2 }') | — |")
   CLUSTER_ROWS+=("| of which key lookups per second per host (index scans of api_keys by digest) | $(awk -v d="$((k1 - k0))" -v s="$secs" 'BEGIN { printf "%.1f", d / s / 2 }') | — |")
   BASE_URL=$saved_url

@@ -14,7 +14,7 @@
 
 #define CV_SHM_MAGIC 0x31524756434E4F43ULL /* "CONCVGR1" little-endian */
 /* Bump on any change to the structs below: a binary built for another layout refuses to attach. */
-#define CV_SHM_LAYOUT_VERSION 7u
+#define CV_SHM_LAYOUT_VERSION 8u
 
 #define CV_BUCKET_WAYS 8u
 #define CV_SERIES_KEY_MAX 176u
@@ -143,6 +143,10 @@ typedef struct cv_lease {
     uint64_t full_at_ns;      /* CLOCK_MONOTONIC when the central bucket is full again at the earliest (from the lease's
                                  send time): X-RateLimit-Reset, and the most it can hold before (other hosts only take) */
     uint64_t synced_ns;       /* CLOCK_MONOTONIC of the last lease (0: never): one thread at a time leases */
+    uint64_t backed_until_ns; /* CLOCK_MONOTONIC until which PostgreSQL counts this host's tokens as held (a little
+                                 before its holding expires there): past it they are dropped, never spent; `spent`
+                                 counts them (PostgreSQL reckons what a host holds as granted − spent − returned) */
+    uint64_t reserved[7];
 } cv_lease;
 
 /* One metric series: `key` is "family\x1flabels" as exposed. */
@@ -163,7 +167,7 @@ _Static_assert(sizeof(cv_bucket) == 32, "cv_bucket is 32 bytes");
 _Static_assert(offsetof(cv_bucket, word) == 0, "the bucket word comes first");
 _Static_assert(_Alignof(cv_bucket) == 16, "cv_bucket is 16-byte aligned for cmpxchg16b");
 _Static_assert(sizeof(cv_series) == 352, "cv_series is 352 bytes");
-_Static_assert(sizeof(cv_lease) == 64, "cv_lease is one cache line");
+_Static_assert(sizeof(cv_lease) == 128, "cv_lease is two cache lines (the CAS word in the first)");
 _Static_assert(_Alignof(cv_lease) == 16, "cv_lease is 16-byte aligned for cmpxchg16b");
 _Static_assert(offsetof(cv_shm_header, counters) % 8 == 0, "the header counters are 8-byte aligned");
 _Static_assert(sizeof(cv_stash_slot) == 72, "cv_stash_slot is 72 bytes");
@@ -238,6 +242,11 @@ cv_lease *cv_lease_at(cv_shm_header *h, uint32_t index);
 /* Elects the one thread that leases for the slot now: moves `synced_ns` from `seen` to
  * `now_ns`; 0 when another thread did first. */
 int cv_lease_begin_sync(cv_lease *l, uint64_t seen, uint64_t now_ns);
+/* Records that PostgreSQL holds this host's tokens for the slot until `until_ns` (never moves it back). */
+void cv_lease_back(cv_lease *l, uint64_t until_ns);
+/* Drops the slot's tokens (PostgreSQL no longer holds them for this host) and counts them as
+ * spent: PostgreSQL learns what a host holds from the spent count, and a dropped token is gone. */
+int64_t cv_lease_drop(cv_lease *l, uint64_t hash);
 /* Counts a leased token spent without passing through the slot (the synchronous lease's own), a
  * request admitted outside any lease (outage share: the leaser charges it to the central bucket
  * at its next sync), or one refused (demand only). */

@@ -6,13 +6,14 @@ import ConvergenceStore
 import Glibc
 
 /// The request path of `rate_limit_scope = cluster`: one CAS on this host's leased
-/// tokens for a warm key. A key the leaser does not sync yet leases synchronously
-/// (one statement on the thread's connection, one thread at a time, answered within
-/// `LeasePlan.syncLeaseTimeoutMs` or decided by the outage mode); a key it
-/// does sync is refused locally until the next sync once its tokens are spent, so
-/// a key at its limit costs PostgreSQL one row per sync, not a statement per request.
-/// Every token admitted was debited from the central bucket first, which is what
-/// makes the bound exact: admitted ≤ B + r·t over all hosts.
+/// tokens for a warm key. A key this host has not leased lately, or in a burst, leases
+/// synchronously (one statement on the thread's connection, one thread at a time,
+/// answered within `LeasePlan.syncLeaseTimeoutMs` or decided by the outage mode); a key
+/// the leaser watches is refused locally once its tokens are spent, until the next
+/// sync, so a key at its limit costs PostgreSQL one row per sync, not a statement per
+/// request. Every token admitted was debited from the central bucket first, and the
+/// central bucket counts what hosts hold, which is what makes the bound exact:
+/// admitted ≤ B + r·t over all hosts.
 enum ClusterRateGate {
     static let hostsCounter = Int32(CV_COUNTER_CLUSTER_HOSTS)
     static let outageCounter = Int32(CV_COUNTER_CLUSTER_OUTAGE)
@@ -61,11 +62,13 @@ enum ClusterRateGate {
         let want = plan.synchronousWant(rule: rule, hostsKnown: Int(context.shared.counter(hostsCounter)),
                                         centralLeft: Int(slot.pointee.central_left), sinceLastLease: since)
         let grant: CentralBuckets.Grant, sent: UInt64
+        let hostID = context.shared.instanceName, holdMs = Int(plan.holdSeconds * 1000)
         do {
             // A lease's deadline, or what is left of the request's if it waited for another thread first (20 ms at least).
             let leftMs = deadline > current ? Int((deadline - current) / 1_000_000) : 0
             context.shared.addCounter(synchronousLeasesCounter)
-            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want),
+            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want, spent: slot.pointee.spent),
+                                                                  hostID: hostID, holdMs: holdMs,
                                                                   timeoutMs: max(20, min(plan.syncLeaseTimeoutMs, leftMs)))
             sent = current
         } catch where error.isConnectionFailure {
@@ -85,6 +88,7 @@ enum ClusterRateGate {
             return try outage(bucket: bucket, rule: rule, slot, context)
         }
         record(grant, in: slot, sentNs: sent)
+        table.back(slot, untilNs: backedUntil(sentNs: sent, plan: plan))
         guard grant.granted > 0 else {
             cv_lease_note_refused(slot)
             return decision(allowed: false, slot: slot, rule: rule)
@@ -94,7 +98,7 @@ enum ClusterRateGate {
             // Taken over by another key meanwhile: give them back now (best effort; lost tokens only under-admit).
             context.shared.addCounter(synchronousLeasesCounter)
             _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1),
-                                                                timeoutMs: plan.syncLeaseTimeoutMs)
+                                                                hostID: hostID, holdMs: holdMs, timeoutMs: plan.syncLeaseTimeoutMs)
         }
         cv_lease_note_spent(slot)
         return decision(allowed: true, slot: slot, rule: rule)
@@ -106,6 +110,12 @@ enum ClusterRateGate {
     static func record(_ grant: CentralBuckets.Grant, in slot: UnsafeMutablePointer<cv_lease>, sentNs: UInt64) {
         slot.pointee.central_left = Int32(clamping: Int64(grant.tokensLeft.rounded(.down)))
         slot.pointee.full_at_ns = sentNs + UInt64(max(0, grant.fullInMs - 1)) * 1_000_000
+    }
+
+    /// Until when this host may spend tokens of a lease sent at `sentNs`: PostgreSQL holds them for
+    /// `holdSeconds` from when it granted them (later than sent), the host stops a margin earlier.
+    static func backedUntil(sentNs: UInt64, plan: LeasePlan) -> UInt64 {
+        sentNs + UInt64((plan.holdSeconds - plan.holdMarginSeconds) * 1e9)
     }
 
     /// Headers from the central state: `Remaining` is an upper estimate (this host's tokens

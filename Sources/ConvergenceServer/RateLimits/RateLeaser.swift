@@ -32,13 +32,14 @@ package enum RateLeaser {
                                                    applicationName: "convergence-rate-leaser"))
         defer { db.close() }
         let central = CentralBuckets(db: db), table = LeaseTable(region: shared), plan = ClusterRateGate.plan(config)
-        let hostID = HostIdentity.processName()
+        // One name for the whole `serve`: its workers' synchronous leases count in the same holdings.
+        let hostID = shared.instanceName, holdMs = Int(plan.holdSeconds * 1000)
         var seen: [UInt64: Seen] = [:]
         var owed: [CentralBuckets.Request] = [] // tokens to give back at the next sync
         var lastSync = MonotonicInstant.now(), lastPrune = MonotonicInstant.now()
         var outage = false
         // A heartbeat first: this host's leases are sized by the number of hosts, which it learns here.
-        if let (live, _) = try? central.sync(hostID: hostID, []) { shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live)) }
+        if let (live, _) = try? central.sync(hostID: hostID, holdMs: holdMs, []) { shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live)) }
         child.notifyReady()
         logger.info("rate leaser started", ["host_id": .string(hostID), "sync_ms": .int(config.rateLimitSyncMs)])
 
@@ -49,12 +50,13 @@ package enum RateLeaser {
             let observed = observe(&seen, table: table, elapsed: elapsed)
             do {
                 if outage || seen.values.contains(where: { $0.debt > 0 }) {
-                    try chargeDebts(&seen, observed, central: central, hostID: hostID, shared: shared, logger: logger, reconnected: outage)
+                    try chargeDebts(&seen, observed, central: central, hostID: hostID, holdMs: holdMs, shared: shared, logger: logger,
+                                    reconnected: outage)
                 }
                 outage = false
                 shared.storeCounter(ClusterRateGate.outageCounter, 0)
                 try sync(observed, seen: seen, owed: &owed, nowNs: UInt64(now.nanoseconds), table: table, central: central, plan: plan,
-                         hostID: hostID, shared: shared)
+                         hostID: hostID, holdMs: holdMs, shared: shared)
                 if now.milliseconds(since: lastPrune) >= Double(pruneMs) {
                     try central.prune()
                     lastPrune = now
@@ -74,12 +76,13 @@ package enum RateLeaser {
                 db.close()
             }
         }
-        // Give back what this host holds: its leases would otherwise be lost to the fleet until refilled.
+        // Give back what this host holds (and say it holds nothing): its leases would otherwise be
+        // lost to the fleet until its holdings expire.
         owed += table.slots().compactMap { slot -> CentralBuckets.Request? in
-            let tokens = table.drain(table.pointer(slot.index), bucket: slot.bucket)
-            return tokens > 0 ? .init(bucket: slot.bucket, rule: slot.rule, giveBack: Int(tokens)) : nil
+            let pointer = table.pointer(slot.index), tokens = table.drain(pointer, bucket: slot.bucket)
+            return tokens > 0 ? .init(bucket: slot.bucket, rule: slot.rule, giveBack: Int(tokens), spent: pointer.pointee.spent) : nil
         }
-        _ = try? central.sync(hostID: hostID, owed)
+        _ = try? central.sync(hostID: hostID, holdMs: holdMs, owed)
         logger.info("rate leaser stopped", ["tokens_returned": .int(owed.reduce(0) { $0 + $1.giveBack })])
         return .clean
     }
@@ -108,30 +111,49 @@ package enum RateLeaser {
         return slots
     }
 
-    /// One statement: heartbeat, give-backs and leases for every slot that needs one.
+    /// One statement: heartbeat, and for every slot that needs it what it holds, tokens given back,
+    /// more leased (for a key asked within `watchSeconds` whose central bucket may hold a token),
+    /// or its holding refreshed.
     static func sync(_ slots: [LeaseTable.Slot], seen: [UInt64: Seen], owed: inout [CentralBuckets.Request], nowNs: UInt64, table: LeaseTable,
-                     central: CentralBuckets, plan: LeasePlan, hostID: String, shared: SharedRegion) throws(PostgresError) {
+                     central: CentralBuckets, plan: LeasePlan, hostID: String, holdMs: Int, shared: SharedRegion) throws(PostgresError) {
         let hosts = max(1, Int(shared.counter(ClusterRateGate.hostsCounter)))
         var requests = owed
-        var leased: [(slot: LeaseTable.Slot, position: Int)] = []
+        var included: [(slot: LeaseTable.Slot, position: Int, leases: Bool)] = []
         for slot in slots {
+            let pointer = table.pointer(slot.index)
+            let backedNs = pointer.pointee.backed_until_ns
+            // PostgreSQL gives an expired holding back: its tokens are dropped here (counted as spent), never spent.
+            let tokens = slot.tokens > 0 && nowNs >= backedNs ? 0 : slot.tokens
+            if tokens < slot.tokens { table.drop(pointer, bucket: slot.bucket) }
             let demand = seen[slot.bucket]?.demandPerSecond ?? 0
             let idle = Double(nowNs &- min(nowNs, slot.lastUsedNs)) / 1e9
-            if plan.shouldReturn(tokens: slot.tokens, idleSeconds: idle) {
-                let tokens = table.drain(table.pointer(slot.index), bucket: slot.bucket)
-                if tokens > 0 { requests.append(.init(bucket: slot.bucket, rule: slot.rule, giveBack: Int(tokens))) }
-            } else if plan.needsRefill(tokens: slot.tokens, demandPerSecond: demand, idleSeconds: idle) {
-                leased.append((slot, requests.count))
-                requests.append(.init(bucket: slot.bucket, rule: slot.rule, want: plan.want(demandPerSecond: demand, rule: slot.rule, hosts: hosts)))
+            var held = tokens, giveBack: Int64 = 0
+            let excess = plan.tokensToReturn(tokens: tokens, idleSeconds: idle)
+            if excess > 0 {
+                let drained = table.drain(pointer, bucket: slot.bucket)
+                var keep = max(0, min(drained, tokens - excess))
+                if keep > 0, !table.add(pointer, bucket: slot.bucket, tokens: keep) { keep = 0 }
+                giveBack = drained - keep
+                held = keep
             }
+            let fullAt = pointer.pointee.full_at_ns
+            let atMost = LeasePlan.centralAtMost(rule: slot.rule, secondsToFull: fullAt > nowNs ? Double(fullAt - nowNs) / 1e9 : 0)
+            let leases = plan.needsRefill(tokens: held, demandPerSecond: demand, idleSeconds: idle, centralAtMost: atMost)
+            let backedFor = backedNs > nowNs ? Double(backedNs - nowNs) / 1e9 : 0
+            guard giveBack > 0 || leases || plan.needsRefresh(tokens: held, backedForSeconds: backedFor) else { continue }
+            included.append((slot, requests.count, leases))
+            requests.append(.init(bucket: slot.bucket, rule: slot.rule,
+                                  want: leases ? plan.want(demandPerSecond: demand, rule: slot.rule, hosts: hosts) : 0,
+                                  giveBack: Int(giveBack), spent: pointer.pointee.spent))
         }
-        let (live, grants) = try central.sync(hostID: hostID, requests)
+        let (live, grants) = try central.sync(hostID: hostID, holdMs: holdMs, requests)
         owed = []
         shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
-        for (slot, position) in leased {
+        for (slot, position, leases) in included {
             let grant = grants[position], pointer = table.pointer(slot.index)
             ClusterRateGate.record(grant, in: pointer, sentNs: nowNs)
-            pointer.pointee.synced_ns = nowNs // the workers leave this key to the leaser now
+            table.back(pointer, untilNs: ClusterRateGate.backedUntil(sentNs: nowNs, plan: plan))
+            if leases { pointer.pointee.synced_ns = nowNs } // the workers leave this key to the leaser now
             if grant.granted > 0, !table.add(pointer, bucket: slot.bucket, tokens: Int64(grant.granted)) {
                 owed.append(.init(bucket: slot.bucket, rule: slot.rule, giveBack: grant.granted))
             }
@@ -139,14 +161,14 @@ package enum RateLeaser {
     }
 
     /// Charges what was admitted outside leases (from the outage share), capped per key.
-    static func chargeDebts(_ seen: inout [UInt64: Seen], _ slots: [LeaseTable.Slot], central: CentralBuckets, hostID: String,
+    static func chargeDebts(_ seen: inout [UInt64: Seen], _ slots: [LeaseTable.Slot], central: CentralBuckets, hostID: String, holdMs: Int,
                             shared: SharedRegion, logger: Logger, reconnected: Bool) throws(PostgresError) {
         let rules = Dictionary(slots.map { ($0.bucket, $0.rule) }) { first, _ in first }
         let charges = seen.compactMap { bucket, entry -> CentralBuckets.Request? in
             guard entry.debt > 0, let rule = rules[bucket] else { return nil }
-            return .init(bucket: bucket, rule: rule, want: LeasePlan.chargeable(debt: entry.debt, rule: rule))
+            return .init(bucket: bucket, rule: rule, want: LeasePlan.chargeable(debt: entry.debt, rule: rule), keep: false)
         }
-        let (live, _) = try central.sync(hostID: hostID, charges)
+        let (live, _) = try central.sync(hostID: hostID, holdMs: holdMs, charges)
         shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
         for bucket in seen.keys { seen[bucket]?.debt = 0 }
         if reconnected { logger.info("cluster rate limit: PostgreSQL reachable again; outage consumption charged", ["keys": .int(charges.count)]) }
