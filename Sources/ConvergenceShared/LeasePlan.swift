@@ -97,6 +97,11 @@ public struct LeasePlan: Sendable, Equatable {
         Double(rule.limit) - Double(rule.limit) / Double(rule.periodSeconds) * max(0, secondsToFull)
     }
 
+    /// The same from a slot's recorded full time (CLOCK_MONOTONIC; 0: never leased, so full).
+    public static func centralAtMost(rule: RateLimitRule, fullAtNs: UInt64, nowNs: UInt64) -> Double {
+        centralAtMost(rule: rule, secondsToFull: fullAtNs > nowNs ? Double(fullAtNs - nowNs) / 1e9 : 0)
+    }
+
     /// The local budget while PostgreSQL is unreachable (`share` mode): 1/N of the rule,
     /// so that N hosts together stay within it while membership is unchanged.
     public static func outageRule(_ rule: RateLimitRule, hosts: Int) -> RateLimitRule {

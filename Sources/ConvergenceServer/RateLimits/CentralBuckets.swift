@@ -8,6 +8,15 @@ import ConvergenceStore
 /// hosts leasing overlapping keys take their row locks in the same order.
 struct CentralBuckets {
     let db: PostgresConnection
+    /// This `serve`'s name in heartbeats and holdings, and how long a holding lasts unrefreshed.
+    let hostID: String
+    let holdMs: Int
+
+    init(db: PostgresConnection, hostID: String, plan: LeasePlan) {
+        self.db = db
+        self.hostID = hostID
+        holdMs = Int(plan.holdSeconds * 1000)
+    }
 
     struct Request {
         let bucket: UInt64
@@ -30,7 +39,7 @@ struct CentralBuckets {
     /// One lease for one key (the request path, when a host holds no token for it), answered
     /// within `timeoutMs` or failed (the connection closed: a late grant is lost, never admitted;
     /// PostgreSQL counts it as this host's until the holding expires, which only under-admits).
-    func lease(_ request: Request, hostID: String, holdMs: Int, timeoutMs: Int) throws(PostgresError) -> Grant {
+    func lease(_ request: Request, timeoutMs: Int) throws(PostgresError) -> Grant {
         let rows = try db.query("""
             SELECT granted, tokens_left, full_in_ms FROM convergence.rate_lease_held($1, $2, $3, $4, $5, $6, $7, $8, $9)
             """, Self.scalars(request) + [hostID, request.spent.map(Int64.init), request.keep, holdMs], timeoutMs: timeoutMs).rows
@@ -44,7 +53,7 @@ struct CentralBuckets {
     }
 
     /// The leaser's sync: heartbeat, then returns and leases; grants in the requests' order.
-    func sync(hostID: String, holdMs: Int, _ requests: [Request]) throws(PostgresError) -> (hosts: Int, grants: [Grant]) {
+    func sync(_ requests: [Request]) throws(PostgresError) -> (hosts: Int, grants: [Grant]) {
         let order = requests.indices.sorted { requests[$0].bucket < requests[$1].bucket }
         let sorted = order.map { requests[$0] }
         let rows = try db.query("""

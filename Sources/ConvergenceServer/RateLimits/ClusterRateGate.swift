@@ -43,9 +43,9 @@ enum ClusterRateGate {
         var current = now, since: Double? = nil
         let deadline = now + 2 * UInt64(plan.syncLeaseTimeoutMs) * 1_000_000
         while true {
-            let synced = slot.pointee.synced_ns, fullAt = slot.pointee.full_at_ns
+            let synced = slot.pointee.synced_ns
             since = synced == 0 ? nil : Double(current &- min(current, synced)) / 1e9
-            let atMost = LeasePlan.centralAtMost(rule: rule, secondsToFull: fullAt > current ? Double(fullAt - current) / 1e9 : 0)
+            let atMost = LeasePlan.centralAtMost(rule: rule, fullAtNs: slot.pointee.full_at_ns, nowNs: current)
             if plan.leasesSynchronously(sinceLastLease: since, centralLeft: Int(slot.pointee.central_left), centralAtMost: atMost),
                cv_lease_begin_sync(slot, synced, current) != 0 { break }
             // The key's last synchronous lease failed: decided locally until the leaser leases for it.
@@ -62,14 +62,13 @@ enum ClusterRateGate {
         let want = plan.synchronousWant(rule: rule, hostsKnown: Int(context.shared.counter(hostsCounter)),
                                         centralLeft: Int(slot.pointee.central_left), sinceLastLease: since)
         let grant: CentralBuckets.Grant, sent: UInt64
-        let hostID = context.shared.instanceName, holdMs = Int(plan.holdSeconds * 1000)
+        let central = CentralBuckets(db: context.database, hostID: context.shared.instanceName, plan: plan)
         do {
             // A lease's deadline, or what is left of the request's if it waited for another thread first (20 ms at least).
             let leftMs = deadline > current ? Int((deadline - current) / 1_000_000) : 0
             context.shared.addCounter(synchronousLeasesCounter)
-            grant = try CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, want: want, spent: slot.pointee.spent),
-                                                                  hostID: hostID, holdMs: holdMs,
-                                                                  timeoutMs: max(20, min(plan.syncLeaseTimeoutMs, leftMs)))
+            grant = try central.lease(.init(bucket: bucket, rule: rule, want: want, spent: slot.pointee.spent),
+                                      timeoutMs: max(20, min(plan.syncLeaseTimeoutMs, leftMs)))
             sent = current
         } catch where error.isConnectionFailure {
             // Unreachable: the whole host decides locally. The leaser clears the flag at its next
@@ -97,8 +96,7 @@ enum ClusterRateGate {
         if grant.granted > 1, !table.add(slot, bucket: bucket, tokens: Int64(grant.granted - 1)) {
             // Taken over by another key meanwhile: give them back now (best effort; lost tokens only under-admit).
             context.shared.addCounter(synchronousLeasesCounter)
-            _ = try? CentralBuckets(db: context.database).lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1),
-                                                                hostID: hostID, holdMs: holdMs, timeoutMs: plan.syncLeaseTimeoutMs)
+            _ = try? central.lease(.init(bucket: bucket, rule: rule, giveBack: grant.granted - 1), timeoutMs: plan.syncLeaseTimeoutMs)
         }
         cv_lease_note_spent(slot)
         return decision(allowed: true, slot: slot, rule: rule)

@@ -31,17 +31,17 @@ package enum RateLeaser {
                                                    connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
                                                    applicationName: "convergence-rate-leaser"))
         defer { db.close() }
-        let central = CentralBuckets(db: db), table = LeaseTable(region: shared), plan = ClusterRateGate.plan(config)
+        let table = LeaseTable(region: shared), plan = ClusterRateGate.plan(config)
         // One name for the whole `serve`: its workers' synchronous leases count in the same holdings.
-        let hostID = shared.instanceName, holdMs = Int(plan.holdSeconds * 1000)
+        let central = CentralBuckets(db: db, hostID: shared.instanceName, plan: plan)
         var seen: [UInt64: Seen] = [:]
         var owed: [CentralBuckets.Request] = [] // tokens to give back at the next sync
         var lastSync = MonotonicInstant.now(), lastPrune = MonotonicInstant.now()
         var outage = false
         // A heartbeat first: this host's leases are sized by the number of hosts, which it learns here.
-        if let (live, _) = try? central.sync(hostID: hostID, holdMs: holdMs, []) { shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live)) }
+        if let (live, _) = try? central.sync([]) { shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live)) }
         child.notifyReady()
-        logger.info("rate leaser started", ["host_id": .string(hostID), "sync_ms": .int(config.rateLimitSyncMs)])
+        logger.info("rate leaser started", ["host_id": .string(central.hostID), "sync_ms": .int(config.rateLimitSyncMs)])
 
         while child.stopSignal(waitingMs: outage ? max(1000, config.rateLimitSyncMs) : config.rateLimitSyncMs) == nil {
             let now = MonotonicInstant.now()
@@ -50,13 +50,12 @@ package enum RateLeaser {
             let observed = observe(&seen, table: table, elapsed: elapsed)
             do {
                 if outage || seen.values.contains(where: { $0.debt > 0 }) {
-                    try chargeDebts(&seen, observed, central: central, hostID: hostID, holdMs: holdMs, shared: shared, logger: logger,
-                                    reconnected: outage)
+                    try chargeDebts(&seen, observed, central: central, shared: shared, logger: logger, reconnected: outage)
                 }
                 outage = false
                 shared.storeCounter(ClusterRateGate.outageCounter, 0)
                 try sync(observed, seen: seen, owed: &owed, nowNs: UInt64(now.nanoseconds), table: table, central: central, plan: plan,
-                         hostID: hostID, holdMs: holdMs, shared: shared)
+                         shared: shared)
                 if now.milliseconds(since: lastPrune) >= Double(pruneMs) {
                     try central.prune()
                     lastPrune = now
@@ -82,7 +81,7 @@ package enum RateLeaser {
             let pointer = table.pointer(slot.index), tokens = table.drain(pointer, bucket: slot.bucket)
             return tokens > 0 ? .init(bucket: slot.bucket, rule: slot.rule, giveBack: Int(tokens), spent: pointer.pointee.spent) : nil
         }
-        _ = try? central.sync(hostID: hostID, holdMs: holdMs, owed)
+        _ = try? central.sync(owed)
         logger.info("rate leaser stopped", ["tokens_returned": .int(owed.reduce(0) { $0 + $1.giveBack })])
         return .clean
     }
@@ -115,7 +114,7 @@ package enum RateLeaser {
     /// more leased (for a key asked within `watchSeconds` whose central bucket may hold a token),
     /// or its holding refreshed.
     static func sync(_ slots: [LeaseTable.Slot], seen: [UInt64: Seen], owed: inout [CentralBuckets.Request], nowNs: UInt64, table: LeaseTable,
-                     central: CentralBuckets, plan: LeasePlan, hostID: String, holdMs: Int, shared: SharedRegion) throws(PostgresError) {
+                     central: CentralBuckets, plan: LeasePlan, shared: SharedRegion) throws(PostgresError) {
         let hosts = max(1, Int(shared.counter(ClusterRateGate.hostsCounter)))
         var requests = owed
         var included: [(slot: LeaseTable.Slot, position: Int, leases: Bool)] = []
@@ -136,8 +135,7 @@ package enum RateLeaser {
                 giveBack = drained - keep
                 held = keep
             }
-            let fullAt = pointer.pointee.full_at_ns
-            let atMost = LeasePlan.centralAtMost(rule: slot.rule, secondsToFull: fullAt > nowNs ? Double(fullAt - nowNs) / 1e9 : 0)
+            let atMost = LeasePlan.centralAtMost(rule: slot.rule, fullAtNs: pointer.pointee.full_at_ns, nowNs: nowNs)
             let leases = plan.needsRefill(tokens: held, demandPerSecond: demand, idleSeconds: idle, centralAtMost: atMost)
             let backedFor = backedNs > nowNs ? Double(backedNs - nowNs) / 1e9 : 0
             guard giveBack > 0 || leases || plan.needsRefresh(tokens: held, backedForSeconds: backedFor) else { continue }
@@ -146,7 +144,7 @@ package enum RateLeaser {
                                   want: leases ? plan.want(demandPerSecond: demand, rule: slot.rule, hosts: hosts) : 0,
                                   giveBack: Int(giveBack), spent: pointer.pointee.spent))
         }
-        let (live, grants) = try central.sync(hostID: hostID, holdMs: holdMs, requests)
+        let (live, grants) = try central.sync(requests)
         owed = []
         shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
         for (slot, position, leases) in included {
@@ -161,14 +159,14 @@ package enum RateLeaser {
     }
 
     /// Charges what was admitted outside leases (from the outage share), capped per key.
-    static func chargeDebts(_ seen: inout [UInt64: Seen], _ slots: [LeaseTable.Slot], central: CentralBuckets, hostID: String, holdMs: Int,
-                            shared: SharedRegion, logger: Logger, reconnected: Bool) throws(PostgresError) {
+    static func chargeDebts(_ seen: inout [UInt64: Seen], _ slots: [LeaseTable.Slot], central: CentralBuckets, shared: SharedRegion,
+                            logger: Logger, reconnected: Bool) throws(PostgresError) {
         let rules = Dictionary(slots.map { ($0.bucket, $0.rule) }) { first, _ in first }
         let charges = seen.compactMap { bucket, entry -> CentralBuckets.Request? in
             guard entry.debt > 0, let rule = rules[bucket] else { return nil }
             return .init(bucket: bucket, rule: rule, want: LeasePlan.chargeable(debt: entry.debt, rule: rule), keep: false)
         }
-        let (live, _) = try central.sync(hostID: hostID, holdMs: holdMs, charges)
+        let (live, _) = try central.sync(charges)
         shared.storeCounter(ClusterRateGate.hostsCounter, UInt64(live))
         for bucket in seen.keys { seen[bucket]?.debt = 0 }
         if reconnected { logger.info("cluster rate limit: PostgreSQL reachable again; outage consumption charged", ["keys": .int(charges.count)]) }
