@@ -12,25 +12,38 @@ import ConvergenceStore
 /// write of each row; measured in docs/performance.md, "Audit trail".) A fresh
 /// batch's usage rollups are counted from its rows in Swift (`UsageTally`); a
 /// replayed one's by SQL from the rows this transaction inserted (`UsageRollup`).
+/// Rows go in binary COPY format when they convert (`BinaryCopyRows`), else as spooled.
 struct AuditBatchWriter {
     let connection: PostgresConnection
     /// A fresh batch's rollups are tallied from its rows (`UsageTally`); false: always by
     /// `UsageRollup`'s SQL (the equivalence test compares the two).
     let tallyFreshBatches: Bool
+    /// False: always COPY text (the equivalence test stores a batch both ways).
+    let binaryCopy: Bool
 
-    init(connection: PostgresConnection, tallyFreshBatches: Bool = true) {
+    init(connection: PostgresConnection, tallyFreshBatches: Bool = true, binaryCopy: Bool = true) {
         self.connection = connection
         self.tallyFreshBatches = tallyFreshBatches
+        self.binaryCopy = binaryCopy
     }
 
     static let columnList = AuditRecord.columns.joined(separator: ", ")
+
+    /// COPYs `rows` (text) into `table`, in binary when they convert.
+    private func copy(_ rows: [UInt8], into table: String) throws(PostgresError) -> Int {
+        let columns = AuditBatchWriter.columnList
+        if binaryCopy, let binary = BinaryCopyRows(text: rows) {
+            return try connection.copyIn("COPY \(table) (\(columns)) FROM STDIN WITH (FORMAT binary)", data: binary.bytes)
+        }
+        return try connection.copyIn("COPY \(table) (\(columns)) FROM STDIN", data: rows)
+    }
 
     /// Returns how many rows were new. `times`: the rows' capture times (µs), for the usage
     /// rollup, which is updated in the same transaction from the rows inserted (empty: no rollup).
     func insert(_ rows: [UInt8], times: [Int64] = []) throws(PostgresError) -> Int {
         do {
             return try inTransaction { () throws(PostgresError) -> Int in
-                let count = try connection.copyIn("COPY convergence.audit_log (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+                let count = try copy(rows, into: "convergence.audit_log")
                 // Every row went in (a conflict would have failed the COPY): count them from the batch.
                 if tallyFreshBatches, !times.isEmpty, let tally = UsageTally(rows: rows, times: times) {
                     try tally.write(connection)
@@ -50,7 +63,7 @@ struct AuditBatchWriter {
             CREATE TEMP TABLE IF NOT EXISTS audit_staging (LIKE convergence.audit_log) ON COMMIT DELETE ROWS
             """)
         return try inTransaction { () throws(PostgresError) -> Int in
-            try connection.copyIn("COPY audit_staging (\(AuditBatchWriter.columnList)) FROM STDIN", data: rows)
+            _ = try copy(rows, into: "audit_staging")
             let inserted = try connection.query("""
                 INSERT INTO convergence.audit_log (\(AuditBatchWriter.columnList))
                 SELECT \(AuditBatchWriter.columnList) FROM audit_staging ON CONFLICT (created_at, id) DO NOTHING
