@@ -301,6 +301,7 @@ public final class AuditSpool: Sendable {
             for lane in lanes {
                 finishRetired(lane)
                 if sync { syncCurrent(lane) }
+                prefault(lane)
             }
             if sync, directoryUnsynced.exchange(false, ordering: .relaxed) { SpoolSegment.syncDirectory(directory) }
             prepareSegments(&state)
@@ -317,6 +318,18 @@ public final class AuditSpool: Sendable {
             if old.committed > old.synced { old.segment.sync(upTo: old.committed) }
             old.segment.close()
         }
+    }
+
+    /// Bytes faulted in ahead of a lane's committed length each tick (≤ 50 ms): at
+    /// ~350 bytes a record, 128 KiB lasts a lane ~7,000 records/s.
+    static let prefaultWindow = 128 * 1024
+
+    /// Faults in the pages the lane's next records will land in, in its current
+    /// segment and the start of its prepared one, outside the lane's lock.
+    private func prefault(_ lane: Lane) {
+        let (current, committed, prepared) = lane.writer.withLock { w in (w.segment, w.committed, w.prepared) }
+        current?.prefault(ahead: committed, window: AuditSpool.prefaultWindow)
+        prepared?.prefault(ahead: SpoolSegment.headerBytes, window: AuditSpool.prefaultWindow)
     }
 
     /// msync of what the lane committed since the last sync, outside the lane's lock

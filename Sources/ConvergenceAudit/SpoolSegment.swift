@@ -1,6 +1,7 @@
 import CConvergenceSys
 import ConvergenceCore
 import Glibc
+import Synchronization
 
 /// How a segment file gets its size before any record is written into it.
 ///
@@ -48,8 +49,8 @@ public enum SpoolSegmentSizing: String, Sendable {
 /// are written only by the thread holding the owning lane's lock while this is
 /// the lane's current segment (frames beyond the committed length, then the
 /// length word through a release store); other threads only read below a
-/// committed length they loaded (or were handed under that lock), or sync
-/// pages. The mapping is unmapped (`close`) only by the spool's background work,
+/// committed length they loaded (or were handed under that lock), sync pages,
+/// or fault pages in (`prefault`, which leaves their contents alone). The mapping is unmapped (`close`) only by the spool's background work,
 /// under its own lock, after the segment has left its lane.
 final class SpoolSegment: @unchecked Sendable {
     static let magic: [UInt8] = Array("CVSG".utf8)
@@ -65,6 +66,8 @@ final class SpoolSegment: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     /// The file's size: frames end at most here.
     let capacity: Int
+    /// Where `prefault` has faulted pages in up to (the background thread alone moves it).
+    private let prefaultedEnd = Atomic<Int>(0)
 
     private init(name: String, fd: Int32, base: UnsafeMutableRawPointer, capacity: Int) {
         self.name = name
@@ -172,6 +175,25 @@ final class SpoolSegment: @unchecked Sendable {
     func sync(upTo end: Int) -> Bool {
         msync(base, min(end, capacity), MS_SYNC) == 0
     }
+
+    /// Faults in, writable, the pages from `committed` to `window` bytes past it that
+    /// are not yet (madvise MADV_POPULATE_WRITE), so that a request thread copying its
+    /// frame in does not take the page fault itself: one fault per 4 KiB page (about
+    /// eleven check records), each an exception, a page-cache page and a block
+    /// mapping, was ~4 % of a worker's CPU under load (docs/performance.md). The
+    /// background thread does it ahead, many pages per call. Refused (a kernel before
+    /// 5.14): the request threads take the faults, as before.
+    func prefault(ahead committed: Int, window: Int) {
+        let page = SpoolSegment.pageBytes
+        let start = max(prefaultedEnd.load(ordering: .relaxed), committed / page * page)
+        let end = min(capacity, (committed + window + page - 1) / page * page)
+        guard end > start else { return }
+        let populated = madvise(base + start, end - start, SpoolSegment.populateWrite) == 0
+        prefaultedEnd.store(populated ? end : capacity, ordering: .relaxed)
+    }
+
+    /// MADV_POPULATE_WRITE (Linux 5.14).
+    static let populateWrite: Int32 = 23
 
     /// Unmaps and closes: the flock goes with the descriptor, so the flusher takes the segment as final.
     func close() {

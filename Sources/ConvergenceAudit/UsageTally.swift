@@ -1,5 +1,6 @@
 import ConvergenceJSON
 import ConvergenceStore
+import Glibc
 
 /// The usage rollups of a batch whose every row is new (its COPY went in without a
 /// conflict), counted here from the spooled rows instead of by PostgreSQL reading back
@@ -87,20 +88,24 @@ package struct UsageTally: Equatable {
     /// for its customer and key; its violations to the rules and policies.
     package mutating func add(_ check: Check) {
         let seconds = check.micros >= 0 ? check.micros / 1_000_000 : (check.micros - 999_999) / 1_000_000
-        var scopes = ["*"]
-        if let customer = check.customerID { scopes.append("c:" + customer) }
-        if let key = check.keyID { scopes.append("k:" + key) }
+        // The installation, the customer and the key (no array per check: this runs for every row).
+        let customerScope = check.customerID.map { "c:" + $0 }, keyScope = check.keyID.map { "k:" + $0 }
         let latencyBucket = check.latencyMicros.map { latency in
             UsageRollup.latencyBoundsMicros.firstIndex { latency <= $0 } ?? UsageRollup.latencyBoundsMicros.count
         }
         for granularity in UsageRollup.seriesBuckets {
             let start = UsageTally.binStart(seconds, granularity)
-            for scope in scopes where scope == "*" || granularity >= UsageRollup.scopedBucketSeconds {
+            func bump(_ scope: String) {
                 UsageTally.count(check, latencyBucket: latencyBucket,
                                  into: &series[SeriesKey(seconds: granularity, scope: scope, start: start), default: SeriesCounts()])
             }
+            bump("*")
+            guard granularity >= UsageRollup.scopedBucketSeconds else { continue }
+            if let customerScope { bump(customerScope) }
+            if let keyScope { bump(keyScope) }
         }
         guard !check.violations.isEmpty else { return }
+        let scopes = ["*"] + [customerScope, keyScope].compactMap { $0 }
         // Per (policy, rule) once per check, enforced and monitored each if any entry was.
         var perRule: [String: [String: (enforced: Bool, monitored: Bool)]] = [:]
         for violation in check.violations {
@@ -161,45 +166,126 @@ package struct UsageTally: Equatable {
     static let wouldBlockField = AuditRecord.columns.firstIndex(of: "would_block")!
     static let latencyField = AuditRecord.columns.firstIndex(of: "latency_us")!
     static let violationsField = AuditRecord.columns.firstIndex(of: "violations")!
-    static let readFields = [kindField, customerField, keyField, decisionField, reasonsField, wouldBlockField, latencyField, violationsField]
 
     static func check(_ row: UnsafeBufferPointer<UInt8>, micros: Int64) -> RowReading {
-        // Field boundaries first; only the fields the rollups read become Strings (the
-        // operations, policy versions and the rest are passed over).
-        var bounds: [Range<Int>] = []
-        bounds.reserveCapacity(AuditRecord.columns.count)
-        var start = 0
-        for i in 0...row.count where i == row.count || row[i] == 9 {
-            bounds.append(start..<i)
-            start = i + 1
+        // Field boundaries by memchr, then only the fields the rollups read, compared as
+        // bytes where they hold no escape: only the key and the customer become Strings
+        // (and the violations, when there are any). This runs for every spooled check.
+        guard let base = row.baseAddress else { return .unreadable }
+        let columns = AuditRecord.columns.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: columns + 1) { starts -> RowReading in
+            starts[0] = 0
+            var at = 0
+            for k in 1..<columns {
+                guard let tab = memchr(base + at, 9, row.count - at) else { return .unreadable }
+                at = base.distance(to: tab.assumingMemoryBound(to: UInt8.self)) + 1
+                starts[k] = at
+            }
+            guard memchr(base + at, 9, row.count - at) == nil else { return .unreadable }
+            starts[columns] = row.count + 1
+            func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: row[starts[i]..<(starts[i + 1] - 1)]) }
+            return check(field: field, micros: micros)
         }
-        guard bounds.count == AuditRecord.columns.count else { return .unreadable }
-        var fields = [String?](repeating: nil, count: bounds.count)
-        for index in readFields { fields[index] = copyValue(UnsafeBufferPointer(rebasing: row[bounds[index]])) }
-        guard fields[kindField] == "check" else { return .notACheck }
-        var check = Check(micros: micros, customerID: nil, keyID: fields[keyField], decision: fields[decisionField],
+    }
+
+    private static func check(field: (Int) -> UnsafeBufferPointer<UInt8>, micros: Int64) -> RowReading {
+        guard FieldBytes(field(kindField)).equals("check") else { return .notACheck }
+        var check = Check(micros: micros, customerID: nil, keyID: copyValue(field(keyField)), decision: nil,
                           wouldBlock: nil, latencyMicros: nil, personalData: false, violations: [])
-        if let customer = fields[customerField] {
-            guard let canonical = canonicalUUID(customer) else { return .unreadable }
+        let decision = FieldBytes(field(decisionField))
+        check.decision = decision.equals("allow") ? "allow" : decision.equals("block") ? "block" : decision.string
+        let customer = FieldBytes(field(customerField))
+        if !customer.isNull {
+            guard let canonical = customer.canonicalUUID ?? customer.string.flatMap(canonicalUUID) else { return .unreadable }
             check.customerID = canonical
         }
-        switch fields[wouldBlockField] {
-        case nil: break
-        case "t"?, "true"?: check.wouldBlock = true
-        case "f"?, "false"?: check.wouldBlock = false
-        default: return .unreadable
+        let wouldBlock = FieldBytes(field(wouldBlockField))
+        if wouldBlock.equals("t") || wouldBlock.equals("true") {
+            check.wouldBlock = true
+        } else if wouldBlock.equals("f") || wouldBlock.equals("false") {
+            check.wouldBlock = false
+        } else if !wouldBlock.isNull {
+            return .unreadable
         }
-        if let latency = fields[latencyField] {
-            guard let value = Int(latency) else { return .unreadable }
+        let latency = FieldBytes(field(latencyField))
+        if !latency.isNull {
+            guard let value = latency.integer ?? latency.string.flatMap({ Int($0) }) else { return .unreadable }
             check.latencyMicros = value
         }
-        // As the SQL: `reasons::text LIKE '%"factor":"personal_data"%'` (the worker writes it compactly).
-        check.personalData = fields[reasonsField]?.contains(#""factor":"personal_data""#) ?? false
-        if let text = fields[violationsField], text != "[]" {
-            guard let violations = violations(text) else { return .unreadable }
+        // As the SQL: `reasons::text LIKE '%"factor":"personal_data"%'` (the worker writes it
+        // compactly). Searched in the escaped bytes: the needle holds no byte COPY escapes.
+        let reasons = field(reasonsField)
+        check.personalData = personalDataNeedle.withUnsafeBufferPointer { contains(reasons, $0) }
+        let listed = FieldBytes(field(violationsField))
+        if !listed.isNull, !listed.equals("[]") {
+            guard let text = listed.string, let violations = violations(text) else { return .unreadable }
             check.violations = violations
         }
         return .check(check)
+    }
+
+    static let personalDataNeedle = Array(#""factor":"personal_data""#.utf8)
+
+    /// Whether `needle` (not empty) occurs in `haystack`: memchr to each candidate first byte.
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = haystack.baseAddress, let first = needle.first, needle.count <= haystack.count else { return false }
+        var at = 0
+        let last = haystack.count - needle.count
+        while at <= last, let hit = memchr(base + at, Int32(first), last - at + 1) {
+            at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + at, needle.baseAddress!, needle.count) == 0 { return true }
+            at += 1
+        }
+        return false
+    }
+
+    /// One COPY text field, read without making a String where it can.
+    struct FieldBytes {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let escaped: Bool
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            escaped = bytes.count > 0 && memchr(bytes.baseAddress!, 92, bytes.count) != nil
+        }
+
+        var isNull: Bool { bytes.count == 2 && bytes[0] == 92 && bytes[1] == 78 }
+
+        /// The value (escapes undone), nil for NULL.
+        var string: String? { copyValue(bytes) }
+
+        /// Whether the value is exactly `word` (ASCII; never true for NULL).
+        func equals(_ word: StaticString) -> Bool {
+            if escaped { return string == word.description }
+            guard bytes.count == word.utf8CodeUnitCount, let base = bytes.baseAddress else { return word.utf8CodeUnitCount == 0 && !isNull }
+            return memcmp(base, word.utf8Start, bytes.count) == 0
+        }
+
+        /// A plain optionally negative decimal; nil otherwise (the caller then asks `Int(string)`).
+        var integer: Int? {
+            guard !escaped, bytes.count > 0, bytes.count <= 18 else { return nil }
+            let negative = bytes[0] == 45
+            guard bytes.count > (negative ? 1 : 0) else { return nil }
+            var value = 0
+            for byte in bytes[(negative ? 1 : 0)...] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return negative ? -value : value
+        }
+
+        /// The value when it is already `uuid::text` (36 bytes, lower-case hex, hyphens in place).
+        var canonicalUUID: String? {
+            guard !escaped, bytes.count == 36 else { return nil }
+            for (i, byte) in bytes.enumerated() {
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    guard byte == 45 else { return nil }
+                } else {
+                    guard (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102) else { return nil }
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// `[{"policy_id":…,"rule":…,"mode":…}, …]`; nil unless every entry names a policy and a rule as strings.

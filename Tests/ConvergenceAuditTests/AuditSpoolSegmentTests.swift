@@ -132,6 +132,30 @@ final class AuditSpoolSegmentTests: XCTestCase {
         spool.close()
     }
 
+    /// The background thread faults pages in ahead of the writer: they become resident,
+    /// and neither the frames below nor the zeros past the committed length change.
+    func testPrefaultingAheadChangesNothingAReaderSees() throws {
+        let segment = try makeSegment()
+        var committed = SpoolSegment.headerBytes
+        committed = try XCTUnwrap(append(segment, "first row", at: committed))
+        segment.publish(committed)
+        let page = SpoolSegment.pageBytes
+        func resident() -> [UInt8] {
+            var pages = [UInt8](repeating: 0, count: segment.capacity / page)
+            XCTAssertEqual(mincore(segment.base, segment.capacity, &pages), 0)
+            return pages.map { $0 & 1 }
+        }
+        XCTAssertEqual(resident()[3], 0, "a page past the first record is not resident yet")
+        segment.prefault(ahead: committed, window: 8 * page)
+        XCTAssertEqual(Array(resident()[0..<9]), Array(repeating: 1, count: 9), "the window is faulted in")
+        committed = try XCTUnwrap(append(segment, "second row", at: committed))
+        segment.publish(committed)
+        XCTAssertEqual(try readable(segment.name).rows, ["first row", "second row"])
+        let tail = UnsafeRawBufferPointer(start: segment.base + committed, count: segment.capacity - committed)
+        XCTAssertTrue(tail.allSatisfy { $0 == 0 }, "the zeros past the committed length stay zeros")
+        segment.close()
+    }
+
     // MARK: - Rotation
 
     func testRotationSwapsInThePreparedSegment() throws {

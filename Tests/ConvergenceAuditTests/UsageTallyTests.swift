@@ -68,6 +68,23 @@ import Testing
         #expect(tally.series[.init(seconds: 3600, scope: "k:key\\with\ttab", start: hour)]?.checks == 1)
     }
 
+    /// Fields are compared as bytes where they hold no escape: the other spellings
+    /// PostgreSQL accepts must count the same as through a String.
+    @Test func spellingsAndEscapesCountAsPostgreSQLWouldReadThem() throws {
+        let tally = try #require(Self.tally([
+            Self.row(customer: "6f1c1a52-0000-4000-8000-00000000000a", wouldBlock: "true", latency: "+700"),
+            Self.row(reasons: #"[{"note":"a\\\\b","factor":"personal_data","points":70}]"#, wouldBlock: "false", latency: "-1"),
+            Self.row(decision: #"bl\ock"#),
+        ]))
+        let hourly = try #require(tally.series[.init(seconds: 3600, scope: "*", start: hour)])
+        #expect(hourly.checks == 3 && hourly.allowed == 2 && hourly.blocked == 1, "an escaped letter is the letter")
+        #expect(hourly.wouldBlock == 1 && hourly.pii == 1)
+        #expect(hourly.latency[0] == 1 && hourly.latency[1] == 2, "-1 µs, and 700 µs (once written +700)")
+        #expect(tally.series[.init(seconds: 3600, scope: "c:6f1c1a52-0000-4000-8000-00000000000a", start: hour)]?.checks == 3,
+                "lower- and upper-case spellings of one customer are one scope")
+        #expect(Self.tally([Self.row(wouldBlock: "yes")]) == nil)
+    }
+
     @Test func aRowTheRollupsCannotReadSendsTheBatchToTheSQLPath() {
         #expect(Self.tally([Self.row(), "not\ta\trow\n"]) == nil)
         #expect(Self.tally([Self.row(violations: #"[{"rule":"max_tokens"}]"#)]) == nil, "a violation without its policy")
