@@ -50,8 +50,9 @@ public enum SpoolSegmentSizing: String, Sendable {
 /// the lane's current segment (frames beyond the committed length, then the
 /// length word through a release store); other threads only read below a
 /// committed length they loaded (or were handed under that lock), sync pages,
-/// or fault pages in (`prefault`, which leaves their contents alone). The mapping is unmapped (`close`) only by the spool's background work,
-/// under its own lock, after the segment has left its lane.
+/// or fault pages in (`prefault`, which leaves their contents alone). The
+/// mapping is unmapped (`close`) only by the spool's background work, under its
+/// own lock, after the segment has left its lane.
 final class SpoolSegment: @unchecked Sendable {
     static let magic: [UInt8] = Array("CVSG".utf8)
     static let formatVersion: UInt32 = 1

@@ -10,16 +10,10 @@ import XCTest
 /// escapes, NULLs, upper-case uuids, non-ASCII text and extreme integers included.
 final class BinaryCopyEquivalenceTests: XCTestCase {
     func testBinaryAndTextCopyStoreTheSameRows() throws {
-        let directory = try TestPaths.makeTemporaryDirectory("binary-copy")
-        let postgres = try PostgresServer(directory: directory)
-        defer {
-            try? postgres.stop()
-            try? FileManager.default.removeItem(at: directory)
-        }
-        let connection = PostgresConnection(ConnectionInfo(url: postgres.url, password: TestDatabaseSecret.password, connectTimeoutSeconds: 5))
-        defer { connection.close() }
-        try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
+        try UsageTallyEquivalenceTests.withMigratedDatabase("binary-copy") { postgres, connection in try compareCopies(postgres, connection) }
+    }
 
+    private func compareCopies(_ postgres: PostgresServer, _ connection: PostgresConnection) throws {
         var (rows, times) = UsageTallyEquivalenceTests.batch()
         var odd = AuditRecord(kind: .check, createdAtMicros: times[0] + 17, customerID: "6F1C1A52-0000-4000-8000-0000000000AB",
                               keyID: "key_\u{e9}\u{1F600}", requestID: "req\\with\tescapes\r\n")
@@ -35,10 +29,7 @@ final class BinaryCopyEquivalenceTests: XCTestCase {
 
         var dumps: [String] = []
         for binary in [true, false] {
-            try connection.query("TRUNCATE convergence.audit_log")
-            for day in AuditPartitionDay.days(of: times) {
-                try connection.query("SELECT convergence.audit_partition_ensure($1::date)", [day.dateText])
-            }
+            try UsageTallyEquivalenceTests.reset(connection, tables: "convergence.audit_log", times: times)
             let inserted = try AuditBatchWriter(connection: connection, binaryCopy: binary).insert(rows, times: times)
             XCTAssertEqual(inserted, times.count)
             dumps.append(try postgres.psql("SELECT string_agg(t::text, E'\\n' ORDER BY id) FROM convergence.audit_log t"))

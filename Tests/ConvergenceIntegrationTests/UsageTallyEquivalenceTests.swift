@@ -9,8 +9,9 @@ import XCTest
 /// replayed one's in SQL (`UsageRollup`): the dashboard's charts must not depend on
 /// which path a batch took. One varied batch, written both ways into a real PostgreSQL.
 final class UsageTallyEquivalenceTests: XCTestCase {
-    func testTheSwiftTallyAndTheSQLRollupsStoreTheSameCounts() throws {
-        let directory = try TestPaths.makeTemporaryDirectory("tally")
+    /// A throwaway PostgreSQL, migrated, for `body`; stopped and removed after it.
+    static func withMigratedDatabase(_ label: String, _ body: (PostgresServer, PostgresConnection) throws -> Void) throws {
+        let directory = try TestPaths.makeTemporaryDirectory(label)
         let postgres = try PostgresServer(directory: directory)
         defer {
             try? postgres.stop()
@@ -19,15 +20,28 @@ final class UsageTallyEquivalenceTests: XCTestCase {
         let connection = PostgresConnection(ConnectionInfo(url: postgres.url, password: TestDatabaseSecret.password, connectTimeoutSeconds: 5))
         defer { connection.close() }
         try Migrator(logger: Logger(role: "test", sink: { _ in })).migrate(connection)
+        try body(postgres, connection)
+    }
 
+    /// Empties `tables` and makes the partitions of the days in `times`, as the flusher would.
+    static func reset(_ connection: PostgresConnection, tables: String, times: [Int64]) throws {
+        try connection.query("TRUNCATE \(tables)")
+        for day in AuditPartitionDay.days(of: times) {
+            try connection.query("SELECT convergence.audit_partition_ensure($1::date)", [day.dateText])
+        }
+    }
+
+    func testTheSwiftTallyAndTheSQLRollupsStoreTheSameCounts() throws {
+        try Self.withMigratedDatabase("tally") { postgres, connection in try compareTallies(postgres, connection) }
+    }
+
+    private func compareTallies(_ postgres: PostgresServer, _ connection: PostgresConnection) throws {
         let (rows, times) = Self.batch()
         XCTAssertNotNil(UsageTally(rows: rows, times: times), "the batch must take the Swift path")
         var dumps: [String] = []
         for tally in [true, false] {
-            try connection.query("TRUNCATE convergence.audit_log, convergence.usage_rollup, convergence.usage_rules, convergence.usage_policy_hours")
-            for day in AuditPartitionDay.days(of: times) {
-                try connection.query("SELECT convergence.audit_partition_ensure($1::date)", [day.dateText])
-            }
+            try Self.reset(connection, tables: "convergence.audit_log, convergence.usage_rollup, convergence.usage_rules, convergence.usage_policy_hours",
+                           times: times)
             let inserted = try AuditBatchWriter(connection: connection, tallyFreshBatches: tally).insert(rows, times: times)
             XCTAssertEqual(inserted, times.count)
             dumps.append(try postgres.psql("""

@@ -222,6 +222,8 @@ run_pg_row_breakdown() {
   rm -rf "$KA_PG_DIR" "$KA_SPOOL"
   pg_init "$KA_PG_DIR"
   printf "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n" >>"$KA_PG_DIR/postgresql.conf"
+  # BENCH_KAPG_PGCONF: extra server settings to try (e.g. "max_wal_size = 4GB"), one per line.
+  [[ -z ${BENCH_KAPG_PGCONF:-} ]] || printf '%s\n' "$BENCH_KAPG_PGCONF" >>"$KA_PG_DIR/postgresql.conf"
   pg_start "$KA_PG_DIR" "$KA_PG_SOCKDIR" "$BENCH_DIR/postgresql-ka.log"
   pg_ensure_db "$KA_PG_SOCKDIR"
   restart_ka_backend true 0
@@ -232,6 +234,7 @@ run_pg_row_breakdown() {
   pg0="$(pg_ticks)"
   ka_psql -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
   r0="$(ka_psql -c "SELECT count(*) FROM convergence.audit_log")"
+  ka_psql -c "SELECT pg_stat_reset_shared('wal'), pg_stat_reset_shared('bgwriter')" >/dev/null
   log "rung kapg: POST /v1/check for ${seconds}s, PostgreSQL's CPU per audit row"
   wrk -t2 -c64 -s "$lua" "-d${seconds}s" "$BASE_URL/v1/check" >"$RESULTS/kapg-c64.txt"
   wait_until 120 ka_spool_drained || true
@@ -240,6 +243,9 @@ run_pg_row_breakdown() {
   r1="$(ka_psql -c "SELECT count(*) FROM convergence.audit_log")"
   KA_ROWS+=("| rung kapg: $((r1 - r0)) rows in ${seconds} s ($(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$RESULTS/kapg-c64.txt") checks/s); PostgreSQL CPU per row, all processes | $(
     awk -v t="$((pg1 - pg0))" -v n="$((r1 - r0))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f µs", 1e6 * t / hz / n }') | ≤ 8 µs |")
+  KA_ROWS+=("| … WAL per row: bytes, full-page images; checkpoints in the run (timed + requested)${BENCH_KAPG_PGCONF:+; server settings: $BENCH_KAPG_PGCONF} | $(
+    ka_psql -F ' ' -c "SELECT round(w.wal_bytes / $((r1 - r0))), round(w.wal_fpi::numeric / $((r1 - r0)), 3), b.checkpoints_timed + b.checkpoints_req
+      FROM pg_stat_wal w, pg_stat_bgwriter b" | awk '{ printf "%s B, %s FPI; %s checkpoints", $1, $2, $3 }') | — |")
   while read -r per_row calls query; do
     KA_ROWS+=("| … statement time per row: \`${query}…\` ($calls calls) | $per_row µs | — |")
   done < <(ka_psql -F ' ' -c "SELECT round((1000 * total_exec_time / $((r1 - r0)))::numeric, 2), calls,
