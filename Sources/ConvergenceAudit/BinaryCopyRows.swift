@@ -117,26 +117,20 @@ package struct BinaryCopyRows {
 
     /// One row (`count` bytes at `row`, newline excluded) as a tuple.
     static func appendTuple(_ row: UnsafePointer<UInt8>, _ count: Int, to w: inout Writer) -> Bool {
-        let types = columnTypes
-        w.put16(UInt16(types.count))
-        var start = 0
-        for field in 0..<types.count {
-            let end: Int
-            if field == types.count - 1 {
-                end = count
-                guard memchr(row + start, 9, count - start) == nil else { return false } // a field too many
-            } else {
-                guard start <= count, let tab = memchr(row + start, 9, count - start) else { return false } // a field short
-                end = row.distance(to: tab.assumingMemoryBound(to: UInt8.self))
+        let types = columnTypes, fields = UnsafeBufferPointer(start: row, count: count)
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: types.count + 1) { starts in
+            guard CopyTextRow.fieldStarts(fields, columns: types.count, into: starts) else { return false }
+            w.put16(UInt16(types.count))
+            for k in 0..<types.count {
+                let value = UnsafeBufferPointer(rebasing: fields[starts[k]..<(starts[k + 1] - 1)])
+                guard appendField(value, as: types[k], to: &w) else { return false }
             }
-            guard appendField(UnsafeBufferPointer(start: row + start, count: end - start), as: types[field], to: &w) else { return false }
-            start = end + 1
+            return true
         }
-        return true
     }
 
     static func appendField(_ value: UnsafeBufferPointer<UInt8>, as type: ColumnType, to w: inout Writer) -> Bool {
-        if value.count == 2, value[0] == 92, value[1] == 78 { // \N
+        if CopyTextRow.isNull(value) {
             w.put32(UInt32(bitPattern: -1))
             return true
         }
@@ -164,12 +158,12 @@ package struct BinaryCopyRows {
             w.put64(UInt64(bitPattern: micros - postgresEpochMicros))
             return true
         case .int16:
-            guard let v = parseInteger(value), let narrow = Int16(exactly: v) else { return false }
+            guard let v = CopyTextRow.plainInteger(value), let narrow = Int16(exactly: v) else { return false }
             w.put32(2)
             w.put16(UInt16(bitPattern: narrow))
             return true
         case .int32:
-            guard let v = parseInteger(value), let narrow = Int32(exactly: v) else { return false }
+            guard let v = CopyTextRow.plainInteger(value), let narrow = Int32(exactly: v) else { return false }
             w.put32(4)
             w.put32(UInt32(bitPattern: narrow))
             return true
@@ -244,22 +238,6 @@ package struct BinaryCopyRows {
         let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// An optionally negative decimal of at most 18 digits.
-    static func parseInteger(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
-        var i = 0
-        let negative = s.first == 45
-        if negative { i = 1 }
-        guard s.count > i, s.count - i <= 18 else { return nil }
-        var v = 0
-        while i < s.count {
-            let d = Int(s[i]) - 48
-            guard d >= 0, d <= 9 else { return nil }
-            v = v * 10 + d
-            i += 1
-        }
-        return negative ? -v : v
     }
 
     static func hexValue(_ c: UInt8) -> UInt8? {

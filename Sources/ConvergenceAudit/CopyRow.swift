@@ -93,3 +93,40 @@ package struct CopyRow {
         if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
     }
 }
+
+/// Reading the rows `CopyRow` writes: the flusher's binary re-encoding
+/// (`BinaryCopyRows`) and its usage tally (`UsageTally`) both split them here.
+enum CopyTextRow {
+    /// Sets `starts[k]` to where field `k` of `row` (newline excluded) begins, for the
+    /// `columns` fields, and `starts[columns]` to `row.count + 1` (so field `k` is
+    /// `starts[k] ..< starts[k + 1] - 1`); false unless the row has exactly `columns` fields.
+    static func fieldStarts(_ row: UnsafeBufferPointer<UInt8>, columns: Int, into starts: UnsafeMutableBufferPointer<Int>) -> Bool {
+        guard let base = row.baseAddress, starts.count > columns else { return false }
+        starts[0] = 0
+        var at = 0
+        for k in 1..<columns {
+            guard let tab = memchr(base + at, 9, row.count - at) else { return false }
+            at = base.distance(to: tab.assumingMemoryBound(to: UInt8.self)) + 1
+            starts[k] = at
+        }
+        guard memchr(base + at, 9, row.count - at) == nil else { return false }
+        starts[columns] = row.count + 1
+        return true
+    }
+
+    /// Whether a field is `\N` (NULL).
+    static func isNull(_ field: UnsafeBufferPointer<UInt8>) -> Bool { field.count == 2 && field[0] == 92 && field[1] == 78 }
+
+    /// A field that is a plain, optionally negative decimal of at most 18 digits; nil otherwise.
+    static func plainInteger(_ field: UnsafeBufferPointer<UInt8>) -> Int? {
+        let negative = field.first == 45
+        let digits = negative ? 1 : 0
+        guard field.count > digits, field.count - digits <= 18 else { return nil }
+        var value = 0
+        for byte in field[digits...] {
+            guard byte >= 48, byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        return negative ? -value : value
+    }
+}

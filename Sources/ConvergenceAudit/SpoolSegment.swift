@@ -189,12 +189,9 @@ final class SpoolSegment: @unchecked Sendable {
         let start = max(prefaultedEnd.load(ordering: .relaxed), committed / page * page)
         let end = min(capacity, (committed + window + page - 1) / page * page)
         guard end > start else { return }
-        let populated = madvise(base + start, end - start, SpoolSegment.populateWrite) == 0
+        let populated = madvise(base + start, end - start, MADV_POPULATE_WRITE) == 0
         prefaultedEnd.store(populated ? end : capacity, ordering: .relaxed)
     }
-
-    /// MADV_POPULATE_WRITE (Linux 5.14).
-    static let populateWrite: Int32 = 23
 
     /// Unmaps and closes: the flock goes with the descriptor, so the flusher takes the segment as final.
     func close() {

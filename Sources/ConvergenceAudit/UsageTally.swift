@@ -171,18 +171,9 @@ package struct UsageTally: Equatable {
         // Field boundaries by memchr, then only the fields the rollups read, compared as
         // bytes where they hold no escape: only the key and the customer become Strings
         // (and the violations, when there are any). This runs for every spooled check.
-        guard let base = row.baseAddress else { return .unreadable }
         let columns = AuditRecord.columns.count
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: columns + 1) { starts -> RowReading in
-            starts[0] = 0
-            var at = 0
-            for k in 1..<columns {
-                guard let tab = memchr(base + at, 9, row.count - at) else { return .unreadable }
-                at = base.distance(to: tab.assumingMemoryBound(to: UInt8.self)) + 1
-                starts[k] = at
-            }
-            guard memchr(base + at, 9, row.count - at) == nil else { return .unreadable }
-            starts[columns] = row.count + 1
+            guard CopyTextRow.fieldStarts(row, columns: columns, into: starts) else { return .unreadable }
             func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: row[starts[i]..<(starts[i + 1] - 1)]) }
             return check(field: field, micros: micros)
         }
@@ -249,7 +240,7 @@ package struct UsageTally: Equatable {
             escaped = bytes.count > 0 && memchr(bytes.baseAddress!, 92, bytes.count) != nil
         }
 
-        var isNull: Bool { bytes.count == 2 && bytes[0] == 92 && bytes[1] == 78 }
+        var isNull: Bool { CopyTextRow.isNull(bytes) }
 
         /// The value (escapes undone), nil for NULL.
         var string: String? { copyValue(bytes) }
@@ -257,22 +248,12 @@ package struct UsageTally: Equatable {
         /// Whether the value is exactly `word` (ASCII; never true for NULL).
         func equals(_ word: StaticString) -> Bool {
             if escaped { return string == word.description }
-            guard bytes.count == word.utf8CodeUnitCount, let base = bytes.baseAddress else { return word.utf8CodeUnitCount == 0 && !isNull }
-            return memcmp(base, word.utf8Start, bytes.count) == 0
+            guard bytes.count == word.utf8CodeUnitCount else { return false }
+            return bytes.isEmpty || memcmp(bytes.baseAddress!, word.utf8Start, bytes.count) == 0
         }
 
-        /// A plain optionally negative decimal; nil otherwise (the caller then asks `Int(string)`).
-        var integer: Int? {
-            guard !escaped, bytes.count > 0, bytes.count <= 18 else { return nil }
-            let negative = bytes[0] == 45
-            guard bytes.count > (negative ? 1 : 0) else { return nil }
-            var value = 0
-            for byte in bytes[(negative ? 1 : 0)...] {
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
-            }
-            return negative ? -value : value
-        }
+        /// A plain decimal (the caller then asks `Int(string)` for any other spelling).
+        var integer: Int? { escaped ? nil : CopyTextRow.plainInteger(bytes) }
 
         /// The value when it is already `uuid::text` (36 bytes, lower-case hex, hyphens in place).
         var canonicalUUID: String? {
