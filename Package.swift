@@ -126,6 +126,7 @@ let package = Package(
         .testTarget(name: "ConvergencePipelinesTests", dependencies: ["ConvergencePipelines", "ConvergenceJSON"]),
         .testTarget(name: "ConvergenceSharedTests", dependencies: ["ConvergenceShared", "ConvergenceCore", "CConvergenceShm"]),
         .testTarget(name: "ConvergenceAuditTests", dependencies: ["ConvergenceAudit", "ConvergenceCore", "ConvergenceJSON"]),
+        .testTarget(name: "ConvergenceFastCGITests", dependencies: ["ConvergenceFastCGI", "ConvergenceCore"]),
         .testTarget(name: "ConvergenceSupervisorTests", dependencies: ["ConvergenceSupervisor", "ConvergenceCore", "ConvergenceShared"]),
         .testTarget(
             name: "ConvergenceServerTests",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <spawn.h>
 #include <fcntl.h>
+#include <semaphore.h>
 
 int cv_signalfd_open(const sigset_t *mask) {
     return signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -209,4 +210,13 @@ int cv_set_nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL);
     if (flags < 0) return -1;
     return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+int cv_sem_wait_ms(sem_t *sem, int timeout_ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec += 1; deadline.tv_nsec -= 1000000000L; }
+    return sem_clockwait(sem, CLOCK_MONOTONIC, &deadline);
 }

@@ -19,6 +19,9 @@ public struct Config: Sendable, Equatable, Codable {
     /// Worker processes; 0 means one per online core.
     public var workers: Int = 0
     public var threads: Int = 8
+    /// How many of a worker's threads take connections at once; the others stand by for
+    /// while one waits on PostgreSQL. 0: all of them.
+    public var activeThreads: Int = 2
     public var maxRequests: Int = 0
     public var maxBodyBytes: Int = 1_048_576
     public var shutdownTimeoutSeconds: Int = 30

@@ -25,3 +25,22 @@ public func startThread(stackSize: Int = 512 * 1024, _ body: @escaping @Sendable
     }
     return thread
 }
+
+/// Told when a thread is about to wait on something outside the process (a
+/// PostgreSQL answer, a connect) and when that wait is over, so a worker can let
+/// another thread run in the meantime (`ActiveThreads`). Called on the waiting
+/// thread; both calls must be cheap and must never block.
+public protocol WaitObserver: AnyObject, Sendable {
+    func willWait()
+    func didWait()
+}
+
+extension Optional where Wrapped == any WaitObserver {
+    /// `body` bracketed by `willWait` / `didWait` (nothing when there is no observer).
+    @inline(__always) public func waiting<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        guard let observer = self else { return try body() }
+        observer.willWait()
+        defer { observer.didWait() }
+        return try body()
+    }
+}

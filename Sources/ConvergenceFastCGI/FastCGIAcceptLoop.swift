@@ -24,13 +24,16 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
     let maxRequests: Int
     let router: Router<Context>
     let state: WorkerState
+    /// How many of the threads take connections at once (the others stand by).
+    let active: ActiveThreads
     let logger: Logger
     /// Maps errors that are not bugs (database down…) to API errors, with the thread's context for counting them.
     let mapError: @Sendable (any Error, Context) -> APIError?
     /// Runs before a response is written: adds context headers, records metrics.
     let finish: @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void
 
-    package init(listenFD: Int32, isTCP: Bool, maxBodyBytes: Int, maxRequests: Int, router: Router<Context>, state: WorkerState, logger: Logger,
+    package init(listenFD: Int32, isTCP: Bool, maxBodyBytes: Int, maxRequests: Int, router: Router<Context>, state: WorkerState,
+         active: ActiveThreads, logger: Logger,
          mapError: @escaping @Sendable (any Error, Context) -> APIError?,
          finish: @escaping @Sendable (inout Response, Request, Context, MonotonicInstant) -> Void) {
         self.listenFD = listenFD
@@ -39,6 +42,7 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
         self.maxRequests = maxRequests
         self.router = router
         self.state = state
+        self.active = active
         self.logger = logger
         self.mapError = mapError
         self.finish = finish
@@ -51,6 +55,10 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
         var batch = ReadyConnections.Batch()
         while true {
             if state.isStopping { connections.stopAccepting() }
+            // Idle, nothing in hand: more threads than `active_threads` running means this one stands by.
+            if batch.isEmpty, active.overLimit {
+                active.standByWhileOverLimit(checkMs: WorkerState.idleWakeMs) { state.isStopping }
+            }
             switch connections.next(timeoutMs: WorkerState.idleWakeMs, batch: &batch) {
             case .timeout:
                 // Draining ends once every accepted connection has been answered.

@@ -34,6 +34,9 @@ package final class ReadyConnections: Sendable {
         fileprivate var next = 0
 
         static let capacity: Int32 = 4
+
+        /// Served to the end: the next `next` waits for events.
+        var isEmpty: Bool { next == count }
     }
 
     package init(listenFD: Int32) throws(FileError) {

@@ -47,7 +47,7 @@ extension PostgresConnection {
                     }
                 }
                 var entry = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
-                _ = poll(&entry, 1, wait) // EINTR or timeout: the loop checks the deadline again
+                _ = waitObserver.waiting { poll(&entry, 1, wait) } // EINTR or timeout: the loop checks the deadline again
                 guard PQconsumeInput(handle) == 1 else { throw abandon(last, PostgresConnection.message(handle!)) }
             }
             guard let result = PQgetResult(handle) else { break }

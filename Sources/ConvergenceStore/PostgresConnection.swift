@@ -10,6 +10,9 @@ public final class PostgresConnection {
     // Internal (not private) for the COPY, LISTEN and cancel extensions in sibling files.
     var handle: OpaquePointer?
     private(set) var transactionDepth = 0
+    /// Told around every wait for the server (connecting, a statement's answer): a worker lets
+    /// another thread run meanwhile (`ActiveThreads`).
+    public var waitObserver: (any WaitObserver)?
 
     public init(_ conninfo: ConnectionInfo) {
         self.conninfo = conninfo
@@ -27,9 +30,11 @@ public final class PostgresConnection {
             self.handle = nil
         }
         let (keys, values) = conninfo.parameters
-        let connection: OpaquePointer? = withCStrings(keys) { keyPointers in
-            withCStrings(values) { valuePointers in
-                PQconnectdbParams(keyPointers, valuePointers, 1)
+        let connection: OpaquePointer? = waitObserver.waiting {
+            withCStrings(keys) { keyPointers in
+                withCStrings(values) { valuePointers in
+                    PQconnectdbParams(keyPointers, valuePointers, 1)
+                }
             }
         }
         guard let connection else { throw .connectionFailed("out of memory") }
@@ -66,7 +71,7 @@ public final class PostgresConnection {
     public func executeScript(_ sql: StaticString) throws(PostgresError) {
         try connectIfNeeded()
         let result = sql.withUTF8Buffer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { PQexec(handle, $0.baseAddress) }
+            buffer.withMemoryRebound(to: CChar.self) { sql in waitObserver.waiting { PQexec(handle, sql.baseAddress) } }
         }
         try check(result, sql: "script")
         PQclear(result)
@@ -76,7 +81,7 @@ public final class PostgresConnection {
     /// that the caller validated and quoted; values never go through here.
     public func executeDDL(_ sql: String) throws(PostgresError) {
         try connectIfNeeded()
-        let result = PQexec(handle, sql)
+        let result = waitObserver.waiting { PQexec(handle, sql) }
         try check(result, sql: "ddl")
         PQclear(result)
     }
@@ -113,7 +118,7 @@ public final class PostgresConnection {
             throw .server(sqlState: "22021", message: "a value contains a NUL character")
         }
         let result: OpaquePointer? = withOptionalCStrings(texts) { pointers in
-            PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0)
+            waitObserver.waiting { PQexecParams(handle, sql, Int32(texts.count), nil, pointers, nil, nil, 0) }
         }
         try check(result, sql: sql)
         defer { PQclear(result) }

@@ -20,6 +20,7 @@ import Testing
             listen_mode = 0666
             workers = 3
             threads = 16
+            active_threads = 4
             migrate_on_start = false
             log_level = debug
 
@@ -29,6 +30,7 @@ import Testing
         #expect(config.listenMode == 0o666)
         #expect(config.workers == 3)
         #expect(config.threads == 16)
+        #expect(config.activeThreads == 4)
         #expect(config.migrateOnStart == false)
         #expect(config.logLevel == .debug)
         #expect(config.maxBodyBytes == 2048)
@@ -98,6 +100,7 @@ import Testing
     @Test(arguments: [
         ("workers = many", "workers"),
         ("threads = 0", "threads"),
+        ("active_threads = -1", "active_threads"),
         ("listen_mode = 999", "listen_mode"),
         ("listen = nowhere", "listen"),
         ("migrate_on_start = maybe", "migrate_on_start"),

@@ -65,7 +65,7 @@ public final class PostgresServer {
     }
 
     /// Path of a PostgreSQL server binary (Debian keeps them out of PATH).
-    static func binary(_ name: String) -> String {
+    public static func binary(_ name: String) -> String {
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
         if let newest = versions.last { return "\(root)/\(newest)/bin/\(name)" }

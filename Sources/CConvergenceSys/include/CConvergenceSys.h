@@ -3,6 +3,7 @@
 #ifndef CCONVERGENCE_SYS_H
 #define CCONVERGENCE_SYS_H
 
+#include <semaphore.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/types.h>
@@ -31,6 +32,9 @@ int cv_epoll_add_oneshot(int ep, int fd);
 int cv_epoll_rearm_oneshot(int ep, int fd);
 /// Waits for up to `max` (at most 16) ready fds, written to `fds`: their number, 0 on timeout, -1 on error (errno set).
 int cv_epoll_wait_fds(int ep, int *fds, int max, int timeout_ms);
+/// Waits on a semaphore for at most `timeout_ms` on the monotonic clock (a wall-clock jump
+/// cannot stretch it): 0 when taken, -1 with errno (ETIMEDOUT, EINTR) otherwise.
+int cv_sem_wait_ms(sem_t *sem, int timeout_ms);
 /// Sets O_NONBLOCK on fd's open file description.
 int cv_set_nonblocking(int fd);
 

@@ -54,7 +54,7 @@ enum ClusterRateGate {
                 cv_lease_note_refused(slot)
                 return decision(allowed: false, slot: slot, rule: rule)
             }
-            usleep(1000)
+            context.database.waitObserver.waiting { _ = usleep(1000) } // on another thread's lease: let others serve
             current = UInt64(MonotonicInstant.now().nanoseconds)
             if table.take(slot, bucket: bucket, nowNs: current) { return decision(allowed: true, slot: slot, rule: rule) }
             if context.shared.counter(outageCounter) != 0 { return try outage(bucket: bucket, rule: rule, slot, context) }

@@ -10,13 +10,15 @@ enum EchoRoute {
     static let maxDelayMs = 10_000
 
     static func register(on router: inout Router<RequestContext>) {
-        router.post("/_echo", query: ["delay_ms"]) { request, _ in
+        router.post("/_echo", query: ["delay_ms"]) { request, context in
             let value = try request.parseJSONBody()
             if let text = request.queryParameters["delay_ms"] {
                 guard let delay = Int(text), (0...maxDelayMs).contains(delay) else {
                     throw APIError.badRequest("invalid_parameter", "delay_ms must be an integer from 0 to \(maxDelayMs).")
                 }
-                usleep(useconds_t(delay * 1000))
+                // Stands for a request waiting on PostgreSQL, the one kind of slow request this service has:
+                // another thread may serve meanwhile (`active_threads`).
+                context.database.waitObserver.waiting { _ = usleep(useconds_t(delay * 1000)) }
             }
             return .rawJSON(JSONSerializer.bytes(value))
         }

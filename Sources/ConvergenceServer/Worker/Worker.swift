@@ -72,9 +72,10 @@ public struct Worker: Sendable {
         FCGX_Init()
 
         let state = WorkerState()
+        let active = ActiveThreads(limit: config.activeThreads, threads: config.threads)
         let loop = FastCGIAcceptLoop(
             listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
-            maxRequests: config.maxRequests, router: Routes.make(config: config, shared: shared), state: state, logger: logger,
+            maxRequests: config.maxRequests, router: Routes.make(config: config, shared: shared), state: state, active: active, logger: logger,
             mapError: ResponseFinishing.mapError, finish: ResponseFinishing.finish)
         let connections: ReadyConnections
         do { connections = try ReadyConnections(listenFD: 0) } catch {
@@ -85,9 +86,13 @@ public struct Worker: Sendable {
         for lane in 0..<config.threads {
             state.threadsRunning.add(1, ordering: .relaxed)
             let started = startThread {
-                let context = RequestContext(database: PostgresConnection(database), logger: logger, config: config, keyring: keyring,
+                // Waits on PostgreSQL let a standing-by thread run meanwhile.
+                let primary = PostgresConnection(database), auditReader = auditRead.map(PostgresConnection.init)
+                primary.waitObserver = active
+                auditReader?.waitObserver = active
+                let context = RequestContext(database: primary, logger: logger, config: config, keyring: keyring,
                                              shared: shared, audit: spool, auditLane: lane, caches: caches,
-                                             auditReadDatabase: auditRead.map(PostgresConnection.init))
+                                             auditReadDatabase: auditReader)
                 loop.run(context: context, connections: connections)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }
@@ -97,7 +102,7 @@ public struct Worker: Sendable {
             }
         }
         child.notifyReadyKeepingPipe()
-        logger.debug("worker accepting", ["threads": .int(config.threads)])
+        logger.debug("worker accepting", ["threads": .int(config.threads), "active_threads": .int(active.limit)])
 
         if let signal = child.waitForStop(unless: { state.isStopping }) {
             logger.debug("drain requested", ["signal": .string(signalName(signal))])
