@@ -20,8 +20,8 @@ public struct Config: Sendable, Equatable, Codable {
     public var workers: Int = 0
     public var threads: Int = 8
     /// How many of a worker's threads take connections at once; the others stand by for
-    /// while one waits on PostgreSQL. 0: all of them.
-    public var activeThreads: Int = 2
+    /// while one waits on PostgreSQL. 0 (`auto`): the online cores shared out among the workers.
+    public var activeThreads: Int = 0
     public var maxRequests: Int = 0
     public var maxBodyBytes: Int = 1_048_576
     public var shutdownTimeoutSeconds: Int = 30
@@ -119,6 +119,13 @@ public struct Config: Sendable, Equatable, Codable {
     /// `workers`, with 0 resolved to the number of online cores.
     public var effectiveWorkers: Int {
         workers > 0 ? workers : max(1, ProcessorCount.online)
+    }
+
+    /// `active_threads`, with `auto` resolved: as many running threads in all as there are
+    /// cores (Go's GOMAXPROCS), at least one per worker. A warm check never leaves the
+    /// process, so more only adds context switches; waits on PostgreSQL bring in the spares.
+    public func effectiveActiveThreads(onlineCores: Int = ProcessorCount.online) -> Int {
+        activeThreads > 0 ? activeThreads : max(1, max(1, onlineCores) / (workers > 0 ? workers : max(1, onlineCores)))
     }
 }
 

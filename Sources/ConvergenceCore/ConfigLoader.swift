@@ -87,7 +87,7 @@ public enum ConfigLoader {
         case "workers":
             config.workers = try value.lowercased() == "auto" ? 0 : int(1...256)
         case "threads": config.threads = try int(1...256)
-        case "active_threads": config.activeThreads = try int(0...256)
+        case "active_threads": config.activeThreads = try value.lowercased() == "auto" ? 0 : int(1...256)
         case "max_requests": config.maxRequests = try int(0...Int(Int32.max))
         case "max_body_bytes": config.maxBodyBytes = try int(1024...(64 << 20))
         case "shutdown_timeout_seconds": config.shutdownTimeoutSeconds = try int(1...3600)

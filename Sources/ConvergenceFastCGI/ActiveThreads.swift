@@ -8,8 +8,9 @@ import Synchronization
 /// of them steps in while a running thread waits on PostgreSQL.
 ///
 /// Why: a warm check never leaves the process, so on a small host more running
-/// threads only mean more context switches and colder caches (rung ka: 26 µs of
-/// worker CPU per check with 2 threads per worker, 32–37 µs with 8). But a cold key,
+/// threads only mean more context switches and colder caches (rung ka, 2 workers on 2
+/// cores: 22–24 µs of worker CPU per check with 1 running thread per worker, 28–29 µs
+/// with 2, 32–38 µs with all 8). But a cold key,
 /// onboarding or a `/logs` page waits on PostgreSQL, and those waits need the spare
 /// threads `threads` provides. A thread is never held back with a request in hand:
 /// it stands by only when it is about to wait for the next connection, so a thread
@@ -24,7 +25,7 @@ package final class ActiveThreads: WaitObserver, @unchecked Sendable {
     private let standingBy = Atomic<Int>(0)
     private let wakeups: UnsafeMutablePointer<sem_t>
 
-    /// `threads` start running; `limit` 0 (or ≥ threads) lets every thread run, as before.
+    /// `threads` start running; a `limit` of 0 or ≥ `threads` lets every thread run.
     package init(limit: Int, threads: Int) {
         self.limit = limit > 0 && limit < threads ? limit : 0
         running = Atomic(threads)

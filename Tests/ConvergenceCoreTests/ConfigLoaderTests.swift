@@ -36,6 +36,15 @@ import Testing
         #expect(config.maxBodyBytes == 2048)
     }
 
+    /// `auto`: as many running threads as cores in all, at least one per worker.
+    @Test func activeThreadsAutoSharesTheCoresOutAmongTheWorkers() throws {
+        #expect(try load("").effectiveActiveThreads(onlineCores: 2) == 1) // workers = auto: one per core
+        #expect(try load("workers = 2").effectiveActiveThreads(onlineCores: 16) == 8)
+        #expect(try load("workers = 4").effectiveActiveThreads(onlineCores: 2) == 1)
+        #expect(try load("active_threads = auto\nworkers = 3").effectiveActiveThreads(onlineCores: 12) == 4)
+        #expect(try load("active_threads = 3").effectiveActiveThreads(onlineCores: 64) == 3)
+    }
+
     @Test func auditSettingsParseAndAreValidated() throws {
         let config = try load("""
             audit_spool_dir = /srv/spool
@@ -101,6 +110,7 @@ import Testing
         ("workers = many", "workers"),
         ("threads = 0", "threads"),
         ("active_threads = -1", "active_threads"),
+        ("active_threads = 0", "active_threads"),
         ("listen_mode = 999", "listen_mode"),
         ("listen = nowhere", "listen"),
         ("migrate_on_start = maybe", "migrate_on_start"),

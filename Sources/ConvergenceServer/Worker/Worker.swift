@@ -72,7 +72,7 @@ public struct Worker: Sendable {
         FCGX_Init()
 
         let state = WorkerState()
-        let active = ActiveThreads(limit: config.activeThreads, threads: config.threads)
+        let active = ActiveThreads(limit: config.effectiveActiveThreads(), threads: config.threads)
         let loop = FastCGIAcceptLoop(
             listenFD: 0, isTCP: cv_socket_family(0) != AF_UNIX, maxBodyBytes: config.maxBodyBytes,
             maxRequests: config.maxRequests, router: Routes.make(config: config, shared: shared), state: state, active: active, logger: logger,
