@@ -3,7 +3,7 @@
 /// (UK NINO, Canadian SIN, Aadhaar, Spanish DNI/NIE, codice fiscale, Singapore
 /// NRIC/FIN); a shape that could be anything needs a cue word within 40 bytes
 /// before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS, PESEL,
-/// US ITIN and passport, Indian PAN).
+/// Dutch BSN, US ITIN and passport, Indian PAN).
 enum NationalIDRecognizer {
     typealias Bytes = ASCII.Bytes
 
@@ -87,6 +87,7 @@ enum NationalIDRecognizer {
     static let passportCues = CueWords(["passport", "passports", "passport#", "passport no", "pass no"])
     static let panCues = CueWords(["pan", "pan#", "permanent account number", "income tax"])
     static let itinCues = CueWords(["itin", "taxpayer", "tax id", "tin"])
+    static let bsnCues = CueWords(["bsn", "bsn-nummer", "burgerservicenummer", "sofinummer", "sofi-nummer", "citizen service number"])
 
     static func cue(_ b: Bytes, _ i: Int, _ hint: PIIFieldHint, _ cues: CueWords) -> Bool {
         hint == .nationalID || cues.any(b, from: i - 40, to: i)
@@ -142,6 +143,7 @@ enum NationalIDRecognizer {
             if isBareSSN(b, i), cue(b, i, hint, ssnCues) { return (.ssn, e) }
             if isSIN(b, i), cue(b, i, hint, sinCues) { return (.nationalID, e) }
             if isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, e) }
+            if isBSN(b, i), cue(b, i, hint, bsnCues) { return (.nationalID, e) }
             if cue(b, i, hint, passportCues) { return (.nationalID, e) } // US passport
         case 10: if isNHS(b, i), cue(b, i, hint, nhsCues) { return (.nationalID, e) }
         case 11: if isPESEL(b, i), cue(b, i, hint, peselCues) { return (.nationalID, e) }
@@ -265,6 +267,15 @@ enum NationalIDRecognizer {
     }
 
     /// Polish PESEL: weights 1 3 7 9 1 3 7 9 1 3; the eleventh digit makes the sum a multiple of ten; a real month.
+    /// The Dutch burgerservicenummer's "elfproef": 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11 (and not 0).
+    static func isBSN(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 9) { d in
+            var sum = -d[8]
+            for k in 0..<8 { sum += (9 - k) * d[k] }
+            return sum != 0 && sum % 11 == 0
+        }
+    }
+
     static func isPESEL(_ b: Bytes, _ i: Int) -> Bool {
         withDigits(b, i, 11) { d in
             let weights = (1, 3, 7, 9)

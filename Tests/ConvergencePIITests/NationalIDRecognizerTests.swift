@@ -48,6 +48,14 @@ import Testing
         #expect(!kinds("call 943 476 5919").contains(.nationalID), "without a cue it is a phone-shaped number")
     }
 
+    @Test func dutchBSN() {
+        #expect(found("BSN: 111222333") == ["111222333"])
+        #expect(found("mijn burgerservicenummer is 111222333") == ["111222333"])
+        #expect(kinds("burgerservicenummer 111222334").isEmpty, "the elfproef fails")
+        #expect(kinds("111222333").isEmpty, "nine bare digits without a cue")
+        #expect(kinds("bsn 000000000").isEmpty, "a sum of 0 is not a number")
+    }
+
     @Test func spanishDNIAndNIE() {
         #expect(found("DNI 12345678Z") == ["12345678Z"])
         #expect(found("12345678-Z") == ["12345678-Z"])

@@ -12,6 +12,8 @@ enum SecretSamples {
 
     /// Each holds a secret.
     static let secrets: [String] = [
+        "the wifi password is Tiger798!", "Das Passwort ist Sommer2024!", "le mot de passe est Soleil#42.",
+        "the password for the guest network is \"Guest-2024\"", "my passcode is now 7391-2468, don't tell",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
         "key.pem starts with -----BEGIN PRIVATE KEY----- as usual",
         "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----", "-----BEGIN DSA PRIVATE KEY-----",
@@ -45,6 +47,10 @@ enum SecretSamples {
 
     /// None holds a secret: prose about credentials, placeholders, code, identifiers and look-alike strings.
     static let notSecrets: [String] = [
+        "Your password is required.", "The password is 8 characters long", "Password is case-sensitive",
+        "the password is stored in vault-01", "My password is incorrect, please reset it 2 times",
+        "password is at least 12 characters", "The class passes 2 tests and the password is weak",
+        "your password is now expired since 2024", "the assessment is 2024-Q3",
         "Please reset your password before Monday.", "The token expired, so log in again.",
         "Forgot password? Click the link to choose a new one.", "Password: must be at least 8 characters long",
         "let password: String = readLine() ?? \"\"", "def login(user, password=None):", "password = getpass.getpass()",
