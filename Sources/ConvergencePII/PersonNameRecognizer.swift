@@ -206,11 +206,23 @@ enum PersonNameRecognizer {
             second = "i"
         } else if ASCII.equals(b, ws, we, "me") {
             second = "call"
+        } else if ASCII.equals(b, ws, we, "to") || ASCII.equals(b, ws, we, "with") || ASCII.equals(b, ws, we, "by") {
+            // "Assigned to Chen Sun", "spoke with Aiko Mori", "signed by …": a verb that takes a person.
+            guard let (ps, pe) = wordBefore(b, ws), isPersonVerb(b, ps, pe) else { return f & Flag.near != 0 ? 1 : 0 }
+            return 2
         } else {
             return f & Flag.near != 0 ? 1 : 0
         }
         guard let (ps, pe) = wordBefore(b, ws) else { return 0 }
         return ASCII.equals(b, ps, pe, second) ? 2 : 0
+    }
+
+    /// Verbs whose "to", "with" or "by" is followed by a person far more often than by anything else.
+    static func isPersonVerb(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for verb: StaticString in ["assigned", "reassigned", "escalated", "talked", "spoke", "spoken", "speak", "talk", "met",
+                                   "chatted", "married", "introduced", "referred", "delegated", "signed", "authored", "interviewed"]
+        where ASCII.equals(b, from, to, verb) { return true }
+        return false
     }
 
     /// The word before `k` across at most 6 separator bytes (spaces, commas, colons, line breaks).

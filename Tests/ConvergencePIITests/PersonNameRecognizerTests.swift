@@ -75,6 +75,19 @@ import Testing
     }
 
     /// A name key lowers the bar: the whole value is the name when its shape fits.
+    /// A verb that takes a person before "to"/"with"/"by" is as strong a cue as "Dear": a name whose surname is
+    /// also a word is found after it, and a firm or a team after it is still not a name.
+    @Test func verbsThatTakeAPerson() {
+        #expect(Self.names("Assigned to Milena Wiśniewska") == ["Milena Wiśniewska"])
+        #expect(Self.names("talked to Will Baker yesterday") == ["Will Baker"])
+        #expect(Self.names("I spoke with M. Schäfer about the results.") == ["M. Schäfer"])
+        #expect(!Self.found("Will Baker yesterday"), "the same words without the cue")
+        for text in ["Assigned to Microsoft Support", "Assigned to Engineering Team", "Escalated to Tier Two Support",
+                     "I talked to Apple Support", "met with Goldman Sachs", "Signed by Acme Corp"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func valuesUnderNameKeys() {
         #expect(Self.names("Ada Lovelace", hint: .personName) == ["Ada Lovelace"])
         #expect(Self.found("ada lovelace", hint: .personName), "all lower case under a name key")
