@@ -50,6 +50,12 @@ enum PostalAddressRecognizer {
             }
             var j = i + 1
             while j < b.count, ASCII.isDigit(b[j]) { j += 1 }
+            if j - i <= 2, j < b.count, b[j] == 0x2D, let end = japaneseBlock(b, i, j) {
+                sink.report(.postalAddress, i, end)
+                if !sink.wants(.postalAddress) { return }
+                i = end
+                continue
+            }
             if isCandidateRun(b, i, j), let (start, end) = match(b, i, j) {
                 sink.report(.postalAddress, start, end)
                 if !sink.wants(.postalAddress) { return }
@@ -589,6 +595,67 @@ enum PostalAddressRecognizer {
         if k < b.count, b[k] == 0x20 { k += 1 }
         guard k + 8 <= b.count, ASCII.matches(ASCII.slice(b, k, k + 8), "ddd-dddd"), k + 8 == b.count || !ASCII.isDigit(b[k + 8]) else { return nil }
         return k + 8
+    }
+
+    /// "4-10-5 Nakagyo, 150-0002 Shibuya-ku, Tokyo", "3-5-12 Sakae, Naka-ku, Nagoya": a Japanese block address
+    /// (chōme-ban-gō, two or three groups), a district of one or two capitalised words, then a postcode
+    /// (ddd-dddd) or a ward or city with its suffix (-ku, -shi, -cho, -machi, -gun). Without either it is a score,
+    /// a version or a date range ("3-1-2 Tigers"), not an address. Returns the end, past a ward and a city.
+    static func japaneseBlock(_ b: Bytes, _ i: Int, _ j: Int) -> Int? {
+        guard i == 0 || !(ASCII.isAlnum(b[i - 1]) || b[i - 1] == 0x2D || b[i - 1] == 0x2E) else { return nil }
+        var k = j, groups = 1
+        while groups < 3, k + 1 < b.count, b[k] == 0x2D, ASCII.isDigit(b[k + 1]) {
+            var e = k + 1
+            while e < b.count, ASCII.isDigit(b[e]) { e += 1 }
+            guard e - k - 1 <= 3 else { return nil }
+            k = e
+            groups += 1
+        }
+        guard groups >= 2, k + 1 < b.count, b[k] == 0x20 else { return nil }
+        var w = k + 1, words = 0
+        while words < 2, w < b.count, ASCII.isUpper(b[w]) {
+            let e = capitalisedEnd(b, w)
+            guard e - w >= 3 else { return nil }
+            words += 1
+            w = e
+            guard w + 1 < b.count, b[w] == 0x20, ASCII.isUpper(b[w + 1]) else { break }
+            w += 1
+        }
+        guard words > 0, w + 2 < b.count, b[w] == 0x2C, b[w + 1] == 0x20 else { return nil }
+        let p = w + 2
+        var end: Int
+        if p + 8 <= b.count, ASCII.matches(ASCII.slice(b, p, p + 8), "ddd-dddd"), p + 8 == b.count || !ASCII.isDigit(b[p + 8]) {
+            end = p + 8
+            if end + 1 < b.count, b[end] == 0x20, let ward = japaneseWardEnd(b, end + 1) { end = ward }
+        } else if let ward = japaneseWardEnd(b, p) {
+            end = ward
+        } else {
+            return nil
+        }
+        // ", Tokyo": the city after the ward or postcode.
+        if end + 2 < b.count, b[end] == 0x2C, b[end + 1] == 0x20, ASCII.isUpper(b[end + 2]) {
+            let city = capitalisedEnd(b, end + 2)
+            if city - end - 2 >= 3 { end = city }
+        }
+        return end
+    }
+
+    /// A capitalised word (letters and inner hyphens) from `start`: its end.
+    static func capitalisedEnd(_ b: Bytes, _ start: Int) -> Int {
+        var e = start + 1
+        while e < b.count, ASCII.isLower(b[e]) || (b[e] == 0x2D && e + 1 < b.count && ASCII.isAlpha(b[e + 1])) { e += 1 }
+        return e
+    }
+
+    /// "Shibuya-ku", "Yokohama-shi", "Kita-machi": a capitalised word ending in a Japanese ward or city suffix.
+    static func japaneseWardEnd(_ b: Bytes, _ start: Int) -> Int? {
+        guard start < b.count, ASCII.isUpper(b[start]) else { return nil }
+        let e = capitalisedEnd(b, start)
+        for suffix: StaticString in ["-ku", "-shi", "-cho", "-machi", "-gun"] {
+            let n = suffix.utf8CodeUnitCount
+            if e - start > n + 1, ASCII.equals(b, e - n, e, suffix) { return e }
+        }
+        return nil
     }
 
     // MARK: Field hint

@@ -60,6 +60,16 @@ import Testing
     }
 
     /// US military mail: APO/FPO/DPO with the armed-forces "state" codes AA, AE, AP and a ZIP.
+    @Test func japaneseBlockAddresses() {
+        #expect(Self.addresses("I moved to 4-10-5 Nakagyo, 150-0002 Shibuya-ku, Tokyo last month")
+            == ["4-10-5 Nakagyo, 150-0002 Shibuya-ku, Tokyo"])
+        #expect(Self.addresses("ship to 3-5-12 Sakae, Naka-ku, Nagoya") == ["3-5-12 Sakae, Naka-ku, Nagoya"])
+        #expect(Self.found("Billing address: 1-17 Umeda, 530-0001 Kita-ku, Osaka"))
+        #expect(!Self.found("the Giants beat them 3-1-2 Tigers fans said, 1200 left"), "no postcode or ward after the district")
+        #expect(!Self.found("Release 1-2-3 Notes, Kita"), "a ward needs its suffix")
+        #expect(!Self.found("from 2024-10-05 Meeting, 150-0002"), "a date's groups are not a block number")
+    }
+
     @Test func militaryMail() {
         #expect(Self.addresses("PSC 4115, Box 7815, APO AA 41538") == ["APO AA 41538"])
         #expect(Self.found("USNS Harper, FPO AE 70561"))
