@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 91102 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 91108 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -27762,7 +27762,6 @@ aeronautical
 aeronautics
 aerosol
 aerosols
-aerospace
 aery
 aesthete
 aesthetes
@@ -27890,7 +27889,6 @@ ageings
 ageism
 ageless
 agencies
-agency
 agenda
 agendas
 agent
@@ -29066,7 +29064,6 @@ appalls
 appals
 apparatus
 apparatuses
-apparel
 appareled
 appareling
 apparelled
@@ -30144,7 +30141,6 @@ automobile
 automobiled
 automobiles
 automobiling
-automotive
 autonomous
 autonomously
 autonomy
@@ -35308,7 +35304,6 @@ chefs
 chem
 chemical
 chemically
-chemicals
 chemise
 chemises
 chemist
@@ -36902,7 +36897,6 @@ communicated
 communicates
 communicating
 communication
-communications
 communicative
 communicator
 communicators
@@ -37774,7 +37768,6 @@ constricts
 construct
 constructed
 constructing
-construction
 constructions
 constructive
 constructively
@@ -38420,7 +38413,6 @@ cosigns
 cosine
 cosmetic
 cosmetically
-cosmetics
 cosmetologist
 cosmetologists
 cosmetology
@@ -41284,7 +41276,6 @@ deviating
 deviation
 deviations
 device
-devices
 devil
 deviled
 deviling
@@ -41367,7 +41358,6 @@ diagnosis
 diagnostic
 diagnostician
 diagnosticians
-diagnostics
 diagonal
 diagonally
 diagonals
@@ -43550,7 +43540,6 @@ dyking
 dynamic
 dynamical
 dynamically
-dynamics
 dynamism
 dynamite
 dynamited
@@ -44026,7 +44015,6 @@ electron
 electronic
 electronica
 electronically
-electronics
 electrons
 electroplate
 electroplated
@@ -44578,7 +44566,6 @@ energizer
 energizers
 energizes
 energizing
-energy
 enervate
 enervated
 enervates
@@ -44783,7 +44770,6 @@ enter
 entered
 entering
 enterprise
-enterprises
 enterprising
 enters
 entertain
@@ -47800,7 +47786,6 @@ fonts
 foo
 foobar
 food
-foods
 foodstuff
 foodstuffs
 fool
@@ -48402,7 +48387,6 @@ freezer
 freezers
 freezes
 freezing
-freight
 freighted
 freighter
 freighters
@@ -51450,7 +51434,6 @@ healer
 healers
 healing
 heals
-healthcare
 healthful
 healthfully
 healthfulness
@@ -54789,7 +54772,6 @@ instrumentals
 instrumentation
 instrumented
 instrumenting
-instruments
 insubordinate
 insubordination
 insubstantial
@@ -57976,7 +57958,6 @@ logins
 logistic
 logistical
 logistically
-logistics
 logjam
 logjams
 logo
@@ -58878,7 +58859,6 @@ manufactured
 manufacturer
 manufacturers
 manufactures
-manufacturing
 manumit
 manumits
 manumitted
@@ -59153,7 +59133,6 @@ materialized
 materializes
 materializing
 materially
-materials
 maternal
 maternally
 maternity
@@ -59674,7 +59653,6 @@ metallurgical
 metallurgist
 metallurgists
 metallurgy
-metals
 metamorphic
 metamorphism
 metamorphose
@@ -60078,7 +60056,6 @@ minimizing
 minims
 minimum
 minimums
-mining
 minion
 minions
 minis
@@ -61907,7 +61884,6 @@ nettling
 network
 networked
 networking
-networks
 neural
 neuralgia
 neuralgic
@@ -63209,7 +63185,6 @@ optical
 optically
 optician
 opticians
-optics
 optima
 optimal
 optimism
@@ -68350,7 +68325,6 @@ properer
 properest
 properly
 propertied
-properties
 property
 prophecies
 prophecy
@@ -69938,7 +69912,6 @@ realms
 reals
 realtor
 realtors
-realty
 reamed
 reamers
 reaming
@@ -72533,7 +72506,6 @@ robocalling
 robocalls
 robot
 robotic
-robotics
 robots
 robs
 robust
@@ -74410,7 +74382,6 @@ semicircular
 semicolon
 semicolons
 semiconductor
-semiconductors
 semiconscious
 semifinal
 semifinalist
@@ -75050,7 +75021,6 @@ shipments
 shipped
 shipper
 shippers
-shipping
 ships
 shipshape
 shipwreck
@@ -76830,7 +76800,6 @@ softie
 softies
 softly
 softness
-software
 softwood
 softwoods
 softy
@@ -79703,7 +79672,6 @@ supplications
 supplied
 supplier
 suppliers
-supplies
 supply
 supplying
 support
@@ -81164,7 +81132,6 @@ textbook
 textbooks
 texted
 textile
-textiles
 texting
 texts
 textual
@@ -81244,7 +81211,6 @@ theory
 theosophy
 therapeutic
 therapeutically
-therapeutics
 therapies
 therapist
 therapists
@@ -82266,7 +82232,6 @@ traders
 trades
 tradesman
 tradesmen
-trading
 tradition
 traditional
 traditionalist
@@ -90844,26 +90809,36 @@ western
 #f
 sun
 #10
+analytics
 ave
+biotech
 bros
 cafe
 centre
 co
+gmbh
 llc
 ln
 ltd
+pharma
 pkwy
+plc
 rd
 st
+telecom
 #12
 harbour
 #14
 academy
 act
+aerospace
+agency
 airlines
 airport
 airways
+apparel
 associates
+automotive
 avenue
 award
 blvd
@@ -90871,28 +90846,41 @@ boulevard
 building
 capital
 cathedral
+chemicals
 city
 clinic
 college
+communications
 company
 conference
+construction
 consulting
 corporation
+cosmetics
 county
 crescent
 ct
 cup
 department
+devices
+diagnostics
 disease
 drive
+dynamics
+electronics
+energy
+enterprises
 entertainment
 festival
+foods
 foundation
+freight
 fund
 gardens
 global
 group
 health
+healthcare
 heights
 highway
 holdings
@@ -90902,19 +90890,27 @@ hwy
 inc
 industries
 institute
+instruments
 insurance
 international
 lab
 labs
 library
+logistics
 mall
+manufacturing
 market
+materials
 media
 meeting
 memorial
+metals
+mining
 motors
 museum
+networks
 office
+optics
 parkway
 partners
 pharmaceuticals
@@ -90922,14 +90918,20 @@ pictures
 pl
 prize
 project
+properties
+realty
 records
 report
 restaurant
 review
 road
+robotics
 route
 school
+semiconductors
 services
+shipping
+software
 solutions
 sq
 stadium
@@ -90937,12 +90939,16 @@ station
 studio
 studios
 summit
+supplies
 syndrome
 systems
 team
 technologies
 terrace
+textiles
 theorem
+therapeutics
+trading
 trust
 university
 ventures
