@@ -90483,6 +90483,7 @@ star
 sterling
 sue
 summer
+sun
 sung
 tam
 tanner
@@ -90806,8 +90807,6 @@ southern
 wales
 west
 western
-#f
-sun
 #10
 analytics
 ave

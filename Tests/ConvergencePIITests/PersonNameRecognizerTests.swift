@@ -83,6 +83,11 @@ import Testing
         #expect(Self.names("talked to Will Baker yesterday") == ["Will Baker"])
         #expect(Self.names("I spoke with M. Schäfer about the results.") == ["M. Schäfer"])
         #expect(!Self.found("Will Baker yesterday"), "the same words without the cue")
+        // Sun is a surname as well as a day: after a given name and a cue it is the surname.
+        #expect(Self.names("Assigned to Chen Sun") == ["Chen Sun"])
+        for text in ["Hours: Mon-Fri 9-5, Sun 10-2", "Closed on Sun.", "Open Sat and Sun 10-4", "Sun Microsystems was bought"] {
+            #expect(!Self.found(text), "\(text)")
+        }
         for text in ["Assigned to Microsoft Support", "Assigned to Engineering Team", "Escalated to Tier Two Support",
                      "I talked to Apple Support", "met with Goldman Sachs", "Signed by Acme Corp"] {
             #expect(!Self.found(text), "\(text)")
