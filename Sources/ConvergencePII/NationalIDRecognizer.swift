@@ -124,7 +124,9 @@ enum NationalIDRecognizer {
         if n == 8, shaped(b, i, "dddddddd-A"), isDNI(b, i, letterAt: i + 9) { return (.nationalID, e + 2) }
         if n == 3 {
             guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
-            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i) { return (.nationalID, i + 11) }
+            // A Luhn-valid 3-3-3 after a phone cue ("Mi teléfono es 661 569 749") is a phone number unless a SIN cue says otherwise.
+            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i),
+               !PhoneRecognizer.hasCue(b, before: i) || cue(b, i, hint, sinCues) { return (.nationalID, i + 11) }
             // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
             if shaped(b, i, "ddd-dd-dddd"), isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, i + 11) }
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-dddd") : shaped(b, i, "ddd ddd dddd"), isNHS(b, i), cue(b, i, hint, nhsCues) {

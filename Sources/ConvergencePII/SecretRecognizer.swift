@@ -20,7 +20,9 @@ enum SecretRecognizer {
             guard sink.wants(.secret) else { return }
         }
         // "the wifi password is Tiger798!": a token with a digit or a symbol, after a space.
-        if profile.has(ByteProfile.space), profile.digits > 0 || profile.has(ByteProfile.at) { PasswordPhrase.scan(b, into: &sink) }
+        if profile.has(ByteProfile.space), profile.digits > 0 || profile.has(ByteProfile.at | ByteProfile.symbol) {
+            PasswordPhrase.scan(b, into: &sink)
+        }
     }
 
     /// Every shaped token is a run of 20 token bytes ([A-Za-z0-9_.-]) or more, so a run worth a look holds one of

@@ -58,7 +58,7 @@ enum StreetVocabulary {
         curve crossing xing estates falls harbor harbour haven hollow junction knoll landing manor meadow meadows mill \
         mission orchard oval pass pines plains point port prairie ranch river shore shores spring springs summit trace \
         valley view village vista ville glen creek cove park isle island lake lakes brook fork forks bypass esplanade \
-        embankment parade promenade \
+        embankment parade promenade salai marg nagar \
         anex annex arcade bayou bend bluff bluffs branch burg crest crossroad dale divide estate extension ext ferry \
         flats ford fords forge forges glens greens groves harbors hills inlet knolls lodge manors mills motorway neck \
         overpass parkways passage plain radial ramp rapids ridges shoal shoals skyway spur stravenue throughway \

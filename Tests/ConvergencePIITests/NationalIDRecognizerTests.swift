@@ -29,6 +29,8 @@ import Testing
         #expect(kinds("830 692 544").isEmpty, "no SIN starts with 8")
         #expect(kinds("130 692 544 12").isEmpty, "a longer run")
         #expect(kinds("since 130692544").isEmpty, "'since' is not the cue 'sin'")
+        #expect(!kinds("Mi teléfono es 130 692 544").contains(.nationalID), "after a phone cue a 3-3-3 block is a phone number")
+        #expect(kinds("phone 555 0100, SIN 130 692 544").contains(.nationalID), "unless a SIN cue is nearer")
     }
 
     @Test func indianAadhaar() {

@@ -60,6 +60,13 @@ import Testing
     }
 
     /// US military mail: APO/FPO/DPO with the armed-forces "state" codes AA, AE, AP and a ZIP.
+    @Test func indianStreetTypes() {
+        #expect(Self.addresses("Deliveries for 56 Anna Salai go through the side gate.") == ["56 Anna Salai"])
+        #expect(!PIIDetector.kinds(in: "Deliveries for 56 Anna Salai go through the side gate.").contains(.personName),
+                "the street's name inside the address is not a person")
+        #expect(Self.found("Office: 14 Mahatma Gandhi Marg, New Delhi 110001"))
+    }
+
     @Test func japaneseBlockAddresses() {
         #expect(Self.addresses("I moved to 4-10-5 Nakagyo, 150-0002 Shibuya-ku, Tokyo last month")
             == ["4-10-5 Nakagyo, 150-0002 Shibuya-ku, Tokyo"])

@@ -12,7 +12,7 @@ enum SecretSamples {
 
     /// Each holds a secret.
     static let secrets: [String] = [
-        "the wifi password is Tiger798!", "Das Passwort ist Sommer2024!", "le mot de passe est Soleil#42.",
+        "the wifi password is Tiger798!", "wifi password is KW&^TiUwCggfjc", "Das Passwort ist Sommer2024!", "le mot de passe est Soleil#42.",
         "the password for the guest network is \"Guest-2024\"", "my passcode is now 7391-2468, don't tell",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
         "key.pem starts with -----BEGIN PRIVATE KEY----- as usual",
