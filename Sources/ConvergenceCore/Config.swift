@@ -125,7 +125,9 @@ public struct Config: Sendable, Equatable, Codable {
     /// cores (Go's GOMAXPROCS), at least one per worker. A warm check never leaves the
     /// process, so more only adds context switches; waits on PostgreSQL bring in the spares.
     public func effectiveActiveThreads(onlineCores: Int = ProcessorCount.online) -> Int {
-        activeThreads > 0 ? activeThreads : max(1, max(1, onlineCores) / (workers > 0 ? workers : max(1, onlineCores)))
+        guard activeThreads == 0 else { return activeThreads }
+        let cores = max(1, onlineCores)
+        return max(1, cores / (workers > 0 ? workers : cores))
     }
 }
 

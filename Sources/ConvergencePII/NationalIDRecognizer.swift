@@ -268,7 +268,6 @@ enum NationalIDRecognizer {
         return dniLetters.utf8Start[(Int(b[i] - 0x58) * 10_000_000 + value) % 23] == b[i + 8]
     }
 
-    /// Polish PESEL: weights 1 3 7 9 1 3 7 9 1 3; the eleventh digit makes the sum a multiple of ten; a real month.
     /// The Dutch burgerservicenummer's "elfproef": 9·d1 + 8·d2 + … + 2·d8 − d9 is a multiple of 11 (and not 0).
     static func isBSN(_ b: Bytes, _ i: Int) -> Bool {
         withDigits(b, i, 9) { d in
@@ -278,6 +277,7 @@ enum NationalIDRecognizer {
         }
     }
 
+    /// Polish PESEL: weights 1 3 7 9 1 3 7 9 1 3; the eleventh digit makes the sum a multiple of ten; a real month.
     static func isPESEL(_ b: Bytes, _ i: Int) -> Bool {
         withDigits(b, i, 11) { d in
             let weights = (1, 3, 7, 9)
