@@ -146,12 +146,34 @@ enum PersonNameRecognizer {
         guard whole == 0 else { return whole }
         var hyphen = from
         while hyphen < to, b[hyphen] != 0x2D { hyphen += 1 }
-        guard hyphen < to else { return 0 }
+        guard hyphen < to else { return hasSurnameEnding(b, from, to) ? Flag.surname : 0 }
         var last = to - 1
         while b[last] != 0x2D { last -= 1 }
         let head = NameGazetteer.flags(b, from, hyphen), tail = NameGazetteer.flags(b, last + 1, to)
         if head & Flag.particle != 0, ASCII.isLower(b[from]) { return tail & Flag.name }
         return head & Flag.name != 0 && tail & Flag.name != 0 ? (head | tail) & Flag.name : 0
+    }
+
+    /// Endings that make a word no list knows a surname (it then counts as one: "Ludmila Kolesnikova", but a
+    /// lone "Petrov" still needs a cue, and a place such as "Rostov" has no given name beside it): Slavic
+    /// -ova/-ski/-enko/-ović, Romanian -escu, Nordic -sson/-dóttir, Finnish -nen, Greek -poulos/-idis,
+    /// Armenian -yan, Georgian -shvili/-dze, Turkish -oğlu, Lithuanian -auskas. Each with the shortest length
+    /// at which it is rarely anything else ("Kiev", "Kenyan" are too short to count).
+    static let surnameEndings: [(ending: StaticString, minLength: Int)] = [
+        ("ova", 6), ("eva", 6), ("ov", 6), ("ev", 6), ("enko", 6), ("chuk", 6), ("yuk", 6), ("iuk", 6), ("ski", 6),
+        ("ska", 6), ("cki", 6), ("cka", 6), ("wicz", 7), ("czyk", 7), ("czak", 7), ("escu", 6), ("eanu", 6),
+        ("ovic", 6), ("evic", 6), ("ovi\u{107}", 7), ("evi\u{107}", 7), ("sson", 6), ("dottir", 8), ("d\u{F3}ttir", 9),
+        ("inen", 7), ("poulos", 8), ("opoulou", 9), ("idis", 7), ("akis", 7), ("yan", 7), ("shvili", 8), ("dze", 6),
+        ("oglu", 6), ("o\u{11F}lu", 7), ("auskas", 8), ("evicius", 9), ("avicius", 9),
+    ]
+
+    @inline(__always) static func hasSurnameEnding(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        guard to - from >= 6 else { return false }
+        for (ending, minLength) in surnameEndings where to - from >= minLength {
+            let n = ending.utf8CodeUnitCount
+            if ASCII.equals(b, to - n, to, ending) { return true }
+        }
+        return false
     }
 
     /// A run never ends in a particle.
@@ -290,6 +312,9 @@ enum PersonNameRecognizer {
             let f = t.flags
             if f & Flag.suffix != 0, f & Flag.surname != 0, k == count - 1, k > first {
                 surnameSuffix = true // "Hyun-woo Park" but not "Victoria Park": decided below by the given name
+            } else if f & Flag.suffix != 0, f & Flag.surname != 0, k == first, count == first + 2,
+                      tokens[k + 1].flags & (Flag.given | Flag.word) == Flag.given {
+                // Surname first, as Koreans write it: "Park Ji-woo", "Park Min-jun"; "Park Lane" is a street.
             } else if f & (Flag.stop | Flag.suffix | Flag.title) != 0 {
                 return nil
             }
