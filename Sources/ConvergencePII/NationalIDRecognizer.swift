@@ -1,9 +1,13 @@
 /// National identifiers (`national_id`), plus the US SSN written as nine bare digits.
 /// A shape with a check character or checksum and strict grouping stands alone
 /// (UK NINO, Canadian SIN, Aadhaar, Spanish DNI/NIE, codice fiscale, Singapore
-/// NRIC/FIN); a shape that could be anything needs a cue word within 40 bytes
-/// before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS, PESEL,
-/// Dutch BSN, US ITIN and passport, Indian PAN).
+/// NRIC/FIN, Brazilian CPF as `ddd.ddd.ddd-dd`, Finnish HETU, Chinese resident
+/// identity number, French NIR when spaced, Korean RRN with its check digit, South
+/// African identity number); a shape that could be anything needs a cue word within
+/// 40 bytes before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS,
+/// PESEL, Dutch BSN, US ITIN and passport, Indian PAN, Australian TFN and Medicare,
+/// bare CPF and NIR, Swedish personnummer, Norwegian fødselsnummer). The newer
+/// countries' checks are in NationalIDChecks.swift.
 enum NationalIDRecognizer {
     typealias Bytes = ASCII.Bytes
 
@@ -30,10 +34,15 @@ enum NationalIDRecognizer {
     /// them (NINO, NIE, NRIC, PAN, codice fiscale) or, for 3–4, a next group (SIN, NHS, ITIN, Aadhaar); 8–12 may stand.
     @inline(__always) static func worthTrying(_ b: Bytes, _ d: Int, _ next: Int) -> Bool {
         let n = next - d
-        if n >= 8 { return n <= 12 }
+        if n >= 8 { return n <= 13 || n == 15 || n == 17 || n == 18 }
+        // Six digits and a separator: a HETU, an RRN or a personnummer. One digit and a space: a spaced NIR.
+        if n == 6 || n == 1, next + 2 < b.count, ASCII.isDigit(b[next + 1]) {
+            if n == 6, contains("+-ABCDEFYXWVU", b[next]) { return true }
+            if n == 1, b[next] == 0x20, b[d] == 0x31 || b[d] == 0x32, ASCII.isDigit(b[next + 2]) { return true }
+        }
         guard n >= 2, n != 5 else { return false }
         if d > 0, ASCII.isUpper(b[d - 1]) || d >= 3 && b[d - 1] == 0x20 && ASCII.isUpper(b[d - 2]) { return true }
-        return n <= 4 && next + 1 < b.count && (b[next] == 0x20 || b[next] == 0x2D) && ASCII.isDigit(b[next + 1])
+        return n <= 4 && next + 1 < b.count && (b[next] == 0x20 || b[next] == 0x2D || n == 3 && b[next] == 0x2E) && ASCII.isDigit(b[next + 1])
     }
 
     /// Where a candidate whose first digits are at `d` starts: at `d`, at up to six capitals before it, or at the
@@ -96,7 +105,7 @@ enum NationalIDRecognizer {
     /// The kind and span of an identifier starting at `i`.
     static func match(_ b: Bytes, _ i: Int, hint: PIIFieldHint) -> (PIIKind, (start: Int, end: Int))? {
         var e = i
-        while e < b.count, e - i <= 16, ASCII.isAlnum(b[e]) { e += 1 }
+        while e < b.count, e - i < 18, ASCII.isAlnum(b[e]) { e += 1 }
         return match(b, i, e, hint: hint).map { ($0.0, (i, $0.1)) }
     }
 
@@ -122,7 +131,22 @@ enum NationalIDRecognizer {
         // Starts with a digit.
         if n == 9, shaped(b, i, "ddddddddA"), isDNI(b, i, letterAt: i + 8) { return (.nationalID, e) }
         if n == 8, shaped(b, i, "dddddddd-A"), isDNI(b, i, letterAt: i + 9) { return (.nationalID, e + 2) }
+        if n == 6 || n == 11, isHETU(b, i) { return (.nationalID, i + 11) } // "131052-308T", "010594Y9032"
+        if n == 6 {
+            if shaped(b, i, "dddddd-ddddddd"), isRRN(b, i, checked: true) || cue(b, i, hint, rrnCues) && isRRN(b, i, checked: false) {
+                return (.nationalID, i + 14)
+            }
+            if shaped(b, i, "dddddd-dddd") || shaped(b, i, "dddddd+dddd"), isPersonnummer(b, i), cue(b, i, hint, nordicCues) {
+                return (.nationalID, i + 11)
+            }
+            return nil
+        }
+        if n == 18, endsToken(b, e), isChineseID(b, i) { return (.nationalID, e) }
+        if n == 1 {
+            return shaped(b, i, "d dd dd dd ddd ddd dd") && isNIR(b, i) ? (.nationalID, i + 21) : nil
+        }
         if n == 3 {
+            if i + 4 < b.count, b[i + 3] == 0x2E { return shaped(b, i, "ddd.ddd.ddd-dd") && isCPF(b, i) ? (.nationalID, i + 14) : nil }
             guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
             // A Luhn-valid 3-3-3 after a phone cue ("Mi teléfono es 661 569 749") is a phone number unless a SIN cue says otherwise.
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i),
@@ -132,11 +156,15 @@ enum NationalIDRecognizer {
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-dddd") : shaped(b, i, "ddd ddd dddd"), isNHS(b, i), cue(b, i, hint, nhsCues) {
                 return (.nationalID, i + 12)
             }
+            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isTFN(b, i), cue(b, i, hint, tfnCues) {
+                return (.nationalID, i + 11)
+            }
             return nil
         }
         if n == 4 {
             guard i + 5 < b.count, b[i + 4] == 0x20 || b[i + 4] == 0x2D else { return nil }
             if b[i + 4] == 0x2D ? shaped(b, i, "dddd-dddd-dddd") : shaped(b, i, "dddd dddd dddd"), isAadhaar(b, i) { return (.nationalID, i + 14) }
+            if shaped(b, i, "dddd ddddd d"), isMedicare(b, i), cue(b, i, hint, medicareCues) { return (.nationalID, i + 12) }
             return nil
         }
         guard endsToken(b, e), ASCII.decimal(b, i, e) != nil else { return nil }
@@ -147,9 +175,18 @@ enum NationalIDRecognizer {
             if isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, e) }
             if isBSN(b, i), cue(b, i, hint, bsnCues) { return (.nationalID, e) }
             if cue(b, i, hint, passportCues) { return (.nationalID, e) } // US passport
-        case 10: if isNHS(b, i), cue(b, i, hint, nhsCues) { return (.nationalID, e) }
-        case 11: if isPESEL(b, i), cue(b, i, hint, peselCues) { return (.nationalID, e) }
+            if isTFN(b, i), cue(b, i, hint, tfnCues) { return (.nationalID, e) }
+        case 10:
+            if isNHS(b, i), cue(b, i, hint, nhsCues) { return (.nationalID, e) }
+            if isMedicare(b, i), cue(b, i, hint, medicareCues) { return (.nationalID, e) }
+        case 11:
+            if isPESEL(b, i), cue(b, i, hint, peselCues) { return (.nationalID, e) }
+            if isCPF(b, i), cue(b, i, hint, cpfCues) { return (.nationalID, e) }
+            if isFodselsnummer(b, i), cue(b, i, hint, nordicCues) { return (.nationalID, e) }
         case 12: if isAadhaar(b, i), cue(b, i, hint, aadhaarCues) { return (.nationalID, e) }
+        // A Luhn-valid thirteen digits from 4 may be an old Visa card: then only with a cue.
+        case 13: if isSouthAfricanID(b, i), b[i] != 0x34 || cue(b, i, hint, identityCues) { return (.nationalID, e) }
+        case 15: if isNIR(b, i), cue(b, i, hint, nirCues) { return (.nationalID, e) }
         default: break
         }
         return nil
@@ -165,7 +202,7 @@ enum NationalIDRecognizer {
     }
 
     static func withDigits<R>(_ b: Bytes, _ i: Int, _ count: Int, _ body: (UnsafeMutablePointer<Int>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 12) { d in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { d in
             digits(b, i, count, into: d.baseAddress!)
             return body(d.baseAddress!)
         }

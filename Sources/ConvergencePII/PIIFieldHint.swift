@@ -43,6 +43,7 @@ public enum PIIFieldHint: Sendable, Equatable {
         ("cellphone", .phone), ("mobilenumber", .phone), ("fax", .phone), ("contactnumber", .phone), ("msisdn", .phone),
         ("ssn", .nationalID), ("nationalid", .nationalID), ("nino", .nationalID), ("sin", .nationalID), ("aadhaar", .nationalID),
         ("passport", .nationalID), ("passportnumber", .nationalID), ("taxid", .nationalID), ("idnumber", .nationalID),
+        ("tfn", .nationalID), ("cpf", .nationalID), ("personnummer", .nationalID), ("rrn", .nationalID), ("medicarenumber", .nationalID),
     ]
 
     /// `keys` grouped by length, built once: a key is compared with the few of its own length only

@@ -105,6 +105,67 @@ import Testing
         #expect(kinds("C03005988").isEmpty)
     }
 
+    /// Values below were computed by a separate implementation of each check (Python, from the issuers'
+    /// published rules); each failing twin differs in its last digit.
+    @Test func australianTFNAndMedicare() {
+        #expect(found("My TFN is 628 194 821.") == ["628 194 821"])
+        #expect(found("Tax file number: 628194821") == ["628194821"])
+        #expect(kinds("order 628194821").isEmpty, "nine bare digits without a cue")
+        #expect(kinds("TFN 628 194 822").isEmpty, "weights 1 4 3 7 5 8 6 9 10 fail")
+        #expect(found("Medicare card 6935 18192 1") == ["6935 18192 1"])
+        #expect(found("medicare number 6935181921") == ["6935181921"])
+        #expect(kinds("medicare number 6935181931").isEmpty, "the ninth digit is the check")
+        #expect(kinds("invoice 6935181921").isEmpty)
+    }
+
+    @Test func brazilianCPF() {
+        #expect(found("CPF 937.865.797-41") == ["937.865.797-41"], "the dotted shape and two check digits stand alone")
+        #expect(found("Meu CPF: 93786579741") == ["93786579741"])
+        #expect(kinds("937.865.797-42").isEmpty)
+        #expect(kinds("111.111.111-11").isEmpty, "equal digits pass the arithmetic but are never issued")
+        #expect(kinds("account 93786579741").isEmpty, "eleven bare digits without a cue")
+    }
+
+    @Test func finnishHETU() {
+        #expect(found("Henkilötunnus 131052-308T") == ["131052-308T"], "the issuer's own example")
+        #expect(found("HETU: 120531-8152 (Helsinki)") == ["120531-8152"])
+        #expect(kinds("131052-308U").isEmpty, "the check character")
+        #expect(kinds("311352-308T").isEmpty, "month 13")
+    }
+
+    @Test func chineseResidentIdentityNumber() {
+        #expect(found("ID card number 419487197112152944") == ["419487197112152944"])
+        #expect(kinds("11010519491231002X") == [.nationalID], "check character X")
+        #expect(kinds("419487197112152945").isEmpty, "ISO 7064 MOD 11-2 fails")
+        #expect(kinds("419487197113152944").isEmpty, "month 13")
+    }
+
+    @Test func frenchNIR() {
+        #expect(found("Numéro de sécurité sociale : 1 47 09 54 169 776 90") == ["1 47 09 54 169 776 90"])
+        #expect(found("NIR 147095416977690") == ["147095416977690"])
+        #expect(kinds("ref 147095416977690").isEmpty, "fifteen bare digits need a cue")
+        #expect(kinds("1 47 09 54 169 776 91").isEmpty, "the key is 97 minus the rest mod 97")
+    }
+
+    @Test func koreanRRN() {
+        #expect(found("RRN 710316-2051384") == ["710316-2051384"])
+        #expect(kinds("710316-2051384") == [.nationalID], "a check digit and a date stand alone")
+        #expect(kinds("710316-2051385").isEmpty, "issued since 2020 without a check digit: needs a cue")
+        #expect(kinds("resident registration number 710316-2051385") == [.nationalID])
+        #expect(kinds("711316-2051384").isEmpty, "month 13")
+    }
+
+    @Test func nordicAndSouthAfricanNumbers() {
+        #expect(found("Mitt personnummer är 820225-5710") == ["820225-5710"])
+        #expect(kinds("build 820225-5710").isEmpty, "a personnummer needs a cue")
+        #expect(kinds("personnummer 820225-5711").isEmpty, "Luhn fails")
+        #expect(found("fødselsnummer 19066171119") == ["19066171119"])
+        #expect(kinds("fødselsnummer 19066171118").isEmpty, "the second mod-11 check digit")
+        #expect(found("SA ID number 7210169501184") == ["7210169501184"])
+        #expect(kinds("7210169501185").isEmpty, "Luhn fails")
+        #expect(kinds("7213169501184").isEmpty, "month 13")
+    }
+
     @Test func trapsStayUnflagged() {
         for trap in ["order #2021441196", "invoice INV-2022/614007", "ref 2021-481889-A", "1700000000", "ts 1732550400123",
                      "version 12.345.678", "b8c0079c-e79a-8aa2-3ad5-0afb016754ae", "sha 62b7e7320f6196b6acbf9bb0bbcb1b2defa1b854",
