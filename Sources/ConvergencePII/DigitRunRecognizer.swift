@@ -181,8 +181,16 @@ enum DigitRunRecognizer {
     }
 
     /// 13–19 digits, optionally in groups split by one kind of separator,
-    /// with a known issuer prefix and a valid Luhn checksum.
+    /// with a known issuer prefix and a valid Luhn checksum. Dots separate only a card's printed
+    /// grouping (4.4.4.4, or Amex's 4.6.5): other dotted digits are versions and addresses.
     static func isPaymentCard(_ t: Bytes) -> Bool {
+        if t.count > 4, t[4] == 0x2E {
+            let printed = t.count == 19 && t[9] == 0x2E && t[14] == 0x2E || t.count == 17 && t[11] == 0x2E
+            guard printed else { return false }
+            for k in 0..<t.count where !ASCII.isDigit(t[k]) && t[k] != 0x2E { return false }
+            let digits = t.count == 19 ? 16 : 15
+            return knownIssuer(ASCII.leadingDigits(t, 4), count: digits) && passesLuhn(t)
+        }
         var separator: UInt8 = 0
         var digits = 0, groups = 0, groupLength = 0, firstGroupLength = 0
         for c in t {

@@ -82,6 +82,14 @@ import Testing
         #expect(kinds("4111 1111 1117").isEmpty, "12 digits: no card")
     }
 
+    @Test func cardsWithDotsInTheirPrintedGrouping() {
+        #expect(found(.paymentCard, in: "Card number 4111.1111.1111.1111") == ["4111.1111.1111.1111"])
+        #expect(kinds("Amex 3782.822463.10005") == [.paymentCard])
+        #expect(kinds("4111.1111.1111.1112").isEmpty, "Luhn fails")
+        #expect(kinds("build 4111.11111.111.1111").isEmpty, "dots elsewhere than a card's grouping: a version")
+        #expect(kinds("1234.5678.9012.3456").isEmpty, "no issuer")
+    }
+
     @Test func cardsGluedToALabelOrId() {
         #expect(found(.paymentCard, in: "card:4111-1111-1111-1111") == ["4111-1111-1111-1111"])
         #expect(found(.paymentCard, in: "sess_4111111111111111") == ["4111111111111111"])
