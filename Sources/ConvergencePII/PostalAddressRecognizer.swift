@@ -207,6 +207,30 @@ enum PostalAddressRecognizer {
         return k
     }
 
+    /// Where a PO box number ends: up to six digits, then perhaps a dash and the office's postcode (Kenya's
+    /// "30772-00100"); nil when it runs on into a larger token.
+    static func boxNumberEnd(_ b: Bytes, _ i: Int, _ j: Int) -> Int? {
+        guard j - i <= 6 else { return nil }
+        var k = j
+        if k + 1 < b.count, b[k] == 0x2D, ASCII.isDigit(b[k + 1]) {
+            k += 1
+            let codeStart = k
+            while k < b.count, ASCII.isDigit(b[k]) { k += 1 }
+            guard k - codeStart <= 6 else { return nil }
+        }
+        return k < b.count && isWordByte(b[k]) ? nil : k
+    }
+
+    /// Lower-case "gate" after a capitalised name ending in s: "Karl Johans gate".
+    static func isGenitiveType(_ b: Bytes, _ w: Word) -> Bool {
+        guard has(V.genitiveTypes, b, w), ASCII.isLower(b[w.start]), let name = previous(b, w.start), !name.comma, !name.dot else {
+            return false
+        }
+        // A genitive of a name, not an English plural ("the Terminals gate 5"): the word is in no dictionary.
+        return isCapitalWord(b, name) && name.count >= 3 && b[name.end - 1] == 0x73
+            && NameGazetteer.flags(b, name.start, name.end) & NameGazetteer.Flag.word == 0
+    }
+
     /// A year in prose: "in 2019 Google Street View launched".
     static func isYear(_ b: Bytes, _ i: Int, _ j: Int) -> Bool {
         guard j - i == 4, let value = ASCII.decimal(b, i, j) else { return false }
@@ -217,13 +241,20 @@ enum PostalAddressRecognizer {
 
     /// The address around the digit run `b[i..<j]`, if any.
     static func match(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
-        let before = previous(b, i)
+        var before = previous(b, i)
+        // "P.O. Box 30772-00100 Nairobi": a box number may carry its office's postcode after a dash.
+        if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box), let numberEnd = boxNumberEnd(b, i, j) {
+            return (start, tail(b, numberEnd))
+        }
+        // "Rua das Flores, nº 123": the street is the word before the number sign.
+        if let sign = before, !sign.comma, has(V.numberSigns, b, sign), let street = previous(b, sign.start), isCapitalWord(b, street) {
+            before = street
+        }
         if let numberEnd = houseNumberEnd(b, i, j) {
-            if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box) { return (start, tail(b, numberEnd)) }
             var labelled = false, cued = false, yearCue = false
             if let w = before {
                 let bare = !w.comma && !w.dot
-                labelled = bare && has(V.labels, b, w)
+                labelled = bare && has(V.labels, b, w) && !isGenitiveType(b, w)
                 cued = bare && !isCapital(b, w.start) && has(V.cues, b, w)
                 yearCue = j - i == 4 && has(V.yearCues, b, w)
             }
@@ -247,7 +278,7 @@ enum PostalAddressRecognizer {
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }
-            if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w), !isYear(b, i, j) {
+            if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !isYear(b, i, j) {
                 if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
                 if let code = following, code.comma, let start = nameNumberPostcode(b, w, code) { return (start, tail(b, numberEnd)) }
             }
@@ -334,7 +365,7 @@ enum PostalAddressRecognizer {
     /// "Calle Mayor 12", "Via Roma, 10", "ul. Marszałkowska 10".
     static func numberLast(_ b: Bytes, _ w: Word) -> Int? {
         if hasStreetSuffix(b, w) { return w.start }
-        if has(V.separateTypes, b, w) || has(V.lowerCaseSeparateTypes, b, w), !w.dot || equals(b, w, "str"),
+        if has(V.separateTypes, b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !w.dot || equals(b, w, "str"),
            let name = previous(b, w.start), !name.comma, !name.dot, isCapitalWord(b, name) {
             var start = name.start
             for _ in 0..<2 { // "Karl Johans gata 1"
@@ -402,6 +433,7 @@ enum PostalAddressRecognizer {
     static func followsWell(_ b: Bytes, _ following: Word?) -> Bool {
         guard let w = following else { return true }
         if w.comma || w.dot || ASCII.isDigit(b[w.start]) || isCapital(b, w.start) { return true }
+        if w.count == 1, b[w.start] == 0x2D { return true } // "Av. Paulista, 1578 - Bela Vista"
         return has(V.followers, b, w) || has(V.units, b, w) || isVerb(b, w)
     }
 

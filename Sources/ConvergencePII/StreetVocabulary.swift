@@ -128,6 +128,10 @@ enum StreetVocabulary {
     /// Nordic types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3", "Kungs väg 2".
     static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen")
 
+    /// Norwegian "gate" after a name in the genitive ("Karl Johans gate 22", "Dronningens gate 5"): an airport's
+    /// "Gate 22" or "the departure gate 22" has no such name before it.
+    static let genitiveTypes = WordSet("gate")
+
     /// Particles inside Romance street names ("Avenida de Mayo", "rue de la Paix").
     static let particles = WordSet("de del la las los le les di della delle dei degli do da dos das du des d l y e el der dem den")
 
@@ -169,7 +173,10 @@ enum StreetVocabulary {
     static let notPastForms = WordSet("speed breed creed greed hundred kindred seabed flowerbed")
 
     /// Units inside an address: "Apt 4B", "Suite 200", "Flat 3".
-    static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept")
+    static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept m lok")
+
+    /// Number signs between a street and its number: "Rua das Flores, nº 123", "Hauptstraße Nr. 5".
+    static let numberSigns = WordSet("nº n° no nr núm num")
 
     static let directions = WordSet("n s e w ne nw se sw north south east west")
 

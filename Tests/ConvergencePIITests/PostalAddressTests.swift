@@ -150,6 +150,21 @@ import Testing
         #expect(!Self.found("Seite 5, Kapitel 3"))
     }
 
+    /// Number signs, Brazilian commas and dashes, Polish flat numbers, Norwegian "gate", box numbers with a postcode.
+    @Test func moreWaysToWriteTheNumber() {
+        #expect(Self.addresses("Rua das Flores, nº 123, Porto") == ["Rua das Flores, nº 123, Porto"])
+        #expect(Self.addresses("Hauptstraße Nr. 5, Berlin") == ["Hauptstraße Nr. 5, Berlin"])
+        #expect(Self.found("Av. Paulista, 1578 - Bela Vista, São Paulo"))
+        #expect(Self.found("ul. Długa 12 m. 4, 31-147 Kraków"))
+        #expect(Self.addresses("Karl Johans gate 22, 0159 Oslo") == ["Karl Johans gate 22, 0159 Oslo"])
+        #expect(Self.found("Bor i Dronningens gate 5 i Oslo."))
+        #expect(Self.addresses("P.O. Box 30772-00100 Nairobi") == ["P.O. Box 30772-00100"], "a city after no comma is not read")
+        for text in ["Departure gate 22 is closed", "Go to Gate 22 now", "Terminal gate 22", "the Heathrow Terminals gate 5",
+                     "Meet at Mains gate 5", "Player no 10 scored twice"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func postcodesWithACityAndBoxes() {
         #expect(Self.addresses("Springfield, IL 62704") == ["Springfield, IL 62704"])
         #expect(Self.addresses("New York, NY 10001-1234") == ["New York, NY 10001-1234"])
