@@ -272,7 +272,8 @@ extension PhoneRecognizer {
         "phone", "tel", "call", "mobile", "cell", "fax", "whatsapp", "sms", "text me", "ring", "reach me", "contact number",
         "telefon", "handy", "rufnummer", "téléphone", "portable", "teléfono", "móvil", "movil", "telefone", "celular", "cellulare",
         "telefono", "telefoon", "mobiel", "puhelin", "numéro", "ruf", "anruf", "appel", "llama", "chiama", "dial", "tlf", "mob",
-        "ph", "tél", "my number", "new number", "電話", "电话", "携帯", "手机", "전화", "휴대폰",
+        "ph", "tél", "my number", "new number", "電話", "电话", "携帯", "手机", "전화", "휴대폰", "reach", "contact", "line", "hotline",
+        "landline", "viber", "telegram",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -382,7 +383,7 @@ extension PhoneRecognizer {
             // to the groups of a printed code, and to an SSN or a card.
             let national = isRunPhone(s) && ((s.digit(0) == 0 && s.digit(1) == 0) || !hasAntiCue(b, before: from))
                 && !followsCodeToken(b, from)
-            let cued = !national && isCuedSpaceGroupedNational(s) && (hint == .phone || hasCue(b, before: from))
+            let cued = !national && isCuedSpaceGroupedNational(s) && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
             let window = (!windowsSeen || s.groups > 5) && isWindowPhone(s, t)
             if national || cued || window, (DigitRunRecognizer.classify(t) ?? .phone) == .phone {
                 return sink.report(.phone, from, to)

@@ -61,6 +61,10 @@ import Testing
             #expect(PIIDetector.kinds(in: number, hint: .phone) == [.phone], "\(number) in a phone field")
             #expect(!isPhone(number), "\(number) alone: tables, serials and scores look the same")
             #expect(!isPhone("scores \(number) today"), "\(number) without a cue")
+            #expect(isPhone("Reach the clinic on \(number)."), "\(number) after 'reach'")
+            #expect(isPhone("Our Madrid line is \(number)"), "\(number) after 'line'")
+            #expect(isPhone("Contact: \(number)"), "\(number) after 'contact'")
+            #expect(!isPhone("contact us about order \(number)"), "\(number) after a nearer word naming another number")
         }
     }
 
