@@ -181,7 +181,11 @@ import Testing
         let clock = ContinuousClock()
         let inputs = [String(repeating: "1234 ", count: 1 << 16), String(repeating: "AB 12 ", count: 1 << 16),
                       String(repeating: "ssn 123456789 ", count: 1 << 16), String(repeating: "A1", count: 1 << 19),
-                      String(repeating: "passport ", count: 1 << 17) + "123456789", String(repeating: "Z", count: 1 << 20)]
+                      String(repeating: "passport ", count: 1 << 17) + "123456789", String(repeating: "Z", count: 1 << 20),
+                      // The shapes of HETU/RRN/personnummer, spaced NIR, CPF and 18-digit Chinese numbers, over and over.
+                      String(repeating: "131052-", count: 1 << 16), String(repeating: "1 47 09 ", count: 1 << 16),
+                      String(repeating: "937.865.", count: 1 << 16), String(repeating: "personnummer 820225-5710 ", count: 1 << 14),
+                      String(repeating: "41948719711215294", count: 1 << 15)]
         for text in inputs {
             let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
             #expect(elapsed < .seconds(5), "\(text.prefix(20))…: \(elapsed)")
