@@ -169,6 +169,11 @@ enum PersonNameRecognizer {
 
     @inline(__always) static func hasSurnameEnding(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
         guard to - from >= 6 else { return false }
+        // Every ending ends in one of these bytes (ć and ğ end in 0x87 and 0x9F): most words are ruled out by one compare.
+        switch ASCII.lower(b[to - 1]) {
+        case 0x61, 0x76, 0x6F, 0x69, 0x75, 0x6B, 0x7A, 0x63, 0x87, 0x6E, 0x72, 0x73, 0x65: break // a v o i u k z c ć n r s e
+        default: return false
+        }
         for (ending, minLength) in surnameEndings where to - from >= minLength {
             let n = ending.utf8CodeUnitCount
             if ASCII.equals(b, to - n, to, ending) { return true }
