@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92567 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92575 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -1136,7 +1136,6 @@ dominik
 dominque
 domitila
 domonique
-dona
 donella
 donetta
 donette
@@ -91757,7 +91756,6 @@ diamond
 dick
 dieter
 dolly
-don
 drew
 earnest
 eddy
@@ -91801,10 +91799,12 @@ ivory
 ivy
 jack
 jackson
+jan
 jasper
 jay
 jordan
 joy
+jun
 june
 junior
 king
@@ -92167,9 +92167,7 @@ vue
 easter
 france
 german
-jan
 january
-jun
 milan
 paulo
 santa
@@ -92421,17 +92419,27 @@ way
 forest
 lane
 #20
+dhr
 dott
+doña
 dra
 frau
+mevr
 mlle
 mme
 mr
 mrs
 mx
+shri
+sig
+signora
+sigra
+smt
 sr
 sra
 srta
+#21
+dona
 #22
 herr
 ing
@@ -92445,6 +92453,7 @@ sir
 dame
 lord
 #27
+don
 lady
 #30
 dr
