@@ -226,6 +226,7 @@ enum PersonNameRecognizer {
         let f = NameGazetteer.flags(b, ws, we)
         if f & Flag.title != 0 { return 3 }
         if f & Flag.cue != 0 { return 2 }
+        if we < b.count, b[we] == 0x2C, ASCII.equals(b, ws, we, "best") { return 2 } // the sign-off "Best, Tom"
         let second: StaticString
         if ASCII.equals(b, ws, we, "is") {
             second = "name"
