@@ -14,20 +14,24 @@ struct ByteProfile {
     let flags: UInt16
     /// How many ASCII digits: most number-shaped kinds need several (an IPv4 address four, a phone seven).
     let digits: Int
+    /// How many ASCII capitals: text with one or two is written in lower case, as chat is.
+    let uppers: Int
 
     init(_ bytes: ASCII.Bytes) {
-        // One table load per byte: the flags of every byte value, precomputed, and the digit
-        // count in the same pass (a digit's entry is the only one with `digit` set).
-        var flags: UInt16 = 0, count = 0
+        // One table load per byte: the flags of every byte value, precomputed, and the digit and
+        // capital counts in the same pass (only a digit's entry has `digit` set, only a capital's `upper`).
+        var flags: UInt16 = 0, count = 0, capitals = 0
         ByteProfile.table.withUnsafeBufferPointer { table in
             for c in bytes {
                 let entry = table[Int(c)]
                 flags |= entry
                 count &+= Int(entry & ByteProfile.digit) >> 2
+                capitals &+= Int(entry & ByteProfile.upper) >> 3
             }
         }
         self.flags = flags
         digits = count
+        uppers = capitals
     }
 
     /// The flags of each byte value.

@@ -1,0 +1,138 @@
+/// Names written in lower case, as chat is: "hi, i'm priya sharma", "my name is john",
+/// "talked to alessia gallo yesterday". Only in text with at most two capitals (prose
+/// capitalises its names, and PersonNameRecognizer reads those), and only right after a
+/// word that introduces a person: a greeting, "name is", "i'm", "this is", a title, a
+/// verb that takes a person and its "to"/"with"/"by". The words after it must be names
+/// in the gazetteer: first a given name that is no ordinary word (after a title, a
+/// surname will do), then up to two more given names or surnames.
+enum LowercaseNameRecognizer {
+    typealias Bytes = ASCII.Bytes
+    typealias Flag = NameGazetteer.Flag
+
+    /// What the word before a candidate says: nothing, a person follows, or a title (a surname alone will do).
+    enum Cue { case none, person, title }
+
+    /// Bit `8 · length + first letter`, for the cue words' lengths (2–6) and first letters: most words fail this
+    /// one test (the text is read a space-separated token at a time, so this runs for every word).
+    static let cueShapes: (UInt64, UInt64, UInt64, UInt64) = {
+        var bits = [UInt64](repeating: 0, count: 4)
+        for word: StaticString in ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya", "with", "name",
+                                   "prof", "hello", "named", "thanks", "cheers", "name's"] {
+            let key = (word.utf8CodeUnitCount & 7) << 5 | Int(word.utf8Start[0] &- 97) & 31
+            bits[key >> 6] |= 1 << UInt64(key & 63)
+        }
+        return (bits[0], bits[1], bits[2], bits[3])
+    }()
+
+    @inline(__always) static func mayBeCue(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
+        let length = e - s
+        guard length >= 2, length <= 6 else { return false }
+        let key = length << 5 | Int(b[s] | 0x20 &- 97) & 31
+        let word = key >> 6 == 0 ? cueShapes.0 : key >> 6 == 1 ? cueShapes.1 : key >> 6 == 2 ? cueShapes.2 : cueShapes.3
+        return word >> UInt64(key & 63) & 1 != 0
+    }
+
+    static func scan(_ b: Bytes, into sink: inout PIISink) {
+        let n = b.count
+        var prev = (start: 0, end: 0), i = 0
+        while i < n {
+            let tokenEnd = nextSpace(b, i)
+            // The word inside the token: "hi," → "hi", "(anna" → "anna".
+            var s = i, e = tokenEnd
+            while s < e, !ASCII.isAlpha(b[s]) { s += 1 }
+            while e > s, !ASCII.isAlpha(b[e - 1]) { e -= 1 }
+            if e > s {
+                if mayBeCue(b, s, e) {
+                    let cue = cueOf(b, (s, e), prev, colonAfter: e < tokenEnd && b[e] == 0x3A)
+                    if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue) {
+                        sink.report(.personName, nameStart, nameEnd)
+                        if !sink.wants(.personName) { return }
+                        i = nameEnd
+                        prev = (0, 0)
+                        continue
+                    }
+                }
+                prev = (s, e)
+            }
+            i = tokenEnd + 1
+        }
+    }
+
+    /// The next space at or after `from` (or the end), eight bytes at a time.
+    @inline(__always) static func nextSpace(_ b: Bytes, _ from: Int) -> Int {
+        var i = from
+        let ones: UInt64 = 0x0101_0101_0101_0101, spaces = ones &* 0x20, highs = ones &* 0x80
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= b.count {
+                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ spaces
+                let hit = (x &- ones) & ~x & highs // the lowest set bit is exact
+                if hit != 0 { return i + hit.littleEndian.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < b.count, b[i] != 0x20 { i += 1 }
+        return i
+    }
+
+    /// Whether the word `w` (after `prev`) introduces a person.
+    static func cueOf(_ b: Bytes, _ w: (start: Int, end: Int), _ prev: (start: Int, end: Int), colonAfter: Bool) -> Cue {
+        let s = w.start, e = w.end
+        func was(_ word: StaticString) -> Bool { prev.end > prev.start && ASCII.equals(b, prev.start, prev.end, word) }
+        func `is`(_ word: StaticString) -> Bool { ASCII.equals(b, s, e, word) }
+        switch e - s {
+        case 2:
+            if `is`("hi") || `is`("im") { return .person }
+            if `is`("am") { return was("i") ? .person : .none }
+            if `is`("is") { return was("name") || was("this") ? .person : .none }
+            if `is`("to") || `is`("by") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
+            if `is`("mr") || `is`("ms") || `is`("dr") { return .title }
+        case 3:
+            if `is`("hey") || `is`("i'm") { return .person }
+            if `is`("mrs") { return .title }
+        case 4:
+            if `is`("dear") || `is`("hiya") { return .person }
+            if `is`("with") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
+            if `is`("name") { return colonAfter ? .person : .none } // "name: john"
+            if `is`("prof") { return .title }
+        case 5:
+            if `is`("hello") || `is`("named") { return .person }
+        case 6:
+            if `is`("thanks") || `is`("cheers") || `is`("name's") { return .person }
+        default:
+            break
+        }
+        return .none
+    }
+
+    /// The name starting at the next word after `from` (across spaces, a comma, a colon or a title's dot), or nil.
+    static func name(_ b: Bytes, after from: Int, cue: Cue) -> (Int, Int)? {
+        let n = b.count
+        var k = from
+        while k < n, k - from < 3, b[k] == 0x20 || b[k] == 0x2C || b[k] == 0x3A || b[k] == 0x2E && cue == .title { k += 1 }
+        guard k < n, k > from, ASCII.isLower(b[k]) else { return nil }
+        var end = -1, words = 0, p = k
+        while words < 3 {
+            let s = p
+            while p < n, ASCII.isLower(b[p]) || b[p] >= 0x80 || (b[p] == 0x27 || b[p] == 0x2D) && p + 1 < n && ASCII.isLower(b[p + 1]) {
+                p += 1
+            }
+            guard p > s, p - s <= PersonNameRecognizer.maxWord else { break }
+            if p < n, ASCII.isUpper(b[p]) || ASCII.isDigit(b[p]) || b[p] == 0x40 || b[p] == 0x5F { break } // a token, not a word
+            let f = NameGazetteer.flags(b, s, p)
+            if f & (Flag.stop | Flag.title | Flag.cue) != 0 { break }
+            if words == 0 {
+                let plainGiven = f & Flag.given != 0 && f & Flag.word == 0
+                let plainSurname = f & Flag.surname != 0 && f & Flag.word == 0
+                guard plainGiven || cue == .title && plainSurname else { return nil }
+            } else {
+                guard f & Flag.name != 0, f & Flag.after == 0 else { break } // "anna and …", "anna will …"
+            }
+            end = p
+            words += 1
+            guard p + 1 < n, b[p] == 0x20, ASCII.isLower(b[p + 1]) else { break }
+            p += 1
+        }
+        return end > k ? (k, end) : nil
+    }
+}
