@@ -1,8 +1,9 @@
 /// "the wifi password is Tiger798!": a password said in prose, not assigned. A password
 /// word (password, passwort, passcode, passphrase, passwd, mot de passe), within a few words
 /// the verb that gives it ("is", "was", "ist", "est", "es"), then one token that looks like a
-/// password: 6–64 bytes with a digit or a symbol, not a placeholder. "Your password is
-/// required", "password is 8 characters" and "password is expired" have no such token.
+/// password: 6–64 bytes with a digit or a symbol, not a placeholder, or a passphrase of three
+/// to eight words in quotes. "Your password is required", "password is 8 characters" and
+/// "password is expired" have no such token.
 enum PasswordPhrase {
     typealias Bytes = ASCII.Bytes
 
@@ -43,6 +44,38 @@ enum PasswordPhrase {
         return nil
     }
 
+    /// A passphrase in quotes: `password is "correct horse battery staple"` — three to eight words of letters and
+    /// digits, 12–64 bytes, the same quote closing it.
+    static func passphrase(_ b: Bytes, openingAt q: Int) -> (start: Int, end: Int)? {
+        let quote = b[q]
+        var k = q + 1, words = 0, functionWords = 0, wordStart = -1
+        while k <= b.count, k - q <= 65 {
+            let c: UInt8 = k < b.count ? b[k] : 0
+            if ASCII.isAlnum(c) || c >= 0x80 {
+                if wordStart < 0 { wordStart = k }
+            } else {
+                if wordStart >= 0 {
+                    words += 1
+                    if isFunctionWord(b, wordStart, k) { functionWords += 1 }
+                    wordStart = -1
+                }
+                if c == quote { break }
+                guard c == 0x20 else { return nil }
+            }
+            k += 1
+        }
+        // Sentences quoted after "password is" ("one of the options below") hold function words; passphrases rarely two.
+        guard k < b.count, b[k] == quote, (12...64).contains(k - q - 1), (3...8).contains(words), functionWords < 2 else { return nil }
+        return (q + 1, k)
+    }
+
+    static func isFunctionWord(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for word: StaticString in ["the", "of", "a", "an", "to", "in", "on", "at", "by", "for", "with", "is", "are", "be", "your", "my",
+                                   "our", "this", "that", "it", "not", "or", "and", "below", "above", "same", "as"]
+        where ASCII.equals(b, from, to, word) { return true }
+        return false
+    }
+
     static func isPasswordWord(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
         for word: StaticString in ["password", "passwort", "passcode", "passphrase", "passwd", "passe"]
         where ASCII.equals(b, from, to, word) {
@@ -73,7 +106,10 @@ enum PasswordPhrase {
             v = s
             break
         }
-        if b[v] == 0x22 || b[v] == 0x27 || b[v] == 0x60 { v += 1 }
+        if b[v] == 0x22 || b[v] == 0x27 || b[v] == 0x60 {
+            if let quoted = passphrase(b, openingAt: v) { return quoted }
+            v += 1
+        }
         var end = v
         while end < b.count, b[end] > 0x20, b[end] != 0x22, b[end] != 0x27, b[end] != 0x60 { end += 1 }
         // A sentence's or clause's punctuation after it; a trailing '!' stays (hasDigitOrSymbol ignores it).

@@ -19,8 +19,8 @@ enum SecretRecognizer {
             scanAssignments(b, into: &sink)
             guard sink.wants(.secret) else { return }
         }
-        // "the wifi password is Tiger798!": a token with a digit or a symbol, after a space.
-        if profile.has(ByteProfile.space), profile.digits > 0 || profile.has(ByteProfile.at | ByteProfile.symbol) {
+        // "the wifi password is Tiger798!": a token with a digit or a symbol, or a passphrase in double quotes, after a space.
+        if profile.has(ByteProfile.space), profile.digits > 0 || profile.has(ByteProfile.at | ByteProfile.symbol | ByteProfile.quote) {
             PasswordPhrase.scan(b, into: &sink)
         }
     }

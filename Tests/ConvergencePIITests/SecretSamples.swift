@@ -14,6 +14,7 @@ enum SecretSamples {
     static let secrets: [String] = [
         "the wifi password is Tiger798!", "wifi password is KW&^TiUwCggfjc", "Das Passwort ist Sommer2024!", "le mot de passe est Soleil#42.",
         "the password for the guest network is \"Guest-2024\"", "my passcode is now 7391-2468, don't tell",
+        "db password is \"correct horse battery staple\"", "the passphrase is \"purple monkey dishwasher\" for now",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
         "key.pem starts with -----BEGIN PRIVATE KEY----- as usual",
         "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----", "-----BEGIN DSA PRIVATE KEY-----",
@@ -47,6 +48,7 @@ enum SecretSamples {
 
     /// None holds a secret: prose about credentials, placeholders, code, identifiers and look-alike strings.
     static let notSecrets: [String] = [
+        "The password is \"one of the options below\"", "password is \"same as the email one\"", "the password is \"not set\"",
         "Your password is required.", "The password is 8 characters long", "Password is case-sensitive",
         "the password is stored in vault-01", "My password is incorrect, please reset it 2 times",
         "password is at least 12 characters", "The class passes 2 tests and the password is weak",
