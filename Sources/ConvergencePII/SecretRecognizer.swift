@@ -373,7 +373,9 @@ enum SecretRecognizer {
     /// `{{ secret }}`), a literal (`null`, `true`, `changeme`), or an identifier naming one (`user.password`, `API_KEY`).
     static func isPlaceholder(_ v: Bytes) -> Bool {
         guard let first = v.first else { return true }
-        if first == 0x3C || first == 0x5B || first == 0x7B || first == 0x24 || first == 0x25 || first == 0x28 || first == 0x5C { return true }
+        if first == 0x3C || first == 0x5B || first == 0x7B || first == 0x24 || first == 0x28 || first == 0x5C { return true }
+        // `%s`, `%(password)s`, `%DB_PASS%` are templates; "%iK92D^K4YK7US" is a password that starts with a '%'.
+        if first == 0x25, v.count <= 3 || v[1] == 0x28 || v[v.count - 1] == 0x25 { return true }
         var same = true, identifier = true, dotted = false
         for c in v {
             same = same && c == first

@@ -14,7 +14,7 @@ enum SecretSamples {
     static let secrets: [String] = [
         "the wifi password is Tiger798!", "wifi password is KW&^TiUwCggfjc", "Das Passwort ist Sommer2024!", "le mot de passe est Soleil#42.",
         "the password for the guest network is \"Guest-2024\"", "my passcode is now 7391-2468, don't tell",
-        "db password is \"correct horse battery staple\"", "the passphrase is \"purple monkey dishwasher\" for now",
+        "db password is \"correct horse battery staple\"", "login: admin / pass: %iK92D^K4YK7US", "the passphrase is \"purple monkey dishwasher\" for now",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
         "key.pem starts with -----BEGIN PRIVATE KEY----- as usual",
         "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN EC PRIVATE KEY-----", "-----BEGIN DSA PRIVATE KEY-----",
@@ -58,7 +58,7 @@ enum SecretSamples {
         "let password: String = readLine() ?? \"\"", "def login(user, password=None):", "password = getpass.getpass()",
         "password = request.form['password']", "PWD=/home/jane/projects", "OLDPWD=~/src", "password=********",
         "password: <redacted>", "api_key=xxx", "API_KEY=${API_KEY}", "secret: null", "{\"password\": \"\"}", "password=changeme",
-        "token: {{ token }}", "password=%s", "password = user.password", "secret=config.client_secret", "password=YOUR_PASSWORD",
+        "token: {{ token }}", "password=%s", "password: %(password)s", "set PASS=%DB_PASS%", "password = user.password", "secret=config.client_secret", "password=YOUR_PASSWORD",
         "{\"password\": \"This field is required.\"}", "{\"password\": [\"This field is required.\"]}", "if password == expected:",
         "password: your password here", "The token count was 4096.", "max_tokens=500", "tokens: 1500", "isSecret: true",
         "Authorization: Bearer $TOKEN", "Authorization: Bearer <token>", "Authorization: Basic ${CREDS}",
