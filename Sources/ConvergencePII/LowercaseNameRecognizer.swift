@@ -12,23 +12,31 @@ enum LowercaseNameRecognizer {
     /// What the word before a candidate says: nothing, a person follows, or a title (a surname alone will do).
     enum Cue { case none, person, title }
 
-    /// Bit `8 · length + first letter`, for the cue words' lengths (2–6) and first letters: most words fail this
-    /// one test (the text is read a space-separated token at a time, so this runs for every word).
-    static let cueShapes: (UInt64, UInt64, UInt64, UInt64) = {
+    /// The words `cueOf` knows (the test rebuilds `cueShapes` from them).
+    static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya",
+                                           "with", "name", "prof", "hello", "named", "thanks", "cheers", "name's"]
+
+    /// Bit `32 · length + first letter` of each cue word (lengths 2–6): most words fail this one test, and the text
+    /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
+    /// use: a lazily built global costs a once-check per access.
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1180_0008_118B, cueShapes2: UInt64 = 0x2080_0040_A088
+    static let cueShapes3: UInt64 = 0x82004
+
+    /// Builds the bitmap from a word list (for the test that keeps the constants honest).
+    static func shapes(of words: [StaticString]) -> [UInt64] {
         var bits = [UInt64](repeating: 0, count: 4)
-        for word: StaticString in ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya", "with", "name",
-                                   "prof", "hello", "named", "thanks", "cheers", "name's"] {
+        for word in words {
             let key = (word.utf8CodeUnitCount & 7) << 5 | Int(word.utf8Start[0] &- 97) & 31
             bits[key >> 6] |= 1 << UInt64(key & 63)
         }
-        return (bits[0], bits[1], bits[2], bits[3])
-    }()
+        return bits
+    }
 
     @inline(__always) static func mayBeCue(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
         let length = e - s
         guard length >= 2, length <= 6 else { return false }
         let key = length << 5 | Int(b[s] | 0x20 &- 97) & 31
-        let word = key >> 6 == 0 ? cueShapes.0 : key >> 6 == 1 ? cueShapes.1 : key >> 6 == 2 ? cueShapes.2 : cueShapes.3
+        let word = key >> 6 == 0 ? cueShapes0 : key >> 6 == 1 ? cueShapes1 : key >> 6 == 2 ? cueShapes2 : cueShapes3
         return word >> UInt64(key & 63) & 1 != 0
     }
 

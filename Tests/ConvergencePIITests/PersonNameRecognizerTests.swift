@@ -152,6 +152,11 @@ import Testing
         }
     }
 
+    @Test func lowerCaseCueBitmapMatchesTheCueWords() {
+        typealias L = LowercaseNameRecognizer
+        #expect(L.shapes(of: L.cueWords) == [L.cueShapes0, L.cueShapes1, L.cueShapes2, L.cueShapes3])
+    }
+
     /// Names of origins the census files hardly hold (hand lists in scripts/gen-pii-gazetteer).
     @Test func namesFromTheWiderLists() {
         for text in ["Thanks to Priyanka Deshmukh for the quick turnaround!", "Grace Mbeki will present the findings next week.",
