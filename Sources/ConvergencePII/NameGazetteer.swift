@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92575 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92576 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -46630,7 +46630,6 @@ establishing
 establishment
 establishments
 estate
-estates
 esteem
 esteemed
 esteeming
@@ -69739,7 +69738,6 @@ properer
 properest
 properly
 propertied
-property
 prophecies
 prophecy
 prophesied
@@ -72639,7 +72637,6 @@ renown
 renowned
 rent
 rental
-rentals
 rented
 renter
 renters
@@ -90442,7 +90439,6 @@ hole
 holiday
 holler
 hollow
-homes
 hone
 hood
 hook
@@ -92244,6 +92240,7 @@ cafe
 centre
 co
 gmbh
+lettings
 llc
 ln
 ltd
@@ -92298,6 +92295,7 @@ electronics
 energy
 enterprises
 entertainment
+estates
 festival
 foods
 foundation
@@ -92346,8 +92344,10 @@ pl
 prize
 project
 properties
+property
 realty
 records
+rentals
 report
 restaurant
 review
@@ -92399,6 +92399,7 @@ grove
 hall
 harbor
 hills
+homes
 island
 lake
 mountain

@@ -321,6 +321,8 @@ enum PersonNameRecognizer {
             } else if f & Flag.suffix != 0, f & Flag.surname != 0, k == first, count == first + 2,
                       tokens[k + 1].flags & (Flag.given | Flag.word) == Flag.given {
                 // Surname first, as Koreans write it: "Park Ji-woo", "Park Min-jun"; "Park Lane" is a street.
+            } else if f & Flag.suffix != 0, f & Flag.surname != 0, evidence == 3, k == first, k == count - 1 {
+                // A title and a lone surname that also ends street names: "Dear Mr. Park", "Mrs. Lane called".
             } else if f & (Flag.stop | Flag.suffix | Flag.title) != 0 {
                 return nil
             }
