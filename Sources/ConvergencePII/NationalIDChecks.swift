@@ -133,14 +133,7 @@ extension NationalIDRecognizer {
     /// Luhn over the ten digits.
     static func isPersonnummer(_ b: Bytes, _ i: Int) -> Bool {
         let day = two(b, i + 4) > 60 ? two(b, i + 4) - 60 : two(b, i + 4)
-        guard isDayMonth(day: day, month: two(b, i + 2)) else { return false }
-        var sum = 0, k = 0
-        for at in [0, 1, 2, 3, 4, 5, 7, 8, 9, 10] {
-            let v = Int(b[i + at] - 48) * (k % 2 == 0 ? 2 : 1)
-            sum += v > 9 ? v - 9 : v
-            k += 1
-        }
-        return sum % 10 == 0
+        return isDayMonth(day: day, month: two(b, i + 2)) && DigitRunRecognizer.passesLuhn(ASCII.slice(b, i, i + 11)) // the sign is skipped
     }
 
     /// Norwegian fødselsnummer, eleven digits `DDMMYYIIICC` (D-numbers add 40 to the day): two mod-11 check digits.
@@ -163,14 +156,7 @@ extension NationalIDRecognizer {
 
     /// Identity number `YYMMDDSSSSCAZ`: a birth date, citizenship 0–2, 8 or 9, and a Luhn check digit.
     static func isSouthAfricanID(_ b: Bytes, _ i: Int) -> Bool {
-        withDigits(b, i, 13) { d in
-            guard isDayMonth(day: d[4] * 10 + d[5], month: d[2] * 10 + d[3]), d[10] <= 2, d[11] == 8 || d[11] == 9 else { return false }
-            var sum = 0
-            for k in 0..<13 {
-                let v = (12 - k) % 2 == 1 ? d[k] * 2 : d[k]
-                sum += v > 9 ? v - 9 : v
-            }
-            return sum % 10 == 0
-        }
+        isDayMonth(day: two(b, i + 4), month: two(b, i + 2)) && b[i + 10] <= 0x32 && (b[i + 11] == 0x38 || b[i + 11] == 0x39)
+            && DigitRunRecognizer.passesLuhn(ASCII.slice(b, i, i + 13))
     }
 }
