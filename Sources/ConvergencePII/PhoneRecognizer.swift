@@ -190,13 +190,23 @@ enum PhoneRecognizer {
     /// Optional leading "1 " / "1-" / "1.", then (ddd) ddd-dddd, ddd-ddd-dddd, ddd.ddd.dddd or (ddd) ddd dddd; area
     /// code and exchange start with 2–9 (NANP).
     static func isNorthAmerican(_ t: Bytes) -> Bool {
+        guard let s = northAmericanDigits(t) else { return false }
+        return ASCII.leadingDigits(s, 1) >= 2 && ASCII.leadingDigits(s, 4) % 10 >= 2
+    }
+
+    /// The same punctuation with any digits ("555-123-4567", "(123) 456-7890"): how people and test data write a
+    /// phone they will not give out. Taken for one only where the run stands alone and no word naming another kind
+    /// of number (order, SKU, part, …) is just before it; real numbers pass `isNorthAmerican` wherever they sit.
+    static func isNorthAmericanLookalike(_ t: Bytes) -> Bool { northAmericanDigits(t) != nil }
+
+    /// `t` without a leading "1 " / "1-" / "1.", if the rest is punctuated as a North American number.
+    static func northAmericanDigits(_ t: Bytes) -> Bytes? {
         var s = t
         if s.count > 2, s[0] == 0x31, s[1] == 0x20 || s[1] == 0x2D || s[1] == 0x2E { s = ASCII.slice(s, 2, s.count) }
         // "ddd ddd dddd" is judged on whole runs (isSpaceGroupedNational): NHS numbers are written the same way.
-        guard ASCII.matches(s, "(ddd) ddd-dddd") || ASCII.matches(s, "(ddd)ddd-dddd") || ASCII.matches(s, "ddd-ddd-dddd")
-                || ASCII.matches(s, "ddd.ddd.dddd") || ASCII.matches(s, "(ddd) ddd dddd")
-        else { return false }
-        return ASCII.leadingDigits(s, 1) >= 2 && ASCII.leadingDigits(s, 4) % 10 >= 2
+        let punctuated = ASCII.matches(s, "(ddd) ddd-dddd") || ASCII.matches(s, "(ddd)ddd-dddd") || ASCII.matches(s, "ddd-ddd-dddd")
+            || ASCII.matches(s, "ddd.ddd.dddd") || ASCII.matches(s, "(ddd) ddd dddd")
+        return punctuated ? s : nil
     }
 
     /// Russia and Kazakhstan dial a trunk `8`: 8 (912) 345-67-89, 8 912 345-67-89, 8-912-345-67-89.
@@ -306,12 +316,29 @@ extension PhoneRecognizer {
             }
             var trimmed = end
             while trimmed > i, !ASCII.isDigit(b[trimmed - 1]) && b[trimmed - 1] != 0x29 { trimmed -= 1 }
+            let (from, to) = unwrapped(b, i, trimmed)
             // Every form here has seven digits or more, but for the area code before a slash.
-            if trimmed > i, trimmed - i <= 40, digits >= 7 || (trimmed < b.count && b[trimmed] == 0x2F) {
-                run(b, i, trimmed, hint: hint, into: &sink)
+            if to > from, to - from <= 40, digits >= 7 || (to < b.count && b[to] == 0x2F) {
+                // DigitRunRecognizer's windows saw the run with its parentheses, so not this number.
+                run(b, from, to, windowsSeen: from == i && to == trimmed, hint: hint, into: &sink)
             }
             i = max(end, found + 1)
         }
+    }
+
+    /// A number written inside parentheses ("voicemail (415-555-2671)", "(+44 20 7946 0958)"): the run without
+    /// the closing ')' that no '(' of the number opens, and without the '(' that only wraps it.
+    static func unwrapped(_ b: Bytes, _ from: Int, _ to: Int) -> (Int, Int) {
+        guard to - from > 2, b[to - 1] == 0x29 else { return (from, to) }
+        var depth = 0, firstClose = -1
+        for k in from..<to {
+            if b[k] == 0x28 { depth += 1 } else if b[k] == 0x29 { depth -= 1; if firstClose < 0 { firstClose = k } }
+        }
+        if depth < 0 { return (from, to - 1) } // "(+44 20 7946 0958)": the run starts after the '('
+        if b[from] == 0x28, firstClose == to - 1, depth == 0, ASCII.isDigit(b[from + 1]) || b[from + 1] == 0x2B {
+            return (from + 1, to - 1) // "(415-555-2671)"; "(415) 555-2671" closes early and stays whole
+        }
+        return (from, to)
     }
 
     /// `b` holds at least `n` ASCII digits. Counted eight bytes at a time: a byte (its top bit cleared, so no
@@ -356,7 +383,7 @@ extension PhoneRecognizer {
     }
 
     /// One run `b[from..<to]` (it ends in a digit or ')'): the forms `DigitRunRecognizer`'s windows leave out.
-    static func run(_ b: Bytes, _ from: Int, _ to: Int, hint: PIIFieldHint, into sink: inout PIISink) {
+    static func run(_ b: Bytes, _ from: Int, _ to: Int, windowsSeen: Bool, hint: PIIFieldHint, into sink: inout PIISink) {
         let t = ASCII.slice(b, from, to)
         let next: UInt8 = to < b.count ? b[to] : 0x20
         if next == 0x2F { // 030/1234567, or a number before "(24/7)"
@@ -365,14 +392,14 @@ extension PhoneRecognizer {
         }
         let shape = Shape(t)
         if let end = extensionEnd(b, to) { // the number with its extension
-            if let s = shape, isWindowPhone(s, t) || isRunPhone(s) { sink.report(.phone, from, end) }
+            if let s = shape, isWindowPhone(s, t) || isRunPhone(s) || isLookalike(b, from, t) { sink.report(.phone, from, end) }
             return
         }
         // "SMS from 0590 169 52 59: running late": a colon and a space end a number; DigitRunRecognizer saw it glued.
         let colonEnds = next == 0x3A && (to + 1 == b.count || b[to + 1] == 0x20)
         if ASCII.isAlpha(next) || next == 0x5F || (next == 0x3A && !colonEnds) || next == 0x40 { return aside(b, from, to, hint: hint, into: &sink) }
         if next == 0x2D || next == 0x2E, to + 1 < b.count, ASCII.isAlnum(b[to + 1]) { return } // 05-674708-setpci.patch
-        judge(b, from, to, windowsSeen: !colonEnds, hint: hint, into: &sink)
+        judge(b, from, to, windowsSeen: windowsSeen && !colonEnds, hint: hint, into: &sink)
     }
 
     /// A run `b[from..<to]` that stands alone. `windowsSeen`: DigitRunRecognizer judged its windows already.
@@ -385,11 +412,16 @@ extension PhoneRecognizer {
                 && !followsCodeToken(b, from)
             let cued = !national && isCuedSpaceGroupedNational(s) && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
             let window = (!windowsSeen || s.groups > 5) && isWindowPhone(s, t)
-            if national || cued || window, (DigitRunRecognizer.classify(t) ?? .phone) == .phone {
+            if national || cued || window || isLookalike(b, from, t), (DigitRunRecognizer.classify(t) ?? .phone) == .phone {
                 return sink.report(.phone, from, to)
             }
         }
         if isBareCued(b, from, to, hint: hint) { sink.report(.phone, from, to) }
+    }
+
+    /// A whole run punctuated as a North American number whatever its digits, with no other kind of number named before it.
+    static func isLookalike(_ b: Bytes, _ from: Int, _ t: Bytes) -> Bool {
+        isNorthAmericanLookalike(t) && !hasAntiCue(b, before: from)
     }
 
     /// A run glued to what follows may still hold a number before a parenthesised aside: "+27 82 839 9108 (24/7)".
