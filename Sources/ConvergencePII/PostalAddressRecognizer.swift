@@ -273,8 +273,11 @@ enum PostalAddressRecognizer {
                     if plural, end == core, !cued, !(before == nil && (next(b, core).map { $0.comma || $0.dot } ?? true)) {
                         return nil
                     }
-                    // A year is rarely a house number ("2011 Nathan Ridge", "2005-2009 Jong Soo Park" in copyright lines).
-                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || isYear(b, i, j)) { return (i, end) }
+                    // A year is rarely a house number ("2011 Nathan Ridge", "2005-2009 Jong Soo Park" in copyright lines)
+                    // unless the type is no landmark word ("2024 Summer Camp") and an address cue comes before ("moved to
+                    // 1890 Oak Street") or the street is the whole text.
+                    let year = isYear(b, i, j) && (weak || !cued && !(before == nil && next(b, core) == nil))
+                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || year) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
             }

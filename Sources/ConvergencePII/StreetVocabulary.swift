@@ -50,7 +50,8 @@ final class WordSet: Sendable {
 
 /// Street-address vocabulary: street types, units, places and the words that rule a match out.
 enum StreetVocabulary {
-    /// English street types, written after the name: "221B Baker Street", "1 Main St".
+    /// English street types, written after the name: "221B Baker Street", "1 Main St"; every USPS suffix (Publication 28,
+    /// C1) but Route, Track and Flat, which label numbers ("Route 66", "Flat 3"), and Rue (see `frenchTypes`).
     static let englishTypes = WordSet("""
         street st avenue ave av road rd boulevard blvd lane ln drive dr court ct place pl square sq terrace ter terr way \
         crescent cres close parkway pkwy highway hwy circle cir trail trl row mews gardens gdns grove hill loop alley plaza \
@@ -65,7 +66,9 @@ enum StreetVocabulary {
         trafficway underpass valleys viaduct villages center ctr commons corner course field forest fort key mall \
         mount mountain station sta stream tunnel union cmn cor crk ct cts cv dl est frk frst hbr hl hls holw inlt jct \
         knl lk lndg mdw mdws ml mnr mt mtn pkwy pln plz pne pnes pr prt psge pt rdg riv rnch shr smt spg spgs sqs \
-        sta trce trak trfy vis vly vw vws vlg
+        sta trce trak trfy vis vly vw vws vlg \
+        beach bottom bridge brooks burgs camp canyon cape circles cliff club common crossroads dam drives fall garden \
+        gateway green land light loaf lock path pine rapid rest run trailer wall well
         """)
 
     /// USPS plural types ("4821 Smith Ports", "77 Oak Ways"): also a headline's count ("100 Easy Ways to …"),
@@ -92,7 +95,9 @@ enum StreetVocabulary {
         groves harbors hills inlet knolls lodge manors mills neck plain rapids ridges shoal shoals spur valleys \
         villages center ctr commons corner course field forest fort key mall mount mountain station sta stream tunnel \
         union arcade cmn cor crk cv dl est frk frst hbr hl hls holw inlt jct knl lk lndg mdw mdws ml mnr mt mtn pln \
-        plz pne pnes pr prt psge pt rdg riv rnch shr smt spg spgs sqs trce vis vly vw vws vlg
+        plz pne pnes pr prt psge pt rdg riv rnch shr smt spg spgs sqs trce vis vly vw vws vlg \
+        beach bottom bridge brooks burgs camp canyon cape circles cliff club common crossroads dam drives fall garden \
+        gateway green land light loaf lock path pine rapid rest run trailer wall well
         """)
 
     /// Types that are a whole street name on their own ("1619 Broadway").

@@ -57,6 +57,25 @@ import Testing
         #expect(!Self.found("All 25 Station managers met on Monday."))
         #expect(!Self.found("Top 100 Hills to Climb in Scotland"))
         #expect(!Self.found("We have 1200 Field Service engineers."))
+        // The rest of Publication 28's list: ordinary words, so landmark-like (a short number needs a place after).
+        #expect(Self.addresses("My address is 7218 Kim Rest") == ["7218 Kim Rest"])
+        #expect(Self.addresses("Ship it to 7968 Moreau Light.") == ["7968 Moreau Light"])
+        #expect(Self.addresses("Lives at 9540 Haddad Cape") == ["9540 Haddad Cape"])
+        #expect(Self.addresses("Return it to 512 Gibson Bridge, Austin, TX 78701") == ["512 Gibson Bridge, Austin, TX 78701"])
+        for text in ["We sold 300 Book Club tickets last night.", "Our 150 Fun Run participants get a shirt.",
+                     "Meet at 5 Spring Garden before the show.", "Top 40 Beach songs of 2020", "We need 250 Stone Wall blocks."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
+    /// A house number that reads as a year counts after an address cue or as the whole text, with a type that
+    /// names nothing but a street.
+    @Test func houseNumbersThatReadAsYears() {
+        #expect(Self.addresses("Send it to 1890 Sato Street, thanks.") == ["1890 Sato Street"])
+        #expect(Self.addresses("Lives at 1999 Oak Street") == ["1999 Oak Street"])
+        #expect(Self.addresses("1890 Sato Street") == ["1890 Sato Street"])
+        #expect(!Self.found("Welcome to 2024 Summer Camp!"), "a landmark word")
+        #expect(!Self.found("In 2019 Google Street View launched"))
     }
 
     /// US military mail: APO/FPO/DPO with the armed-forces "state" codes AA, AE, AP and a ZIP.
