@@ -286,6 +286,12 @@ enum PersonNameRecognizer {
         return e - end <= 12 && NameGazetteer.flags(b, end + 1, e) & Flag.after != 0
     }
 
+    /// An initial with its full stop ("J.") among `tokens[from..<to]`.
+    static func initialBefore(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, from: Int, to: Int) -> Bool {
+        for k in from..<to where tokens[k].shape == .initial && tokens[k].end < b.count && b[tokens[k].end] == 0x2E { return true }
+        return false
+    }
+
     /// The span of the name in the run, or nil when the evidence does not add up.
     static func evaluate(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> (Int, Int)? {
         var evidence = 0, first = 0
@@ -360,11 +366,15 @@ enum PersonNameRecognizer {
         } else if core == 1 {
             let t = tokens[firstCore]
             if evidence >= 2 {
-                // "Hi Will", "Dear Rose"; but not "Hello World" (a surname that is also a word).
+                // "Hi Will", "Dear Rose", "Dear J. Smith"; but not "Hello World" (a surname that is also a word).
                 accepted = head & Flag.word == 0 || head & Flag.given != 0 || evidence == 3
+                    || head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
+            } else if head & Flag.given != 0 && head & Flag.word == 0 {
+                accepted = evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
             } else {
-                accepted = head & Flag.given != 0 && head & Flag.word == 0
-                    && (evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
+                // An initial and a surname: "R. Okafor", "by M. Garcia"; one that is also a word ("J. Smith") needs a cue.
+                accepted = head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
+                    && (head & Flag.word == 0 || evidence == 1 || cueAfter(b, tokens[count - 1].end))
             }
         } else if unknown == 0 {
             // Names that are all also words ("Will Brown", "Service Hours") need a title, or a cue and a given name first.

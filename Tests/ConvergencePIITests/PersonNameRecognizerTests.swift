@@ -218,4 +218,16 @@ import Testing
             #expect(ContinuousClock.now - start < .seconds(5), "\(unit) repeated, spans: \(spans)")
         }
     }
+
+    @Test func anInitialAndASurname() {
+        for text in ["R. Okafor approved it", "by M. Garcia", "Dear J. Smith,", "Reviewed by T. Nakamura", "Contact: S. Brown",
+                     "approved by J. Smith"] {
+            #expect(PIIDetector.kinds(in: text) == [.personName], "\(text)")
+        }
+        #expect(PIIDetector.kinds(in: "J. Smith").isEmpty, "a surname that is also a word needs a cue")
+        for text in ["Appendix A. Summary of results", "Option B. Cancel the order", "Vitamin C. Brown rice also helps.",
+                     "Plan B. Price increases are coming.", "U.S. Bank raised its rates.", "J. Crew sale"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
 }
