@@ -6,7 +6,7 @@
 /// African identity number); a shape that could be anything needs a cue word within
 /// 40 bytes before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS,
 /// PESEL, Dutch BSN, US ITIN and passport, Indian PAN, Australian TFN and Medicare,
-/// bare CPF and NIR, Swedish personnummer, Norwegian fødselsnummer). The newer
+/// bare CPF and NIR, Swedish personnummer, Norwegian fødselsnummer, driver's licences). The newer
 /// countries' checks are in NationalIDChecks.swift.
 enum NationalIDRecognizer {
     typealias Bytes = ASCII.Bytes
@@ -106,7 +106,39 @@ enum NationalIDRecognizer {
     static func match(_ b: Bytes, _ i: Int, hint: PIIFieldHint) -> (PIIKind, (start: Int, end: Int))? {
         var e = i
         while e < b.count, e - i < 18, ASCII.isAlnum(b[e]) { e += 1 }
-        return match(b, i, e, hint: hint).map { ($0.0, (i, $0.1)) }
+        if let (kind, end) = match(b, i, e, hint: hint) { return (kind, (i, end)) }
+        return licenceEnd(b, i).map { (.nationalID, (i, $0)) }
+    }
+
+    static let licenceCues = CueWords([
+        "driver's license", "driver’s license", "drivers license", "driver license", "driver's licence", "driving licence",
+        "driving license", "license no", "licence no", "license number", "licence number", "license#", "licence#", "dl#",
+        "dl no", "führerschein", "führerscheinnummer", "permis de conduire", "carnet de conducir", "licencia de conducir",
+        "rijbewijs", "patente di guida", "prawo jazdy", "cnh",
+    ])
+
+    /// A driver's licence number after its cue: every state and country has its own format, so the cue carries it and the
+    /// shape only has to be an identifier's: 5–14 digits and up to ten capitals in at most 18 bytes ("D1234567",
+    /// "123456789", "MORGA753116SM9IJ"), dash-joined groups only beside a letter ("S530-4123-5432"; "2024-05-01" is a
+    /// date, "555-123-4567" a phone).
+    static func licenceEnd(_ b: Bytes, _ i: Int) -> Int? {
+        var k = i, digits = 0, letters = 0, dashes = 0
+        while k < b.count, k - i < 19 {
+            let c = b[k]
+            if ASCII.isDigit(c) {
+                digits += 1
+            } else if ASCII.isUpper(c) {
+                letters += 1
+            } else if c == 0x2D, k > i, k + 1 < b.count, ASCII.isAlnum(b[k + 1]) {
+                dashes += 1
+            } else {
+                break
+            }
+            k += 1
+        }
+        guard k - i <= 18, (5...14).contains(digits), letters <= 10, dashes == 0 || letters > 0, endsToken(b, k),
+              licenceCues.any(b, from: i - 40, to: i) else { return nil }
+        return k
     }
 
     /// The kind and end of an identifier starting at `i`; `e` ends its first alphanumeric piece.
@@ -152,7 +184,9 @@ enum NationalIDRecognizer {
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i),
                !PhoneRecognizer.hasCue(b, before: i) || cue(b, i, hint, sinCues) { return (.nationalID, i + 11) }
             // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
-            if shaped(b, i, "ddd-dd-dddd"), isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, i + 11) }
+            if shaped(b, i, "ddd-dd-dddd") || shaped(b, i, "ddd dd dddd"), isITIN(b, i), cue(b, i, hint, itinCues) {
+                return (.nationalID, i + 11)
+            }
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-dddd") : shaped(b, i, "ddd ddd dddd"), isNHS(b, i), cue(b, i, hint, nhsCues) {
                 return (.nationalID, i + 12)
             }

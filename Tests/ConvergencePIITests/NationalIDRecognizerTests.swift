@@ -103,6 +103,22 @@ import Testing
         #expect(kinds("passport no. C03005988") == [.nationalID])
         #expect(kinds("tracking 123456789").isEmpty)
         #expect(kinds("C03005988").isEmpty)
+        #expect(kinds("My ITIN is 923 88 4567") == [.nationalID], "spaced like an SSN")
+    }
+
+    /// Every state and country writes its own format: after a driver's-licence cue, any identifier-shaped token.
+    @Test func driversLicences() {
+        #expect(found("driver's license D1234567") == ["D1234567"])
+        #expect(found("Driver License: S530-4123-5432") == ["S530-4123-5432"])
+        #expect(found("DL# 123456789") == ["123456789"])
+        #expect(found("driving licence MORGA753116SM9IJ") == ["MORGA753116SM9IJ"])
+        #expect(found("Führerschein B072RRE2I55") == ["B072RRE2I55"])
+        #expect(kinds("D1234567").isEmpty, "no cue")
+        for text in ["driver license renewed on 2024-05-01", "the driver's license expired in 2019", "dl link 12345678 here",
+                     "license key ABCD-1234-EFGH-5678", "MIT license 2.0"] {
+            #expect(kinds(text).isEmpty, "\(text)")
+        }
+        #expect(kinds("Bring your driver's license; call 555-123-4567") == [.phone], "a phone after the cue stays a phone")
     }
 
     /// Values below were computed by a separate implementation of each check (Python, from the issuers'
