@@ -62,6 +62,8 @@ enum PhoneRecognizer {
                     inParen = true
                     parenGroup = groups
                     gap |= Self.paren
+                case 0x29 where !inParen && plus && groups == 1 && parenGroup < 0:
+                    gap |= Self.paren // "(+49) 30 1234567": the '(' stands before the run, which starts at the '+'
                 case 0x29:
                     guard inParen, k > 0, ASCII.isDigit(t[k - 1]), parenGroup == groups - 1 else { return nil }
                     inParen = false
@@ -320,7 +322,8 @@ extension PhoneRecognizer {
             // Every form here has seven digits or more, but for the area code before a slash.
             if to > from, to - from <= 40, digits >= 7 || (to < b.count && b[to] == 0x2F) {
                 // DigitRunRecognizer's windows saw the run with its parentheses, so not this number.
-                run(b, from, to, windowsSeen: from == i && to == trimmed, hint: hint, into: &sink)
+                let codeInParentheses = b[from] == 0x2B && from > 0 && b[from - 1] == 0x28 // "(+49) 30 1234567"
+                run(b, from, to, windowsSeen: from == i && to == trimmed && !codeInParentheses, hint: hint, into: &sink)
             }
             i = max(end, found + 1)
         }

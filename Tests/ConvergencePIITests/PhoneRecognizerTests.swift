@@ -121,7 +121,11 @@ import Testing
         let text = "call (+44 20 7946 0958) now"
         #expect(PIIDetector.spans(in: text).map { String(decoding: Array(text.utf8)[$0.start..<$0.end], as: UTF8.self) } == ["+44 20 7946 0958"],
                 "the span leaves the parentheses out")
-        for text in ["sizes (250 300)", "see (12 34 56 78)", "in (1999-2003)", "ISBN (978-3-16-148410-0)", "ids (1234 5678 9012)"] {
+        for text in ["Call me at (+49) 30 1234567 tomorrow.", "(+44) 20 7946 0958", "(+1) 415-555-2671"] {
+            #expect(PIIDetector.kinds(in: text) == [.phone], "a country code in parentheses: \(text)")
+        }
+        for text in ["sizes (250 300)", "see (12 34 56 78)", "in (1999-2003)", "ISBN (978-3-16-148410-0)", "ids (1234 5678 9012)",
+                     "(+49) 12", "score (+12) 345 6789"] {
             #expect(!isPhone(text), "\(text)")
         }
     }
