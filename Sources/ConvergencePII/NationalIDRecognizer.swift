@@ -56,6 +56,7 @@ enum NationalIDRecognizer {
         if d >= 3, b[d - 1] == 0x20, ASCII.isUpper(b[d - 2]), ASCII.isUpper(b[d - 3]), d == 3 || !startGlue(b[d - 4]) { return d - 3 }
         if startGlue(b[d - 1]) { return nil }
         if d >= 2, b[d - 1] == 0x20 || b[d - 1] == 0x3A, ASCII.isDigit(b[d - 2]) { return nil }
+        if d >= 3, b[d - 1] == 0x20, b[d - 2] == 0x29, ASCII.isDigit(b[d - 3]) { return nil } // "(+61) 477 777 858": a phone's tail
         return d
     }
 

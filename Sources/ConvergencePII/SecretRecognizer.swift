@@ -70,9 +70,23 @@ enum SecretRecognizer {
             if c == 0x3D || c == 0x3A, i >= judgedEnd, let span = assignment(b, i, judgedEnd: &judgedEnd), !isShapedToken(b, span) {
                 sink.report(.secret, span.start, span.end)
                 if !sink.wants(.secret) { return }
+            } else if c == 0x3A, i >= judgedEnd, let span = telegramBotToken(b, i) {
+                sink.report(.secret, span.start, span.end)
+                if !sink.wants(.secret) { return }
+                judgedEnd = span.end
             }
             i += 1
         }
+    }
+
+    /// A Telegram bot token around its ':': the bot's id (8–10 digits), then "AA" and 33 base64url bytes.
+    static func telegramBotToken(_ b: Bytes, _ colon: Int) -> (start: Int, end: Int)? {
+        var s = colon
+        while s > 0, colon - s < 10, ASCII.isDigit(b[s - 1]) { s -= 1 }
+        let end = colon + 36
+        guard colon - s >= 8, s == 0 || !isTokenByte(b[s - 1]), end <= b.count, b[colon + 1] == 0x41, b[colon + 2] == 0x41,
+              all(b, colon + 3, end, isBase64URL), end == b.count || !isBase64URL(b[end]) else { return nil }
+        return (s, end)
     }
 
     /// `api_key=ghp_…`: the token scan has reported the value already.
@@ -141,9 +155,21 @@ enum SecretRecognizer {
         guard e - s >= 20 else { return nil }
         let t = ASCII.slice(b, s, e)
         if isProviderToken(t) || isConvergenceTenantKey(t) { return (s, e) }
+        if isWebhookSecret(b, s), hasLetterAndDigit(t) { return (s, e) } // not ".../XXXXXXXXXXXXXXXXXXXXXXXX" in docs
         // `Bearer <opaque token>` in prose or a header dump.
         if s >= 7, ASCII.hasPrefix(b, at: s - 7, "bearer "), hasLetterAndDigit(t) { return (s, e) }
         return nil
+    }
+
+    /// The last path segment of a Slack or Discord webhook URL, which is the credential:
+    /// `https://hooks.slack.com/services/T…/B…/<secret>`, `https://discord.com/api/webhooks/<id>/<secret>`.
+    static func isWebhookSecret(_ b: Bytes, _ s: Int) -> Bool {
+        guard s > 0, b[s - 1] == 0x2F else { return false }
+        var k = s - 1
+        while k > 0, s - k < 96, isTokenByte(b[k - 1]) || b[k - 1] == 0x2F && b[k] != 0x2F { k -= 1 } // stops at "//"
+        if b[k] == 0x2F { k += 1 }
+        return ASCII.hasPrefix(b, at: k, "hooks.slack.com/services/") || ASCII.hasPrefix(b, at: k, "discord.com/api/webhooks/")
+            || ASCII.hasPrefix(b, at: k, "discordapp.com/api/webhooks/")
     }
 
     static func isProviderToken(_ t: Bytes) -> Bool {
@@ -159,6 +185,7 @@ enum SecretRecognizer {
         case 0x67: // g: GitHub, GitLab
             if n == 40, starts(t, "gh"), t[3] == 0x5F, isGitHubKind(t[2]) { return all(t, 4, 40, isBase62) }
             if n == 93, starts(t, "github_pat_") { return all(t, 11, 93) { isBase62($0) || $0 == 0x5F } }
+            if n == 56, starts(t, "gsk_") { return all(t, 4, 56, isBase62) && mixesClasses(t, 4) } // Groq
             return starts(t, "glpat-") && n >= 26 && all(t, 6, n) { isBase64URL($0) || $0 == 0x2E }
         case 0x78: // x: Slack bot, user, app … tokens
             let slack = (starts(t, "xox") && t[4] == 0x2D && isSlackKind(t[3])) || starts(t, "xapp-")
@@ -167,16 +194,29 @@ enum SecretRecognizer {
             if starts(t, "sk_live_") || starts(t, "sk_test_") { return n >= 28 && all(t, 8, n, isBase62) }
             // Convergence admin keys (Sources/ConvergenceIdentity/APIKeyFormat.swift): 26 random base62 + 6 checksum.
             if starts(t, "sk_admin_") { return n == 41 && all(t, 9, 41, isBase62) }
+            if n == 38, starts(t, "shp"), t[5] == 0x5F, isShopifyKind(t) { return all(t, 6, 38, isLowerHex) } // Shopify
             guard starts(t, "sk-") else { return false }
             var body = 3
             if starts(t, "sk-ant-") { body = 7 } else if starts(t, "sk-proj-") { body = 8 }
             return n - body >= 20 && all(t, body, n, isBase64URL) && mixesClasses(t, body)
-        case 0x72: return (starts(t, "rk_live_") || starts(t, "rk_test_")) && n >= 28 && all(t, 8, n, isBase62) // Stripe restricted
+        case 0x72:
+            if n == 40, starts(t, "r8_") { return all(t, 3, 40, isBase62) && mixesClasses(t, 3) }            // Replicate
+            return (starts(t, "rk_live_") || starts(t, "rk_test_")) && n >= 28 && all(t, 8, n, isBase62) // Stripe restricted
         case 0x77: return starts(t, "whsec_") && n >= 30 && all(t, 6, n, isBase62)                          // Stripe webhook signing
         case 0x6E: return n == 40 && starts(t, "npm_") && all(t, 4, 40, isBase62)                           // npm
         case 0x68: return n == 37 && starts(t, "hf_") && all(t, 3, 37, isBase62)                            // Hugging Face
+        case 0x70: return n >= 60 && starts(t, "pypi-AgE") && all(t, 5, n, isBase64URL)                     // PyPI (a macaroon)
+        case 0x64: // DigitalOcean personal, OAuth and refresh tokens
+            return n == 71 && (starts(t, "dop_v1_") || starts(t, "doo_v1_") || starts(t, "dor_v1_")) && all(t, 7, 71, isLowerHex)
         default: return false
         }
+    }
+
+    @inline(__always) static func isLowerHex(_ c: UInt8) -> Bool { ASCII.isDigit(c) || c &- 97 < 6 }
+
+    /// shpat_ admin API, shpca_ custom app, shppa_ private app, shpss_ shared secret.
+    static func isShopifyKind(_ t: Bytes) -> Bool {
+        starts(t, "shpat_") || starts(t, "shpca_") || starts(t, "shppa_") || starts(t, "shpss_")
     }
 
     /// AKIA (long-term), ASIA (temporary) and the other IAM unique-id prefixes.
@@ -259,14 +299,20 @@ enum SecretRecognizer {
         guard last > from else { return nil }
         switch ASCII.lower(b[last - 1]) {
         case 0x64: // d
-            if foldedEnds(b, from, to, "password") || foldedEnds(b, from, to, "passwd") { return .credential }
+            if foldedEnds(b, from, to, "password") || foldedEnds(b, from, to, "passwd") || foldedEnds(b, from, to, "wachtwoord") {
+                return .credential
+            }
             return foldedEnds(b, from, to, "pwd") ? .workingDirectory : nil
-        case 0x65: return foldedEnds(b, from, to, "passphrase") ? .credential : nil
+        case 0x65: // e: "mot de passe" is three words, the key scan sees "passe"
+            if foldedEnds(b, from, to, "passphrase") { return .credential }
+            return last - from == 5 && foldedEnds(b, from, last, "passe") && from >= 7 && ASCII.hasPrefix(b, at: from - 7, "mot de ")
+                ? .credential : nil
+        case 0x61: return foldedEnds(b, from, to, "senha") || foldedEnds(b, from, to, "contrasena") ? .credential : nil
         case 0x73: return last - from == 4 && foldedEnds(b, from, last, "pass") ? .credential : nil // `pass: …`, never `bypass`
-        case 0x74: return foldedEnds(b, from, to, "secret") ? .credential : nil
+        case 0x74: return foldedEnds(b, from, to, "secret") || foldedEnds(b, from, to, "passwort") ? .credential : nil
         case 0x79:
             let key = foldedEnds(b, from, to, "apikey") || foldedEnds(b, from, to, "secretkey") || foldedEnds(b, from, to, "privatekey")
-                || foldedEnds(b, from, to, "secretaccesskey")
+                || foldedEnds(b, from, to, "accesskey") || foldedEnds(b, from, to, "accountkey")
             return key ? .credential : nil
         case 0x6E:
             if foldedEnds(b, from, to, "token") { return .token }
@@ -340,8 +386,8 @@ enum SecretRecognizer {
         switch cue { // the cheap tests first, the placeholder lists last
         case .token:
             guard value.count >= 16, hasLetterAndDigit(value), !hasSpace(value) else { return nil }
-        case .workingDirectory:
-            guard value[0] != 0x2F, value[0] != 0x7E, b[sep] == 0x3D || quoted else { return nil } // PWD=/home/…: a directory
+        case .workingDirectory: // PWD=/home/…, "pwd: C:\src": a directory
+            guard value[0] != 0x2F, value[0] != 0x7E, !value.contains(0x2F), !value.contains(0x5C), !value.contains(0x3A) else { return nil }
             fallthrough
         default:
             guard !hasSpace(value) else { return nil } // "password": "This field is required."

@@ -121,7 +121,7 @@ import Testing
         let text = "call (+44 20 7946 0958) now"
         #expect(PIIDetector.spans(in: text).map { String(decoding: Array(text.utf8)[$0.start..<$0.end], as: UTF8.self) } == ["+44 20 7946 0958"],
                 "the span leaves the parentheses out")
-        for text in ["Call me at (+49) 30 1234567 tomorrow.", "(+44) 20 7946 0958", "(+1) 415-555-2671"] {
+        for text in ["Call me at (+49) 30 1234567 tomorrow.", "(+44) 20 7946 0958", "(+1) 415-555-2671", "Call me at (+61) 477 777 858"] {
             #expect(PIIDetector.kinds(in: text) == [.phone], "a country code in parentheses: \(text)")
         }
         for text in ["sizes (250 300)", "see (12 34 56 78)", "in (1999-2003)", "ISBN (978-3-16-148410-0)", "ids (1234 5678 9012)",

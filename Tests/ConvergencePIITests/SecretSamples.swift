@@ -44,6 +44,13 @@ enum SecretSamples {
         "redis://:p4ssw0rd@cache:6379/0",
         t("Convergence key sk", "_live_", b32), t("sk", "_admin_", b32), t("tenant key acme_inc_23xv2", "_api_", "Q7f2Kp9LmX3vB8nR"),
         t("Bearer acme", "_api_", "Z3k9QpL2mX8vB4nR"),
+        t("py", "pi-", "AgEIcHlwaS5vcmcCJDk4ZTFhNmQ3LTg5YjAtNDQ2Ny1hYzM3LWQ0NmUyZjYwOTAx", "Mg"),
+        t("do", "p_v1_", hex32, hex32), t("sh", "pat_", hex32), t("gs", "k_", b36, "Xy12Ab34Cd56Ef78"), t("r8", "_", b36, "Z"),
+        t("bot 123456789:", "AA", "Fk3xQ9pL2mX8vB4nR7tY1wE6uI3oP5aS0"),
+        t("https://hooks.slack.com/services/", "T0A1B2C3D", "/B4E5F6G7H/", "Zk9qL2mX8vB4nR7tY1wE6uI3"),
+        t("https://discord.com/api/webhooks/", "123456789012345678/", b36, b32),
+        "Passwort: Jrb0vOwufd7", "wachtwoord=geheim123", "senha: abc12345", "mot de passe : Rb7LNagbRf", "pwd: rY8DY79tFp!",
+        t("DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=", "Zk9/qL2mX8vB4nR7tY1wE6uI3oP5aS0dF+gH2jK4", "=="),
     ]
 
     /// None holds a secret: prose about credentials, placeholders, code, identifiers and look-alike strings.
@@ -76,6 +83,8 @@ enum SecretSamples {
         "headers: [\"X-API-Key\": key]", "let password: String?", "var databasePassword: String! { get }", "let password = try? load()",
         "handlers read `X_API_KEY=value` pairs", "{\"api_key\":\"acme_api_\u{2026}\"}", "api_key: sk_live_...", "{\"secret\": 0}",
         "/v1/check?api_key=\\(secret)",
+        "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", "see https://api.slack.com/services/docs/overview/intro",
+        "pwd: D:\\proj2", "pwd: src", "time 12345678:AA", "the access key rotation is monthly",
     ]
 
     static let obfuscatedEmails: [String] = [
