@@ -104,7 +104,8 @@ enum SecretRecognizer {
 
     @inline(__always) static func isBase62(_ c: UInt8) -> Bool { ASCII.isAlnum(c) }
     @inline(__always) static func isBase64URL(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x2D || c == 0x5F }
-    @inline(__always) static func isKeyByte(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x5F || c == 0x2D || c == 0x2E }
+    /// Key bytes: ASCII identifiers and UTF-8 letters ("contraseña", "hasło").
+    @inline(__always) static func isKeyByte(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x5F || c == 0x2D || c == 0x2E || c >= 0x80 }
 
     static func all(_ t: Bytes, _ from: Int, _ to: Int, _ test: (UInt8) -> Bool) -> Bool {
         guard from <= to, to <= t.count else { return false }
@@ -307,7 +308,10 @@ enum SecretRecognizer {
             if foldedEnds(b, from, to, "passphrase") { return .credential }
             return last - from == 5 && foldedEnds(b, from, last, "passe") && from >= 7 && ASCII.hasPrefix(b, at: from - 7, "mot de ")
                 ? .credential : nil
-        case 0x61: return foldedEnds(b, from, to, "senha") || foldedEnds(b, from, to, "contrasena") ? .credential : nil
+        case 0x61:
+            let key = foldedEnds(b, from, to, "senha") || foldedEnds(b, from, to, "contrasena") || foldedEnds(b, from, to, "contraseña")
+            return key ? .credential : nil
+        case 0x6F: return foldedEnds(b, from, to, "hasło") || foldedEnds(b, from, to, "haslo") ? .credential : nil
         case 0x73: return last - from == 4 && foldedEnds(b, from, last, "pass") ? .credential : nil // `pass: …`, never `bypass`
         case 0x74: return foldedEnds(b, from, to, "secret") || foldedEnds(b, from, to, "passwort") ? .credential : nil
         case 0x79:

@@ -49,7 +49,7 @@ enum SecretSamples {
         t("bot 123456789:", "AA", "Fk3xQ9pL2mX8vB4nR7tY1wE6uI3oP5aS0"),
         t("https://hooks.slack.com/services/", "T0A1B2C3D", "/B4E5F6G7H/", "Zk9qL2mX8vB4nR7tY1wE6uI3"),
         t("https://discord.com/api/webhooks/", "123456789012345678/", b36, b32),
-        "Passwort: Jrb0vOwufd7", "wachtwoord=geheim123", "senha: abc12345", "mot de passe : Rb7LNagbRf", "pwd: rY8DY79tFp!",
+        "Passwort: Jrb0vOwufd7", "wachtwoord=geheim123", "senha: abc12345", "contraseña: Verano2024!", "hasło=Lato2024!", "mot de passe : Rb7LNagbRf", "pwd: rY8DY79tFp!",
         t("DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=", "Zk9/qL2mX8vB4nR7tY1wE6uI3oP5aS0dF+gH2jK4", "=="),
     ]
 
