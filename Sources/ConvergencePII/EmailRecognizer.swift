@@ -1,5 +1,6 @@
 /// `local@domain.tld`: an RFC 5322 dot-atom local part (the common subset) and
-/// a domain of two labels or more ending in an alphabetic TLD.
+/// a domain of two labels or more ending in an alphabetic TLD; accented Latin
+/// letters count in both (internationalised addresses and domains).
 enum EmailRecognizer {
     typealias Bytes = ASCII.Bytes
 
@@ -9,9 +10,9 @@ enum EmailRecognizer {
     static func scan(_ b: Bytes, into sink: inout PIISink) {
         for at in 0..<b.count where b[at] == 0x40 {
             var start = at
-            while start > 0, isLocal(b[start - 1]) { start -= 1 }
+            while start > 0, isLocal(b[start - 1]) || isLatinLetter(b, start - 1) { start -= 1 }
             var end = at + 1
-            while end < b.count, isDomain(b[end]) { end += 1 }
+            while end < b.count, isDomain(b[end]) || isLatinLetter(b, end) { end += 1 }
             while end > at + 1, b[end - 1] == 0x2E || b[end - 1] == 0x2D { end -= 1 } // trailing punctuation
             guard start < at, end > at + 1, b[start] != 0x2E, b[at - 1] != 0x2E else { continue }
             // `https://token@host` and `postgres://user:pw@host` are URL credentials (the
@@ -22,6 +23,17 @@ enum EmailRecognizer {
             if !sink.wants(.email) { return }
         }
     }
+
+    /// A byte of a Latin letter beyond ASCII (U+00C0–U+017F: "josé@…", "info@müller.de"), lead or continuation; quotes,
+    /// dashes and other punctuation outside ASCII end an address.
+    @inline(__always) static func isLatinLetter(_ b: Bytes, _ k: Int) -> Bool {
+        let c = b[k]
+        if c >= 0xC3 && c <= 0xC5 { return k + 1 < b.count && b[k + 1] & 0xC0 == 0x80 && !isSign(c, b[k + 1]) }
+        return c & 0xC0 == 0x80 && k > 0 && b[k - 1] >= 0xC3 && b[k - 1] <= 0xC5 && !isSign(b[k - 1], c)
+    }
+
+    /// × and ÷, the two signs among those letters.
+    @inline(__always) static func isSign(_ lead: UInt8, _ next: UInt8) -> Bool { lead == 0xC3 && (next == 0x97 || next == 0xB7) }
 
     /// `scheme://user` ends at `colon`: "://" within the 64 bytes before it, no space between.
     static func isURLUserInfo(_ b: Bytes, before colon: Int) -> Bool {

@@ -168,6 +168,14 @@ import Testing
         #expect(!PIIDetector.kinds(in: "clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/x/y").contains(.email))
         #expect(PIIDetector.kinds(in: "mail: bob@example.org") == [.email], "a label's colon is not a URL")
     }
+
+    @Test func accentedLettersInAddresses() {
+        for (text, address) in [("info@müller.de", "info@müller.de"), ("schreib an josé@correo.es", "josé@correo.es"),
+                                ("“jane@example.com”", "jane@example.com"), ("1×jane@example.com", "jane@example.com")] {
+            let bytes = Array(text.utf8)
+            #expect(PIIDetector.spans(in: text).map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) } == [address], "\(text)")
+        }
+    }
 }
 
 @Suite struct LeadFixesTests {
