@@ -1,7 +1,8 @@
 /// Names written in lower case, as chat is: "hi, i'm priya sharma", "my name is john",
-/// "talked to alessia gallo yesterday". Only in text with at most two capitals (prose
-/// capitalises its names, and PersonNameRecognizer reads those), and only right after a
-/// word that introduces a person: a greeting, "name is", "i'm", "this is", a title, a
+/// "talked to alessia gallo yesterday". In text with more than two capitals (prose
+/// capitalises its names, and PersonNameRecognizer reads those) only a full name of two
+/// words, neither an ordinary word ("Please ask maria garcia from HR"). Only right after a
+/// word that introduces a person: a greeting, "name is", "i'm", "this is", "ask", "cc", "attn", "patient", "contact", a title, a
 /// verb that takes a person and its "to"/"with"/"by". The words after it must be names
 /// in the gazetteer: first a given name that is no ordinary word (after a title, a
 /// surname will do), then up to two more given names or surnames.
@@ -14,13 +15,14 @@ enum LowercaseNameRecognizer {
 
     /// The words `cueOf` knows (the test rebuilds `cueShapes` from them).
     static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya",
-                                           "with", "name", "prof", "hello", "named", "thanks", "cheers", "name's"]
+                                           "with", "name", "prof", "hello", "named", "thanks", "cheers", "name's", "cc", "ask",
+                                           "attn", "patient", "contact"]
 
-    /// Bit `32 · length + first letter` of each cue word (lengths 2–6): most words fail this one test, and the text
+    /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1180_0008_118B, cueShapes2: UInt64 = 0x2080_0040_A088
-    static let cueShapes3: UInt64 = 0x82004
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x2080_0040_A089
+    static let cueShapes3: UInt64 = 0x8004_0008_2004
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
     static func shapes(of words: [StaticString]) -> [UInt64] {
@@ -34,13 +36,15 @@ enum LowercaseNameRecognizer {
 
     @inline(__always) static func mayBeCue(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
         let length = e - s
-        guard length >= 2, length <= 6 else { return false }
+        guard length >= 2, length <= 7 else { return false }
         let key = length << 5 | Int(b[s] | 0x20 &- 97) & 31
         let word = key >> 6 == 0 ? cueShapes0 : key >> 6 == 1 ? cueShapes1 : key >> 6 == 2 ? cueShapes2 : cueShapes3
         return word >> UInt64(key & 63) & 1 != 0
     }
 
-    static func scan(_ b: Bytes, into sink: inout PIISink) {
+    /// `strict`: the text capitalises elsewhere, so a lower-case name is rarer there and needs two words, each a name
+    /// and neither an ordinary word ("please ask maria garcia from HR", not "ask will smith").
+    static func scan(_ b: Bytes, strict: Bool = false, into sink: inout PIISink) {
         let n = b.count
         var prev = (start: 0, end: 0), i = 0
         while i < n {
@@ -52,7 +56,7 @@ enum LowercaseNameRecognizer {
             if e > s {
                 if mayBeCue(b, s, e) {
                     let cue = cueOf(b, (s, e), prev, colonAfter: e < tokenEnd && b[e] == 0x3A)
-                    if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue) {
+                    if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict) {
                         sink.report(.personName, nameStart, nameEnd)
                         if !sink.wants(.personName) { return }
                         i = nameEnd
@@ -90,16 +94,16 @@ enum LowercaseNameRecognizer {
         func `is`(_ word: StaticString) -> Bool { ASCII.equals(b, s, e, word) }
         switch e - s {
         case 2:
-            if `is`("hi") || `is`("im") { return .person }
+            if `is`("hi") || `is`("im") || `is`("cc") { return .person }
             if `is`("am") { return was("i") ? .person : .none }
             if `is`("is") { return was("name") || was("this") ? .person : .none }
             if `is`("to") || `is`("by") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
             if `is`("mr") || `is`("ms") || `is`("dr") { return .title }
         case 3:
-            if `is`("hey") || `is`("i'm") { return .person }
+            if `is`("hey") || `is`("i'm") || `is`("ask") { return .person }
             if `is`("mrs") { return .title }
         case 4:
-            if `is`("dear") || `is`("hiya") { return .person }
+            if `is`("dear") || `is`("hiya") || `is`("attn") { return .person }
             if `is`("with") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
             if `is`("name") { return colonAfter ? .person : .none } // "name: john"
             if `is`("prof") { return .title }
@@ -107,6 +111,8 @@ enum LowercaseNameRecognizer {
             if `is`("hello") || `is`("named") { return .person }
         case 6:
             if `is`("thanks") || `is`("cheers") || `is`("name's") { return .person }
+        case 7:
+            if `is`("patient") || `is`("contact") { return .person }
         default:
             break
         }
@@ -114,7 +120,7 @@ enum LowercaseNameRecognizer {
     }
 
     /// The name starting at the next word after `from` (across spaces, a comma, a colon or a title's dot), or nil.
-    static func name(_ b: Bytes, after from: Int, cue: Cue) -> (Int, Int)? {
+    static func name(_ b: Bytes, after from: Int, cue: Cue, strict: Bool = false) -> (Int, Int)? {
         let n = b.count
         var k = from
         while k < n, k - from < 3, b[k] == 0x20 || b[k] == 0x2C || b[k] == 0x3A || b[k] == 0x2E && cue == .title { k += 1 }
@@ -127,6 +133,8 @@ enum LowercaseNameRecognizer {
             }
             guard p > s, p - s <= PersonNameRecognizer.maxWord else { break }
             if p < n, ASCII.isUpper(b[p]) || ASCII.isDigit(b[p]) || b[p] == 0x40 || b[p] == 0x5F { break } // a token, not a word
+            // "cc karthik.singh@…", "contact daan+billing at …": an address's local part.
+            if p + 1 < n, b[p] == 0x2E || b[p] == 0x2B, ASCII.isAlnum(b[p + 1]) { break }
             let f = NameGazetteer.flags(b, s, p)
             if f & (Flag.stop | Flag.title | Flag.cue) != 0 { break }
             if words == 0 {
@@ -135,12 +143,14 @@ enum LowercaseNameRecognizer {
                 guard plainGiven || cue == .title && plainSurname else { return nil }
             } else {
                 guard f & Flag.name != 0, f & Flag.after == 0 else { break } // "anna and …", "anna will …"
+                if strict, f & Flag.word != 0, f & Flag.surname == 0 { break } // a surname that is also a word ("john smith") counts
             }
             end = p
             words += 1
             guard p + 1 < n, b[p] == 0x20, ASCII.isLower(b[p + 1]) else { break }
             p += 1
         }
+        if strict, words < 2 { return nil }
         return end > k ? (k, end) : nil
     }
 }

@@ -77,9 +77,10 @@ public enum PIIDetector {
         if profile.has(ByteProfile.upper) || profile.has(ByteProfile.nonASCII) || hint == .personName {
             PersonNameRecognizer.scan(bytes, hint: hint, into: &sink)
         }
-        // Chat is written in lower case, names too ("hi, i'm priya sharma"): at most two capitals, a space and a name's cue.
-        if profile.uppers <= 2, profile.has(ByteProfile.space), profile.has(ByteProfile.lower), sink.wants(.personName) {
-            LowercaseNameRecognizer.scan(bytes, into: &sink)
+        // Chat is written in lower case, names too ("hi, i'm priya sharma"): a space and a name's cue; where the text
+        // capitalises more than two letters, only a full name that is no ordinary word ("ask maria garcia from HR").
+        if profile.has(ByteProfile.space), profile.has(ByteProfile.lower), sink.wants(.personName) {
+            LowercaseNameRecognizer.scan(bytes, strict: profile.uppers > 2, into: &sink)
         }
     }
 

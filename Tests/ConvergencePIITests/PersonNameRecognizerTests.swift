@@ -146,8 +146,16 @@ import Testing
         #expect(Self.names("i'm priya sharma, can you reset my password") == ["priya sharma"])
         #expect(Self.names("ask dr okafor about the dose") == ["okafor"], "after a title a surname will do")
         #expect(Self.found("Hi anna, can u check this"), "a capital opening the message")
-        #expect(Self.names("Our Team met with anna smith and Paul Jones on Friday.") == ["Paul Jones"],
-                "prose with capitals capitalises its names: its lower-case words are not read")
+        #expect(Self.names("Our Team met with anna smith and Paul Jones on Friday.") == ["anna smith", "Paul Jones"])
+        // Prose with capitals capitalises its names: there a lower-case name needs two words that are names.
+        #expect(Self.names("Please ask maria garcia from HR about the PTO policy.") == ["maria garcia"])
+        #expect(Self.names("The patient, robert jones, was admitted on Monday to ICU.") == ["robert jones"])
+        #expect(Self.names("Hello, my name is john smith and I work at Acme Corp in NYC.") == ["john smith"])
+        for text in ["Dear anna, Thanks for the update on the Q3 report.", "Please ask will smith in HR.", "Ask support about the refund",
+                     "Contact sales for pricing", "CC finance and legal", "The patient reported pain in the left knee",
+                     "Please cc karthik.singh@gmx.de on the thread, Thanks", "Contact daan+billing at icloud dot com for the DATA"] {
+            #expect(Self.names(text).isEmpty, "\(text)")
+        }
         for text in ["hi there, can you summarise this", "this is great, thanks a lot", "hey guys the build is red", "dear sir or madam",
                      "i'm sorry, i am not sure", "my name is not important", "talked to support about it", "i am grace under pressure",
                      "hello alexa play music", "met with legal yesterday", "anna smith", "hi maria_garcia42", "dear anna@example"] {
