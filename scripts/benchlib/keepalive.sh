@@ -254,3 +254,56 @@ run_pg_row_breakdown() {
   use_backend none
   pg_stop "$KA_PG_DIR"
 }
+
+# Rung ko: where the open loop's tail comes from. The shipped path's maximum is measured
+# once (wrk, 64 connections), then the open loop runs at BENCH_KA_LOAD (50) % of it for
+# BENCH_KA_OPEN_SECONDS (30) with auditing on, with the flusher paused (the spool absorbs:
+# PostgreSQL's ingest off this box) and with auditing off, alternated BENCH_KO_ROUNDS (3)
+# times at the same rate; medians per configuration.
+run_openloop_breakdown() {
+  local lua="$BENCH_DIR/check-ko.lua" body="$BENCH_DIR/check-ko.json" admin max rate round config line flusher
+  local -A P99 P999 P50
+  use_nginx plain
+  use_backend none
+  rm -rf "$KA_PG_DIR" "$KA_SPOOL"
+  pg_init "$KA_PG_DIR"
+  pg_start "$KA_PG_DIR" "$KA_PG_SOCKDIR" "$BENCH_DIR/postgresql-ka.log"
+  pg_ensure_db "$KA_PG_SOCKDIR"
+  restart_ka_backend true 0
+  admin="$(env CONVERGENCE_DATABASE_URL="$(pg_url "$KA_PG_SOCKDIR")" "$BIN" admin create-key --name bench 2>/dev/null)"
+  prepare_check_tenant "$admin" "$lua"
+  [[ -x $OPENLOOP_BIN && ! $ROOT/scripts/benchlib/openloop.c -nt $OPENLOOP_BIN ]] ||
+    cc -O2 -o "$OPENLOOP_BIN" "$ROOT/scripts/benchlib/openloop.c"
+  awk '/wrk.body = \[\[/ { on = 1; sub(/.*wrk.body = \[\[/, "") } on { if (sub(/\]\].*/, "")) { print; exit } print }' "$lua" >"$body"
+  ka_check_run "kom" "POST /v1/check, kept connections, shipped defaults (the maximum for rung ko)" "$lua"
+  max="${RPS[kom:64:$ROUND]:-0}"
+  rate="$(awk -v m="$max" -v l="$KA_LOAD" 'BEGIN { printf "%.0f", m * l / 100 }')"
+  wait_until 300 ka_spool_drained || true
+  for ((round = 1; round <= ${BENCH_KO_ROUNDS:-3}; round++)); do
+    for config in on paused off; do
+      restart_ka_backend "$([[ $config == off ]] && echo false || echo true)" 0
+      flusher=''
+      if [[ $config == paused ]]; then flusher="$(ka_flusher_pid)"; kill -STOP "$flusher"; fi
+      log "rung ko: open loop at $rate req/s ($KA_LOAD % of $max), audit $config, round $round"
+      line="$("$OPENLOOP_BIN" 127.0.0.1 "$HTTP_PORT" /v1/check "$rate" "$KA_OPEN_SECONDS" 5 64 "$body" "X-API-Key: $CHECK_KEY")"
+      echo "$line" >"$RESULTS/ko-$config-$round.txt"
+      [[ -z $flusher ]] || kill -CONT "$flusher"
+      read -r P50[$config:$round] P99[$config:$round] P999[$config:$round] < <(awk '{ print $10, $14, $16 }' <<<"$line")
+      wait_until 300 ka_spool_drained || log "warning: the spool did not drain within 300 s"
+    done
+  done
+  for config in on paused off; do
+    local p50s='' p99s='' p999s='' label
+    for ((round = 1; round <= ${BENCH_KO_ROUNDS:-3}; round++)); do
+      p50s+="${P50[$config:$round]} " p99s+="${P99[$config:$round]} " p999s+="${P999[$config:$round]} "
+    done
+    case $config in
+      on) label="auditing on (shipped defaults)" ;;
+      paused) label="auditing on, the flusher paused (PostgreSQL's ingest off this box)" ;;
+      off) label="auditing off" ;;
+    esac
+    KA_ROWS+=("| rung ko: open loop at $rate req/s ($KA_LOAD % of $max), ${KA_OPEN_SECONDS} s, $label: p50 / p99 / p99.9, median of ${BENCH_KO_ROUNDS:-3} (each run) | $(tr ' ' '\n' <<<"$p50s" | grep . | median_ms) / **$(tr ' ' '\n' <<<"$p99s" | grep . | median_ms)** / **$(tr ' ' '\n' <<<"$p999s" | grep . | median_ms)** ms (p99 ${p99s% }; p99.9 ${p999s% }) | p99 ≤ 5 ms, p99.9 ≤ 15 ms |")
+  done
+  use_backend none
+  pg_stop "$KA_PG_DIR"
+}
