@@ -9,7 +9,8 @@
 KA_ROWS=()
 KA_PG_DIR="$BENCH_DIR/pg-ka"
 KA_PG_SOCKDIR="$BENCH_DIR/pgsock-ka"
-KA_SPOOL="$BENCH_DIR/audit-spool-ka"
+# BENCH_KA_SPOOL: another spool directory to try (e.g. on tmpfs, to rule the disk out).
+KA_SPOOL="${BENCH_KA_SPOOL:-$BENCH_DIR/audit-spool-ka}"
 KA_SECONDS="${BENCH_KA_SECONDS:-240}"
 KA_LOAD="${BENCH_KA_LOAD:-50}"
 KA_OPEN_SECONDS="${BENCH_KA_OPEN_SECONDS:-30}"
