@@ -484,7 +484,8 @@ extension PhoneRecognizer {
     static let antiCues: [StaticString] = [
         "order", "invoice", "inv", "sku", "lot", "account", "acct", "ticket", "case", "ref", "id", "serial", "tracking", "batch",
         "part", "item", "model", "no.", "nr", "isbn", "zip", "policy", "claim", "iban", "routing", "patient", "member", "record",
-        "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "cep",
+        "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "cep", "confirmation",
+        "reservation", "booking", "receipt", "transaction", "txn", "shipment", "parcel", "voucher", "coupon",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).

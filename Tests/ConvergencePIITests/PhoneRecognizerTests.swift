@@ -106,7 +106,8 @@ import Testing
             #expect(isPhone("Her details: Anna Weber, \(number), Berlin."), "\(number)")
         }
         #expect(isPhone("(555) 123-4567 x204"), "with an extension")
-        for text in ["Order #123-456-7890", "part no. 123-456-7890", "SKU 100-200-3000", "ticket 123-456-7890"] {
+        for text in ["Order #123-456-7890", "part no. 123-456-7890", "SKU 100-200-3000", "ticket 123-456-7890",
+                     "Confirmation 123-456-7890", "Your reservation 555-123-4567 is confirmed", "Receipt 100-200-3000"] {
             #expect(!isPhone(text), "outside the plan and named as another number: \(text)")
         }
         #expect(!isPhone("4155552671"), "bare ten digits need a cue")
