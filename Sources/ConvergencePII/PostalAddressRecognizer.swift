@@ -357,7 +357,9 @@ enum PostalAddressRecognizer {
                 at = w.end
                 continue
             }
-            guard !(needsParticle && n == 0), isCapitalWord(b, w), !has(V.notNames, b, w) else { break }
+            // "place de la Concorde", and "avenue Victor Hugo", "cours Mirabeau": a name right after these three.
+            let named = n == 0 && has(V.frenchNamedDirectly, b, type) && isCapitalWord(b, w)
+            guard !(needsParticle && n == 0 && !named), isCapitalWord(b, w), !has(V.notNames, b, w) else { break }
             at = w.end
             end = w.end
         }

@@ -100,8 +100,8 @@ enum StreetVocabulary {
         gateway green land light loaf lock path pine rapid rest run trailer wall well
         """)
 
-    /// Types that are a whole street name on their own ("1619 Broadway").
-    static let selfNamed = WordSet("broadway")
+    /// Types that are a whole street name on their own ("1619 Broadway", "88 Queensway").
+    static let selfNamed = WordSet("broadway queensway kingsway")
 
     /// French types, written after the number: "12 rue de la Paix", "5, avenue Foch".
     static let frenchTypes = WordSet("""
@@ -111,6 +111,9 @@ enum StreetVocabulary {
 
     /// French types that are also English words: lower case, they need a particle after ("place de la …").
     static let frenchAmbiguous = WordSet("avenue av place route square passage cours voie")
+
+    /// Those of them that English does not put between a number and a capitalised name: "98 avenue Victor Hugo".
+    static let frenchNamedDirectly = WordSet("avenue place cours")
 
     /// Types written before the name, the number last: "Calle Mayor 12", "Via Roma 10", "ul. Marszałkowska 10".
     static let prefixTypes = WordSet("""

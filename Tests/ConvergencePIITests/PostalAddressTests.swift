@@ -68,6 +68,16 @@ import Testing
         }
     }
 
+    @Test func streetsNamedWithoutAParticle() {
+        #expect(Self.addresses("The parcel for 98 avenue Victor Hugo arrived this morning.") == ["98 avenue Victor Hugo"])
+        #expect(Self.addresses("3 cours Mirabeau") == ["3 cours Mirabeau"])
+        #expect(Self.addresses("Delivery to 137 Queensway failed, nobody home.") == ["137 Queensway"])
+        #expect(Self.found("meet me at 16 Queensway, Cardiff at noon"))
+        for text in ["I took 3 route Google suggested", "the Queensway 12 bus", "Queensway is closed"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     /// A house number that reads as a year counts after an address cue or as the whole text, with a type that
     /// names nothing but a street.
     @Test func houseNumbersThatReadAsYears() {
