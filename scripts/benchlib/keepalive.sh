@@ -119,9 +119,10 @@ ka_check_run() {
   KA_WORKER_REQUESTS=$((KA_WORKER_REQUESTS + $(wrk_requests "$RESULTS/$rung-c64.txt")))
 }
 
-run_keepalive_figures() {
-  local admin lua="$BENCH_DIR/check-ka.lua" body="$BENCH_DIR/check-ka.json" i flusher
-  local pg0 pg1 rows0 rows1 errlog lines0 upstream out requests errors recycles max rate line
+# ka_fresh_stack LUA: a fresh throwaway PostgreSQL, the backend with auditing on, and the
+# check tenant whose key and request LUA (wrk's script) is written.
+ka_fresh_stack() {
+  local admin
   use_nginx plain
   use_backend none
   rm -rf "$KA_PG_DIR" "$KA_SPOOL"
@@ -130,7 +131,20 @@ run_keepalive_figures() {
   pg_ensure_db "$KA_PG_SOCKDIR"
   restart_ka_backend true 0
   admin="$(env CONVERGENCE_DATABASE_URL="$(pg_url "$KA_PG_SOCKDIR")" "$BIN" admin create-key --name bench 2>/dev/null)"
-  prepare_check_tenant "$admin" "$lua"
+  prepare_check_tenant "$admin" "$1"
+}
+
+# ka_openloop_ready LUA BODY: the open-loop generator built, and LUA's request body written to BODY.
+ka_openloop_ready() {
+  [[ -x $OPENLOOP_BIN && ! $ROOT/scripts/benchlib/openloop.c -nt $OPENLOOP_BIN ]] ||
+    cc -O2 -o "$OPENLOOP_BIN" "$ROOT/scripts/benchlib/openloop.c"
+  awk '/wrk.body = \[\[/ { on = 1; sub(/.*wrk.body = \[\[/, "") } on { if (sub(/\]\].*/, "")) { print; exit } print }' "$1" >"$2"
+}
+
+run_keepalive_figures() {
+  local lua="$BENCH_DIR/check-ka.lua" body="$BENCH_DIR/check-ka.json" i flusher
+  local pg0 pg1 rows0 rows1 errlog lines0 upstream out requests errors recycles max rate line
+  ka_fresh_stack "$lua"
 
   # Alternated: the floor (one connection per request, as before issue 20), then the
   # shipped path with auditing off, on, and on with the flusher paused (PostgreSQL's
@@ -198,9 +212,7 @@ run_keepalive_figures() {
 
   # Latency under a steady load: open loop at KA_LOAD % of the shipped path's maximum.
   restart_ka_backend true 0
-  [[ -x $OPENLOOP_BIN && ! $ROOT/scripts/benchlib/openloop.c -nt $OPENLOOP_BIN ]] ||
-    cc -O2 -o "$OPENLOOP_BIN" "$ROOT/scripts/benchlib/openloop.c"
-  awk '/wrk.body = \[\[/ { on = 1; sub(/.*wrk.body = \[\[/, "") } on { if (sub(/\]\].*/, "")) { print; exit } print }' "$lua" >"$body"
+  ka_openloop_ready "$lua" "$body"
   max="$(for ((i = 1; i <= CHECK_PAIRS; i++)); do echo "${RPS[kv$i:64:$ROUND]:-0}"; done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
   rate="$(awk -v m="$max" -v l="$KA_LOAD" 'BEGIN { printf "%.0f", m * l / 100 }')"
   log "rung ko: open loop at $rate req/s ($KA_LOAD % of $max) for ${KA_OPEN_SECONDS}s"
@@ -262,20 +274,10 @@ run_pg_row_breakdown() {
 # PostgreSQL's ingest off this box) and with auditing off, alternated BENCH_KO_ROUNDS (3)
 # times at the same rate; medians per configuration.
 run_openloop_breakdown() {
-  local lua="$BENCH_DIR/check-ko.lua" body="$BENCH_DIR/check-ko.json" admin max rate round config line flusher
+  local lua="$BENCH_DIR/check-ko.lua" body="$BENCH_DIR/check-ko.json" max rate round config line flusher
   local -A P99 P999 P50
-  use_nginx plain
-  use_backend none
-  rm -rf "$KA_PG_DIR" "$KA_SPOOL"
-  pg_init "$KA_PG_DIR"
-  pg_start "$KA_PG_DIR" "$KA_PG_SOCKDIR" "$BENCH_DIR/postgresql-ka.log"
-  pg_ensure_db "$KA_PG_SOCKDIR"
-  restart_ka_backend true 0
-  admin="$(env CONVERGENCE_DATABASE_URL="$(pg_url "$KA_PG_SOCKDIR")" "$BIN" admin create-key --name bench 2>/dev/null)"
-  prepare_check_tenant "$admin" "$lua"
-  [[ -x $OPENLOOP_BIN && ! $ROOT/scripts/benchlib/openloop.c -nt $OPENLOOP_BIN ]] ||
-    cc -O2 -o "$OPENLOOP_BIN" "$ROOT/scripts/benchlib/openloop.c"
-  awk '/wrk.body = \[\[/ { on = 1; sub(/.*wrk.body = \[\[/, "") } on { if (sub(/\]\].*/, "")) { print; exit } print }' "$lua" >"$body"
+  ka_fresh_stack "$lua"
+  ka_openloop_ready "$lua" "$body"
   ka_check_run "kom" "POST /v1/check, kept connections, shipped defaults (the maximum for rung ko)" "$lua"
   max="${RPS[kom:64:$ROUND]:-0}"
   rate="$(awk -v m="$max" -v l="$KA_LOAD" 'BEGIN { printf "%.0f", m * l / 100 }')"
