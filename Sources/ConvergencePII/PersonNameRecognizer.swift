@@ -380,7 +380,11 @@ enum PersonNameRecognizer {
             // Names that are all also words ("Will Brown", "Service Hours") need a title, or a cue and a given name first.
             // Two surnames and no given name ("Baker Hughes", "Price Waterhouse") is more often a firm.
             let anyGiven = head & Flag.given != 0 || tokens[lastCore].flags & Flag.given != 0
+            // "Tom Baker called", "Will Smith said": a given name, a surname and a verb people do after them.
+            let givenSurnameActs = core == 2 && head & Flag.given != 0 && tokens[lastCore].flags & Flag.surname != 0
+                && cueAfter(b, tokens[count - 1].end)
             accepted = plainNames >= 1 && (anyGiven || evidence >= 1) || evidence == 3 || evidence == 2 && head & Flag.given != 0
+                || givenSurnameActs
         } else {
             let last = tokens[lastCore].flags
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)

@@ -227,6 +227,16 @@ import Testing
         }
     }
 
+    /// Both words are also ordinary words; a verb people do after them makes them a name.
+    @Test func aGivenNameAndASurnameThatAreWordsBeforeAVerb() {
+        for text in ["Tom Baker called", "Will Smith said no", "Mark Price wrote the memo"] {
+            #expect(PIIDetector.kinds(in: text) == [.personName], "\(text)")
+        }
+        for text in ["Tom Baker", "Rose Garden opened", "Grant Park hosted the show", "Crystal Palace signed a striker", "Bill Payment failed"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
+
     @Test func anInitialAndASurname() {
         for text in ["R. Okafor approved it", "by M. Garcia", "Dear J. Smith,", "Reviewed by T. Nakamura", "Contact: S. Brown",
                      "approved by J. Smith"] {
