@@ -1,7 +1,8 @@
 /// Check digits and shapes of the national identifiers beyond those in NationalIDRecognizer.swift:
 /// Australia (TFN, Medicare), Brazil (CPF), Finland (HETU), China (resident identity number),
 /// France (NIR), South Korea (RRN), Sweden (personnummer), Norway (fødselsnummer), South Africa
-/// (identity number). Pure: bytes in, a verdict out; the caller has checked the shape's bytes.
+/// (identity number), Mexico (CURP), Belgium (national number), Turkey (T.C. Kimlik No). Pure: bytes
+/// in, a verdict out; the caller has checked the shape's bytes.
 extension NationalIDRecognizer {
     static let tfnCues = CueWords(["tfn", "tax file number", "tax file no"])
     static let medicareCues = CueWords(["medicare"])
@@ -158,5 +159,58 @@ extension NationalIDRecognizer {
     static func isSouthAfricanID(_ b: Bytes, _ i: Int) -> Bool {
         isDayMonth(day: two(b, i + 4), month: two(b, i + 2)) && b[i + 10] <= 0x32 && (b[i + 11] == 0x38 || b[i + 11] == 0x39)
             && DigitRunRecognizer.passesLuhn(ASCII.slice(b, i, i + 13))
+    }
+}
+
+// MARK: - Mexico, Belgium, Turkey, Pakistan
+
+extension NationalIDRecognizer {
+    static let belgianCues = CueWords(["rijksregisternummer", "rijksregister", "numéro national", "numero national", "national number",
+                                       "niss", "insz", "registre national"])
+    static let turkishCues = CueWords(["tc kimlik", "kimlik", "tckn", "tc no", "t.c."])
+
+    /// CURP (Mexico), 18 characters: four letters, the birth date YYMMDD, H/M/X, two letters of the state, three
+    /// consonants, a letter or digit, then a check digit: Σ value · (18 − position) over the first 17, value from
+    /// "0…9A…NÑO…Z" (so O…Z count one more than their ASCII order), check = (10 − Σ mod 10) mod 10.
+    static func isCURP(_ b: Bytes, _ i: Int) -> Bool {
+        guard i + 18 <= b.count else { return false }
+        for k in 0..<4 where !ASCII.isUpper(b[i + k]) { return false }
+        for k in 4..<10 where !ASCII.isDigit(b[i + k]) { return false }
+        guard (1...12).contains(two(b, i + 6)), (1...31).contains(two(b, i + 8)), contains("HMX", b[i + 10]) else { return false }
+        for k in 11..<16 where !ASCII.isUpper(b[i + k]) { return false }
+        for k in 13..<16 where contains("AEIOU", b[i + k]) { return false }
+        guard ASCII.isAlnum(b[i + 16]), ASCII.isDigit(b[i + 17]) else { return false }
+        var sum = 0
+        for k in 0..<17 {
+            let c = b[i + k]
+            let value = ASCII.isDigit(c) ? Int(c - 48) : Int(c - 65) + 10 + (c > 0x4E ? 1 : 0)
+            sum += value * (18 - k)
+        }
+        return (10 - sum % 10) % 10 == Int(b[i + 17] - 48)
+    }
+
+    /// Belgian national number, YYMMDD + serial (3) + check (2): 97 − (the first nine digits mod 97), with a 2 before
+    /// them for people born since 2000; month and day may be 00 (unknown birth date).
+    static func isBelgianNN(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 11) { d in
+            guard d[2] * 10 + d[3] <= 12, d[4] * 10 + d[5] <= 31 else { return false }
+            var base = 0
+            for k in 0..<9 { base = base * 10 + d[k] }
+            let check = d[9] * 10 + d[10]
+            return 97 - base % 97 == check || 97 - (2_000_000_000 + base) % 97 == check
+        }
+    }
+
+    /// Turkish identity number (T.C. Kimlik No), eleven digits, the first not 0: the tenth is (7 · Σ odd places −
+    /// Σ even places of the first nine) mod 10, the eleventh the sum of the first ten mod 10.
+    static func isTurkishID(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 11) { d in
+            guard d[0] != 0 else { return false }
+            let odd = d[0] + d[2] + d[4] + d[6] + d[8], even = d[1] + d[3] + d[5] + d[7]
+            guard ((odd * 7 - even) % 10 + 10) % 10 == d[9] else { return false }
+            var sum = 0
+            for k in 0..<10 { sum += d[k] }
+            return sum % 10 == d[10]
+        }
     }
 }

@@ -3,10 +3,12 @@
 /// (UK NINO, Canadian SIN, Aadhaar, Spanish DNI/NIE, codice fiscale, Singapore
 /// NRIC/FIN, Brazilian CPF as `ddd.ddd.ddd-dd`, Finnish HETU, Chinese resident
 /// identity number, French NIR when spaced, Korean RRN with its check digit, South
-/// African identity number); a shape that could be anything needs a cue word within
+/// African identity number, Mexican CURP, Belgian national number as
+/// `yy.mm.dd-sss.cc`, Pakistani CNIC `ddddd-ddddddd-d` by its grouping alone); a shape that could be anything needs a cue word within
 /// 40 bytes before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS,
 /// PESEL, Dutch BSN, US ITIN and passport, Indian PAN, Australian TFN and Medicare,
-/// bare CPF and NIR, Swedish personnummer, Norwegian fødselsnummer, driver's licences). The newer
+/// bare CPF and NIR, Swedish personnummer, Norwegian fødselsnummer, bare Belgian national
+/// number, Turkish T.C. Kimlik No, driver's licences). The newer
 /// countries' checks are in NationalIDChecks.swift.
 enum NationalIDRecognizer {
     typealias Bytes = ASCII.Bytes
@@ -40,6 +42,8 @@ enum NationalIDRecognizer {
             if n == 6, contains("+-ABCDEFYXWVU", b[next]) { return true }
             if n == 1, b[next] == 0x20, b[d] == 0x31 || b[d] == 0x32, ASCII.isDigit(b[next + 2]) { return true }
         }
+        // "85.07.30-033.28" (a Belgian national number), "35202-1234567-1" (a Pakistani CNIC).
+        if n == 2 || n == 5, next + 1 < b.count, b[next] == (n == 2 ? 0x2E : 0x2D), ASCII.isDigit(b[next + 1]) { return true }
         guard n >= 2, n != 5 else { return false }
         if d > 0, ASCII.isUpper(b[d - 1]) || d >= 3 && b[d - 1] == 0x20 && ASCII.isUpper(b[d - 2]) { return true }
         return n <= 4 && next + 1 < b.count && (b[next] == 0x20 || b[next] == 0x2D || n == 3 && b[next] == 0x2E) && ASCII.isDigit(b[next + 1])
@@ -157,6 +161,8 @@ enum NationalIDRecognizer {
                 if shaped(b, i, "AAAAAddddA"), isPANEntity(b[i + 3]), cue(b, i, hint, panCues) { return (.nationalID, e) }
             case 16:
                 if shaped(b, i, "AAAAAAddAddAdddA"), isCodiceFiscale(b, i) { return (.nationalID, e) }
+            case 18:
+                if isCURP(b, i) { return (.nationalID, e) }
             default: break
             }
             return nil
@@ -175,6 +181,9 @@ enum NationalIDRecognizer {
             return nil
         }
         if n == 18, endsToken(b, e), isChineseID(b, i) { return (.nationalID, e) }
+        if n == 2 { return shaped(b, i, "dd.dd.dd-ddd.dd") && isBelgianNN(b, i) ? (.nationalID, i + 15) : nil }
+        // Pakistan's CNIC: a province digit 1–7 opens it; no check digit, but nothing else is written 5-7-1 with dashes.
+        if n == 5 { return shaped(b, i, "ddddd-ddddddd-d") && b[i] >= 0x31 && b[i] <= 0x37 ? (.nationalID, i + 15) : nil }
         if n == 1 {
             return shaped(b, i, "d dd dd dd ddd ddd dd") && isNIR(b, i) ? (.nationalID, i + 21) : nil
         }
@@ -218,6 +227,8 @@ enum NationalIDRecognizer {
             if isPESEL(b, i), cue(b, i, hint, peselCues) { return (.nationalID, e) }
             if isCPF(b, i), cue(b, i, hint, cpfCues) { return (.nationalID, e) }
             if isFodselsnummer(b, i), cue(b, i, hint, nordicCues) { return (.nationalID, e) }
+            if isBelgianNN(b, i), cue(b, i, hint, belgianCues) { return (.nationalID, e) }
+            if isTurkishID(b, i), cue(b, i, hint, turkishCues) { return (.nationalID, e) }
         case 12: if isAadhaar(b, i), cue(b, i, hint, aadhaarCues) { return (.nationalID, e) }
         // A Luhn-valid thirteen digits from 4 may be an old Visa card: then only with a cue.
         case 13: if isSouthAfricanID(b, i), b[i] != 0x34 || cue(b, i, hint, identityCues) { return (.nationalID, e) }

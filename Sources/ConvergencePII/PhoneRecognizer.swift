@@ -449,7 +449,7 @@ extension PhoneRecognizer {
         }
         if hint == .phone { return true }
         guard count >= 8, count <= 12, !isDateBlock(b, start, count) else { return false }
-        return hasCue(b, before: from)
+        return hasCue(b, before: from) && !hasAntiCue(b, before: from) // "numéro national : 63082697908" is an id
     }
 
     /// 20240115, 15012024: a date written without separators.
@@ -485,7 +485,7 @@ extension PhoneRecognizer {
         "order", "invoice", "inv", "sku", "lot", "account", "acct", "ticket", "case", "ref", "id", "serial", "tracking", "batch",
         "part", "item", "model", "no.", "nr", "isbn", "zip", "policy", "claim", "iban", "routing", "patient", "member", "record",
         "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "cep", "confirmation",
-        "reservation", "booking", "receipt", "transaction", "txn", "shipment", "parcel", "voucher", "coupon",
+        "reservation", "booking", "receipt", "transaction", "txn", "shipment", "parcel", "voucher", "coupon", "national",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).

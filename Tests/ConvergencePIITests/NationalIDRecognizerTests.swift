@@ -106,6 +106,33 @@ import Testing
         #expect(kinds("My ITIN is 923 88 4567") == [.nationalID], "spaced like an SSN")
     }
 
+    /// Values computed by a separate implementation (Python, from the published rules); each failing twin differs in
+    /// its last digit.
+    @Test func mexicanBelgianTurkishAndPakistaniNumbers() {
+        for curp in ["UAAX670408HDFWDX63", "BACG640920HGTJZW67", "HOSI500323MNLLGJ56"] {
+            #expect(found("CURP: \(curp)") == [curp])
+            #expect(found("her curp is \(curp).") == [curp], "stands alone on its check digit")
+        }
+        #expect(kinds("UAAX670408HDFWDX64").isEmpty, "check digit fails")
+        for (bare, printed) in [("13021310020", "13.02.13-100.20"), ("45062027119", "45.06.20-271.19"), ("05121555091", "05.12.15-550.91")] {
+            #expect(found("Rijksregisternummer \(printed)") == [printed])
+            #expect(found("numéro national: \(bare)") == [bare])
+            #expect(kinds("numéro national : \(bare)") == [.nationalID], "numéro is a phone cue, but not before \"national\"")
+            #expect(kinds(bare).isEmpty, "eleven bare digits need a cue")
+        }
+        #expect(kinds("13.02.13-100.21").isEmpty)
+        for number in ["26184959330", "20341316448", "85255341924"] {
+            #expect(found("T.C. Kimlik No: \(number)") == [number])
+            #expect(kinds(number).isEmpty, "eleven bare digits need a cue")
+        }
+        #expect(kinds("TC Kimlik No: 26184959331").isEmpty)
+        #expect(found("CNIC 35202-1234567-1 on file") == ["35202-1234567-1"])
+        #expect(kinds("ref 95202-1234567-1").isEmpty, "no province starts with 9")
+        for text in ["on 12.03.2024 at noon", "ratio 12.03.24-100.20x", "order 35202-1234567"] {
+            #expect(!kinds(text).contains(.nationalID), "\(text)")
+        }
+    }
+
     /// Every state and country writes its own format: after a driver's-licence cue, any identifier-shaped token.
     @Test func driversLicences() {
         #expect(found("driver's license D1234567") == ["D1234567"])
