@@ -148,7 +148,10 @@ enum DigitRunRecognizer {
 
     static func classify(_ t: Bytes) -> PIIKind? {
         if isSSN(t) { return .ssn }
-        if isIPv4(t) || (t.count >= 8 && t[0] == 0x28 && isIPv4(ASCII.slice(t, 1, t.count))) { return .ipAddress } // "(10.0.0.7:443)"
+        // "(10.0.0.7:443)" (the run stops at the ':'), "(10.1.2.3)".
+        if isIPv4(t) || (t.count >= 8 && t[0] == 0x28 && isIPv4(ASCII.slice(t, 1, t.count - (t[t.count - 1] == 0x29 ? 1 : 0)))) {
+            return .ipAddress
+        }
         if isPaymentCard(t) { return .paymentCard }
         if PhoneRecognizer.isPhone(t) { return .phone }
         return nil

@@ -117,6 +117,10 @@ import Testing
         #expect(PIIDetector.kinds(in: "64:ff9b::192.0.2.33") == [.ipAddress])
         #expect(PIIDetector.kinds(in: "::ffff:192.0.2.300").isEmpty, "embedded IPv4 out of range")
         #expect(PIIDetector.kinds(in: "fe80::1%eth0") == [.ipAddress], "zone index")
+        for text in ["(192.168.0.1)", "host (10.1.2.3) is up", "ip: (10.1.2.3)", "peer (10.0.0.7:443) reset"] {
+            #expect(PIIDetector.kinds(in: text) == [.ipAddress], "IPv4 in parentheses: \(text)")
+        }
+        #expect(PIIDetector.kinds(in: "(version 1.2.3.4)").isEmpty)
         #expect(PIIDetector.kinds(in: "reach 2001:db8::1.") == [.ipAddress], "sentence full stop")
         #expect(PIIDetector.kinds(in: "at 10:35:00, 2026-11-25T10:35:00Z").isEmpty, "times are not addresses")
     }
