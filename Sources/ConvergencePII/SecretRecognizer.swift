@@ -180,7 +180,7 @@ enum SecretRecognizer {
             if n == 20, isAWSKeyIDPrefix(t) { return all(t, 4, 20) { ASCII.isUpper($0) || ASCII.isDigit($0) } }
             return n == 39 && starts(t, "AIza") && all(t, 4, 39, isBase64URL)
         case 0x53: // S: Twilio API key SIDs, SendGrid
-            if n == 34, t[1] == 0x4B { return all(t, 2, 34) { ASCII.isDigit($0) || $0 &- 97 < 6 } && hasLetterAndDigit(ASCII.slice(t, 2, 34)) }
+            if n == 34, t[1] == 0x4B { return all(t, 2, 34, isLowerHex) && hasLetterAndDigit(ASCII.slice(t, 2, 34)) }
             return n == 69 && starts(t, "SG.") && t[25] == 0x2E && all(t, 3, 25, isBase64URL) && all(t, 26, 69, isBase64URL)
         case 0x65: return isJWT(t)
         case 0x67: // g: GitHub, GitLab
@@ -213,6 +213,7 @@ enum SecretRecognizer {
         }
     }
 
+    /// Lower-case hex only: provider tokens print it so (ASCII.isHex takes either case).
     @inline(__always) static func isLowerHex(_ c: UInt8) -> Bool { ASCII.isDigit(c) || c &- 97 < 6 }
 
     /// shpat_ admin API, shpca_ custom app, shppa_ private app, shpss_ shared secret.
@@ -391,7 +392,7 @@ enum SecretRecognizer {
         case .token:
             guard value.count >= 16, hasLetterAndDigit(value), !hasSpace(value) else { return nil }
         case .workingDirectory: // PWD=/home/…, "pwd: C:\src": a directory
-            guard value[0] != 0x2F, value[0] != 0x7E, !value.contains(0x2F), !value.contains(0x5C), !value.contains(0x3A) else { return nil }
+            guard value[0] != 0x7E, !value.contains(0x2F), !value.contains(0x5C), !value.contains(0x3A) else { return nil }
             fallthrough
         default:
             guard !hasSpace(value) else { return nil } // "password": "This field is required."
