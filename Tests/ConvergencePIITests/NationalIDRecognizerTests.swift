@@ -228,7 +228,10 @@ import Testing
                       // The shapes of HETU/RRN/personnummer, spaced NIR, CPF and 18-digit Chinese numbers, over and over.
                       String(repeating: "131052-", count: 1 << 16), String(repeating: "1 47 09 ", count: 1 << 16),
                       String(repeating: "937.865.", count: 1 << 16), String(repeating: "personnummer 820225-5710 ", count: 1 << 14),
-                      String(repeating: "41948719711215294", count: 1 << 15)]
+                      String(repeating: "41948719711215294", count: 1 << 15),
+                      // CURP, Belgian and CNIC shapes, and licence cues before identifier-like tokens, over and over.
+                      String(repeating: "GOMA850101H", count: 1 << 15), String(repeating: "85.07.30-", count: 1 << 16),
+                      String(repeating: "35202-", count: 1 << 16), String(repeating: "DL# D1234567 ", count: 1 << 15)]
         for text in inputs {
             let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
             #expect(elapsed < .seconds(5), "\(text.prefix(20))…: \(elapsed)")

@@ -214,6 +214,8 @@ import Testing
         "tel": String(repeating: "tel:", count: 1 << 18),
         "slashes": String(repeating: "030/", count: 1 << 18),
         "parentheses": String(repeating: "(0", count: 1 << 19),
+        "wrapped numbers": String(repeating: "(555-123-4567) ", count: 1 << 16),
+        "closing parentheses": String(repeating: "(+1)", count: 1 << 18),
         "capitals": String(repeating: "A", count: 1 << 20),
         "at signs": String(repeating: "@", count: 1 << 20),
     ]
