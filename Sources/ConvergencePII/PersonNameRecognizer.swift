@@ -286,6 +286,17 @@ enum PersonNameRecognizer {
         return e - end <= 12 && NameGazetteer.flags(b, end + 1, e) & Flag.after != 0
     }
 
+    /// A verb right after `end` that people do and firms rarely do: calling, writing, complaining, living somewhere.
+    /// Narrower than the gazetteer's after-cues, which also hold "said", "announced", "declined", "has".
+    static func personOnlyVerbAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 1 < b.count, b[end] == 0x20, ASCII.isLower(b[end + 1]) else { return false }
+        let e = wordEnd(b, end + 1)
+        for verb: StaticString in ["called", "phoned", "emailed", "texted", "messaged", "complained", "replied", "resigned",
+                                   "lives", "visited", "attended", "thinks", "asked"]
+        where ASCII.equals(b, end + 1, e, verb) { return true }
+        return false
+    }
+
     /// An initial with its full stop ("J.") among `tokens[from..<to]`.
     static func initialBefore(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, from: Int, to: Int) -> Bool {
         for k in from..<to where tokens[k].shape == .initial && tokens[k].end < b.count && b[tokens[k].end] == 0x2E { return true }
@@ -387,8 +398,11 @@ enum PersonNameRecognizer {
                 || givenSurnameActs
         } else {
             let last = tokens[lastCore].flags
+            // Two words no list knows, then a verb firms do not do ("Siosaia Taufa replied", "Rangi Parata lives …";
+            // "Deutsche Telekom said" and "Hyundai Mobis declined" stay clean).
+            let unlistedPairActs = core == 2 && unknown == 2 && allCaps == 0 && personOnlyVerbAfter(b, tokens[count - 1].end)
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
-                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0)
+                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || unlistedPairActs
         }
         return accepted ? (tokens[first].start, tokens[count - 1].end) : nil
     }
