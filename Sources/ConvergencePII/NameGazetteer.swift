@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92652 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92654 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -30415,8 +30415,6 @@ aortas
 apace
 apart
 apartheid
-apartment
-apartments
 apathetic
 apathetically
 apathy
@@ -38099,7 +38097,6 @@ colonnades
 colonoscopies
 colonoscopy
 colons
-colony
 color
 coloration
 coloratura
@@ -38465,7 +38462,6 @@ completes
 completest
 completing
 completion
-complex
 complexes
 complexion
 complexioned
@@ -45856,7 +45852,6 @@ encircled
 encirclement
 encircles
 encircling
-enclave
 enclaves
 enclose
 enclosed
@@ -46629,7 +46624,6 @@ establishes
 establishing
 establishment
 establishments
-estate
 esteem
 esteemed
 esteeming
@@ -58413,7 +58407,6 @@ laying
 laymen
 layoff
 layoffs
-layout
 layouts
 layover
 layovers
@@ -60252,7 +60245,6 @@ manse
 manservant
 manses
 mansion
-mansions
 manslaughter
 mantel
 mantelpiece
@@ -73010,9 +73002,7 @@ reshuffling
 reside
 resided
 residence
-residences
 residencies
-residency
 residential
 residents
 resides
@@ -78155,7 +78145,6 @@ socially
 socials
 societal
 societies
-society
 socioeconomic
 sociological
 sociologist
@@ -86959,7 +86948,6 @@ villainies
 villainous
 villains
 villainy
-villas
 villein
 villeins
 vim
@@ -89809,7 +89797,6 @@ chain
 chalk
 chamber
 chamberlain
-chambers
 champ
 champagne
 champion
@@ -90623,7 +90610,6 @@ lobe
 lock
 locker
 locust
-lodge
 loll
 lone
 look
@@ -90674,7 +90660,6 @@ manna
 manner
 manners
 manning
-manor
 mans
 mantilla
 mantle
@@ -91513,7 +91498,6 @@ tongue
 topping
 touchstone
 tow
-towers
 town
 towns
 toy
@@ -91564,7 +91548,6 @@ via
 vice
 victory
 vigil
-villa
 vine
 vines
 vineyard
@@ -92309,6 +92292,7 @@ west
 western
 #10
 analytics
+apts
 ave
 biotech
 bros
@@ -92320,6 +92304,7 @@ lettings
 llc
 ln
 ltd
+nagar
 pharma
 pkwy
 plc
@@ -92336,6 +92321,8 @@ agency
 airlines
 airport
 airways
+apartment
+apartments
 apparel
 associates
 automotive
@@ -92350,8 +92337,10 @@ chemicals
 city
 clinic
 college
+colony
 communications
 company
+complex
 conference
 construction
 consulting
@@ -92368,9 +92357,11 @@ disease
 drive
 dynamics
 electronics
+enclave
 energy
 enterprises
 entertainment
+estate
 estates
 festival
 foods
@@ -92396,9 +92387,11 @@ insurance
 international
 lab
 labs
+layout
 library
 logistics
 mall
+mansions
 manufacturing
 market
 materials
@@ -92425,6 +92418,8 @@ realty
 records
 rentals
 report
+residences
+residency
 restaurant
 review
 road
@@ -92434,6 +92429,7 @@ school
 semiconductors
 services
 shipping
+society
 software
 solutions
 sq
@@ -92455,6 +92451,7 @@ trading
 trust
 university
 ventures
+villas
 zoo
 #16
 arena
@@ -92464,6 +92461,7 @@ beach
 bridge
 brothers
 center
+chambers
 church
 close
 corp
@@ -92478,6 +92476,8 @@ hills
 homes
 island
 lake
+lodge
+manor
 mountain
 park
 place
@@ -92490,7 +92490,9 @@ springs
 square
 street
 tower
+towers
 valley
+villa
 way
 #17
 forest

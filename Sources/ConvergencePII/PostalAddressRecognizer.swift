@@ -94,6 +94,8 @@ enum PostalAddressRecognizer {
         guard j - i <= 6 else { return false }
         if i > 0 {
             let p = b[i - 1]
+            // A six-digit Indian PIN after a dash ("Mumbai-400069"); pinAfterDash wants a city or state before it.
+            if p == 0x2D, j - i == 6, i >= 2, ASCII.isAlpha(b[i - 2]) || b[i - 2] == 0x20 { return true }
             if ASCII.isAlpha(p) || p == 0x5F || p == 0x24 || p == 0x23 || p == 0x2B || p == 0x2D || p == 0x2E || p == 0x3A
                 || p == 0x2F || p >= 0x80 { return false }
         }
@@ -288,8 +290,25 @@ enum PostalAddressRecognizer {
         }
         // Postcodes: one digit opens a UK or Canadian inward code ("1AA", "0B1"), otherwise three digits or more.
         guard j - i == 1 ? j < b.count && ASCII.isUpper(b[j]) : j - i >= 3,
-              let region = before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
+              let region = pinAfterDash(b, i, j) ?? before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
         return postcodeWithCity(b, i, j, region)
+    }
+
+    /// The word before an Indian PIN written after a dash, as Indian addresses often are: "Kolkata - 700016",
+    /// "Mumbai-400069". Only a six-digit run qualifies; the city or state list decides the rest.
+    static func pinAfterDash(_ b: Bytes, _ i: Int, _ j: Int) -> Word? {
+        guard j - i == 6 else { return nil }
+        var k = i
+        if k > 0, b[k - 1] == 0x20 { k -= 1 }
+        guard k > 0, b[k - 1] == 0x2D else { return nil }
+        let dash = k - 1
+        if dash > 0, b[dash - 1] != 0x20 { // glued: "Mumbai-400069"
+            var s = dash
+            while s > 0, dash - s <= maxWord, ASCII.isAlpha(b[s - 1]) { s -= 1 }
+            return s < dash && (s == 0 || !isWordByte(b[s - 1])) ? Word(start: s, end: dash, comma: false, dot: false) : nil
+        }
+        guard let w = previous(b, dash), !w.comma, !w.dot else { return nil }
+        return w
     }
 
     /// A capitalised word right before, not opening a sentence: "Python 3", "War 2", but not "Visit 10".
@@ -590,8 +609,9 @@ enum PostalAddressRecognizer {
             else { return nil }
             return (start, code.end)
         }
-        if j - i == 6 || (j - i == 3 && ASCII.matches(slice, "ddd-dddd")), code.end == j || j - i == 3, has(V.postcodeCities, b, region) {
-            return (region.start, code.end) // "Mumbai 400001", "Tokyo 163-8001"
+        if j - i == 6 || (j - i == 3 && ASCII.matches(slice, "ddd-dddd")), code.end == j || j - i == 3,
+           has(V.postcodeCities, b, region) || j - i == 6 && has(V.indianStates, b, region) {
+            return (region.start, code.end) // "Mumbai 400001", "Tokyo 163-8001", "Haryana 122015"
         }
         guard j - i == 1, !region.comma else { return nil }
         if isUKInward(b, code), isUKOutward(b, region), let start = cityStart(b, region.start, commaRequired: false) {

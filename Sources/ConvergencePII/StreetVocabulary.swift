@@ -208,6 +208,14 @@ enum StreetVocabulary {
         saitama hiroshima sendai chiba
         """)
 
+    /// Indian states and union territories (the last word of two-word names), whose six-digit PIN after them marks an
+    /// address as a city's does: "Gurugram, Haryana 122015", "Noida, Uttar Pradesh 201301".
+    static let indianStates = WordSet("""
+        pradesh nadu bengal haryana telangana maharashtra karnataka kerala gujarat rajasthan punjab bihar odisha orissa \
+        assam goa jharkhand chhattisgarh uttarakhand kashmir tripura meghalaya manipur mizoram nagaland sikkim puducherry \
+        pondicherry ladakh
+        """)
+
     /// "August 26, 2011": a date, not "Damrak 1, 1012 LG Amsterdam".
     static let months = WordSet("""
         january february march april may june july august september october november december jan feb mar apr jun jul aug \

@@ -68,6 +68,7 @@ import Testing
             "Grant Application Form", "I will Grant access.", "Santa Clara", "Costa Rica", "Order ORD-2024-471328 shipped", "C:\\Users\\Alice\\file.txt",
             "alice.Smith@example.com", "JohnSmith", "user_John_Smith", "NEW YORK STOCK EXCHANGE", "ISBN 978-3-16-148410-0",
             "Flights to Hong Kong are delayed.", "Customer Service Hours", "Baker Hughes", "Price Waterhouse", "Lehman Brothers", "Ben & Jerry's",
+            "Shanti Apartments renewed the lift contract.", "Sai Residency", "Lajpat Enclave",
             "Kind regards,\nHarbor Lane Logistics\nT +33 5 13 70 73 51", "Thanks, Morgan Freight", "Regards, Ashford Software GmbH",
             "Dear Valued Customer,", "Hello Everyone,", "Patient: Not Provided", "Name: Unknown", "May I ask a question?",
             "Hope you are well.", "Owner: Finance", "Ruby Red Grapefruit", "Madison Square Garden", "Lincoln Park Zoo", "Virginia Beach", "Georgia Tech",

@@ -209,6 +209,18 @@ import Testing
         #expect(Self.addresses("Post Office Box 77") == ["Post Office Box 77"])
     }
 
+    /// An Indian PIN after a state ("Haryana 122015") or after a city and a dash ("Kolkata - 700016", "Pune-411001").
+    @Test func indianPINsAfterAStateOrADash() {
+        #expect(Self.addresses("Office: Plot 44, Sector 18, Gurugram, Haryana 122015.") == ["Haryana 122015"])
+        #expect(Self.addresses("House No. 12, Sector 15, Noida, Uttar Pradesh 201301") == ["Pradesh 201301"])
+        #expect(Self.addresses("Send it to 56, Park Street, Kolkata - 700016.") == ["Kolkata - 700016"])
+        #expect(Self.addresses("Ship to Andheri East, Mumbai-400069.") == ["Mumbai-400069"])
+        for text in ["Haryana recorded 122015 new voters.", "SKU-400069 is back in stock.", "Order 560001 shipped.",
+                     "A Pune-based startup", "Haryana 12201 votes", "Batch Pune-411001A shipped"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func fieldHint() {
         #expect(Self.addresses("  Flat 3, Rose Court  ", hint: .postalAddress) == ["Flat 3, Rose Court"])
         #expect(Self.found("12 rose lane", hint: .postalAddress))
