@@ -126,7 +126,14 @@ enum PhoneRecognizer {
             if s.digit(1) == 0 { return s.groups >= 2 && s.length(0) <= 5 && isInternational(s, skip: 2) }
             return isTrunkNational(s)
         }
-        return isSpaceGroupedNational(s)
+        return isSpaceGroupedNational(s) || isBrazilianMobile(s)
+    }
+
+    /// Brazilian mobiles without the area code's parentheses: "11 98765-4321", "11 98765 4321" (area code, then nine
+    /// digits opening with 9). Judged on a whole run only, like the space-grouped shapes.
+    static func isBrazilianMobile(_ s: Shape) -> Bool {
+        s.parenGroup < 0 && s.code == Shape.code(2, 5, 4) && s.digit(1) != 0 && s.digit(2) == 9 && s.gap(0) == Shape.space
+            && (s.gap(1) == Shape.space || s.gap(1) == Shape.dash)
     }
 
     /// `+CC NSN` (or `00CC NSN`, `skip` = 2): a known country code ending at a group boundary (or a bare `+` block),
@@ -268,6 +275,7 @@ enum PhoneRecognizer {
         case Shape.code(2, 2, 2, 2): return first >= 2 || (first == 0 && s.digit(1) != 0) // BE 02 43 19 38
         case Shape.code(3, 2, 3): return first >= 4
         case Shape.code(4, 4): return first == 3 || first == 5 || first == 6 || first == 8 || first == 9
+        case Shape.code(2, 9): return s.digit(1) != 0 && s.digit(2) == 9 // BR 11 987654321
         default: return false
         }
     }
@@ -285,7 +293,7 @@ extension PhoneRecognizer {
         "telefon", "handy", "rufnummer", "téléphone", "portable", "teléfono", "móvil", "movil", "telefone", "celular", "cellulare",
         "telefono", "telefoon", "mobiel", "puhelin", "numéro", "ruf", "anruf", "appel", "llama", "chiama", "dial", "tlf", "mob",
         "ph", "tél", "my number", "new number", "電話", "电话", "携帯", "手机", "전화", "휴대폰", "reach", "contact", "line", "hotline",
-        "landline", "viber", "telegram",
+        "landline", "viber", "telegram", "llám", "zadzwo", "komórk",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {

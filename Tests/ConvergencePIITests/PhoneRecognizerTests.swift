@@ -147,6 +147,20 @@ import Testing
         #expect(PIIDetector.kinds(in: "12345", hint: .phone).isEmpty, "too short even under a phone field")
     }
 
+    /// Brazilian mobiles without the area code's parentheses; "llámame", "zadzwoń" and "komórka" are calls to call,
+    /// and a 3-3-3 block after them is a phone, not a Canadian SIN.
+    @Test func brazilianMobilesAndSpanishAndPolishCues() {
+        for text in ["Meu celular é 11 98765 4321.", "WhatsApp: 21 99178-1796", "celular 11 987654321"] {
+            #expect(PIIDetector.kinds(in: text) == [.phone], "\(text)")
+        }
+        for text in ["Llámame al 612 345 678.", "Zadzwoń: 512 345 678.", "Komórka: 612 345 678, po 17:00"] {
+            #expect(PIIDetector.kinds(in: text) == [.phone], "\(text)")
+        }
+        for text in ["Invoice 12 98765 4321 is overdue.", "11 987654321", "Code 10 98765 4321", "Llámame mañana."] {
+            #expect(!isPhone(text), "\(text)")
+        }
+    }
+
     @Test func telURIsAndExtensions() {
         #expect(phoneSpans("dial tel:+1-415-555-2671.").contains("tel:+1-415-555-2671"))
         #expect(isPhone("<a href=\"tel:+4930901820\">"))
