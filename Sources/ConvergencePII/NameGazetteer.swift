@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92654 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92687 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -13659,7 +13659,6 @@ hedman
 hedrick
 hedstrom
 heenan
-heer
 heeren
 heesch
 heeter
@@ -23348,7 +23347,6 @@ sigler
 sigman
 sigmon
 sigmund
-signor
 signorelli
 siguenza
 sigurdsson
@@ -62183,7 +62181,6 @@ monotonously
 monotony
 monoxide
 monoxides
-monsieur
 monsignor
 monsignori
 monsignors
@@ -92504,11 +92501,15 @@ doña
 dra
 frau
 mevr
+mevrouw
 mlle
 mme
 mr
 mrs
 mx
+señor
+señora
+señorita
 shri
 sig
 signora
@@ -92520,11 +92521,14 @@ srta
 #21
 dona
 #22
+heer
 herr
 ing
+signor
 #24
 madam
 madame
+monsieur
 ms
 prof
 sir
@@ -92541,8 +92545,19 @@ approver
 assignee
 attn
 congrats
+egregia
+egregio
+estimada
+estimadas
+estimado
+estimados
 fullname
+geachte
 hiya
+querida
+queridas
+querido
+queridos
 #42
 im
 #44
@@ -92592,6 +92607,25 @@ morning
 nurse
 student
 welcome
+#80
+beste
+bonjour
+bonsoir
+buongiorno
+ciao
+danke
+gracias
+grazie
+hallo
+hei
+hej
+hola
+merci
+moin
+obrigada
+obrigado
+olá
+salut
 #84
 ask
 by

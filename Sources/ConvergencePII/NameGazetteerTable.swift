@@ -42,8 +42,13 @@ enum NameGazetteer {
         return slots
     }
 
-    /// FNV-1a of the word folded: ASCII and Latin-1 capitals to lower case, apostrophes (' and U+2019) skipped.
-    @inline(__always) static func hash(_ b: ASCII.Bytes, _ from: Int, _ to: Int) -> UInt64 {
+    /// Latin-1 letters (U+00C0–U+00FF, by their second UTF-8 byte's low five bits) without their accent; "?" where
+    /// there is no plain letter (Æ, ×, Þ, ß).
+    static let unaccented: StaticString = "aaaaaa?ceeeeiiiidnooooo?ouuuuy??"
+
+    /// FNV-1a of the word folded: ASCII and Latin-1 capitals to lower case, apostrophes (' and U+2019) skipped;
+    /// with `stripAccents`, Latin-1 letters as their plain letter ("Sofía" as "sofia").
+    @inline(__always) static func hash(_ b: ASCII.Bytes, _ from: Int, _ to: Int, stripAccents: Bool = false) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         var k = from
         while k < to {
@@ -54,6 +59,9 @@ enum NameGazetteer {
             } else if c == 0xE2, k + 2 < to, b[k + 1] == 0x80, b[k + 2] == 0x99 {
                 k += 3
                 continue
+            } else if stripAccents, c == 0xC3, k + 1 < to, b[k + 1] &- 0x80 < 0x40, unaccented.utf8Start[Int(b[k + 1] & 0x1F)] != 0x3F {
+                c = unaccented.utf8Start[Int(b[k + 1] & 0x1F)] // À–ÿ, either case, as its plain lower-case letter
+                k += 1
             } else if c == 0xC3, k + 1 < to, b[k + 1] &- 0x80 < 0x1F, b[k + 1] != 0x97 {
                 h = (h ^ 0xC3) &* 0x0000_0100_0000_01B3
                 c = b[k + 1] | 0x20
@@ -66,9 +74,10 @@ enum NameGazetteer {
         return h
     }
 
-    /// The flags of `b[from..<to]`, 0 for a word not in the list.
-    @inline(__always) static func flags(_ b: ASCII.Bytes, _ from: Int, _ to: Int) -> UInt16 {
-        let h = hash(b, from, to), key = fingerprint(h)
+    /// The flags of `b[from..<to]`, 0 for a word not in the list; with `stripAccents`, of the word without its
+    /// accents (the lists hold "sofia", people also write "Sofía").
+    @inline(__always) static func flags(_ b: ASCII.Bytes, _ from: Int, _ to: Int, stripAccents: Bool = false) -> UInt16 {
+        let h = hash(b, from, to, stripAccents: stripAccents), key = fingerprint(h)
         return table.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             var at = slot(h) & mask

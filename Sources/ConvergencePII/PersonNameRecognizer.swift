@@ -144,6 +144,11 @@ enum PersonNameRecognizer {
     @inline(__always) static func lookup(_ b: Bytes, _ from: Int, _ to: Int) -> UInt16 {
         let whole = NameGazetteer.flags(b, from, to)
         guard whole == 0 else { return whole }
+        if hasLatin1Letter(b, from, to) { // "Sofía", "Müller": listed without their accents
+            // Not as an ordinary word: "Vía" is no English "via", and unknown it stays.
+            let plain = NameGazetteer.flags(b, from, to, stripAccents: true)
+            if plain != 0, plain & Flag.word == 0 { return plain }
+        }
         var hyphen = from
         while hyphen < to, b[hyphen] != 0x2D { hyphen += 1 }
         guard hyphen < to else { return hasSurnameEnding(b, from, to) ? Flag.surname : 0 }
@@ -152,6 +157,12 @@ enum PersonNameRecognizer {
         let head = NameGazetteer.flags(b, from, hyphen), tail = NameGazetteer.flags(b, last + 1, to)
         if head & Flag.particle != 0, ASCII.isLower(b[from]) { return tail & Flag.name }
         return head & Flag.name != 0 && tail & Flag.name != 0 ? (head | tail) & Flag.name : 0
+    }
+
+    /// A Latin-1 letter (À–ÿ) in `b[from..<to]`: only then can the word be listed without its accents.
+    @inline(__always) static func hasLatin1Letter(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for k in from..<to where b[k] == 0xC3 { return true }
+        return false
     }
 
     /// Endings that make a word no list knows a surname (it then counts as one: "Ludmila Kolesnikova", but a

@@ -252,6 +252,23 @@ import Testing
         }
     }
 
+    /// Greetings and salutations in other languages before a name; their titles (Señora, heer); listed names
+    /// written with accents the lists do not hold ("Sofía").
+    @Test func greetingsTitlesAndAccentsOfOtherLanguages() {
+        for (text, name) in [("Hola Marta, ¿cómo estás?", "Marta"), ("Estimada Lucía:", "Lucía"), ("Estimado Sr. Gómez:", "Gómez"),
+                             ("Geachte heer Jansen,", "Jansen"), ("Señora Martínez llamó.", "Martínez"), ("Danke Jonas!", "Jonas"),
+                             ("Hola Sofía, ¿puedes revisar el pedido?", "Sofía")] {
+            let bytes = Array(text.utf8)
+            let names = PIIDetector.spans(in: text).filter { $0.kind == .personName }
+                .map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+            #expect(names == [name], "\(text)")
+        }
+        for text in ["Hallo Welt", "Gracias por todo.", "Merci beaucoup", "Estimado cliente:", "Café Central opened.",
+                     "Crème Brûlée is served.", "Beste Grüße aus Berlin", "Please send the replacement to Gran Vía"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
+
     @Test func anInitialAndASurname() {
         for text in ["R. Okafor approved it", "by M. Garcia", "Dear J. Smith,", "Reviewed by T. Nakamura", "Contact: S. Brown",
                      "approved by J. Smith"] {
