@@ -230,6 +230,8 @@ import Testing
         "parentheses": String(repeating: "(0", count: 1 << 19),
         "wrapped numbers": String(repeating: "(555-123-4567) ", count: 1 << 16),
         "closing parentheses": String(repeating: "(+1)", count: 1 << 18),
+        "Brazilian mobiles": String(repeating: "11 98765-4321 ", count: 1 << 16),
+        "Spanish cues": String(repeating: "Llámame al ", count: 1 << 16),
         "capitals": String(repeating: "A", count: 1 << 20),
         "at signs": String(repeating: "@", count: 1 << 20),
     ]
