@@ -243,7 +243,7 @@ enum PostalAddressRecognizer {
 
     /// The address around the digit run `b[i..<j]`, if any.
     static func match(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
-        var before = previous(b, i)
+        var before = previous(b, i) ?? signBeforeColon(b, i)
         // "P.O. Box 30772-00100 Nairobi": a box number may carry its office's postcode after a dash.
         if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box), let numberEnd = boxNumberEnd(b, i, j) {
             return (start, tail(b, numberEnd))
@@ -294,6 +294,21 @@ enum PostalAddressRecognizer {
         return postcodeWithCity(b, i, j, region)
     }
 
+    /// A number sign written with a colon before the number: "Atatürk Cad. No: 45", "Hauptstraße Nr.: 5".
+    static func signBeforeColon(_ b: Bytes, _ i: Int) -> Word? {
+        var k = i
+        if k > 0, b[k - 1] == 0x20 { k -= 1 }
+        guard k > 0, b[k - 1] == 0x3A, let sign = previous(b, k - 1) ?? wordEndingAt(b, k - 1), has(V.numberSigns, b, sign) else { return nil }
+        return Word(start: sign.start, end: sign.end, comma: false, dot: false)
+    }
+
+    /// The letters ending right at `end` ("No" of "No:"), when no separator stands between.
+    static func wordEndingAt(_ b: Bytes, _ end: Int) -> Word? {
+        var s = end
+        while s > 0, end - s <= maxWord, ASCII.isAlpha(b[s - 1]) { s -= 1 }
+        return s < end ? Word(start: s, end: end, comma: false, dot: false) : nil
+    }
+
     /// The word before an Indian PIN written after a dash, as Indian addresses often are: "Kolkata - 700016",
     /// "Mumbai-400069". Only a six-digit run qualifies; the city or state list decides the rest.
     static func pinAfterDash(_ b: Bytes, _ i: Int, _ j: Int) -> Word? {
@@ -303,9 +318,8 @@ enum PostalAddressRecognizer {
         guard k > 0, b[k - 1] == 0x2D else { return nil }
         let dash = k - 1
         if dash > 0, b[dash - 1] != 0x20 { // glued: "Mumbai-400069"
-            var s = dash
-            while s > 0, dash - s <= maxWord, ASCII.isAlpha(b[s - 1]) { s -= 1 }
-            return s < dash && (s == 0 || !isWordByte(b[s - 1])) ? Word(start: s, end: dash, comma: false, dot: false) : nil
+            guard let w = wordEndingAt(b, dash), w.start == 0 || !isWordByte(b[w.start - 1]) else { return nil }
+            return w
         }
         guard let w = previous(b, dash), !w.comma, !w.dot else { return nil }
         return w
@@ -389,7 +403,7 @@ enum PostalAddressRecognizer {
     /// "Calle Mayor 12", "Via Roma, 10", "ul. Marszałkowska 10".
     static func numberLast(_ b: Bytes, _ w: Word) -> Int? {
         if hasStreetSuffix(b, w) { return w.start }
-        if has(V.separateTypes, b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !w.dot || equals(b, w, "str"),
+        if has(V.separateTypes, b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !w.dot || has(V.abbreviatedSeparateTypes, b, w),
            let name = previous(b, w.start), !name.comma, !name.dot, isCapitalWord(b, name) {
             var start = name.start
             for _ in 0..<2 { // "Karl Johans gata 1"
@@ -434,6 +448,7 @@ enum PostalAddressRecognizer {
     /// Only "…str" may carry a full stop ("Hauptstr. 5"); after any other word it ends a sentence.
     static func hasStreetSuffix(_ b: Bytes, _ w: Word) -> Bool {
         if w.dot { return w.count >= 5 && ASCII.hasPrefix(b, at: w.end - 3, "str") }
+        if w.count >= 5, isKoreanRoad(b, w) { return true }
         switch ASCII.lower(b[w.end - 1]) { // the suffixes' last bytes ("ß" ends in 0x9F)
         case 0x61, 0x64, 0x65, 0x67, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x72, 0x74, 0x7A, 0x9F: break
         default: return false
@@ -445,6 +460,15 @@ enum PostalAddressRecognizer {
             return before != 0x69 && before != 0x65
         }
         return false
+    }
+
+    /// Korean road names, romanised: "Teheran-ro 152", "Sejong-daero 110", "Insadong-gil 12" (a name of two letters or
+    /// more, a hyphen, then ro, daero or gil).
+    static func isKoreanRoad(_ b: Bytes, _ w: Word) -> Bool {
+        var dash = w.end - 1
+        while dash > w.start, b[dash] != 0x2D, w.end - dash <= 6 { dash -= 1 }
+        guard b[dash] == 0x2D, dash - w.start >= 2 else { return false }
+        return ASCII.equals(b, dash + 1, w.end, "ro") || ASCII.equals(b, dash + 1, w.end, "daero") || ASCII.equals(b, dash + 1, w.end, "gil")
     }
 
     /// What may follow a street: the end, punctuation, a capitalised word, a number, a unit or a
@@ -600,6 +624,7 @@ enum PostalAddressRecognizer {
            let office = previous(b, region.start), !office.comma, !office.dot, isAllUpper(b, office), has(V.militaryPostOffices, b, office) {
             return (office.start, code.end) // "APO AE 09012": the "city" and "state" of US military mail
         }
+        if j - i == 5, j == code.end, has(V.fiveDigitPostcodeCities, b, region) { return (region.start, code.end) } // "Seoul 06236"
         if j - i == 5 || j - i == 4 {
             // A ZIP after a US state or Canadian province, 4 digits after an Australian state. A two-letter code needs
             // the comma of "Springfield, IL 62704": "Fix PR 29972", "Check IN 12345" are not addresses.

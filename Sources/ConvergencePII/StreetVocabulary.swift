@@ -118,7 +118,8 @@ enum StreetVocabulary {
     /// Types written before the name, the number last: "Calle Mayor 12", "Via Roma 10", "ul. Marszałkowska 10".
     static let prefixTypes = WordSet("""
         calle c/ avenida avda av paseo plaza ronda carrera camino carretera travesía travesia rua travessa largo praça \
-        praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée platz
+        praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée platz \
+        jalan jl jln soi thanon
         """)
 
     /// Prefix types that are common English words: they count only capitalised or abbreviated (a dot or slash after).
@@ -131,7 +132,19 @@ enum StreetVocabulary {
         """)
 
     /// Separate German/Dutch type words after a capitalised name: "Berliner Str. 12", "Lange Laan 4".
-    static let separateTypes = WordSet("straße strasse str weg platz allee gasse ring damm ufer chaussee laan straat plein")
+    /// Turkish ones too: "Atatürk Cad. No: 45", "Bağdat Caddesi No 200", "Gül Sok. 7".
+    static let separateTypes = WordSet("""
+        straße strasse str weg platz allee gasse ring damm ufer chaussee laan straat plein cad cadde caddesi sok sk sokak \
+        sokağı bulvar bulvarı
+        """)
+
+    /// Separate types that may carry a full stop: "Hauptstr. 5", "Atatürk Cad. No: 45", "Gül Sok. 7".
+    static let abbreviatedSeparateTypes = WordSet("str cad sok sk")
+
+    /// Cities whose five-digit postcode after them marks an address: "Seoul 06236", "Bangkok 10110", "Jakarta 10210".
+    static let fiveDigitPostcodeCities = WordSet("""
+        seoul busan incheon daegu daejeon gwangju ulsan bangkok jakarta surabaya bandung medan
+        """)
 
     /// Nordic types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3", "Kungs väg 2".
     static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen")

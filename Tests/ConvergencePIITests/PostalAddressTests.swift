@@ -221,6 +221,19 @@ import Testing
         }
     }
 
+    /// Turkish separate types with a number sign and a colon, Indonesian "Jl.", Thai "Soi", romanised Korean "-ro",
+    /// and five-digit postcodes after Seoul, Bangkok or Jakarta.
+    @Test func turkishIndonesianThaiAndKoreanForms() {
+        #expect(Self.addresses("Atatürk Cad. No: 45, Kadıköy, İstanbul") == ["Atatürk Cad. No: 45, Kadıköy, İstanbul"])
+        #expect(Self.addresses("Jl. Sudirman No. 52, Jakarta 10210") == ["Jl. Sudirman No. 52, Jakarta 10210"])
+        #expect(Self.found("Deliver to 88 Soi Sukhumvit 24, Bangkok 10110"))
+        #expect(Self.addresses("Teheran-ro 152, Gangnam-gu, Seoul 06236") == ["Teheran-ro 152, Gangnam-gu, Seoul 06236"])
+        #expect(Self.addresses("Seoul 06236") == ["Seoul 06236"])
+        for text in ["Answer No: 45 people came.", "Item No: 12", "Seoul 2024 Olympics", "The Soi Cowboy bars", "Metro-ro 12 tickets sold out"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func fieldHint() {
         #expect(Self.addresses("  Flat 3, Rose Court  ", hint: .postalAddress) == ["Flat 3, Rose Court"])
         #expect(Self.found("12 rose lane", hint: .postalAddress))
@@ -291,7 +304,8 @@ import Testing
     }
 
     /// A candidate every few bytes (each number tried against every grammar), every span recorded: still linear.
-    @Test(arguments: ["1 Street ", "Ab 5 ", "Box 1 ", "1 rue de ", "NY 10001 ", "Via Ab 1 ", "A1 1AA ", "1, ", "1 Main St, ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 "])
+    @Test(arguments: ["1 Street ", "Ab 5 ", "Box 1 ", "1 rue de ", "NY 10001 ", "Via Ab 1 ", "A1 1AA ", "1, ", "1 Main St, ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 ", "No: 1 ",
+                      "Ab Cad. No: 1 ", "Teheran-ro 1 ", "Seoul 06236 "])
     func overlappingCandidatesStayLinear(unit: String) {
         let bytes = Array(String(repeating: unit, count: (1 << 20) / unit.utf8.count).utf8)
         var sink = PIISink(recordsSpans: true)
@@ -300,7 +314,8 @@ import Testing
         }
         #expect(seconds < 5, "\(unit): \(seconds) s")
         // Well-formed, every one of them.
-        let addresses = ["1 Main St, ", "Via Ab 1 ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 "].contains(unit)
+        let addresses = ["1 Main St, ", "Via Ab 1 ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 ", "Seoul 06236 ", "Ab Cad. No: 1 ",
+                         "Teheran-ro 1 "].contains(unit)
         #expect(sink.spans.count == (addresses ? bytes.count / unit.utf8.count : 0))
     }
 }
