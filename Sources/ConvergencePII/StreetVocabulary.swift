@@ -78,8 +78,9 @@ enum StreetVocabulary {
         cliffs centers corners courts coves ports spurs extensions junctions parkways rapids isles
         """)
 
-    /// Full type words that count in lower case after a cue ("I live at 5 main street").
-    static let lowerCaseTypes = WordSet("street avenue road boulevard lane drive")
+    /// Type words that count in lower case after a cue ("I live at 5 main street", "my address is 221 baker st"); not
+    /// "dr" (a doctor) nor "ct" or "pl", which chat uses for other things.
+    static let lowerCaseTypes = WordSet("street avenue road boulevard lane drive st rd ave blvd ln")
 
     /// Words before a house number that announce an address ("at", "to") and allow a lower-case street.
     static let cues = WordSet("at to on from is address live lives")

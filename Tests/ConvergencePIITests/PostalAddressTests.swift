@@ -238,6 +238,11 @@ import Testing
         #expect(Self.addresses("  Flat 3, Rose Court  ", hint: .postalAddress) == ["Flat 3, Rose Court"])
         #expect(Self.found("12 rose lane", hint: .postalAddress))
         #expect(!Self.found("12 rose lane"), "lower case without a cue or hint is prose")
+        #expect(Self.addresses("my address is 221 baker st") == ["221 baker st"], "an abbreviated type after a cue")
+        #expect(Self.addresses("i live at 12 main rd, come by") == ["12 main rd"])
+        for text in ["meet at 5 st", "refer to 3 rd party vendors", "switch to 2 ln tables", "12 main st apt 3"] {
+            #expect(!Self.found(text), "\(text)")
+        }
         #expect(!Self.found("N/A", hint: .postalAddress))
         #expect(!Self.found("unknown", hint: .postalAddress))
         #expect(!Self.found("12345678901234", hint: .postalAddress))
