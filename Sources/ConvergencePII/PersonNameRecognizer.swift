@@ -308,6 +308,16 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// A verb right before `start` whose object is a person, not a firm: "I met Siosaia Taufa", "please ask Tavita Leota".
+    static func personOnlyVerbBefore(_ b: Bytes, _ start: Int) -> Bool {
+        guard start >= 2, b[start - 1] == 0x20, ASCII.isLower(b[start - 2]), let (ws, we) = wordBefore(b, start), we == start - 1 else {
+            return false
+        }
+        for verb: StaticString in ["met", "meet", "ask", "asked", "tell", "told", "thank", "thanked", "invite", "invited", "ping"]
+        where ASCII.equals(b, ws, we, verb) { return true }
+        return false
+    }
+
     /// An initial with its full stop ("J.") among `tokens[from..<to]`.
     static func initialBefore(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, from: Int, to: Int) -> Bool {
         for k in from..<to where tokens[k].shape == .initial && tokens[k].end < b.count && b[tokens[k].end] == 0x2E { return true }
@@ -411,7 +421,8 @@ enum PersonNameRecognizer {
             let last = tokens[lastCore].flags
             // Two words no list knows, then a verb firms do not do ("Siosaia Taufa replied", "Rangi Parata lives …";
             // "Deutsche Telekom said" and "Hyundai Mobis declined" stay clean).
-            let unlistedPairActs = core == 2 && unknown == 2 && allCaps == 0 && personOnlyVerbAfter(b, tokens[count - 1].end)
+            let unlistedPairActs = core == 2 && unknown == 2 && allCaps == 0
+                && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start))
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
                 || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || unlistedPairActs
         }

@@ -245,7 +245,11 @@ import Testing
                      "Bolat Nurlanovich resigned last week.", "Inti Mamani asked for a copy of the lease."] {
             #expect(PIIDetector.kinds(in: text) == [.personName], "\(text)")
         }
+        for text in ["I met Siosaia Taufa at the airport.", "Please ask Inti Mamani to sign.", "We thanked Rangi Parata for the help."] {
+            #expect(PIIDetector.kinds(in: text) == [.personName], "\(text): a verb before whose object is a person")
+        }
         for text in ["Siosaia Taufa", "Siosaia Taufa fixed the leak.", "Raiffeisen Zentralbank announced a merger.",
+                     "Ask Hyundai Mobis for a quote.", "Tell Zalando Lounge to refund it.", "We visited Siosaia Taufa",
                      "Hyundai Mobis declined to comment.", "Vodafone Ziggo called the outage minor.",
                      "Petrobras Distribuidora asked for a waiver.", "SIOSAIA TAUFA replied."] {
             #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
