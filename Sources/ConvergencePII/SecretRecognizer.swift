@@ -196,6 +196,8 @@ enum SecretRecognizer {
             // Convergence admin keys (Sources/ConvergenceIdentity/APIKeyFormat.swift): 26 random base62 + 6 checksum.
             if starts(t, "sk_admin_") { return n == 41 && all(t, 9, 41, isBase62) }
             if n == 38, starts(t, "shp"), t[5] == 0x5F, isShopifyKind(t) { return all(t, 6, 38, isLowerHex) } // Shopify
+            if starts(t, "sq0atp-") || starts(t, "sq0csp-") { return n >= 29 && all(t, 7, n, isBase64URL) } // Square
+            if n == 50, starts(t, "secret_") { return all(t, 7, 50, isBase62) && mixesClasses(t, 7) } // Notion integrations
             guard starts(t, "sk-") else { return false }
             var body = 3
             if starts(t, "sk-ant-") { body = 7 } else if starts(t, "sk-proj-") { body = 8 }
@@ -204,10 +206,16 @@ enum SecretRecognizer {
             if n == 40, starts(t, "r8_") { return all(t, 3, 40, isBase62) && mixesClasses(t, 3) }            // Replicate
             return (starts(t, "rk_live_") || starts(t, "rk_test_")) && n >= 28 && all(t, 8, n, isBase62) // Stripe restricted
         case 0x77: return starts(t, "whsec_") && n >= 30 && all(t, 6, n, isBase62)                          // Stripe webhook signing
-        case 0x6E: return n == 40 && starts(t, "npm_") && all(t, 4, 40, isBase62)                           // npm
+        case 0x6E: // npm, Notion (ntn_)
+            if n >= 46, n <= 60, starts(t, "ntn_") { return all(t, 4, n, isBase62) && mixesClasses(t, 4) }
+            return n == 40 && starts(t, "npm_") && all(t, 4, 40, isBase62)
+        case 0x6C: return n == 48 && starts(t, "lin_api_") && all(t, 8, 48, isBase62) && mixesClasses(t, 8) // Linear
         case 0x68: return n == 37 && starts(t, "hf_") && all(t, 3, 37, isBase62)                            // Hugging Face
         case 0x70: return n >= 60 && starts(t, "pypi-AgE") && all(t, 5, n, isBase64URL)                     // PyPI (a macaroon)
-        case 0x64: // DigitalOcean personal, OAuth and refresh tokens
+        case 0x64: // DigitalOcean personal, OAuth and refresh tokens; Databricks personal access tokens
+            if n == 36 || n == 38 && t[36] == 0x2D && t[37] == 0x32, starts(t, "dapi") {
+                return all(t, 4, 36, isLowerHex) && hasLetterAndDigit(ASCII.slice(t, 4, 36))
+            }
             return n == 71 && (starts(t, "dop_v1_") || starts(t, "doo_v1_") || starts(t, "dor_v1_")) && all(t, 7, 71, isLowerHex)
         default: return false
         }

@@ -51,10 +51,13 @@ enum SecretSamples {
         t("https://discord.com/api/webhooks/", "123456789012345678/", b36, b32),
         "Passwort: Jrb0vOwufd7", "wachtwoord=geheim123", "senha: abc12345", "contraseña: Verano2024!", "hasło=Lato2024!", "mot de passe : Rb7LNagbRf", "pwd: rY8DY79tFp!",
         t("DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=", "Zk9/qL2mX8vB4nR7tY1wE6uI3oP5aS0dF+gH2jK4", "=="),
+        t("sq0", "atp-", "Zk9qL2mX8vB4nR7tY1wE6u"), t("sq0", "csp-", b36, "Xy12Ab34"), t("NOTION=sec", "ret_", b36, "Xy12Ab3"),
+        t("nt", "n_", b36, "Xy12Ab34Cd"), t("lin", "_api_", b36, "Zk9q"), t("da", "pi", hex32), t("da", "pi", hex32, "-2"),
     ]
 
     /// None holds a secret: prose about credentials, placeholders, code, identifiers and look-alike strings.
     static let notSecrets: [String] = [
+        "the secret_sauce_recipe_v2 file", "dapi is an API", "dapi_0123 and ntn_ prefixes", "lin_api_docs are online",
         "The password is \"one of the options below\"", "password is \"same as the email one\"", "the password is \"not set\"",
         "Your password is required.", "The password is 8 characters long", "Password is case-sensitive",
         "the password is stored in vault-01", "My password is incorrect, please reset it 2 times",
