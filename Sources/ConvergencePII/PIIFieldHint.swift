@@ -44,6 +44,25 @@ public enum PIIFieldHint: Sendable, Equatable {
         ("ssn", .nationalID), ("nationalid", .nationalID), ("nino", .nationalID), ("sin", .nationalID), ("aadhaar", .nationalID),
         ("passport", .nationalID), ("passportnumber", .nationalID), ("taxid", .nationalID), ("idnumber", .nationalID),
         ("tfn", .nationalID), ("cpf", .nationalID), ("personnummer", .nationalID), ("rrn", .nationalID), ("medicarenumber", .nationalID),
+        // The same keys in Spanish, Portuguese, French, German, Italian, Dutch and Polish.
+        ("nombre", .personName), ("apellido", .personName), ("apellidos", .personName), ("nombrecompleto", .personName),
+        ("nome", .personName), ("sobrenome", .personName), ("nomecompleto", .personName), ("nom", .personName),
+        ("prenom", .personName), ("prénom", .personName), ("nomcomplet", .personName), ("vorname", .personName),
+        ("nachname", .personName), ("cognome", .personName), ("naam", .personName), ("voornaam", .personName),
+        ("achternaam", .personName), ("nazwisko", .personName), ("imie", .personName), ("imię", .personName),
+        ("direccion", .postalAddress), ("dirección", .postalAddress), ("domicilio", .postalAddress), ("endereco", .postalAddress),
+        ("endereço", .postalAddress), ("adresse", .postalAddress), ("anschrift", .postalAddress), ("indirizzo", .postalAddress),
+        ("adres", .postalAddress), ("adresa", .postalAddress),
+        ("fechadenacimiento", .dateOfBirth), ("fechanacimiento", .dateOfBirth), ("datadenascimento", .dateOfBirth),
+        ("datanascimento", .dateOfBirth), ("datedenaissance", .dateOfBirth), ("geburtsdatum", .dateOfBirth),
+        ("datadinascita", .dateOfBirth), ("geboortedatum", .dateOfBirth), ("dataurodzenia", .dateOfBirth),
+        ("telefono", .phone), ("teléfono", .phone), ("telefone", .phone), ("telefon", .phone), ("telefonnummer", .phone),
+        ("handy", .phone), ("movil", .phone), ("móvil", .phone), ("celular", .phone), ("cellulare", .phone),
+        ("telefoonnummer", .phone), ("mobiel", .phone), ("whatsapp", .phone), ("téléphone", .phone),
+        ("dni", .nationalID), ("nie", .nationalID), ("nif", .nationalID), ("curp", .nationalID), ("nir", .nationalID),
+        ("bsn", .nationalID), ("pesel", .nationalID), ("codicefiscale", .nationalID), ("steuerid", .nationalID),
+        ("cnic", .nationalID), ("nric", .nationalID), ("tckn", .nationalID), ("rut", .nationalID), ("cedula", .nationalID),
+        ("cédula", .nationalID),
     ]
 
     /// `keys` grouped by length, built once: a key is compared with the few of its own length only

@@ -195,6 +195,27 @@ import Testing
     }
 }
 
+@Suite struct FieldHintTests {
+    /// Keys name their kind in English and in the other languages customers write JSON in, spelled any way.
+    @Test func keysInOtherLanguagesNameTheirKind() {
+        let expected: [(String, PIIFieldHint)] = [
+            ("full_name", .personName), ("Nachname", .personName), ("prénom", .personName), ("apellidos", .personName),
+            ("dirección", .postalAddress), ("Anschrift", .postalAddress), ("fecha_de_nacimiento", .dateOfBirth),
+            ("Geburtsdatum", .dateOfBirth), ("teléfono", .phone), ("Telefonnummer", .phone), ("DNI", .nationalID),
+            ("codice-fiscale", .nationalID), ("nombre_archivo", .none), ("namespace", .none), ("note", .none),
+        ]
+        for (key, hint) in expected { #expect(PIIFieldHint(key: key) == hint, "\(key)") }
+    }
+
+    /// A hint lowers the bar for its kind, never for a value whose shape does not fit.
+    @Test func aHintedValueMustStillFit() {
+        #expect(PIIDetector.kinds(in: "Lucía", hint: PIIFieldHint(key: "nombre")) == [.personName])
+        #expect(PIIDetector.kinds(in: "612345678", hint: PIIFieldHint(key: "teléfono")) == [.phone])
+        #expect(PIIDetector.kinds(in: "rapport.pdf", hint: PIIFieldHint(key: "nom")).isEmpty)
+        #expect(PIIDetector.kinds(in: "n/a", hint: PIIFieldHint(key: "telefon")).isEmpty)
+    }
+}
+
 @Suite struct ShortcutTests {
     /// The cheap exit for identifiers must not hide what needs no space, digit or capital.
     @Test func lowerCaseTextWithoutEvidenceStillFindsBracketedAndHintedForms() {
