@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// Dates of birth: a valid calendar date (year 1900 … this year) with a birth cue
-/// ("born", "DOB", "date of birth", "geboren", "née le", "fecha de nacimiento" …)
+/// ("born", "DOB", "date of birth", "geboren", "née le", "fecha de nacimiento", "nascido em",
+/// "data urodzenia", "født", "syntynyt", "doğum tarihi" …)
 /// within 36 bytes before it or 24 after it, or any such date under a
 /// `.dateOfBirth` field hint. Dates alone are everywhere and are never flagged.
 /// Forms: 1985-03-14, 1985/03/14, 14/03/1985, 03/14/1985, 14.03.1985, 14-03-85,
@@ -36,6 +37,8 @@ enum DateOfBirthRecognizer {
     static let cues = CueWords([
         "born", "birth", "birthday", "birthdate", "bday", "b-day", "dob", "d.o.b", "d.o.b.", "geboren", "geb.", "geburtsdatum",
         "geburtstag", "née", "né", "naissance", "nacimiento", "nacido", "nacida", "nato", "nata", "nascita", "nee",
+        "nascido", "nascida", "nascimento", "geboortedatum", "urodzony", "urodzona", "urodzenia", "født", "född", "fødd",
+        "syntynyt", "syntymäaika", "doğum",
     ])
 
     /// A birth cue near the date; "b." only right before it and after "(" or ", " ("Ada (b. 14 March 1985)", not "plan b.").

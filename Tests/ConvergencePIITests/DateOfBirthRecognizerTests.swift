@@ -33,6 +33,17 @@ import Testing
         #expect(found("Grace (b. 9 December 1926)") == ["9 December 1926"])
     }
 
+    /// Birth cues of Portuguese, Dutch, Polish, the Nordic languages, Finnish and Turkish.
+    @Test func cuesOfMoreLanguages() {
+        #expect(found("Nascido em 14/03/1985 no Porto.") == ["14/03/1985"])
+        #expect(found("Geboortedatum: 14-03-1985") == ["14-03-1985"])
+        #expect(found("Data urodzenia: 14.03.1985") == ["14.03.1985"])
+        #expect(found("Født 14.03.1985 i Bergen.") == ["14.03.1985"])
+        #expect(found("Syntynyt 14.3.1985 Tampereella.") == ["14.3.1985"])
+        #expect(found("Doğum tarihi: 14.03.1985") == ["14.03.1985"])
+        #expect(found("Urodzinowy tort na 14.03.1985").isEmpty, "a cue is a whole word")
+    }
+
     @Test func cueAfterTheDate() {
         #expect(found("1985-03-14 is my birthday") == ["1985-03-14"])
         #expect(found("14/03/1985 (date of birth)") == ["14/03/1985"])
