@@ -259,7 +259,8 @@ enum PersonNameRecognizer {
     /// Verbs whose "to", "with" or "by" is followed by a person far more often than by anything else.
     static func isPersonVerb(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
         for verb: StaticString in ["assigned", "reassigned", "escalated", "talked", "spoke", "spoken", "speak", "talk", "met",
-                                   "chatted", "married", "introduced", "referred", "delegated", "signed", "authored", "interviewed"]
+                                   "chatted", "married", "introduced", "referred", "delegated", "signed", "authored", "interviewed",
+                                   "approved", "reviewed", "prepared"]
         where ASCII.equals(b, from, to, verb) { return true }
         return false
     }

@@ -89,8 +89,12 @@ import Testing
         for text in ["Hours: Mon-Fri 9-5, Sun 10-2", "Closed on Sun.", "Open Sat and Sun 10-4", "Sun Microsystems was bought"] {
             #expect(!Self.found(text), "\(text)")
         }
+        // Approved, reviewed and prepared by someone: a person, or a department that is an ordinary word.
+        #expect(Self.names("The invoice was approved by Jan van der Berg.") == ["Jan van der Berg"])
+        #expect(Self.names("prepared by Will Smith") == ["Will Smith"])
         for text in ["Assigned to Microsoft Support", "Assigned to Engineering Team", "Escalated to Tier Two Support",
-                     "I talked to Apple Support", "met with Goldman Sachs", "Signed by Acme Corp"] {
+                     "I talked to Apple Support", "met with Goldman Sachs", "Signed by Acme Corp", "approved by Finance",
+                     "reviewed by the Legal team", "approved by Compliance Officer", "approved by HR"] {
             #expect(!Self.found(text), "\(text)")
         }
     }
