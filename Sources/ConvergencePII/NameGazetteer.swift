@@ -2454,7 +2454,6 @@ khalilah
 khanh
 khoa
 khurram
-kia
 kiana
 kiara
 kiera
@@ -92164,6 +92163,7 @@ zurich
 argentina
 florida
 geneva
+kia
 mac
 maryland
 ok

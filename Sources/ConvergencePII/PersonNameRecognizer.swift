@@ -309,6 +309,30 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// A verb in the past tense right after a lone given name opening a sentence: "Aisha lost her wallet", "Mateo
+    /// opened a ticket". Regular forms (a lower-case word of four letters or more ending in "ed", not "need", "feed",
+    /// "speed" …) and the common irregular ones.
+    static func actedAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 1 < b.count, b[end] == 0x20, ASCII.isLower(b[end + 1]) else { return false }
+        let e = wordEnd(b, end + 1), n = e - end - 1
+        guard n >= 3, n <= 14 else { return false }
+        if n >= 4, b[e - 2] == 0x65, b[e - 1] == 0x64, b[e - 3] != 0x65 { return true } // "opened", not "need"
+        for verb: StaticString in ["lost", "forgot", "paid", "bought", "made", "took", "gave", "got", "went", "came", "found",
+                                   "kept", "brought", "ran", "saw", "won", "spent", "sold", "put", "set", "reset", "knew",
+                                   "drove", "flew", "began", "broke", "chose", "felt", "heard", "held", "lent", "met", "read",
+                                   "sat", "spoke", "stood", "taught", "understood", "woke", "wore", "built", "sent", "left"]
+        where ASCII.equals(b, end + 1, e, verb) { return true }
+        return false
+    }
+
+    /// Assistants and languages named like people ("Claude opened a pull request", "Julia compiled it"): a verb after
+    /// them says nothing about a person.
+    static func isAssistantName(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for name: StaticString in ["claude", "alexa", "siri", "cortana", "julia", "jasper", "ada", "pascal", "devin"]
+        where ASCII.equals(b, from, to, name) { return true }
+        return false
+    }
+
     /// A verb right before `start` whose object is a person, not a firm: "I met Siosaia Taufa", "please ask Tavita Leota".
     static func personOnlyVerbBefore(_ b: Bytes, _ start: Int) -> Bool {
         guard start >= 2, b[start - 1] == 0x20, ASCII.isLower(b[start - 2]), let (ws, we) = wordBefore(b, start), we == start - 1 else {
@@ -404,6 +428,7 @@ enum PersonNameRecognizer {
                     || head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
             } else if head & Flag.given != 0 && head & Flag.word == 0 {
                 accepted = evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
+                    || actedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
             } else {
                 // An initial and a surname: "R. Okafor", "by M. Garcia"; one that is also a word ("J. Smith") needs a cue.
                 accepted = head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
