@@ -1,8 +1,9 @@
 /// Check digits and shapes of the national identifiers beyond those in NationalIDRecognizer.swift:
 /// Australia (TFN, Medicare), Brazil (CPF), Finland (HETU), China (resident identity number),
 /// France (NIR), South Korea (RRN), Sweden (personnummer), Norway (fødselsnummer), South Africa
-/// (identity number), Mexico (CURP), Belgium (national number), Turkey (T.C. Kimlik No). Pure: bytes
-/// in, a verdict out; the caller has checked the shape's bytes.
+/// (identity number), Mexico (CURP), Belgium (national number), Turkey (T.C. Kimlik No), Argentina
+/// (CUIT/CUIL), Chile (RUT), Hong Kong (HKID), Malaysia (MyKad), Indonesia (NIK), Germany (Steuer-ID).
+/// Pure: bytes in, a verdict out; the caller has checked the shape's bytes.
 extension NationalIDRecognizer {
     static let tfnCues = CueWords(["tfn", "tax file number", "tax file no"])
     static let medicareCues = CueWords(["medicare"])
@@ -211,6 +212,97 @@ extension NationalIDRecognizer {
             var sum = 0
             for k in 0..<10 { sum += d[k] }
             return sum % 10 == d[10]
+        }
+    }
+
+    // MARK: - Argentina, Chile
+
+    static let rutCues = CueWords(["rut", "run", "rol único tributario", "rol unico tributario", "rol único nacional"])
+
+    /// CUIT/CUIL `dd-dddddddd-d`: a type 20, 23, 24, 27 (people) or 30, 33, 34 (firms); weights 5 4 3 2 7 6 5 4 3 2,
+    /// 11 − sum mod 11 is the check digit (11 → 0; 10 is never issued).
+    static func isCUIT(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 11) { d in
+            let type = d[0] * 10 + d[1]
+            guard [20, 23, 24, 27, 30, 33, 34].contains(type) else { return false }
+            let weights = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
+            var sum = 0
+            for k in 0..<10 { sum += d[k] * weights[k] }
+            let check = (11 - sum % 11) % 11
+            return check != 10 && check == d[10]
+        }
+    }
+
+    /// Chilean RUT/RUN: the body's digits from the right weighted 2 3 4 5 6 7 2 3 …; 11 − sum mod 11 is the check
+    /// character (11 → 0, 10 → K). `from..<to` is the body (dots skipped), `check` the byte after its dash.
+    static func isRUT(_ b: Bytes, _ from: Int, _ to: Int, check: UInt8) -> Bool {
+        var sum = 0, weight = 2, digits = 0, k = to
+        while k > from {
+            k -= 1
+            guard b[k] != 0x2E else { continue }
+            sum += Int(b[k] - 48) * weight
+            weight = weight == 7 ? 2 : weight + 1
+            digits += 1
+        }
+        guard (7...8).contains(digits) else { return false }
+        let v = 11 - sum % 11
+        return check == (v == 11 ? 0x30 : v == 10 ? 0x4B : UInt8(48 + v))
+    }
+
+    // MARK: - Hong Kong, Malaysia, Indonesia
+
+    static let nikCues = CueWords(["nik", "nomor induk kependudukan", "ktp", "no. ktp", "no ktp"])
+
+    /// HKID `A123456(3)` or `AB123456(9)`: letters as 10–35 (a lone letter after a space, 36), weights 9 8 7 … 2 over
+    /// the eight places; 11 − sum mod 11 is the check (10 → A, 11 → 0). `letters` is 1 or 2.
+    static func isHKID(_ b: Bytes, _ i: Int, letters: Int) -> Bool {
+        var sum = letters == 1 ? 36 * 9 : 0, weight = letters == 1 ? 8 : 9
+        for k in 0..<(letters + 6) {
+            let c = b[i + k]
+            sum += (ASCII.isDigit(c) ? Int(c - 48) : Int(c) - 55) * weight
+            weight -= 1
+        }
+        let v = (11 - sum % 11) % 11, check = b[i + letters + 7]
+        return check == (v == 10 ? 0x41 : UInt8(48 + v))
+    }
+
+    /// MyKad `YYMMDD-PB-###G`: a birth date and a place-of-birth code (states 01–16, abroad 21–59, 60–68, 71–72,
+    /// 74–79, 82–93, 98–99; never 00, 17–20, 69–70, 73, 80–81, 94–97).
+    static func isMyKad(_ b: Bytes, _ i: Int) -> Bool {
+        guard isDayMonth(day: two(b, i + 4), month: two(b, i + 2)) else { return false }
+        let place = two(b, i + 7)
+        return (1...16).contains(place) || (21...68).contains(place) || (71...72).contains(place) || (74...79).contains(place)
+            || (82...93).contains(place) || place >= 98
+    }
+
+    /// Indonesian NIK: sixteen digits, a province code 11–94, then district and sub-district, a birth date
+    /// DDMMYY (women's days + 40), four serial digits not all 0.
+    static func isNIK(_ b: Bytes, _ i: Int) -> Bool {
+        let province = two(b, i), day = two(b, i + 6) % 40, month = two(b, i + 8)
+        return (11...94).contains(province) && two(b, i + 6) <= 71 && isDayMonth(day: day, month: month)
+            && ASCII.decimal(b, i + 12, i + 16) != 0
+    }
+
+    // MARK: - Germany
+
+    static let steuerCues = CueWords(["steuer-id", "steuerid", "steueridentifikationsnummer", "steuer-identifikationsnummer",
+                                      "identifikationsnummer", "idnr", "steuernummer"])
+
+    /// Steuer-ID: eleven digits, the first not 0; in the first ten exactly one digit appears two or three times
+    /// and the rest at most once; the eleventh is the ISO 7064 MOD 11,10 check digit.
+    static func isSteuerID(_ b: Bytes, _ i: Int) -> Bool {
+        withDigits(b, i, 11) { d in
+            guard d[0] != 0 else { return false }
+            var counts = [Int](repeating: 0, count: 10), product = 10
+            for k in 0..<10 {
+                counts[d[k]] += 1
+                var sum = (d[k] + product) % 10
+                if sum == 0 { sum = 10 }
+                product = sum * 2 % 11
+            }
+            let repeated = counts.filter { $0 >= 2 }
+            guard repeated.count == 1, repeated[0] <= 3, counts.allSatisfy({ $0 <= 3 }) else { return false }
+            return (11 - product) % 10 == d[10]
         }
     }
 }

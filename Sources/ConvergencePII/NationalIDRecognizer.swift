@@ -4,11 +4,12 @@
 /// NRIC/FIN, Brazilian CPF as `ddd.ddd.ddd-dd`, Finnish HETU, Chinese resident
 /// identity number, French NIR when spaced, Korean RRN with its check digit, South
 /// African identity number, Mexican CURP, Belgian national number as
-/// `yy.mm.dd-sss.cc`, Pakistani CNIC `ddddd-ddddddd-d` by its grouping alone); a shape that could be anything needs a cue word within
+/// `yy.mm.dd-sss.cc`, Pakistani CNIC `ddddd-ddddddd-d` by its grouping alone, Argentine CUIT, Chilean RUT printed
+/// with its dots, HKID with its check in parentheses, Malaysian MyKad); a shape that could be anything needs a cue word within
 /// 40 bytes before it, or a `.nationalID` field hint (bare SSN, SIN and Aadhaar, NHS,
 /// PESEL, Dutch BSN, US ITIN and passport, Indian PAN, Australian TFN and Medicare,
 /// bare CPF and NIR, Swedish personnummer, Norwegian fødselsnummer, bare Belgian national
-/// number, Turkish T.C. Kimlik No, driver's licences). The newer
+/// number, Turkish T.C. Kimlik No, bare RUT, Indonesian NIK, German Steuer-ID, driver's licences). The newer
 /// countries' checks are in NationalIDChecks.swift.
 enum NationalIDRecognizer {
     typealias Bytes = ASCII.Bytes
@@ -36,14 +37,18 @@ enum NationalIDRecognizer {
     /// them (NINO, NIE, NRIC, PAN, codice fiscale) or, for 3–4, a next group (SIN, NHS, ITIN, Aadhaar); 8–12 may stand.
     @inline(__always) static func worthTrying(_ b: Bytes, _ d: Int, _ next: Int) -> Bool {
         let n = next - d
-        if n >= 8 { return n <= 13 || n == 15 || n == 17 || n == 18 }
+        if n >= 8 { return n <= 13 || n == 15 || n == 16 || n == 17 || n == 18 } // 16: an Indonesian NIK after its cue
         // Six digits and a separator: a HETU, an RRN or a personnummer. One digit and a space: a spaced NIR.
         if n == 6 || n == 1, next + 2 < b.count, ASCII.isDigit(b[next + 1]) {
             if n == 6, contains("+-ABCDEFYXWVU", b[next]) { return true }
             if n == 1, b[next] == 0x20, b[d] == 0x31 || b[d] == 0x32, ASCII.isDigit(b[next + 2]) { return true }
         }
-        // "85.07.30-033.28" (a Belgian national number), "35202-1234567-1" (a Pakistani CNIC).
-        if n == 2 || n == 5, next + 1 < b.count, b[next] == (n == 2 ? 0x2E : 0x2D), ASCII.isDigit(b[next + 1]) { return true }
+        // "85.07.30-033.28" (a Belgian national number), "35202-1234567-1" (a Pakistani CNIC), "20-12345678-6" (a CUIT),
+        // "12.345.678-5" and "9.068.119-2" (a Chilean RUT), "7108521-K" (a bare RUT).
+        if n <= 2 || n == 5 || n == 7, next + 1 < b.count, ASCII.isDigit(b[next + 1]) || n == 7 && b[next + 1] | 0x20 == 0x6B {
+            if b[next] == 0x2E, n <= 2 { return true }
+            if b[next] == 0x2D, n == 2 || n == 5 || n == 7 { return true }
+        }
         guard n >= 2, n != 5 else { return false }
         if d > 0, ASCII.isUpper(b[d - 1]) || d >= 3 && b[d - 1] == 0x20 && ASCII.isUpper(b[d - 2]) { return true }
         return n <= 4 && next + 1 < b.count && (b[next] == 0x20 || b[next] == 0x2D || n == 3 && b[next] == 0x2E) && ASCII.isDigit(b[next + 1])
@@ -153,6 +158,10 @@ enum NationalIDRecognizer {
             if n == 2, shaped(b, i, "AA dd dd dd A"), isNINO(b, i, letterAt: i + 12) { return (.nationalID, i + 13) }
             guard endsToken(b, e) else { return nil }
             switch n {
+            case 7: // HKID with its check in parentheses: "A123456(3)"
+                if shaped(b, i, "Adddddd(d)") || shaped(b, i, "Adddddd(A)"), isHKID(b, i, letters: 1) { return (.nationalID, i + 10) }
+            case 8:
+                if shaped(b, i, "AAdddddd(d)") || shaped(b, i, "AAdddddd(A)"), isHKID(b, i, letters: 2) { return (.nationalID, i + 11) }
             case 9:
                 if shaped(b, i, "AAddddddA"), isNINO(b, i, letterAt: i + 8) { return (.nationalID, e) }
                 if shaped(b, i, "AdddddddA"), isNIE(b, i) || isNRIC(b, i) { return (.nationalID, e) }
@@ -172,6 +181,7 @@ enum NationalIDRecognizer {
         if n == 8, shaped(b, i, "dddddddd-A"), isDNI(b, i, letterAt: i + 9) { return (.nationalID, e + 2) }
         if n == 6 || n == 11, isHETU(b, i) { return (.nationalID, i + 11) } // "131052-308T", "010594Y9032"
         if n == 6 {
+            if shaped(b, i, "dddddd-dd-dddd"), isMyKad(b, i) { return (.nationalID, i + 14) }
             if shaped(b, i, "dddddd-ddddddd"), isRRN(b, i, checked: true) || cue(b, i, hint, rrnCues) && isRRN(b, i, checked: false) {
                 return (.nationalID, i + 14)
             }
@@ -181,7 +191,19 @@ enum NationalIDRecognizer {
             return nil
         }
         if n == 18, endsToken(b, e), isChineseID(b, i) { return (.nationalID, e) }
-        if n == 2 { return shaped(b, i, "dd.dd.dd-ddd.dd") && isBelgianNN(b, i) ? (.nationalID, i + 15) : nil }
+        if n == 2 {
+            if shaped(b, i, "dd.dd.dd-ddd.dd") { return isBelgianNN(b, i) ? (.nationalID, i + 15) : nil }
+            if shaped(b, i, "dd-dddddddd-d") { return isCUIT(b, i) ? (.nationalID, i + 13) : nil }
+            if let end = dottedRUTEnd(b, i, head: 2) { return (.nationalID, end) }
+            if shaped(b, i, "dd ddd ddd ddd"), isSteuerID(b, i), cue(b, i, hint, steuerCues) { return (.nationalID, i + 14) }
+            return nil
+        }
+        if n == 1, let end = dottedRUTEnd(b, i, head: 1) { return (.nationalID, end) }
+        // A bare RUT, "12345678-5" or "7108521-K", after its cue.
+        if n == 7 || n == 8, e + 1 < b.count, b[e] == 0x2D, endsToken(b, e + 2), cue(b, i, hint, rutCues),
+           isRUT(b, i, e, check: b[e + 1] | 0x20 == 0x6B ? 0x4B : b[e + 1]) {
+            return (.nationalID, e + 2)
+        }
         // Pakistan's CNIC: a province digit 1–7 opens it; no check digit, but nothing else is written 5-7-1 with dashes.
         if n == 5 { return shaped(b, i, "ddddd-ddddddd-d") && b[i] >= 0x31 && b[i] <= 0x37 ? (.nationalID, i + 15) : nil }
         if n == 1 {
@@ -229,13 +251,25 @@ enum NationalIDRecognizer {
             if isFodselsnummer(b, i), cue(b, i, hint, nordicCues) { return (.nationalID, e) }
             if isBelgianNN(b, i), cue(b, i, hint, belgianCues) { return (.nationalID, e) }
             if isTurkishID(b, i), cue(b, i, hint, turkishCues) { return (.nationalID, e) }
+            if isSteuerID(b, i), cue(b, i, hint, steuerCues) { return (.nationalID, e) }
         case 12: if isAadhaar(b, i), cue(b, i, hint, aadhaarCues) { return (.nationalID, e) }
         // A Luhn-valid thirteen digits from 4 may be an old Visa card: then only with a cue.
         case 13: if isSouthAfricanID(b, i), b[i] != 0x34 || cue(b, i, hint, identityCues) { return (.nationalID, e) }
         case 15: if isNIR(b, i), cue(b, i, hint, nirCues) { return (.nationalID, e) }
+        case 16: if isNIK(b, i), cue(b, i, hint, nikCues) { return (.nationalID, e) }
         default: break
         }
         return nil
+    }
+
+    /// The end of a Chilean RUT printed with its dots, "12.345.678-5" or "9.068.119-K" (`head` digits first), if its
+    /// check character is right: printed so, nothing else has that shape.
+    static func dottedRUTEnd(_ b: Bytes, _ i: Int, head: Int) -> Int? {
+        let dash = i + head + 8 // "d.ddd.ddd" or "dd.ddd.ddd", then "-"
+        guard dash + 2 <= b.count, ASCII.matches(ASCII.slice(b, i + head, dash + 1), ".ddd.ddd-") else { return nil }
+        let check = b[dash + 1] | 0x20 == 0x6B ? 0x4B : b[dash + 1]
+        guard ASCII.isDigit(check) || check == 0x4B, endsToken(b, dash + 2), isRUT(b, i, dash, check: check) else { return nil }
+        return dash + 2
     }
 
     /// The digits at `i`, skipping one separator after each group (the caller checked the shape).

@@ -209,6 +209,46 @@ import Testing
         #expect(kinds("7213169501184").isEmpty, "month 13")
     }
 
+    /// Argentina's CUIT/CUIL and Chile's RUT printed with dots stand alone; a bare RUT, an Indonesian NIK and a German
+    /// Steuer-ID need their cue; Hong Kong's HKID with its check in parentheses and Malaysia's MyKad stand alone.
+    /// Values from a separate Python implementation of each check; the same with one digit changed fail.
+    @Test func latinAmericanAsianAndGermanNumbers() {
+        for number in ["27-89604394-9", "30-31418880-9", "34-71422220-3"] {
+            #expect(found("CUIT \(number)") == [number])
+            #expect(found(number) == [number], "a CUIT's type and check digit carry it alone")
+        }
+        #expect(kinds("CUIT 27-89604394-8").isEmpty)
+        #expect(kinds("ref 21-89604394-9").isEmpty, "no CUIT type 21")
+        for number in ["22.049.459-4", "14.255.458-5", "9.068.119-2"] {
+            #expect(found("Mi RUT es \(number)") == [number])
+            #expect(found(number) == [number])
+        }
+        #expect(kinds("RUT 22.049.459-5").isEmpty)
+        for number in ["7108521-K", "19830232-5", "17587235-3"] {
+            #expect(found("RUT: \(number)") == [number])
+            #expect(kinds("Cuenta \(number)").isEmpty, "a bare RUT needs its cue")
+        }
+        for number in ["B722369(8)", "K060939(0)", "CA500861(0)", "VM108965(6)"] {
+            #expect(found("HKID \(number)") == [number])
+        }
+        #expect(kinds("HKID B722369(7)").isEmpty)
+        for number in ["690319-14-4356", "600128-14-3217", "590611-71-5086"] {
+            #expect(found("MyKad \(number)") == [number])
+        }
+        #expect(kinds("ref 690319-00-4356").isEmpty, "no place of birth 00")
+        #expect(kinds("ref 691319-14-4356").isEmpty, "no thirteenth month")
+        for number in ["3242124709659465", "3163144211732894"] {
+            #expect(found("NIK \(number)") == [number])
+            #expect(kinds(number).isEmpty, "sixteen bare digits need a cue")
+        }
+        for number in ["65929970489", "86095742719", "50179893421"] {
+            #expect(found("Steuer-ID \(number)") == [number])
+            #expect(kinds(number).isEmpty, "eleven bare digits need a cue")
+        }
+        #expect(found("Steuer-ID 65 929 970 489") == ["65 929 970 489"])
+        #expect(kinds("Steuer-ID 12345678903").isEmpty, "the check digit fits, but no digit of the first ten repeats")
+    }
+
     @Test func trapsStayUnflagged() {
         for trap in ["order #2021441196", "invoice INV-2022/614007", "ref 2021-481889-A", "1700000000", "ts 1732550400123",
                      "version 12.345.678", "b8c0079c-e79a-8aa2-3ad5-0afb016754ae", "sha 62b7e7320f6196b6acbf9bb0bbcb1b2defa1b854",
@@ -231,7 +271,12 @@ import Testing
                       String(repeating: "41948719711215294", count: 1 << 15),
                       // CURP, Belgian and CNIC shapes, and licence cues before identifier-like tokens, over and over.
                       String(repeating: "GOMA850101H", count: 1 << 15), String(repeating: "85.07.30-", count: 1 << 16),
-                      String(repeating: "35202-", count: 1 << 16), String(repeating: "DL# D1234567 ", count: 1 << 15)]
+                      String(repeating: "35202-", count: 1 << 16), String(repeating: "DL# D1234567 ", count: 1 << 15),
+                      // CUIT, RUT, HKID, MyKad, NIK and Steuer-ID shapes after their cues, over and over.
+                      String(repeating: "20-1", count: 1 << 18), String(repeating: "RUT 12.345.", count: 1 << 16),
+                      String(repeating: "RUT 1234567-", count: 1 << 16), String(repeating: "A123456(", count: 1 << 17),
+                      String(repeating: "690319-14-", count: 1 << 16), String(repeating: "NIK 3242124709659465 ", count: 1 << 15),
+                      String(repeating: "Steuer-ID 65 929 ", count: 1 << 15)]
         for text in inputs {
             let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
             #expect(elapsed < .seconds(5), "\(text.prefix(20))…: \(elapsed)")
