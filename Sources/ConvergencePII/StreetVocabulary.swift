@@ -147,8 +147,9 @@ enum StreetVocabulary {
         seoul busan incheon daegu daejeon gwangju ulsan bangkok jakarta surabaya bandung medan
         """)
 
-    /// Nordic types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3", "Kungs väg 2".
-    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen")
+    /// Nordic and Hungarian types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3",
+    /// "Kungs väg 2", "Váci utca 12", "Andrássy út 60", "Kossuth Lajos tér 1".
+    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen utca út tér körút")
 
     /// Norwegian "gate" after a name in the genitive ("Karl Johans gate 22", "Dronningens gate 5"): an airport's
     /// "Gate 22" or "the departure gate 22" has no such name before it.

@@ -234,6 +234,14 @@ import Testing
         }
     }
 
+    /// Hungarian types after the name, in lower case: utca, út, tér, körút.
+    @Test func hungarianStreets() {
+        #expect(Self.addresses("Váci utca 12, 1052 Budapest") == ["Váci utca 12, 1052 Budapest"])
+        #expect(Self.addresses("Andrássy út 60, 1062 Budapest") == ["Andrássy út 60, 1062 Budapest"])
+        #expect(Self.addresses("Kossuth Lajos tér 1") == ["Kossuth Lajos tér 1"])
+        #expect(!Self.found("This Tér 4 ok"))
+    }
+
     @Test func fieldHint() {
         #expect(Self.addresses("  Flat 3, Rose Court  ", hint: .postalAddress) == ["Flat 3, Rose Court"])
         #expect(Self.found("12 rose lane", hint: .postalAddress))
