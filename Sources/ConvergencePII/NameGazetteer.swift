@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92687 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92690 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -38071,7 +38071,6 @@ collusion
 collusive
 cologne
 colognes
-colonel
 colonels
 colones
 colonial
@@ -42579,7 +42578,6 @@ detectable
 detected
 detecting
 detection
-detective
 detectives
 detector
 detectors
@@ -54565,7 +54563,6 @@ imagined
 imagines
 imaging
 imagining
-imam
 imams
 imbalance
 imbalanced
@@ -56099,7 +56096,6 @@ inspected
 inspecting
 inspection
 inspections
-inspector
 inspectors
 inspects
 inspiration
@@ -58861,7 +58857,6 @@ lieges
 liens
 lies
 lieutenancy
-lieutenant
 lieutenants
 life
 lifeblood
@@ -69496,7 +69491,6 @@ professionalism
 professionally
 professionals
 professions
-professor
 professorial
 professors
 professorship
@@ -70767,7 +70761,6 @@ quotient
 quotients
 quoting
 r
-rabbi
 rabbinate
 rabbinical
 rabbis
@@ -73405,7 +73398,6 @@ reuse
 reused
 reuses
 reusing
-rev
 revaluation
 revaluations
 revalue
@@ -73453,7 +73445,6 @@ reverence
 reverenced
 reverences
 reverencing
-reverend
 reverends
 reverent
 reverential
@@ -75803,7 +75794,6 @@ semiweeklies
 semiweekly
 senate
 senates
-senator
 senatorial
 senators
 send
@@ -89766,7 +89756,6 @@ cantor
 cap
 cape
 capers
-captain
 caraway
 card
 cardinal
@@ -90471,7 +90460,6 @@ johns
 joiner
 jolly
 journey
-judge
 jump
 jumper
 junk
@@ -90811,7 +90799,6 @@ nunnery
 nutting
 oaks
 obey
-officer
 ogle
 ogles
 oh
@@ -90866,7 +90853,6 @@ parsons
 partridge
 paschal
 pass
-pastor
 patch
 pate
 patron
@@ -91179,7 +91165,6 @@ seltzer
 selvage
 senior
 sera
-sergeant
 sermons
 service
 session
@@ -92495,11 +92480,13 @@ way
 forest
 lane
 #20
+capt
 dhr
 dott
 doña
 dra
 frau
+lt
 mevr
 mevrouw
 mlle
@@ -92510,6 +92497,7 @@ mx
 señor
 señora
 señorita
+sgt
 shri
 sig
 signora
@@ -92526,15 +92514,30 @@ herr
 ing
 signor
 #24
+colonel
+detective
+imam
+inspector
+lieutenant
 madam
 madame
 monsieur
 ms
 prof
+professor
+rabbi
+rev
+reverend
+senator
 sir
 #26
+captain
 dame
+judge
 lord
+officer
+pastor
+sergeant
 #27
 don
 lady

@@ -79,7 +79,7 @@ enum PersonNameRecognizer {
                     continue
                 }
                 let (count, next) = readRun(b, i, tokens)
-                if count > 0, let (start, end) = evaluate(b, tokens, count) {
+                if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
@@ -347,6 +347,27 @@ enum PersonNameRecognizer {
     static func initialBefore(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, from: Int, to: Int) -> Bool {
         for k in from..<to where tokens[k].shape == .initial && tokens[k].end < b.count && b[tokens[k].end] == 0x2E { return true }
         return false
+    }
+
+    /// A job title or a team run into the name ("the CIO Sarah Lee approved", "Security Manager Amal Haddad"): when the
+    /// run as a whole is no name, its tail from the first given name that is no ordinary word, two words or more, is
+    /// weighed alone, with the word before it as its cue.
+    static func evaluateTail(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> (Int, Int)? {
+        guard count >= 3 else { return nil }
+        for k in 1..<(count - 1) {
+            let f = tokens[k].flags
+            guard tokens[k].shape == .capitalised, f & Flag.given != 0, f & (Flag.word | Flag.stop) == 0 else { continue }
+            // The tail is the name and nothing else: names or unlisted words, the last a surname or unlisted
+            // ("Visit Lake Louise Alberta", "St Mary Magdalene Church" stay clean).
+            guard count - k <= 3 else { return nil }
+            for j in (k + 1)..<count {
+                let g = tokens[j].flags
+                guard tokens[j].shape == .capitalised, g & (Flag.word | Flag.stop | Flag.suffix | Flag.title | Flag.cue) == 0 else { return nil }
+            }
+            guard tokens[count - 1].flags & Flag.surname != 0 || tokens[count - 1].flags == 0 else { return nil }
+            return evaluate(b, UnsafeMutableBufferPointer(rebasing: tokens[k..<count]), count - k)
+        }
+        return nil
     }
 
     /// The span of the name in the run, or nil when the evidence does not add up.

@@ -301,4 +301,28 @@ import Testing
             #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
         }
     }
+
+    @Test func professionalAndCivicTitles() {
+        #expect(Self.names("Professor Liu Yang published the paper.") == ["Liu Yang"])
+        for text in ["Judge Okafor ruled on the motion.", "Officer Haddad took the statement.", "Rabbi Cohen led the service.",
+                     "Senator Warren voted no.", "Detective Inspector Ramirez arrived."] {
+            #expect(PIIDetector.kinds(in: text) == [.personName], "\(text)")
+        }
+        for text in ["Officer Training starts Monday.", "Judge the results carefully.", "Inspector General Report 2023",
+                     "Pastor Appreciation Month", "Compliance Officer Review due", "Professor Emeritus of Physics",
+                     "The officer said the road was closed."] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
+
+    @Test func aJobTitleRunIntoTheName() {
+        #expect(Self.names("the CIO Sarah Lee approved the budget") == ["Sarah Lee"])
+        #expect(Self.names("the Chief Information Officer Sarah Lee approved") == ["Sarah Lee"])
+        #expect(Self.names("Security Manager Aisha Bello signed off.") == ["Aisha Bello"])
+        #expect(Self.names("Team Lead Priya Raman will present.") == ["Priya Raman"])
+        for text in ["Visit Lake Louise Alberta in June.", "St Mary Magdalene Church opens at nine.", "Mount Kenya National Park",
+                     "Lake Victoria Basin Commission", "Queen Elizabeth Hospital Birmingham", "Hurricane Katrina Relief Fund"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
 }
