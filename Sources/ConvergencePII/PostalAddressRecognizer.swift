@@ -253,6 +253,12 @@ enum PostalAddressRecognizer {
             before = street
         }
         if let numberEnd = houseNumberEnd(b, i, j) {
+            if let w = before, !w.comma, isCapital(b, w.start) || w.dot {
+                // "Calle 72 # 10-34", "Cra. 15 No. 93A-62": a Colombian way, its number, the cross street's and the distance.
+                if has(V.colombianTypes, b, w), let end = colombianPlate(b, numberEnd) { return (w.start, tail(b, end)) }
+                // "House No. 12, Street 5", "Plot 45, Admiralty Way": a plot, then the street it is on.
+                if isCapital(b, w.start), has(V.plotWords, b, w), let end = streetAfterPlot(b, numberEnd) { return (w.start, tail(b, end)) }
+            }
             var labelled = false, cued = false, yearCue = false
             if let w = before {
                 let bare = !w.comma && !w.dot
@@ -292,6 +298,50 @@ enum PostalAddressRecognizer {
         guard j - i == 1 ? j < b.count && ASCII.isUpper(b[j]) : j - i >= 3,
               let region = pinAfterDash(b, i, j) ?? before, !region.dot, ASCII.isUpper(b[region.start]) else { return nil }
         return postcodeWithCity(b, i, j, region)
+    }
+
+    /// After a Colombian way's number: "#" or a number sign, then the cross street's number (perhaps with a letter) and
+    /// a dash and the house's distance from the corner ("# 10-34", "No. 93A-62"). Where that ends, or nil.
+    static func colombianPlate(_ b: Bytes, _ numberEnd: Int) -> Int? {
+        var k = numberEnd
+        while k < b.count, k - numberEnd < 2, b[k] == 0x20 { k += 1 }
+        guard k < b.count else { return nil }
+        if b[k] == 0x23 {
+            k += 1
+        } else if let sign = next(b, numberEnd), !sign.comma, !sign.dot, has(V.numberSigns, b, sign) {
+            k = sign.end
+            if k < b.count, b[k] == 0x2E { k += 1 }
+        } else {
+            return nil
+        }
+        while k < b.count, k - numberEnd < 10, b[k] == 0x20 { k += 1 }
+        let cross = k
+        while k < b.count, k - cross < 3, ASCII.isDigit(b[k]) { k += 1 }
+        guard k > cross else { return nil }
+        if k < b.count, ASCII.isUpper(b[k]) { k += 1 } // "93A"
+        if k < b.count, b[k] == 0x20 { k += 1 }
+        guard k < b.count, b[k] == 0x2D else { return nil }
+        k += 1
+        if k < b.count, b[k] == 0x20 { k += 1 }
+        let house = k
+        while k < b.count, k - house < 3, ASCII.isDigit(b[k]) { k += 1 }
+        guard k > house, k == b.count || !isWordByte(b[k]) else { return nil }
+        return k
+    }
+
+    /// After a plot's number and a comma, the street it is on: a numbered one ("House 12, Road 5", "House No. 12,
+    /// Street 5", as Pakistan and Bangladesh write them) or a named one ("Plot 45, Admiralty Way"). Where it ends, or nil.
+    static func streetAfterPlot(_ b: Bytes, _ numberEnd: Int) -> Int? {
+        guard let s = next(b, numberEnd), s.comma, isCapital(b, s.start) else { return nil }
+        if has(V.numberedWays, b, s) {
+            guard let n = next(b, s.end), !n.comma, !n.dot, n.count <= 4, ASCII.isDigit(b[n.start]) else { return nil }
+            var digits = n.start
+            while digits < n.end, ASCII.isDigit(b[digits]) { digits += 1 }
+            return houseNumberEnd(b, n.start, digits) == n.end ? n.end : nil
+        }
+        guard let (core, _, plural) = english(b, Word(start: s.start, end: s.end, comma: false, dot: false), lowerCase: false),
+              !plural, followsWell(b, core) else { return nil }
+        return core
     }
 
     /// A number sign written with a colon before the number: "Atatürk Cad. No: 45", "Hauptstraße Nr.: 5".
@@ -450,7 +500,7 @@ enum PostalAddressRecognizer {
         if w.dot { return w.count >= 5 && ASCII.hasPrefix(b, at: w.end - 3, "str") }
         if w.count >= 5, isKoreanRoad(b, w) { return true }
         switch ASCII.lower(b[w.end - 1]) { // the suffixes' last bytes ("ß" ends in 0x9F)
-        case 0x61, 0x64, 0x65, 0x67, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x72, 0x74, 0x7A, 0x9F: break
+        case 0x61, 0x64, 0x65, 0x67, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x72, 0x74, 0x75, 0x7A, 0x9F: break
         default: return false
         }
         for n in 3...8 where w.count >= n + 2 && V.suffixes.contains(b, w.end - n, w.end) { return true } // "straße" is 7 bytes

@@ -123,13 +123,23 @@ enum StreetVocabulary {
         jalan jl jln soi thanon
         """)
 
+    /// Colombian way types before a way number and "# 10-34": "Calle 72 # 10-34", "Cra. 7 No. 32-16", "Av. Calle 26 # 68-35".
+    static let colombianTypes = WordSet("calle cl carrera cra kr cr transversal tv diagonal dg avenida av ak ac")
+
+    /// Words before a plot's number, then a comma and the street: "House 12, Road 5", "Plot 45, Admiralty Way".
+    static let plotWords = WordSet("house plot flat villa bungalow")
+
+    /// Ways known by a number after the plot: "House 12, Road 5", "House No. 12, Street 5", "Plot 7, Sector 4".
+    static let numberedWays = WordSet("street road lane block sector avenue")
+
     /// Prefix types that are common English words: they count only capitalised or abbreviated (a dot or slash after).
     static let prefixNeedsCapital = WordSet("avenue boulevard plaza av ul largo ronda carrera")
 
-    /// German, Dutch and Nordic suffixes: "Hauptstraße 5", "Keizersgracht 263", "Drottninggatan 3", "Nørrebrogade 10".
+    /// German, Dutch, Nordic and Finnish suffixes: "Hauptstraße 5", "Keizersgracht 263", "Drottninggatan 3", "Nørrebrogade 10",
+    /// "Aleksanterinkatu 52", "Mannerheimintie 10" (Finnish "tie" only after the genitive's n: not "Bowtie 5").
     static let suffixes = WordSet("""
         straße strasse str weg platz gasse allee damm ufer chaussee steig pfad straat laan gracht plein kade singel dijk \
-        gatan vägen vagen gränd vej veien vegen gata torget
+        gatan vägen vagen gränd vej veien vegen gata torget katu ntie kuja polku kaari
         """)
 
     /// Separate German/Dutch type words after a capitalised name: "Berliner Str. 12", "Lange Laan 4".

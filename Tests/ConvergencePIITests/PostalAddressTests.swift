@@ -211,8 +211,10 @@ import Testing
 
     /// An Indian PIN after a state ("Haryana 122015") or after a city and a dash ("Kolkata - 700016", "Pune-411001").
     @Test func indianPINsAfterAStateOrADash() {
-        #expect(Self.addresses("Office: Plot 44, Sector 18, Gurugram, Haryana 122015.") == ["Haryana 122015"])
-        #expect(Self.addresses("House No. 12, Sector 15, Noida, Uttar Pradesh 201301") == ["Pradesh 201301"])
+        // The plot and its sector are found too, and the PIN extends them.
+        #expect(Self.addresses("Office: Plot 44, Sector 18, Gurugram, Haryana 122015.") == ["Plot 44, Sector 18, Gurugram, Haryana 122015"])
+        #expect(Self.addresses("House No. 12, Sector 15, Noida, Uttar Pradesh 201301") == ["House No. 12, Sector 15, Noida, Uttar Pradesh 201301"])
+        #expect(Self.addresses("Head office, Gurugram, Haryana 122015") == ["Haryana 122015"])
         #expect(Self.addresses("Send it to 56, Park Street, Kolkata - 700016.") == ["Kolkata - 700016"])
         #expect(Self.addresses("Ship to Andheri East, Mumbai-400069.") == ["Mumbai-400069"])
         for text in ["Haryana recorded 122015 new voters.", "SKU-400069 is back in stock.", "Order 560001 shipped.",
@@ -240,6 +242,37 @@ import Testing
         #expect(Self.addresses("Andrássy út 60, 1062 Budapest") == ["Andrássy út 60, 1062 Budapest"])
         #expect(Self.addresses("Kossuth Lajos tér 1") == ["Kossuth Lajos tér 1"])
         #expect(!Self.found("This Tér 4 ok"))
+    }
+
+    /// Colombian plates: a way, its number, "#" or "No." and the cross street's number with the distance from it.
+    @Test func colombianPlates() {
+        #expect(Self.addresses("Calle 72 # 10-34, Bogotá") == ["Calle 72 # 10-34, Bogotá"])
+        #expect(Self.addresses("Cra. 15 No. 93A-62") == ["Cra. 15 No. 93A-62"])
+        #expect(Self.addresses("Envíe a Calle 10 #5-20, Medellín") == ["Calle 10 #5-20, Medellín"])
+        for text in ["Calle 5 es la mejor salida.", "Level 72 # 10-34 of the tournament", "Carrera 7 ganó la etapa 12-3."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
+    /// A plot first, then the street it is on, as Pakistan, Bangladesh and Nigeria write addresses.
+    @Test func plotThenStreet() {
+        #expect(Self.addresses("House No. 12, Street 5, F-7/2, Islamabad").first?.hasPrefix("House No. 12, Street 5") == true)
+        #expect(Self.addresses("Flat 3, House 12, Road 5, Dhanmondi, Dhaka 1205") == ["House 12, Road 5, Dhanmondi, Dhaka 1205"])
+        #expect(Self.addresses("Plot 45, Admiralty Way, Lekki") == ["Plot 45, Admiralty Way, Lekki"])
+        for text in ["House 7, Season 2 premiere tonight", "Plot 2, Block C is unsold", "House 4, Best Practices", "Block 5, Sector 3",
+                     "The flat 5, road 2"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
+    /// Finnish suffixes: -katu, -tie after the genitive's n, -kuja, -polku, -kaari.
+    @Test func finnishStreets() {
+        #expect(Self.addresses("Aleksanterinkatu 52") == ["Aleksanterinkatu 52"])
+        #expect(Self.addresses("Tuusulantie 12, Helsinki") == ["Tuusulantie 12, Helsinki"])
+        #expect(Self.found("asun Hämeenkatu 5"))
+        for text in ["Bowtie 5 colours in stock", "Sudoku 5 puzzle book", "Haku 3 results"] {
+            #expect(!Self.found(text), "\(text)")
+        }
     }
 
     @Test func fieldHint() {
@@ -318,7 +351,7 @@ import Testing
 
     /// A candidate every few bytes (each number tried against every grammar), every span recorded: still linear.
     @Test(arguments: ["1 Street ", "Ab 5 ", "Box 1 ", "1 rue de ", "NY 10001 ", "Via Ab 1 ", "A1 1AA ", "1, ", "1 Main St, ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 ", "No: 1 ",
-                      "Ab Cad. No: 1 ", "Teheran-ro 1 ", "Seoul 06236 "])
+                      "Ab Cad. No: 1 ", "Teheran-ro 1 ", "Seoul 06236 ", "Calle 1 # 2-3 ", "Calle 1 # ", "House 1, Road 2 ", "House 1, ", "Abkatu 1 "])
     func overlappingCandidatesStayLinear(unit: String) {
         let bytes = Array(String(repeating: unit, count: (1 << 20) / unit.utf8.count).utf8)
         var sink = PIISink(recordsSpans: true)
@@ -328,7 +361,7 @@ import Testing
         #expect(seconds < 5, "\(unit): \(seconds) s")
         // Well-formed, every one of them.
         let addresses = ["1 Main St, ", "Via Ab 1 ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 ", "Seoul 06236 ", "Ab Cad. No: 1 ",
-                         "Teheran-ro 1 "].contains(unit)
+                         "Teheran-ro 1 ", "Calle 1 # 2-3 ", "House 1, Road 2 ", "Abkatu 1 "].contains(unit)
         #expect(sink.spans.count == (addresses ? bytes.count / unit.utf8.count : 0))
     }
 }
