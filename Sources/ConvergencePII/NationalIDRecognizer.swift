@@ -49,6 +49,8 @@ enum NationalIDRecognizer {
             if b[next] == 0x2E, n <= 2 { return true }
             if b[next] == 0x2D, n == 2 || n == 5 || n == 7 { return true }
         }
+        // "12AB34567": a French passport number (after its cue).
+        if n == 2, next + 2 < b.count, ASCII.isUpper(b[next]), ASCII.isUpper(b[next + 1]), ASCII.isDigit(b[next + 2]) { return true }
         guard n >= 2, n != 5 else { return false }
         if d > 0, ASCII.isUpper(b[d - 1]) || d >= 3 && b[d - 1] == 0x20 && ASCII.isUpper(b[d - 2]) { return true }
         return n <= 4 && next + 1 < b.count && (b[next] == 0x20 || b[next] == 0x2D || n == 3 && b[next] == 0x2E) && ASCII.isDigit(b[next + 1])
@@ -99,11 +101,28 @@ enum NationalIDRecognizer {
     }
 
     static let ssnCues = CueWords(["ssn", "ssns", "ss#", "ssn#", "social security", "soc sec", "social sec"])
-    static let sinCues = CueWords(["sin", "sin#", "social insurance", "nas", "numéro d'assurance sociale"])
+    static let sinCues = CueWords(["sin#", "sin:", "sin is", "sin number", "sin no", "social insurance", "numéro d'assurance sociale"])
+
+    /// A SIN cue: one of `sinCues`, "SIN" / "NAS" in capitals, or "sin" right before the number (elsewhere in lower
+    /// case they are Spanish "without" and Portuguese "in the": "Llama sin costo al 900 123 456").
+    static func sinCue(_ b: Bytes, _ i: Int, _ hint: PIIFieldHint) -> Bool {
+        if cue(b, i, hint, sinCues) { return true }
+        var q = i
+        while q > 0, i - q < 3, b[q - 1] == 0x20 || b[q - 1] == 0x3A || b[q - 1] == 0x23 { q -= 1 }
+        if q < i, q >= 3, ASCII.equals(b, q - 3, q, "sin"), q == 3 || !ASCII.isAlpha(b[q - 4]) { return true }
+        var p = max(0, i - 40)
+        while p + 3 <= i {
+            if (b[p] == 0x53 && b[p + 1] == 0x49 && b[p + 2] == 0x4E) || (b[p] == 0x4E && b[p + 1] == 0x41 && b[p + 2] == 0x53),
+               p == 0 || !ASCII.isAlpha(b[p - 1]), p + 3 == b.count || !ASCII.isAlpha(b[p + 3]) { return true }
+            p += 1
+        }
+        return false
+    }
     static let aadhaarCues = CueWords(["aadhaar", "aadhar", "adhaar", "uidai"])
     static let nhsCues = CueWords(["nhs", "nhs#", "nhs no", "nhs number", "chi"])
     static let peselCues = CueWords(["pesel"])
-    static let passportCues = CueWords(["passport", "passports", "passport#", "passport no", "pass no"])
+    static let passportCues = CueWords(["passport", "passports", "passport#", "passport no", "pass no", "pasaporte", "passeport",
+                                        "reisepass", "paspoort", "passaporto", "passaporte", "paszport", "pass-nr"])
     static let panCues = CueWords(["pan", "pan#", "permanent account number", "income tax"])
     static let itinCues = CueWords(["itin", "taxpayer", "tax id", "tin"])
     static let bsnCues = CueWords(["bsn", "bsn-nummer", "burgerservicenummer", "sofinummer", "sofi-nummer", "citizen service number"])
@@ -117,7 +136,22 @@ enum NationalIDRecognizer {
         var e = i
         while e < b.count, e - i < 18, ASCII.isAlnum(b[e]) { e += 1 }
         if let (kind, end) = match(b, i, e, hint: hint) { return (kind, (i, end)) }
+        if isPassportShape(b, i, e), cue(b, i, hint, passportCues) { return (.nationalID, (i, e)) }
         return licenceEnd(b, i).map { (.nationalID, (i, $0)) }
+    }
+
+    /// A passport number after its cue. Each country has its own format ("X1234567" India, "AB123456" Canada,
+    /// "12AB34567" France, "C01X00T47" Germany, "E12345678" China), so the cue carries it and the shape only has to be
+    /// a passport's: 6–9 capitals and digits, at least five digits, at most three letters, and one letter at least
+    /// unless it is the nine digits of a US or UK passport ("valid until 20250101" is a date).
+    static func isPassportShape(_ b: Bytes, _ i: Int, _ e: Int) -> Bool {
+        let n = e - i
+        guard n >= 6, n <= 9, endsToken(b, e) else { return false }
+        var digits = 0
+        for k in i..<e {
+            if ASCII.isDigit(b[k]) { digits += 1 } else if !ASCII.isUpper(b[k]) { return false }
+        }
+        return digits >= 5 && n - digits <= 3 && (digits < n || n == 9)
     }
 
     static let licenceCues = CueWords([
@@ -213,8 +247,10 @@ enum NationalIDRecognizer {
             if i + 4 < b.count, b[i + 3] == 0x2E { return shaped(b, i, "ddd.ddd.ddd-dd") && isCPF(b, i) ? (.nationalID, i + 14) : nil }
             guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
             // A Luhn-valid 3-3-3 after a phone cue ("Mi teléfono es 661 569 749") is a phone number unless a SIN cue says otherwise.
-            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i),
-               !PhoneRecognizer.hasCue(b, before: i) || cue(b, i, hint, sinCues) { return (.nationalID, i + 11) }
+            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd") {
+                if isSIN(b, i), !PhoneRecognizer.hasCue(b, before: i) { return (.nationalID, i + 11) }
+                if isSIN(b, i, cued: true), sinCue(b, i, hint) { return (.nationalID, i + 11) }
+            }
             // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
             if shaped(b, i, "ddd-dd-dddd") || shaped(b, i, "ddd dd dddd"), isITIN(b, i), cue(b, i, hint, itinCues) {
                 return (.nationalID, i + 11)
@@ -237,7 +273,7 @@ enum NationalIDRecognizer {
         switch n {
         case 9:
             if isBareSSN(b, i), cue(b, i, hint, ssnCues) { return (.ssn, e) }
-            if isSIN(b, i), cue(b, i, hint, sinCues) { return (.nationalID, e) }
+            if isSIN(b, i, cued: true), sinCue(b, i, hint) { return (.nationalID, e) }
             if isITIN(b, i), cue(b, i, hint, itinCues) { return (.nationalID, e) }
             if isBSN(b, i), cue(b, i, hint, bsnCues) { return (.nationalID, e) }
             if cue(b, i, hint, passportCues) { return (.nationalID, e) } // US passport
@@ -316,10 +352,11 @@ enum NationalIDRecognizer {
 
     // MARK: - North America
 
-    /// Canadian SIN: Luhn over nine digits; none start with 0 or 8.
-    static func isSIN(_ b: Bytes, _ i: Int) -> Bool {
+    /// Canadian SIN: Luhn over nine digits; none start with 0 or 8. After a SIN cue one starting with 0 counts too:
+    /// those are the ones forms and training material print ("SIN 046 454 286"), and the cue says what it is.
+    static func isSIN(_ b: Bytes, _ i: Int, cued: Bool = false) -> Bool {
         withDigits(b, i, 9) { d in
-            guard d[0] != 0, d[0] != 8 else { return false }
+            guard d[0] != 0 || cued, d[0] != 8 else { return false }
             var sum = 0
             for k in 0..<9 {
                 let v = k % 2 == 1 ? d[k] * 2 : d[k]

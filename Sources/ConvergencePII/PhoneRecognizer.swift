@@ -293,7 +293,7 @@ extension PhoneRecognizer {
         "telefon", "handy", "rufnummer", "téléphone", "portable", "teléfono", "móvil", "movil", "telefone", "celular", "cellulare",
         "telefono", "telefoon", "mobiel", "puhelin", "numéro", "ruf", "anruf", "appel", "llama", "chiama", "dial", "tlf", "mob",
         "ph", "tél", "my number", "new number", "電話", "电话", "携帯", "手机", "전화", "휴대폰", "reach", "contact", "line", "hotline",
-        "landline", "viber", "telegram", "llám", "zadzwo", "komórk",
+        "landline", "viber", "telegram", "llám", "zadzwo", "komórk", "llame", "ligue", "ligar", "liga para", "bel me", "bel ons",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -494,6 +494,7 @@ extension PhoneRecognizer {
         "part", "item", "model", "no.", "nr", "isbn", "zip", "policy", "claim", "iban", "routing", "patient", "member", "record",
         "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "cep", "confirmation",
         "reservation", "booking", "receipt", "transaction", "txn", "shipment", "parcel", "voucher", "coupon", "national",
+        "social insurance",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).
@@ -526,6 +527,11 @@ extension PhoneRecognizer {
                 for word in antiCues where word.utf8Start[0] == first && ASCII.hasPrefix(b, at: p, word) {
                     let end = p + word.utf8CodeUnitCount // a whole word: "Partners," is no "part"
                     if end >= b.count || !ASCII.isAlpha(b[end]) { return true }
+                }
+                // A Canadian SIN or NAS, in capitals only: Spanish "sin" (without) stands before phones ("llama sin costo al …").
+                if p + 2 < b.count, b[p] == 0x53 && b[p + 1] == 0x49 && b[p + 2] == 0x4E || b[p] == 0x4E && b[p + 1] == 0x41 && b[p + 2] == 0x53,
+                   p + 3 == b.count || !ASCII.isAlpha(b[p + 3]) {
+                    return true
                 }
             }
             p -= 1

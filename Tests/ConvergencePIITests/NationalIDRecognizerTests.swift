@@ -212,6 +212,29 @@ import Testing
     /// Argentina's CUIT/CUIL and Chile's RUT printed with dots stand alone; a bare RUT, an Indonesian NIK and a German
     /// Steuer-ID need their cue; Hong Kong's HKID with its check in parentheses and Malaysia's MyKad stand alone.
     /// Values from a separate Python implementation of each check; the same with one digit changed fail.
+    /// After a SIN cue a Luhn-valid number starting with 0 is a SIN (forms print them); "sin" in Spanish is no cue.
+    @Test func sinAfterItsCue() {
+        for text in ["SIN 046 454 286", "My SIN is 046-454-286", "social insurance number 046 454 286", "NAS : 046 454 286",
+                     "sin: 130 692 544", "my sin is 130692544"] {
+            #expect(kinds(text) == [.nationalID], "\(text)")
+        }
+        #expect(kinds("SIN 046 454 287").isEmpty, "its Luhn check fails")
+        #expect(kinds("Llama sin costo al 900 123 456") == [.phone])
+    }
+
+    /// Passports after their cue, in the formats of several countries; no date, year or application number.
+    @Test func passportsAfterTheirCue() {
+        for (text, number) in [("My passport is X1234567.", "X1234567"), ("Passport number: AB123456", "AB123456"),
+                               ("N° de passeport : 12AB34567", "12AB34567"), ("Reisepass C01X00T47", "C01X00T47"),
+                               ("Passport # 533380006", "533380006")] {
+            #expect(found(text) == [number], "\(text)")
+        }
+        for text in ["passport valid until 20250101", "Passport application 1234567 received", "Passport office ticket Q12345",
+                     "renew your passport by 2025", "Room 12AB34567 is booked", "X1234567"] {
+            #expect(kinds(text).isEmpty, "\(text)")
+        }
+    }
+
     @Test func latinAmericanAsianAndGermanNumbers() {
         for number in ["27-89604394-9", "30-31418880-9", "34-71422220-3"] {
             #expect(found("CUIT \(number)") == [number])

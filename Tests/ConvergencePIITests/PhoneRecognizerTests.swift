@@ -202,6 +202,13 @@ import Testing
         #expect(!isPhone(text), "\(text)")
     }
 
+    @Test func cuesOfMoreLanguages() {
+        for text in ["Llame al 612 345 678", "Ligue para nós: 612 345 678", "Bel me op 06 12345678"] {
+            #expect(PIIDetector.kinds(in: text) == [.phone], "\(text)")
+        }
+        #expect(!isPhone("Ligue 1 standings 2023"))
+    }
+
     @Test func otherKindsStillWin() {
         #expect(PIIDetector.kinds(in: "4111 1111 1111 1111") == [.paymentCard])
         #expect(PIIDetector.kinds(in: "ssn 123-45-6789") == [.ssn])
