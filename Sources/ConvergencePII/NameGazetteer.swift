@@ -7095,7 +7095,6 @@ borunda
 bos
 bosak
 bosarge
-bosch
 bosco
 bose
 boser
@@ -91074,7 +91073,6 @@ roles
 roll
 roller
 rolling
-rolls
 rood
 roof
 rook
@@ -92159,6 +92157,7 @@ un
 benz
 berlin
 bing
+bosch
 boston
 brazil
 britain
@@ -92264,6 +92263,7 @@ mount
 new
 north
 northern
+rolls
 rust
 saint
 slack

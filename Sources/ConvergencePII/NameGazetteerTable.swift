@@ -46,8 +46,20 @@ enum NameGazetteer {
     /// there is no plain letter (Æ, ×, Þ, ß).
     static let unaccented: StaticString = "aaaaaa?ceeeeiiiidnooooo?ouuuuy??"
 
+    /// Latin Extended-A letters (U+0100–U+017F, by their offset) without their accent or stroke, in lower case ("Ł" and
+    /// "ł" as "l", "ı" and "İ" as "i"); "?" where there is no plain letter.
+    static let unaccentedExtendedA: StaticString =
+        "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii??jjkk?llllllllllnnnnnnn??oooooo??rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs"
+
+    /// Latin Extended Additional (U+1E00–U+1EFF, Vietnamese "ễ", "ị", "ặ" …) the same way.
+    static let unaccentedAdditional: StaticString = """
+        aabbbbbbccddddddddddeeeeeeeeeeffgghhhhhhhhhhiiiikkkkkkllllllllmmmmmmnnnnnnnnoooooooopppprrrrrrrrssssssssssttttttttuuuuuuuuuu\
+        vvvvwwwwwwwwwwxxxxyyzzzzzzhtwy??????aaaaaaaaaaaaaaaaaaaaaaaaeeeeeeeeeeeeeeeeiiiioooooooooooooooooooooooouuuuuuuuuuuuuuyyyyyyyy??????
+        """
+
     /// FNV-1a of the word folded: ASCII and Latin-1 capitals to lower case, apostrophes (' and U+2019) skipped;
-    /// with `stripAccents`, Latin-1 letters as their plain letter ("Sofía" as "sofia").
+    /// with `stripAccents`, Latin-1, Latin Extended-A and Vietnamese letters as their plain letter ("Sofía" as
+    /// "sofia", "Łukasz" as "lukasz", "Nguyễn" as "nguyen").
     @inline(__always) static func hash(_ b: ASCII.Bytes, _ from: Int, _ to: Int, stripAccents: Bool = false) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         var k = from
@@ -62,6 +74,14 @@ enum NameGazetteer {
             } else if stripAccents, c == 0xC3, k + 1 < to, b[k + 1] &- 0x80 < 0x40, unaccented.utf8Start[Int(b[k + 1] & 0x1F)] != 0x3F {
                 c = unaccented.utf8Start[Int(b[k + 1] & 0x1F)] // À–ÿ, either case, as its plain lower-case letter
                 k += 1
+            } else if stripAccents, c == 0xC4 || c == 0xC5, k + 1 < to, b[k + 1] &- 0x80 < 0x40,
+                      unaccentedExtendedA.utf8Start[Int(c & 1) << 6 | Int(b[k + 1] & 0x3F)] != 0x3F {
+                c = unaccentedExtendedA.utf8Start[Int(c & 1) << 6 | Int(b[k + 1] & 0x3F)]
+                k += 1
+            } else if stripAccents, c == 0xE1, k + 2 < to, b[k + 1] &- 0xB8 < 4, b[k + 2] &- 0x80 < 0x40,
+                      unaccentedAdditional.utf8Start[Int(b[k + 1] &- 0xB8) << 6 | Int(b[k + 2] & 0x3F)] != 0x3F {
+                c = unaccentedAdditional.utf8Start[Int(b[k + 1] &- 0xB8) << 6 | Int(b[k + 2] & 0x3F)]
+                k += 2
             } else if c == 0xC3, k + 1 < to, b[k + 1] &- 0x80 < 0x1F, b[k + 1] != 0x97 {
                 h = (h ^ 0xC3) &* 0x0000_0100_0000_01B3
                 c = b[k + 1] | 0x20

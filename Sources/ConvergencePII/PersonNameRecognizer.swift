@@ -144,7 +144,7 @@ enum PersonNameRecognizer {
     @inline(__always) static func lookup(_ b: Bytes, _ from: Int, _ to: Int) -> UInt16 {
         let whole = NameGazetteer.flags(b, from, to)
         guard whole == 0 else { return whole }
-        if hasLatin1Letter(b, from, to) { // "Sofía", "Müller": listed without their accents
+        if hasAccentedLetter(b, from, to) { // "Sofía", "Müller", "Łukasz", "Nguyễn": listed without their accents
             // Not as an ordinary word: "Vía" is no English "via", and unknown it stays.
             let plain = NameGazetteer.flags(b, from, to, stripAccents: true)
             if plain != 0, plain & Flag.word == 0 { return plain }
@@ -159,9 +159,9 @@ enum PersonNameRecognizer {
         return head & Flag.name != 0 && tail & Flag.name != 0 ? (head | tail) & Flag.name : 0
     }
 
-    /// A Latin-1 letter (À–ÿ) in `b[from..<to]`: only then can the word be listed without its accents.
-    @inline(__always) static func hasLatin1Letter(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
-        for k in from..<to where b[k] == 0xC3 { return true }
+    /// A Latin-1, Latin Extended-A or Vietnamese letter in `b[from..<to]`: only then can the word be listed without its accents.
+    @inline(__always) static func hasAccentedLetter(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for k in from..<to where b[k] &- 0xC3 < 3 || b[k] == 0xE1 { return true }
         return false
     }
 
@@ -325,6 +325,26 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// A personal pronoun later in the clause (his, her, he, she, him …, within 48 bytes and before a sentence's end): what
+    /// the words before it name is a person ("Mirela Dragomir wants to change her plan"); firms are "it" and "their".
+    static func pronounAfter(_ b: Bytes, _ end: Int) -> Bool {
+        var k = end
+        let limit = min(b.count, end + 48)
+        while k < limit {
+            let c = b[k]
+            if c == 0x2E || c == 0x21 || c == 0x3F || c == 0x3B || c == 0x0A { return false }
+            guard ASCII.isLower(c), !ASCII.isAlpha(b[k - 1]) else { k += 1; continue }
+            var e = k + 1
+            while e < b.count, ASCII.isAlpha(b[e]) { e += 1 }
+            if e - k <= 7 {
+                for pronoun: StaticString in ["his", "her", "he", "she", "him", "himself", "herself", "hers"]
+                where ASCII.equals(b, k, e, pronoun) { return true }
+            }
+            k = e
+        }
+        return false
+    }
+
     /// Assistants and languages named like people ("Claude opened a pull request", "Julia compiled it"): a verb after
     /// them says nothing about a person.
     static func isAssistantName(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
@@ -432,6 +452,13 @@ enum PersonNameRecognizer {
         let head = tokens[firstCore].flags
         let plainGiven = head & Flag.given != 0 && head & Flag.word == 0
         if surnameSuffix, !plainGiven { return nil }
+        // Two words that are no ordinary English word, at least one of them a name no list holds or both surnames, then a
+        // verb firms do not do or a personal pronoun ("Siosaia Taufa replied", "I met Tavita Leota", "Aslan Zhakupov
+        // emailed", "Mirela Dragomir wants to change her plan"; "Deutsche Telekom said" and "Rakuten Viber changed
+        // their logo" stay clean).
+        let pairActs = core == 2 && words == 0 && allCaps == 0 && (unknown > 0 || plainNames == 2)
+            && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start)
+                || pronounAfter(b, tokens[count - 1].end))
         let accepted: Bool
         if words > 0 {
             // One ordinary word after a name ("Marie Curie", "Grace Hopper") needs a cue: headings are full of them.
@@ -461,17 +488,13 @@ enum PersonNameRecognizer {
             let anyGiven = head & Flag.given != 0 || tokens[lastCore].flags & Flag.given != 0
             // "Tom Baker called", "Will Smith said": a given name, a surname and a verb people do after them.
             let givenSurnameActs = core == 2 && head & Flag.given != 0 && tokens[lastCore].flags & Flag.surname != 0
-                && cueAfter(b, tokens[count - 1].end)
+                && (cueAfter(b, tokens[count - 1].end) || pronounAfter(b, tokens[count - 1].end))
             accepted = plainNames >= 1 && (anyGiven || evidence >= 1) || evidence == 3 || evidence == 2 && head & Flag.given != 0
-                || givenSurnameActs
+                || givenSurnameActs || pairActs
         } else {
             let last = tokens[lastCore].flags
-            // Two words no list knows, then a verb firms do not do ("Siosaia Taufa replied", "Rangi Parata lives …";
-            // "Deutsche Telekom said" and "Hyundai Mobis declined" stay clean).
-            let unlistedPairActs = core == 2 && unknown == 2 && allCaps == 0
-                && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start))
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
-                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || unlistedPairActs
+                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || pairActs
         }
         return accepted ? (tokens[first].start, tokens[count - 1].end) : nil
     }
