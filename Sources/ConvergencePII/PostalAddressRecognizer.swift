@@ -474,11 +474,11 @@ enum PostalAddressRecognizer {
                 return preposition.start
             }
         }
-        return romancePrefix(b, beforeName)
+        return romancePrefix(b, beforeName, nameEnd: w.end)
     }
 
     /// Walks back from `first`, the word before the name's last word, over capitalised words and particles to a prefix type.
-    static func romancePrefix(_ b: Bytes, _ first: Word) -> Int? {
+    static func romancePrefix(_ b: Bytes, _ first: Word, nameEnd: Int) -> Int? {
         var w = first
         for n in 0..<5 {
             guard let q = n == 0 ? first : previous(b, w.start), !q.comma else { return nil }
@@ -486,12 +486,28 @@ enum PostalAddressRecognizer {
                 let abbreviated = q.dot || b[q.end - 1] == 0x2F
                 if has(V.prefixNeedsCapital, b, q), !(isCapital(b, q.start) || abbreviated) { return nil }
                 if equals(b, q, "ul"), !abbreviated { return nil }
+                if equals(b, q, "via"), !isCapital(b, q.start), !isStreetName(b, from: q.end, to: nameEnd) { return nil }
                 return q.start
             }
             guard !q.dot, isCapitalWord(b, q) || has(V.particles, b, q) else { return nil }
             w = q
         }
         return nil
+    }
+
+    /// After a lower-case "via", which is also English's "by way of": the words up to `to` name a street only when none
+    /// is an acronym or an ordinary English word ("via Roma 10", "via Garibaldi 5"; not "via USB 3", "via Windows Update 2").
+    static func isStreetName(_ b: Bytes, from: Int, to: Int) -> Bool {
+        var at = from
+        while at < to, let w = next(b, at), w.end <= to {
+            if isCapital(b, w.start) {
+                if w.count > 1, isAllUpper(b, w) { return false }
+                let f = NameGazetteer.flags(b, w.start, w.end)
+                if f & NameGazetteer.Flag.word != 0, f & NameGazetteer.Flag.name == 0 { return false }
+            }
+            at = w.end
+        }
+        return true
     }
 
     /// "Hauptstraße", "Keizersgracht", "Drottninggatan": a known suffix after at least two letters.

@@ -265,6 +265,16 @@ import Testing
         }
     }
 
+    /// Lower-case "via" is also English's "by way of": then the name after it must be no acronym and no English word.
+    @Test func lowerCaseViaBeforeAcronymsIsEnglish() {
+        #expect(Self.addresses("abito in via Roma 10") == ["via Roma 10"])
+        #expect(Self.addresses("via del Corso 21, Roma") == ["via del Corso 21, Roma"])
+        for text in ["sent via USB 3", "connect via HDMI 2", "Add terminal integration via ANSI OSC 9", "upgraded via Windows Update 2",
+                     "delivered via DHL Express 3"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     /// Finnish suffixes: -katu, -tie after the genitive's n, -kuja, -polku, -kaari.
     @Test func finnishStreets() {
         #expect(Self.addresses("Aleksanterinkatu 52") == ["Aleksanterinkatu 52"])
