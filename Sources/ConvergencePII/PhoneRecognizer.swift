@@ -479,7 +479,11 @@ extension PhoneRecognizer {
             if p == 0 || !ASCII.isAlpha(b[p - 1]), startsWord[Int(first)] & 1 != 0 {
                 for cue in cues where cue.utf8Start[0] == first && ASCII.hasPrefix(b, at: p, cue) {
                     let end = p + cue.utf8CodeUnitCount
-                    if at - end <= cueGap, end >= at || !ASCII.isAlpha(b[end]) || cueAllowsSuffix(cue) { return true }
+                    if at - end <= cueGap, end >= at || !ASCII.isAlpha(b[end]) || cueAllowsSuffix(cue) {
+                        // "line" names many things ("line length 2147483647", "line 1204"): only right before the number or its "is".
+                        if cue.utf8CodeUnitCount == 4, at - end > 4, ASCII.hasPrefix(b, at: p, "line") { continue }
+                        return true
+                    }
                 }
             }
             p -= 1

@@ -268,7 +268,8 @@ enum PostalAddressRecognizer {
             }
             // Cheap rejections first: most numbers in prose have a lower-case word after and none capitalised before.
             let following = next(b, numberEnd)
-            if !labelled, let after = following, !after.dot {
+            // A tab after the number separates a table's columns ("9472<TAB>BOX DRAWINGS LIGHT HORIZONTAL"), not a street.
+            if !labelled, let after = following, !after.dot, b[numberEnd] != 0x09 {
                 let capitalAfter = isCapital(b, after.start)
                 if (capitalAfter || cued || ASCII.isDigit(b[after.start])) && !after.comma, !(yearCue && isYear(b, i, j)),
                    let (core, weak, plural) = english(b, after, lowerCase: cued), followsWell(b, core) {

@@ -209,6 +209,14 @@ import Testing
         #expect(!isPhone("Ligue 1 standings 2023"))
     }
 
+    /// "line" names many things: it is a cue only right before the number or its "is".
+    @Test func lineIsACueOnlyRightBeforeTheNumber() {
+        #expect(isPhone("support line is 4155552671"))
+        #expect(isPhone("Line: 4155552671"))
+        #expect(!isPhone("Maximum line length 2147483647 characters."))
+        #expect(!isPhone("line count 4155552671 in the log"))
+    }
+
     @Test func otherKindsStillWin() {
         #expect(PIIDetector.kinds(in: "4111 1111 1111 1111") == [.paymentCard])
         #expect(PIIDetector.kinds(in: "ssn 123-45-6789") == [.ssn])

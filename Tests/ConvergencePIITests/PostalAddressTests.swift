@@ -275,6 +275,14 @@ import Testing
         }
     }
 
+    /// A tab after the number separates a table's columns: "9472<TAB>BOX DRAWINGS LIGHT HORIZONTAL" is no street.
+    @Test func aTabAfterTheNumberIsATable() {
+        #expect(!Self.found("9472\tBOX DRAWINGS LIGHT HORIZONTAL"))
+        #expect(!Self.found("9632\tBLACK SQUARE"))
+        #expect(Self.found("9472 Harbor Light Rd"))
+        #expect(Self.found("Street\t42 Elm Street"))
+    }
+
     /// Finnish suffixes: -katu, -tie after the genitive's n, -kuja, -polku, -kaari.
     @Test func finnishStreets() {
         #expect(Self.addresses("Aleksanterinkatu 52") == ["Aleksanterinkatu 52"])
