@@ -79,7 +79,7 @@ enum PersonNameRecognizer {
                     continue
                 }
                 let (count, next) = readRun(b, i, tokens)
-                if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) {
+                if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
@@ -388,6 +388,15 @@ enum PersonNameRecognizer {
             return evaluate(b, UnsafeMutableBufferPointer(rebasing: tokens[k..<count]), count - k)
         }
         return nil
+    }
+
+    /// A place or a firm run into the end of the name ("Meeting with Maria Garcia London office"): when the run as a whole
+    /// is no name, it is weighed again without its trailing stop words, if two words or more are left.
+    static func evaluateHead(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> (Int, Int)? {
+        var kept = count
+        while kept > 0, tokens[kept - 1].flags & Flag.stop != 0 { kept -= 1 }
+        guard kept < count, kept >= 2 else { return nil }
+        return evaluate(b, tokens, kept)
     }
 
     /// The span of the name in the run, or nil when the evidence does not add up.

@@ -344,4 +344,13 @@ import Testing
             #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
         }
     }
+
+    @Test func countriesAndCitiesAreNoNamesAndATrailingPlaceIsTrimmed() {
+        for text in ["Sami Finland", "Spanish - Puerto Rico", "Visit Lake Louise Canada", "Apple Music Germany launched today.",
+                     "Goldman Sachs London office"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+        #expect(Self.names("Meeting with Maria Garcia London office on Monday.") == ["Maria Garcia"])
+        #expect(Self.names("Contact Anna Lindqvist Sweden for the contract.") == ["Anna Lindqvist"])
+    }
 }
