@@ -26,7 +26,7 @@ enum PasswordPhrase {
         var start = at, end = at
         while start > 0, ASCII.isAlpha(b[start - 1]) { start -= 1 }
         while end < b.count, ASCII.isAlpha(b[end]) { end += 1 }
-        guard isPasswordWord(b, start, end) else { return nil }
+        guard isPasswordWord(b, start, end), !modifiesNoun(b, after: end) else { return nil }
         // The verb within 40 bytes, before any sentence or clause punctuation: "password for the guest network is …".
         var k = end
         while k < b.count, k - end <= 40 {
@@ -82,6 +82,21 @@ enum PasswordPhrase {
             // "passe" only as French "mot de passe"; on its own it is an ordinary word.
             return to - from != 5 || (from >= 7 && ASCII.equals(b, from - 7, from - 1, "mot de") && b[from - 1] == 0x20)
         }
+        return false
+    }
+
+    /// The password word names the kind of another noun, which the verb is about: "the password hashing algorithm is now
+    /// Argon2id", "the password policy is …", "password length is 12".
+    static func modifiesNoun(_ b: Bytes, after end: Int) -> Bool {
+        guard end + 1 < b.count, b[end] == 0x20, ASCII.isLower(b[end + 1]) else { return false }
+        var e = end + 1
+        while e < b.count, ASCII.isAlpha(b[e]) { e += 1 }
+        for noun: StaticString in ["hashing", "hash", "hashes", "algorithm", "policy", "policies", "length", "manager", "reset",
+                                   "field", "strength", "expiry", "expiration", "requirement", "requirements", "rule", "rules",
+                                   "format", "prompt", "file", "store", "storage", "database", "encryption", "complexity",
+                                   "history", "limit", "attempts", "validation", "generator", "check", "salt", "scheme",
+                                   "function", "change", "protection", "authentication", "login", "option", "setting", "settings"]
+        where ASCII.equals(b, end + 1, e, noun) { return true }
         return false
     }
 

@@ -57,6 +57,7 @@ enum SecretSamples {
 
     /// None holds a secret: prose about credentials, placeholders, code, identifiers and look-alike strings.
     static let notSecrets: [String] = [
+        "The default password hashing algorithm is now Argon2id.", "The password policy is v2-strict", "password length is 12 chars",
         "the secret_sauce_recipe_v2 file", "dapi is an API", "dapi_0123 and ntn_ prefixes", "lin_api_docs are online",
         "The password is \"one of the options below\"", "password is \"same as the email one\"", "the password is \"not set\"",
         "Your password is required.", "The password is 8 characters long", "Password is case-sensitive",
