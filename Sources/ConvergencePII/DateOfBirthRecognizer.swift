@@ -47,15 +47,61 @@ enum DateOfBirthRecognizer {
            start == 3 || b[start - 4] == 0x28 || start >= 5 && b[start - 4] == 0x20 && b[start - 5] == 0x2C {
             return true
         }
-        return cues.near(b, start, end, window: 36, after: 24)
+        return cues.near(b, start, end, window: 36, after: 24) || cjkCueBefore(b, start)
+    }
+
+    /// Birth cues of Japanese, Chinese and Korean (生年月日, 誕生日, 生日, 出生, 생년월일, 생일, 출생) within 36 bytes before.
+    static let cjkCues: [StaticString] = ["生年月日", "誕生日", "生日", "出生", "생년월일", "생일", "출생"]
+
+    static func cjkCueBefore(_ b: Bytes, _ start: Int) -> Bool {
+        var p = max(0, start - 36)
+        while p < start {
+            if b[p] >= 0xE0 {
+                for cue in cjkCues where p + cue.utf8CodeUnitCount <= start && ASCII.hasPrefix(b, at: p, cue) { return true }
+            }
+            p += 1
+        }
+        return false
+    }
+
+    /// "1985年3月4日" (Japanese, Chinese) or "1985년 3월 4일" (Korean) after the year at `k`: where it ends, if valid.
+    static func cjkDate(_ b: Bytes, year: Int, after k0: Int) -> Int? {
+        var k = k0
+        let korean: Bool
+        if ASCII.hasPrefix(b, at: k, "年") { korean = false } else if ASCII.hasPrefix(b, at: k, "년") { korean = true } else { return nil }
+        k += 3
+        if korean, k < b.count, b[k] == 0x20 { k += 1 }
+        guard let month = number(b, &k, max: 2), ASCII.hasPrefix(b, at: k, korean ? "월" : "月") else { return nil }
+        k += 3
+        if korean, k < b.count, b[k] == 0x20 { k += 1 }
+        guard let day = number(b, &k, max: 2), ASCII.hasPrefix(b, at: k, korean ? "일" : "日") else { return nil }
+        k += 3
+        return isValid(day, month, year) ? k : nil
+    }
+
+    /// "19850304": eight digits, year first, right after a birth cue ("DOB 19850304"; a cue further off, as in
+    /// "birthday promo 20240101", is not enough for a bare number).
+    static func compactDate(_ b: Bytes, _ i: Int) -> Int? {
+        guard i + 8 <= b.count, endsDate(b, i + 8) else { return nil }
+        var v = [0, 0, 0]
+        for (n, (from, to)) in [(i, i + 4), (i + 4, i + 6), (i + 6, i + 8)].enumerated() {
+            for k in from..<to {
+                guard ASCII.isDigit(b[k]) else { return nil }
+                v[n] = v[n] * 10 + Int(b[k] - 48)
+            }
+        }
+        guard isValid(v[2], v[1], v[0]), cues.any(b, from: i - 12, to: i) else { return nil }
+        return i + 8
     }
 
     /// The span of a valid date that starts at the digit `i`, or whose month name comes just before it.
     static func date(_ b: Bytes, at i: Int) -> (Int, Int)? {
+        if let end = compactDate(b, i) { return (i, end) }
         var k = i
         guard let first = number(b, &k, max: 4) else { return nil }
         let firstLength = k - i
         if firstLength == 4 { // year first: 1985-03-14, 1985/3/14, 1985.03.14
+            if k < b.count, b[k] >= 0xE5, let end = cjkDate(b, year: first, after: k) { return (i, end) }
             guard k < b.count, isDateSeparator(b[k]) else { return nil }
             let sep = b[k]
             k += 1

@@ -63,6 +63,22 @@ import Testing
         }
     }
 
+    /// Japanese and Chinese 年月日 and Korean 년 월 일 after their birth cues; eight digits, year first, right after a cue.
+    @Test func cjkAndCompactForms() {
+        #expect(kinds("生年月日: 1985年3月4日") == [.dateOfBirth])
+        #expect(kinds("出生日期：1990年12月25日") == [.dateOfBirth])
+        #expect(kinds("생년월일: 1985년 3월 4일") == [.dateOfBirth])
+        #expect(kinds("DOB 19850304") == [.dateOfBirth])
+        for text in ["会議は2024年3月4日です", "1985年3月4日", "DOB 1985年13月4日", "DOB: 19851304", "birthday promo code 20240101 expires",
+                     "Order 19850304 shipped"] {
+            #expect(kinds(text).isEmpty, "\(text)")
+        }
+        // A year at the very end of the text, or cut short inside the form.
+        for text in ["born 1985", "1985", "DOB 1985年", "DOB 1985年3", "DOB 1985年3月", "DOB 1985년 3월 4", "DOB 1985年3月4", "dob 1985030"] {
+            #expect(kinds(text).isEmpty, "\(text)")
+        }
+    }
+
     @Test func invalidDatesAreRejected() {
         #expect(kinds("born 1985-02-30").isEmpty, "30 February")
         #expect(kinds("born 1985-13-01").isEmpty)
@@ -83,7 +99,8 @@ import Testing
         let clock = ContinuousClock()
         let inputs = [String(repeating: "born ", count: 1 << 18), String(repeating: "born 14/03/1985 ", count: 1 << 16),
                       String(repeating: "March 1 ", count: 1 << 15), String(repeating: "1-1-", count: 1 << 18),
-                      String(repeating: "dob ", count: 1 << 18) + "1985-03-14", String(repeating: "14 ", count: 1 << 16)]
+                      String(repeating: "dob ", count: 1 << 18) + "1985-03-14", String(repeating: "14 ", count: 1 << 16),
+                      String(repeating: "生年月日 1985年", count: 1 << 14), String(repeating: "dob 19850304", count: 1 << 15)]
         for text in inputs {
             let elapsed = clock.measure { _ = PIIDetector.spans(in: text) }
             #expect(elapsed < .seconds(5), "\(text.prefix(20))…: \(elapsed)")
