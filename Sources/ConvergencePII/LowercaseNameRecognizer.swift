@@ -2,7 +2,8 @@
 /// "talked to alessia gallo yesterday". In text with more than two capitals (prose
 /// capitalises its names, and PersonNameRecognizer reads those) only a full name of two
 /// words, neither an ordinary word ("Please ask maria garcia from HR"). Only right after a
-/// word that introduces a person: a greeting, "name is", "i'm", "this is", "ask", "cc", "attn", "patient", "contact", a title, a
+/// word that introduces a person: a greeting, "name is", "i'm", "this is", "ask", "cc", "attn", "patient", "contact", "user",
+/// "customer", "client", "employee", "member", "guest", "tenant", a title, a
 /// verb that takes a person and its "to"/"with"/"by". The words after it must be names
 /// in the gazetteer: first a given name that is no ordinary word (after a title, a
 /// surname will do), then up to two more given names or surnames.
@@ -16,13 +17,13 @@ enum LowercaseNameRecognizer {
     /// The words `cueOf` knows (the test rebuilds `cueShapes` from them).
     static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya",
                                            "with", "name", "prof", "hello", "named", "thanks", "cheers", "name's", "cc", "ask",
-                                           "attn", "patient", "contact"]
+                                           "attn", "patient", "contact", "user", "guest", "client", "member", "tenant"]
 
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x2080_0040_A089
-    static let cueShapes3: UInt64 = 0x8004_0008_2004
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x20C0_0050_A089
+    static let cueShapes3: UInt64 = 0x8004_0008_3004
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
     static func shapes(of words: [StaticString]) -> [UInt64] {
@@ -36,6 +37,7 @@ enum LowercaseNameRecognizer {
 
     @inline(__always) static func mayBeCue(_ b: Bytes, _ s: Int, _ e: Int) -> Bool {
         let length = e - s
+        if length == 8 { return b[s] | 0x20 == 0x63 || b[s] | 0x20 == 0x65 } // "customer", "employee"
         guard length >= 2, length <= 7 else { return false }
         let key = length << 5 | Int(b[s] | 0x20 &- 97) & 31
         let word = key >> 6 == 0 ? cueShapes0 : key >> 6 == 1 ? cueShapes1 : key >> 6 == 2 ? cueShapes2 : cueShapes3
@@ -103,16 +105,18 @@ enum LowercaseNameRecognizer {
             if `is`("hey") || `is`("i'm") || `is`("ask") { return .person }
             if `is`("mrs") { return .title }
         case 4:
-            if `is`("dear") || `is`("hiya") || `is`("attn") { return .person }
+            if `is`("dear") || `is`("hiya") || `is`("attn") || `is`("user") { return .person }
             if `is`("with") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
             if `is`("name") { return colonAfter ? .person : .none } // "name: john"
             if `is`("prof") { return .title }
         case 5:
-            if `is`("hello") || `is`("named") { return .person }
+            if `is`("hello") || `is`("named") || `is`("guest") { return .person }
         case 6:
-            if `is`("thanks") || `is`("cheers") || `is`("name's") { return .person }
+            if `is`("thanks") || `is`("cheers") || `is`("name's") || `is`("client") || `is`("member") || `is`("tenant") { return .person }
         case 7:
             if `is`("patient") || `is`("contact") { return .person }
+        case 8:
+            if `is`("customer") || `is`("employee") { return .person }
         default:
             break
         }

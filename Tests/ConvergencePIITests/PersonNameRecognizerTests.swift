@@ -168,6 +168,17 @@ import Testing
         }
     }
 
+    @Test func lowerCaseNamesAfterTheWordsForACustomer() {
+        #expect(Self.names("the user ayesha siddiqui asked for a refund") == ["ayesha siddiqui"])
+        #expect(Self.names("customer ayesha siddiqui asked") == ["ayesha siddiqui"])
+        #expect(Self.names("employee priya raman resigned") == ["priya raman"])
+        #expect(Self.names("guest anna kowalski checked in") == ["anna kowalski"])
+        for text in ["our client mark asked", "the user will be notified", "the user admin asked", "the customer service team replied",
+                     "member since 2019", "tenant portal is down"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func lowerCaseCueBitmapMatchesTheCueWords() {
         typealias L = LowercaseNameRecognizer
         #expect(L.shapes(of: L.cueWords) == [L.cueShapes0, L.cueShapes1, L.cueShapes2, L.cueShapes3])
