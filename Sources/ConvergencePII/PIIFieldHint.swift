@@ -35,6 +35,7 @@ public enum PIIFieldHint: Sendable, Equatable {
         ("middlename", .personName), ("maidenname", .personName), ("patient", .personName), ("patientname", .personName),
         ("customername", .personName), ("contactname", .personName), ("clientname", .personName), ("employeename", .personName),
         ("personname", .personName), ("displayname", .personName), ("recipientname", .personName), ("sender", .personName),
+        ("fname", .personName), ("lname", .personName),
         ("address", .postalAddress), ("streetaddress", .postalAddress), ("street", .postalAddress), ("homeaddress", .postalAddress),
         ("mailingaddress", .postalAddress), ("postaladdress", .postalAddress), ("billingaddress", .postalAddress),
         ("shippingaddress", .postalAddress), ("addressline1", .postalAddress), ("addressline2", .postalAddress), ("addr", .postalAddress),

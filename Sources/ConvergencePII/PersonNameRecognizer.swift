@@ -325,6 +325,21 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// The one all-capitals word of the run is a surname (also one that is an ordinary word: "John SMITH"), and a
+    /// capitalised given name that is no ordinary word stands beside it.
+    static func surnameInCapitalsBesideGiven(_ tokens: UnsafeMutableBufferPointer<Token>, from: Int, to: Int) -> Bool {
+        var capsSurname = false, plainGiven = false
+        for k in from..<to where tokens[k].shape == .allCaps || tokens[k].shape == .capitalised {
+            let f = tokens[k].flags
+            if tokens[k].shape == .allCaps {
+                capsSurname = f & Flag.surname != 0 && tokens[k].end - tokens[k].start >= 2 // "John SMITH" too
+            } else if f & Flag.given != 0, f & Flag.word == 0 {
+                plainGiven = true
+            }
+        }
+        return capsSurname && plainGiven
+    }
+
     /// A personal pronoun later in the clause (his, her, he, she, him …, within 48 bytes and before a sentence's end): what
     /// the words before it name is a person ("Mirela Dragomir wants to change her plan"); firms are "it" and "their".
     static func pronounAfter(_ b: Bytes, _ end: Int) -> Bool {
@@ -475,8 +490,10 @@ enum PersonNameRecognizer {
             accepted = evidence >= 2 && (head & Flag.word == 0 || head & Flag.given != 0)
                 || plainGiven && (evidence == 1 || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
         } else if allCaps > 0 {
-            // Acronyms are not names; "JOHN SMITH" is.
+            // Acronyms are not names; "JOHN SMITH" is, and so is a surname written in capitals beside a given name, as
+            // French forms and passports write it ("Jean DUPONT", "WANG Wei", "GARCIA Maria Elena"; not "IBM Watson").
             accepted = allCaps == core && names == core && (core >= 2 && plainNames >= 1 || evidence >= 2)
+                || allCaps == 1 && names == core && core >= 2 && core <= 3 && surnameInCapitalsBesideGiven(tokens, from: first, to: count)
         } else if core == 1 {
             let t = tokens[firstCore]
             if evidence >= 2 {
@@ -511,15 +528,22 @@ enum PersonNameRecognizer {
     /// A value under a name key (`"full_name": "ada lovelace"`): the whole text is 1–4 words of letters
     /// (capitalised or all lower case, initials allowed), at least one a gazetteer name, none an ordinary word.
     static func scanField(_ b: Bytes, into sink: inout PIISink) -> Bool {
+        guard let (from, to) = fieldName(b) else { return false }
+        sink.report(.personName, from, to)
+        return true
+    }
+
+    /// Where the name is when the whole of `b` (trimmed) is one, as `scanField` judges it.
+    static func fieldName(_ b: Bytes) -> (Int, Int)? {
         var from = 0, to = b.count
         while from < to, b[from] == 0x20 { from += 1 }
         while to > from, b[to - 1] == 0x20 { to -= 1 }
-        guard to > from, to - from <= 64 else { return false }
+        guard to > from, to - from <= 64 else { return nil }
         var p = from, core = 0, names = 0, givenOrPlain = 0, lower = 0, capital = 0
         while p < to {
-            guard isLetter(b[p]) else { return false }
+            guard isLetter(b[p]) else { return nil }
             let e = min(wordEnd(b, p), to)
-            guard e > p, e - p <= maxWord else { return false }
+            guard e > p, e - p <= maxWord else { return nil }
             if e - p == 1, e < to, b[e] == 0x2E { // an initial
                 p = e + 1
             } else {
@@ -528,26 +552,25 @@ enum PersonNameRecognizer {
                 if s == .particle && f & Flag.particle != 0 && core > 0 {
                     p = e
                 } else {
-                    guard s != .camel, f & (Flag.stop | Flag.suffix | Flag.title | Flag.cue) == 0 else { return false }
+                    guard s != .camel, f & (Flag.stop | Flag.suffix | Flag.title | Flag.cue) == 0 else { return nil }
                     if s == .particle { lower += 1 } else { capital += 1 }
                     core += 1
                     if f & Flag.name != 0 {
                         names += 1
                         if f & Flag.given != 0 || f & Flag.word == 0 && s != .particle { givenOrPlain += 1 }
                     } else if f & Flag.word != 0 {
-                        return false // "Quarterly Report", "default"
+                        return nil // "Quarterly Report", "default"
                     }
                     p = e
                 }
             }
             if p < to {
-                guard b[p] == 0x20, p + 1 < to, b[p + 1] != 0x20 else { return false }
+                guard b[p] == 0x20, p + 1 < to, b[p + 1] != 0x20 else { return nil }
                 p += 1
             }
         }
-        guard core >= 1, core <= 4, lower == 0 || capital == 0, names >= 1 else { return false }
-        guard core >= 2 || givenOrPlain == 1 else { return false }
-        sink.report(.personName, from, to)
-        return true
+        guard core >= 1, core <= 4, lower == 0 || capital == 0, names >= 1 else { return nil }
+        guard core >= 2 || givenOrPlain == 1 else { return nil }
+        return (from, to)
     }
 }

@@ -224,3 +224,35 @@ import Testing
         #expect(PIIDetector.kinds(in: "session_id").isEmpty)
     }
 }
+
+/// `key=value` pairs inside text: the key's hint applies to its value, as a JSON key's does.
+@Suite struct InlineFieldTests {
+    func spans(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        return PIIDetector.spans(in: text).map { "\($0.kind.rawValue):" + String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+    }
+
+    @Test func valuesUnderKeysInText() {
+        #expect(spans("first_name=Maria&last_name=Garcia") == ["person_name:Maria", "person_name:Garcia"])
+        #expect(spans("GET /signup?name=Maria+Garcia&plan=pro") == ["person_name:Maria+Garcia"])
+        #expect(spans("patient_name=\"ada lovelace\" ward=3") == ["person_name:ada lovelace"])
+        #expect(spans("lname=Okafor") == ["person_name:Okafor"])
+        #expect(spans("phone=5551234567") == ["phone:5551234567"])
+        #expect(spans("dob=1985-03-04") == ["date_of_birth:1985-03-04"])
+        #expect(spans("nombre=José&apellido=Pérez") == ["person_name:José", "person_name:Pérez"])
+    }
+
+    @Test func valuesThatDoNotFitTheirKeyAreNothing() {
+        for text in ["name=report.pdf", "name=default", "username=jsmith", "name=Quarterly+Report", "filename=John.txt", "tel=12",
+                     "x=1&name=nginx", "a=b=c=d", "==name==", "name=", "name=\"", "name=\(String(repeating: "Maria+", count: 20))"] {
+            #expect(spans(text).isEmpty, "\(text)")
+        }
+    }
+
+    @Test(arguments: ["name=", "=", "name=Maria&", "a=b ", "phone=\"", "name=\"Ab Cd\" "])
+    func repeatedPairsStayLinear(unit: String) {
+        let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
+        let elapsed = ContinuousClock().measure { _ = PIIDetector.spans(in: text) }
+        #expect(elapsed < .seconds(5), "\(unit): \(elapsed)")
+    }
+}

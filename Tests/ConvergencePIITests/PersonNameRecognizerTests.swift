@@ -364,4 +364,13 @@ import Testing
         #expect(Self.names("Meeting with Maria Garcia London office on Monday.") == ["Maria Garcia"])
         #expect(Self.names("Contact Anna Lindqvist Sweden for the contract.") == ["Anna Lindqvist"])
     }
+
+    @Test func aSurnameInCapitalsBesideAGivenName() {
+        #expect(Self.names("Jean DUPONT signed the lease.") == ["Jean DUPONT"])
+        #expect(Self.names("WANG Wei") == ["WANG Wei"])
+        #expect(Self.names("SMITH John, born 1980") == ["SMITH John"])
+        for text in ["NASA Houston", "IBM Watson", "AWS Lambda", "BMW Group", "FAQ Maria", "TODO John", "HR Maria", "Thanks John GREAT job"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
 }
