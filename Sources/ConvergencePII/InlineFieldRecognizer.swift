@@ -57,7 +57,8 @@ enum InlineFieldRecognizer {
             // "Maria+Garcia": a form encodes its spaces as '+'; judged with spaces, reported where it stands.
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxValue) { copy in
                 for k in from..<to { copy[k - from] = b[k] == 0x2B ? 0x20 : b[k] }
-                if let (s, e) = PersonNameRecognizer.fieldName(ASCII.Bytes(UnsafeMutableBufferPointer(rebasing: copy[..<(to - from)]))) {
+                let value = ASCII.Bytes(UnsafeMutableBufferPointer(rebasing: copy[..<(to - from)]))
+                if let (s, e) = PersonNameRecognizer.fieldName(value), isNameInCode(value, s, e) {
                     sink.report(.personName, from + s, from + e)
                 }
             }
@@ -73,6 +74,16 @@ enum InlineFieldRecognizer {
         case .none, .personName: return
         }
         for span in found.spans { sink.report(span.kind, from + span.start, from + span.end) }
+    }
+
+    /// Code and logs name things with such keys too (`I(name='LONG')`, `name="mark"`): one word alone counts only
+    /// written as a name is — capitalised, not in capitals — and when it is no ordinary word ("Okafor", not "Mark").
+    static func isNameInCode(_ v: Bytes, _ s: Int, _ e: Int) -> Bool {
+        var k = s
+        while k < e, v[k] != 0x20 { k += 1 }
+        guard k == e else { return true } // two words or more: `fieldName` has judged them
+        guard ASCII.isUpper(v[s]), e - s > 1, !ASCII.isUpper(v[s + 1]) else { return false }
+        return NameGazetteer.flags(v, s, e) & NameGazetteer.Flag.word == 0
     }
 
     static func kind(of hint: PIIFieldHint) -> PIIKind {
