@@ -82,7 +82,9 @@ enum DateOfBirthRecognizer {
     /// "19850304": eight digits, year first, right after a birth cue ("DOB 19850304"; a cue further off, as in
     /// "birthday promo 20240101", is not enough for a bare number).
     static func compactDate(_ b: Bytes, _ i: Int) -> Int? {
-        guard i + 8 <= b.count, endsDate(b, i + 8) else { return nil }
+        // Most digit runs are shorter: the ninth byte from `i` ends this one or it is no eight-digit run.
+        guard i + 8 <= b.count, ASCII.isDigit(b[i + 4]), ASCII.isDigit(b[i + 7]), i + 8 == b.count || !ASCII.isDigit(b[i + 8]),
+              endsDate(b, i + 8) else { return nil }
         var v = [0, 0, 0]
         for (n, (from, to)) in [(i, i + 4), (i + 4, i + 6), (i + 6, i + 8)].enumerated() {
             for k in from..<to {

@@ -17,4 +17,21 @@ extension ASCII {
         while i < t.count, !isDigit(t[i]) { i += 1 }
         return i
     }
+
+    /// The first `byte` (ASCII) at or after `from` (or `t.count`), eight bytes a step.
+    static func next(_ byte: UInt8, in t: Bytes, from: Int) -> Int {
+        var i = max(from, 0)
+        if let base = t.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, pattern = ones &* UInt64(byte), highs = ones &* 0x80
+            while i + 8 <= t.count {
+                let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ pattern
+                let hit = (x &- ones) & ~x & highs // the lowest set bit is exact
+                if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < t.count, t[i] != byte { i += 1 }
+        return i
+    }
 }

@@ -11,8 +11,9 @@ enum InlineFieldRecognizer {
 
     static func scan(_ b: Bytes, into sink: inout PIISink) {
         var i = 1
-        while i < b.count {
-            guard b[i] == 0x3D else { i += 1; continue }
+        while true {
+            i = ASCII.next(0x3D, in: b, from: i)
+            guard i < b.count else { return }
             let keyStart = keyStart(b, before: i)
             if keyStart < i, let (from, to) = value(b, after: i) {
                 let hint = PIIFieldHint(key: ASCII.slice(b, keyStart, i))

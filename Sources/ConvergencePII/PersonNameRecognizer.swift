@@ -480,9 +480,12 @@ enum PersonNameRecognizer {
         // verb firms do not do or a personal pronoun ("Siosaia Taufa replied", "I met Tavita Leota", "Aslan Zhakupov
         // emailed", "Mirela Dragomir wants to change her plan"; "Deutsche Telekom said" and "Rakuten Viber changed
         // their logo" stay clean).
-        let pairActs = core == 2 && words == 0 && allCaps == 0 && (unknown > 0 || plainNames == 2)
-            && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start)
-                || pronounAfter(b, tokens[count - 1].end))
+        // Looked at last, only when nothing else accepted the run (the pronoun search reads up to 48 bytes).
+        func pairActs() -> Bool {
+            core == 2 && words == 0 && allCaps == 0 && (unknown > 0 || plainNames == 2)
+                && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start)
+                    || pronounAfter(b, tokens[count - 1].end))
+        }
         let accepted: Bool
         if words > 0 {
             // One ordinary word after a name ("Marie Curie", "Grace Hopper") needs a cue: headings are full of them.
@@ -512,15 +515,15 @@ enum PersonNameRecognizer {
             // Names that are all also words ("Will Brown", "Service Hours") need a title, or a cue and a given name first.
             // Two surnames and no given name ("Baker Hughes", "Price Waterhouse") is more often a firm.
             let anyGiven = head & Flag.given != 0 || tokens[lastCore].flags & Flag.given != 0
-            // "Tom Baker called", "Will Smith said": a given name, a surname and a verb people do after them.
-            let givenSurnameActs = core == 2 && head & Flag.given != 0 && tokens[lastCore].flags & Flag.surname != 0
-                && (cueAfter(b, tokens[count - 1].end) || pronounAfter(b, tokens[count - 1].end))
+            // "Tom Baker called", "Will Smith said": a given name, a surname and a verb people do after them (looked at last).
             accepted = plainNames >= 1 && (anyGiven || evidence >= 1) || evidence == 3 || evidence == 2 && head & Flag.given != 0
-                || givenSurnameActs || pairActs
+                || core == 2 && head & Flag.given != 0 && tokens[lastCore].flags & Flag.surname != 0
+                && (cueAfter(b, tokens[count - 1].end) || pronounAfter(b, tokens[count - 1].end))
+                || pairActs()
         } else {
             let last = tokens[lastCore].flags
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
-                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || pairActs
+                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || pairActs()
         }
         return accepted ? (tokens[first].start, tokens[count - 1].end) : nil
     }
