@@ -9,6 +9,8 @@ enum NameGazetteer {
         static let given: UInt16 = 1, surname: UInt16 = 2, word: UInt16 = 4, stop: UInt16 = 8, suffix: UInt16 = 16
         static let title: UInt16 = 32, cue: UInt16 = 64, near: UInt16 = 128, after: UInt16 = 256, particle: UInt16 = 512
         static let name: UInt16 = given | surname
+        /// Never stored: set by PersonNameRecognizer.lookup for a surname told only by its ending ("Beridze", "Peltonen").
+        static let byEnding: UInt16 = 1024
     }
 
     static let table: [UInt32] = build()

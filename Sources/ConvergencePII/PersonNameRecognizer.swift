@@ -151,7 +151,7 @@ enum PersonNameRecognizer {
         }
         var hyphen = from
         while hyphen < to, b[hyphen] != 0x2D { hyphen += 1 }
-        guard hyphen < to else { return hasSurnameEnding(b, from, to) ? Flag.surname : 0 }
+        guard hyphen < to else { return hasSurnameEnding(b, from, to) ? Flag.surname | Flag.byEnding : 0 }
         var last = to - 1
         while b[last] != 0x2D { last -= 1 }
         let head = NameGazetteer.flags(b, from, hyphen), tail = NameGazetteer.flags(b, last + 1, to)
@@ -168,13 +168,13 @@ enum PersonNameRecognizer {
     /// Endings that make a word no list knows a surname (it then counts as one: "Ludmila Kolesnikova", but a
     /// lone "Petrov" still needs a cue, and a place such as "Rostov" has no given name beside it): Slavic
     /// -ova/-ski/-enko/-ović, Romanian -escu, Nordic -sson/-dóttir, Finnish -nen, Greek -poulos/-idis,
-    /// Armenian -yan, Georgian -shvili/-dze, Turkish -oğlu, Lithuanian -auskas. Each with the shortest length
+    /// Armenian -yan, Georgian -shvili/-dze, Turkish -oğlu, Lithuanian -auskas, Finnish -nen. Each with the shortest length
     /// at which it is rarely anything else ("Kiev", "Kenyan" are too short to count).
     static let surnameEndings: [(ending: StaticString, minLength: Int)] = [
         ("ova", 6), ("eva", 6), ("ov", 6), ("ev", 6), ("enko", 6), ("chuk", 6), ("yuk", 6), ("iuk", 6), ("ski", 6),
         ("ska", 6), ("cki", 6), ("cka", 6), ("wicz", 7), ("czyk", 7), ("czak", 7), ("escu", 6), ("eanu", 6),
         ("ovic", 6), ("evic", 6), ("ovi\u{107}", 7), ("evi\u{107}", 7), ("sson", 6), ("dottir", 8), ("d\u{F3}ttir", 9),
-        ("inen", 7), ("poulos", 8), ("opoulou", 9), ("idis", 7), ("akis", 7), ("yan", 7), ("shvili", 8), ("dze", 6),
+        ("nen", 7), ("poulos", 8), ("opoulou", 9), ("idis", 7), ("akis", 7), ("yan", 7), ("shvili", 8), ("dze", 6),
         ("oglu", 6), ("o\u{11F}lu", 7), ("auskas", 8), ("evicius", 9), ("avicius", 9),
     ]
 
@@ -360,6 +360,31 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// "… is the new product manager", "… was our lead engineer": the words before are a person holding a role. After
+    /// "is", "was", "becomes" or "became", a role noun among the next five words, before any punctuation.
+    static func roleAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 1 < b.count, b[end] == 0x20, ASCII.isLower(b[end + 1]) else { return false }
+        var e = end + 1
+        while e < b.count, ASCII.isAlpha(b[e]) { e += 1 }
+        guard ASCII.equals(b, end + 1, e, "is") || ASCII.equals(b, end + 1, e, "was") || ASCII.equals(b, end + 1, e, "becomes")
+            || ASCII.equals(b, end + 1, e, "became") else { return false }
+        var k = e
+        for _ in 0..<5 {
+            guard k + 1 < b.count, b[k] == 0x20, ASCII.isLower(b[k + 1]) else { return false }
+            var w = k + 1
+            while w < b.count, ASCII.isAlpha(b[w]) { w += 1 }
+            for role: StaticString in ["manager", "director", "engineer", "developer", "designer", "analyst", "consultant", "lawyer",
+                                       "attorney", "doctor", "nurse", "teacher", "student", "officer", "president", "founder",
+                                       "cofounder", "ceo", "cto", "cfo", "coo", "intern", "assistant", "secretary", "accountant",
+                                       "architect", "administrator", "coordinator", "specialist", "supervisor", "recruiter", "editor",
+                                       "researcher", "scientist", "professor", "lecturer", "chairman", "chairwoman", "treasurer",
+                                       "spokesperson", "spokesman", "spokeswoman", "head", "lead", "owner", "landlord", "tenant"]
+            where ASCII.equals(b, k + 1, w, role) { return true }
+            k = w
+        }
+        return false
+    }
+
     /// Assistants and languages named like people ("Claude opened a pull request", "Julia compiled it"): a verb after
     /// them says nothing about a person.
     static func isAssistantName(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
@@ -484,7 +509,7 @@ enum PersonNameRecognizer {
         func pairActs() -> Bool {
             core == 2 && words == 0 && allCaps == 0 && (unknown > 0 || plainNames == 2)
                 && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start)
-                    || pronounAfter(b, tokens[count - 1].end))
+                    || pronounAfter(b, tokens[count - 1].end) || roleAfter(b, tokens[count - 1].end))
         }
         let accepted: Bool
         if words > 0 {
@@ -516,7 +541,10 @@ enum PersonNameRecognizer {
             // Two surnames and no given name ("Baker Hughes", "Price Waterhouse") is more often a firm.
             let anyGiven = head & Flag.given != 0 || tokens[lastCore].flags & Flag.given != 0
             // "Tom Baker called", "Will Smith said": a given name, a surname and a verb people do after them (looked at last).
+            // Two surnames, the second told by its ending ("Levan Beridze", "Nino Kapanadze"): firms are rarely named so.
+            let endingPair = core == 2 && plainNames == 2 && tokens[lastCore].flags & Flag.byEnding != 0
             accepted = plainNames >= 1 && (anyGiven || evidence >= 1) || evidence == 3 || evidence == 2 && head & Flag.given != 0
+                || endingPair
                 || core == 2 && head & Flag.given != 0 && tokens[lastCore].flags & Flag.surname != 0
                 && (cueAfter(b, tokens[count - 1].end) || pronounAfter(b, tokens[count - 1].end))
                 || pairActs()

@@ -373,4 +373,14 @@ import Testing
             #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
         }
     }
+
+    @Test func surnamesToldByTheirEndingAndPeopleInARole() {
+        #expect(Self.names("Levan Beridze joined the meeting late.") == ["Levan Beridze"])
+        #expect(Self.names("Tuomo Peltonen approved the transfer.") == ["Tuomo Peltonen"])
+        #expect(Self.names("Arnav Bhandari is the new product manager.") == ["Arnav Bhandari"])
+        for text in ["Acme Corp is the new supplier.", "Stripe Atlas is the new payment processor.", "Deutsche Telekom is the lead sponsor",
+                     "Baker Hughes", "Price Waterhouse"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
 }
