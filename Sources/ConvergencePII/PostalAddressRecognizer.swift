@@ -486,7 +486,7 @@ enum PostalAddressRecognizer {
             if has(V.prefixTypes, b, q) {
                 let abbreviated = q.dot || b[q.end - 1] == 0x2F
                 if has(V.prefixNeedsCapital, b, q), !(isCapital(b, q.start) || abbreviated) { return nil }
-                if equals(b, q, "ul"), !abbreviated { return nil }
+                if has(V.prefixNeedsDot, b, q), !abbreviated { return nil }
                 if equals(b, q, "via"), !isCapital(b, q.start), !isStreetName(b, from: q.end, to: nameEnd) { return nil }
                 return q.start
             }

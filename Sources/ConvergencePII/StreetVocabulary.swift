@@ -120,7 +120,7 @@ enum StreetVocabulary {
     static let prefixTypes = WordSet("""
         calle c/ avenida avda av paseo plaza ronda carrera camino carretera travesía travesia rua travessa largo praça \
         praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée platz \
-        jalan jl jln soi thanon
+        jalan jl jln soi thanon plac aleja aleje al osiedle os náměstí nám třída tř
         """)
 
     /// Colombian way types before a way number and "# 10-34": "Calle 72 # 10-34", "Cra. 7 No. 32-16", "Av. Calle 26 # 68-35".
@@ -133,7 +133,11 @@ enum StreetVocabulary {
     static let numberedWays = WordSet("street road lane block sector avenue")
 
     /// Prefix types that are common English words: they count only capitalised or abbreviated (a dot or slash after).
-    static let prefixNeedsCapital = WordSet("avenue boulevard plaza av ul largo ronda carrera")
+    static let prefixNeedsCapital = WordSet("avenue boulevard plaza av ul largo ronda carrera plac aleja aleje osiedle")
+
+    /// Prefix types that count only abbreviated, with their full stop: "ul. Marszałkowska 10", "al. Jerozolimskie 65",
+    /// "os. Tysiąclecia 5", "nám. Míru 9" ("al" alone is an Arabic article: "Al Hassan 5").
+    static let prefixNeedsDot = WordSet("ul al os nám tř")
 
     /// German, Dutch, Nordic and Finnish suffixes: "Hauptstraße 5", "Keizersgracht 263", "Drottninggatan 3", "Nørrebrogade 10",
     /// "Aleksanterinkatu 52", "Mannerheimintie 10" (Finnish "tie" only after the genitive's n: not "Bowtie 5").

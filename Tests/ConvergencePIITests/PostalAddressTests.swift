@@ -283,6 +283,17 @@ import Testing
         #expect(Self.found("Street\t42 Elm Street"))
     }
 
+    /// Polish and Czech prefix types; the short ones count only with their full stop.
+    @Test func polishAndCzechPrefixTypes() {
+        #expect(Self.addresses("Plac Zamkowy 4, Warszawa") == ["Plac Zamkowy 4, Warszawa"])
+        #expect(Self.addresses("al. Jerozolimskie 65, Warszawa") == ["al. Jerozolimskie 65, Warszawa"])
+        #expect(Self.addresses("Nám. Míru 9, Praha") == ["Nám. Míru 9, Praha"])
+        #expect(Self.found("Třída Svobody 12, Olomouc"))
+        for text in ["Plac 5 is closed on Sundays", "the os 5 release notes", "al 5 per cent", "Al Hassan 5 members joined"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     /// Finnish suffixes: -katu, -tie after the genitive's n, -kuja, -polku, -kaari.
     @Test func finnishStreets() {
         #expect(Self.addresses("Aleksanterinkatu 52") == ["Aleksanterinkatu 52"])
