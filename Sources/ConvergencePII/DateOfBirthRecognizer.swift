@@ -85,14 +85,8 @@ enum DateOfBirthRecognizer {
         // Most digit runs are shorter: the ninth byte from `i` ends this one or it is no eight-digit run.
         guard i + 8 <= b.count, ASCII.isDigit(b[i + 4]), ASCII.isDigit(b[i + 7]), i + 8 == b.count || !ASCII.isDigit(b[i + 8]),
               endsDate(b, i + 8) else { return nil }
-        var v = [0, 0, 0]
-        for (n, (from, to)) in [(i, i + 4), (i + 4, i + 6), (i + 6, i + 8)].enumerated() {
-            for k in from..<to {
-                guard ASCII.isDigit(b[k]) else { return nil }
-                v[n] = v[n] * 10 + Int(b[k] - 48)
-            }
-        }
-        guard isValid(v[2], v[1], v[0]), cues.any(b, from: i - 12, to: i) else { return nil }
+        guard let year = ASCII.decimal(b, i, i + 4), let month = ASCII.decimal(b, i + 4, i + 6), let day = ASCII.decimal(b, i + 6, i + 8),
+              isValid(day, month, year), cues.any(b, from: i - 12, to: i) else { return nil }
         return i + 8
     }
 

@@ -112,11 +112,17 @@ enum NationalIDRecognizer {
         if q < i, q >= 3, ASCII.equals(b, q - 3, q, "sin"), q == 3 || !ASCII.isAlpha(b[q - 4]) { return true }
         var p = max(0, i - 40)
         while p + 3 <= i {
-            if (b[p] == 0x53 && b[p + 1] == 0x49 && b[p + 2] == 0x4E) || (b[p] == 0x4E && b[p + 1] == 0x41 && b[p + 2] == 0x53),
-               p == 0 || !ASCII.isAlpha(b[p - 1]), p + 3 == b.count || !ASCII.isAlpha(b[p + 3]) { return true }
+            if isSINInCapitals(b, at: p) { return true }
             p += 1
         }
         return false
+    }
+
+    /// "SIN" or "NAS" in capitals as a whole word at `p` (the phone recogniser reads it too, as a word naming another number).
+    @inline(__always) static func isSINInCapitals(_ b: Bytes, at p: Int) -> Bool {
+        guard p + 3 <= b.count, b[p] == 0x53 && b[p + 1] == 0x49 && b[p + 2] == 0x4E || b[p] == 0x4E && b[p + 1] == 0x41 && b[p + 2] == 0x53
+        else { return false }
+        return (p == 0 || !ASCII.isAlpha(b[p - 1])) && (p + 3 == b.count || !ASCII.isAlpha(b[p + 3]))
     }
     static let aadhaarCues = CueWords(["aadhaar", "aadhar", "adhaar", "uidai"])
     static let nhsCues = CueWords(["nhs", "nhs#", "nhs no", "nhs number", "chi"])
@@ -247,10 +253,9 @@ enum NationalIDRecognizer {
             if i + 4 < b.count, b[i + 3] == 0x2E { return shaped(b, i, "ddd.ddd.ddd-dd") && isCPF(b, i) ? (.nationalID, i + 14) : nil }
             guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
             // A Luhn-valid 3-3-3 after a phone cue ("Mi teléfono es 661 569 749") is a phone number unless a SIN cue says otherwise.
-            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd") {
-                if isSIN(b, i), !PhoneRecognizer.hasCue(b, before: i) { return (.nationalID, i + 11) }
-                if isSIN(b, i, cued: true), sinCue(b, i, hint) { return (.nationalID, i + 11) }
-            }
+            // One starting with 0 only after a SIN cue.
+            if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i, cued: true),
+               b[i] != 0x30 && !PhoneRecognizer.hasCue(b, before: i) || sinCue(b, i, hint) { return (.nationalID, i + 11) }
             // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
             if shaped(b, i, "ddd-dd-dddd") || shaped(b, i, "ddd dd dddd"), isITIN(b, i), cue(b, i, hint, itinCues) {
                 return (.nationalID, i + 11)

@@ -168,7 +168,7 @@ enum PersonNameRecognizer {
     /// Endings that make a word no list knows a surname (it then counts as one: "Ludmila Kolesnikova", but a
     /// lone "Petrov" still needs a cue, and a place such as "Rostov" has no given name beside it): Slavic
     /// -ova/-ski/-enko/-ović, Romanian -escu, Nordic -sson/-dóttir, Finnish -nen, Greek -poulos/-idis,
-    /// Armenian -yan, Georgian -shvili/-dze, Turkish -oğlu, Lithuanian -auskas, Finnish -nen. Each with the shortest length
+    /// Armenian -yan, Georgian -shvili/-dze, Turkish -oğlu, Lithuanian -auskas. Each with the shortest length
     /// at which it is rarely anything else ("Kiev", "Kenyan" are too short to count).
     static let surnameEndings: [(ending: StaticString, minLength: Int)] = [
         ("ova", 6), ("eva", 6), ("ov", 6), ("ev", 6), ("enko", 6), ("chuk", 6), ("yuk", 6), ("iuk", 6), ("ski", 6),

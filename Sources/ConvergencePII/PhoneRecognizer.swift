@@ -533,10 +533,7 @@ extension PhoneRecognizer {
                     if end >= b.count || !ASCII.isAlpha(b[end]) { return true }
                 }
                 // A Canadian SIN or NAS, in capitals only: Spanish "sin" (without) stands before phones ("llama sin costo al …").
-                if p + 2 < b.count, b[p] == 0x53 && b[p + 1] == 0x49 && b[p + 2] == 0x4E || b[p] == 0x4E && b[p + 1] == 0x41 && b[p + 2] == 0x53,
-                   p + 3 == b.count || !ASCII.isAlpha(b[p + 3]) {
-                    return true
-                }
+                if NationalIDRecognizer.isSINInCapitals(b, at: p) { return true }
             }
             p -= 1
         }
