@@ -68,6 +68,9 @@ public enum PIIDetector {
                 PostalAddressRecognizer.scan(bytes, hint: hint, nonASCII: profile.has(ByteProfile.nonASCII), into: &sink)
             }
         }
+        // Streets in Cyrillic, Greek, Chinese, Japanese, Korean, Arabic, Hebrew and Devanagari (Persian and
+        // Arabic text may number them with their own digits, so this does not wait for ASCII ones).
+        if profile.has(ByteProfile.nonASCII), sink.wants(.postalAddress) { ScriptAddressRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
         // "first_name=Maria&last_name=Garcia", "phone=5551234567": a key's hint for the value after its '='.
         if profile.has(ByteProfile.equals) { InlineFieldRecognizer.scan(bytes, into: &sink) }
@@ -79,6 +82,8 @@ public enum PIIDetector {
         if profile.has(ByteProfile.upper) || profile.has(ByteProfile.nonASCII) || hint == .personName {
             PersonNameRecognizer.scan(bytes, hint: hint, into: &sink)
         }
+        // Names in Cyrillic, Greek, Chinese, Japanese, Korean, Arabic, Hebrew and Devanagari.
+        if profile.has(ByteProfile.nonASCII), sink.wants(.personName) { ScriptNameRecognizer.scan(bytes, hint: hint, into: &sink) }
         // Chat is written in lower case, names too ("hi, i'm priya sharma"): a space and a name's cue; where the text
         // capitalises more than two letters, only a full name that is no ordinary word ("ask maria garcia from HR").
         if profile.has(ByteProfile.space), profile.has(ByteProfile.lower), sink.wants(.personName) {
