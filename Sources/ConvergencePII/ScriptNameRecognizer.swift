@@ -17,6 +17,10 @@ enum ScriptNameRecognizer {
     typealias Script = ScriptText.Script
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
+        if hint == .personName, let (from, to) = fieldName(b) { // {"name": "马晓东"}, {"full_name": "Рустам Хабибуллин"}
+            sink.report(.personName, from, to)
+            return
+        }
         var i = 0
         while i < b.count {
             i = nextLead(b, from: i)
@@ -35,6 +39,37 @@ enum ScriptNameRecognizer {
             if !sink.wants(.personName) { return }
             i = max(next, i + n)
         }
+    }
+
+    /// The whole value under a name key, when it is one to four words of one of these scripts (and full stops,
+    /// hyphens and apostrophes inside): what the key says is a name is one.
+    static func fieldName(_ b: Bytes) -> (Int, Int)? {
+        var from = 0, to = b.count
+        while from < to, b[from] == 0x20 { from += 1 }
+        while to > from, b[to - 1] == 0x20 { to -= 1 }
+        guard to > from, to - from <= 96, b[from] >= 0x80 else { return nil }
+        let script = ScriptText.script(ScriptText.decode(b, from).0)
+        guard script != .other else { return nil }
+        var k = from, words = 0
+        while k < to {
+            let e = ScriptText.wordEnd(b, k, script == .kana ? .han : script)
+            var end = e
+            if end == k { // kana inside a Japanese name (山本さくら), or a full stop after an initial
+                guard script == .han || script == .kana, ScriptText.script(ScriptText.decode(b, k).0) == .kana else { return nil }
+                end = ScriptText.wordEnd(b, k, .kana)
+            }
+            k = end
+            if k < to, b[k] == 0x2E { k += 1 }
+            words += 1
+            guard words <= 4 else { return nil }
+            if k < to {
+                if b[k] == 0x20 { k += 1; continue }
+                if ScriptText.decode(b, k).0 == 0x3000 { k += 3; continue } // the ideographic space of 山田　太郎
+                let next = ScriptText.script(ScriptText.decode(b, k).0)
+                guard next == .kana || next == .han, script == .han || script == .kana else { return nil }
+            }
+        }
+        return (from, to)
     }
 
     /// The first lead byte at or after `from` of a script this recogniser reads (0xCD and up: Greek onwards),
@@ -224,8 +259,9 @@ enum ScriptNameRecognizer {
         }
         let length = min(ring.count, 8)
         let cued = nativeWordBefore(b, start, .han).map { Tables.hanCues.contains(tail(b, $0.0, $0.1)) } ?? false
-        // 田中 花子, 山田　太郎: a listed surname alone (any surname after a cue: 差出人：森 大輔), a space, a short given name.
-        if length <= 3, cued || isSurname(b, start, end, japanese: true) || isSurname(b, start, end, japanese: false),
+        // 田中 花子, 山田　太郎: a listed Japanese surname alone (any surname after a cue: 差出人：森 大輔), a space, a short
+        // given name. Not a Chinese one-character surname: Chinese names take no space, and 章 概要 is "chapter summary".
+        if length <= 3, cued || isSurname(b, start, end, japanese: true) || Tables.chineseCompound.contains(ScriptText.hash(b, start, end)),
            let givenEnd = givenAfterSpace(b, end) {
             sink.report(.personName, start, givenEnd)
             return givenEnd
@@ -234,7 +270,7 @@ enum ScriptNameRecognizer {
         let led = surnameLead(b, start, end)
         let stop = Tables.hanStops.contains(ScriptText.hash(b, start, end)) || Tables.hanStops.contains(ScriptText.hash(b, start, length >= 3 ? ring.at(length - 3) : end))
         if hint == .personName || cued {
-            if (led > 0 && !stop) || hint == .personName { sink.report(.personName, start, end) }
+            if led > 0 && !stop { sink.report(.personName, start, end) }
             return end
         }
         guard led > 0, !stop, length <= 3 || led > 3 else { return end }

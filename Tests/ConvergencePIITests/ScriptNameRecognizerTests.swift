@@ -82,6 +82,17 @@ import Testing
         #expect(!Self.spans("קיבלנו את הטופס מאת גב' תמר בן-דוד.", .personName).isEmpty, "a title with a geresh")
     }
 
+    /// Under a name key the whole value is the name, listed or not; other keys' values are judged as text.
+    @Test func valuesUnderANameKey() {
+        for value in ["马晓东", "임채원", "Ксенофонт Пантелеймонов", "Ξενοφών Αθανασίου", "غسان كنفاني", "אליאב שטרנברג", "रघुवीर सहाय",
+                      "山本さくら", "山田　太郎"] {
+            #expect(Self.spans(value, .personName, hint: .personName) == [value], "\(value)")
+        }
+        for value in ["第3章 概要", "설정 변경 완료 후 다시 시도", "Hello 世界"] {
+            #expect(Self.spans(value, .personName, hint: .personName).isEmpty, "\(value)")
+        }
+    }
+
     /// Text in these scripts that holds no name: the words that start like a name, places, institutions,
     /// translated interface strings (from Debian's message catalogues), words that are also given names.
     @Test func textThatHoldsNoName() {
