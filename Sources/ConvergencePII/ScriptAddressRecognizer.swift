@@ -74,6 +74,7 @@ enum ScriptAddressRecognizer {
             case .greek: found = greek(b, p, from, to)
             case .arabic, .hebrew: found = streetWord(b, from, to, ScriptText.script(cp))
             case .devanagari: found = to - from == 6 ? pin(b, p, from, to) : nil
+            case .thai: found = p < from ? thaiStreet(b, p, from, to) : nil
             default: found = nil
             }
             if found != nil { return found }
@@ -86,6 +87,8 @@ enum ScriptAddressRecognizer {
                 let e = ScriptText.wordEnd(b, q, script)
                 if isStreetWord(b, q, e) { return (from, min(b.count, lineEnd(b, e, 60))) }
             }
+            // "123/45 ถนนสุขุมวิท", "99 ซอยลาดพร้าว 15": a house number before a Thai road or lane.
+            if script == .thai, startsThaiStreet(b, q) { return (from, min(b.count, lineEnd(b, q, 120))) }
         }
         return nil
     }
@@ -318,6 +321,25 @@ enum ScriptAddressRecognizer {
         return [0x05D1, 0x05DC, 0x05D4, 0x05DE, 0x0628, 0x0644].contains(cp) && s + n < e && Tables.streetWords.contains(ScriptText.hash(b, s + n, e))
     }
 
+    // MARK: Thai
+
+    /// A lane's or road's number after its Thai name: "ซอยสุขุมวิท 21", "ถนนพระราม 4" (the word before starts with the type).
+    static func thaiStreet(_ b: Bytes, _ p: Int, _ from: Int, _ to: Int) -> (Int, Int)? {
+        var s = p
+        while s > 0, p - s < 90 {
+            let (cp, n) = ScriptText.decodeBefore(b, s)
+            guard ScriptText.script(cp) == .thai else { break }
+            s -= n
+        }
+        return p - s > 9 && startsThaiStreet(b, s) ? (s, to) : nil // a name after the type: not "ซอย 5" alone
+    }
+
+    /// ถนน (road), ซอย (lane), หมู่ (village number), ตรอก (alley) or ซ. at `k`.
+    static func startsThaiStreet(_ b: Bytes, _ k: Int) -> Bool {
+        for type in Tables.thaiStreetTypes where k + type.count <= b.count && b[k..<(k + type.count)].elementsEqual(type) { return true }
+        return false
+    }
+
     // MARK: Devanagari
 
     /// An Indian PIN after a Devanagari city, with a street word or a comma-separated house number before it.
@@ -373,6 +395,7 @@ enum ScriptAddressRecognizer {
             "شارع", "طريق", "جادة", "زقاق", "ميدان", "حي", "خیابان", "کوچه", "بلوار", "پلاک", "میدان", "بزرگراه", "کوی", "جاده",
             "רחוב", "רח", "רח'", "שדרות", "שד'", "דרך", "כיכר", "סמטת", "שדרת",
         ])
+        static let thaiStreetTypes: [[UInt8]] = ["ถนน", "ซอย", "หมู่", "ตรอก", "ซ.", "ถ."].map { Array($0.utf8) }
         static let devanagariStreetWords = ScriptText.hashSet([
             "मार्ग", "रोड", "स्ट्रीट", "नगर", "सेक्टर", "कॉलोनी", "लेन", "प्लेस", "लाइन्स", "चौक", "मोहल्ला", "गली", "विहार", "पथ",
             "एन्क्लेव", "मकान", "फ्लैट", "बाज़ार", "बाजार",

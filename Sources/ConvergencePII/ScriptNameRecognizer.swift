@@ -33,7 +33,8 @@ enum ScriptNameRecognizer {
             case .han: next = han(b, i, hint: hint, into: &sink)
             case .kana: next = ScriptText.wordEnd(b, i, .kana)
             case .hangul: next = hangul(b, i, hint: hint, into: &sink)
-            case .arabic, .hebrew, .devanagari: next = uncased(b, i, script, hint: hint, into: &sink)
+            case .arabic, .hebrew, .devanagari, .georgian: next = uncased(b, i, script, hint: hint, into: &sink)
+            case .thai: next = thai(b, i, into: &sink)
             case .other: break
             }
             if !sink.wants(.personName) { return }
@@ -193,8 +194,8 @@ enum ScriptNameRecognizer {
     /// The English cue before `start` (PersonNameRecognizer.cueBefore), when it is a word of its own: not the tail
     /// of an identifier such as `$onto_name`.
     static func englishCue(_ b: Bytes, _ start: Int) -> Int {
-        guard let (ws, we) = PersonNameRecognizer.wordBefore(b, start), ws == 0 || !(b[ws - 1] == 0x5F || b[ws - 1] == 0x24 || b[ws - 1] == 0x2E || b[ws - 1] == 0x3D || b[ws - 1] == 0x2D)
-        else { return 0 }
+        guard let (ws, we) = PersonNameRecognizer.wordBefore(b, start) else { return 0 }
+        if ws > 0, [0x5F, 0x24, 0x2E, 0x3D, 0x2D].contains(b[ws - 1]) { return 0 } // _ $ . = -
         // Not a placeholder in capitals (--username=NAME, ALTER OWNER), nor a title in lower case ("12 ms").
         if we - ws > 1, ASCII.isUpper(b[ws]), ASCII.isUpper(b[ws + 1]) { return 0 }
         let cue = PersonNameRecognizer.cueBefore(b, start)
@@ -268,7 +269,8 @@ enum ScriptNameRecognizer {
         }
         guard length >= 2, length <= 4 else { return end }
         let led = surnameLead(b, start, end)
-        let stop = Tables.hanStops.contains(ScriptText.hash(b, start, end)) || Tables.hanStops.contains(ScriptText.hash(b, start, length >= 3 ? ring.at(length - 3) : end))
+        let firstTwo = ScriptText.hash(b, start, length >= 3 ? ring.at(length - 3) : end)
+        let stop = Tables.hanStops.contains(ScriptText.hash(b, start, end)) || Tables.hanStops.contains(firstTwo)
         if hint == .personName || cued {
             if led > 0 && !stop { sink.report(.personName, start, end) }
             return end
@@ -458,7 +460,7 @@ enum ScriptNameRecognizer {
         var p = start
         while p > 0, start - p < 3, b[p - 1] == 0x20 || b[p - 1] == 0x3A || b[p - 1] == 0x2C || b[p - 1] == 0x22 { p -= 1 }
         var q = end
-        while q < b.count, q - end < 3, b[q] == 0x20 || b[q] == 0x2C || b[q] == 0x2E || b[q] == 0x3F || b[q] == 0x21 || b[q] == 0x22 || b[q] == 0x27 { q += 1 }
+        while q < b.count, q - end < 3, [0x20, 0x2C, 0x2E, 0x3F, 0x21, 0x22, 0x27].contains(b[q]) { q += 1 }
         guard p == 0 || b[p - 1] < 0x80, q == b.count || b[q] < 0x80 else { return false }
         var ws = p
         while ws > 0, p - ws < 20, ASCII.isAlpha(b[ws - 1]) { ws -= 1 }
@@ -589,7 +591,15 @@ enum ScriptNameRecognizer {
         switch script {
         case .arabic: (strong, weak, surnames) = (Tables.arabicGiven, Tables.arabicWeak, [])
         case .hebrew: (strong, weak, surnames) = (Tables.hebrewGiven, Tables.hebrewWeak, Tables.hebrewSurnames)
+        case .georgian: (strong, weak, surnames) = (Tables.georgianGiven, [], [])
         default: (strong, weak, surnames) = (Tables.devanagariGiven, Tables.devanagariWeak, Tables.devanagariSurnames)
+        }
+        // Georgian surnames are told by their endings: any word before -შვილი or -ძე ("ლევან ბერიძე"), or after it
+        // ("კაპანაძე ნინო", surname first).
+        if script == .georgian, e1 > e0, e1 - e0 > 13 && ScriptText.endsWith(b, e0 + 1, e1, Tables.georgianEndings)
+            || (strong.contains(second) && e0 - start > 12 && ScriptText.endsWith(b, start, e0, Tables.georgianEndings)) { // five letters or more
+            sink.report(.personName, start, e1)
+            return e1
         }
         // A label's cue and its colon ("نام: کیومرث", "שם משפחה: גולדברג", "पिता का नाम: रामेश्वर प्रसाद"): the next words.
         if let (cs, ce) = nativeWordBefore(b, start, script), hasColon(b, ce, start), Tables.cues.contains(ScriptText.hash(b, cs, ce)) {
@@ -653,6 +663,39 @@ enum ScriptNameRecognizer {
         }
         if hint == .personName || strongCueBefore(b, start, script) {
             sink.report(.personName, start, e0)
+        }
+        return e0
+    }
+
+    // MARK: Thai
+
+    /// Thai writes a title glued to the given name (นายสมชาย ใจดี, นางสาวมาลี, ดร.ธีระ) or apart (คุณ สมชาย), and a
+    /// space before the surname: a title and a given name with a surname after it, or a listed given name.
+    static func thai(_ b: Bytes, _ start: Int, into sink: inout PIISink) -> Int {
+        let e0 = ScriptText.wordEnd(b, start, .thai)
+        var nameStart = -1, khun = false
+        for title in Tables.thaiTitles where e0 - start >= title.count && b[start..<(start + title.count)].elementsEqual(title) {
+            khun = title == Tables.khun // คุณ is also "you": only before a listed given name
+            var p = start + title.count
+            if p < b.count, b[p] == 0x2E { p += 1 } // ดร.
+            if p < b.count, b[p] == 0x20 { p += 1 }
+            if p < b.count, b[p] >= 0x80, ScriptText.script(ScriptText.decode(b, p).0) == .thai { nameStart = p }
+            break
+        }
+        // นายก "prime minister", นายจ้าง "employer", คุณภาพ "quality": words that start like a title.
+        for stop in Tables.thaiTitleStops where e0 - start >= stop.count && b[start..<(start + stop.count)].elementsEqual(stop) { return e0 }
+        let listedAt: (Int) -> Bool = { Tables.thaiGiven.contains(ScriptText.hash(b, $0, ScriptText.wordEnd(b, $0, .thai))) }
+        let from = nameStart >= 0 ? nameStart : start
+        let nameEnd = ScriptText.wordEnd(b, from, .thai)
+        guard nameEnd > from else { return e0 }
+        var end = nameEnd
+        if nameEnd + 1 < b.count, b[nameEnd] == 0x20, b[nameEnd + 1] >= 0x80, ScriptText.script(ScriptText.decode(b, nameEnd + 1).0) == .thai {
+            end = ScriptText.wordEnd(b, nameEnd + 1, .thai)
+        }
+        // A title needs the surname after the name (or a listed name): นายก… is caught above, but "คุณแม่" is "mother".
+        if (nameStart >= 0 && (khun ? listedAt(from) : end > nameEnd || listedAt(from))) || (nameStart < 0 && end > nameEnd && listedAt(from)) {
+            sink.report(.personName, from, end)
+            return max(end, e0)
         }
         return e0
     }
@@ -725,7 +768,8 @@ enum ScriptNameRecognizer {
             "Министерство", "Правительство", "Государственная", "Дума", "Совет", "Центральный", "Банк", "Университет", "Институт",
             "Общество", "Компания", "Группа", "Центр", "Управление", "Отдел", "Служба", "Северный", "Южный", "Восточный", "Западный",
             "Если", "Для", "При", "Это", "Как", "Когда", "Где", "Все", "Его", "Она", "Они", "Если", "Или", "Тип", "Файл", "Ако", "Или",
-            "Земља", "Земля", "Земли", "Свети", "Света", "Светог", "Свете", "Святой", "Святая", "Святого", "Святий", "Свята", "Сент", "Сен", "Сан", "Санта", "Санто",
+            "Земља", "Земля", "Земли", "Свети", "Света", "Светог", "Свете", "Святой", "Святая", "Святого", "Святий", "Свята", "Сент",
+            "Сен", "Сан", "Санта", "Санто",
             "Республіка", "Република", "Федерація", "Федерацията", "Република", "Королевство", "Королівство", "Краљевина", "Царство",
             "Острова", "Остров", "Острів", "Острви", "Острво", "Область", "Округ", "Край", "Провинция", "Провінція", "Провинција",
         ])
@@ -733,7 +777,9 @@ enum ScriptNameRecognizer {
             "Αθήνα", "Αθήνας", "Θεσσαλονίκη", "Θεσσαλονίκης", "Ελλάδα", "Ελλάδας", "Κύπρος", "Ευρώπη", "Δημοκρατία", "Δημοκρατίας",
             "Πανεπιστήμιο", "Υπουργείο", "Τράπεζα", "Ιανουάριος", "Φεβρουάριος", "Μάρτιος", "Απρίλιος", "Μάιος", "Ιούνιος",
             "Ιούλιος", "Αύγουστος", "Σεπτέμβριος", "Οκτώβριος", "Νοέμβριος", "Δεκέμβριος", "Δευτέρα", "Τρίτη", "Τετάρτη", "Πέμπτη",
-            "Παρασκευή", "Σάββατο", "Κυριακή", "Ενωμένο", "Ενωμένου", "Ηνωμένο", "Ηνωμένου", "Ηνωμένες", "Βασίλειο", "Βασιλείου", "Πολιτείες", "Πολιτειών", "Άγιος", "Άγιο", "Αγίου", "Αγία", "Αγίας", "Άγιοι", "Αγίων", "Αγίας", "Ελληνική", "Ελληνικής", "Πειραιάς", "Πάτρα", "Κρήτη", "Ρόδος", "Χριστός", "Θεός",
+            "Παρασκευή", "Σάββατο", "Κυριακή", "Ενωμένο", "Ενωμένου", "Ηνωμένο", "Ηνωμένου", "Ηνωμένες", "Βασίλειο", "Βασιλείου",
+            "Πολιτείες", "Πολιτειών", "Άγιος", "Άγιο", "Αγίου", "Αγία", "Αγίας", "Άγιοι", "Αγίων", "Αγίας", "Ελληνική", "Ελληνικής",
+            "Πειραιάς", "Πάτρα", "Κρήτη", "Ρόδος", "Χριστός", "Θεός",
         ])
         static let casedTitles = ScriptText.hashSet([
             "Господин", "Госпожа", "Господине", "Госпођа", "Госпођо", "Пане", "Пан", "Пані", "Уважаемый", "Уважаемая", "Шановний",
@@ -744,12 +790,14 @@ enum ScriptNameRecognizer {
             "имя", "фио", "ф.и.о", "клиент", "клиента", "клиентка", "пациент", "пациента", "пациентка", "господин", "госпожа", "г-н",
             "г-жа", "уважаемый", "уважаемая", "дорогой", "дорогая", "сотрудник", "сотрудница", "менеджер", "получатель", "отправитель",
             "заявитель", "подписал", "подписала", "фамилия", "отчество", "прізвище", "презиме", "пользователь", "користувач",
-            "коллега", "колега", "колегата", "одержувач", "отримувач", "получател", "поздрави", "поздрав", "уважением", "повагою", "ім'я", "пан", "пані", "шановний", "шановна", "клієнт", "име", "господине",
+            "коллега", "колега", "колегата", "одержувач", "отримувач", "получател", "поздрави", "поздрав", "уважением", "повагою", "ім'я",
+            "пан", "пані", "шановний", "шановна", "клієнт", "име", "господине",
             "госпођа", "госпођо", "лице", "контакт",
             "όνομα", "ονοματεπώνυμο", "επώνυμο", "κύριος", "κύριε", "κυρία", "κ", "κα", "πελάτης", "πελάτισσα", "ασθενής",
             "αγαπητέ", "αγαπητή", "παραλήπτης", "υπάλληλος",
             "نام", "خانوادگی", "گیرنده", "فرستنده", "کارمند", "رونوشت", "همکار",
-            "الاسم", "اسم", "العميل", "العميلة", "المرسل", "المرسلة", "المسؤول", "المسؤولة", "الموظف", "الموظفة", "المدير", "المديرة", "المريض", "المريضة", "مع", "معك", "إلى", "من", "بواسطة", "السيد", "السيدة", "الأستاذ", "الدكتور", "عزيزي", "عزيزتي", "المستلم",
+            "الاسم", "اسم", "العميل", "العميلة", "المرسل", "المرسلة", "المسؤول", "المسؤولة", "الموظف", "الموظفة", "المدير", "المديرة",
+            "المريض", "المريضة", "مع", "معك", "إلى", "من", "بواسطة", "السيد", "السيدة", "الأستاذ", "الدكتور", "عزيزي", "عزيزتي", "المستلم",
             "משפחה", "פרטי", "שם", "לקוח", "לקוחה", "מטופל", "מר", "גברת", "הרב", "לכבוד", "נמען", "מאת", "עם", "אל",
             "नाम", "ग्राहक", "मरीज", "श्री", "श्रीमती", "सुश्री", "प्रिय", "डॉ", "लेखक", "प्राप्तकर्ता", "धन्यवाद",
         ])
@@ -775,6 +823,19 @@ enum ScriptNameRecognizer {
             "का", "की", "के", "को", "ने", "से", "में", "पर", "है", "हैं", "और", "जी", "भी", "तो", "ही", "लंका", "एन्ड", "एंड",
             "است", "می", "بدون", "را", "که", "با", "این", "آن",
         ])
+        static let thaiGiven = ScriptText.hashSet(ScriptNameLists.thaiGiven)
+        /// Longest first: นางสาว before นาง.
+        static let thaiTitles: [[UInt8]] = ["นางสาว", "นาย", "นาง", "ด.ช.", "ด.ญ.", "ดร.", "คุณ", "พล.ต.อ.", "ผศ.", "รศ.", "ศ."]
+            .map { Array($0.utf8) }
+        static let khun = Array("คุณ".utf8)
+        static let thaiTitleStops: [[UInt8]] = [
+            "นายก", "นายจ้าง", "นายหน้า", "นายทุน", "นายพล", "นายร้อย", "นายสิบ", "นายทหาร", "นายอำเภอ", "นายท่า", "นายตรวจ", "นายประกัน",
+            "นางงาม", "นางพยาบาล", "นางฟ้า", "นางแบบ", "นางเอก", "นางกวัก", "คุณภาพ", "คุณค่า", "คุณสมบัติ", "คุณธรรม", "คุณประโยชน์",
+            "คุณลักษณะ", "คุณวุฒิ", "คุณแม่", "คุณพ่อ", "คุณครู", "คุณหมอ", "คุณูปการ",
+        ].map { Array($0.utf8) }
+        static let georgianGiven = ScriptText.hashSet(ScriptNameLists.georgianGiven)
+        /// -შვილი, and -ძე after a vowel (ბერიძე, კაპანაძე; not სიგრძე "length").
+        static let georgianEndings = ScriptText.normalised(["შვილი", "აძე", "იძე", "ეძე", "უძე", "ოძე"])
         static let arabicGiven = ScriptText.hashSet(ScriptNameLists.arabicGiven)
         static let arabicWeak = ScriptText.hashSet(ScriptNameLists.arabicGivenWeak)
         static let hebrewGiven = ScriptText.hashSet(ScriptNameLists.hebrewGiven)
@@ -832,7 +893,8 @@ enum ScriptNameRecognizer {
         static let koreanSurnames = ScriptText.hashSet(ScriptNameLists.koreanSurnames)
         static let koreanCompound = ScriptText.hashSet(ScriptNameLists.koreanCompoundSurnames)
         static let koreanTitles = ScriptText.hashSet([
-            "님", "씨", "선생님", "고객님", "님께", "님께서", "님이", "님의", "님은", "님을", "씨가", "씨는", "씨의", "씨를", "씨에게", "씨와", "씨도", "씨께", "씨한테", "님과", "님도", "님한테", "교수님",
+            "님", "씨", "선생님", "고객님", "님께", "님께서", "님이", "님의", "님은", "님을", "씨가", "씨는", "씨의", "씨를", "씨에게", "씨와", "씨도", "씨께", "씨한테", "님과",
+            "님도", "님한테", "교수님",
             "회원님", "환자분", "선생",
             "대리", "과장", "부장", "차장", "팀장", "사장님", "대표님", "드림", "올림", "학생", "학생의", "학생이",
         ])

@@ -5,7 +5,7 @@
 enum ScriptText {
     typealias Bytes = ASCII.Bytes
 
-    enum Script: UInt8 { case other, cyrillic, greek, han, kana, hangul, arabic, hebrew, devanagari }
+    enum Script: UInt8 { case other, cyrillic, greek, han, kana, hangul, arabic, hebrew, devanagari, thai, georgian }
 
     /// The code point at `i` and its length in bytes; a stray byte is U+FFFD of length 1.
     @inline(__always) static func decode(_ b: Bytes, _ i: Int) -> (UInt32, Int) {
@@ -42,6 +42,8 @@ enum ScriptText {
         case 0x0620...0x065F, 0x066E...0x06D3, 0x06FA...0x06FF, 0x0670: return .arabic
         case 0x0591...0x05C7, 0x05D0...0x05EA: return .hebrew
         case 0x0900...0x0963, 0x0971...0x097F: return .devanagari
+        case 0x0E01...0x0E3A, 0x0E40...0x0E4E: return .thai
+        case 0x10A0...0x10FF, 0x1C90...0x1CBF: return .georgian
         default: return .other
         }
     }
@@ -53,7 +55,8 @@ enum ScriptText {
     }
 
     /// The form a word is looked up in: lower case, Greek without accents and with σ for ς,
-    /// Cyrillic е for ё, Arabic bare alif for its variants, ه for ة and ي for Persian ی (not for ى: على "on" is no علي), and no diacritics (0 = skip).
+    /// Cyrillic е for ё, Arabic bare alif for its variants, ه for ة and ي for Persian ی (not for ى: على "on" is no
+    /// علي), and no diacritics (0 = skip).
     @inline(__always) static func normalise(_ cp: UInt32) -> UInt32 {
         switch cp {
         case 0x0410...0x042F: return cp + 0x20
@@ -118,7 +121,8 @@ enum ScriptText {
                 let (cp, n) = decode(b, k)
                 guard Self.script(cp) == script else { break }
                 k += n
-            } else if (b[k] == 0x2D || b[k] == 0x27 || (b[k] == 0x22 && script == .hebrew)), script == .cyrillic || script == .greek || script == .hebrew,
+            } else if b[k] == 0x2D || b[k] == 0x27 || (b[k] == 0x22 && script == .hebrew),
+                      script == .cyrillic || script == .greek || script == .hebrew,
                       k > from, k + 1 < b.count, b[k + 1] >= 0x80, Self.script(decode(b, k + 1).0) == script {
                 k += 1
             } else if b[k] == 0x27, script == .hebrew, k > from, k + 1 == b.count || b[k + 1] == 0x20 { // the geresh of גב' and רח'

@@ -82,6 +82,23 @@ import Testing
         #expect(!Self.spans("קיבלנו את הטופס מאת גב' תמר בן-דוד.", .personName).isEmpty, "a title with a geresh")
     }
 
+    /// Thai glues a title to the given name; Georgian surnames are told by their endings.
+    @Test func thaiAndGeorgian() {
+        #expect(Self.spans("ผู้ติดต่อ: นายสมชาย ใจดี", .personName) == ["สมชาย ใจดี"])
+        #expect(Self.spans("นางสาวมาลี รักไทย โทรมาเรื่องใบแจ้งหนี้", .personName) == ["มาลี รักไทย"])
+        #expect(Self.spans("ดร.ธีระ วงศ์ใหญ่ จะมาประชุม", .personName) == ["ธีระ วงศ์ใหญ่"])
+        #expect(Self.spans("Please forward the contract to คุณ ธนากร ศรีสุข.", .personName) == ["ธนากร ศรีสุข"])
+        #expect(Self.kinds("ที่อยู่: 123/45 ถนนสุขุมวิท แขวงคลองเตย เขตคลองเตย กรุงเทพมหานคร 10110").contains(.postalAddress))
+        #expect(Self.kinds("99 ซอยลาดพร้าว 15 แขวงจอมพล เขตจตุจักร กรุงเทพฯ 10900").contains(.postalAddress))
+        #expect(Self.spans("Contact: ლევან ბერიძე", .personName) == ["ლევან ბერიძე"])
+        #expect(Self.spans("კაპანაძე ნინო", .personName) == ["კაპანაძე ნინო"], "surname first")
+        // คุณ is also "you"; นายก is "prime minister"; สิგრძე is "length".
+        for text in ["นายกรัฐมนตรีแถลงข่าววันนี้", "คุณภาพ ดีมาก", "คุณแม่ ของฉัน", "นางพยาบาล ดูแลผู้ป่วย", "คุณ สามารถเลือกได้",
+                     "รายการที่คุณเลือก ไม่ใช่โฟลเดอร์", "ซอย 5", "ราคา 500 บาท", "თბილისი საქართველო", "არასწორი სიგრძე", "სისტემის ფუძე"] {
+            #expect(Self.kinds(text).isEmpty, "\(text)")
+        }
+    }
+
     /// Under a name key the whole value is the name, listed or not; other keys' values are judged as text.
     @Test func valuesUnderANameKey() {
         for value in ["马晓东", "임채원", "Ксенофонт Пантелеймонов", "Ξενοφών Αθανασίου", "غسان كنفاني", "אליאב שטרנברג", "रघुवीर सहाय",
@@ -161,7 +178,8 @@ import Testing
     /// Linear time: about 1 MiB of each unit, a few seconds at most even unoptimised.
     @Test(arguments: ["王", "王先生", "田中 ", "佐藤さん", "김민준 님 ", "가", "Иван ", "И. ", "ул. Тверская ", "北京市朝阳区建国路88号",
                       "محمد ", "السيد ", "東京都2-8-1 ", "Οδός Ερμού 15 ", "이름: 김", "[1] 王伟：", "Customer name: 王伟 ", "226001 ",
-                      "پلاک ۱۲، ", "۱", "خیابان ", "欧阳", "نام: ", "„Витоша“ 45, "])
+                      "پلاک ۱۲، ", "۱", "خیابان ", "欧阳", "نام: ", "„Витоша“ 45, ",
+                      "นายสมชาย ", "นาย", "12 ถนน", "ლევან ბერიძე "])
     func pathologicalInputStaysLinear(unit: String) {
         let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
         for spans in [true, false] {
