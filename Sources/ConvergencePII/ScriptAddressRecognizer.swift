@@ -37,7 +37,7 @@ enum ScriptAddressRecognizer {
             while end + 1 < b.count, isEasternDigit(b, end) { end += 2 }
             if end > k, end - k <= 12, let (start, stop) = streetWord(b, k, end, .arabic) {
                 sink.report(.postalAddress, start, stop)
-                return
+                if !sink.wants(.postalAddress) { return }
             }
             k = end + 1
             while k + 1 < b.count, !isEasternDigit(b, k) { k += 1 }
@@ -69,26 +69,27 @@ enum ScriptAddressRecognizer {
             let found: (Int, Int)?
             switch ScriptText.script(cp) {
             case .han, .kana: found = p == from ? cjk(b, from, to) : nil
-            case .hangul: found = p < from ? korean(b, p, from, to) : nil
-            case .cyrillic: found = cyrillic(b, p, from, to) ?? cyrillicPostcode(b, p, from, to)
+            case .hangul: found = p < from ? korean(b, p, to) : nil
+            case .cyrillic: found = cyrillic(b, p, to) ?? cyrillicPostcode(b, p, from, to)
             case .greek: found = greek(b, p, from, to)
             case .arabic, .hebrew: found = streetWord(b, from, to, ScriptText.script(cp))
             case .devanagari: found = to - from == 6 ? pin(b, p, from, to) : nil
-            case .thai: found = p < from ? thaiStreet(b, p, from, to) : nil
+            case .thai: found = p < from ? thaiStreet(b, p, to) : nil
             default: found = nil
             }
             if found != nil { return found }
         }
         // A number before the street word: "45 شارع جامعة الدول العربية", "25 שדרות …".
-        if to + 1 < b.count, b[to] == 0x20 || b[to] == 0x2C, b[to + 1] >= 0x80 {
+        if to + 1 < b.count, b[to] == 0x20 || b[to] == 0x2C {
             let q = b[to] == 0x2C && to + 2 < b.count && b[to + 1] == 0x20 ? to + 2 : to + 1
+            guard b[q] >= 0x80 else { return nil }
             let script = ScriptText.script(ScriptText.decode(b, q).0)
             if script == .arabic || script == .hebrew {
                 let e = ScriptText.wordEnd(b, q, script)
                 if isStreetWord(b, q, e) { return (from, min(b.count, lineEnd(b, e, 60))) }
             }
             // "123/45 ถนนสุขุมวิท", "99 ซอยลาดพร้าว 15": a house number before a Thai road or lane.
-            if script == .thai, startsThaiStreet(b, q) { return (from, min(b.count, lineEnd(b, q, 120))) }
+            if script == .thai, startsThaiStreet(b, q) { return (from, min(b.count, lineEnd(b, q, 120, stopAtFullStop: false))) }
         }
         return nil
     }
@@ -102,15 +103,19 @@ enum ScriptAddressRecognizer {
         let start = cjkStart(b, from)
         let after = to < b.count ? ScriptText.decode(b, to).0 : 0
         // Chinese: 路 街 道 巷 弄 段 里 + digits + 号 號 弄.
-        if [0x8DEF, 0x8857, 0x9053, 0x5DF7, 0x5F04, 0x6BB5, 0x91CC].contains(before), after == 0x53F7 || after == 0x865F || after == 0x5F04 {
-            return (start, cjkEnd(b, to))
+        switch before {
+        case 0x8DEF, 0x8857, 0x9053, 0x5DF7, 0x5F04, 0x6BB5, 0x91CC:
+            if after == 0x53F7 || after == 0x865F || after == 0x5F04 { return (start, cjkEnd(b, to)) }
+        default: break
         }
-        // Japanese: 都 道 府 県 市 区 町 村 郡 丁 in the run before, and a dash, 丁目, 番地, 番 or 条 after.
+        // Japanese: 都 道 府 県 市 区 町 村 郡 in the run before, and a dash, 丁目, 番地, 番, 条 or 号 after.
         var unit = false, k = start
-        while k < from {
+        while k < from, !unit {
             let (cp, n) = ScriptText.decode(b, k)
-            if [0x90FD, 0x9053, 0x5E9C, 0x770C, 0x5E02, 0x533A, 0x753A, 0x6751, 0x90E1].contains(cp) { unit = true; break }
-            k += n
+            switch cp {
+            case 0x90FD, 0x9053, 0x5E9C, 0x770C, 0x5E02, 0x533A, 0x753A, 0x6751, 0x90E1: unit = true
+            default: k += n
+            }
         }
         guard unit else { return nil }
         let dashLength = to < b.count && b[to] == 0x2D ? 1 : (after == 0xFF0D || after == 0x2212 ? 3 : 0) // - － −
@@ -151,7 +156,7 @@ enum ScriptAddressRecognizer {
     // MARK: Korean
 
     /// "테헤란로 152", "동성로2길 80", "역삼동 123-45" after a city, district or county word.
-    static func korean(_ b: Bytes, _ wordEnd: Int, _ from: Int, _ to: Int) -> (Int, Int)? {
+    static func korean(_ b: Bytes, _ wordEnd: Int, _ to: Int) -> (Int, Int)? {
         // The road's word: Hangul with digits inside (동성로2길).
         var ws = wordEnd
         while ws > 0, wordEnd - ws < 60 {
@@ -178,7 +183,10 @@ enum ScriptAddressRecognizer {
             }
             guard s < e else { break }
             let unitChar = ScriptText.decodeBefore(b, e).0
-            if [0xC2DC, 0xB3C4, 0xAD6C, 0xAD70, 0xC74D, 0xBA74].contains(unitChar) { unit = true; start = s } // 시 도 구 군 읍 면
+            switch unitChar {
+            case 0xC2DC, 0xB3C4, 0xAD6C, 0xAD70, 0xC74D, 0xBA74: unit = true; start = s // 시 도 구 군 읍 면
+            default: break
+            }
             p = s
             words += 1
         }
@@ -192,14 +200,21 @@ enum ScriptAddressRecognizer {
 
     /// A street type before the number, across the street's name and "д." / "дом": "ул. Тверская, д. 7",
     /// "Невский проспект, 28", "вул. Хрещатик, 22", "бул. „Витоша“ № 45".
-    static func cyrillic(_ b: Bytes, _ p: Int, _ from: Int, _ to: Int) -> (Int, Int)? {
+    static func cyrillic(_ b: Bytes, _ p: Int, _ to: Int) -> (Int, Int)? {
         var k = p, words = 0, lower = 0
         while k > 0, words < 5, p - k < 90 {
             // One word back, with its full stop and the spaces, commas and quotes before it.
             var e = k
-            while e > 0, b[e - 1] == 0x20 || b[e - 1] == 0x2C || b[e - 1] == 0x22 || b[e - 1] == 0xAB || b[e - 1] == 0xBB
-                || (b[e - 1] == 0x9C && e > 2 && b[e - 2] == 0x80) || (b[e - 1] == 0x9E && e > 2 && b[e - 2] == 0x80) { // “ „
-                e -= b[e - 1] < 0x80 ? 1 : (b[e - 1] == 0xAB || b[e - 1] == 0xBB ? 2 : 3)
+            while e > 0 {
+                if b[e - 1] == 0x20 || b[e - 1] == 0x2C || b[e - 1] == 0x22 {
+                    e -= 1
+                } else if e > 1, b[e - 2] == 0xC2, b[e - 1] == 0xAB || b[e - 1] == 0xBB { // « » (not the л of D0 BB)
+                    e -= 2
+                } else if e > 2, b[e - 3] == 0xE2, b[e - 2] == 0x80, b[e - 1] == 0x9C || b[e - 1] == 0x9D || b[e - 1] == 0x9E { // “ ” „
+                    e -= 3
+                } else {
+                    break
+                }
             }
             var dot = false
             if e > 0, b[e - 1] == 0x2E { e -= 1; dot = true }
@@ -290,7 +305,8 @@ enum ScriptAddressRecognizer {
 
     // MARK: Arabic and Hebrew
 
-    /// A street word (شارع, طريق, רחוב, שדרות, דרך …, with Hebrew's ב/ל prefixes) within the four words before the number.
+    /// A street word (شارع, طريق, خیابان, پلاک, רחוב, שדרות, דרך …, with Hebrew's and Arabic's glued prepositions) within the
+    /// six words before the number.
     static func streetWord(_ b: Bytes, _ from: Int, _ to: Int, _ script: Script) -> (Int, Int)? {
         var k = from, words = 0
         while k > 0, words < 6 {
@@ -318,15 +334,19 @@ enum ScriptAddressRecognizer {
         if Tables.streetWords.contains(ScriptText.hash(b, s, e)) { return true }
         // Hebrew and Arabic glue a preposition to the word: ברחוב, לרחוב, بشارع.
         let (cp, n) = ScriptText.decode(b, s)
-        return [0x05D1, 0x05DC, 0x05D4, 0x05DE, 0x0628, 0x0644].contains(cp) && s + n < e && Tables.streetWords.contains(ScriptText.hash(b, s + n, e))
+        switch cp {
+        case 0x05D1, 0x05DC, 0x05D4, 0x05DE, 0x0628, 0x0644: return s + n < e && Tables.streetWords.contains(ScriptText.hash(b, s + n, e))
+        default: return false
+        }
     }
 
     // MARK: Thai
 
     /// A lane's or road's number after its Thai name: "ซอยสุขุมวิท 21", "ถนนพระราม 4" (the word before starts with the type).
-    static func thaiStreet(_ b: Bytes, _ p: Int, _ from: Int, _ to: Int) -> (Int, Int)? {
+    static func thaiStreet(_ b: Bytes, _ p: Int, _ to: Int) -> (Int, Int)? {
         var s = p
         while s > 0, p - s < 90 {
+            if b[s - 1] == 0x2E { s -= 1; continue } // ซ.สุขุมวิท
             let (cp, n) = ScriptText.decodeBefore(b, s)
             guard ScriptText.script(cp) == .thai else { break }
             s -= n
@@ -372,9 +392,9 @@ enum ScriptAddressRecognizer {
     }
 
     /// Where an address that started at `from` ends: the line's end or `limit` bytes on.
-    static func lineEnd(_ b: Bytes, _ from: Int, _ limit: Int) -> Int {
+    static func lineEnd(_ b: Bytes, _ from: Int, _ limit: Int, stopAtFullStop: Bool = true) -> Int {
         var k = from
-        while k < b.count, k - from < limit, b[k] != 0x0A, b[k] != 0x2E { k += 1 }
+        while k < b.count, k - from < limit, b[k] != 0x0A, !(stopAtFullStop && b[k] == 0x2E) { k += 1 } // Thai abbreviates ถ. ซ.
         return k
     }
 
@@ -387,9 +407,9 @@ enum ScriptAddressRecognizer {
         /// Abbreviations that are street types only with their full stop ("г." is a city, not counted).
         static let cyrillicShortTypes = ScriptText.hashSet(["ш", "мкр", "ул", "пр", "пер", "наб", "пл", "бул", "вул"])
         /// Words between a street's name and its number: house, building, block.
-        static let cyrillicHouseMarkers = ScriptText.hashSet(["д", "дом", "буд", "будинок", "корп", "корпус", "стр", "строение", "№"])
+        static let cyrillicHouseMarkers = ScriptText.hashSet(["д", "дом", "буд", "будинок", "корп", "корпус", "стр", "строение"])
         static let greekStreetTypes = ScriptText.hashSet([
-            "οδός", "οδό", "οδού", "Λεωφόρος", "Λεωφόρο", "Λεωφόρου", "Λεωφ", "Λ", "πλατεία", "πλατείας", "πάροδος", "Πάροδος",
+            "οδός", "οδό", "οδού", "Λεωφόρος", "Λεωφόρο", "Λεωφόρου", "Λεωφ", "πλατεία", "πλατείας", "πάροδος", "Πάροδος",
         ])
         static let streetWords = ScriptText.hashSet([
             "شارع", "طريق", "جادة", "زقاق", "ميدان", "حي", "خیابان", "کوچه", "بلوار", "پلاک", "میدان", "بزرگراه", "کوی", "جاده",

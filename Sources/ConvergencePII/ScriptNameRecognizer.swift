@@ -51,11 +51,15 @@ enum ScriptNameRecognizer {
         guard to > from, to - from <= 96, b[from] >= 0x80 else { return nil }
         let script = ScriptText.script(ScriptText.decode(b, from).0)
         guard script != .other else { return nil }
+        guard !Tables.placeholders.contains(ScriptText.hash(b, from, to)) else { return nil } // 未知, Не указано, 匿名 …
         var k = from, words = 0
         while k < to {
+            // Cyrillic and Greek names are capitalised: "Не указано" ("not given") is no name.
+            if script == .cyrillic || script == .greek, !ScriptText.isCapital(ScriptText.decode(b, k).0) { return nil }
+            if words == 0, Tables.placeholders.contains(ScriptText.hash(b, k, ScriptText.wordEnd(b, k, script))) { return nil }
             let e = ScriptText.wordEnd(b, k, script == .kana ? .han : script)
             var end = e
-            if end == k { // kana inside a Japanese name (山本さくら), or a full stop after an initial
+            if end == k { // kana inside a Japanese name (山本さくら)
                 guard script == .han || script == .kana, ScriptText.script(ScriptText.decode(b, k).0) == .kana else { return nil }
                 end = ScriptText.wordEnd(b, k, .kana)
             }
@@ -94,7 +98,6 @@ enum ScriptNameRecognizer {
     // MARK: Cyrillic and Greek
 
     struct Word {
-        var start = 0, end = 0
         var given = false, surname = false, patronymic = false, stop = false
         var article = false // Greek Ο, Η, Το … opening a sentence
         var title = false // Господин, Пане, Κυρία … before the name
@@ -127,6 +130,7 @@ enum ScriptNameRecognizer {
                         titled = titled || word.title
                         p = e + 1
                         runStart = p
+                        end = e // scanning goes on after it, whatever follows (linear: "Κυρία Κυρία Κυρία …")
                         continue
                     }
                     words[count] = word
@@ -167,7 +171,7 @@ enum ScriptNameRecognizer {
 
     static func judge(_ b: Bytes, _ from: Int, _ to: Int, _ script: Script) -> Word {
         let h = ScriptText.hash(b, from, to)
-        var w = Word(start: from, end: to)
+        var w = Word()
         w.allCaps = to - from > 2 && ScriptText.isCapital(ScriptText.decodeBefore(b, to).0)
         w.title = Tables.casedTitles.contains(h)
         if script == .cyrillic {
@@ -195,7 +199,12 @@ enum ScriptNameRecognizer {
     /// of an identifier such as `$onto_name`.
     static func englishCue(_ b: Bytes, _ start: Int) -> Int {
         guard let (ws, we) = PersonNameRecognizer.wordBefore(b, start) else { return 0 }
-        if ws > 0, [0x5F, 0x24, 0x2E, 0x3D, 0x2D].contains(b[ws - 1]) { return 0 } // _ $ . = -
+        if ws > 0 {
+            switch b[ws - 1] {
+            case 0x5F, 0x24, 0x2E, 0x3D, 0x2D: return 0 // _ $ . = -
+            default: break
+            }
+        }
         // Not a placeholder in capitals (--username=NAME, ALTER OWNER), nor a title in lower case ("12 ms").
         if we - ws > 1, ASCII.isUpper(b[ws]), ASCII.isUpper(b[ws + 1]) { return 0 }
         let cue = PersonNameRecognizer.cueBefore(b, start)
@@ -258,11 +267,14 @@ enum ScriptNameRecognizer {
             sink.report(.personName, name.0, name.1)
             return name.1
         }
-        let length = min(ring.count, 8)
+        let length = ring.count
         let cued = nativeWordBefore(b, start, .han).map { Tables.hanCues.contains(tail(b, $0.0, $0.1)) } ?? false
-        // 田中 花子, 山田　太郎: a listed Japanese surname alone (any surname after a cue: 差出人：森 大輔), a space, a short
-        // given name. Not a Chinese one-character surname: Chinese names take no space, and 章 概要 is "chapter summary".
-        if length <= 3, cued || isSurname(b, start, end, japanese: true) || Tables.chineseCompound.contains(ScriptText.hash(b, start, end)),
+        // 田中 花子, 山田　太郎: a listed Japanese or compound Chinese surname alone (after a cue any run but a common word:
+        // 差出人：森 大輔, not 客户：全部 订单), a space, a short given name. Not a Chinese one-character surname: Chinese names
+        // take no space, and 章 概要 is "chapter summary".
+        let whole = ScriptText.hash(b, start, end)
+        if length <= 3,
+           (cued && !Tables.hanStops.contains(whole)) || Tables.japaneseSurnames.contains(whole) || Tables.chineseCompound.contains(whole),
            let givenEnd = givenAfterSpace(b, end) {
             sink.report(.personName, start, givenEnd)
             return givenEnd
@@ -406,12 +418,6 @@ enum ScriptNameRecognizer {
         return best
     }
 
-    /// `b[from..<to]` is exactly a listed surname.
-    static func isSurname(_ b: Bytes, _ from: Int, _ to: Int, japanese: Bool) -> Bool {
-        let h = ScriptText.hash(b, from, to)
-        return japanese ? Tables.japaneseSurnames.contains(h) : Tables.chineseSurnames.contains(h) || Tables.chineseCompound.contains(h)
-    }
-
     /// A space (ASCII or U+3000) at `at` and then one to three Han or kana characters ending the word: a given name.
     static func givenAfterSpace(_ b: Bytes, _ at: Int) -> Int? {
         guard at < b.count else { return nil }
@@ -460,7 +466,7 @@ enum ScriptNameRecognizer {
         var p = start
         while p > 0, start - p < 3, b[p - 1] == 0x20 || b[p - 1] == 0x3A || b[p - 1] == 0x2C || b[p - 1] == 0x22 { p -= 1 }
         var q = end
-        while q < b.count, q - end < 3, [0x20, 0x2C, 0x2E, 0x3F, 0x21, 0x22, 0x27].contains(b[q]) { q += 1 }
+        while q < b.count, q - end < 3, isClosingPunctuation(b[q]) { q += 1 }
         guard p == 0 || b[p - 1] < 0x80, q == b.count || b[q] < 0x80 else { return false }
         var ws = p
         while ws > 0, p - ws < 20, ASCII.isAlpha(b[ws - 1]) { ws -= 1 }
@@ -472,6 +478,11 @@ enum ScriptNameRecognizer {
         guard isolated(b, start, end) else { return false }
         // A sentence, not a label beside an identifier ("표시할 GdkImage", "오디오 codec"): three lower-case words near.
         return proseWords(b, max(0, start - 60), start) + proseWords(b, end, min(b.count, end + 60)) >= 3
+    }
+
+    /// A space or the punctuation that may follow a name: , . ? ! " '
+    @inline(__always) static func isClosingPunctuation(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x2C || c == 0x2E || c == 0x3F || c == 0x21 || c == 0x22 || c == 0x27
     }
 
     /// Lower-case ASCII words of two letters or more in `b[from..<to]`, each between spaces or punctuation.
@@ -609,8 +620,8 @@ enum ScriptNameRecognizer {
         }
         // A preposition glued to a title: للسيدة ("to Mrs"), לגב'.
         var title = Tables.titles.contains(h0)
-        if !title, e0 - start > 6, [0x0644, 0x0628, 0x0648, 0x05DC, 0x05D5].contains(ScriptText.decode(b, start).0) {
-            let n = ScriptText.decode(b, start).1
+        let (first, n) = ScriptText.decode(b, start)
+        if !title, e0 - start > 2 * n, isGluedPreposition(first) { // three letters or more: למר, للسيدة
             title = Tables.titles.contains(ScriptText.hash(b, start + n, e0))
                 || Tables.titles.contains(ScriptText.hash(b, start + 2 * n, e0)) // لل: the preposition and the article's alif folded away
         }
@@ -638,7 +649,7 @@ enum ScriptNameRecognizer {
         // A preposition glued to the name: ליוסי כהן ("to Yossi Cohen"), لمحمد.
         if !strong.contains(h0), !weak.contains(h0), script != .devanagari {
             let (cp, n) = ScriptText.decode(b, start)
-            if [0x05DC, 0x05D5, 0x05D1, 0x05DE, 0x05E9, 0x0644, 0x0648, 0x0628].contains(cp), e0 - start > 2 * n {
+            if isGluedPreposition(cp) || cp == 0x05D1 || cp == 0x05DE || cp == 0x05E9, e0 - start > 2 * n {
                 h0 = ScriptText.hash(b, start + n, e0)
             }
         }
@@ -674,7 +685,8 @@ enum ScriptNameRecognizer {
     static func thai(_ b: Bytes, _ start: Int, into sink: inout PIISink) -> Int {
         let e0 = ScriptText.wordEnd(b, start, .thai)
         var nameStart = -1, khun = false
-        for title in Tables.thaiTitles where e0 - start >= title.count && b[start..<(start + title.count)].elementsEqual(title) {
+        // Compared with the text, not the word: wordEnd stops at the full stop of ดร. and ด.ช.
+        for title in Tables.thaiTitles where start + title.count <= b.count && b[start..<(start + title.count)].elementsEqual(title) {
             khun = title == Tables.khun // คุณ is also "you": only before a listed given name
             var p = start + title.count
             if p < b.count, b[p] == 0x2E { p += 1 } // ดร.
@@ -682,10 +694,14 @@ enum ScriptNameRecognizer {
             if p < b.count, b[p] >= 0x80, ScriptText.script(ScriptText.decode(b, p).0) == .thai { nameStart = p }
             break
         }
-        // นายก "prime minister", นายจ้าง "employer", คุณภาพ "quality": words that start like a title.
-        for stop in Tables.thaiTitleStops where e0 - start >= stop.count && b[start..<(start + stop.count)].elementsEqual(stop) { return e0 }
-        let listedAt: (Int) -> Bool = { Tables.thaiGiven.contains(ScriptText.hash(b, $0, ScriptText.wordEnd(b, $0, .thai))) }
         let from = nameStart >= 0 ? nameStart : start
+        // นายก "prime minister", นายจ้าง "employer", คุณภาพ "quality": words that start like a title, unless a listed name
+        // follows the title (นายกิตติ).
+        if khun || !(nameStart >= 0 && thaiListed(b, from)) { // คุณสมบัติ is "property", whatever สมบัติ is
+            for stop in Tables.thaiTitleStops where start + stop.count <= b.count && b[start..<(start + stop.count)].elementsEqual(stop) {
+                return e0
+            }
+        }
         let nameEnd = ScriptText.wordEnd(b, from, .thai)
         guard nameEnd > from else { return e0 }
         var end = nameEnd
@@ -693,18 +709,27 @@ enum ScriptNameRecognizer {
             end = ScriptText.wordEnd(b, nameEnd + 1, .thai)
         }
         // A title needs the surname after the name (or a listed name): นายก… is caught above, but "คุณแม่" is "mother".
-        if (nameStart >= 0 && (khun ? listedAt(from) : end > nameEnd || listedAt(from))) || (nameStart < 0 && end > nameEnd && listedAt(from)) {
+        let titledName = nameStart >= 0 && (khun ? thaiListed(b, from) : end > nameEnd || thaiListed(b, from))
+        if titledName || (nameStart < 0 && end > nameEnd && thaiListed(b, from)) {
             sink.report(.personName, from, end)
             return max(end, e0)
         }
         return e0
     }
 
+    /// The Thai word at `k` is a listed given name.
+    static func thaiListed(_ b: Bytes, _ k: Int) -> Bool { Tables.thaiGiven.contains(ScriptText.hash(b, k, ScriptText.wordEnd(b, k, .thai))) }
+
+    /// Letters that Hebrew and Arabic glue to the next word as a preposition or "and": ל ו (Hebrew), ل ب و (Arabic).
+    @inline(__always) static func isGluedPreposition(_ cp: UInt32) -> Bool {
+        cp == 0x05DC || cp == 0x05D5 || cp == 0x0644 || cp == 0x0628 || cp == 0x0648
+    }
+
     /// An Arabic word at `at` of the form ال…ي (الدوري, النعيمي): where it ends.
     static func nisba(_ b: Bytes, _ at: Int) -> Int? {
         guard at + 4 < b.count, b[at] == 0xD8, b[at + 1] == 0xA7, b[at + 2] == 0xD9, b[at + 3] == 0x84 else { return nil } // ال
         let e = ScriptText.wordEnd(b, at, .arabic)
-        guard e - at >= 8, ScriptText.decodeBefore(b, e).0 == 0x064A else { return nil }
+        guard e - at >= 8, ScriptText.normalise(ScriptText.decodeBefore(b, e).0) == 0x064A else { return nil } // ي or Persian ی
         return e
     }
 
@@ -785,6 +810,13 @@ enum ScriptNameRecognizer {
             "Господин", "Госпожа", "Господине", "Госпођа", "Госпођо", "Пане", "Пан", "Пані", "Уважаемый", "Уважаемая", "Шановний",
             "Шановна", "Г-н", "Г-жа", "Κύριος", "Κύριε", "Κυρία", "Κα", "Κος", "Δρ", "Αγαπητέ", "Αγαπητή", "Доктор", "Др", "Профессор",
         ])
+        /// What forms put under a name key when there is none.
+        static let placeholders = ScriptText.hashSet([
+            "未知", "匿名", "管理员", "管理員", "用户", "用戶", "测试", "測試", "无", "無", "不明", "管理者", "ゲスト", "名無し", "なし", "テスト",
+            "관리자", "익명", "사용자", "없음", "미상", "테스트", "Не указано", "Неизвестно", "Аноним", "Администратор", "Гость",
+            "Пользователь", "Тест", "Нет", "Άγνωστος", "Ανώνυμος", "Διαχειριστής", "مجهول", "مستخدم", "ضيف", "مدير", "ناشناس", "کاربر",
+            "אנונימי", "משתמש", "אורח", "אין", "अज्ञात", "उपयोगकर्ता", "अतिथि", "ผู้ใช้", "ไม่ระบุ",
+        ])
         static let greekArticles = ScriptText.hashSet(["Ο", "Η", "Οι", "Το", "Τον", "Την", "Του", "Της", "Στον", "Στην", "Στο", "Με"])
         static let cues = ScriptText.hashSet([
             "имя", "фио", "ф.и.о", "клиент", "клиента", "клиентка", "пациент", "пациента", "пациентка", "господин", "госпожа", "г-н",
@@ -859,7 +891,7 @@ enum ScriptNameRecognizer {
             "总监", "總監", "敬上", "部长", "部長", "主管", "博士", "太太", "课长", "課長", "社长", "社長", "係長", "会長", "會長", "院长",
             "院長", "校长", "校長", "董事", "总裁", "總裁", "专员", "專員", "工程", "处长", "處長", "科长", "科長", "医師", "選手",
         ])
-        /// さん さま くん ちゃん た ち, as UTF-8 (kana after a Japanese surname).
+        /// さん さま くん ちゃん せんせい, as UTF-8 (kana after a Japanese surname).
         static let kanaHonorifics: [[UInt8]] = ["さん", "さま", "くん", "ちゃん", "せんせい"].map { Array($0.utf8) }
         static let hanCues = ScriptText.hashSet([
             "姓名", "名字", "联系人", "聯絡人", "聯繫人", "收件人", "收货人", "收貨人", "客户", "客戶", "顾客", "顧客", "患者", "病人",

@@ -25,6 +25,7 @@ enum ScriptText {
 
     /// The code point that ends just before `i` and its length (for looking back over a cue).
     @inline(__always) static func decodeBefore(_ b: Bytes, _ i: Int) -> (UInt32, Int) {
+        guard i > 0 else { return (0xFFFD, 1) } // callers look back only while i > 0; this keeps b[-1] unreachable
         var k = i - 1
         while k > 0, i - k < 4, b[k] & 0xC0 == 0x80 { k -= 1 }
         let (cp, n) = decode(b, k)
@@ -39,8 +40,8 @@ enum ScriptText {
         case 0x3005, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF: return .han
         case 0x3041...0x309F, 0x30A1...0x30FA, 0x30FC...0x30FF: return .kana
         case 0xAC00...0xD7A3: return .hangul
-        case 0x0620...0x065F, 0x066E...0x06D3, 0x06FA...0x06FF, 0x0670: return .arabic
-        case 0x0591...0x05C7, 0x05D0...0x05EA: return .hebrew
+        case 0x0620...0x065F, 0x066E...0x06D3, 0x06FA...0x06FF: return .arabic
+        case 0x0591...0x05C7, 0x05D0...0x05EA, 0x05F3, 0x05F4: return .hebrew // with geresh and gershayim (גב׳, ד״ר)
         case 0x0900...0x0963, 0x0971...0x097F: return .devanagari
         case 0x0E01...0x0E3A, 0x0E40...0x0E4E: return .thai
         case 0x10A0...0x10FF, 0x1C90...0x1CBF: return .georgian
@@ -64,7 +65,7 @@ enum ScriptText {
         case 0x0451: return 0x0435
         case 0x048A...0x04BF, 0x04D0...0x04FF: return cp | 1
         case 0x0391...0x03A9: return greekBase(cp + 0x20)
-        case 0x0386, 0x0388...0x038F, 0x03AA...0x03CE: return greekBase(cp)
+        case 0x0386, 0x0388...0x0390, 0x03AA...0x03CE: return greekBase(cp)
         case 0x0622, 0x0623, 0x0625, 0x0671: return 0x0627
         case 0x0629: return 0x0647
         case 0x064B...0x065F, 0x0670, 0x0591...0x05C7: return 0
