@@ -211,7 +211,7 @@ enum ScriptNameRecognizer {
         return cue == 3 && !ASCII.isUpper(b[ws]) ? 0 : cue
     }
 
-    /// The word of `script` before `start`, across up to four bytes of spaces and punctuation (':', '：', ',', '-').
+    /// The word of `script` before `start`, across up to four separators (spaces, `:`, `,`, `-`, and the full-width `：`, `，`, `、`).
     static func nativeWordBefore(_ b: Bytes, _ start: Int, _ script: Script) -> (Int, Int)? {
         var p = start, skipped = 0
         while p > 0, skipped < 4 {
@@ -329,7 +329,8 @@ enum ScriptNameRecognizer {
     }
 
     /// A honorific or title starting at `k` (先生, 女士, 经理, 部長 …, or Japanese 様, 氏, 殿, 君) after a listed
-    /// surname and at most three more characters: where that name starts.
+    /// surname and a given name (up to three characters in all after a one-character surname, five after a longer
+    /// one): where that name starts.
     static func beforeHonorific(_ b: Bytes, _ cp: UInt32, _ k: Int, _ end: Int, _ ring: Ring) -> Int? {
         let japaneseOnly: Bool
         if k + 3 < end, Tables.hanHonorifics.contains(ScriptText.hash(b, k, k + 3 + ScriptText.decode(b, k + 3).1)) {
