@@ -3,7 +3,8 @@
 /// `phone=5551234567`): the key says what the value holds, as a JSON key does
 /// (PIIFieldHint), and the value is judged with that hint. A value whose shape does
 /// not fit the key's kind is nothing (`name=report.pdf`). One pass over the '=' signs;
-/// each value is at most `maxValue` bytes: linear time.
+/// each value is at most `maxValue` bytes: linear time. JSON and Python dict fragments inside text (`"name": "Ada"`)
+/// are read the same way (`scanQuoted`).
 enum InlineFieldRecognizer {
     typealias Bytes = ASCII.Bytes
 
@@ -22,6 +23,35 @@ enum InlineFieldRecognizer {
                 continue
             }
             i += 1
+        }
+    }
+
+    /// `"key": "value"` and `'key': 'value'` inside text — a JSON or Python dict fragment in a log line or a message
+    /// (`"first_name": "Chiamaka"`, `'address': '12 Main St'`): judged as the pairs with '=' are.
+    static func scanQuoted(_ b: Bytes, into sink: inout PIISink) {
+        var i = 2
+        while true {
+            i = ASCII.next(0x3A, in: b, from: i)
+            guard i < b.count else { return }
+            let quote = b[i - 1]
+            guard quote == 0x22 || quote == 0x27 else { i += 1; continue }
+            // The key: letters, digits, '_', '-' and '.' back to its opening quote.
+            var k = i - 1
+            while k > 0, i - 1 - k < maxKey, ASCII.isAlnum(b[k - 1]) || b[k - 1] == 0x5F || b[k - 1] == 0x2D || b[k - 1] == 0x2E { k -= 1 }
+            guard k > 0, k < i - 1, b[k - 1] == quote else { i += 1; continue }
+            var keyStart = k // `user.name`: the last segment
+            for p in k..<(i - 1) where b[p] == 0x2E { keyStart = p + 1 }
+            // The value: a quoted string of at most `maxValue` bytes after the colon and spaces.
+            var v = i + 1
+            while v < b.count, v - i <= 4, b[v] == 0x20 { v += 1 }
+            guard v < b.count, b[v] == quote else { i += 1; continue }
+            let from = v + 1
+            var e = from
+            while e < b.count, e - from <= maxValue, b[e] != quote, b[e] != 0x0A { e += 1 }
+            guard e < b.count, b[e] == quote, e > from, e - from <= maxValue else { i += 1; continue }
+            let hint = PIIFieldHint(key: ASCII.slice(b, keyStart, i - 1))
+            if hint != .none { judge(b, from, e, hint: hint, into: &sink) }
+            i = e + 1
         }
     }
 

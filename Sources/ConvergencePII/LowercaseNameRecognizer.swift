@@ -15,15 +15,16 @@ enum LowercaseNameRecognizer {
     enum Cue { case none, person, title }
 
     /// The words `cueOf` knows (the test rebuilds `cueShapes` from them).
-    static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya",
-                                           "with", "name", "prof", "hello", "named", "thanks", "cheers", "name's", "cc", "ask",
-                                           "attn", "patient", "contact", "user", "guest", "client", "member", "tenant"]
+    static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya", "with",
+                                           "name", "prof", "hello", "named", "thanks", "cheers", "name's", "cc", "ask", "attn", "patient",
+                                           "contact", "user", "guest", "client", "member", "tenant", "aunty", "auntie", "uncle", "mama",
+                                           "papa", "tell", "called"]
 
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x20C0_0050_A089
-    static let cueShapes3: UInt64 = 0x8004_0008_3004
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x10_20C1_0058_B089
+    static let cueShapes3: UInt64 = 0x8004_0008_3005
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
     static func shapes(of words: [StaticString]) -> [UInt64] {
@@ -105,14 +106,16 @@ enum LowercaseNameRecognizer {
             if `is`("hey") || `is`("i'm") || `is`("ask") { return .person }
             if `is`("mrs") { return .title }
         case 4:
-            if `is`("dear") || `is`("hiya") || `is`("attn") || `is`("user") { return .person }
+            if `is`("dear") || `is`("hiya") || `is`("attn") || `is`("user") || `is`("mama") || `is`("papa") { return .person }
+            if `is`("tell") { return .person } // "yo tell kwabena the car is fixed"
             if `is`("with") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
             if `is`("name") { return colonAfter ? .person : .none } // "name: john"
             if `is`("prof") { return .title }
         case 5:
-            if `is`("hello") || `is`("named") || `is`("guest") { return .person }
+            if `is`("hello") || `is`("named") || `is`("guest") || `is`("aunty") || `is`("uncle") { return .person }
         case 6:
             if `is`("thanks") || `is`("cheers") || `is`("name's") || `is`("client") || `is`("member") || `is`("tenant") { return .person }
+            if `is`("auntie") || `is`("called") { return .person } // "a lady called rosa"
         case 7:
             if `is`("patient") || `is`("contact") { return .person }
         case 8:

@@ -74,6 +74,10 @@ public enum PIIDetector {
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
         // "first_name=Maria&last_name=Garcia", "phone=5551234567": a key's hint for the value after its '='.
         if profile.has(ByteProfile.equals) { InlineFieldRecognizer.scan(bytes, into: &sink) }
+        // `"first_name": "Chiamaka"`: a JSON fragment inside a text (a log line, a pasted payload).
+        if profile.has(ByteProfile.colon), profile.has(ByteProfile.quote | ByteProfile.apostrophe) {
+            InlineFieldRecognizer.scanQuoted(bytes, into: &sink)
+        }
         SecretRecognizer.scan(bytes, profile: profile, into: &sink)
         // " at ", "(at)", "[@]" or a full-width ＠: a space, a bracket, an '@' or a non-ASCII byte.
         if profile.has(ByteProfile.space | ByteProfile.bracket | ByteProfile.at | ByteProfile.nonASCII) {

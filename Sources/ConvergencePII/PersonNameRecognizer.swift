@@ -79,13 +79,28 @@ enum PersonNameRecognizer {
                     continue
                 }
                 let (count, next) = readRun(b, i, tokens)
-                if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count) {
+                if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
+                   !isHoliday(b, end) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
                 i = max(next, i + 1)
             }
         }
+    }
+
+    /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day".
+    static func isHoliday(_ b: Bytes, _ end: Int) -> Bool {
+        var k = end
+        if k < b.count, b[k] == 0x27 {
+            k += 1
+        } else if k + 2 < b.count, b[k] == 0xE2, b[k + 1] == 0x80, b[k + 2] == 0x99 { // ’
+            k += 3
+        } else {
+            return false
+        }
+        guard k + 4 < b.count, b[k] == 0x73, b[k + 1] == 0x20, b[k + 2] == 0x44, b[k + 3] == 0x61, b[k + 4] == 0x79 else { return false } // "s Day"
+        return k + 5 == b.count || !ASCII.isAlpha(b[k + 5])
     }
 
     /// Reads the capitalised words from `start` joined by single spaces (with particles, initials and

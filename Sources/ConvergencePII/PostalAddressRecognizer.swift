@@ -96,6 +96,9 @@ enum PostalAddressRecognizer {
             let p = b[i - 1]
             // A six-digit Indian PIN after a dash ("Mumbai-400069"); pinAfterDash wants a city or state before it.
             if p == 0x2D, j - i == 6, i >= 2, ASCII.isAlpha(b[i - 2]) || b[i - 2] == 0x20 { return true }
+            // "Atatürk Bulvarı No:142": a number sign and a colon glued to the number.
+            if p == 0x3A, i >= 3, b[i - 3] | 0x20 == 0x6E, b[i - 2] | 0x20 == 0x6F || b[i - 2] | 0x20 == 0x72,
+               i == 3 || !ASCII.isAlpha(b[i - 4]) { return j - i <= 5 }
             if ASCII.isAlpha(p) || p == 0x5F || p == 0x24 || p == 0x23 || p == 0x2B || p == 0x2D || p == 0x2E || p == 0x3A
                 || p == 0x2F || p >= 0x80 { return false }
         }
@@ -197,10 +200,19 @@ enum PostalAddressRecognizer {
             if ASCII.isAlpha(c) {
                 k += 1 // "221B"; two letters ("5th", "10am", "3rd") is not a house number
             } else if c == 0x2D || c == 0x2F, k + 1 < b.count, ASCII.isDigit(b[k + 1]) {
-                k += 1
-                let rangeStart = k
-                while k < b.count, ASCII.isDigit(b[k]) { k += 1 }
-                if k - rangeStart > 4 { return nil }
+                // "12-14", "88/3": and one group more for a stair and a door ("Mariahilfer Straße 88/3/14").
+                for _ in 0..<2 where k + 1 < b.count && (b[k] == 0x2D || b[k] == 0x2F) && ASCII.isDigit(b[k + 1]) {
+                    k += 1
+                    let rangeStart = k
+                    while k < b.count, ASCII.isDigit(b[k]) { k += 1 }
+                    if k - rangeStart > 4 { return nil }
+                }
+            } else if c == 0x2D, k + 1 < b.count, ASCII.isUpper(b[k + 1]) {
+                // A Dutch floor after a dash: "Keizersgracht 452-III", "Prinsengracht 12-A" (up to three capitals).
+                var e = k + 1
+                while e < b.count, e - k <= 4, ASCII.isUpper(b[e]) { e += 1 }
+                guard e - k <= 4, e == b.count || !ASCII.isAlpha(b[e]) else { return nil }
+                k = e
             } else if c == 0x25 || c >= 0x80 {
                 return nil // 5%, 5€, 5°
             }

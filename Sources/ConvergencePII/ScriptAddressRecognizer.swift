@@ -356,7 +356,7 @@ enum ScriptAddressRecognizer {
 
     /// ถนน (road), ซอย (lane), หมู่ (village number), ตรอก (alley) or ซ. at `k`.
     static func startsThaiStreet(_ b: Bytes, _ k: Int) -> Bool {
-        for type in Tables.thaiStreetTypes where k + type.count <= b.count && b[k..<(k + type.count)].elementsEqual(type) { return true }
+        for type in Tables.thaiStreetTypes where ScriptText.hasPrefix(b, at: k, type) { return true }
         return false
     }
 

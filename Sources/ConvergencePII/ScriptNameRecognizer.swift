@@ -687,7 +687,7 @@ enum ScriptNameRecognizer {
         let e0 = ScriptText.wordEnd(b, start, .thai)
         var nameStart = -1, khun = false
         // Compared with the text, not the word: wordEnd stops at the full stop of ดร. and ด.ช.
-        for title in Tables.thaiTitles where start + title.count <= b.count && b[start..<(start + title.count)].elementsEqual(title) {
+        for title in Tables.thaiTitles where ScriptText.hasPrefix(b, at: start, title) {
             khun = title == Tables.khun // คุณ is also "you": only before a listed given name
             var p = start + title.count
             if p < b.count, b[p] == 0x2E { p += 1 } // ดร.
@@ -698,10 +698,9 @@ enum ScriptNameRecognizer {
         let from = nameStart >= 0 ? nameStart : start
         // นายก "prime minister", นายจ้าง "employer", คุณภาพ "quality": words that start like a title, unless a listed name
         // follows the title (นายกิตติ).
-        if khun || !(nameStart >= 0 && thaiListed(b, from)) { // คุณสมบัติ is "property", whatever สมบัติ is
-            for stop in Tables.thaiTitleStops where start + stop.count <= b.count && b[start..<(start + stop.count)].elementsEqual(stop) {
-                return e0
-            }
+        // (Every stop word starts with a title, so only a word that starts with one is looked up.)
+        if nameStart >= 0, khun || !thaiListed(b, from) { // คุณสมบัติ is "property", whatever สมบัติ is
+            for stop in Tables.thaiTitleStops where ScriptText.hasPrefix(b, at: start, stop) { return e0 }
         }
         let nameEnd = ScriptText.wordEnd(b, from, .thai)
         guard nameEnd > from else { return e0 }

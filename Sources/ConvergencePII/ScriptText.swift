@@ -136,6 +136,13 @@ enum ScriptText {
         return k
     }
 
+    /// `b[at...]` starts with the bytes of `prefix`.
+    @inline(__always) static func hasPrefix(_ b: Bytes, at: Int, _ prefix: [UInt8]) -> Bool {
+        guard at + prefix.count <= b.count else { return false }
+        for k in 0..<prefix.count where b[at + k] != prefix[k] { return false }
+        return true
+    }
+
     /// How many code points `b[from..<to]` holds.
     static func length(_ b: Bytes, _ from: Int, _ to: Int) -> Int {
         var k = from, count = 0

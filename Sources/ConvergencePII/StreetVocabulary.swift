@@ -120,7 +120,8 @@ enum StreetVocabulary {
     static let prefixTypes = WordSet("""
         calle c/ avenida avda av paseo plaza ronda carrera camino carretera travesía travesia rua travessa largo praça \
         praca alameda estrada via viale piazza piazzale corso vicolo strada ul ulica rue avenue boulevard chaussée platz \
-        jalan jl jln soi thanon plac aleja aleje al osiedle os náměstí nám třída tř
+        jalan jl jln soi thanon plac aleja aleje al osiedle os náměstí nám třída tř str bd bdul bulevardul calea sos șos \
+        soseaua șoseaua aleea splaiul piata piața
         """)
 
     /// Colombian way types before a way number and "# 10-34": "Calle 72 # 10-34", "Cra. 7 No. 32-16", "Av. Calle 26 # 68-35".
@@ -137,7 +138,7 @@ enum StreetVocabulary {
 
     /// Prefix types that count only abbreviated, with their full stop: "ul. Marszałkowska 10", "al. Jerozolimskie 65",
     /// "os. Tysiąclecia 5", "nám. Míru 9" ("al" alone is an Arabic article: "Al Hassan 5").
-    static let prefixNeedsDot = WordSet("ul al os nám tř")
+    static let prefixNeedsDot = WordSet("ul al os nám tř str bd sos șos")
 
     /// German, Dutch, Nordic and Finnish suffixes: "Hauptstraße 5", "Keizersgracht 263", "Drottninggatan 3", "Nørrebrogade 10",
     /// "Aleksanterinkatu 52", "Mannerheimintie 10" (Finnish "tie" only after the genitive's n: not "Bowtie 5").
@@ -150,11 +151,11 @@ enum StreetVocabulary {
     /// Turkish ones too: "Atatürk Cad. No: 45", "Bağdat Caddesi No 200", "Gül Sok. 7".
     static let separateTypes = WordSet("""
         straße strasse str weg platz allee gasse ring damm ufer chaussee laan straat plein cad cadde caddesi sok sk sokak \
-        sokağı bulvar bulvarı
+        sokağı bulvar bulvarı pr prospekt pereulok per ulitsa shosse naberezhnaya bulvar
         """)
 
     /// Separate types that may carry a full stop: "Hauptstr. 5", "Atatürk Cad. No: 45", "Gül Sok. 7".
-    static let abbreviatedSeparateTypes = WordSet("str cad sok sk")
+    static let abbreviatedSeparateTypes = WordSet("str cad sok sk pr per")
 
     /// Cities whose five-digit postcode after them marks an address: "Seoul 06236", "Bangkok 10110", "Jakarta 10210".
     static let fiveDigitPostcodeCities = WordSet("""
@@ -163,7 +164,7 @@ enum StreetVocabulary {
 
     /// Nordic and Hungarian types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3",
     /// "Kungs väg 2", "Váci utca 12", "Andrássy út 60", "Kossuth Lajos tér 1".
-    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen utca út tér körút")
+    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen utca út tér körút prospekt pereulok ulitsa pr per")
 
     /// Norwegian "gate" after a name in the genitive ("Karl Johans gate 22", "Dronningens gate 5"): an airport's
     /// "Gate 22" or "the departure gate 22" has no such name before it.
@@ -194,7 +195,7 @@ enum StreetVocabulary {
         in and or near is was has had for since but with to at on where which that then until by from next across \
         opposite behind around before after if so now too as also when while because right please thanks yesterday \
         today tomorrow last this every are were will would should can could may might must not y e en et und im bei \
-        i o ist war liegt ligt es est och og na w we wo è a à
+        i o ist war liegt ligt es est och og na w we wo è a à bis ter quater
         """)
 
     /// Verbs that make the street the subject of a clause ("42 Maple Street opens at nine", "… needs a new roof"):
@@ -213,7 +214,7 @@ enum StreetVocabulary {
     static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept m lok")
 
     /// Number signs between a street and its number: "Rua das Flores, nº 123", "Hauptstraße Nr. 5".
-    static let numberSigns = WordSet("nº n° no nr núm num")
+    static let numberSigns = WordSet("nº n° no nr núm num d dom")
 
     static let directions = WordSet("n s e w ne nw se sw north south east west")
 

@@ -249,7 +249,20 @@ import Testing
         }
     }
 
-    @Test(arguments: ["name=", "=", "name=Maria&", "a=b ", "phone=\"", "name=\"Ab Cd\" "])
+    /// JSON and Python dict fragments inside a text (a log line, a pasted payload) are read as their keys say.
+    @Test func quotedPairsInText() {
+        #expect(spans(#""first_name": "Chiamaka", "last_name": "Obi", "tier": "gold""#) == ["person_name:Chiamaka", "person_name:Obi"])
+        #expect(spans(#"payload={"name": "Joseph Kariuki", "address": "Ngong Road 114, Apt 3C, Nairobi"}"#)
+            == ["person_name:Joseph Kariuki", "postal_address:Ngong Road 114, Apt 3C, Nairobi"])
+        #expect(spans("{'name': 'Maria Garcia', 'id': 7}") == ["person_name:Maria Garcia"])
+        #expect(spans(#"{"user.name": "Okafor"}"#) == ["person_name:Okafor"], "a dotted key's last segment")
+        for text in [#""name": "report.pdf""#, #"{"name": "nginx", "status": "ok"}"#, #""name": "Quarterly Report""#, #""name":"#,
+                     #""name": ""#, #"":"#, "'name': 'LONG'", #""name": "\#(String(repeating: "x", count: 80))""#] {
+            #expect(spans(text).isEmpty, "\(text)")
+        }
+    }
+
+    @Test(arguments: ["name=", "=", "name=Maria&", "a=b ", "phone=\"", "name=\"Ab Cd\" ", #""name": ""#, #""name": "Ab Cd", "#, "':'"])
     func repeatedPairsStayLinear(unit: String) {
         let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
         let elapsed = ContinuousClock().measure { _ = PIIDetector.spans(in: text) }

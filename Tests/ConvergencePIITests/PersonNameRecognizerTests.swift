@@ -243,6 +243,15 @@ import Testing
         }
     }
 
+    /// A day named after a saint or a person is a holiday; a person's possessive before another word is still a name.
+    @Test func holidaysAreNoNames() {
+        for text in ["The St. Patrick's Day parade will disrupt deliveries.", "Valentine's Day sale ends Sunday.", "Happy St. David’s Day!"] {
+            #expect(!PIIDetector.kinds(in: text).contains(.personName), "\(text)")
+        }
+        #expect(PIIDetector.kinds(in: "Dr. Patrick's day off is Monday.").contains(.personName), "a lower-case 'day' is no holiday's")
+        #expect(PIIDetector.kinds(in: "Per Rosalind Okafor's instructions, the samples were frozen.").contains(.personName))
+    }
+
     /// Both words are also ordinary words; a verb people do after them makes them a name.
     @Test func aGivenNameAndASurnameThatAreWordsBeforeAVerb() {
         for text in ["Tom Baker called", "Will Smith said no", "Mark Price wrote the memo"] {

@@ -13,6 +13,21 @@ import Testing
 
     static func found(_ text: String, hint: PIIFieldHint = .none) -> Bool { PIIDetector.kinds(in: text, hint: hint).contains(.postalAddress) }
 
+    /// Forms of a third-party probe (session 22): Romanian prefix types, a stair and door after the number, a Dutch floor
+    /// in Roman numerals, "bis", a number sign glued by a colon, romanised Russian types and "d." for the house.
+    @Test func moreCountriesForms() {
+        for text in ["Adresa: Str. Mihai Eminescu nr. 45, Sector 2, Bucuresti 020081", "Bd. Unirii 15, ap. 34, 030823 Bucuresti",
+                     "Rechnungsadresse: Mariahilfer Straße 88/3/14, 1070 Wien", "Deliver to Keizersgracht 452-III, 1016 GD Amsterdam.",
+                     "Woonadres: Oudegracht 211 bis, 3511 NK Utrecht", "Ms. Aylin Korkmaz, Atatürk Bulvarı No:142 D:6, Çankaya, Ankara",
+                     "Nevsky pr. 28, kv. 12, Sankt-Peterburg 191186"] {
+            #expect(Self.found(text), "\(text)")
+        }
+        for text in ["Version 452-III of the spec", "Table 88/3/14 shows the ratios", "Note:142 items", "see d. 7 of the appendix",
+                     "Chapter 12 bis covers appeals"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func englishStreets() {
         #expect(Self.addresses("I live at 221B Baker Street, London NW1 6XE.") == ["221B Baker Street, London NW1 6XE"])
         #expect(Self.addresses("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500") == ["1600 Pennsylvania Avenue NW, Washington, DC 20500"])
