@@ -175,12 +175,7 @@ enum ScriptAddressRecognizer {
         while words < 3, p > 1, b[p - 1] == 0x20 || b[p - 1] == 0x2C {
             var e = p - 1
             while e > 0, b[e - 1] == 0x20 || b[e - 1] == 0x2C { e -= 1 }
-            var s = e
-            while s > 0, e - s < 40 {
-                let (cp, n) = ScriptText.decodeBefore(b, s)
-                guard ScriptText.script(cp) == .hangul else { break }
-                s -= n
-            }
+            let s = ScriptText.wordStart(b, endingAt: e, .hangul)
             guard s < e else { break }
             let unitChar = ScriptText.decodeBefore(b, e).0
             switch unitChar {
@@ -218,13 +213,7 @@ enum ScriptAddressRecognizer {
             }
             var dot = false
             if e > 0, b[e - 1] == 0x2E { e -= 1; dot = true }
-            var s = e
-            while s > 0, e - s < 40 {
-                if b[s - 1] == 0x2D { s -= 1; continue }
-                let (cp, n) = ScriptText.decodeBefore(b, s)
-                guard ScriptText.script(cp) == .cyrillic else { break }
-                s -= n
-            }
+            let s = ScriptText.wordStart(b, endingAt: e, .cyrillic, hyphens: true)
             guard s < e else { return nil }
             let h = ScriptText.hash(b, s, e)
             if Tables.cyrillicStreetTypes.contains(h) || (dot && Tables.cyrillicShortTypes.contains(h)) {
@@ -251,12 +240,7 @@ enum ScriptAddressRecognizer {
         var q = to + 2, digits = 0
         while q < b.count, ASCII.isDigit(b[q]) { q += 1; digits += 1 }
         guard digits == 5 || digits == 6, q + 2 < b.count, b[q] == 0x20, ScriptText.isCapital(ScriptText.decode(b, q + 1).0) else { return nil }
-        var w = p
-        while w > 0, p - w < 40 {
-            let (cp, n) = ScriptText.decodeBefore(b, w)
-            guard ScriptText.script(cp) == .cyrillic else { break }
-            w -= n
-        }
+        let w = ScriptText.wordStart(b, endingAt: p, .cyrillic)
         guard w < p, ScriptText.isCapital(ScriptText.decode(b, w).0) else { return nil }
         return (w, ScriptText.wordEnd(b, q + 1, .cyrillic))
     }
@@ -270,12 +254,7 @@ enum ScriptAddressRecognizer {
         while words < 4 {
             var e = k
             if e > 0, b[e - 1] == 0x2E { e -= 1 } // "Λεωφ."
-            var w = e
-            while w > 0, e - w < 40 {
-                let (cp, n) = ScriptText.decodeBefore(b, w)
-                guard ScriptText.script(cp) == .greek else { break }
-                w -= n
-            }
+            let w = ScriptText.wordStart(b, endingAt: e, .greek)
             guard w < e else { break }
             if Tables.greekStreetTypes.contains(ScriptText.hash(b, w, e)) { typed = true; start = w; break }
             let capital = ScriptText.isCapital(ScriptText.decode(b, w).0)
@@ -315,14 +294,8 @@ enum ScriptAddressRecognizer {
                 k -= b[k - 1] < 0x80 ? 1 : 2
             }
             let e = k
-            var s = e
-            if s > 0, b[s - 1] == 0x27 { s -= 1 } // רח'
-            while s > 0, e - s < 40 {
-                let (cp, n) = ScriptText.decodeBefore(b, s)
-                guard ScriptText.script(cp) == script else { break }
-                s -= n
-            }
-            guard s < e else { return nil }
+            let s = ScriptText.wordStart(b, endingAt: e > 0 && b[e - 1] == 0x27 ? e - 1 : e, script) // רח'
+            guard s < e, e - s > 1 || b[s] != 0x27 else { return nil }
             if isStreetWord(b, s, e) { return (s, to) }
             k = s
             words += 1
@@ -371,12 +344,7 @@ enum ScriptAddressRecognizer {
             let (cp, n) = ScriptText.decodeBefore(b, k)
             if ScriptText.script(cp) == .devanagari {
                 let e = k
-                var s = k
-                while s > floor {
-                    let (c2, n2) = ScriptText.decodeBefore(b, s)
-                    guard ScriptText.script(c2) == .devanagari else { break }
-                    s -= n2
-                }
+                let s = ScriptText.wordStart(b, endingAt: k, .devanagari, limit: 160, floor: floor)
                 if Tables.devanagariStreetWords.contains(ScriptText.hash(b, s, e)) { start = s }
                 k = s
                 continue

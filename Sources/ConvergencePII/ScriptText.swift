@@ -136,6 +136,19 @@ enum ScriptText {
         return k
     }
 
+    /// Where the word of `script` that ends at `end` starts: its letters back to at most `limit` bytes before `end`,
+    /// and not below `floor` (hyphens inside too when `hyphens`). `end` when no letter of the script ends there.
+    static func wordStart(_ b: Bytes, endingAt end: Int, _ script: Script, limit: Int = 40, floor: Int = 0, hyphens: Bool = false) -> Int {
+        var s = end
+        while s > floor, end - s < limit {
+            if hyphens, b[s - 1] == 0x2D { s -= 1; continue }
+            let (cp, n) = decodeBefore(b, s)
+            guard Self.script(cp) == script else { break }
+            s -= n
+        }
+        return s
+    }
+
     /// `b[at...]` starts with the bytes of `prefix`.
     @inline(__always) static func hasPrefix(_ b: Bytes, at: Int, _ prefix: [UInt8]) -> Bool {
         guard at + prefix.count <= b.count else { return false }
