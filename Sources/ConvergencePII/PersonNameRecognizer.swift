@@ -89,6 +89,14 @@ enum PersonNameRecognizer {
         }
     }
 
+    /// A capitalised or all-capitals word of the run has four letters or more (acronyms rarely do in pairs).
+    static func hasLongWord(_ tokens: UnsafeMutableBufferPointer<Token>, from: Int, to: Int) -> Bool {
+        for k in from..<to where tokens[k].end - tokens[k].start >= 4 && (tokens[k].shape == .allCaps || tokens[k].shape == .capitalised) {
+            return true
+        }
+        return false
+    }
+
     /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day".
     static func isHoliday(_ b: Bytes, _ end: Int) -> Bool {
         var k = end
@@ -537,6 +545,9 @@ enum PersonNameRecognizer {
             // French forms and passports write it ("Jean DUPONT", "WANG Wei", "GARCIA Maria Elena"; not "IBM Watson").
             accepted = allCaps == core && names == core && (core >= 2 && plainNames >= 1 || evidence >= 2)
                 || allCaps == 1 && names == core && core >= 2 && core <= 3 && surnameInCapitalsBesideGiven(tokens, from: first, to: count)
+                // Forms print names in capitals after their label: "NAME: TUNDE BAKARE", "Authorised signatory: SRI WAHYUNI".
+                // Two or three words, none an ordinary word (so not "Status: ACTIVE ACCOUNT"), one of four letters or more.
+                || allCaps == core && core >= 2 && core <= 3 && evidence == 2 && hasLongWord(tokens, from: first, to: count)
         } else if core == 1 {
             let t = tokens[firstCore]
             if evidence >= 2 {

@@ -236,6 +236,17 @@ import Testing
                       "my name is anna maria smith ", "Siosaia Taufa replied ", "Hola ", "Estimado Sr. ", "Sofía ", "Ü"])
     func pathologicalInputStaysLinear(unit: String) { expectLinearTime(unit) }
 
+    /// Forms print names in capitals after their label; capitals that are ordinary words or acronyms are no name.
+    @Test func namesInCapitalsAfterALabel() {
+        for text in ["STUDENT NAME: AMARACHI NWANKWO  CLASS: 10B", "Name: TUNDE BAKARE", "Customer: NGOZI EZE-OKAFOR"] {
+            #expect(PIIDetector.kinds(in: text).contains(.personName), "\(text)")
+        }
+        for text in ["Status: ACTIVE ACCOUNT", "Name: NOT PROVIDED", "Name: QA TL", "Contact: IT HELPDESK", "Name: VIM REFERENCE MANUAL",
+                     "Patient: ICU BED", "Dear SIR OR MADAM"] {
+            #expect(!PIIDetector.kinds(in: text).contains(.personName), "\(text)")
+        }
+    }
+
     /// A day named after a saint or a person is a holiday; a person's possessive before another word is still a name.
     @Test func holidaysAreNoNames() {
         for text in ["The St. Patrick's Day parade will disrupt deliveries.", "Valentine's Day sale ends Sunday.", "Happy St. David’s Day!"] {
