@@ -71,7 +71,8 @@ public enum PIIDetector {
         // Streets in Cyrillic, Greek, Chinese, Japanese, Korean, Arabic, Hebrew and Devanagari (Persian and
         // Arabic text may number them with their own digits, so this does not wait for ASCII ones).
         // Latin text with accents (lead bytes C3–C5) has none of those scripts: one pass tells.
-        let otherScripts = profile.has(ByteProfile.nonASCII) && ScriptNameRecognizer.nextLead(bytes, from: 0) < bytes.count
+        let firstLead = profile.has(ByteProfile.nonASCII) ? ScriptNameRecognizer.nextLead(bytes, from: 0) : bytes.count
+        let otherScripts = firstLead < bytes.count
         if otherScripts, sink.wants(.postalAddress) { ScriptAddressRecognizer.scan(bytes, into: &sink) }
         if profile.has(ByteProfile.colon) { IPv6Recognizer.scan(bytes, into: &sink) }
         // "first_name=Maria&last_name=Garcia", "phone=5551234567": a key's hint for the value after its '='.
@@ -89,7 +90,7 @@ public enum PIIDetector {
             PersonNameRecognizer.scan(bytes, hint: hint, into: &sink)
         }
         // Names in Cyrillic, Greek, Chinese, Japanese, Korean, Arabic, Hebrew and Devanagari.
-        if otherScripts, sink.wants(.personName) { ScriptNameRecognizer.scan(bytes, hint: hint, into: &sink) }
+        if otherScripts, sink.wants(.personName) { ScriptNameRecognizer.scan(bytes, from: firstLead, hint: hint, into: &sink) }
         // Chat is written in lower case, names too ("hi, i'm priya sharma"): a space and a name's cue; where the text
         // capitalises more than two letters, only a full name that is no ordinary word ("ask maria garcia from HR").
         if profile.has(ByteProfile.space), profile.has(ByteProfile.lower), sink.wants(.personName) {

@@ -16,12 +16,13 @@ enum ScriptNameRecognizer {
     typealias Bytes = ASCII.Bytes
     typealias Script = ScriptText.Script
 
-    static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
-        if hint == .personName, let (from, to) = fieldName(b) { // {"name": "马晓东"}, {"full_name": "Рустам Хабибуллин"}
-            sink.report(.personName, from, to)
+    /// `from`: the first lead byte of these scripts (`nextLead`), which the caller found deciding to call.
+    static func scan(_ b: Bytes, from: Int = 0, hint: PIIFieldHint, into sink: inout PIISink) {
+        if hint == .personName, let (valueStart, valueEnd) = fieldName(b) { // {"name": "马晓东"}, {"full_name": "Рустам Хабибуллин"}
+            sink.report(.personName, valueStart, valueEnd)
             return
         }
-        var i = 0
+        var i = from
         while i < b.count {
             i = nextLead(b, from: i)
             guard i < b.count else { return }
@@ -282,7 +283,7 @@ enum ScriptNameRecognizer {
         guard length >= 2, length <= 4 else { return end }
         let led = surnameLead(b, start, end)
         let firstTwo = ScriptText.hash(b, start, length >= 3 ? ring.at(length - 3) : end)
-        let stop = Tables.hanStops.contains(ScriptText.hash(b, start, end)) || Tables.hanStops.contains(firstTwo)
+        let stop = Tables.hanStops.contains(whole) || Tables.hanStops.contains(firstTwo)
         if hint == .personName || cued {
             if led > 0 && !stop { sink.report(.personName, start, end) }
             return end
@@ -442,9 +443,7 @@ enum ScriptNameRecognizer {
     static func isHonorificAt(_ b: Bytes, _ k: Int) -> Bool {
         let cp = ScriptText.decode(b, k).0
         if cp == 0x69D8 || cp == 0x6C0F || cp == 0x6BBF || cp == 0x541B { return true }
-        for honorific in Tables.kanaHonorifics where k + honorific.count <= b.count {
-            if zip(b[k..<(k + honorific.count)], honorific).allSatisfy({ $0 == $1 }) { return true }
-        }
+        for honorific in Tables.kanaHonorifics where ScriptText.hasPrefix(b, at: k, honorific) { return true }
         return false
     }
 
@@ -594,10 +593,7 @@ enum ScriptNameRecognizer {
     static func uncased(_ b: Bytes, _ start: Int, _ script: Script, hint: PIIFieldHint, into sink: inout PIISink) -> Int {
         let e0 = ScriptText.wordEnd(b, start, script)
         var h0 = ScriptText.hash(b, start, e0)
-        var e1 = e0
-        if e0 + 1 < b.count, b[e0] == 0x20, b[e0 + 1] >= 0x80, ScriptText.script(ScriptText.decode(b, e0 + 1).0) == script {
-            e1 = ScriptText.wordEnd(b, e0 + 1, script)
-        }
+        let e1 = ScriptText.nextWordEnd(b, after: e0, script) ?? e0
         let second = e1 > e0 ? ScriptText.hash(b, e0 + 1, e1) : 0
         let strong: Set<UInt64>, weak: Set<UInt64>, surnames: Set<UInt64>
         switch script {
@@ -619,10 +615,11 @@ enum ScriptNameRecognizer {
             sink.report(.personName, start, end)
             return end
         }
-        // A preposition glued to a title: للسيدة ("to Mrs"), לגב'.
+        // A preposition glued to a title or a name: للسيدة ("to Mrs"), לגב', ליוסי כהן ("to Yossi Cohen"), لمحمد.
         var title = Tables.titles.contains(h0)
         let (first, n) = ScriptText.decode(b, start)
-        if !title, e0 - start > 2 * n, isGluedPreposition(first) { // three letters or more: למר, للسيدة
+        let longEnough = e0 - start > 2 * n // three letters or more: למר, للسيدة
+        if !title, longEnough, isGluedPreposition(first) {
             title = Tables.titles.contains(ScriptText.hash(b, start + n, e0))
                 || Tables.titles.contains(ScriptText.hash(b, start + 2 * n, e0)) // لل: the preposition and the article's alif folded away
         }
@@ -631,28 +628,19 @@ enum ScriptNameRecognizer {
            ScriptText.script(ScriptText.decode(b, e0 + 2).0) == script {
             let e2 = ScriptText.wordEnd(b, e0 + 2, script)
             var end = e2
-            if e2 + 1 < b.count, b[e2] == 0x20, b[e2 + 1] >= 0x80, ScriptText.script(ScriptText.decode(b, e2 + 1).0) == script {
-                let e3 = ScriptText.wordEnd(b, e2 + 1, script)
-                if !Tables.uncasedStops.contains(ScriptText.hash(b, e2 + 1, e3)) { end = e3 }
-            }
+            if let e3 = ScriptText.nextWordEnd(b, after: e2, script), !Tables.uncasedStops.contains(ScriptText.hash(b, e2 + 1, e3)) { end = e3 }
             sink.report(.personName, e0 + 2, end)
             return end
         }
         if title, e1 > e0, !Tables.uncasedStops.contains(second) {
             var end = e1
-            if e1 + 1 < b.count, b[e1] == 0x20, b[e1 + 1] >= 0x80, ScriptText.script(ScriptText.decode(b, e1 + 1).0) == script {
-                let e2 = ScriptText.wordEnd(b, e1 + 1, script)
-                if strong.contains(second) || weak.contains(second) { end = e2 }
-            }
+            if let e2 = ScriptText.nextWordEnd(b, after: e1, script), strong.contains(second) || weak.contains(second) { end = e2 }
             sink.report(.personName, e0 + 1, end)
             return end
         }
-        // A preposition glued to the name: ליוסי כהן ("to Yossi Cohen"), لمحمد.
-        if !strong.contains(h0), !weak.contains(h0), script != .devanagari {
-            let (cp, n) = ScriptText.decode(b, start)
-            if isGluedPreposition(cp) || cp == 0x05D1 || cp == 0x05DE || cp == 0x05E9, e0 - start > 2 * n {
-                h0 = ScriptText.hash(b, start + n, e0)
-            }
+        if !strong.contains(h0), !weak.contains(h0), longEnough,
+           isGluedPreposition(first) || first == 0x05D1 || first == 0x05DE || first == 0x05E9 { // and Hebrew ב מ ש before a name
+            h0 = ScriptText.hash(b, start + n, e0)
         }
         // مطار حمد الدولي, جامعة الملك سعود: a name inside the name of an airport, a university or a street.
         if let (ps, pe) = nativeWordBefore(b, start, script), Tables.institutions.contains(ScriptText.hash(b, ps, pe)) { return e1 }
@@ -704,10 +692,7 @@ enum ScriptNameRecognizer {
         }
         let nameEnd = ScriptText.wordEnd(b, from, .thai)
         guard nameEnd > from else { return e0 }
-        var end = nameEnd
-        if nameEnd + 1 < b.count, b[nameEnd] == 0x20, b[nameEnd + 1] >= 0x80, ScriptText.script(ScriptText.decode(b, nameEnd + 1).0) == .thai {
-            end = ScriptText.wordEnd(b, nameEnd + 1, .thai)
-        }
+        let end = ScriptText.nextWordEnd(b, after: nameEnd, .thai) ?? nameEnd
         // A title needs the surname after the name (or a listed name): นายก… is caught above, but "คุณแม่" is "mother".
         let titledName = nameStart >= 0 && (khun ? thaiListed(b, from) : end > nameEnd || thaiListed(b, from))
         if titledName || (nameStart < 0 && end > nameEnd && thaiListed(b, from)) {

@@ -149,6 +149,12 @@ enum ScriptText {
         return s
     }
 
+    /// Where the next word ends when a word of `script` follows `end` after one space; nil otherwise.
+    static func nextWordEnd(_ b: Bytes, after end: Int, _ script: Script) -> Int? {
+        guard end + 1 < b.count, b[end] == 0x20, b[end + 1] >= 0x80, Self.script(decode(b, end + 1).0) == script else { return nil }
+        return wordEnd(b, end + 1, script)
+    }
+
     /// `b[at...]` starts with the bytes of `prefix`.
     @inline(__always) static func hasPrefix(_ b: Bytes, at: Int, _ prefix: [UInt8]) -> Bool {
         guard at + prefix.count <= b.count else { return false }
