@@ -301,6 +301,9 @@ enum PostalAddressRecognizer {
                     if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || year) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
+                // Not after a capitalised word: "Season 2 Finale, District 9" numbers an episode.
+                if capitalAfter, !(before.map { !$0.comma && !$0.dot && isCapital(b, $0.start) } ?? false),
+                   let core = vietnamese(b, after) { return (i, tail(b, core)) }
             }
             if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !isYear(b, i, j) {
                 if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
@@ -462,6 +465,33 @@ enum PostalAddressRecognizer {
         return end
     }
 
+    /// Vietnam names a street without a type word, then its ward or district: "128 Nguyễn Trãi, Quận 1", "45 Le Loi,
+    /// Phuong Ben Thanh", "12 Tran Hung Dao, P.7", "9 Hai Ba Trung, District 3". The number, one to five capitalised
+    /// words and a comma before the unit and its number or name; returns where the street's name ends.
+    static func vietnamese(_ b: Bytes, _ first: Word) -> Int? {
+        var at = first.start, end = -1
+        for n in 0..<6 {
+            guard let w = n == 0 ? first : next(b, at) else { return nil }
+            if w.comma {
+                guard end > 0, isCapital(b, w.start) else { return nil }
+                let numbered = has(V.numberedUnits, b, w)
+                guard numbered || has(V.vietnameseUnits, b, w) else { return nil }
+                if w.count == 1 { // "P.7", "Q. 3": the letter's full stop, then a number
+                    guard w.end + 1 < b.count, b[w.end] == 0x2E else { return nil }
+                    var k = w.end + 1
+                    if b[k] == 0x20 { k += 1 }
+                    return k < b.count && ASCII.isDigit(b[k]) ? end : nil
+                }
+                guard let id = next(b, w.end), !id.comma, !id.dot else { return nil }
+                return ASCII.isDigit(b[id.start]) || !numbered && isCapitalWord(b, id) && !has(V.notNames, b, id) ? end : nil
+            }
+            guard !w.dot, n < 5, isCapitalWord(b, w), !has(V.notNames, b, w) else { return nil }
+            end = w.end
+            at = w.end
+        }
+        return nil
+    }
+
     /// Number-last forms; returns where the street name starts: "Hauptstraße 5", "Berliner Str. 12", "Am Markt 3",
     /// "Calle Mayor 12", "Via Roma, 10", "ul. Marszałkowska 10".
     static func numberLast(_ b: Bytes, _ w: Word) -> Int? {
@@ -590,6 +620,11 @@ enum PostalAddressRecognizer {
                 end = w.end
                 continue
             }
+            if isCapital(b, w.start), has(V.vietnameseUnits, b, w), let unitEnd = vietnameseUnitEnd(b, w) {
+                end = unitEnd
+                lastCity = false
+                continue
+            }
             if has(V.units, b, w), let id = next(b, w.end), !id.comma, id.count <= 6, !has(V.followers, b, id) {
                 end = id.end
                 lastCity = false
@@ -616,6 +651,27 @@ enum PostalAddressRecognizer {
             break
         }
         return end
+    }
+
+    /// A Vietnamese ward or district after a street: "Quận 10", "P.7", "Q. 3", "Phường Bến Nghé" (its name: up to four
+    /// capitalised words). Where it ends, or nil.
+    static func vietnameseUnitEnd(_ b: Bytes, _ w: Word) -> Int? {
+        if w.count == 1 {
+            guard w.end + 1 < b.count, b[w.end] == 0x2E else { return nil }
+            var k = w.end + 1
+            if b[k] == 0x20 { k += 1 }
+            let digits = k
+            while k < b.count, k - digits < 3, ASCII.isDigit(b[k]) { k += 1 }
+            return k > digits ? k : nil
+        }
+        guard let id = next(b, w.end), !id.comma, !id.dot else { return nil }
+        if ASCII.isDigit(b[id.start]) { return id.count <= 3 ? id.end : nil }
+        var end = w.end
+        for _ in 0..<4 {
+            guard let n = next(b, end), !n.comma, !n.dot, isCapitalWord(b, n), !has(V.notNames, b, n) else { break }
+            end = n.end
+        }
+        return end > w.end ? end : nil
     }
 
     /// "#12" after a street.

@@ -129,6 +129,10 @@ enum StreetVocabulary {
 
     /// Words before a plot's number, then a comma and the street: "House 12, Road 5", "Plot 45, Admiralty Way".
     static let plotWords = WordSet("house plot flat villa bungalow")
+    /// Vietnamese wards, districts and communes, as written after a street with no type word ("128 Nguyễn Trãi, Quận 1",
+    /// "45 Le Loi, Phuong Ben Thanh"); "ward" and "district" (English) only before a number.
+    static let vietnameseUnits = WordSet("phường phuong quận quan huyện huyen xã p q")
+    static let numberedUnits = WordSet("ward district")
 
     /// Ways known by a number after the plot: "House 12, Road 5", "House No. 12, Street 5", "Plot 7, Sector 4".
     static let numberedWays = WordSet("street road lane block sector avenue")

@@ -28,6 +28,20 @@ import Testing
         }
     }
 
+    /// Vietnam writes a street with no type word, then its ward and district: the unit after the comma is the evidence,
+    /// and the address runs over the units that follow (so "Quận" is not left behind as a name).
+    @Test func vietnameseStreetsWithoutATypeWord() {
+        #expect(Self.addresses("Deliver to 128 Nguyen Trai, Quan 1, Ho Chi Minh City.") == ["128 Nguyen Trai, Quan 1, Ho Chi Minh"], "the tail takes three city words")
+        #expect(Self.addresses("Giao hàng tới 12 Trần Hưng Đạo, P.7, Quận 5") == ["12 Trần Hưng Đạo, P.7, Quận 5"])
+        #expect(Self.addresses("she works at 77 Le Duan, Phuong Ben Nghe, Quan 1") == ["77 Le Duan, Phuong Ben Nghe, Quan 1"])
+        #expect(Self.found("Office at 9 Hai Ba Trung, District 3, HCMC"))
+        #expect(PIIDetector.kinds(in: "Địa chỉ: 45 Lý Thường Kiệt, Phường 7, Quận 10, TP.HCM") == [.postalAddress])
+        for text in ["Season 2 Finale, District 9 was filmed there", "In 2019 Hanoi, Vietnam hosted the summit",
+                     "We shipped 40 Hanoi, Quan and Lee orders", "Top 10 Places, District 12 edition"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     @Test func englishStreets() {
         #expect(Self.addresses("I live at 221B Baker Street, London NW1 6XE.") == ["221B Baker Street, London NW1 6XE"])
         #expect(Self.addresses("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500") == ["1600 Pennsylvania Avenue NW, Washington, DC 20500"])
