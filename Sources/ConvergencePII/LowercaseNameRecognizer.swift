@@ -11,20 +11,21 @@ enum LowercaseNameRecognizer {
     typealias Bytes = ASCII.Bytes
     typealias Flag = NameGazetteer.Flag
 
-    /// What the word before a candidate says: nothing, a person follows, or a title (a surname alone will do).
-    enum Cue { case none, person, title }
+    /// What the word before a candidate says: nothing, a person follows, or a title (a surname alone will do); or, for
+    /// "said", "says", "told", "replied", that the word before it may be the person who spoke ("ok so priya said she'd").
+    enum Cue { case none, person, title, reported }
 
     /// The words `cueOf` knows (the test rebuilds `cueShapes` from them).
     static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya", "with",
                                            "name", "prof", "hello", "named", "thanks", "cheers", "name's", "cc", "ask", "attn", "patient",
                                            "contact", "user", "guest", "client", "member", "tenant", "aunty", "auntie", "uncle", "mama",
-                                           "papa", "tell", "called"]
+                                           "papa", "tell", "called", "said", "says", "told", "replied"]
 
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x10_20C1_0058_B089
-    static let cueShapes3: UInt64 = 0x8004_0008_3005
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x10_20C1_005C_B089
+    static let cueShapes3: UInt64 = 0x2_8004_0008_3005
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
     static func shapes(of words: [StaticString]) -> [UInt64] {
@@ -59,7 +60,12 @@ enum LowercaseNameRecognizer {
             if e > s {
                 if mayBeCue(b, s, e) {
                     let cue = cueOf(b, (s, e), prev, colonAfter: e < tokenEnd && b[e] == 0x3A)
-                    if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict) {
+                    if cue == .reported {
+                        if !strict, speaker(b, prev, before: s) {
+                            sink.report(.personName, prev.start, prev.end)
+                            if !sink.wants(.personName) { return }
+                        }
+                    } else if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict) {
                         sink.report(.personName, nameStart, nameEnd)
                         if !sink.wants(.personName) { return }
                         i = nameEnd
@@ -108,6 +114,7 @@ enum LowercaseNameRecognizer {
         case 4:
             if `is`("dear") || `is`("hiya") || `is`("attn") || `is`("user") || `is`("mama") || `is`("papa") { return .person }
             if `is`("tell") { return .person } // "yo tell kwabena the car is fixed"
+            if `is`("said") || `is`("says") || `is`("told") { return .reported }
             if `is`("with") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
             if `is`("name") { return colonAfter ? .person : .none } // "name: john"
             if `is`("prof") { return .title }
@@ -118,12 +125,22 @@ enum LowercaseNameRecognizer {
             if `is`("auntie") || `is`("called") { return .person } // "a lady called rosa"
         case 7:
             if `is`("patient") || `is`("contact") { return .person }
+            if `is`("replied") { return .reported }
         case 8:
             if `is`("customer") || `is`("employee") { return .person }
         default:
             break
         }
         return .none
+    }
+
+    /// The word `w` right before a reporting verb (one space between) is a lower-case given name that is no ordinary
+    /// word: "priya said", "kwabena says"; "she said", "mark said" (a word) are not.
+    static func speaker(_ b: Bytes, _ w: (start: Int, end: Int), before verb: Int) -> Bool {
+        guard w.end > w.start, w.end + 1 == verb, b[w.end] == 0x20 else { return false }
+        for k in w.start..<w.end where !ASCII.isLower(b[k]) { return false }
+        let f = NameGazetteer.flags(b, w.start, w.end)
+        return f & Flag.given != 0 && f & (Flag.word | Flag.stop | Flag.title | Flag.cue) == 0
     }
 
     /// The name starting at the next word after `from` (across spaces, a comma, a colon or a title's dot), or nil.

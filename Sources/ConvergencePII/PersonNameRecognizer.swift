@@ -80,7 +80,7 @@ enum PersonNameRecognizer {
                 }
                 let (count, next) = readRun(b, i, tokens)
                 if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
-                   !isHoliday(b, end) {
+                   !isHoliday(b, end), !EponymousFirms.contains(b, start, end) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
@@ -97,18 +97,21 @@ enum PersonNameRecognizer {
         return false
     }
 
-    /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day".
+    /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day".
     static func isHoliday(_ b: Bytes, _ end: Int) -> Bool {
         var k = end
         if k < b.count, b[k] == 0x27 {
-            k += 1
+            k += 2 // 's
         } else if k + 2 < b.count, b[k] == 0xE2, b[k + 1] == 0x80, b[k + 2] == 0x99 { // ’
-            k += 3
+            k += 4
+        } else if k < b.count, b[k] == 0x2E, k >= 2, b[k - 2] == 0x4A, b[k - 1] == 0x72 { // "Martin Luther King Jr. Day"
+            k += 1
         } else {
             return false
         }
-        guard k + 4 < b.count, b[k] == 0x73, b[k + 1] == 0x20, b[k + 2] == 0x44, b[k + 3] == 0x61, b[k + 4] == 0x79 else { return false } // "s Day"
-        return k + 5 == b.count || !ASCII.isAlpha(b[k + 5])
+        guard k + 3 < b.count, b[k - 1] == 0x73 || b[k - 1] == 0x2E, b[k] == 0x20, b[k + 1] == 0x44, b[k + 2] == 0x61, b[k + 3] == 0x79
+        else { return false } // " Day"
+        return k + 4 == b.count || !ASCII.isAlpha(b[k + 4])
     }
 
     /// Reads the capitalised words from `start` joined by single spaces (with particles, initials and
@@ -329,6 +332,17 @@ enum PersonNameRecognizer {
         for verb: StaticString in ["called", "phoned", "emailed", "texted", "messaged", "complained", "replied", "resigned",
                                    "lives", "visited", "attended", "thinks", "asked"]
         where ASCII.equals(b, end + 1, e, verb) { return true }
+        return false
+    }
+
+    /// A comma and a request after a lone given name: the person is addressed ("Marcus, please confirm the shift",
+    /// "Aisha, can you check", "Tomasz, thanks for the update").
+    static func addressedAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 2 < b.count, b[end] == 0x2C, b[end + 1] == 0x20, ASCII.isLower(b[end + 2]) else { return false }
+        let e = wordEnd(b, end + 2)
+        for word: StaticString in ["please", "pls", "kindly", "can", "could", "would", "will", "are", "did", "do", "you", "thanks",
+                                   "thank", "just", "hope", "let", "hi", "quick"]
+        where ASCII.equals(b, end + 2, e, word) { return true }
         return false
     }
 
@@ -557,6 +571,7 @@ enum PersonNameRecognizer {
             } else if head & Flag.given != 0 && head & Flag.word == 0 {
                 accepted = evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
                     || actedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
+                    || addressedAfter(b, tokens[count - 1].end)
             } else {
                 // An initial and a surname: "R. Okafor", "by M. Garcia"; one that is also a word ("J. Smith") needs a cue.
                 accepted = head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)

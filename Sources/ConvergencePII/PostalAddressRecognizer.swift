@@ -56,6 +56,13 @@ enum PostalAddressRecognizer {
                 i = end
                 continue
             }
+            // An Irish Eircode's routing key glues its digits to a letter ("A98 F2H6"): looked at before the glued run is dropped.
+            if j - i <= 2, i >= 1, let (start, end) = eircode(b, i, j) {
+                sink.report(.postalAddress, start, end)
+                if !sink.wants(.postalAddress) { return }
+                i = end
+                continue
+            }
             if isCandidateRun(b, i, j), let (start, end) = match(b, i, j) {
                 sink.report(.postalAddress, start, end)
                 if !sink.wants(.postalAddress) { return }
@@ -346,17 +353,32 @@ enum PostalAddressRecognizer {
     }
 
     /// After a plot's number and a comma, the street it is on: a numbered one ("House 12, Road 5", "House No. 12,
-    /// Street 5", as Pakistan and Bangladesh write them) or a named one ("Plot 45, Admiralty Way"). Where it ends, or nil.
-    static func streetAfterPlot(_ b: Bytes, _ numberEnd: Int) -> Int? {
-        guard let s = next(b, numberEnd), s.comma, isCapital(b, s.start) else { return nil }
+    /// Street 5", as Pakistan and Bangladesh write them) or a named one ("Plot 45, Admiralty Way"), perhaps after the
+    /// building's or estate's name ("Unit 1802, One Serendra, 11th Avenue"). Where it ends, or nil.
+    static func streetAfterPlot(_ b: Bytes, _ numberEnd: Int, buildingSkipped: Bool = false) -> Int? {
+        guard let s = next(b, numberEnd), s.comma, isCapital(b, s.start) || isOrdinal(b, s) else { return nil }
+        if let street = streetOnly(b, s) { return street }
+        guard !buildingSkipped else { return nil }
+        // One to three capitalised words, then the street after the next comma.
+        var end = s.end
+        for _ in 0..<2 {
+            guard let w = next(b, end), !w.comma, !w.dot, isCapitalWord(b, w) || ASCII.isDigit(b[w.start]) else { break }
+            end = w.end
+        }
+        return streetAfterPlot(b, end, buildingSkipped: true)
+    }
+
+    /// The street named by the word `s` on: a numbered way and its number, or a name and a type.
+    static func streetOnly(_ b: Bytes, _ s: Word) -> Int? {
         if has(V.numberedWays, b, s) {
             guard let n = next(b, s.end), !n.comma, !n.dot, n.count <= 4, ASCII.isDigit(b[n.start]) else { return nil }
             var digits = n.start
             while digits < n.end, ASCII.isDigit(b[digits]) { digits += 1 }
             return houseNumberEnd(b, n.start, digits) == n.end ? n.end : nil
         }
-        guard let (core, _, plural) = english(b, Word(start: s.start, end: s.end, comma: false, dot: false), lowerCase: false),
-              !plural, followsWell(b, core) else { return nil }
+        // Not a landmark type: "Unit 5, Creative Writing Course" is a syllabus.
+        guard let (core, weak, plural) = english(b, Word(start: s.start, end: s.end, comma: false, dot: false), lowerCase: false),
+              !plural, !weak, followsWell(b, core) else { return nil }
         return core
     }
 
@@ -785,6 +807,35 @@ enum PostalAddressRecognizer {
             if let start = cityStart(b, region.start, commaRequired: false) { return (start, code.end) }
         }
         return nil
+    }
+
+    /// An Irish Eircode after its town or county, or its label: "Bray, Co. Wicklow A98 F2H6", "Kilmallock, Co. Limerick,
+    /// V35 KX82", "Eircode: D02 X285". An Eircode names one address, so it is an address with the place before it. The
+    /// routing key is a letter and two digits ("D6W" too), the identifier four of the digits and 16 letters Eircodes
+    /// use. `b[i..<j]`: the key's digits. Returns the span from the place (or the code), or nil.
+    static func eircode(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
+        let keyStart = i - 1
+        guard ASCII.isUpper(b[keyStart]), keyStart == 0 || !isWordByte(b[keyStart - 1]) else { return nil }
+        var k = j
+        if j - i == 1 { // "D6W", Dublin 6 West
+            guard b[keyStart] == 0x44, b[i] == 0x36, k < b.count, b[k] == 0x57 else { return nil }
+            k += 1
+        }
+        if k < b.count, b[k] == 0x20 { k += 1 }
+        let id = k
+        func isIdentifierByte(_ c: UInt8) -> Bool {
+            ASCII.isDigit(c) || c == 0x41 || c == 0x43 || c == 0x44 || c == 0x45 || c == 0x46 || c == 0x48 || c == 0x4B || c == 0x4E
+                || c == 0x50 || c == 0x52 || c == 0x54 || c == 0x56 || c == 0x57 || c == 0x58 || c == 0x59
+        }
+        while k < b.count, k - id < 4, isIdentifierByte(b[k]) { k += 1 }
+        guard k - id == 4, k == b.count || !isWordByte(b[k]) else { return nil }
+        var before = keyStart
+        while before > 0, b[before - 1] == 0x20 { before -= 1 }
+        if before > 0, b[before - 1] == 0x3A, let label = wordEndingAt(b, before - 1), equals(b, label, "eircode") {
+            return (keyStart, k)
+        }
+        guard let start = cityStart(b, keyStart, commaRequired: false) else { return nil }
+        return (start, k)
     }
 
     static func wordAt(_ b: Bytes, _ i: Int) -> Word? {

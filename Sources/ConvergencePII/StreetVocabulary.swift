@@ -127,8 +127,9 @@ enum StreetVocabulary {
     /// Colombian way types before a way number and "# 10-34": "Calle 72 # 10-34", "Cra. 7 No. 32-16", "Av. Calle 26 # 68-35".
     static let colombianTypes = WordSet("calle cl carrera cra kr cr transversal tv diagonal dg avenida av ak ac")
 
-    /// Words before a plot's number, then a comma and the street: "House 12, Road 5", "Plot 45, Admiralty Way".
-    static let plotWords = WordSet("house plot flat villa bungalow")
+    /// Words before a plot's or a unit's number, then a comma and the street: "House 12, Road 5", "Plot 45, Admiralty
+    /// Way", "Shop 12, Moi Avenue", "Unit 1802, One Serendra, 11th Avenue".
+    static let plotWords = WordSet("house plot flat villa bungalow shop unit apartment apt suite stall lot")
     /// Vietnamese wards, districts and communes, as written after a street with no type word ("128 Nguyễn Trãi, Quận 1",
     /// "45 Le Loi, Phuong Ben Thanh"); "ward" and "district" (English) only before a number.
     static let vietnameseUnits = WordSet("phường phuong quận quan huyện huyen xã p q")

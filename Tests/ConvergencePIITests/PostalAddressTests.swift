@@ -283,13 +283,29 @@ import Testing
         }
     }
 
+    /// An Irish Eircode names one address: with its town or county before it, or its label, it is one; a code of that
+    /// shape after a word that is no place is not.
+    @Test func irishEircodes() {
+        #expect(Self.found("Apartment 6, The Maltings, Bray, Co. Wicklow A98 F2H6 — delivery failed twice."))
+        #expect(Self.found("Please post the cheque to Ballinacurra, Kilmallock, Co. Limerick, V35 KX82."))
+        #expect(Self.addresses("Eircode: D02 X285") == ["D02 X285"])
+        #expect(Self.found("Ranelagh, Dublin D6W XY12"))
+        for text in ["Use coupon A98 F2H6 at checkout", "Invoice Ref A98 F2H6", "Model X35 KX82 is discontinued", "Wicklow A98 FBH6Z",
+                     "Route A98 F2H6-B"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     /// A plot first, then the street it is on, as Pakistan, Bangladesh and Nigeria write addresses.
     @Test func plotThenStreet() {
         #expect(Self.addresses("House No. 12, Street 5, F-7/2, Islamabad").first?.hasPrefix("House No. 12, Street 5") == true)
-        #expect(Self.addresses("Flat 3, House 12, Road 5, Dhanmondi, Dhaka 1205") == ["House 12, Road 5, Dhanmondi, Dhaka 1205"])
+        #expect(Self.addresses("Flat 3, House 12, Road 5, Dhanmondi, Dhaka 1205") == ["Flat 3, House 12, Road 5, Dhanmondi, Dhaka 1205"])
         #expect(Self.addresses("Plot 45, Admiralty Way, Lekki") == ["Plot 45, Admiralty Way, Lekki"])
+        // A shop's or a unit's number, perhaps the building's name, then the street.
+        #expect(Self.addresses("Our shop is at Shop 12, Moi Avenue, Mombasa, next to the bank.") == ["Shop 12, Moi Avenue, Mombasa"])
+        #expect(Self.found("Address: Unit 1802, One Serendra, 11th Avenue, BGC, Taguig City 1634"))
         for text in ["House 7, Season 2 premiere tonight", "Plot 2, Block C is unsold", "House 4, Best Practices", "Block 5, Sector 3",
-                     "The flat 5, road 2"] {
+                     "The flat 5, road 2", "Unit 5, Creative Writing Course starts Monday", "Unit 4, Chapter Review, Key Terms"] {
             #expect(!Self.found(text), "\(text)")
         }
     }
