@@ -294,6 +294,7 @@ extension PhoneRecognizer {
         "telefono", "telefoon", "mobiel", "puhelin", "numéro", "ruf", "anruf", "appel", "llama", "chiama", "dial", "tlf", "mob",
         "ph", "tél", "my number", "new number", "電話", "电话", "携帯", "手机", "전화", "휴대폰", "reach", "contact", "line", "hotline",
         "landline", "viber", "telegram", "llám", "zadzwo", "komórk", "llame", "ligue", "ligar", "liga para", "bel me", "bel ons",
+        "dzwoni", "hubungi", "telp", "sđt", "điện thoại", "volejte", "bellen", "arayın", "телефон", "тел.", "звоните", "позвоните",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -315,6 +316,14 @@ extension PhoneRecognizer {
                 var last = end
                 while last > i + 1, !ASCII.isDigit(b[last - 1]) { last -= 1 } // "tel:+1-415-555-2671." ends a sentence
                 if end - i <= 40, last > i + 1, isTelURI(ASCII.slice(b, i + 1, last)) { sink.report(.phone, i - 3, last) }
+                i = end
+                continue
+            }
+            // "wa.me/2348031234567": WhatsApp's click-to-chat link holds the number in international form without its '+'.
+            if c != 0x3A, i == found, i >= 6, ASCII.equals(b, i - 6, i, "wa.me/") {
+                var end = i
+                while end < b.count, ASCII.isDigit(b[end]) { end += 1 }
+                if (8...15).contains(end - i), end == b.count || !ASCII.isAlnum(b[end]) { sink.report(.phone, i - 6, end) }
                 i = end
                 continue
             }

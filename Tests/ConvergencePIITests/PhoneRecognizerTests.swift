@@ -147,21 +147,28 @@ import Testing
         #expect(PIIDetector.kinds(in: "12345", hint: .phone).isEmpty, "too short even under a phone field")
     }
 
-    /// Brazilian mobiles without the area code's parentheses; "llámame", "zadzwoń" and "komórka" are calls to call,
+    /// Brazilian mobiles without the area code's parentheses; "llámame", "zadzwoń", "dzwonić", "komórka", "hubungi",
+    /// "SĐT" and "звоните" are calls to call,
     /// and a 3-3-3 block after them is a phone, not a Canadian SIN.
     @Test func brazilianMobilesAndSpanishAndPolishCues() {
         for text in ["Meu celular é 11 98765 4321.", "WhatsApp: 21 99178-1796", "celular 11 987654321"] {
             #expect(PIIDetector.kinds(in: text) == [.phone], "\(text)")
         }
-        for text in ["Llámame al 612 345 678.", "Zadzwoń: 512 345 678.", "Komórka: 612 345 678, po 17:00"] {
+        for text in ["Llámame al 612 345 678.", "Zadzwoń: 512 345 678.", "Komórka: 612 345 678, po 17:00",
+                     "Proszę dzwonić pod numer 601 234 567 po 17:00.", "Silakan hubungi 0812 3456 7890", "SĐT: 090 123 45 67",
+                     "звоните 89123456789"] {
             #expect(PIIDetector.kinds(in: text) == [.phone], "\(text)")
         }
-        for text in ["Invoice 12 98765 4321 is overdue.", "11 987654321", "Code 10 98765 4321", "Llámame mañana."] {
+        for text in ["Invoice 12 98765 4321 is overdue.", "11 987654321", "Code 10 98765 4321", "Llámame mañana.",
+                     "Zamówienie 601 234 567 wysłane"] {
             #expect(!isPhone(text), "\(text)")
         }
     }
 
     @Test func telURIsAndExtensions() {
+        #expect(phoneSpans("WhatsApp: wa.me/2348031234567 — message me there").contains("wa.me/2348031234567"))
+        #expect(!isPhone("see wa.me/12345"), "too short for a number")
+        #expect(!isPhone("wa.me/2348031234567abc"))
         #expect(phoneSpans("dial tel:+1-415-555-2671.").contains("tel:+1-415-555-2671"))
         #expect(isPhone("<a href=\"tel:+4930901820\">"))
         #expect(isPhone("tel:0301234567"))
