@@ -487,6 +487,8 @@ enum PersonNameRecognizer {
                 evidence = 3
             } else if t.flags & (Flag.cue | Flag.near) != 0, t.flags & Flag.name == 0 || t.flags & Flag.word != 0 {
                 evidence = max(evidence, t.flags & Flag.cue != 0 ? 2 : 1)
+            } else if first == 0, count > 2, tokens[1].flags & Flag.title != 0, tokens[1].shape == .capitalised {
+                // A sentence's first word before a title is no part of the name: "Called Mr. Souza", "Emailed Dr. Okafor".
             } else {
                 break
             }

@@ -192,6 +192,13 @@ import Testing
         #expect(!Self.found("she said yes"))
     }
 
+    /// A sentence's first word before a title is not part of the name, and does not hide it.
+    @Test func aWordOpeningTheSentenceBeforeATitle() {
+        #expect(Self.names("Called Mr. de Souza twice, no answer.") == ["de Souza"])
+        #expect(Self.names("Emailed Dr. van der Berg about the scan.") == ["van der Berg"])
+        #expect(!Self.found("The Mr. Men books are on sale."))
+    }
+
     /// A lone given name with a comma and a request after it is someone addressed.
     @Test func addressedByNameBeforeARequest() {
         #expect(Self.names("Marcus, please confirm you can cover the Saturday shift.") == ["Marcus"])
