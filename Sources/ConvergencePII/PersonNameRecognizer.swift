@@ -80,13 +80,22 @@ enum PersonNameRecognizer {
                 }
                 let (count, next) = readRun(b, i, tokens)
                 if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
-                   !isHoliday(b, end), !EponymousFirms.contains(b, start, end) {
+                   !isHoliday(b, end), !isFirm(b, tokens, count, start, end) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
                 i = max(next, i + 1)
             }
         }
+    }
+
+    /// The name, or the name with the run's words before it ("Dr. Martens" after "The"), is a firm named after people.
+    static func isFirm(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int, _ start: Int, _ end: Int) -> Bool {
+        if EponymousFirms.contains(b, start, end) { return true }
+        for k in 0..<count where tokens[k].start < start {
+            if EponymousFirms.contains(b, tokens[k].start, end) { return true }
+        }
+        return false
     }
 
     /// A capitalised or all-capitals word of the run has four letters or more (acronyms rarely do in pairs).

@@ -197,6 +197,7 @@ import Testing
         #expect(Self.names("Called Mr. de Souza twice, no answer.") == ["de Souza"])
         #expect(Self.names("Emailed Dr. van der Berg about the scan.") == ["van der Berg"])
         #expect(!Self.found("The Mr. Men books are on sale."))
+        #expect(!Self.found("The Dr. Martens boots I ordered came in the wrong size."), "a firm's name that begins with a title")
     }
 
     /// A lone given name with a comma and a request after it is someone addressed.
