@@ -134,13 +134,23 @@ enum LowercaseNameRecognizer {
         return .none
     }
 
-    /// The word `w` right before a reporting verb (one space between) is a lower-case given name that is no ordinary
-    /// word: "priya said", "kwabena says"; "she said", "mark said" (a word) are not.
+    /// The word `w` right before a reporting verb (one space between) is a lower-case given name of three letters or
+    /// more that is no ordinary word, no assistant's name and not after a determiner: "priya said", "kwabena says";
+    /// "she said", "mark said" (a word), "claude said", "my lola said" are not.
     static func speaker(_ b: Bytes, _ w: (start: Int, end: Int), before verb: Int) -> Bool {
-        guard w.end > w.start, w.end + 1 == verb, b[w.end] == 0x20 else { return false }
+        guard w.end - w.start >= 3, w.end + 1 == verb, b[w.end] == 0x20 else { return false }
         for k in w.start..<w.end where !ASCII.isLower(b[k]) { return false }
         let f = NameGazetteer.flags(b, w.start, w.end)
-        return f & Flag.given != 0 && f & (Flag.word | Flag.stop | Flag.title | Flag.cue) == 0
+        guard f & Flag.given != 0, f & (Flag.word | Flag.stop | Flag.title | Flag.cue) == 0,
+              !PersonNameRecognizer.isAssistantName(b, w.start, w.end) else { return false }
+        // "my lola said", "the nana said": a relative or a thing, not a name.
+        guard w.start >= 2, b[w.start - 1] == 0x20 else { return true }
+        var s = w.start - 1
+        while s > 0, ASCII.isAlpha(b[s - 1]) { s -= 1 }
+        for word: StaticString in ["the", "my", "our", "your", "his", "her", "their", "a", "an"] where ASCII.equals(b, s, w.start - 1, word) {
+            return false
+        }
+        return true
     }
 
     /// The name starting at the next word after `from` (across spaces, a comma, a colon or a title's dot), or nil.

@@ -89,13 +89,17 @@ enum PersonNameRecognizer {
         }
     }
 
-    /// The name, or the name with the run's words before it ("Dr. Martens" after "The"), is a firm named after people.
+    /// The name, or the name with the run's words before it ("Dr. Martens" after "The"), is a firm named after people,
+    /// and nothing around it says a person is meant: a title or a cue before it ("Dear Mr. Ted Baker", "Customer Tom
+    /// Ford"), a verb people do or a personal pronoun after it ("Marc Jacobs called about his invoice").
     static func isFirm(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int, _ start: Int, _ end: Int) -> Bool {
-        if EponymousFirms.contains(b, start, end) { return true }
         for k in 0..<count where tokens[k].start < start {
             if EponymousFirms.contains(b, tokens[k].start, end) { return true }
         }
-        return false
+        guard EponymousFirms.contains(b, start, end) else { return false }
+        for k in 0..<count where tokens[k].start < start && tokens[k].flags & (Flag.title | Flag.cue) != 0 { return false }
+        if cueBefore(b, tokens[0].start) >= 2 { return false }
+        return !(personOnlyVerbAfter(b, end) || pronounAfter(b, end))
     }
 
     /// A capitalised or all-capitals word of the run has four letters or more (acronyms rarely do in pairs).
@@ -344,6 +348,14 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// "Called", "Emailed", "Met" …: a verb of contacting someone, opening a note before a title and a name.
+    static func isContactVerb(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for verb: StaticString in ["called", "emailed", "phoned", "texted", "messaged", "contacted", "paged", "pinged", "met",
+                                   "visited", "reminded", "informed", "notified", "thanked", "asked", "told", "saw"]
+        where ASCII.equals(b, from, to, verb) { return true }
+        return false
+    }
+
     /// A comma and a request after a lone given name: the person is addressed ("Marcus, please confirm the shift",
     /// "Aisha, can you check", "Tomasz, thanks for the update").
     static func addressedAfter(_ b: Bytes, _ end: Int) -> Bool {
@@ -434,7 +446,7 @@ enum PersonNameRecognizer {
     /// Assistants and languages named like people ("Claude opened a pull request", "Julia compiled it"): a verb after
     /// them says nothing about a person.
     static func isAssistantName(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
-        for name: StaticString in ["claude", "alexa", "siri", "cortana", "julia", "jasper", "ada", "pascal", "devin"]
+        for name: StaticString in ["claude", "alexa", "siri", "cortana", "julia", "jasper", "ada", "pascal", "devin", "jarvis", "gemini"]
         where ASCII.equals(b, from, to, name) { return true }
         return false
     }
@@ -496,8 +508,10 @@ enum PersonNameRecognizer {
                 evidence = 3
             } else if t.flags & (Flag.cue | Flag.near) != 0, t.flags & Flag.name == 0 || t.flags & Flag.word != 0 {
                 evidence = max(evidence, t.flags & Flag.cue != 0 ? 2 : 1)
-            } else if first == 0, count > 2, tokens[1].flags & Flag.title != 0, tokens[1].shape == .capitalised {
-                // A sentence's first word before a title is no part of the name: "Called Mr. Souza", "Emailed Dr. Okafor".
+            } else if first == 0, count > 2, tokens[1].flags & Flag.title != 0, tokens[1].shape == .capitalised,
+                      isContactVerb(b, t.start, t.end) {
+                // A verb of contact opening the sentence is no part of the name: "Called Mr. Souza", "Emailed Dr. Okafor"
+                // ("The Lord Nelson", "Ordered Captain Morgan" stay clean).
             } else {
                 break
             }
@@ -582,7 +596,7 @@ enum PersonNameRecognizer {
             } else if head & Flag.given != 0 && head & Flag.word == 0 {
                 accepted = evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
                     || actedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
-                    || addressedAfter(b, tokens[count - 1].end)
+                    || addressedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
             } else {
                 // An initial and a surname: "R. Okafor", "by M. Garcia"; one that is also a word ("J. Smith") needs a cue.
                 accepted = head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)

@@ -294,7 +294,9 @@ extension PhoneRecognizer {
         "telefono", "telefoon", "mobiel", "puhelin", "numéro", "ruf", "anruf", "appel", "llama", "chiama", "dial", "tlf", "mob",
         "ph", "tél", "my number", "new number", "電話", "电话", "携帯", "手机", "전화", "휴대폰", "reach", "contact", "line", "hotline",
         "landline", "viber", "telegram", "llám", "zadzwo", "komórk", "llame", "ligue", "ligar", "liga para", "bel me", "bel ons",
-        "dzwoni", "hubungi", "telp", "sđt", "điện thoại", "volejte", "bellen", "arayın", "телефон", "тел.", "звоните", "позвоните",
+        // Compared with ASCII letters folded: a capital of another script is listed as written ("SĐT" reads "sĐt").
+        "dzwoni", "hubungi", "telp", "sđt", "sĐt", "điện thoại", "Điện thoại", "volejte", "bellen", "arayın", "телефон", "Телефон",
+        "тел.", "Тел.", "звоните", "Звоните", "позвоните", "Позвоните",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -319,11 +321,13 @@ extension PhoneRecognizer {
                 i = end
                 continue
             }
-            // "wa.me/2348031234567": WhatsApp's click-to-chat link holds the number in international form without its '+'.
-            if c != 0x3A, i == found, i >= 6, ASCII.equals(b, i - 6, i, "wa.me/") {
-                var end = i
+            // "wa.me/2348031234567": WhatsApp's click-to-chat link holds the number in international form, its '+' optional.
+            if c != 0x3A, found >= 6, ASCII.equals(b, found - 6, found, "wa.me/") || found >= 7 && ASCII.equals(b, found - 7, found, "wa.me/+") {
+                var end = found
                 while end < b.count, ASCII.isDigit(b[end]) { end += 1 }
-                if (8...15).contains(end - i), end == b.count || !ASCII.isAlnum(b[end]) { sink.report(.phone, i - 6, end) }
+                if (8...15).contains(end - found), end == b.count || !ASCII.isAlnum(b[end]) {
+                    sink.report(.phone, b[found - 1] == 0x2B ? found - 7 : found - 6, end)
+                }
                 i = end
                 continue
             }
@@ -507,7 +511,9 @@ extension PhoneRecognizer {
         "part", "item", "model", "no.", "nr", "isbn", "zip", "policy", "claim", "iban", "routing", "patient", "member", "record",
         "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "cep", "confirmation",
         "reservation", "booking", "receipt", "transaction", "txn", "shipment", "parcel", "voucher", "coupon", "national",
-        "social insurance",
+        "social insurance", "tiket", "resi", "pesanan", "klantnummer", "bestelnummer", "bestellnummer", "kundennummer",
+        "rechnung", "commande", "facture", "pedido", "factura", "fattura", "ordine", "zamówienie", "zamówienia", "faktura", "faktury",
+        "sipariş",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).

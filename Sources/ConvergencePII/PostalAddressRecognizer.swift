@@ -276,7 +276,12 @@ enum PostalAddressRecognizer {
                 // "Calle 72 # 10-34", "Cra. 15 No. 93A-62": a Colombian way, its number, the cross street's and the distance.
                 if has(V.colombianTypes, b, w), let end = colombianPlate(b, numberEnd) { return (w.start, tail(b, end)) }
                 // "House No. 12, Street 5", "Plot 45, Admiralty Way": a plot, then the street it is on.
-                if isCapital(b, w.start), has(V.plotWords, b, w), let end = streetAfterPlot(b, numberEnd) { return (w.start, tail(b, end)) }
+                if isCapital(b, w.start), has(V.plotWords, b, w), let (end, weak) = streetAfterPlot(b, numberEnd) {
+                    // A landmark type ("Plot 45, Victoria Park") or a unit that also numbers chapters and lots ("Unit 6,
+                    // Silk Road") needs a city, region or postcode after the street.
+                    let full = tail(b, end)
+                    if full > end || !weak && !has(V.unitWords, b, w) { return (w.start, full) }
+                }
             }
             var labelled = false, cued = false, yearCue = false
             if let w = before {
@@ -308,9 +313,9 @@ enum PostalAddressRecognizer {
                     if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || year) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
-                // Not after a capitalised word: "Season 2 Finale, District 9" numbers an episode.
-                if capitalAfter, !(before.map { !$0.comma && !$0.dot && isCapital(b, $0.start) } ?? false),
-                   let core = vietnamese(b, after) { return (i, tail(b, core)) }
+                // Not after a capitalised word ("Season 2 Finale, District 9" numbers an episode) but Số, Nhà, Tại.
+                if capitalAfter, !(before.map { !$0.comma && !$0.dot && isCapital(b, $0.start) && !has(V.vietnameseLeads, b, $0) } ?? false),
+                   let core = vietnamese(b, after) { return (before.map { has(V.vietnameseLeads, b, $0) ? $0.start : i } ?? i, tail(b, core)) }
             }
             if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !isYear(b, i, j) {
                 if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
@@ -355,7 +360,7 @@ enum PostalAddressRecognizer {
     /// After a plot's number and a comma, the street it is on: a numbered one ("House 12, Road 5", "House No. 12,
     /// Street 5", as Pakistan and Bangladesh write them) or a named one ("Plot 45, Admiralty Way"), perhaps after the
     /// building's or estate's name ("Unit 1802, One Serendra, 11th Avenue"). Where it ends, or nil.
-    static func streetAfterPlot(_ b: Bytes, _ numberEnd: Int, buildingSkipped: Bool = false) -> Int? {
+    static func streetAfterPlot(_ b: Bytes, _ numberEnd: Int, buildingSkipped: Bool = false) -> (end: Int, weak: Bool)? {
         guard let s = next(b, numberEnd), s.comma, isCapital(b, s.start) || isOrdinal(b, s) else { return nil }
         if let street = streetOnly(b, s) { return street }
         guard !buildingSkipped else { return nil }
@@ -368,18 +373,18 @@ enum PostalAddressRecognizer {
         return streetAfterPlot(b, end, buildingSkipped: true)
     }
 
-    /// The street named by the word `s` on: a numbered way and its number, or a name and a type.
-    static func streetOnly(_ b: Bytes, _ s: Word) -> Int? {
+    /// The street named by the word `s` on: a numbered way and its number, or a name and a type (`weak`: a landmark type,
+    /// "Park", "Course").
+    static func streetOnly(_ b: Bytes, _ s: Word) -> (end: Int, weak: Bool)? {
         if has(V.numberedWays, b, s) {
             guard let n = next(b, s.end), !n.comma, !n.dot, n.count <= 4, ASCII.isDigit(b[n.start]) else { return nil }
             var digits = n.start
             while digits < n.end, ASCII.isDigit(b[digits]) { digits += 1 }
-            return houseNumberEnd(b, n.start, digits) == n.end ? n.end : nil
+            return houseNumberEnd(b, n.start, digits) == n.end ? (n.end, false) : nil
         }
-        // Not a landmark type: "Unit 5, Creative Writing Course" is a syllabus.
         guard let (core, weak, plural) = english(b, Word(start: s.start, end: s.end, comma: false, dot: false), lowerCase: false),
-              !plural, !weak, followsWell(b, core) else { return nil }
-        return core
+              !plural, followsWell(b, core) else { return nil }
+        return (core, weak)
     }
 
     /// A number sign written with a colon before the number: "Atatürk Cad. No: 45", "Hauptstraße Nr.: 5".
@@ -491,11 +496,12 @@ enum PostalAddressRecognizer {
     /// Phuong Ben Thanh", "12 Tran Hung Dao, P.7", "9 Hai Ba Trung, District 3". The number, one to five capitalised
     /// words and a comma before the unit and its number or name; returns where the street's name ends.
     static func vietnamese(_ b: Bytes, _ first: Word) -> Int? {
-        var at = first.start, end = -1
+        var at = first.start, end = -1, named = false
         for n in 0..<6 {
             guard let w = n == 0 ? first : next(b, at) else { return nil }
             if w.comma {
-                guard end > 0, isCapital(b, w.start) else { return nil }
+                // A street of ordinary English words only ("5 Enterprise Accounts, Q.3", "2 Bedrooms, District 7") is none.
+                guard end > 0, named, isCapital(b, w.start) || w.count > 1 else { return nil }
                 let numbered = has(V.numberedUnits, b, w)
                 guard numbered || has(V.vietnameseUnits, b, w) else { return nil }
                 if w.count == 1 { // "P.7", "Q. 3": the letter's full stop, then a number
@@ -508,6 +514,7 @@ enum PostalAddressRecognizer {
                 return ASCII.isDigit(b[id.start]) || !numbered && isCapitalWord(b, id) && !has(V.notNames, b, id) ? end : nil
             }
             guard !w.dot, n < 5, isCapitalWord(b, w), !has(V.notNames, b, w) else { return nil }
+            if !named { named = NameGazetteer.flags(b, w.start, w.end) & NameGazetteer.Flag.word == 0 }
             end = w.end
             at = w.end
         }
@@ -642,7 +649,19 @@ enum PostalAddressRecognizer {
                 end = w.end
                 continue
             }
-            if isCapital(b, w.start), has(V.vietnameseUnits, b, w), let unitEnd = vietnameseUnitEnd(b, w) {
+            if isCapital(b, w.start), has(V.numberedUnits, b, w), let id = next(b, w.end), !id.comma, !id.dot, id.count <= 3,
+               isAllDigits(b, id) {
+                end = id.end // "Ward 6", "District 3"
+                lastCity = false
+                continue
+            }
+            if let codeEnd = eircodeAt(b, w) {
+                end = codeEnd
+                lastPostcode = true
+                lastCity = false
+                continue
+            }
+            if isCapital(b, w.start) || w.count > 1, has(V.vietnameseUnits, b, w), let unitEnd = vietnameseUnitEnd(b, w) {
                 end = unitEnd
                 lastCity = false
                 continue
@@ -815,20 +834,7 @@ enum PostalAddressRecognizer {
     /// use. `b[i..<j]`: the key's digits. Returns the span from the place (or the code), or nil.
     static func eircode(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
         let keyStart = i - 1
-        guard ASCII.isUpper(b[keyStart]), keyStart == 0 || !isWordByte(b[keyStart - 1]) else { return nil }
-        var k = j
-        if j - i == 1 { // "D6W", Dublin 6 West
-            guard b[keyStart] == 0x44, b[i] == 0x36, k < b.count, b[k] == 0x57 else { return nil }
-            k += 1
-        }
-        if k < b.count, b[k] == 0x20 { k += 1 }
-        let id = k
-        func isIdentifierByte(_ c: UInt8) -> Bool {
-            ASCII.isDigit(c) || c == 0x41 || c == 0x43 || c == 0x44 || c == 0x45 || c == 0x46 || c == 0x48 || c == 0x4B || c == 0x4E
-                || c == 0x50 || c == 0x52 || c == 0x54 || c == 0x56 || c == 0x57 || c == 0x58 || c == 0x59
-        }
-        while k < b.count, k - id < 4, isIdentifierByte(b[k]) { k += 1 }
-        guard k - id == 4, k == b.count || !isWordByte(b[k]) else { return nil }
+        guard ASCII.isUpper(b[keyStart]), keyStart == 0 || !isWordByte(b[keyStart - 1]), let k = eircodeEnd(b, keyStart) else { return nil }
         var before = keyStart
         while before > 0, b[before - 1] == 0x20 { before -= 1 }
         if before > 0, b[before - 1] == 0x3A, let label = wordEndingAt(b, before - 1), equals(b, label, "eircode") {
@@ -836,6 +842,36 @@ enum PostalAddressRecognizer {
         }
         guard let start = cityStart(b, keyStart, commaRequired: false) else { return nil }
         return (start, k)
+    }
+
+    /// Where the Eircode starting at `keyStart` ends: one of the 139 routing keys, an optional space, then four
+    /// characters of its alphabet, at least one a letter (so "Volvo V60 2019" and "Ireland U21 2025" are none).
+    static func eircodeEnd(_ b: Bytes, _ keyStart: Int) -> Int? {
+        guard keyStart + 3 <= b.count else { return nil }
+        let key = (Int(b[keyStart]) << 16) | (Int(b[keyStart + 1]) << 8) | Int(b[keyStart + 2])
+        guard V.eircodeRoutingKeys.contains(key) else { return nil }
+        var k = keyStart + 3
+        if k < b.count, b[k] == 0x20 { k += 1 }
+        let id = k
+        var letters = 0
+        while k < b.count, k - id < 4 {
+            let c = b[k]
+            if ASCII.isDigit(c) {
+            } else if c == 0x41 || c == 0x43 || c == 0x44 || c == 0x45 || c == 0x46 || c == 0x48 || c == 0x4B || c == 0x4E || c == 0x50
+                        || c == 0x52 || c == 0x54 || c == 0x56 || c == 0x57 || c == 0x58 || c == 0x59 {
+                letters += 1
+            } else {
+                break
+            }
+            k += 1
+        }
+        guard k - id == 4, letters > 0, k == b.count || !isWordByte(b[k]) else { return nil }
+        return k
+    }
+
+    /// An Eircode as a word of the tail ("Dublin 2, D02 X285"): where it ends, or nil.
+    static func eircodeAt(_ b: Bytes, _ w: Word) -> Int? {
+        w.count == 3 && ASCII.isUpper(b[w.start]) ? eircodeEnd(b, w.start) : nil
     }
 
     static func wordAt(_ b: Bytes, _ i: Int) -> Word? {

@@ -130,9 +130,24 @@ enum StreetVocabulary {
     /// Words before a plot's or a unit's number, then a comma and the street: "House 12, Road 5", "Plot 45, Admiralty
     /// Way", "Shop 12, Moi Avenue", "Unit 1802, One Serendra, 11th Avenue".
     static let plotWords = WordSet("house plot flat villa bungalow shop unit apartment apt suite stall lot")
+    /// Of those, the words that also number a syllabus's chapters or an auction's items ("Unit 6, Silk Road", "Lot 17,
+    /// Abbey Road"): after them the street must lead on to a city, region or postcode.
+    static let unitWords = WordSet("shop unit apartment apt suite stall lot")
     /// Vietnamese wards, districts and communes, as written after a street with no type word ("128 Nguyễn Trãi, Quận 1",
     /// "45 Le Loi, Phuong Ben Thanh"); "ward" and "district" (English) only before a number.
-    static let vietnameseUnits = WordSet("phường phuong quận quan huyện huyen xã p q")
+    static let vietnameseUnits = WordSet("phường phuong quận quan huyện huyen xã xa p q")
+    /// Eircode's 139 routing keys (the first three characters), each as its three bytes in one integer.
+    static let eircodeRoutingKeys: Set<Int> = Set("""
+        A41 A42 A45 A63 A67 A75 A81 A82 A83 A84 A85 A86 A91 A92 A94 A96 A98 C15 D01 D02 D03 D04 D05 D06 D07 D08 D09 \
+        D10 D11 D12 D13 D14 D15 D16 D17 D18 D20 D22 D24 D6W E21 E25 E32 E34 E41 E45 E53 E91 F12 F23 F26 F28 F31 F35 \
+        F42 F45 F52 F56 F91 F92 F93 F94 H12 H14 H16 H18 H23 H53 H54 H62 H65 H71 H91 K32 K34 K36 K45 K56 K67 K78 N37 \
+        N39 N41 N91 P12 P14 P17 P24 P25 P31 P32 P36 P43 P47 P51 P56 P61 P67 P72 P75 P81 P85 R14 R21 R32 R35 R42 R45 \
+        R51 R56 R93 R95 T12 T23 T34 T45 T56 V14 V15 V23 V31 V35 V42 V92 V93 V94 V95 W12 W23 W34 W91 X35 X42 X91 Y14 \
+        Y21 Y25 Y34 Y35
+        """.split(separator: " ").map { key in key.utf8.reduce(0) { $0 << 8 | Int($1) } })
+
+    /// "Số 10 Hàng Bài", "Nhà 12 …", "Tại 45 …": number, house and "at", written before a Vietnamese house number.
+    static let vietnameseLeads = WordSet("số so nhà nha tại tai")
     static let numberedUnits = WordSet("ward district")
 
     /// Ways known by a number after the plot: "House 12, Road 5", "House No. 12, Street 5", "Plot 7, Sector 4".

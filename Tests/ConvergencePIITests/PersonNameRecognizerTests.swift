@@ -185,6 +185,7 @@ import Testing
         #expect(Self.names("ok so priya said she'd approve it by friday lol") == ["priya"])
         #expect(Self.names("kwabena says the car is fixed") == ["kwabena"])
         for text in ["she said yes", "mark said no", "the report said nothing", "then said priya", "priya  said it",
+                     "ok so the ai said to clear the cache", "my lola said the package never arrived", "claude said it is safe",
                      "As the Board said, Priya's team and the CFO said no"] {
             #expect(!Self.names(text).contains("priya") && !Self.names(text).contains("mark") && !Self.names(text).contains("report"),
                     "\(text)")
@@ -197,6 +198,7 @@ import Testing
         #expect(Self.names("Called Mr. de Souza twice, no answer.") == ["de Souza"])
         #expect(Self.names("Emailed Dr. van der Berg about the scan.") == ["van der Berg"])
         #expect(!Self.found("The Mr. Men books are on sale."))
+        #expect(!Self.found("Drinks at The Lord Nelson after work?"), "only a verb of contact opens the note")
         #expect(!Self.found("The Dr. Martens boots I ordered came in the wrong size."), "a firm's name that begins with a title")
     }
 
@@ -204,7 +206,8 @@ import Testing
     @Test func addressedByNameBeforeARequest() {
         #expect(Self.names("Marcus, please confirm you can cover the Saturday shift.") == ["Marcus"])
         #expect(Self.names("Aisha, can you check the invoice?") == ["Aisha"])
-        for text in ["Support, please reset my password", "Monday, please", "Hello, please help", "Thanks, please advise"] {
+        for text in ["Support, please reset my password", "Monday, please", "Hello, please help", "Thanks, please advise",
+                     "Claude, please summarize this pull request.", "Jarvis, please deploy to staging."] {
             #expect(!Self.found(text), "\(text)")
         }
     }
@@ -297,7 +300,10 @@ import Testing
             #expect(!Self.found(text), "\(text)")
         }
         for text in ["Ralph Smith called about the outlet order.", "Morgan Stanley Jones called twice.", "Macy called about her refund.",
-                     "Please ask Charles Wells to sign the form.", "Dear Ms. Lauren, your order shipped."] {
+                     "Please ask Charles Wells to sign the form.", "Dear Ms. Lauren, your order shipped.",
+                     // A title, a cue, a verb people do or a pronoun says a person shares the firm's name.
+                     "Dear Mr. Ted Baker, your order has shipped.", "My name is Fred Perry and I need help.",
+                     "Marc Jacobs called twice about his invoice."] {
             #expect(Self.found(text), "\(text)")
         }
     }

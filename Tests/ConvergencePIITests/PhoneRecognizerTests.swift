@@ -156,11 +156,11 @@ import Testing
         }
         for text in ["Llámame al 612 345 678.", "Zadzwoń: 512 345 678.", "Komórka: 612 345 678, po 17:00",
                      "Proszę dzwonić pod numer 601 234 567 po 17:00.", "Silakan hubungi 0812 3456 7890", "SĐT: 090 123 45 67",
-                     "звоните 89123456789"] {
+                     "звоните 89123456789", "SĐT: 0903123456", "Телефон: 84951234567"] {
             #expect(PIIDetector.kinds(in: text) == [.phone], "\(text)")
         }
         for text in ["Invoice 12 98765 4321 is overdue.", "11 987654321", "Code 10 98765 4321", "Llámame mañana.",
-                     "Zamówienie 601 234 567 wysłane"] {
+                     "Zamówienie 601 234 567 wysłane", "Hubungi kami, nomor tiket 48213377"] {
             #expect(!isPhone(text), "\(text)")
         }
     }
@@ -168,6 +168,7 @@ import Testing
     @Test func telURIsAndExtensions() {
         #expect(phoneSpans("WhatsApp: wa.me/2348031234567 — message me there").contains("wa.me/2348031234567"))
         #expect(!isPhone("see wa.me/12345"), "too short for a number")
+        #expect(phoneSpans("WhatsApp: wa.me/+2348031234567").contains("wa.me/+2348031234567"))
         #expect(!isPhone("wa.me/2348031234567abc"))
         #expect(phoneSpans("dial tel:+1-415-555-2671.").contains("tel:+1-415-555-2671"))
         #expect(isPhone("<a href=\"tel:+4930901820\">"))
