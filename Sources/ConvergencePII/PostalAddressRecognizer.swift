@@ -655,12 +655,6 @@ enum PostalAddressRecognizer {
                 lastCity = false
                 continue
             }
-            if let codeEnd = eircodeAt(b, w) {
-                end = codeEnd
-                lastPostcode = true
-                lastCity = false
-                continue
-            }
             if isCapital(b, w.start) || w.count > 1, has(V.vietnameseUnits, b, w), let unitEnd = vietnameseUnitEnd(b, w) {
                 end = unitEnd
                 lastCity = false
@@ -671,7 +665,13 @@ enum PostalAddressRecognizer {
                 lastCity = false
                 continue
             }
-            if let postcodeEnd = postcode(b, w) {
+            // Dublin's postal districts: "Dublin 2", "Dublin 6W".
+            if lastCity, !w.comma, w.count <= 3, ASCII.isDigit(b[w.start]), let city = previous(b, w.start), equals(b, city, "dublin") {
+                end = w.end
+                lastCity = false
+                continue
+            }
+            if let postcodeEnd = postcode(b, w) ?? eircodeAt(b, w) { // "Dublin 2, D02 X285" too
                 end = postcodeEnd
                 lastPostcode = true
                 lastCity = false

@@ -293,6 +293,7 @@ import Testing
         #expect(Self.found("Apartment 6, The Maltings, Bray, Co. Wicklow A98 F2H6 — delivery failed twice."))
         #expect(Self.found("Please post the cheque to Ballinacurra, Kilmallock, Co. Limerick, V35 KX82."))
         #expect(Self.addresses("Eircode: D02 X285") == ["D02 X285"])
+        #expect(Self.addresses("Address: 4 Dame Lane, Dublin 2, D02 X285") == ["4 Dame Lane, Dublin 2, D02 X285"], "a district and the code in the tail")
         #expect(Self.found("Ranelagh, Dublin D6W XY12"))
         for text in ["Use coupon A98 F2H6 at checkout", "Invoice Ref A98 F2H6", "Model X35 KX82 is discontinued", "Wicklow A98 FBH6Z",
                      "Route A98 F2H6-B", "Take Vitamin B12 1000 mcg daily with food.", "For sale: Volvo V60 2019 with full service history.",
