@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92928 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92929 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -32806,7 +32806,6 @@ benefices
 beneficial
 beneficially
 beneficiaries
-beneficiary
 benefit
 benefited
 benefiting
@@ -37263,7 +37262,6 @@ clacking
 clacks
 clad
 claim
-claimant
 claimants
 claimed
 claiming
@@ -51986,7 +51984,6 @@ guaranteeing
 guarantees
 guarantied
 guaranties
-guarantor
 guarantors
 guaranty
 guarantying
@@ -56199,7 +56196,6 @@ insuperable
 insupportable
 insurances
 insure
-insured
 insureds
 insurer
 insurers
@@ -66350,7 +66346,6 @@ paychecks
 payday
 paydays
 payed
-payee
 payees
 payers
 paying
@@ -68158,7 +68153,6 @@ policewomen
 policies
 policing
 policy
-policyholder
 policyholders
 polio
 poliomyelitis
@@ -80512,7 +80506,6 @@ subroutines
 subs
 subscribe
 subscribed
-subscriber
 subscribers
 subscribes
 subscribing
@@ -92785,6 +92778,7 @@ dr
 approver
 assignee
 attn
+cardholder
 congrats
 egregia
 egregio
@@ -92806,23 +92800,29 @@ afternoon
 applicant
 attention
 author
+beneficiary
 candidate
 cc
+claimant
 congratulations
 contact
 customer
 employee
 evening
 greetings
+guarantor
 hello
 hi
+insured
 manager
 member
 name
 owner
 passenger
 patient
+payee
 physician
+policyholder
 recipient
 regards
 reporter
@@ -92832,6 +92832,7 @@ reviewer
 sender
 sincerely
 sorry
+subscriber
 supervisor
 surname
 tenant

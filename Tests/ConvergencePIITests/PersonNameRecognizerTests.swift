@@ -193,6 +193,16 @@ import Testing
         #expect(!Self.found("she said yes"))
     }
 
+    /// Insurance and payment forms label their people too: policyholder, insured, claimant, beneficiary, guarantor,
+    /// cardholder, payee, subscriber, written "Surname, Given" as often as not.
+    @Test func insuranceAndPaymentLabels() {
+        #expect(Self.found("Policyholder: O'Brien, Declan J. — claim type: water damage"))
+        #expect(Self.found("Claimant: Okafor, Chiamaka"))
+        for text in ["Beneficiary: Acme Trust", "The insured vehicle was damaged", "Subscriber: Premium Plan"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     /// A sentence's first word before a title is not part of the name, and does not hide it.
     @Test func aWordOpeningTheSentenceBeforeATitle() {
         #expect(Self.names("Called Mr. de Souza twice, no answer.") == ["de Souza"])
