@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92929 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92953 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -309,6 +309,8 @@ anupam
 anupama
 anushka
 anya
+aoibheann
+aoibhinn
 aoife
 aparna
 apolline
@@ -572,6 +574,7 @@ bruna
 brunilda
 bryanna
 brynn
+bríd
 budi
 buena
 buffy
@@ -589,6 +592,7 @@ caden
 caio
 caitlin
 caitlyn
+caitríona
 caleb
 calista
 callie
@@ -674,6 +678,7 @@ catalin
 catalina
 catarina
 caterina
+cathal
 catharine
 catherin
 catherina
@@ -812,6 +817,7 @@ ciarán
 cicely
 ciera
 cierra
+cillian
 cinda
 cinderella
 cindi
@@ -860,6 +866,8 @@ colette
 colleen
 collen
 collene
+colm
+conall
 conceição
 concetta
 concha
@@ -1019,6 +1027,7 @@ deborah
 debra
 debrah
 debroah
+declan
 dede
 dedra
 deeann
@@ -1136,6 +1145,7 @@ dominik
 dominque
 domitila
 domonique
+donal
 donella
 donetta
 donette
@@ -1143,6 +1153,8 @@ dong-hyun
 donita
 donn
 donna
+donncha
+donnchadh
 donnetta
 donnette
 donnie
@@ -1187,6 +1199,7 @@ dwana
 dwayne
 dyan
 dylan
+dónal
 dóra
 earlean
 earleen
@@ -1487,6 +1500,7 @@ fernanda
 fernande
 ferne
 ffion
+fiachra
 fidel
 fidela
 fidelia
@@ -3361,6 +3375,7 @@ myrtice
 myrtie
 myrtis
 myung
+máire
 máté
 nabil
 nabila
@@ -3706,6 +3721,7 @@ providencia
 puja
 pura
 putri
+pádraic
 pádraig
 päivi
 péter
@@ -3952,6 +3968,7 @@ roya
 rozanne
 rozella
 ruairi
+ruairí
 rubie
 rubina
 rubye
@@ -3972,6 +3989,7 @@ ryosuke
 ryota
 réka
 rémi
+ríona
 róisín
 răzvan
 sabah
@@ -4068,6 +4086,7 @@ senaida
 seo-jun
 seo-yeon
 seojun
+seosamh
 serafina
 seren
 serena
@@ -4407,6 +4426,7 @@ synthia
 syreeta
 séamus
 sébastien
+síle
 søren
 tabatha
 tabetha
@@ -4623,6 +4643,7 @@ tommy
 tommye
 tomoko
 tomoya
+tomás
 tomáš
 tona
 tonda
@@ -5034,6 +5055,8 @@ zulema
 zulkifli
 zulma
 álvaro
+éabha
+éanna
 élise
 éloïse
 émile
@@ -5042,6 +5065,7 @@ zulma
 ólafur
 özge
 øystein
+úna
 łukasz
 ștefan
 #2

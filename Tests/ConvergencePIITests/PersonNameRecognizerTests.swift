@@ -232,7 +232,8 @@ import Testing
         for text in ["Thanks to Priyanka Deshmukh for the quick turnaround!", "Grace Mbeki will present the findings next week.",
                      "Nguyen Van Minh submitted the form late.", "Reza Tehrani will handle the migration.",
                      "Dimitrios Papadopoulos is our contact in Athens.", "João Pereira called about the delivery.",
-                     "Siobhan Gallagher is out sick.", "Bence Kovács asked for a meeting.", "Budi Santoso emailed the vendor."] {
+                     "Siobhan Gallagher is out sick.", "Bence Kovács asked for a meeting.", "Budi Santoso emailed the vendor.",
+                     "Witness statement given by Declan Ó Briain at the scene."] {
             #expect(Self.found(text), "\(text)")
         }
     }
