@@ -8,15 +8,8 @@ enum EponymousFirms {
     /// single-word brands that are written with it ("Macy's", "Sainsbury's").
     static func contains(_ b: ASCII.Bytes, _ from: Int, _ to: Int) -> Bool {
         if hashes.contains(NameGazetteer.hash(b, from, to)) { return true }
-        var k = to
-        if k < b.count, b[k] == 0x27 {
-            k += 1
-        } else if k + 2 < b.count, b[k] == 0xE2, b[k + 1] == 0x80, b[k + 2] == 0x99 { // ’
-            k += 3
-        } else {
-            return false
-        }
-        return k < b.count && b[k] | 0x20 == 0x73 && hashes.contains(NameGazetteer.hash(b, from, k + 1))
+        guard let possessive = PersonNameRecognizer.possessiveEnd(b, to) else { return false }
+        return hashes.contains(NameGazetteer.hash(b, from, possessive))
     }
 
     static let hashes: Set<UInt64> = {

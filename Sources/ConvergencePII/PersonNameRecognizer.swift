@@ -112,19 +112,29 @@ enum PersonNameRecognizer {
 
     /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day".
     static func isHoliday(_ b: Bytes, _ end: Int) -> Bool {
-        var k = end
-        if k < b.count, b[k] == 0x27 {
-            k += 2 // 's
-        } else if k + 2 < b.count, b[k] == 0xE2, b[k + 1] == 0x80, b[k + 2] == 0x99 { // ’
-            k += 4
-        } else if k < b.count, b[k] == 0x2E, k >= 2, b[k - 2] == 0x4A, b[k - 1] == 0x72 { // "Martin Luther King Jr. Day"
-            k += 1
+        let k: Int
+        if let after = possessiveEnd(b, end) {
+            k = after
+        } else if end >= 2, end < b.count, b[end] == 0x2E, b[end - 2] == 0x4A, b[end - 1] == 0x72 { // "Martin Luther King Jr. Day"
+            k = end + 1
         } else {
             return false
         }
-        guard k + 3 < b.count, b[k - 1] == 0x73 || b[k - 1] == 0x2E, b[k] == 0x20, b[k + 1] == 0x44, b[k + 2] == 0x61, b[k + 3] == 0x79
-        else { return false } // " Day"
+        guard k + 3 < b.count, b[k] == 0x20, b[k + 1] == 0x44, b[k + 2] == 0x61, b[k + 3] == 0x79 else { return false } // " Day"
         return k + 4 == b.count || !ASCII.isAlpha(b[k + 4])
+    }
+
+    /// Where a possessive "'s" or "’s" starting at `end` ends, or nil.
+    static func possessiveEnd(_ b: Bytes, _ end: Int) -> Int? {
+        var k = end
+        if k < b.count, b[k] == 0x27 {
+            k += 1
+        } else if k + 2 < b.count, b[k] == 0xE2, b[k + 1] == 0x80, b[k + 2] == 0x99 {
+            k += 3
+        } else {
+            return nil
+        }
+        return k < b.count && b[k] == 0x73 ? k + 1 : nil
     }
 
     /// Reads the capitalised words from `start` joined by single spaces (with particles, initials and

@@ -57,7 +57,7 @@ enum PostalAddressRecognizer {
                 continue
             }
             // An Irish Eircode's routing key glues its digits to a letter ("A98 F2H6"): looked at before the glued run is dropped.
-            if j - i <= 2, i >= 1, let (start, end) = eircode(b, i, j) {
+            if j - i <= 2, i >= 1, ASCII.isUpper(b[i - 1]), let (start, end) = eircode(b, i, j) {
                 sink.report(.postalAddress, start, end)
                 if !sink.wants(.postalAddress) { return }
                 i = end
@@ -501,17 +501,8 @@ enum PostalAddressRecognizer {
             guard let w = n == 0 ? first : next(b, at) else { return nil }
             if w.comma {
                 // A street of ordinary English words only ("5 Enterprise Accounts, Q.3", "2 Bedrooms, District 7") is none.
-                guard end > 0, named, isCapital(b, w.start) || w.count > 1 else { return nil }
-                let numbered = has(V.numberedUnits, b, w)
-                guard numbered || has(V.vietnameseUnits, b, w) else { return nil }
-                if w.count == 1 { // "P.7", "Q. 3": the letter's full stop, then a number
-                    guard w.end + 1 < b.count, b[w.end] == 0x2E else { return nil }
-                    var k = w.end + 1
-                    if b[k] == 0x20 { k += 1 }
-                    return k < b.count && ASCII.isDigit(b[k]) ? end : nil
-                }
-                guard let id = next(b, w.end), !id.comma, !id.dot else { return nil }
-                return ASCII.isDigit(b[id.start]) || !numbered && isCapitalWord(b, id) && !has(V.notNames, b, id) ? end : nil
+                guard end > 0, named else { return nil }
+                return numberedUnitEnd(b, w) ?? vietnameseUnitEnd(b, w) != nil ? end : nil
             }
             guard !w.dot, n < 5, isCapitalWord(b, w), !has(V.notNames, b, w) else { return nil }
             if !named { named = NameGazetteer.flags(b, w.start, w.end) & NameGazetteer.Flag.word == 0 }
@@ -649,13 +640,7 @@ enum PostalAddressRecognizer {
                 end = w.end
                 continue
             }
-            if isCapital(b, w.start), has(V.numberedUnits, b, w), let id = next(b, w.end), !id.comma, !id.dot, id.count <= 3,
-               isAllDigits(b, id) {
-                end = id.end // "Ward 6", "District 3"
-                lastCity = false
-                continue
-            }
-            if isCapital(b, w.start) || w.count > 1, has(V.vietnameseUnits, b, w), let unitEnd = vietnameseUnitEnd(b, w) {
+            if let unitEnd = numberedUnitEnd(b, w) ?? vietnameseUnitEnd(b, w) { // "Ward 6", "District 3", "Quận 10", "P.7"
                 end = unitEnd
                 lastCity = false
                 continue
@@ -694,9 +679,17 @@ enum PostalAddressRecognizer {
         return end
     }
 
-    /// A Vietnamese ward or district after a street: "Quận 10", "P.7", "Q. 3", "Phường Bến Nghé" (its name: up to four
-    /// capitalised words). Where it ends, or nil.
+    /// "Ward 6", "District 3": an English unit word, capitalised, and a number of up to three digits. Where it ends, or nil.
+    static func numberedUnitEnd(_ b: Bytes, _ w: Word) -> Int? {
+        guard isCapital(b, w.start), has(V.numberedUnits, b, w), let id = next(b, w.end), !id.comma, !id.dot, id.count <= 3,
+              isAllDigits(b, id) else { return nil }
+        return id.end
+    }
+
+    /// A Vietnamese ward or district word `w` and what it names: "Quận 10", "P.7", "Q. 3", "Phường Bến Nghé" (a name: up to
+    /// four capitalised words), "phường 4" (the full words in lower case too). Where it ends, or nil.
     static func vietnameseUnitEnd(_ b: Bytes, _ w: Word) -> Int? {
+        guard isCapital(b, w.start) || w.count > 1, has(V.vietnameseUnits, b, w) else { return nil }
         if w.count == 1 {
             guard w.end + 1 < b.count, b[w.end] == 0x2E else { return nil }
             var k = w.end + 1
@@ -834,7 +827,7 @@ enum PostalAddressRecognizer {
     /// use. `b[i..<j]`: the key's digits. Returns the span from the place (or the code), or nil.
     static func eircode(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
         let keyStart = i - 1
-        guard ASCII.isUpper(b[keyStart]), keyStart == 0 || !isWordByte(b[keyStart - 1]), let k = eircodeEnd(b, keyStart) else { return nil }
+        guard keyStart == 0 || !isWordByte(b[keyStart - 1]), let k = eircodeEnd(b, keyStart) else { return nil }
         var before = keyStart
         while before > 0, b[before - 1] == 0x20 { before -= 1 }
         if before > 0, b[before - 1] == 0x3A, let label = wordEndingAt(b, before - 1), equals(b, label, "eircode") {
@@ -856,11 +849,9 @@ enum PostalAddressRecognizer {
         var letters = 0
         while k < b.count, k - id < 4 {
             let c = b[k]
-            if ASCII.isDigit(c) {
-            } else if c == 0x41 || c == 0x43 || c == 0x44 || c == 0x45 || c == 0x46 || c == 0x48 || c == 0x4B || c == 0x4E || c == 0x50
-                        || c == 0x52 || c == 0x54 || c == 0x56 || c == 0x57 || c == 0x58 || c == 0x59 {
+            if ASCII.isUpper(c), UInt32(0x1EA_A4BD) >> UInt32(c - 0x41) & 1 != 0 { // A C D E F H K N P R T V W X Y
                 letters += 1
-            } else {
+            } else if !ASCII.isDigit(c) {
                 break
             }
             k += 1

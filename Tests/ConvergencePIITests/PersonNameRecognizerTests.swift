@@ -277,7 +277,8 @@ import Testing
     /// Linear time: each input is about 1 MiB and must take a few seconds at most per scan, even unoptimised (quadratic work would take hours).
     /// (The arguments are the repeated unit, so a failure does not print a megabyte.)
     @Test(arguments: ["A", "Dear ", "John Smith ", "Ab ", "Mr. ", "van ", "O'", "Dear Maria, ", "É", "hi ", "hi anna ", "talked to ",
-                      "my name is anna maria smith ", "Siosaia Taufa replied ", "Hola ", "Estimado Sr. ", "Sofía ", "Ü"])
+                      "my name is anna maria smith ", "Siosaia Taufa replied ", "Hola ", "Estimado Sr. ", "Sofía ", "Ü",
+                      "Morgan Stanley ", "Macy's ", "Called Mr. Ab ", "Marcus, please ", "priya said ", "King Jr. Day "])
     func pathologicalInputStaysLinear(unit: String) { expectLinearTime(unit) }
 
     /// Forms print names in capitals after their label; capitals that are ordinary words or acronyms are no name.

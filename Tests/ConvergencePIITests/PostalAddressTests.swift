@@ -431,6 +431,12 @@ import Testing
         #expect(!kinds.contains(.postalAddress))
     }
 
+    /// The session-23 forms repeated to 1 MiB (a unit, a building and a street; a ward after a ward; Eircodes after a town;
+    /// WhatsApp links; a phone cue before every number), through the whole detector: still linear.
+    @Test(arguments: ["Unit 1, One Ab, ", "1 Ab Cd, Quan 1, ", "Ab 1, Ward 2, ", "Bray A98 F2H6 ", "Dublin 2, D02 X285 ",
+                      "wa.me/2348031234567 ", "dzwoni 601 234 567 "])
+    func sessionFormsStayLinear(unit: String) { expectLinearTime(unit) }
+
     /// A candidate every few bytes (each number tried against every grammar), every span recorded: still linear.
     @Test(arguments: ["1 Street ", "Ab 5 ", "Box 1 ", "1 rue de ", "NY 10001 ", "Via Ab 1 ", "A1 1AA ", "1, ", "1 Main St, ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 ", "No: 1 ",
                       "Ab Cad. No: 1 ", "Teheran-ro 1 ", "Seoul 06236 ", "Calle 1 # 2-3 ", "Calle 1 # ", "House 1, Road 2 ", "House 1, ", "Abkatu 1 "])
