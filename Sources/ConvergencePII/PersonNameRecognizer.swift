@@ -80,7 +80,7 @@ enum PersonNameRecognizer {
                 }
                 let (count, next) = readRun(b, i, tokens)
                 if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
-                   !isHoliday(b, end), !isFirm(b, tokens, count, start, end) {
+                   !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
@@ -110,8 +110,10 @@ enum PersonNameRecognizer {
         return false
     }
 
-    /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day".
-    static func isHoliday(_ b: Bytes, _ end: Int) -> Bool {
+    /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day",
+    /// and "Martin Luther King Day", where the run took the day in (Day is a surname too: "Doris Day").
+    static func isHoliday(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
+        if end - start >= 15, ASCII.equals(b, end - 15, end, "luther king day") { return true }
         let k: Int
         if let after = possessiveEnd(b, end) {
             k = after

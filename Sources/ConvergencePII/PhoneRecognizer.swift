@@ -279,6 +279,13 @@ enum PhoneRecognizer {
         default: return false
         }
     }
+
+    /// A North American number without its area code, as people give a local line ("call me at 555-0134"): seven
+    /// digits as exchange and line, the exchange not starting with 0 or 1. Only after a cue: alone it is a part number.
+    static func isLocalNorthAmerican(_ s: Shape) -> Bool {
+        guard !s.plus, s.parenGroup < 0, s.groups == 2, s.code == Shape.code(3, 4), s.digit(0) >= 2 else { return false }
+        return s.gapsAre(Shape.dash) || s.gapsAre(Shape.dot) || s.gapsAre(Shape.space)
+    }
 }
 
 // MARK: - Forms windows cannot see
@@ -434,7 +441,7 @@ extension PhoneRecognizer {
             // to the groups of a printed code, and to an SSN or a card.
             let national = isRunPhone(s) && ((s.digit(0) == 0 && s.digit(1) == 0) || !hasAntiCue(b, before: from))
                 && !followsCodeToken(b, from)
-            let cued = !national && isCuedSpaceGroupedNational(s) && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
+            let cued = !national && (isCuedSpaceGroupedNational(s) || isLocalNorthAmerican(s)) && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
             let window = (!windowsSeen || s.groups > 5) && isWindowPhone(s, t)
             if national || cued || window || isLookalike(b, from, t), (DigitRunRecognizer.classify(t) ?? .phone) == .phone {
                 return sink.report(.phone, from, to)

@@ -295,10 +295,12 @@ import Testing
     /// A day named after a saint or a person is a holiday; a person's possessive before another word is still a name.
     @Test func holidaysAreNoNames() {
         for text in ["The St. Patrick's Day parade will disrupt deliveries.", "Valentine's Day sale ends Sunday.", "Happy St. David’s Day!",
-                     "Orders placed after Martin Luther King Jr. Day ship on Tuesday."] {
+                     "Orders placed after Martin Luther King Jr. Day ship on Tuesday.", "Martin Luther King Day is a federal holiday.",
+                     "The office is closed for Martin Luther King Day."] {
             #expect(!PIIDetector.kinds(in: text).contains(.personName), "\(text)")
         }
         #expect(PIIDetector.kinds(in: "Dr. Patrick's day off is Monday.").contains(.personName), "a lower-case 'day' is no holiday's")
+        #expect(PIIDetector.kinds(in: "Please forward the contract to Rachel Day in legal.").contains(.personName), "Day is a surname too")
         #expect(PIIDetector.kinds(in: "Per Rosalind Okafor's instructions, the samples were frozen.").contains(.personName))
     }
 

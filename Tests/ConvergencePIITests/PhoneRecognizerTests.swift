@@ -68,6 +68,17 @@ import Testing
         }
     }
 
+    /// A North American line without its area code is a phone after a cue; alone it is a part or model number.
+    @Test func localNorthAmericanNumbersNeedACue() {
+        for text in ["Call me at 555-0134 after six.", "My number is 867-5309.", "Phone: 555.0199", "text me on 555 0142 tonight"] {
+            #expect(isPhone(text), "\(text)")
+        }
+        for text in ["Part 555-0134 is back in stock.", "see RFC 555-0134", "Call about order 555-0134", "phone case 123-4567",
+                     "Call me at 055-0134", "Phone: 555-01345"] {
+            #expect(!isPhone(text), "\(text)")
+        }
+    }
+
     @Test func wordsNamingOtherNumbersVetoNationalForms() {
         for text in ["SKU 01-234-5678", "Order 0151 496 0091", "invoice no. 030 1234567", "Account 012-3456789", "ticket 012345-6789",
                      "serial 0123 4567 8901", "case 06-82237745"] {
@@ -111,7 +122,7 @@ import Testing
             #expect(!isPhone(text), "outside the plan and named as another number: \(text)")
         }
         #expect(!isPhone("4155552671"), "bare ten digits need a cue")
-        #expect(!isPhone("call 555-0100"), "seven digits are not a full number")
+        #expect(!isPhone("ref 555-0100"), "seven digits are a local line only after a cue (localNorthAmericanNumbersNeedACue)")
     }
 
     @Test func numbersInsideParentheses() {
