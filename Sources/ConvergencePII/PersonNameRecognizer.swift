@@ -628,8 +628,10 @@ enum PersonNameRecognizer {
                 || pairActs()
         } else {
             let last = tokens[lastCore].flags
+            // An unlisted given name before a surname that is also a word takes a weak cue: "the package for Hemi Walker".
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
-                || (unknown == 1 && last & Flag.surname != 0 && last & Flag.word == 0) || pairActs()
+                || (unknown == 1 && last & Flag.surname != 0 && (last & Flag.word == 0 || evidence == 1 && core == 2 && head == 0))
+                || pairActs()
         }
         return accepted ? (tokens[first].start, tokens[count - 1].end) : nil
     }

@@ -332,6 +332,18 @@ import Testing
         }
     }
 
+    /// An unlisted given name before a surname that is also an ordinary word is a name after a weak cue; without one, or
+    /// when the first word is an ordinary word or a firm, it is not.
+    @Test func anUnlistedGivenNameBeforeASurnameThatIsAWord() {
+        for text in ["The package for Hemi Walker goes to the depot.", "Reported by Wooseok Sung.", "Thanks to Haoxi Tan."] {
+            #expect(PIIDetector.kinds(in: text) == [.personName], "\(text)")
+        }
+        for text in ["Hemi Walker", "Powered by Nokia Bell.", "Sold with Kindle Paperwhite.", "The bike from Giant Trek Store.",
+                     "Made by Intel Core team."] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
+
     /// Two words no list knows: a verb that people do and firms rarely do after them makes them a name;
     /// firms' verbs ("said", "declined", "booked") and well-known firms do not.
     @Test func twoUnlistedWordsBeforeAPersonOnlyVerb() {
