@@ -43,6 +43,8 @@ enum EponymousFirms {
         Warner Brothers| Warner Bros| Houghton Mifflin| Harper Collins| HarperCollins| Penguin Random House|\
         Hargreaves Lansdown| St. James's Place| Jones Lang LaSalle| Knight Frank| Coldwell Banker| Sotheby's|\
         Christie's| Eli Lilly| Bristol Myers Squibb| Dow Jones| Moody's| Thomson Reuters| Pitney Bowes|\
-        Hewlett Packard| Wolters Kluwer| Lockheed Martin| Northrop Grumman| Rolls-Royce| Baker Hughes| Ritz Carlton
+        Hewlett Packard| Wolters Kluwer| Lockheed Martin| Northrop Grumman| Rolls-Royce| Baker Hughes| Ritz Carlton|\
+        Estée Lauder| Mercedes-Benz| Harley-Davidson| J.P. Morgan| J. P. Morgan| JP Morgan| Bobbi Brown| Charlotte Tilbury| Jo Malone|\
+        Paul Mitchell| Kiehl's| Patek Philippe| Audemars Piguet| Harry Winston| Vacheron Constantin| Van Cleef| Charles Tyrwhitt
         """
 }

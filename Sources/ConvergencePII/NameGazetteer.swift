@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92953 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 92961 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -27586,7 +27586,6 @@ ignacio
 iman
 ines
 inge
-irish
 irvin
 irving
 irwin
@@ -31506,7 +31505,6 @@ auguster
 augustest
 auk
 auks
-aunt
 aunts
 aurae
 aural
@@ -31779,7 +31777,6 @@ babyish
 babysat
 babysit
 babysits
-babysitter
 babysitters
 babysitting
 baccalaureate
@@ -34180,7 +34177,6 @@ boycott
 boycotted
 boycotting
 boycotts
-boyfriend
 boyfriends
 boyhood
 boyhoods
@@ -34595,7 +34591,6 @@ broomsticks
 broth
 brothel
 brothels
-brother
 brotherhood
 brotherhoods
 brotherliness
@@ -35755,7 +35750,6 @@ carefuller
 carefullest
 carefully
 carefulness
-caregiver
 caregivers
 careless
 carelessly
@@ -38028,7 +38022,6 @@ collates
 collating
 collation
 collations
-colleague
 colleagues
 collect
 collectable
@@ -40121,7 +40114,6 @@ cowlick
 cowlicks
 cowlings
 cowls
-coworker
 coworkers
 cowpoke
 cowpokes
@@ -41092,7 +41084,6 @@ dactyl
 dactylic
 dactylics
 dactyls
-dad
 daddies
 daddy
 dado
@@ -41267,7 +41258,6 @@ daubed
 daubers
 daubing
 daubs
-daughter
 daughters
 daunt
 daunted
@@ -47880,7 +47870,6 @@ fatefully
 fates
 fathead
 fatheads
-father
 fathered
 fatherhood
 fathering
@@ -48185,8 +48174,6 @@ fewest
 fez
 fezes
 fezzes
-fiancé
-fiancée
 fiancées
 fiancés
 fiasco
@@ -50995,7 +50982,6 @@ girdles
 girdling
 girds
 girl
-girlfriend
 girlfriends
 girlhood
 girlhoods
@@ -51557,14 +51543,12 @@ grandchild
 grandchildren
 granddad
 granddads
-granddaughter
 granddaughters
 grandee
 grandees
 grander
 grandest
 grandeur
-grandfather
 grandfathered
 grandfathering
 grandfathers
@@ -51572,17 +51556,13 @@ grandiloquence
 grandiloquent
 grandiose
 grandly
-grandma
 grandmas
-grandmother
 grandmothers
 grandness
-grandpa
 grandparent
 grandparents
 grandpas
 grands
-grandson
 grandsons
 grandstand
 grandstanded
@@ -51592,7 +51572,6 @@ granges
 granite
 grannie
 grannies
-granny
 granola
 granted
 granting
@@ -58151,7 +58130,6 @@ landholders
 landing
 landings
 landladies
-landlady
 landline
 landlines
 landlocked
@@ -62377,7 +62355,6 @@ mothball
 mothballed
 mothballing
 mothballs
-mother
 motherboard
 motherboards
 mothered
@@ -62682,7 +62659,6 @@ multiverse
 multiverses
 multivitamin
 multivitamins
-mum
 mumble
 mumbled
 mumbler
@@ -62955,7 +62931,6 @@ namesake
 namesakes
 naming
 nannies
-nanny
 nanobot
 nanobots
 nanosecond
@@ -63218,7 +63193,6 @@ negotiations
 negotiator
 negotiators
 neigh
-neighbor
 neighbored
 neighborhood
 neighborhoods
@@ -63252,7 +63226,6 @@ neophilia
 neophyte
 neophytes
 neoprene
-nephew
 nephews
 nephritis
 nepotism
@@ -63418,7 +63391,6 @@ nicknamed
 nicknames
 nicknaming
 nicotine
-niece
 nieces
 niftier
 niftiest
@@ -74000,7 +73972,6 @@ roomier
 roomiest
 roominess
 rooming
-roommate
 roommates
 rooms
 roomy
@@ -77081,7 +77052,6 @@ sissier
 sissies
 sissiest
 sissy
-sister
 sisterhood
 sisterhoods
 sisterly
@@ -79690,15 +79660,12 @@ stepchild
 stepchildren
 stepdad
 stepdads
-stepdaughter
 stepdaughters
-stepfather
 stepfathers
 stepladder
 stepladders
 stepmom
 stepmoms
-stepmother
 stepmothers
 stepparent
 stepparents
@@ -79710,7 +79677,6 @@ steppingstones
 steps
 stepsister
 stepsisters
-stepson
 stepsons
 stereo
 stereophonic
@@ -84984,7 +84950,6 @@ unclasped
 unclasping
 unclasps
 unclassified
-uncle
 unclean
 uncleaner
 uncleanest
@@ -88235,7 +88200,6 @@ wielded
 wielding
 wields
 wieners
-wife
 wifely
 wig
 wigeon
@@ -89896,7 +89860,6 @@ countryman
 counts
 coupe
 courts
-cousin
 cousins
 cover
 covert
@@ -90188,7 +90151,6 @@ freeze
 freshwater
 friar
 fried
-friend
 frier
 fries
 frisk
@@ -90453,7 +90415,6 @@ hunt
 huntsman
 hurdle
 hurt
-husband
 husbands
 husk
 hypes
@@ -90739,7 +90700,6 @@ molder
 mole
 moles
 moll
-mom
 money
 monger
 monk
@@ -91853,7 +91813,6 @@ sherry
 shin
 sierra
 so
-son
 song
 spring
 star
@@ -92453,6 +92412,7 @@ vue
 easter
 france
 german
+irish
 january
 milan
 paulo
@@ -92802,7 +92762,9 @@ dr
 approver
 assignee
 attn
+auntie
 cardholder
+carer
 congrats
 egregia
 egregio
@@ -92810,9 +92772,14 @@ estimada
 estimadas
 estimado
 estimados
+fiance
+fiancee
+flatmate
 fullname
 geachte
 hiya
+housemate
+neighbour
 querida
 queridas
 querido
@@ -92823,24 +92790,51 @@ im
 afternoon
 applicant
 attention
+aunt
 author
+babysitter
 beneficiary
+boyfriend
+brother
 candidate
+caregiver
 cc
 claimant
+colleague
 congratulations
 contact
+coworker
 customer
+dad
+daughter
 employee
 evening
+father
+fiancé
+fiancée
+girlfriend
+granddaughter
+grandfather
+grandma
+grandmother
+grandpa
+grandson
+granny
 greetings
 guarantor
 hello
 hi
 insured
+landlady
 manager
 member
+mother
+mum
 name
+nanny
+neighbor
+nephew
+niece
 owner
 passenger
 patient
@@ -92853,26 +92847,40 @@ reporter
 requester
 resident
 reviewer
+roommate
 sender
 sincerely
+sister
 sorry
+stepdaughter
+stepfather
+stepmother
+stepson
 subscriber
 supervisor
 surname
 tenant
 thanks
+uncle
 user
+wife
 #46
 cheers
 client
+cousin
 dear
 doctor
+friend
 guest
 hey
+husband
+mom
 morning
 nurse
 student
 welcome
+#47
+son
 #80
 beste
 bonjour
@@ -92979,6 +92987,7 @@ asked
 from
 told
 #200
+ap
 bint
 da
 de

@@ -91,12 +91,27 @@ enum PersonNameRecognizer {
 
     /// The name, or the name with the run's words before it ("Dr. Martens" after "The"), is a firm named after people,
     /// and nothing around it says a person is meant: a title or a cue before it ("Dear Mr. Ted Baker", "Customer Tom
-    /// Ford"), a verb people do or a personal pronoun after it ("Marc Jacobs called about his invoice").
+    /// Ford"), a verb people do or a personal pronoun after it ("Marc Jacobs called about his invoice"). The firm may
+    /// also sit inside the name between ordinary words before it and words that are no name or also a word after it
+    /// ("My Calvin Klein order", "the Louis Vuitton Neverfull", "Ralph Lauren Polo"); a name after it keeps the person
+    /// ("Morgan Stanley Jones").
     static func isFirm(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int, _ start: Int, _ end: Int) -> Bool {
         for k in 0..<count where tokens[k].start < start {
             if EponymousFirms.contains(b, tokens[k].start, end) { return true }
         }
-        guard EponymousFirms.contains(b, start, end) else { return false }
+        var last = count - 1 // the last token of the name, and the last one that is a name and no ordinary word
+        while last > 0, tokens[last].end > end { last -= 1 }
+        var lastName = last
+        while lastName > 0, tokens[lastName].flags & Flag.name == 0 || tokens[lastName].flags & Flag.word != 0 { lastName -= 1 }
+        var found = false
+        search: for i in 0...last where tokens[i].start >= start {
+            if i > 0, tokens[i - 1].start >= start, tokens[i - 1].flags & Flag.word == 0 { break } // only ordinary words before it
+            for j in max(i, lastName)...last where EponymousFirms.contains(b, tokens[i].start, tokens[j].end) {
+                found = true
+                break search
+            }
+        }
+        guard found else { return false }
         for k in 0..<count where tokens[k].start < start && tokens[k].flags & (Flag.title | Flag.cue) != 0 { return false }
         if cueBefore(b, tokens[0].start) >= 2 { return false }
         return !(personOnlyVerbAfter(b, end) || pronounAfter(b, end))
@@ -110,7 +125,7 @@ enum PersonNameRecognizer {
         return false
     }
 
-    /// The name is a day's: "St. Patrick's Day", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day",
+    /// The name is a day's or a comet's: "St. Patrick's Day", "Halley's Comet", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day",
     /// and "Martin Luther King Day", where the run took the day in (Day is a surname too: "Doris Day").
     static func isHoliday(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
         if end - start >= 15, ASCII.equals(b, end - 15, end, "luther king day") { return true }
@@ -122,8 +137,9 @@ enum PersonNameRecognizer {
         } else {
             return false
         }
-        guard k + 3 < b.count, b[k] == 0x20, b[k + 1] == 0x44, b[k + 2] == 0x61, b[k + 3] == 0x79 else { return false } // " Day"
-        return k + 4 == b.count || !ASCII.isAlpha(b[k + 4])
+        guard k + 3 < b.count, b[k] == 0x20 else { return false }
+        let e = wordEnd(b, k + 1)
+        return ASCII.equals(b, k + 1, e, "day") && b[k + 1] == 0x44 || ASCII.equals(b, k + 1, e, "comet") // "Halley's Comet"
     }
 
     /// Where a possessive "'s" or "’s" starting at `end` ends, or nil.
@@ -144,7 +160,12 @@ enum PersonNameRecognizer {
     static func readRun(_ b: Bytes, _ start: Int, _ tokens: UnsafeMutableBufferPointer<Token>) -> (Int, Int) {
         var count = 0, p = start
         while count < maxTokens {
-            let e = wordEnd(b, p)
+            var e = wordEnd(b, p), initials = false
+            // Initials written together: "T.J. O'Sullivan", "J.R.R. Tolkien" (a capital, a full stop, a capital …).
+            while e - p == 1 || initials, e + 1 < b.count, b[e] == 0x2E, ASCII.isUpper(b[e + 1]), e + 2 == b.count || !isLetter(b[e + 2]) {
+                e += 2
+                initials = true
+            }
             var t = Token(start: p, end: e)
             if e < b.count, isGlue(b[e]) || b[e] == 0x2E && e + 1 < b.count && ASCII.isAlnum(b[e + 1]) {
                 return (0, e) // an identifier, a file name, an e-mail address
@@ -158,7 +179,7 @@ enum PersonNameRecognizer {
                 }
                 t.possessive = t.end != e
             }
-            t.shape = shape(b, p, t.end)
+            t.shape = initials ? .initial : shape(b, p, t.end)
             var after = e
             if t.shape == .particle {
                 t.flags = NameGazetteer.flags(b, p, e)
@@ -166,6 +187,13 @@ enum PersonNameRecognizer {
             } else {
                 if t.shape == .capitalised || t.shape == .allCaps { t.flags = lookup(b, p, t.end) }
                 if after < b.count, b[after] == 0x2E, t.shape == .initial || t.flags & Flag.title != 0 { after += 1 }
+            }
+            // Irish and Scottish Gaelic "son of" / "daughter of" between a given name and the surname: "Oisín Mac Cárthaigh",
+            // "Niamh Nic Aodha" (after a given name only: "Big Mac Meal" and "Apple Mac Pro" keep their Mac).
+            if t.shape == .capitalised, count > 0, tokens[count - 1].flags & Flag.given != 0, e + 1 < b.count, b[e] == 0x20,
+               isUpperAt(b, e + 1), isGaelicParticle(b, p, e) {
+                t.shape = .particle
+                t.flags = Flag.particle
             }
             tokens[count] = t
             count += 1
@@ -188,6 +216,11 @@ enum PersonNameRecognizer {
             return (trimParticles(tokens, count), after)
         }
         return (count, p)
+    }
+
+    @inline(__always) static func isGaelicParticle(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        ASCII.equals(b, from, to, "mac") || ASCII.equals(b, from, to, "nic") || ASCII.equals(b, from, to, "mhic")
+            || ASCII.equals(b, from, to, "ni") || ASCII.equals(b, from, to, "n\u{ED}") || ASCII.equals(b, from, to, "u\u{ED}")
     }
 
     /// The flags of a word; a hyphenated word not listed whole ("Sarah-Jane", "O'Connor-Smith", "al-Hassan")
@@ -349,6 +382,50 @@ enum PersonNameRecognizer {
         return e - end <= 12 && NameGazetteer.flags(b, end + 1, e) & Flag.after != 0
     }
 
+    /// A verb among the gazetteer's after-cues (not "and", "from" or a parenthesis, which follow languages and
+    /// products as often: "Updated Irish and Turkish translations", "Add Shona (sn)").
+    @inline(__always) static func verbAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard cueAfter(b, end), b[end + 1] != 0x28 else { return false }
+        let e = wordEnd(b, end + 1)
+        return !ASCII.equals(b, end + 1, e, "and") && !ASCII.equals(b, end + 1, e, "from")
+    }
+
+    /// " from accounts", " from the support team": a person introduced by the team they work in.
+    static func teamAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 7 < b.count, b[end] == 0x20, ASCII.hasPrefix(b, at: end + 1, "from ") else { return false }
+        var p = end + 6
+        if ASCII.hasPrefix(b, at: p, "the ") { p += 4 }
+        guard p < b.count, ASCII.isAlpha(b[p]) else { return false }
+        let e = wordEnd(b, p)
+        for team: StaticString in ["accounts", "accounting", "billing", "sales", "support", "hr", "it", "finance", "legal", "marketing",
+                                   "reception", "payroll", "procurement", "admin", "operations", "ops", "engineering", "security",
+                                   "compliance", "helpdesk", "logistics", "dispatch", "underwriting", "claims", "customer", "front"]
+        where ASCII.equals(b, p, e, team) {
+            // "from IT" and "from HR" in capitals only ("from it" is a pronoun).
+            if e - p == 2 { return ASCII.isUpper(b[p]) && ASCII.isUpper(b[p + 1]) }
+            return true
+        }
+        return false
+    }
+
+    /// " is my son", " is our tenant", " is her carer": a possessive and a word for a relative or a role that only people
+    /// hold (the gazetteer's strong cues) after the name.
+    static func relationAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 8 < b.count, b[end] == 0x20, ASCII.hasPrefix(b, at: end + 1, "is ") else { return false }
+        let p = end + 4, pe = wordEnd(b, p)
+        guard ASCII.isLower(b[p]), ASCII.equals(b, p, pe, "my") || ASCII.equals(b, p, pe, "our") || ASCII.equals(b, p, pe, "his")
+            || ASCII.equals(b, p, pe, "her") || ASCII.equals(b, p, pe, "their"), pe + 1 < b.count, b[pe] == 0x20, ASCII.isLower(b[pe + 1])
+        else { return false }
+        let we = wordEnd(b, pe + 1)
+        return NameGazetteer.flags(b, pe + 1, we) & Flag.cue != 0
+    }
+
+    /// ", who" after a name: a relative clause that only a person takes ("Hope, who can't use email").
+    @inline(__always) static func whoAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 5 <= b.count, b[end] == 0x2C, b[end + 1] == 0x20 else { return false }
+        return ASCII.hasPrefix(b, at: end + 2, "who") && (end + 5 == b.count || !ASCII.isAlpha(b[end + 5]))
+    }
+
     /// A verb right after `end` that people do and firms rarely do: calling, writing, complaining, living somewhere.
     /// Narrower than the gazetteer's after-cues, which also hold "said", "announced", "declined", "has".
     static func personOnlyVerbAfter(_ b: Bytes, _ end: Int) -> Bool {
@@ -483,7 +560,19 @@ enum PersonNameRecognizer {
     /// run as a whole is no name, its tail from the first given name that is no ordinary word, two words or more, is
     /// weighed alone, with the word before it as its cue.
     static func evaluateTail(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> (Int, Int)? {
+        // A sentence opened by an ordinary word before a given name that acts or owns: "Is Hiroshi's visa still valid?",
+        // "Did Aisha sign the form?"
+        if count == 2, tokens[0].shape == .capitalised, tokens[0].flags & (Flag.name | Flag.word | Flag.cue) == Flag.word,
+           tokens[1].shape == .capitalised, tokens[1].flags & (Flag.given | Flag.word | Flag.stop) == Flag.given,
+           !isAssistantName(b, tokens[1].start, tokens[1].end),
+           tokens[1].possessive || actedAfter(b, tokens[1].end) || verbAfter(b, tokens[1].end) {
+            return (tokens[1].start, tokens[1].end)
+        }
         guard count >= 3 else { return nil }
+        // An ordinary word before initials and a surname: "Per T.J. O'Sullivan, the budget …".
+        if tokens[0].shape == .capitalised, tokens[0].flags & (Flag.word | Flag.cue | Flag.title) == Flag.word, tokens[1].shape == .initial {
+            return evaluate(b, UnsafeMutableBufferPointer(rebasing: tokens[1..<count]), count - 1)
+        }
         for k in 1..<(count - 1) {
             let f = tokens[k].flags
             guard tokens[k].shape == .capitalised, f & Flag.given != 0, f & (Flag.word | Flag.stop) == 0 else { continue }
@@ -575,13 +664,14 @@ enum PersonNameRecognizer {
         let head = tokens[firstCore].flags
         let plainGiven = head & Flag.given != 0 && head & Flag.word == 0
         if surnameSuffix, !plainGiven { return nil }
-        // Two words that are no ordinary English word, at least one of them a name no list holds or both surnames, then a
+        // Two words that are no ordinary English word (or three: "Hodan Abdi Warsame called", "Faduma Yusuf Jama emailed"),
+        // at least one of them a name no list holds or both surnames, then a
         // verb firms do not do or a personal pronoun ("Siosaia Taufa replied", "I met Tavita Leota", "Aslan Zhakupov
         // emailed", "Mirela Dragomir wants to change her plan"; "Deutsche Telekom said" and "Rakuten Viber changed
         // their logo" stay clean).
         // Looked at last, only when nothing else accepted the run (the pronoun search reads up to 48 bytes).
         func pairActs() -> Bool {
-            core == 2 && words == 0 && allCaps == 0 && (unknown > 0 || plainNames == 2)
+            (core == 2 || core == 3 && unknown >= 1) && words == 0 && allCaps == 0 && (unknown > 0 || plainNames == 2)
                 && (personOnlyVerbAfter(b, tokens[count - 1].end) || personOnlyVerbBefore(b, tokens[first].start)
                     || pronounAfter(b, tokens[count - 1].end) || roleAfter(b, tokens[count - 1].end))
         }
@@ -590,7 +680,8 @@ enum PersonNameRecognizer {
             // One ordinary word after a name ("Marie Curie", "Grace Hopper") needs a cue: headings are full of them.
             guard words == 1, wordAt != firstCore, allCaps == 0 else { return nil }
             accepted = evidence >= 2 && (head & Flag.word == 0 || head & Flag.given != 0)
-                || plainGiven && (evidence == 1 || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end))
+                || plainGiven && (evidence == 1 || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
+                    || tokens[count - 1].possessive) // "Marie Curie's contributions": headings rarely hold a possessive
         } else if allCaps > 0 {
             // Acronyms are not names; "JOHN SMITH" is, and so is a surname written in capitals beside a given name, as
             // French forms and passports write it ("Jean DUPONT", "WANG Wei", "GARCIA Maria Elena"; not "IBM Watson").
@@ -605,6 +696,11 @@ enum PersonNameRecognizer {
                 // "Hi Will", "Dear Rose", "Dear J. Smith"; but not "Hello World" (a surname that is also a word).
                 accepted = head & Flag.word == 0 || head & Flag.given != 0 || evidence == 3
                     || head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
+            } else if head & (Flag.given | Flag.word) != Flag.word, head & (Flag.stop | Flag.suffix) == 0, teamAfter(b, tokens[count - 1].end),
+                      !isAssistantName(b, t.start, t.end) {
+                accepted = true // "Chase from accounts said …", "— Oluwatobi from the support team"
+            } else if head & Flag.given != 0, head & Flag.word != 0, whoAfter(b, tokens[count - 1].end) || relationAfter(b, tokens[count - 1].end) {
+                accepted = true // "my grandmother, Hope, who can't use email", "Jordan is my son"
             } else if head & Flag.given != 0 && head & Flag.word == 0 {
                 accepted = evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
                     || actedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)

@@ -124,9 +124,30 @@ enum PhoneRecognizer {
         guard !s.plus else { return false }
         if s.digit(0) == 0 {
             if s.digit(1) == 0 { return s.groups >= 2 && s.length(0) <= 5 && isInternational(s, skip: 2) }
-            return isTrunkNational(s)
+            return isTrunkNational(s) || isBareMobile(s)
         }
-        return isSpaceGroupedNational(s) || isBrazilianMobile(s)
+        return isSpaceGroupedNational(s) || isBrazilianMobile(s) || isTollFree(s)
+    }
+
+    /// Indian and Australian toll-free and local-rate numbers: 1800 123 4567, 1860-500-1234, 1800 123 456, 1300 654 321.
+    static func isTollFree(_ s: Shape) -> Bool {
+        guard s.digit(0) == 1, s.parenGroup < 0, s.gapsAre(Shape.space) || s.gapsAre(Shape.dash) else { return false }
+        let prefix = s.value(0, 4)
+        if s.code == Shape.code(4, 3, 4) { return prefix == 1800 || prefix == 1860 }
+        return s.code == Shape.code(4, 3, 3) && (prefix == 1800 || prefix == 1300)
+    }
+
+    /// A mobile number written as one block with its trunk 0, which ids rarely start with: British 07xxx xxxxxx and
+    /// Nigerian 070/080/081/090/091 (eleven digits), French and Dutch 06/07 (ten), German 015x/016x/017x (eleven or twelve).
+    static func isBareMobile(_ s: Shape) -> Bool {
+        guard s.groups == 1, !s.plus, s.digit(0) == 0 else { return false }
+        let a = s.digit(1), b = s.digit(2)
+        switch s.digits {
+        case 10: return a == 6 && b != 0 || a == 7 && b >= 3 // FR 06/07, NL 06 (07 numbers of FR start 073–079)
+        case 11: return a == 7 || (a == 8 || a == 9) && b <= 1 || a == 1 && (5...7).contains(b)
+        case 12: return a == 1 && (5...7).contains(b)
+        default: return false
+        }
     }
 
     /// Brazilian mobiles without the area code's parentheses: "11 98765-4321", "11 98765 4321" (area code, then nine
@@ -304,6 +325,7 @@ extension PhoneRecognizer {
         // Compared with ASCII letters folded: a capital of another script is listed as written ("SĐT" reads "sĐt").
         "dzwoni", "hubungi", "telp", "sđt", "sĐt", "điện thoại", "Điện thoại", "volejte", "bellen", "arayın", "телефон", "Телефон",
         "тел.", "Тел.", "звоните", "Звоните", "позвоните", "Позвоните",
+        "my no", "toll free", "toll-free", "helpline", "customer care",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -565,7 +587,9 @@ extension PhoneRecognizer {
     /// "phones", "telephone", "calling", "faxes", "mobile:": a cue may run on into a longer word for a few of them.
     static func cueAllowsSuffix(_ cue: StaticString) -> Bool {
         let w = cue.utf8Start
-        return cue.utf8CodeUnitCount >= 4 && w[0] != 0x72 // not "ring" (ringtone, …) but phone→phones, telefon→telefonnummer
+        // Not "ring" (ringtone, …) nor "my no" (my notes …), but phone→phones, telefon→telefonnummer, reach→reached.
+        let n = cue.utf8CodeUnitCount
+        return n >= 4 && !(w[0] == 0x72 && w[1] == 0x69) && !(n == 5 && w[0] == 0x6D && w[1] == 0x79)
     }
 
     /// `030/1234567`, `0151/4960091`, `089/123 456 78`: a trunk-prefixed area code, a slash, the subscriber number.

@@ -429,9 +429,16 @@ enum PostalAddressRecognizer {
     /// A street of any name with its postcode and city: "Damrak 1, 1012 LG Amsterdam", "Kungsgatan 4, 111 43 Stockholm".
     static func nameNumberPostcode(_ b: Bytes, _ name: Word, _ code: Word) -> Int? {
         guard !name.comma, !name.dot, !code.dot, ASCII.isDigit(b[code.start]), !has(V.notNames, b, name), !has(V.months, b, name),
-              !(code.count == 4 && isYear(b, code.start, code.end)), let codeEnd = postcode(b, code),
-              let city = next(b, codeEnd), !city.comma, !city.dot, isCapitalWord(b, city) else { return nil }
+              let codeEnd = postcode(b, code), let city = next(b, codeEnd), !city.comma, !city.dot, isCapitalWord(b, city) else { return nil }
+        // A four-digit postcode that reads as a year (Belgian, Swiss, Danish: "Meir 78, 2000 Antwerpen") only between words
+        // that no English dictionary holds: "Chapter 12, 2019 Edition" and "Windows 10, 2004 Update" are no addresses.
+        if code.count == 4, isYear(b, code.start, code.end),
+           isOrdinaryWord(b, name) || isOrdinaryWord(b, city) { return nil }
         return name.start
+    }
+
+    @inline(__always) static func isOrdinaryWord(_ b: Bytes, _ w: Word) -> Bool {
+        NameGazetteer.flags(b, w.start, w.end) & NameGazetteer.Flag.word != 0
     }
 
     /// English: number, one to four name words, a street type: "221B Baker Street", "1600 Pennsylvania Ave NW".

@@ -230,8 +230,8 @@ enum StreetVocabulary {
     /// Words in "-ed" that are not past forms: "12 Oak Lane speed bumps".
     static let notPastForms = WordSet("speed breed creed greed hundred kindred seabed flowerbed")
 
-    /// Units inside an address: "Apt 4B", "Suite 200", "Flat 3".
-    static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept m lok")
+    /// Units inside an address: "Apt 4B", "Suite 200", "Flat 3"; Singapore's blocks ("Blk 123 Ang Mo Kio Avenue 3").
+    static let units = WordSet("apt apartment suite ste unit flat fl floor bldg building dept m lok blk block")
 
     /// Number signs between a street and its number: "Rua das Flores, nº 123", "Hauptstraße Nr. 5".
     static let numberSigns = WordSet("nº n° no nr núm num d dom")

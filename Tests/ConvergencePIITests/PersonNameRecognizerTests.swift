@@ -332,6 +332,56 @@ import Testing
         }
     }
 
+    /// Session 24's probe: initials written together, relatives and roles around a name that is also a word, a sentence
+    /// opened by an ordinary word, Gaelic and Welsh particles, three unlisted words before a person's verb, a possessive.
+    @Test func relativesInitialsParticlesAndOpeners() {
+        let names = [("Per T.J. O'Sullivan, the budget freeze ends in June.", "T.J. O'Sullivan"), ("Signed by J.R.R. Tolkien", "J.R.R. Tolkien"),
+                     ("Rose and her brother Basil are registered.", "Basil"), ("Ask my son Jordan to call.", "Jordan"),
+                     ("I'm writing for my grandmother, Hope, who can't use email.", "Hope"), ("Jordan is my son and he needs a new card.", "Jordan"),
+                     ("Is Hiroshi's visa still valid?", "Hiroshi"), ("Has Aisha booked the room?", "Aisha"),
+                     ("Oisín Mac Cárthaigh's library books are overdue.", "Oisín Mac Cárthaigh"), ("Niamh Nic Aodha booked the room.", "Niamh Nic Aodha"),
+                     ("Rhodri ap Gwilym wants the minutes translated.", "Rhodri ap Gwilym"),
+                     ("Hodan Abdi Warsame called twice about her housing application.", "Hodan Abdi Warsame"),
+                     ("Marie Curie's contributions were huge.", "Marie Curie"), ("can you remind me to text maria about the rent", "maria"),
+                     ("my son kwame is sick today", "kwame"), ("ping chidi about it", "chidi")]
+        for (text, name) in names {
+            let bytes = Array(text.utf8)
+            let found = PIIDetector.spans(in: text).filter { $0.kind == .personName }.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+            #expect(found == [name], "\(text)")
+        }
+        for text in ["The U.S. Army base is closed.", "A.I. Strategy Summit starts Monday.", "Mother Nature wins again.", "Jordan is my favourite country.",
+                     "Sister Act is on tonight.", "Hope is my strategy.", "Updated Irish and Turkish translations.", "Add Shona (sn) orthography.",
+                     "The Apple Mac Pro is fast.", "Big Mac Meal deal today.", "text support about it", "call mark tomorrow"] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
+
+    /// A lone name introduced by the team the person works in.
+    @Test func aNameFromATeam() {
+        for (text, name) in [("Chase from accounts said the payment bounced.", "Chase"), ("Thanks for your patience — Oluwatobi from the support team", "Oluwatobi"),
+                             ("Ask Grace from HR about the leave policy.", "Grace")] {
+            let bytes = Array(text.utf8)
+            let found = PIIDetector.spans(in: text).filter { $0.kind == .personName }.map { String(decoding: bytes[$0.start..<$0.end], as: UTF8.self) }
+            #expect(found == [name], "\(text)")
+        }
+        for text in ["Updates from accounts arrive monthly.", "Reports from the finance team are due Friday.", "Invoices from billing are late.",
+                     "Download it from IT.", "Paris from the air looks tiny."] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+    }
+
+    /// A firm named after people inside a longer run, or written with its hyphen, accent or initials, and a comet.
+    @Test func firmsInsideLongerRuns() {
+        for text in ["My Calvin Klein order was charged twice.", "How much is the Louis Vuitton Neverfull in medium?",
+                     "I love the new Estée Lauder night serum.", "We lease a Mercedes-Benz van.", "Ralph Lauren Polo shirts are on sale.",
+                     "J.P. Morgan approved the loan.", "Halley's Comet will be visible again."] {
+            #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
+        }
+        for text in ["Morgan Stanley Jones called.", "Dear Ms. Calvin Klein-Ortiz, your order shipped."] {
+            #expect(PIIDetector.kinds(in: text) == [.personName], "\(text)")
+        }
+    }
+
     /// An unlisted given name before a surname that is also an ordinary word is a name after a weak cue; without one, or
     /// when the first word is an ordinary word or a firm, it is not.
     @Test func anUnlistedGivenNameBeforeASurnameThatIsAWord() {

@@ -13,6 +13,19 @@ import Testing
 
     static func found(_ text: String, hint: PIIFieldHint = .none) -> Bool { PIIDetector.kinds(in: text, hint: hint).contains(.postalAddress) }
 
+    /// A four-digit postcode that reads as a year between a street and a city no dictionary holds (Belgium, Denmark), and
+    /// Singapore's block before the number (session 24's probe).
+    @Test func yearLikePostcodesAndSingaporeBlocks() {
+        #expect(Self.addresses("The shop address is Meir 78, 2000 Antwerpen, opposite the tram stop.") == ["Meir 78, 2000 Antwerpen"])
+        for text in ["Gade 4, 2100 København Ø", "Ship to Blk 123 Ang Mo Kio Avenue 3, Singapore 560123.",
+                     "Please send it to Blk 123 Ang Mo Kio Avenue 3, #08-145, Singapore 560123, the lift lobby is on the left."] {
+            #expect(Self.found(text), "\(text)")
+        }
+        for text in ["Chapter 12, 2019 Edition", "Windows 10, 2004 Update is out", "Season 3, 2021 Release"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
     /// Forms of a third-party probe (session 22): Romanian prefix types, a stair and door after the number, a Dutch floor
     /// in Roman numerals, "bis", a number sign glued by a colon, romanised Russian types and "d." for the house.
     @Test func moreCountriesForms() {
