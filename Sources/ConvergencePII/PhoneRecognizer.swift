@@ -543,6 +543,9 @@ extension PhoneRecognizer {
         "social insurance", "tiket", "resi", "pesanan", "klantnummer", "bestelnummer", "bestellnummer", "kundennummer",
         "rechnung", "commande", "facture", "pedido", "factura", "fattura", "ordine", "zamówienie", "zamówienia", "faktura", "faktury",
         "sipariş",
+        // Identity numbers, which share their length with mobiles written as one block (fødselsnummer 09124584687).
+        "fødselsnummer", "fodselsnummer", "personnummer", "pesel", "bsn", "aadhaar", "pan", "cpf", "rut", "dni", "nie", "nif",
+        "cnic", "kimlik", "nin", "nino", "tfn", "medicare", "hetu", "idnr", "nik", "ktp", "curp", "ppsn",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).

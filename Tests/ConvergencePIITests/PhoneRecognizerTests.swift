@@ -89,6 +89,7 @@ import Testing
             #expect(isPhone(text), "\(text)")
         }
         for text in ["Order 07031234567 shipped", "ID 0612345678", "05123456789", "0212345678", "my notes 12345678 are here",
+                     "fødselsnummer 09124584687", "CPF 07012345678",
                      "1800 123 people came", "In 1800 the town had 123 houses"] {
             #expect(!isPhone(text), "\(text)")
         }
