@@ -463,7 +463,8 @@ extension PhoneRecognizer {
             // to the groups of a printed code, and to an SSN or a card.
             let national = isRunPhone(s) && ((s.digit(0) == 0 && s.digit(1) == 0) || !hasAntiCue(b, before: from))
                 && !followsCodeToken(b, from)
-            let cued = !national && (isCuedSpaceGroupedNational(s) || isLocalNorthAmerican(s)) && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
+            let cued = !national && (isCuedSpaceGroupedNational(s) || isLocalNorthAmerican(s))
+                && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
             let window = (!windowsSeen || s.groups > 5) && isWindowPhone(s, t)
             if national || cued || window || isLookalike(b, from, t), (DigitRunRecognizer.classify(t) ?? .phone) == .phone {
                 return sink.report(.phone, from, to)
