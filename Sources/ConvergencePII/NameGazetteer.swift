@@ -30538,7 +30538,6 @@ appeaser
 appeasers
 appeases
 appeasing
-appellant
 appellants
 appellate
 appellation
@@ -34050,7 +34049,6 @@ boron
 borough
 borrow
 borrowed
-borrower
 borrowers
 borrowing
 borrows
@@ -41477,7 +41475,6 @@ decayed
 decaying
 decays
 decease
-deceased
 deceases
 deceasing
 decedent
@@ -41731,7 +41728,6 @@ defector
 defectors
 defects
 defend
-defendant
 defendants
 defended
 defender
@@ -51994,7 +51990,6 @@ guarded
 guardedly
 guardhouse
 guardhouses
-guardian
 guardians
 guardianship
 guarding
@@ -58670,7 +58665,6 @@ lesbians
 lesion
 lesions
 less
-lessee
 lessees
 lessen
 lessened
@@ -58678,7 +58672,6 @@ lessening
 lessens
 lesson
 lessons
-lessor
 lessors
 lest
 let
@@ -67021,7 +67014,6 @@ petioles
 petites
 petition
 petitioned
-petitioner
 petitioners
 petitioning
 petitions
@@ -67707,7 +67699,6 @@ plainly
 plainness
 plains
 plaint
-plaintiff
 plaintiffs
 plaintive
 plaintively
@@ -70247,7 +70238,6 @@ purblind
 purchasable
 purchase
 purchased
-purchaser
 purchasers
 purchases
 purchasing
@@ -73075,7 +73065,6 @@ resplendent
 resplendently
 respond
 responded
-respondent
 respondents
 responding
 responds
@@ -76854,7 +76843,6 @@ signalling
 signally
 signals
 signatories
-signatory
 signature
 signatures
 signboard
@@ -79048,7 +79036,6 @@ spottiest
 spottiness
 spotting
 spotty
-spouse
 spouses
 spout
 spouted
@@ -84329,7 +84316,6 @@ trussed
 trusses
 trussing
 trusted
-trustee
 trustees
 trusteeship
 trusteeships
@@ -88462,7 +88448,6 @@ withstands
 withstood
 witless
 witlessly
-witness
 witnessed
 witnesses
 witnessing
@@ -90813,7 +90798,6 @@ papas
 paradise
 pardon
 pare
-parent
 parfait
 parish
 parks
@@ -92788,12 +92772,14 @@ queridos
 im
 #44
 afternoon
+appellant
 applicant
 attention
 aunt
 author
 babysitter
 beneficiary
+borrower
 boyfriend
 brother
 candidate
@@ -92807,6 +92793,8 @@ coworker
 customer
 dad
 daughter
+deceased
+defendant
 employee
 evening
 father
@@ -92822,10 +92810,13 @@ grandson
 granny
 greetings
 guarantor
+guardian
 hello
 hi
 insured
 landlady
+lessee
+lessor
 manager
 member
 mother
@@ -92839,19 +92830,25 @@ owner
 passenger
 patient
 payee
+petitioner
 physician
+plaintiff
 policyholder
+purchaser
 recipient
 regards
 reporter
 requester
 resident
+respondent
 reviewer
 roommate
 sender
+signatory
 sincerely
 sister
 sorry
+spouse
 stepdaughter
 stepfather
 stepmother
@@ -92861,9 +92858,11 @@ supervisor
 surname
 tenant
 thanks
+trustee
 uncle
 user
 wife
+witness
 #46
 cheers
 client
@@ -92877,6 +92876,7 @@ husband
 mom
 morning
 nurse
+parent
 student
 welcome
 #47

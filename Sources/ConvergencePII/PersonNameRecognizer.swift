@@ -78,7 +78,23 @@ enum PersonNameRecognizer {
                     i += 1
                     continue
                 }
+                if let (end, next) = airlineName(b, i) { // "SILVA/JOAO MR": a passenger list's surname, slash, given names, title
+                    sink.report(.personName, i, end)
+                    if !sink.wants(.personName) { return }
+                    i = next
+                    continue
+                }
                 let (count, next) = readRun(b, i, tokens)
+                if count == 0, next < b.count, b[next] == 0x2F { // "Passenger SILVA/JOAO MR": the run stopped at the slash
+                    var ws = next
+                    while ws > i, ASCII.isUpper(b[ws - 1]) { ws -= 1 }
+                    if ws > i, b[ws - 1] == 0x20, let (end, after) = airlineName(b, ws) {
+                        sink.report(.personName, ws, end)
+                        if !sink.wants(.personName) { return }
+                        i = after
+                        continue
+                    }
+                }
                 if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
                    !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end) {
                     sink.report(.personName, start, end)
@@ -87,6 +103,39 @@ enum PersonNameRecognizer {
                 i = max(next, i + 1)
             }
         }
+    }
+
+    /// Airline and travel systems write a passenger as SURNAME/GIVEN NAMES TITLE ("SILVA/JOAO MR", "SATO/YUKI MS",
+    /// "SMITH/JOHN PAUL MSTR"): capitals, a slash, capitals, and one of the titles they use. Returns where the name
+    /// ends (before the title) and where scanning goes on.
+    static func airlineName(_ b: Bytes, _ i: Int) -> (Int, Int)? {
+        var k = i
+        while k < b.count, ASCII.isUpper(b[k]) || (b[k] == 0x2D || b[k] == 0x27) && k > i { k += 1 }
+        // Every word holds a vowel: "TCP/IP MR logs" is no passenger.
+        func hasVowel(_ from: Int, _ to: Int) -> Bool {
+            for c in b[from..<to] where c == 0x41 || c == 0x45 || c == 0x49 || c == 0x4F || c == 0x55 || c == 0x59 { return true }
+            return false
+        }
+        guard k - i >= 2, k + 3 < b.count, b[k] == 0x2F, ASCII.isUpper(b[k + 1]), hasVowel(i, k) else { return nil }
+        k += 1
+        var end = k
+        for n in 0..<4 { // given names, then the title
+            let w = k
+            while k < b.count, ASCII.isUpper(b[k]) || (b[k] == 0x2D || b[k] == 0x27) && k > w { k += 1 }
+            guard k - w >= 2, k == b.count || !isLetter(b[k]) && b[k] != 0x2F else { return nil }
+            if n > 0, isPassengerTitle(b, w, k) { return (end, k) }
+            guard hasVowel(w, k) else { return nil }
+            end = k
+            guard k + 1 < b.count, b[k] == 0x20, ASCII.isUpper(b[k + 1]) else { return nil }
+            k += 1
+        }
+        return nil
+    }
+
+    @inline(__always) static func isPassengerTitle(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for title: StaticString in ["mr", "mrs", "ms", "miss", "mstr", "dr", "chd", "inf", "mx", "prof"]
+        where ASCII.equals(b, from, to, title) { return true }
+        return false
     }
 
     /// The name, or the name with the run's words before it ("Dr. Martens" after "The"), is a firm named after people,
@@ -129,11 +178,14 @@ enum PersonNameRecognizer {
     /// and "Martin Luther King Day", where the run took the day in (Day is a surname too: "Doris Day").
     static func isHoliday(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
         if end - start >= 15, ASCII.equals(b, end - 15, end, "luther king day") { return true }
+        if end - start >= 13, ASCII.equals(b, end - 13, end, " king jr. day") { return true } // "Jr." inside the run
         let k: Int
         if let after = possessiveEnd(b, end) {
             k = after
         } else if end >= 2, end < b.count, b[end] == 0x2E, b[end - 2] == 0x4A, b[end - 1] == 0x72 { // "Martin Luther King Jr. Day"
             k = end + 1
+        } else if ASCII.hasPrefix(b, at: end, " jr.") { // the same, with "Jr." kept out of the name
+            k = end + 4
         } else {
             return false
         }
@@ -166,6 +218,7 @@ enum PersonNameRecognizer {
                 e += 2
                 initials = true
             }
+            if initials, e - p == 3, ASCII.equals(b, p, e, "p.o") { return (0, e) } // "P.O. Box"
             var t = Token(start: p, end: e)
             if e < b.count, isGlue(b[e]) || b[e] == 0x2E && e + 1 < b.count && ASCII.isAlnum(b[e + 1]) {
                 return (0, e) // an identifier, a file name, an e-mail address
@@ -187,6 +240,12 @@ enum PersonNameRecognizer {
             } else {
                 if t.shape == .capitalised || t.shape == .allCaps { t.flags = lookup(b, p, t.end) }
                 if after < b.count, b[after] == 0x2E, t.shape == .initial || t.flags & Flag.title != 0 { after += 1 }
+            }
+            // A generational suffix after a name ("Bartholomew Finch Jr.", "Charles Whitfield III") is kept out of the name.
+            if count > 0, tokens[count - 1].flags & Flag.name != 0, t.shape != .particle, isGenerationalSuffix(b, p, t.end) {
+                t.shape = .particle
+                t.flags = Flag.particle
+                if after < b.count, b[after] == 0x2E { after += 1 }
             }
             // Irish and Scottish Gaelic "son of" / "daughter of" between a given name and the surname: "Oisín Mac Cárthaigh",
             // "Niamh Nic Aodha" (after a given name only: "Big Mac Meal" and "Apple Mac Pro" keep their Mac).
@@ -216,6 +275,14 @@ enum PersonNameRecognizer {
             return (trimParticles(tokens, count), after)
         }
         return (count, p)
+    }
+
+    @inline(__always) static func isGenerationalSuffix(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        switch to - from {
+        case 2: return ASCII.equals(b, from, to, "jr") || ASCII.equals(b, from, to, "sr") || b[from] == 0x49 && (b[from + 1] == 0x49 || b[from + 1] == 0x56)
+        case 3: return b[from] == 0x49 && b[from + 1] == 0x49 && b[from + 2] == 0x49 // III
+        default: return false
+        }
     }
 
     @inline(__always) static func isGaelicParticle(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
@@ -317,6 +384,7 @@ enum PersonNameRecognizer {
     /// Evidence before `start`: 3 a title, 2 a strong cue ("dear", "name is", "patient:"), 1 a weak cue
     /// ("with", "and", "to"), 0 none. Looks back at most two words, 40 bytes.
     static func cueBefore(_ b: Bytes, _ start: Int) -> Int {
+        if start >= 4, ASCII.hasPrefix(b, at: start - 4, "c/o ") { return 2 } // "c/o Müller": care of a person
         guard let (ws, we) = wordBefore(b, start) else { return 0 }
         let f = NameGazetteer.flags(b, ws, we)
         if f & Flag.title != 0 { return 3 }
@@ -388,6 +456,32 @@ enum PersonNameRecognizer {
         guard cueAfter(b, end), b[end + 1] != 0x28 else { return false }
         let e = wordEnd(b, end + 1)
         return !ASCII.equals(b, end + 1, e, "and") && !ASCII.equals(b, end + 1, e, "from")
+    }
+
+    /// "by", "to" or "for" after a word that concerns a person: "Reported by", "Thanks to", "the parcel for".
+    static func personalCueBefore(_ b: Bytes, _ start: Int) -> Bool {
+        guard let (ws, we) = wordBefore(b, start),
+              ASCII.equals(b, ws, we, "by") || ASCII.equals(b, ws, we, "to") || ASCII.equals(b, ws, we, "for"),
+              let (ps, pe) = wordBefore(b, ws) else { return false }
+        for word: StaticString in ["reported", "written", "sent", "submitted", "contributed", "suggested", "requested", "thanks", "thank",
+                                   "credit", "credits", "addressed", "delivered", "forwarded", "package", "parcel", "letter", "mail",
+                                   "referral", "appointment", "prescription", "patch", "patched", "fixed", "found", "noticed", "tested",
+                                   "translated", "reviewed", "signed", "assigned", "given", "owed", "paid", "belongs", "belonging"]
+        where ASCII.equals(b, ps, pe, word) { return true }
+        return false
+    }
+
+    /// The word before `start` is a relative or a person close by (the gazetteer lists them as strong cues).
+    static func relativeBefore(_ b: Bytes, _ start: Int) -> Bool {
+        guard let (ws, we) = wordBefore(b, start) else { return false }
+        for word: StaticString in ["wife", "husband", "son", "daughter", "brother", "sister", "mother", "father", "mom", "mum", "dad",
+                                   "grandmother", "grandfather", "grandma", "grandpa", "granny", "aunt", "auntie", "uncle", "cousin",
+                                   "nephew", "niece", "nanny", "fiance", "fiancee", "fiancé", "fiancée", "boyfriend", "girlfriend",
+                                   "stepson", "stepdaughter", "stepmother", "stepfather", "grandson", "granddaughter", "colleague",
+                                   "coworker", "neighbour", "neighbor", "friend", "roommate", "flatmate", "housemate", "caregiver",
+                                   "carer", "babysitter", "landlady"]
+        where ASCII.equals(b, ws, we, word) { return true }
+        return false
     }
 
     /// " from accounts", " from the support team": a person introduced by the team they work in.
@@ -565,7 +659,7 @@ enum PersonNameRecognizer {
         if count == 2, tokens[0].shape == .capitalised, tokens[0].flags & (Flag.name | Flag.word | Flag.cue) == Flag.word,
            tokens[1].shape == .capitalised, tokens[1].flags & (Flag.given | Flag.word | Flag.stop) == Flag.given,
            !isAssistantName(b, tokens[1].start, tokens[1].end),
-           tokens[1].possessive || actedAfter(b, tokens[1].end) || verbAfter(b, tokens[1].end) {
+           tokens[1].possessive || verbAfter(b, tokens[1].end) { // not any "-ed": "Has Cassandra compacted the table?"
             return (tokens[1].start, tokens[1].end)
         }
         guard count >= 3 else { return nil }
@@ -581,7 +675,10 @@ enum PersonNameRecognizer {
             guard count - k <= 3 else { return nil }
             for j in (k + 1)..<count {
                 let g = tokens[j].flags
-                guard tokens[j].shape == .capitalised, g & (Flag.word | Flag.stop | Flag.suffix | Flag.title | Flag.cue) == 0 else { return nil }
+                // A surname that is also a word may end the tail in a possessive: "Send Linnea Berg's welcome pack".
+                let possessiveSurname = j == count - 1 && tokens[j].possessive && g & Flag.surname != 0
+                guard tokens[j].shape == .capitalised, g & (Flag.stop | Flag.suffix | Flag.title | Flag.cue) == 0,
+                      g & Flag.word == 0 || possessiveSurname else { return nil }
             }
             guard tokens[count - 1].flags & Flag.surname != 0 || tokens[count - 1].flags == 0 else { return nil }
             return evaluate(b, UnsafeMutableBufferPointer(rebasing: tokens[k..<count]), count - k)
@@ -663,6 +760,8 @@ enum PersonNameRecognizer {
         if start >= 2, b[start - 2] == 0x26 || end + 1 < b.count && b[end + 1] == 0x26 { return nil }
         let head = tokens[firstCore].flags
         let plainGiven = head & Flag.given != 0 && head & Flag.word == 0
+        // A relative before the run vouches for a given name only: "my son Jordan", not "My son Roblox account was hacked".
+        if evidence == 2, first == 0, head & Flag.given == 0, relativeBefore(b, tokens[0].start) { evidence = 0 }
         if surnameSuffix, !plainGiven { return nil }
         // Two words that are no ordinary English word (or three: "Hodan Abdi Warsame called", "Faduma Yusuf Jama emailed"),
         // at least one of them a name no list holds or both surnames, then a
@@ -681,7 +780,8 @@ enum PersonNameRecognizer {
             guard words == 1, wordAt != firstCore, allCaps == 0 else { return nil }
             accepted = evidence >= 2 && (head & Flag.word == 0 || head & Flag.given != 0)
                 || plainGiven && (evidence == 1 || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
-                    || tokens[count - 1].possessive) // "Marie Curie's contributions": headings rarely hold a possessive
+                    || tokens[count - 1].possessive && tokens[count - 1].flags & Flag.surname != 0)
+            // "Marie Curie's contributions": headings rarely hold a possessive (the word a listed surname too: not "Mario Party's")
         } else if allCaps > 0 {
             // Acronyms are not names; "JOHN SMITH" is, and so is a surname written in capitals beside a given name, as
             // French forms and passports write it ("Jean DUPONT", "WANG Wei", "GARCIA Maria Elena"; not "IBM Watson").
@@ -696,9 +796,9 @@ enum PersonNameRecognizer {
                 // "Hi Will", "Dear Rose", "Dear J. Smith"; but not "Hello World" (a surname that is also a word).
                 accepted = head & Flag.word == 0 || head & Flag.given != 0 || evidence == 3
                     || head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
-            } else if head & (Flag.given | Flag.word) != Flag.word, head & (Flag.stop | Flag.suffix) == 0, teamAfter(b, tokens[count - 1].end),
+            } else if head & Flag.given != 0, head & (Flag.stop | Flag.suffix) == 0, teamAfter(b, tokens[count - 1].end),
                       !isAssistantName(b, t.start, t.end) {
-                accepted = true // "Chase from accounts said …", "— Oluwatobi from the support team"
+                accepted = true // "Chase from accounts said …", "Grace from HR" (a listed given name: not "Okta from IT")
             } else if head & Flag.given != 0, head & Flag.word != 0, whoAfter(b, tokens[count - 1].end) || relationAfter(b, tokens[count - 1].end) {
                 accepted = true // "my grandmother, Hope, who can't use email", "Jordan is my son"
             } else if head & Flag.given != 0 && head & Flag.word == 0 {
@@ -724,9 +824,12 @@ enum PersonNameRecognizer {
                 || pairActs()
         } else {
             let last = tokens[lastCore].flags
-            // An unlisted given name before a surname that is also a word takes a weak cue: "the package for Hemi Walker".
+            // An unlisted given name before a surname that is also a word takes a weak cue after a word that concerns a
+            // person: "the package for Hemi Walker", "Reported by Wooseok Sung"; not "moving to Hetzner Cloud", "Payment
+            // for Zomato Gold".
             accepted = evidence >= 2 || (head & Flag.given != 0 && head & Flag.word == 0)
-                || (unknown == 1 && last & Flag.surname != 0 && (last & Flag.word == 0 || evidence == 1 && core == 2 && head == 0))
+                || (unknown == 1 && last & Flag.surname != 0
+                    && (last & Flag.word == 0 || evidence == 1 && core == 2 && head == 0 && personalCueBefore(b, tokens[first].start)))
                 || pairActs()
         }
         return accepted ? (tokens[first].start, tokens[count - 1].end) : nil

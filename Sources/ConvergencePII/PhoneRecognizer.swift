@@ -126,10 +126,11 @@ enum PhoneRecognizer {
             if s.digit(1) == 0 { return s.groups >= 2 && s.length(0) <= 5 && isInternational(s, skip: 2) }
             return isTrunkNational(s) || isBareMobile(s)
         }
-        return isSpaceGroupedNational(s) || isBrazilianMobile(s) || isTollFree(s)
+        return isSpaceGroupedNational(s) || isBrazilianMobile(s)
     }
 
     /// Indian and Australian toll-free and local-rate numbers: 1800 123 4567, 1860-500-1234, 1800 123 456, 1300 654 321.
+    /// Only after a cue: tables and statistics group counts the same way ("Visitors 1800 123 4567").
     static func isTollFree(_ s: Shape) -> Bool {
         guard s.digit(0) == 1, s.parenGroup < 0, s.gapsAre(Shape.space) || s.gapsAre(Shape.dash) else { return false }
         let prefix = s.value(0, 4)
@@ -138,14 +139,14 @@ enum PhoneRecognizer {
     }
 
     /// A mobile number written as one block with its trunk 0, which ids rarely start with: British 07xxx xxxxxx and
-    /// Nigerian 070/080/081/090/091 (eleven digits), French and Dutch 06/07 (ten), German 015x/016x/017x (eleven or twelve).
+    /// Nigerian 070/080/081/090/091 (eleven digits), French and Dutch 06/07 (ten), German 015x/016x/017x (eleven; twelve
+    /// digits are as often a UPC-A barcode: 016000275287).
     static func isBareMobile(_ s: Shape) -> Bool {
         guard s.groups == 1, !s.plus, s.digit(0) == 0 else { return false }
         let a = s.digit(1), b = s.digit(2)
         switch s.digits {
         case 10: return a == 6 && b != 0 || a == 7 && b >= 3 // FR 06/07, NL 06 (07 numbers of FR start 073–079)
         case 11: return a == 7 || (a == 8 || a == 9) && b <= 1 || a == 1 && (5...7).contains(b)
-        case 12: return a == 1 && (5...7).contains(b)
         default: return false
         }
     }
@@ -305,7 +306,7 @@ enum PhoneRecognizer {
     /// digits as exchange and line, the exchange not starting with 0 or 1. Only after a cue: alone it is a part number.
     static func isLocalNorthAmerican(_ s: Shape) -> Bool {
         guard !s.plus, s.parenGroup < 0, s.groups == 2, s.code == Shape.code(3, 4), s.digit(0) >= 2 else { return false }
-        return s.gapsAre(Shape.dash) || s.gapsAre(Shape.dot) || s.gapsAre(Shape.space)
+        return s.gapsAre(Shape.dash) || s.gapsAre(Shape.dot) // not a space: "Mobile data used: 512 1024 MB"
     }
 }
 
@@ -463,7 +464,7 @@ extension PhoneRecognizer {
             // to the groups of a printed code, and to an SSN or a card.
             let national = isRunPhone(s) && ((s.digit(0) == 0 && s.digit(1) == 0) || !hasAntiCue(b, before: from))
                 && !followsCodeToken(b, from)
-            let cued = !national && (isCuedSpaceGroupedNational(s) || isLocalNorthAmerican(s))
+            let cued = !national && (isCuedSpaceGroupedNational(s) || isLocalNorthAmerican(s) || isTollFree(s))
                 && (hint == .phone || hasCue(b, before: from) && !hasAntiCue(b, before: from))
             let window = (!windowsSeen || s.groups > 5) && isWindowPhone(s, t)
             if national || cued || window || isLookalike(b, from, t), (DigitRunRecognizer.classify(t) ?? .phone) == .phone {
@@ -547,6 +548,9 @@ extension PhoneRecognizer {
         // Identity numbers, which share their length with mobiles written as one block (fødselsnummer 09124584687).
         "fødselsnummer", "fodselsnummer", "personnummer", "pesel", "bsn", "aadhaar", "pan", "cpf", "rut", "dni", "nie", "nif",
         "cnic", "kimlik", "nin", "nino", "tfn", "medicare", "hetu", "idnr", "nik", "ktp", "curp", "ppsn",
+        // Other numbers that mobiles written as one block share their length with.
+        "reference", "otp", "pin", "employee", "registration", "meter", "awb", "container", "bvn", "a/c", "balance", "orders",
+        "pid", "uid", "ts", "upc", "gtin", "ean", "barcode", "imei", "product",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).

@@ -267,6 +267,11 @@ enum PostalAddressRecognizer {
         if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box), let numberEnd = boxNumberEnd(b, i, j) {
             return (start, tail(b, numberEnd))
         }
+        // Post-office boxes of other languages: "Caixa Postal 2045", "Postfach 1234", "Apartado 789", "Casilla 123".
+        if let box = before, !box.comma, !box.dot, isCapital(b, box.start), let start = foreignBox(b, box),
+           let numberEnd = boxNumberEnd(b, i, j) {
+            return (start, tail(b, numberEnd))
+        }
         // "Rua das Flores, nº 123": the street is the word before the number sign.
         if let sign = before, !sign.comma, has(V.numberSigns, b, sign), let street = previous(b, sign.start), isCapitalWord(b, street) {
             before = street
@@ -430,10 +435,13 @@ enum PostalAddressRecognizer {
     static func nameNumberPostcode(_ b: Bytes, _ name: Word, _ code: Word) -> Int? {
         guard !name.comma, !name.dot, !code.dot, ASCII.isDigit(b[code.start]), !has(V.notNames, b, name), !has(V.months, b, name),
               let codeEnd = postcode(b, code), let city = next(b, codeEnd), !city.comma, !city.dot, isCapitalWord(b, city) else { return nil }
-        // A four-digit postcode that reads as a year (Belgian, Swiss, Danish: "Meir 78, 2000 Antwerpen") only between words
-        // that no English dictionary holds: "Chapter 12, 2019 Edition" and "Windows 10, 2004 Update" are no addresses.
+        // A four-digit postcode that reads as a year (Belgian, Swiss, Danish: "Meir 78, 2000 Antwerpen") only before a city
+        // of those countries, or after a street with a street suffix, and no English word: "Chapter 12, 2019 Edition",
+        // "Windows 10, 2004 Update", "Econometrica 47, 1979 Wiley" and "Rioja 12, 2015 Reserva" are no addresses.
         if code.count == 4, isYear(b, code.start, code.end),
-           isOrdinaryWord(b, name) || isOrdinaryWord(b, city) { return nil }
+           isOrdinaryWord(b, name) || isOrdinaryWord(b, city) || !(has(V.fourDigitPostcodeCities, b, city) || hasStreetSuffix(b, name)) {
+            return nil
+        }
         return name.start
     }
 
@@ -782,6 +790,12 @@ enum PostalAddressRecognizer {
     // MARK: Without a street
 
     /// "PO Box 123", "P.O. Box 123", "Post Office Box 123": where it starts.
+    static func foreignBox(_ b: Bytes, _ box: Word) -> Int? {
+        if equals(b, box, "postfach") || equals(b, box, "apartado") || equals(b, box, "casilla") { return box.start }
+        guard equals(b, box, "postal"), let w = previous(b, box.start), !w.comma, equals(b, w, "caixa") else { return nil }
+        return w.start
+    }
+
     static func postOfficeBox(_ b: Bytes, _ box: Word) -> Int? {
         guard !box.comma, !box.dot, let w = previous(b, box.start), !w.comma else { return nil }
         if equals(b, w, "po") { return w.start }

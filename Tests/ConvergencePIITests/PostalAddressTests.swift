@@ -17,11 +17,13 @@ import Testing
     /// Singapore's block before the number (session 24's probe).
     @Test func yearLikePostcodesAndSingaporeBlocks() {
         #expect(Self.addresses("The shop address is Meir 78, 2000 Antwerpen, opposite the tram stop.") == ["Meir 78, 2000 Antwerpen"])
-        for text in ["Gade 4, 2100 København Ø", "Ship to Blk 123 Ang Mo Kio Avenue 3, Singapore 560123.",
+        for text in ["Caixa Postal 2045, CEP 70040-970, Brasília - DF", "Postfach 1234, 80333 München", "Apartado 789, 28080 Madrid",
+                     "Gade 4, 2100 København Ø", "Ship to Blk 123 Ang Mo Kio Avenue 3, Singapore 560123.",
                      "Please send it to Blk 123 Ang Mo Kio Avenue 3, #08-145, Singapore 560123, the lift lobby is on the left."] {
             #expect(Self.found(text), "\(text)")
         }
-        for text in ["Chapter 12, 2019 Edition", "Windows 10, 2004 Update is out", "Season 3, 2021 Release"] {
+        for text in ["Chapter 12, 2019 Edition", "Windows 10, 2004 Update is out", "Season 3, 2021 Release", "Artikel 5, 2018 DSGVO",
+                     "Kapitel 12, 2019 Hanser", "Econometrica 47, 1979 Wiley", "Rioja 12, 2015 Reserva", "Score: Liverpool 2, 2019 Wembley final"] {
             #expect(!Self.found(text), "\(text)")
         }
     }
