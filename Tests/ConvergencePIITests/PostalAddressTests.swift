@@ -452,6 +452,13 @@ import Testing
                       "wa.me/2348031234567 ", "dzwoni 601 234 567 "])
     func sessionFormsStayLinear(unit: String) { expectLinearTime(unit) }
 
+    /// Session 24's forms repeated to 1 MiB: year-like postcodes, Singapore blocks, PO boxes of other languages, toll-free
+    /// numbers and bare mobiles after cues, local numbers, passenger lists, initials, particles, suffixes, relatives, teams.
+    @Test(arguments: ["Meir 78, 2000 Antwerpen ", "Blk 1 Ab Avenue 3, ", "Caixa Postal 2045, ", "Postfach 12, ", "helpline 1800 123 4567 ",
+                      "0612345678 ", "call 555-0134 ", "SILVA/JOAO MR ", "SILVA/JOAO ", "T.J. ", "Ann Mac ", "Ann ap ", "Finch Jr. ",
+                      "my son Jordan ", "Hope, who ", "Jordan is my son ", "Chase from accounts ", "Is Ann's ", "c/o Ab "])
+    func session24FormsStayLinear(unit: String) { expectLinearTime(unit) }
+
     /// A candidate every few bytes (each number tried against every grammar), every span recorded: still linear.
     @Test(arguments: ["1 Street ", "Ab 5 ", "Box 1 ", "1 rue de ", "NY 10001 ", "Via Ab 1 ", "A1 1AA ", "1, ", "1 Main St, ", "Kolkata - 700016 ", "Pune-411001 ", "Haryana 122015 ", "No: 1 ",
                       "Ab Cad. No: 1 ", "Teheran-ro 1 ", "Seoul 06236 ", "Calle 1 # 2-3 ", "Calle 1 # ", "House 1, Road 2 ", "House 1, ", "Abkatu 1 "])
