@@ -459,6 +459,9 @@ enum PostalAddressRecognizer {
             if w.dot && (names == 0 || lastLength > 3) { return nil } // a sentence's full stop; "W. 55th" and "St. James" pass
             let capital = isCapital(b, w.start)
             if capital, names == 0, has(V.selfNamed, b, w) { return (abbreviationEnd(b, w), false, false) }
+            // A romanised Korean road after its building number ("20 Jungang-ro, Suwon-si"); weak, so a short number
+            // needs the district or city after it.
+            if capital, names == 0, w.count >= 5, isKoreanRoad(b, w) { return (w.end, true, false) }
             if names > 0, capital, has(V.pluralTypes, b, w) { return (w.end, false, true) }
             if names > 0, capital ? has(V.englishTypes, b, w) : lowerCase && has(V.lowerCaseTypes, b, w) {
                 var type = w

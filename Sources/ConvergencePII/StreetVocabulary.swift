@@ -104,10 +104,11 @@ enum StreetVocabulary {
     /// Types that are a whole street name on their own ("1619 Broadway", "88 Queensway").
     static let selfNamed = WordSet("broadway queensway kingsway")
 
-    /// French types, written after the number: "12 rue de la Paix", "5, avenue Foch".
+    /// French types, written after the number: "12 rue de la Paix", "5, avenue Foch"; Welsh ones are written the same
+    /// way: "17 Heol y Nant", "4 Ffordd yr Orsaf".
     static let frenchTypes = WordSet("""
         rue avenue av bd boulevard bld chemin place allée allee impasse quai cours route square passage voie sentier \
-        esplanade faubourg
+        esplanade faubourg heol ffordd stryd lôn
         """)
 
     /// French types that are also English words: lower case, they need a particle after ("place de la …").
@@ -197,7 +198,7 @@ enum StreetVocabulary {
     static let genitiveTypes = WordSet("gate")
 
     /// Particles inside Romance street names ("Avenida de Mayo", "rue de la Paix").
-    static let particles = WordSet("de del la las los le les di della delle dei degli do da dos das du des d l y e el der dem den")
+    static let particles = WordSet("de del la las los le les di della delle dei degli do da dos das du des d l y yr e el der dem den")
 
     /// Words after which a number is a label, a quantity or a year, not a house number.
     static let labels = WordSet("""
