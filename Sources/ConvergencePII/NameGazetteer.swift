@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 92961 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 93052 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -14,6 +14,8 @@ abbie
 abby
 abdelaziz
 abdelkader
+abdi
+abdullahi
 abebe
 abena
 abhinav
@@ -45,6 +47,7 @@ adil
 adina
 aditi
 aditya
+adjoa
 adnan
 adolfo
 adria
@@ -309,10 +312,12 @@ anupam
 anupama
 anushka
 anya
+aoi
 aoibheann
 aoibhinn
 aoife
 aparna
+apinya
 apolline
 apolonia
 apryl
@@ -416,6 +421,7 @@ avraham
 avril
 awa
 awilda
+ayaan
 ayaka
 ayako
 ayana
@@ -716,6 +722,7 @@ cem
 cengiz
 ceola
 cerys
+chaeyoung
 chana
 chanda
 chandra
@@ -934,6 +941,8 @@ dacia
 dafydd
 dagmar
 dagny
+dahyun
+daichi
 daiki
 daina
 daine
@@ -945,6 +954,7 @@ dalila
 damaris
 damien
 damilare
+damilola
 damion
 danae
 danelle
@@ -1150,6 +1160,7 @@ donella
 donetta
 donette
 dong-hyun
+donghyun
 donita
 donn
 donna
@@ -1208,6 +1219,7 @@ earlie
 earline
 earnestine
 eartha
+ebere
 eboni
 ebonie
 ebru
@@ -1432,6 +1444,7 @@ eun-ji
 eun-seo
 euna
 eunice
+eunji
 eura
 eusebia
 eustolia
@@ -1461,6 +1474,7 @@ ezra
 fabio
 fabiola
 fadime
+faduma
 fae
 fahad
 faisal
@@ -1481,6 +1495,7 @@ faustino
 faviola
 fe
 federica
+fei
 felecia
 felica
 felicia
@@ -1528,6 +1543,7 @@ florine
 florrie
 flossie
 floy
+folake
 folasade
 fotini
 fouad
@@ -1713,6 +1729,7 @@ ha-eun
 ha-yoon
 habiba
 hadi
+hadiza
 hae
 hafiz
 hai
@@ -1747,12 +1764,14 @@ harriette
 harsha
 harshad
 haruka
+haruki
 haruna
 haruto
 hassie
 hatice
 hattie
 hauwa
+hayato
 haydee
 hayley
 heba
@@ -1792,6 +1811,7 @@ hideo
 hiedi
 hien
 hieu
+hikaru
 hila
 hilaria
 hilary
@@ -1814,6 +1834,7 @@ hitesh
 hiwot
 hoa
 hobert
+hodan
 holli
 honoré
 horacio
@@ -1832,16 +1853,19 @@ hwa
 hye
 hye-jin
 hye-won
+hyejin
 hyo
 hyon
 hyun-jun
 hyun-woo
+hyunwoo
 héctor
 hélène
 hülya
 hüseyin
 ian
 ibrahima
+ichiro
 ida
 idalia
 idell
@@ -1852,6 +1876,7 @@ ifeoma
 ignacia
 igor
 ike
+ikechukwu
 ikenna
 ila
 ilana
@@ -1964,6 +1989,8 @@ jada
 jadwiga
 jae
 jae-won
+jaehyun
+jaewon
 jaimee
 jaimie
 jake
@@ -2134,18 +2161,26 @@ jianhua
 jiayi
 jie
 jignesh
+jihoon
+jihyo
 jill
 jillian
 jimena
+jimin
 jimmie
 jimmy
 jin-woo
 jina
 jing
 jinny
+jinwoo
+jiro
 jisoo
 jitendra
+jiwon
 jiwoo
+jiyeon
+jiyoung
 jiří
 joan
 joana
@@ -2257,6 +2292,8 @@ julián
 jun-ho
 junaid
 jung-ho
+jungwoo
+junho
 junie
 junita
 junjie
@@ -2409,15 +2446,19 @@ kaylee
 kayleen
 kayleigh
 kaylene
+kayode
 kazuhiro
 kazuki
 kazuko
+kazuo
+kazuya
 kecia
 keesha
 keiko
 keila
 keira
 keisha
+keisuke
 keitha
 kelechi
 keli
@@ -2509,6 +2550,7 @@ koen
 kofi
 koji
 kojo
+koki
 komal
 konstantinos
 korey
@@ -2516,6 +2558,7 @@ kori
 kortney
 kory
 kostas
+kosuke
 kourosh
 kourtney
 kraig
@@ -3163,6 +3206,7 @@ maría
 masahiro
 masako
 masaru
+masato
 massimo
 matej
 matha
@@ -3191,6 +3235,7 @@ maybelle
 mayme
 mayola
 mayra
+mayumi
 mazie
 maëlle
 małgorzata
@@ -3278,6 +3323,7 @@ mignon
 miguelina
 mihaela
 mihai
+miho
 mikael
 mikaela
 mikhail
@@ -3299,15 +3345,21 @@ mimi
 min-ji
 min-jun
 min-seo
+minako
 minda
 mindi
 mindy
 minerva
 minh
+minho
 minji
+minjun
 minna
 minnie
+minoru
+minseo
 minta
+mio
 miquel
 mira
 mireille
@@ -3339,6 +3391,7 @@ moira
 moises
 mollie
 molly
+momoko
 monet
 monika
 monique
@@ -3411,6 +3464,7 @@ naoki
 naoko
 naoma
 naomi
+naoya
 narayan
 narcisa
 narendra
@@ -3437,6 +3491,7 @@ naveen
 navid
 nawal
 nayeli
+nayeon
 nazia
 nazlı
 necole
@@ -3512,7 +3567,9 @@ nilsa
 nilufar
 nina
 ninfa
+nipon
 nir
+niran
 nisha
 nita
 nitin
@@ -3546,6 +3603,7 @@ noriko
 norine
 norma
 nour
+nozomi
 nubia
 nur
 nurhaliza
@@ -3590,6 +3648,7 @@ olumide
 oluwadamilare
 oluwafemi
 oluwaseun
+oluwatobi
 olympia
 oma
 omer
@@ -3615,6 +3674,7 @@ orpha
 orval
 orville
 osama
+osamu
 ossie
 osvaldo
 oswaldo
@@ -3701,6 +3761,7 @@ pok
 pooja
 poonam
 porfirio
+pornthip
 porsha
 portia
 pouya
@@ -3711,6 +3772,7 @@ pramod
 pranav
 prasert
 prashant
+preecha
 preeti
 pricilla
 priscila
@@ -3791,6 +3853,7 @@ rashida
 rashmi
 rasmus
 ratana
+ratna
 raul
 ravi
 raye
@@ -3863,11 +3926,13 @@ richelle
 ricki
 rickie
 ricky
+rie
 rigoberto
 riikka
 rikki
 riku
 rima
+rin
 rina
 risa
 ritika
@@ -3875,6 +3940,7 @@ ritu
 riva
 rivka
 riya
+rizki
 rizky
 rizwan
 robbi
@@ -4087,6 +4153,7 @@ seo-jun
 seo-yeon
 seojun
 seosamh
+seoyeon
 serafina
 seren
 serena
@@ -4100,6 +4167,8 @@ serkan
 setareh
 setsuko
 seung-min
+seungmin
+seungwoo
 sevgi
 seydou
 seán
@@ -4242,6 +4311,7 @@ shigeru
 shila
 shiloh
 shilpa
+shinichi
 shinji
 shiori
 shira
@@ -4270,6 +4340,7 @@ shreya
 shreyas
 shu
 shuang
+shunsuke
 shuying
 shweta
 shyam
@@ -4315,6 +4386,7 @@ so-yeon
 socorro
 sofia
 sofiane
+sohee
 soheila
 sohel
 soila
@@ -4322,6 +4394,7 @@ solange
 soledad
 solveig
 solène
+sombat
 somchai
 somer
 sompong
@@ -4335,6 +4408,7 @@ sonja
 sonya
 soo-jin
 sook
+sooyoung
 sophia
 sophie
 sora
@@ -4343,6 +4417,7 @@ sorin
 sota
 souad
 soufiane
+soyeon
 spyros
 sri
 srikanth
@@ -4376,6 +4451,7 @@ stéphane
 su-bin
 suanne
 subhash
+subin
 suchart
 sudha
 sudhir
@@ -4389,10 +4465,13 @@ sumiko
 sumit
 sunee
 sung-min
+sungmin
 sunil
+sunisa
 sunita
 sunni
 supachai
+supaporn
 supriya
 suraj
 surendra
@@ -4433,6 +4512,8 @@ tabetha
 tabitha
 tadashi
 tadhg
+taehyung
+taeyang
 tahir
 taina
 taisha
@@ -4565,6 +4646,7 @@ thad
 thaddeus
 thalia
 thanakorn
+thanawat
 thandeka
 thandiwe
 thanh
@@ -4694,6 +4776,7 @@ trudy
 trula
 trung
 tshepo
+tsubasa
 tuan
 tula
 tuncay
@@ -4908,6 +4991,7 @@ wulan
 wynell
 wynona
 xenia
+xia
 xiaohong
 xiaoli
 xiaoling
@@ -4944,9 +5028,11 @@ yasser
 yassine
 yasuhiro
 yasuko
+yasuo
 yavuz
 yazan
 ye-jin
+yejin
 yelena
 yer
 yesenia
@@ -4975,6 +5061,7 @@ yoshiko
 yoshio
 youlanda
 young-ho
+youngho
 yousra
 yu-jin
 yudi
@@ -4983,10 +5070,14 @@ yui
 yuji
 yuki
 yukiko
+yukio
 yuko
 yulanda
 yulia
+yuma
 yumi
+yumiko
+yuna
 yuonne
 yuri
 yuriko
@@ -8532,7 +8623,6 @@ chandrasekhar
 chaney
 channell
 chanthara
-chao
 chapa
 chaparro
 chapdelaine
@@ -20440,7 +20530,6 @@ pendleton
 pendley
 penepent
 penfield
-peng
 penhollow
 penick
 penix
@@ -24320,7 +24409,6 @@ sublett
 subramaniam
 subramanian
 suchan
-suda
 suddeth
 sudduth
 suder
@@ -24814,7 +24902,6 @@ thurmon
 thurmond
 thurston
 thweatt
-tian
 tiano
 tibbals
 tibbets
@@ -27271,6 +27358,7 @@ chadwick
 chae
 chan
 chang
+chao
 charles
 charley
 charlie
@@ -27964,6 +28052,7 @@ pauline
 pavel
 paz
 pedro
+peng
 penney
 percy
 perla
@@ -28133,6 +28222,7 @@ steven
 stewart
 stuart
 su
+suda
 sylvain
 sylvester
 sylvia
@@ -28152,6 +28242,7 @@ thibault
 thierry
 thomas
 thurman
+tian
 timothy
 titus
 tobias

@@ -233,7 +233,8 @@ import Testing
                      "Nguyen Van Minh submitted the form late.", "Reza Tehrani will handle the migration.",
                      "Dimitrios Papadopoulos is our contact in Athens.", "João Pereira called about the delivery.",
                      "Siobhan Gallagher is out sick.", "Bence Kovács asked for a meeting.", "Budi Santoso emailed the vendor.",
-                     "Witness statement given by Declan Ó Briain at the scene."] {
+                     "Witness statement given by Declan Ó Briain at the scene.", "Reported by Naoya Miyaguchi.",
+                     "Jimin Kwon will review the draft.", "Pornthip Srisuk confirmed the booking.", "Ikechukwu Eze signed the lease."] {
             #expect(Self.found(text), "\(text)")
         }
     }
