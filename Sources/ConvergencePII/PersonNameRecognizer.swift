@@ -809,6 +809,9 @@ enum PersonNameRecognizer {
                 // An initial and a surname: "R. Okafor", "by M. Garcia"; one that is also a word ("J. Smith") needs a cue.
                 accepted = head & Flag.surname != 0 && initialBefore(b, tokens, from: first, to: firstCore)
                     && (head & Flag.word == 0 || evidence == 1 || cueAfter(b, tokens[count - 1].end))
+                    // Initials and a surname no list holds, before a verb: "J.K. Rowling signed copies", "H.R. Giger painted".
+                    || head == 0 && initialBefore(b, tokens, from: first, to: firstCore) && (evidence == 1 || verbAfter(b, tokens[count - 1].end)
+                        || actedAfter(b, tokens[count - 1].end))
             }
         } else if unknown == 0 {
             // Names that are all also words ("Will Brown", "Service Hours") need a title, or a cue and a given name first.

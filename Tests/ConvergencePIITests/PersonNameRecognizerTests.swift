@@ -336,7 +336,7 @@ import Testing
     /// Session 24's probe: initials written together, relatives and roles around a name that is also a word, a sentence
     /// opened by an ordinary word, Gaelic and Welsh particles, three unlisted words before a person's verb, a possessive.
     @Test func relativesInitialsParticlesAndOpeners() {
-        let names = [("Per T.J. O'Sullivan, the budget freeze ends in June.", "T.J. O'Sullivan"), ("Signed by J.R.R. Tolkien", "J.R.R. Tolkien"),
+        let names = [("Per T.J. O'Sullivan, the budget freeze ends in June.", "T.J. O'Sullivan"), ("Signed by J.R.R. Tolkien", "J.R.R. Tolkien"), ("J.K. Rowling signed copies at noon.", "J.K. Rowling"),
                      ("Rose and her brother Basil are registered.", "Basil"), ("Ask my son Jordan to call.", "Jordan"),
                      ("I'm writing for my grandmother, Hope, who can't use email.", "Hope"), ("Jordan is my son and he needs a new card.", "Jordan"),
                      ("Is Hiroshi's visa still valid?", "Hiroshi"), ("Has Aisha booked the room?", "Aisha"),
