@@ -279,7 +279,9 @@ enum PersonNameRecognizer {
 
     @inline(__always) static func isGenerationalSuffix(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
         switch to - from {
-        case 2: return ASCII.equals(b, from, to, "jr") || ASCII.equals(b, from, to, "sr") || b[from] == 0x49 && (b[from + 1] == 0x49 || b[from + 1] == 0x56)
+        case 2: // Jr, Sr, II, IV
+            return ASCII.equals(b, from, to, "jr") || ASCII.equals(b, from, to, "sr")
+                || b[from] == 0x49 && (b[from + 1] == 0x49 || b[from + 1] == 0x56)
         case 3: return b[from] == 0x49 && b[from + 1] == 0x49 && b[from + 2] == 0x49 // III
         default: return false
         }

@@ -181,7 +181,11 @@ enum StreetVocabulary {
     /// Cities of countries with four-digit postcodes (Belgium, Switzerland, Denmark, Norway, Austria, Luxembourg): a code
     /// that reads as a year before them still marks an address ("Meir 78, 2000 Antwerpen").
     static let fourDigitPostcodeCities = WordSet("""
-        antwerpen antwerp anvers bruxelles brussel brussels gent ghent gand liège liege luik leuven brugge bruges namur charleroi         mechelen hasselt kortrijk zürich zurich genève geneve geneva bern berne basel lausanne luzern lucerne lugano winterthur         biel fribourg neuchâtel københavn kobenhavn copenhagen aarhus odense aalborg esbjerg frederiksberg oslo bergen trondheim         stavanger drammen wien vienna graz linz salzburg innsbruck klagenfurt villach luxembourg esch
+        antwerpen antwerp anvers bruxelles brussel brussels gent ghent gand liège liege luik leuven brugge bruges \
+        namur charleroi mechelen hasselt kortrijk zürich zurich genève geneve geneva bern berne basel lausanne luzern \
+        lucerne lugano winterthur biel fribourg neuchâtel københavn kobenhavn copenhagen aarhus odense aalborg esbjerg \
+        frederiksberg oslo bergen trondheim stavanger drammen wien vienna graz linz salzburg innsbruck klagenfurt \
+        villach luxembourg esch
         """)
 
     /// Cities whose five-digit postcode after them marks an address: "Seoul 06236", "Bangkok 10110", "Jakarta 10210".

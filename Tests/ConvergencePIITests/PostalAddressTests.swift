@@ -19,7 +19,8 @@ import Testing
         #expect(Self.addresses("The shop address is Meir 78, 2000 Antwerpen, opposite the tram stop.") == ["Meir 78, 2000 Antwerpen"])
         #expect(Self.addresses("GP records show 17 Heol y Nant, Cardiff CF14 6LE as her address.") == ["17 Heol y Nant, Cardiff CF14 6LE"])
         #expect(!PIIDetector.kinds(in: "GP records show 17 Heol y Nant, Cardiff CF14 6LE as her address.").contains(.personName))
-        for text in ["Send to 20 Jungang-ro, Suwon-si, Gyeonggi-do 16489.", "4 Ffordd yr Orsaf, Bangor LL57 1AB", "Caixa Postal 2045, CEP 70040-970, Brasília - DF", "Postfach 1234, 80333 München", "Apartado 789, 28080 Madrid",
+        for text in ["Send to 20 Jungang-ro, Suwon-si, Gyeonggi-do 16489.", "4 Ffordd yr Orsaf, Bangor LL57 1AB",
+                     "Caixa Postal 2045, CEP 70040-970, Brasília - DF", "Postfach 1234, 80333 München", "Apartado 789, 28080 Madrid",
                      "Gade 4, 2100 København Ø", "Ship to Blk 123 Ang Mo Kio Avenue 3, Singapore 560123.",
                      "Please send it to Blk 123 Ang Mo Kio Avenue 3, #08-145, Singapore 560123, the lift lobby is on the left."] {
             #expect(Self.found(text), "\(text)")
