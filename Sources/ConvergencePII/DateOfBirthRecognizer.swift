@@ -39,6 +39,9 @@ enum DateOfBirthRecognizer {
         "geburtstag", "née", "né", "naissance", "nacimiento", "nacido", "nacida", "nato", "nata", "nascita", "nee",
         "nascido", "nascida", "nascimento", "geboortedatum", "urodzony", "urodzona", "urodzenia", "født", "född", "fødd",
         "syntynyt", "syntymäaika", "doğum",
+        // Danish, Norwegian, Swedish, Spanish, Indonesian, Czech.
+        "fødselsdato", "fødselsdag", "födelsedatum", "födelsedag", "nací", "naci", "lahir", "narozen", "narozena", "narození",
+        "narodil", "narodila",
     ])
 
     /// A birth cue near the date; "b." only right before it and after "(" or ", " ("Ada (b. 14 March 1985)", not "plan b.").
@@ -252,6 +255,16 @@ enum DateOfBirthRecognizer {
         ("septiembre", 9), ("setiembre", 9), ("octubre", 10), ("noviembre", 11), ("diciembre", 12),
         ("gennaio", 1), ("febbraio", 2), ("aprile", 4), ("maggio", 5), ("giugno", 6), ("luglio", 7), ("settembre", 9),
         ("ottobre", 10), ("dicembre", 12),
+        // Portuguese, Dutch, Scandinavian, Indonesian; Polish and Czech in the genitive a date uses; Turkish. Names that
+        // start with a letter outside ASCII (Czech června, října; Turkish şubat) are not listed.
+        ("janeiro", 1), ("fevereiro", 2), ("março", 3), ("marco", 3), ("maio", 5), ("junho", 6), ("julho", 7), ("setembro", 9),
+        ("outubro", 10), ("dezembro", 12), ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8),
+        ("maj", 5), ("augusti", 8), ("maret", 3), ("agustus", 8), ("desember", 12),
+        ("stycznia", 1), ("lutego", 2), ("marca", 3), ("kwietnia", 4), ("maja", 5), ("czerwca", 6), ("lipca", 7), ("sierpnia", 8),
+        ("września", 9), ("października", 10), ("listopada", 11), ("grudnia", 12),
+        ("ledna", 1), ("března", 3), ("dubna", 4), ("května", 5), ("srpna", 8), ("září", 9), ("listopadu", 11), ("prosince", 12),
+        ("ocak", 1), ("mart", 3), ("nisan", 4), ("mayıs", 5), ("haziran", 6), ("temmuz", 7), ("ağustos", 8), ("eylül", 9),
+        ("ekim", 10), ("kasım", 11), ("aralık", 12),
     ]
 
     static func isValid(_ day: Int, _ month: Int, _ year: Int) -> Bool {

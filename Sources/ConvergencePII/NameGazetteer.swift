@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 93052 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 93103 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -20194,7 +20194,6 @@ pais
 paiva
 paiz
 pajak
-pak
 palacio
 palacios
 paladino
@@ -28167,7 +28166,6 @@ sanford
 sanna
 santana
 santiago
-santo
 santos
 saul
 scarlett
@@ -60491,7 +60489,6 @@ marvelous
 marvelously
 marvels
 marzipan
-mas
 masc
 mascara
 mascaraed
@@ -90879,9 +90876,7 @@ palazzo
 palm
 palomino
 pals
-pan
 pancake
-pane
 pang
 panther
 papa
@@ -92313,6 +92308,7 @@ saigon
 salesforce
 samoa
 samsung
+sankt
 sanofi
 santander
 saturday
@@ -92349,6 +92345,7 @@ swedish
 swiss
 switzerland
 syria
+são
 taipei
 taiwan
 tajikistan
@@ -92492,6 +92489,7 @@ january
 milan
 paulo
 santa
+santo
 sunday
 #c
 adobe
@@ -92728,7 +92726,6 @@ zoo
 #16
 arena
 bank
-bay
 beach
 bridge
 brothers
@@ -92834,33 +92831,74 @@ lady
 #30
 dr
 #40
+abraços
 approver
 assignee
+atenciosamente
 attn
 auntie
+bapak
+bayan
+bu
 cardholder
 carer
 congrats
+cordialement
+cumprimentos
+dokter
+doktor
 egregia
 egregio
 estimada
 estimadas
 estimado
 estimados
+exma
+exmo
 fiance
 fiancee
 flatmate
+fru
 fullname
 geachte
+hilsen
 hiya
 housemate
+hälsningar
+ibu
+judr
+klientka
+kontoinnehavare
+mbak
+mgr
+mudr
 neighbour
+pacient
+paciente
+pacientka
+pacjent
+pacjentka
+pana
+pani
+panie
+panu
+paní
+pasien
+pozdrawiam
+prezada
+prezado
 querida
 queridas
 querido
 queridos
+sagsbehandler
+saludos
+saluti
+senhor
+senhora
 #42
 im
+pak
 #44
 afternoon
 appellant
@@ -92909,6 +92947,7 @@ landlady
 lessee
 lessor
 manager
+mas
 member
 mother
 mum
@@ -92967,12 +93006,18 @@ husband
 mom
 morning
 nurse
+pan
+pane
 parent
 student
 welcome
 #47
 son
+#56
+bay
 #80
+ansprechpartner
+ansprechpartnerin
 beste
 bonjour
 bonsoir
@@ -92981,10 +93026,17 @@ ciao
 danke
 gracias
 grazie
+groet
+groeten
+grüssen
+grüßen
 hallo
 hei
 hej
 hola
+klient
+kunde
+kundin
 merci
 moin
 obrigada

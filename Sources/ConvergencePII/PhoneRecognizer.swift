@@ -139,14 +139,14 @@ enum PhoneRecognizer {
     }
 
     /// A mobile number written as one block with its trunk 0, which ids rarely start with: British 07xxx xxxxxx and
-    /// Nigerian 070/080/081/090/091 (eleven digits), French and Dutch 06/07 (ten), German 015x/016x/017x (eleven; twelve
-    /// digits are as often a UPC-A barcode: 016000275287).
+    /// Nigerian 070/080/081/090/091 and Turkish 050/053/054/055 (eleven digits), French and Dutch 06/07 (ten), German
+    /// 015x/016x/017x (eleven; twelve digits are as often a UPC-A barcode: 016000275287).
     static func isBareMobile(_ s: Shape) -> Bool {
         guard s.groups == 1, !s.plus, s.digit(0) == 0 else { return false }
         let a = s.digit(1), b = s.digit(2)
         switch s.digits {
         case 10: return a == 6 && b != 0 || a == 7 && b >= 3 // FR 06/07, NL 06 (07 numbers of FR start 073–079)
-        case 11: return a == 7 || (a == 8 || a == 9) && b <= 1 || a == 1 && (5...7).contains(b)
+        case 11: return a == 7 || (a == 8 || a == 9) && b <= 1 || a == 1 && (5...7).contains(b) || a == 5 && (b == 0 || (3...5).contains(b))
         default: return false
         }
     }
@@ -327,6 +327,9 @@ extension PhoneRecognizer {
         "dzwoni", "hubungi", "telp", "sđt", "sĐt", "điện thoại", "Điện thoại", "volejte", "bellen", "arayın", "телефон", "Телефон",
         "тел.", "Тел.", "звоните", "Звоните", "позвоните", "Позвоните",
         "my no", "toll free", "toll-free", "helpline", "customer care",
+        // Danish, Norwegian, Czech, Polish, Portuguese, Spanish, Italian, Indonesian (not Swedish "tfn": the Australian TFN).
+        "mobil", "ringe", "ring til", "kontakt", "kundeservice", "čísle", "číslo", "linka", "infolinia", "napisz",
+        "telemóvel", "telemovel", "linha", "numero", "número", "wa", "hp",
     ]
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -540,7 +543,7 @@ extension PhoneRecognizer {
     static let antiCues: [StaticString] = [
         "order", "invoice", "inv", "sku", "lot", "account", "acct", "ticket", "case", "ref", "id", "serial", "tracking", "batch",
         "part", "item", "model", "no.", "nr", "isbn", "zip", "policy", "claim", "iban", "routing", "patient", "member", "record",
-        "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "cep", "confirmation",
+        "nhs", "ssn", "social security", "tax", "vat", "passport", "license", "licence", "postcode", "confirmation",
         "reservation", "booking", "receipt", "transaction", "txn", "shipment", "parcel", "voucher", "coupon", "national",
         "social insurance", "tiket", "resi", "pesanan", "klantnummer", "bestelnummer", "bestellnummer", "kundennummer",
         "rechnung", "commande", "facture", "pedido", "factura", "fattura", "ordine", "zamówienie", "zamówienia", "faktura", "faktury",

@@ -106,4 +106,16 @@ import Testing
             #expect(elapsed < .seconds(5), "\(text.prefix(20))…: \(elapsed)")
         }
     }
+
+    /// Birth cues and month names of more languages (session 24's seventh probe).
+    @Test func cuesAndMonthsOfTheSeventhProbe() {
+        for text in ["Fødselsdato: 21-11-1993 – husk sundhedskort.", "urodzona 3 maja 1995 r. w Lublinie",
+                     "Nama: Rina Kusumawati, tanggal lahir: 12 Oktober 1991", "nací el 14-02-1988, ¿necesitan algo más?",
+                     "Nascido a 15 de março de 1975, natural de Braga.", "födelsedatum: 1989-03-27", "doğum tarihi: 19 Mayıs 1998"] {
+            #expect(PIIDetector.kinds(in: text).contains(.dateOfBirth), "\(text)")
+        }
+        for text in ["Termin am 3 maja 2025 r.", "Rapat tanggal 12 Oktober 2024"] {
+            #expect(!PIIDetector.kinds(in: text).contains(.dateOfBirth), "\(text)")
+        }
+    }
 }

@@ -380,6 +380,21 @@ import Testing
         }
     }
 
+    /// Titles, labels and sign-offs of other languages (session 24's seventh probe); German nouns after German cues stay clean,
+    /// as do saints and a lower-case "fru" inside a token.
+    @Test func titlesAndSignOffsOfOtherLanguages() {
+        for text in ["Fru Jakobsen har ringet angående sin pension.", "Dzwoniła pani Szymańska w sprawie reklamacji pralki.",
+                     "Mit freundlichen Grüßen Katharina von der Heyde", "Sagen er overdraget til sagsbehandler Lone Frederiksen.",
+                     "Kontaktujte paní Zdeňku Benešovou zítra."] {
+            #expect(PIIDetector.kinds(in: text).contains(.personName), "\(text)")
+        }
+        for text in ["Kunde: Geburtsdatum unbekannt, Vertrag Nr. 55120", "ipmi-fru: Do not require opening of a session",
+                     "Sankt Hans aften fejres med bål ved stranden.", "A Igreja de Santo António em Lisboa recebe casamentos.",
+                     "Albert Heijn verlaagt de prijs van melk."] {
+            #expect(!PIIDetector.kinds(in: text).contains(.personName), "\(text)")
+        }
+    }
+
     /// A lone name introduced by the team the person works in.
     @Test func aNameFromATeam() {
         for (text, name) in [("Chase from accounts said the payment bounced.", "Chase"), ("Thanks for your patience — Aisha from the support team", "Aisha"),

@@ -97,6 +97,20 @@ import Testing
         }
     }
 
+    /// Cue words of more languages before national shapes (session 24's seventh probe), Turkish mobiles as one block, and
+    /// Turkish "cep" (mobile) no longer taken for the Brazilian CEP.
+    @Test func cuesOfTheSeventhProbe() {
+        for text in ["Můj mobil je 731 234 567, volejte odpoledne.", "Kontaktujte paní Zdeňku Benešovou na čísle 602 123 456.",
+                     "Falar pelo telemóvel 912 345 678.", "Infolinia banku: 801 123 456", "wa aja ke 085712345678 ya",
+                     "Kundeservice: 70 10 20 30, åben hverdage", "Teslimat: Elif Öztürk, cep 0533 412 77 90", "wp den yaz 05321234567",
+                     "mi numero 655123987 x whatsapp"] {
+            #expect(isPhone(text), "\(text)")
+        }
+        for text in ["CEP 01310-100, São Paulo", "TFN 628 194 822", "numero de pedido 655123987", "05123456789"] {
+            #expect(!isPhone(text), "\(text)")
+        }
+    }
+
     @Test func wordsNamingOtherNumbersVetoNationalForms() {
         for text in ["SKU 01-234-5678", "Order 0151 496 0091", "invoice no. 030 1234567", "Account 012-3456789", "ticket 012345-6789",
                      "serial 0123 4567 8901", "case 06-82237745"] {
