@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 93103 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 93110 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -17382,7 +17382,6 @@ magruder
 maguire
 magwood
 magyar
-mah
 mahabir
 mahaffey
 mahajan
@@ -23712,7 +23711,6 @@ sohn
 soileau
 soja
 sojka
-sok
 sokol
 sokoloff
 sokoloski
@@ -35286,7 +35284,6 @@ cacophony
 cacti
 cactus
 cactuses
-cad
 cadaver
 cadaverous
 cadavers
@@ -92566,6 +92563,9 @@ apts
 ave
 biotech
 bros
+bulvar
+bulvarı
+caddesi
 cafe
 centre
 co
@@ -92574,15 +92574,21 @@ lettings
 llc
 ln
 ltd
+mahalle
+mahallesi
 nagar
 pharma
 pkwy
 plc
 rd
+sokak
+sokağı
 st
 telecom
 #12
 harbour
+mah
+sok
 #14
 academy
 act
@@ -92601,6 +92607,7 @@ award
 blvd
 boulevard
 building
+cad
 capital
 cathedral
 chemicals

@@ -277,6 +277,13 @@ enum PersonNameRecognizer {
         return (count, p)
     }
 
+    /// A saint's title opening a run: what follows names a church, a feast or a place, not a person.
+    static func isSaint(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
+        for word: StaticString in ["san", "santa", "santo", "saint", "sainte", "st", "sankt", "s\u{E3}o", "sao", "sveti", "sv"]
+        where ASCII.equals(b, from, to, word) { return true }
+        return false
+    }
+
     @inline(__always) static func isGenerationalSuffix(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
         switch to - from {
         case 2: // Jr, Sr, II, IV
@@ -664,7 +671,7 @@ enum PersonNameRecognizer {
            tokens[1].possessive || verbAfter(b, tokens[1].end) { // not any "-ed": "Has Cassandra compacted the table?"
             return (tokens[1].start, tokens[1].end)
         }
-        guard count >= 3 else { return nil }
+        guard count >= 3, !isSaint(b, tokens[0].start, tokens[0].end) else { return nil } // "Santa Maria Maggiore"
         // An ordinary word before initials and a surname: "Per T.J. O'Sullivan, the budget …".
         if tokens[0].shape == .capitalised, tokens[0].flags & (Flag.word | Flag.cue | Flag.title) == Flag.word, tokens[1].shape == .initial {
             return evaluate(b, UnsafeMutableBufferPointer(rebasing: tokens[1..<count]), count - 1)

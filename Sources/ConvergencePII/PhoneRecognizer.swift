@@ -554,6 +554,9 @@ extension PhoneRecognizer {
         // Other numbers that mobiles written as one block share their length with.
         "reference", "otp", "pin", "employee", "registration", "meter", "awb", "container", "bvn", "a/c", "balance", "orders",
         "pid", "uid", "ts", "upc", "gtin", "ean", "barcode", "imei", "product",
+        // Article, product and contract codes in other languages ("Artikelnummer 0049 221 5567", "Ürün kodu 0532-1234-567").
+        "artikel", "artikelnummer", "artikelnr", "artikelcode", "code", "kod", "kodu", "kode", "codice", "código", "codigo",
+        "contrat", "contract", "contrato", "contratto", "vertrag", "vertragsnummer",
     ]
 
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).

@@ -390,7 +390,8 @@ import Testing
         }
         for text in ["Kunde: Geburtsdatum unbekannt, Vertrag Nr. 55120", "ipmi-fru: Do not require opening of a session",
                      "Sankt Hans aften fejres med bål ved stranden.", "A Igreja de Santo António em Lisboa recebe casamentos.",
-                     "Albert Heijn verlaagt de prijs van melk."] {
+                     "Albert Heijn verlaagt de prijs van melk.", "La Basilica di Santa Maria Maggiore è aperta.",
+                     "Yeni adresim: Atatürk Mah. Cumhuriyet Cad. No: 12"] {
             #expect(!PIIDetector.kinds(in: text).contains(.personName), "\(text)")
         }
     }

@@ -106,7 +106,9 @@ import Testing
                      "mi numero 655123987 x whatsapp"] {
             #expect(isPhone(text), "\(text)")
         }
-        for text in ["CEP 01310-100, São Paulo", "TFN 628 194 822", "numero de pedido 655123987", "05123456789"] {
+        for text in ["CEP 01310-100, São Paulo", "TFN 628 194 822", "numero de pedido 655123987", "05123456789",
+                     "Artikelnummer 06 4412 8890 ist leider nicht mehr auf Lager.", "Artikelcode 06-4412-8890 is uitverkocht.",
+                     "Ürün kodu 0532-1234-567 olan ayakkabı", "Numéro de contrat : 0612 4578 9300"] {
             #expect(!isPhone(text), "\(text)")
         }
     }
