@@ -493,6 +493,16 @@ enum PersonNameRecognizer {
         return false
     }
 
+    /// "is", "was", "has", "had", "will", "would", "can", "could" after `end`: they follow things as often as people.
+    static func auxiliaryAfter(_ b: Bytes, _ end: Int) -> Bool {
+        guard end + 1 < b.count, b[end] == 0x20 else { return false }
+        let e = wordEnd(b, end + 1)
+        for verb: StaticString in ["is", "was", "has", "had", "will", "would", "can", "could"] where ASCII.equals(b, end + 1, e, verb) {
+            return true
+        }
+        return false
+    }
+
     /// " from accounts", " from the support team": a person introduced by the team they work in.
     static func teamAfter(_ b: Bytes, _ end: Int) -> Bool {
         guard end + 7 < b.count, b[end] == 0x20, ASCII.hasPrefix(b, at: end + 1, "from ") else { return false }
@@ -668,7 +678,8 @@ enum PersonNameRecognizer {
         if count == 2, tokens[0].shape == .capitalised, tokens[0].flags & (Flag.name | Flag.word | Flag.cue) == Flag.word,
            tokens[1].shape == .capitalised, tokens[1].flags & (Flag.given | Flag.word | Flag.stop) == Flag.given,
            !isAssistantName(b, tokens[1].start, tokens[1].end),
-           tokens[1].possessive || verbAfter(b, tokens[1].end) { // not any "-ed": "Has Cassandra compacted the table?"
+           tokens[1].possessive || verbAfter(b, tokens[1].end) && !auxiliaryAfter(b, tokens[1].end) {
+            // Not any "-ed" ("Has Cassandra compacted the table?") nor an auxiliary ("Currently Del can be used").
             return (tokens[1].start, tokens[1].end)
         }
         guard count >= 3, !isSaint(b, tokens[0].start, tokens[0].end) else { return nil } // "Santa Maria Maggiore"

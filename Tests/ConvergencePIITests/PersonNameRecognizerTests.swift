@@ -355,6 +355,7 @@ import Testing
                      "The Apple Mac Pro is fast.", "Big Mac Meal deal today.", "text support about it", "call mark tomorrow",
                      "My son Roblox account was hacked.", "My daughter Minecraft login fails.", "Mario Party's minigames are fun.",
                      "Our P.O. Box was closed.", "Has Cassandra compacted the table?", "Please request Okta from IT.",
+                     "Currently Del can be used to delete the last character.",
                      "Sign-off from legal is required.", "D.R. Horton homes sold well."] {
             #expect(PIIDetector.kinds(in: text).isEmpty, "\(text)")
         }
