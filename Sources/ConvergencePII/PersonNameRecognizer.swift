@@ -78,17 +78,12 @@ enum PersonNameRecognizer {
                     i += 1
                     continue
                 }
-                if let (end, next) = airlineName(b, i) { // "SILVA/JOAO MR": a passenger list's surname, slash, given names, title
-                    sink.report(.personName, i, end)
-                    if !sink.wants(.personName) { return }
-                    i = next
-                    continue
-                }
                 let (count, next) = readRun(b, i, tokens)
-                if count == 0, next < b.count, b[next] == 0x2F { // "Passenger SILVA/JOAO MR": the run stopped at the slash
+                // "SILVA/JOAO MR", "Passenger O'BRIEN/SEAN MR": a run stops at a slash; a passenger list's surname ends there.
+                if count == 0, next < b.count, b[next] == 0x2F {
                     var ws = next
-                    while ws > i, ASCII.isUpper(b[ws - 1]) { ws -= 1 }
-                    if ws > i, b[ws - 1] == 0x20, let (end, after) = airlineName(b, ws) {
+                    while ws > i, ASCII.isUpper(b[ws - 1]) || b[ws - 1] == 0x2D || b[ws - 1] == 0x27 { ws -= 1 }
+                    if ws == i || b[ws - 1] == 0x20, let (end, after) = airlineName(b, ws) {
                         sink.report(.personName, ws, end)
                         if !sink.wants(.personName) { return }
                         i = after

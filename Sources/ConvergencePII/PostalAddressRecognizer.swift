@@ -264,11 +264,8 @@ enum PostalAddressRecognizer {
     static func match(_ b: Bytes, _ i: Int, _ j: Int) -> (Int, Int)? {
         var before = previous(b, i) ?? signBeforeColon(b, i)
         // "P.O. Box 30772-00100 Nairobi": a box number may carry its office's postcode after a dash.
-        if let box = before, equals(b, box, "box"), let start = postOfficeBox(b, box), let numberEnd = boxNumberEnd(b, i, j) {
-            return (start, tail(b, numberEnd))
-        }
-        // Post-office boxes of other languages: "Caixa Postal 2045", "Postfach 1234", "Apartado 789", "Casilla 123".
-        if let box = before, !box.comma, !box.dot, isCapital(b, box.start), let start = foreignBox(b, box),
+        // Post-office boxes, also of other languages: "Caixa Postal 2045", "Postfach 1234", "Apartado 789", "Casilla 123".
+        if let box = before, let start = equals(b, box, "box") ? postOfficeBox(b, box) : foreignBox(b, box),
            let numberEnd = boxNumberEnd(b, i, j) {
             return (start, tail(b, numberEnd))
         }
@@ -523,7 +520,7 @@ enum PostalAddressRecognizer {
                 return numberedUnitEnd(b, w) ?? vietnameseUnitEnd(b, w) != nil ? end : nil
             }
             guard !w.dot, n < 5, isCapitalWord(b, w), !has(V.notNames, b, w) else { return nil }
-            if !named { named = NameGazetteer.flags(b, w.start, w.end) & NameGazetteer.Flag.word == 0 }
+            if !named { named = !isOrdinaryWord(b, w) }
             end = w.end
             at = w.end
         }
@@ -794,6 +791,7 @@ enum PostalAddressRecognizer {
 
     /// "PO Box 123", "P.O. Box 123", "Post Office Box 123": where it starts.
     static func foreignBox(_ b: Bytes, _ box: Word) -> Int? {
+        guard !box.comma, !box.dot, isCapital(b, box.start) else { return nil }
         if equals(b, box, "postfach") || equals(b, box, "apartado") || equals(b, box, "casilla") { return box.start }
         guard equals(b, box, "postal"), let w = previous(b, box.start), !w.comma, equals(b, w, "caixa") else { return nil }
         return w.start

@@ -366,6 +366,7 @@ import Testing
     @Test func passengerListsSuffixesAndLegalLabels() {
         let names = [("Passenger SILVA/JOAO MR, born 23JUN88.", ["SILVA/JOAO"]),
                      ("PNR 7HQ2LM: SATO/YUKI MS, SATO/HARUTO MSTR", ["SATO/YUKI", "SATO/HARUTO"]),
+                     ("Passenger O'BRIEN/SEAN MR", ["O'BRIEN/SEAN"]), ("SILVA/JOAO MR", ["SILVA/JOAO"]),
                      ("Form W-9 was returned unsigned by Bartholomew Finch Jr., so payment is on hold.", ["Bartholomew Finch"]),
                      ("Served upon respondent Charles Whitfield III at his registered address.", ["Charles Whitfield"]),
                      ("Guardian: Rangi Parata, will collect her at three.", ["Rangi Parata"]), ("c/o Müller, Lindenstraße 22", ["Müller"]),
