@@ -6,12 +6,12 @@ struct CueWords: Sendable {
 
     /// Lower case. A cue ends at a non-letter ("dob:" counts, "dobson" does not); one
     /// that ends in '.' or '#' ("geb.", "ss#") needs nothing after it.
-    let words: [StaticString]
+    let words: FirstByteIndex
     /// Bit `l`: some cue starts with letter `l` (most words are ruled out by their first letter).
     let firstLetters: UInt32
 
     init(_ words: [StaticString]) {
-        self.words = words
+        self.words = FirstByteIndex(words)
         firstLetters = words.reduce(0) { $0 | 1 << UInt32($1.utf8Start[0] &- 97) }
     }
 
@@ -24,7 +24,7 @@ struct CueWords: Sendable {
             let c = ASCII.lower(b[j]) &- 97
             guard c < 26 else { j += 1; continue }
             if firstLetters & 1 << UInt32(c) != 0 {
-                for cue in words where cue.utf8Start[0] == c &+ 97 && Self.isWord(b, at: j, cue) { return true }
+                if words.contains(first: c &+ 97, where: { Self.isWord(b, at: j, $0) }) { return true }
             }
             j += 1
             while j < to, ASCII.isAlpha(b[j]) { j += 1 } // the rest of the word

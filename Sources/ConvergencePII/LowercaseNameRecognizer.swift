@@ -15,12 +15,9 @@ enum LowercaseNameRecognizer {
     /// "said", "says", "told", "replied", that the word before it may be the person who spoke ("ok so priya said she'd").
     enum Cue { case none, person, title, reported }
 
-    /// The words `cueOf` knows (the test rebuilds `cueShapes` from them).
-    static let cueWords: [StaticString] = ["hi", "im", "am", "is", "to", "by", "mr", "ms", "dr", "hey", "i'm", "mrs", "dear", "hiya", "with",
-                                           "name", "prof", "hello", "named", "thanks", "cheers", "name's", "cc", "ask", "attn", "patient",
-                                           "contact", "user", "guest", "client", "member", "tenant", "aunty", "auntie", "uncle", "mama",
-                                           "papa", "tell", "called", "said", "says", "told", "replied", "text", "ping",
-                                           "wife", "husband", "brother", "sister", "cousin", "friend"]
+    /// The words `cueOf` knows of two to seven letters (the test rebuilds `cueShapes` from them; `mayBeCue` tests the two
+    /// of eight itself).
+    static let cueWords: [StaticString] = cueEntries.map(\.word).filter { $0.utf8CodeUnitCount <= 7 }
 
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
@@ -99,47 +96,39 @@ enum LowercaseNameRecognizer {
 
     /// Whether the word `w` (after `prev`) introduces a person.
     static func cueOf(_ b: Bytes, _ w: (start: Int, end: Int), _ prev: (start: Int, end: Int), colonAfter: Bool) -> Cue {
-        let s = w.start, e = w.end
         func was(_ word: StaticString) -> Bool { prev.end > prev.start && ASCII.equals(b, prev.start, prev.end, word) }
-        func `is`(_ word: StaticString) -> Bool { ASCII.equals(b, s, e, word) }
-        switch e - s {
-        case 2:
-            if `is`("hi") || `is`("im") || `is`("cc") { return .person }
-            if `is`("am") { return was("i") ? .person : .none }
-            if `is`("is") { return was("name") || was("this") ? .person : .none }
-            if `is`("to") || `is`("by") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
-            if `is`("mr") || `is`("ms") || `is`("dr") { return .title }
-        case 3:
-            if `is`("hey") || `is`("i'm") || `is`("ask") { return .person }
-            if `is`("mrs") { return .title }
-        case 4:
-            if `is`("dear") || `is`("hiya") || `is`("attn") || `is`("user") || `is`("mama") || `is`("papa") { return .person }
-            if `is`("tell") { return .person } // "yo tell kwabena the car is fixed"
-            // "remind me to text maria", "ping chidi about it", "my wife priya". Not "email" (it comes before an address's
-            // local part as often: "email jane at example.com"), nor "call", "son", "mum" or "dad": every word checked
-            // here costs, and those share their length and first letter with "case", "code", "she", "see", "may", "day".
-            if `is`("text") || `is`("ping") || `is`("wife") { return .person }
-            if `is`("said") || `is`("says") || `is`("told") { return .reported }
-            if `is`("with") { return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none }
-            if `is`("name") { return colonAfter ? .person : .none } // "name: john"
-            if `is`("prof") { return .title }
-        case 5:
-            if `is`("hello") || `is`("named") || `is`("guest") || `is`("aunty") || `is`("uncle") { return .person }
-        case 6:
-            if `is`("thanks") || `is`("cheers") || `is`("name's") || `is`("client") || `is`("member") || `is`("tenant") { return .person }
-            if `is`("auntie") || `is`("called") { return .person } // "a lady called rosa"
-            if `is`("sister") || `is`("cousin") || `is`("friend") { return .person }
-        case 7:
-            if `is`("patient") || `is`("contact") { return .person }
-            if `is`("replied") { return .reported }
-            if `is`("husband") || `is`("brother") { return .person }
-        case 8:
-            if `is`("customer") || `is`("employee") { return .person }
-        default:
-            break
+        switch cueTable.code(b, w.start, w.end) {
+        case CueCode.person: return .person
+        case CueCode.title: return .title
+        case CueCode.reported: return .reported
+        case CueCode.am: return was("i") ? .person : .none
+        case CueCode.is: return was("name") || was("this") ? .person : .none
+        case CueCode.afterVerb: return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none // "talked to", "met with"
+        case CueCode.name: return colonAfter ? .person : .none // "name: john"
+        default: return .none
         }
-        return .none
     }
+
+    /// What a cue word means; some only with the word before it or a colon after it.
+    enum CueCode {
+        static let person: UInt8 = 1, title: UInt8 = 2, reported: UInt8 = 3, am: UInt8 = 4, `is`: UInt8 = 5, afterVerb: UInt8 = 6
+        static let name: UInt8 = 7
+    }
+
+    /// The cue words with their meanings. "remind me to text maria", "ping chidi about it", "my wife priya"; not
+    /// "email" (it comes before an address's local part as often: "email jane at example.com"), nor "call", "son", "mum"
+    /// or "dad": each word here widens `mayBeCue`, and those share their length and first letter with "case", "code",
+    /// "she", "see", "may", "day".
+    static let cueEntries: [(word: StaticString, code: UInt8)] =
+        ["hi", "im", "cc", "hey", "i'm", "ask", "dear", "hiya", "attn", "user", "mama", "papa", "tell", "text", "ping", "wife", "hello",
+         "named", "guest", "aunty", "uncle", "thanks", "cheers", "name's", "client", "member", "tenant", "auntie", "called", "sister",
+         "cousin", "friend", "patient", "contact", "husband", "brother", "customer", "employee"].map { ($0, CueCode.person) }
+            + ["mr", "ms", "dr", "mrs", "prof"].map { ($0, CueCode.title) }
+            + ["said", "says", "told", "replied"].map { ($0, CueCode.reported) }
+            + [("am", CueCode.am), ("is", CueCode.is), ("to", CueCode.afterVerb), ("by", CueCode.afterVerb), ("with", CueCode.afterVerb),
+               ("name", CueCode.name)]
+
+    static let cueTable = ShortWordTable(cueEntries)
 
     /// The word `w` right before a reporting verb (one space between) is a lower-case given name of three letters or
     /// more that is no ordinary word, no assistant's name and not after a determiner: "priya said", "kwabena says";

@@ -333,14 +333,15 @@ enum PersonNameRecognizer {
         ("oglu", 6), ("o\u{11F}lu", 7), ("auskas", 8), ("evicius", 9), ("avicius", 9),
     ]
 
+    /// The endings by their last byte, lower case: a word is compared with the few that share its last letter (a loop
+    /// over all of them was most of the time the recogniser spent on a capitalised word no list holds).
+    static let surnameEndingsByLastByte: [[(ending: StaticString, minLength: Int)]] = surnameEndings.reduce(into: Array(repeating: [], count: 256)) {
+        $0[Int($1.ending.utf8Start[$1.ending.utf8CodeUnitCount - 1])].append($1)
+    }
+
     @inline(__always) static func hasSurnameEnding(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {
         guard to - from >= 6 else { return false }
-        // Every ending ends in one of these bytes (ć and ğ end in 0x87 and 0x9F): most words are ruled out by one compare.
-        switch ASCII.lower(b[to - 1]) {
-        case 0x61, 0x76, 0x6F, 0x69, 0x75, 0x6B, 0x7A, 0x63, 0x87, 0x6E, 0x72, 0x73, 0x65: break // a v o i u k z c ć n r s e
-        default: return false
-        }
-        for (ending, minLength) in surnameEndings where to - from >= minLength {
+        for (ending, minLength) in surnameEndingsByLastByte[Int(ASCII.lower(b[to - 1]))] where to - from >= minLength {
             let n = ending.utf8CodeUnitCount
             if ASCII.equals(b, to - n, to, ending) { return true }
         }

@@ -524,14 +524,14 @@ extension PhoneRecognizer {
             if ASCII.isDigit(b[p]) || b[p] == 0x23 { return false }
             let first = ASCII.lower(b[p])
             if p == 0 || !ASCII.isAlpha(b[p - 1]), startsWord[Int(first)] & 1 != 0 {
-                for cue in cues where cue.utf8Start[0] == first && ASCII.hasPrefix(b, at: p, cue) {
+                let found = cueIndex.contains(first: first) { cue in
+                    guard ASCII.hasPrefix(b, at: p, cue) else { return false }
                     let end = p + cue.utf8CodeUnitCount
-                    if at - end <= cueGap, end >= at || !ASCII.isAlpha(b[end]) || cueAllowsSuffix(cue) {
-                        // "line" names many things ("line length 2147483647", "line 1204"): only right before the number or its "is".
-                        if cue.utf8CodeUnitCount == 4, at - end > 4, ASCII.hasPrefix(b, at: p, "line") { continue }
-                        return true
-                    }
+                    guard at - end <= cueGap, end >= at || !ASCII.isAlpha(b[end]) || cueAllowsSuffix(cue) else { return false }
+                    // "line" names many things ("line length 2147483647", "line 1204"): only right before the number or its "is".
+                    return !(cue.utf8CodeUnitCount == 4 && at - end > 4 && ASCII.hasPrefix(b, at: p, "line"))
                 }
+                if found { return true }
             }
             p -= 1
         }
@@ -559,6 +559,8 @@ extension PhoneRecognizer {
         "contrat", "contract", "contrato", "contratto", "vertrag", "vertragsnummer",
     ]
 
+    static let cueIndex = FirstByteIndex(cues), antiCueIndex = FirstByteIndex(antiCues)
+
     /// By first byte: 1 when a cue starts with it, 2 when an anti-cue does (most word starts skip both lists).
     static let startsWord: [UInt8] = {
         var table = [UInt8](repeating: 0, count: 256)
@@ -585,11 +587,12 @@ extension PhoneRecognizer {
             if ASCII.isDigit(b[p]) { return false }
             let first = ASCII.lower(b[p])
             if p == 0 || !ASCII.isAlpha(b[p - 1]), startsWord[Int(first)] != 0 {
-                for word in cues where word.utf8Start[0] == first && ASCII.hasPrefix(b, at: p, word) { return false } // a cue nearer
-                for word in antiCues where word.utf8Start[0] == first && ASCII.hasPrefix(b, at: p, word) {
+                if cueIndex.contains(first: first, where: { ASCII.hasPrefix(b, at: p, $0) }) { return false } // a cue nearer
+                let anti = antiCueIndex.contains(first: first) { word in
                     let end = p + word.utf8CodeUnitCount // a whole word: "Partners," is no "part"
-                    if end >= b.count || !ASCII.isAlpha(b[end]) { return true }
+                    return ASCII.hasPrefix(b, at: p, word) && (end >= b.count || !ASCII.isAlpha(b[end]))
                 }
+                if anti { return true }
                 // A Canadian SIN or NAS, in capitals only: Spanish "sin" (without) stands before phones ("llama sin costo al …").
                 if NationalIDRecognizer.isSINInCapitals(b, at: p) { return true }
             }
