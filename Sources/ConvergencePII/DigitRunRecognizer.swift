@@ -21,6 +21,9 @@ enum DigitRunRecognizer {
     static func scan(_ b: Bytes, into sink: inout PIISink) {
         var i = 0
         while i < b.count {
+            // Only a digit, '+' or '(' starts anything here: skip the letters between, eight bytes a step.
+            i = ASCII.nextDigit(b, from: i, or: 0x2B, 0x28)
+            guard i < b.count else { return }
             guard startsRun(b, at: i) else {
                 if ASCII.isDigit(b[i]), i > 0, let end = gluedCardOrSSN(b, at: i, into: &sink) { i = end } else { i += 1 }
                 continue

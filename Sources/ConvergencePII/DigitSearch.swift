@@ -18,6 +18,27 @@ extension ASCII {
         return i
     }
 
+    /// The first digit, `x` or `y` (ASCII) at or after `from` (or `t.count`), eight bytes a step. The equality tests
+    /// may flag a byte above a true match too (a borrow), never below one, so the lowest flagged byte is exact.
+    static func nextDigit(_ t: Bytes, from: Int, or x: UInt8, _ y: UInt8) -> Int {
+        var i = from
+        if let base = t.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs = ones &* 0x80
+            while i + 8 <= t.count {
+                let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let v = w & 0x7F7F_7F7F_7F7F_7F7F
+                let digits = (v &+ 0x5050_5050_5050_5050) & ~(v &+ 0x4646_4646_4646_4646) & ~w
+                let a = w ^ (ones &* UInt64(x)), b = w ^ (ones &* UInt64(y))
+                let hit = (digits | (a &- ones) & ~a | (b &- ones) & ~b) & highs
+                if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < t.count, !isDigit(t[i]), t[i] != x, t[i] != y { i += 1 }
+        return i
+    }
+
     /// The first `byte` (ASCII) at or after `from` (or `t.count`), eight bytes a step.
     static func next(_ byte: UInt8, in t: Bytes, from: Int) -> Int {
         var i = max(from, 0)
