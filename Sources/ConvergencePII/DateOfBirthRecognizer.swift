@@ -41,7 +41,7 @@ enum DateOfBirthRecognizer {
         "syntynyt", "syntymäaika", "doğum",
         // Danish, Norwegian, Swedish, Spanish, Indonesian, Czech.
         "fødselsdato", "fødselsdag", "födelsedatum", "födelsedag", "nací", "naci", "lahir", "narozen", "narozena", "narození",
-        "narodil", "narodila",
+        "narodil", "narodila", "doğdum", "doğdu",
     ])
 
     /// A birth cue near the date; "b." only right before it and after "(" or ", " ("Ada (b. 14 March 1985)", not "plan b.").
@@ -119,6 +119,14 @@ enum DateOfBirthRecognizer {
             guard let y = number(b, &k, max: 4), k - yearStart == 4 || k - yearStart == 2, endsDate(b, k) else { return nil }
             let year = k - yearStart == 4 ? y : (2000 + y <= currentYear ? 2000 + y : 1900 + y)
             return isValid(first, second, year) || isValid(second, first, year) ? (i, k) : nil
+        }
+        // Czech and Slovak space the parts after their full stops: "23. 4. 1944", "8. 12. 1979".
+        if k + 2 < b.count, b[k] == 0x2E, b[k + 1] == 0x20, ASCII.isDigit(b[k + 2]) {
+            var m = k + 2
+            if let month = number(b, &m, max: 2), m + 2 < b.count, b[m] == 0x2E, b[m + 1] == 0x20 {
+                m += 2
+                if let y = year(b, &m), isValid(first, month, y) { return (i, m) }
+            }
         }
         if let end = dayThenMonthName(b, day: first, after: k) { return (i, end) }
         // "March 14, 1985": the year after the day is cheaper to rule out than the month name before it.
@@ -218,6 +226,13 @@ enum DateOfBirthRecognizer {
     /// The month a name at `k` stands for, and where the name (and an abbreviation's '.') ends.
     static func monthName(_ b: Bytes, at k: Int) -> (Int, Int)? {
         guard k + 2 < b.count else { return nil }
+        if b[k] >= 0xC3 { // Czech června, července, října, února; Turkish şubat
+            for (name, month) in monthsFromAccent where ASCII.hasPrefix(b, at: k, name) {
+                let e = k + name.utf8CodeUnitCount
+                if e == b.count || !isWordByte(b[e]) { return (Int(month), e) }
+            }
+            return nil
+        }
         let first = ASCII.lower(b[k]) &- 97, second = ASCII.lower(b[k + 1]) &- 97
         guard first < 26, second < 26 || b[k + 1] >= 0x80, monthPairs[Int(first)] & (1 << min(second, 26)) != 0 else { return nil }
         var e = k + 2
@@ -256,7 +271,7 @@ enum DateOfBirthRecognizer {
         ("gennaio", 1), ("febbraio", 2), ("aprile", 4), ("maggio", 5), ("giugno", 6), ("luglio", 7), ("settembre", 9),
         ("ottobre", 10), ("dicembre", 12),
         // Portuguese, Dutch, Scandinavian, Indonesian; Polish and Czech in the genitive a date uses; Turkish. Names that
-        // start with a letter outside ASCII (Czech června, října; Turkish şubat) are not listed.
+        // start with a letter outside ASCII (Czech června, října; Turkish şubat) are in `monthsFromAccent`.
         ("janeiro", 1), ("fevereiro", 2), ("março", 3), ("marco", 3), ("maio", 5), ("junho", 6), ("julho", 7), ("setembro", 9),
         ("outubro", 10), ("dezembro", 12), ("januari", 1), ("februari", 2), ("maart", 3), ("mei", 5), ("augustus", 8),
         ("maj", 5), ("augusti", 8), ("maret", 3), ("agustus", 8), ("desember", 12),
@@ -265,6 +280,15 @@ enum DateOfBirthRecognizer {
         ("ledna", 1), ("března", 3), ("dubna", 4), ("května", 5), ("srpna", 8), ("září", 9), ("listopadu", 11), ("prosince", 12),
         ("ocak", 1), ("mart", 3), ("nisan", 4), ("mayıs", 5), ("haziran", 6), ("temmuz", 7), ("ağustos", 8), ("eylül", 9),
         ("ekim", 10), ("kasım", 11), ("aralık", 12),
+        // The same written without their accents, as chat does.
+        ("unora", 2), ("brezna", 3), ("kvetna", 5), ("cervna", 6), ("cervence", 7), ("zari", 9), ("rijna", 10),
+        ("wrzesnia", 9), ("pazdziernika", 10), ("subat", 2), ("mayis", 5), ("agustos", 8), ("eylul", 9), ("kasim", 11),
+        ("aralik", 12),
+    ]
+
+    /// Month names whose first letter is outside ASCII (compared as written; the capital too where a date uses it).
+    static let monthsFromAccent: [(StaticString, UInt8)] = [
+        ("\u{10D}ervna", 6), ("\u{10D}ervence", 7), ("\u{159}\u{ED}jna", 10), ("\u{FA}nora", 2), ("\u{15F}ubat", 2), ("\u{15E}ubat", 2),
     ]
 
     static func isValid(_ day: Int, _ month: Int, _ year: Int) -> Bool {

@@ -91,7 +91,7 @@ enum PersonNameRecognizer {
                     }
                 }
                 if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
-                   !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end) {
+                   !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end), !isPlaceNamedAfter(b, tokens, count, start) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
@@ -270,6 +270,41 @@ enum PersonNameRecognizer {
             return (trimParticles(tokens, count), after)
         }
         return (count, p)
+    }
+
+    /// The run names a street or a place after a person: a street type written before the name, in the run or as the
+    /// word before it ("Via Giuseppe Garibaldi", "Camino de Vera", "rue Victor Hugo", "l'avenue Victor Hugo", "ul. Jana
+    /// Pawła"), or a saint joined to the name by a hyphen ("l'église Saint-Pierre", "la Saint-Jean"). A person named
+    /// after a saint keeps the given name first ("Georges Saint-Pierre").
+    static func isPlaceNamedAfter(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int, _ start: Int) -> Bool {
+        let first = tokens[0]
+        if count >= 2, start >= first.start, isStreetTypeBefore(b, first.start, first.end, dotAfter: first.end < b.count && b[first.end] == 0x2E) {
+            return true
+        }
+        // The saint may follow an article the run opened with ("La Saint-Nicolas se fête …").
+        let article = count >= 2 && (ASCII.equals(b, first.start, first.end, "la") || ASCII.equals(b, first.start, first.end, "le")
+            || ASCII.equals(b, first.start, first.end, "el") || ASCII.equals(b, first.start, first.end, "the"))
+        let saint = article ? tokens[1] : first
+        var hyphen = saint.start
+        while hyphen < saint.end, b[hyphen] != 0x2D { hyphen += 1 }
+        if hyphen < saint.end, start <= saint.start, isSaint(b, saint.start, hyphen) { return true }
+        // The word before the run, one space or ". " away, an elided article ("l'", "d'") stripped.
+        var k = first.start
+        guard k >= 3, b[k - 1] == 0x20 else { return false }
+        k -= 1
+        let dot = b[k - 1] == 0x2E
+        if dot { k -= 1 }
+        let end = k
+        while k > 0, ASCII.isAlpha(b[k - 1]) || b[k - 1] >= 0x80 { k -= 1 }
+        guard k < end, k == 0 || !ASCII.isAlnum(b[k - 1]) else { return false }
+        // English "via" is a preposition ("patch from Jakub Jelinek via Dave"): only the capitalised Italian street.
+        if ASCII.isLower(b[k]), ASCII.equals(b, k, end, "via") { return false }
+        return isStreetTypeBefore(b, k, end, dotAfter: dot)
+    }
+
+    /// A street type written before the street's name (short abbreviations only with their full stop: "ul.", "av.").
+    @inline(__always) static func isStreetTypeBefore(_ b: Bytes, _ from: Int, _ to: Int, dotAfter: Bool) -> Bool {
+        (to - from > 2 || dotAfter) && StreetVocabulary.typesBeforeName.contains(b, from, to)
     }
 
     /// A saint's title opening a run: what follows names a church, a feast or a place, not a person.

@@ -190,6 +190,8 @@ enum PhoneRecognizer {
     /// two or more, not a date's groups.
     static func isTrunkNational(_ s: Shape) -> Bool {
         guard s.groups >= 2, s.digit(1) != 0, (8...13).contains(s.digits) else { return false }
+        // Turkish numbers set the trunk 0 apart: "0 850 222 33 44", "0 (212) 555 12 34" (an area code from 2 up).
+        if s.code == Shape.code(1, 3, 3, 2, 2), s.gapsAre(Shape.space), s.digit(1) >= 2 { return true }
         for k in 0..<s.groups where s.length(k) < 2 { return false }
         if s.separators & Shape.dot != 0, !s.gapsAre(Shape.dot) { return false } // dots only ever alone (FR 01.23.45.67.89)
         if s.digits == 8, s.groups == 4, s.gapsAre(Shape.space) { return false } // 01 02 03 04: a list, not SE 08-12 34 56

@@ -206,6 +206,14 @@ enum PostalAddressRecognizer {
             let c = b[k]
             if ASCII.isAlpha(c) {
                 k += 1 // "221B"; two letters ("5th", "10am", "3rd") is not a house number
+            } else if c == 0x2F, k + 2 < b.count, ASCII.isAlpha(b[k + 1]), !isWordByte(b[k + 2]) {
+                k += 2 // a letter after a slash: "Via Cavour 5/A", "ul. Długa 12/b"
+            } else if c == 0xE2, k + 3 < b.count, b[k + 1] == 0x80, b[k + 2] == 0x93, ASCII.isDigit(b[k + 3]) {
+                // A range written with an en dash: "Schulgasse 2–4".
+                k += 3
+                let rangeStart = k
+                while k < b.count, ASCII.isDigit(b[k]) { k += 1 }
+                if k - rangeStart > 4 { return nil }
             } else if c == 0x2D || c == 0x2F, k + 1 < b.count, ASCII.isDigit(b[k + 1]) {
                 // "12-14", "88/3": and one group more for a stair and a door ("Mariahilfer Straße 88/3/14").
                 for _ in 0..<2 where k + 1 < b.count && (b[k] == 0x2D || b[k] == 0x2F) && ASCII.isDigit(b[k + 1]) {
@@ -322,6 +330,12 @@ enum PostalAddressRecognizer {
             if !labelled, let w = before, isCapitalWord(b, w) || has(V.lowerCaseSeparateTypes, b, w) || isGenitiveType(b, w), !isYear(b, i, j) {
                 if followsWell(b, following), let start = numberLast(b, w) { return (start, tail(b, numberEnd)) }
                 if let code = following, code.comma, let start = nameNumberPostcode(b, w, code) { return (start, tail(b, numberEnd)) }
+                // A flat, floor or box between the number and the postcode: "Meir 78 bus 2, 2000 Antwerpen", "Friedrich-Ebert-Ring
+                // 110, Whg. 7, 67059 Ludwigshafen", "Palackého 8, 3. patro, 370 01 České Budějovice".
+                if let unitEnd = europeanUnitEnd(b, numberEnd), let code = next(b, unitEnd), code.comma,
+                   let start = nameNumberPostcode(b, w, code) {
+                    return (start, tail(b, unitEnd))
+                }
             }
         }
         // Postcodes: one digit opens a UK or Canadian inward code ("1AA", "0B1"), otherwise three digits or more.
@@ -435,6 +449,8 @@ enum PostalAddressRecognizer {
         // A four-digit postcode that reads as a year (Belgian, Swiss, Danish: "Meir 78, 2000 Antwerpen") only before a city
         // of those countries, or after a street with a street suffix, and no English word: "Chapter 12, 2019 Edition",
         // "Windows 10, 2004 Update", "Econometrica 47, 1979 Wiley" and "Rioja 12, 2015 Reserva" are no addresses.
+        // Two ordinary words around the numbers are a product, a chart or a count: "Python 3, 10000 Downloads".
+        if isOrdinaryWord(b, name), isOrdinaryWord(b, city) { return nil }
         if code.count == 4, isYear(b, code.start, code.end),
            isOrdinaryWord(b, name) || isOrdinaryWord(b, city) || !(has(V.fourDigitPostcodeCities, b, city) || hasStreetSuffix(b, name)) {
             return nil
@@ -692,6 +708,34 @@ enum PostalAddressRecognizer {
             break
         }
         return end
+    }
+
+    /// A flat, floor or box as European addresses write it after the house number, perhaps after a comma: a unit word and
+    /// its number ("bus 2", "Whg. 7", "Top 4", "int. 5", "apto 503"), a floor ("3. patro", "2. OG", "3º andar", "1er étage")
+    /// or one that stands alone ("r/c"). Where it ends, or nil.
+    static func europeanUnitEnd(_ b: Bytes, _ numberEnd: Int) -> Int? {
+        guard let w = next(b, numberEnd), !w.dot else { return nil }
+        if has(V.unitsAlone, b, w) { return w.end }
+        if has(V.europeanUnits, b, w) {
+            var k = w.end
+            if k < b.count, b[k] == 0x2E { k += 1 }
+            guard let id = next(b, k), !id.comma, !id.dot, id.count <= 4, ASCII.isAlnum(b[id.start]),
+                  isAllDigits(b, id) || ASCII.isDigit(b[id.start]) || id.count == 1 else { return nil }
+            return id.end
+        }
+        // A floor: one or two digits, an ordinal mark ("3.", "3º", "1er"), and the floor word.
+        var k = w.start
+        while k < w.end, k - w.start < 2, ASCII.isDigit(b[k]) { k += 1 }
+        guard k > w.start else { return nil }
+        if k == w.end, k < b.count, b[k] == 0x2E { k += 1 } else if ASCII.hasPrefix(b, at: k, "\u{BA}") || ASCII.hasPrefix(b, at: k, "\u{B0}") {
+            k += 2
+        } else if ASCII.equals(b, k, w.end, "er") || ASCII.equals(b, k, w.end, "e") {
+            k = w.end
+        } else {
+            return nil
+        }
+        guard let floor = next(b, k), !floor.comma, !floor.dot, has(V.floorWords, b, floor) else { return nil }
+        return floor.end
     }
 
     /// "Ward 6", "District 3": an English unit word, capitalised, and a number of up to three digits. Where it ends, or nil.

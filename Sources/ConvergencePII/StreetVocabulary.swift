@@ -125,6 +125,14 @@ enum StreetVocabulary {
         soseaua șoseaua aleea splaiul piata piața
         """)
 
+    /// Street types written before a name that may be a person's ("rue Victor Hugo", "Via Giuseppe Garibaldi", "Jalan
+    /// Sudirman"): the name then names the street (PersonNameRecognizer). Words of two letters count only with a full stop.
+    static let typesBeforeName = WordSet("""
+        rue avenue boulevard bd bld chemin allée allee impasse quai calle avenida avda paseo plaza ronda carrera camino \
+        carretera travesía travesia rua travessa largo praça praca alameda estrada via viale piazza piazzale corso vicolo \
+        strada ulica ul aleja aleje plac jalan jl jln thanon náměstí nám třída calea bulevardul av
+        """)
+
     /// Colombian way types before a way number and "# 10-34": "Calle 72 # 10-34", "Cra. 7 No. 32-16", "Av. Calle 26 # 68-35".
     static let colombianTypes = WordSet("calle cl carrera cra kr cr transversal tv diagonal dg avenida av ak ac")
 
@@ -195,7 +203,23 @@ enum StreetVocabulary {
 
     /// Nordic and Hungarian types written as a separate lower-case word: "Karl Johans gata 1", "Strandvejen vej 3",
     /// "Kungs väg 2", "Váci utca 12", "Andrássy út 60", "Kossuth Lajos tér 1".
-    static let lowerCaseSeparateTypes = WordSet("gata gatan vei veien vej gade väg vägen utca út tér körút prospekt pereulok ulitsa pr per")
+    static let lowerCaseSeparateTypes = WordSet("""
+        gata gatan vei veien vej gade väg vägen utca út tér körút prospekt pereulok ulitsa pr per náměstí namesti nábřeží nabrezi \
+        námestie namestie nábrežie nabrezie
+        """)
+
+    /// Flats, doors and boxes after a European house number, each with its number ("bus 2", "Whg. 7", "Top 4", "apto 503").
+    static let europeanUnits = WordSet("""
+        bus bte boîte boite whg wohnung app appt apto apt ap dpto depto piso pta puerta esc int interno scala top stiege tür tur \
+        lgh lok byt m
+        """)
+
+    /// Units that stand alone after the house number: "r/c" (Portuguese ground floor), "bajo", "EG", "st" (Danish stuen).
+    static let unitsAlone = WordSet("r/c rc bajo eg rdc st")
+
+    /// Floor words after an ordinal ("3. patro", "2. OG", "3º andar", "1er étage", "2. Stock", "4. sal").
+    /// Danish floors name the side after the ordinal: "2. tv" (left), "3. th" (right), "1. mf" (middle).
+    static let floorWords = WordSet("patro podlaží og stock etage étage piso andar planta sal piętro pietro floor tv th mf")
 
     /// Norwegian "gate" after a name in the genitive ("Karl Johans gate 22", "Dronningens gate 5"): an airport's
     /// "Gate 22" or "the departure gate 22" has no such name before it.

@@ -118,4 +118,17 @@ import Testing
             #expect(!PIIDetector.kinds(in: text).contains(.dateOfBirth), "\(text)")
         }
     }
+
+    /// Czech and Slovak dates spaced after their full stops, month names that start with an accent or are written without
+    /// their accents, and Turkish "doğdum" (session 25).
+    @Test func spacedDatesAndAccentedMonths() {
+        #expect(found("datum narození 14. 7. 1962") == ["14. 7. 1962"])
+        #expect(found("Narozen: 3. 11. 1990, Brno") == ["3. 11. 1990"])
+        #expect(found("narodil se 12. července 1975") == ["12. července 1975"])
+        #expect(found("narodila jsem se 2. rijna 1988") == ["2. rijna 1988"])
+        #expect(found("doğum tarihi 7 Şubat 1993") == ["7 Şubat 1993"])
+        #expect(found("4 Ekim 1985'te İzmir'de doğdum") == ["4 Ekim 1985"])
+        #expect(found("Schůzka 14. 7. 2024 v 10:00").isEmpty, "a date without a cue")
+        #expect(found("narozen 31. 2. 1990").isEmpty, "no such day")
+    }
 }

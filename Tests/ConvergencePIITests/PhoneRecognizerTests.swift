@@ -113,6 +113,16 @@ import Testing
         }
     }
 
+    /// Turkish numbers with the trunk 0 set apart (session 25); a lone 0 before other groups is no phone.
+    @Test func turkishTrunkApart() {
+        for text in ["Bize 0 312 444 56 78 numarasından ulaşın.", "Çağrı merkezi: 0 850 333 12 12", "Ara beni 0 532 111 22 33"] {
+            #expect(isPhone(text), "\(text)")
+        }
+        for text in ["Skor 0 100 200 30 40 oldu", "Sayfa 0 123 456 78 90", "Values 0, 312 444 56 78"] {
+            #expect(!isPhone(text), "\(text)")
+        }
+    }
+
     @Test func wordsNamingOtherNumbersVetoNationalForms() {
         for text in ["SKU 01-234-5678", "Order 0151 496 0091", "invoice no. 030 1234567", "Account 012-3456789", "ticket 012345-6789",
                      "serial 0123 4567 8901", "case 06-82237745"] {

@@ -477,4 +477,22 @@ import Testing
                          "Teheran-ro 1 ", "Calle 1 # 2-3 ", "House 1, Road 2 ", "Abkatu 1 "].contains(unit)
         #expect(sink.spans.count == (addresses ? bytes.count / unit.utf8.count : 0))
     }
+
+    /// European addresses as people write them: a flat, floor or box between the number and the postcode, a letter or an
+    /// en-dash range in the number, a Czech square written after its name (session 25).
+    @Test func unitsBetweenNumberAndPostcode() {
+        for text in ["Lieferung an Lindenallee 41, Whg. 12, 50968 Köln bitte", "Onze zetel: Kerkstraat 14 bus 3, 9000 Gent",
+                     "Kancelář: Dlouhá 12, 2. patro, 110 00 Praha 1", "Morada: Rua do Carmo 51, r/c, 1200-093 Lisboa",
+                     "Kontor: Nørregade 7, 3. th, 1165 København K", "Envío a Calle Mayor 8, apto 4, 28013 Madrid",
+                     "Versand an Bergstraße 12, 2. OG, 69120 Heidelberg", "Ufficio in Via Manzoni 5/B, 20121 Milano",
+                     "Werkstatt: Hafengasse 3–5, 60311 Frankfurt", "Sídlo: Karlovo náměstí 13, 120 00 Praha 2"] {
+            #expect(Self.found(text), "\(text)")
+        }
+        // Numbers, units and capitalised words that only look so.
+        for text in ["Windows 11 app 2, 2024 Edition", "Level 3 top 5, 12345 Points", "Chapter 5/A, 2015 Wiley",
+                     "Pages 2–4, 1999 Oxford", "Python 3, 10000 Downloads", "Python 3 app 5, 10000 Downloads",
+                     "Figure 3 int 4, 10234 Samples"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
 }
