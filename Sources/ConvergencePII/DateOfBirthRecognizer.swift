@@ -41,7 +41,7 @@ enum DateOfBirthRecognizer {
         "syntynyt", "syntymäaika", "doğum",
         // Danish, Norwegian, Swedish, Spanish, Indonesian, Czech.
         "fødselsdato", "fødselsdag", "födelsedatum", "födelsedag", "nací", "naci", "lahir", "narozen", "narozena", "narození",
-        "narodil", "narodila", "doğdum", "doğdu",
+        "narodil", "narodila", "doğdum", "doğdu", "urodziłam", "urodziłem", "urodził", "urodziła", "nasci", "nasceu",
     ])
 
     /// A birth cue near the date; "b." only right before it and after "(" or ", " ("Ada (b. 14 March 1985)", not "plan b.").
@@ -50,17 +50,25 @@ enum DateOfBirthRecognizer {
            start == 3 || b[start - 4] == 0x28 || start >= 5 && b[start - 4] == 0x20 && b[start - 5] == 0x2C {
             return true
         }
-        return cues.near(b, start, end, window: 36, after: 24) || cjkCueBefore(b, start)
+        return cues.near(b, start, end, window: 36, after: 24) || scriptCueNear(b, start, end)
     }
 
-    /// Birth cues of Japanese, Chinese and Korean (生年月日, 誕生日, 生日, 出生, 생년월일, 생일, 출생) within 36 bytes before.
-    static let cjkCues: [StaticString] = ["生年月日", "誕生日", "生日", "出生", "생년월일", "생일", "출생"]
+    /// Birth cues of Japanese, Chinese, Korean, Russian and Hindi (生年月日, 誕生日, 出生, 생년월일, 출생, дата рождения,
+    /// родился, г.р., जन्म …) within 36 bytes before the date or 24 after it ("1969年4月27日出生", "02.10.1975 г.р.");
+    /// Korean 생 only right after it ("2001년 1월 19일생": in 학생 it means student).
+    static let scriptCues: [StaticString] = [
+        "生年月日", "誕生日", "生日", "出生", "生まれ", "생년월일", "생일", "출생", "рождения", "родился", "родилась", "г.р",
+        "जन्म",
+    ]
 
-    static func cjkCueBefore(_ b: Bytes, _ start: Int) -> Bool {
+    static func scriptCueNear(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
+        if ASCII.hasPrefix(b, at: end, "생") { return true }
         var p = max(0, start - 36)
-        while p < start {
-            if b[p] >= 0xE0 {
-                for cue in cjkCues where p + cue.utf8CodeUnitCount <= start && ASCII.hasPrefix(b, at: p, cue) { return true }
+        let last = min(b.count, end + 24)
+        while p < last {
+            if p == start { p = end }
+            if p < last, b[p] >= 0xD0 {
+                for cue in scriptCues where ASCII.hasPrefix(b, at: p, cue) { return true }
             }
             p += 1
         }
@@ -289,6 +297,9 @@ enum DateOfBirthRecognizer {
     /// Month names whose first letter is outside ASCII (compared as written; the capital too where a date uses it).
     static let monthsFromAccent: [(StaticString, UInt8)] = [
         ("\u{10D}ervna", 6), ("\u{10D}ervence", 7), ("\u{159}\u{ED}jna", 10), ("\u{FA}nora", 2), ("\u{15F}ubat", 2), ("\u{15E}ubat", 2),
+        // Russian, in the genitive a date uses ("14 марта 1982").
+        ("января", 1), ("февраля", 2), ("марта", 3), ("апреля", 4), ("мая", 5), ("июня", 6), ("июля", 7), ("августа", 8),
+        ("сентября", 9), ("октября", 10), ("ноября", 11), ("декабря", 12),
     ]
 
     static func isValid(_ day: Int, _ month: Int, _ year: Int) -> Bool {

@@ -28,7 +28,9 @@ enum IBANRecognizer {
         var d = ASCII.nextDigit(b, from: 2)
         while d + 1 < b.count {
             let i = d - 2
+            // Not inside a dashed token: a UUID's groups ("…-ae9d-ba72-c3de-f781d4efe9f1") pass the check one time in 97.
             if ASCII.isDigit(b[d + 1]), ASCII.isAlpha(b[i]), ASCII.isAlpha(b[i + 1]), i == 0 || !ASCII.isAlnum(b[i - 1]),
+               i < 2 || b[i - 1] != 0x2D || !ASCII.isAlnum(b[i - 2]),
                let length = length(b[i], b[i + 1]), let end = ibanEnd(b, at: i, length: length) {
                 sink.report(.iban, i, end)
                 // No early stop: every IBAN is remembered, so digits inside a second one are not a card either.

@@ -22,8 +22,8 @@ enum LowercaseNameRecognizer {
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x1181_0008_118F, cueShapes2: UInt64 = 0x10_20C1_005C_B089
-    static let cueShapes3: UInt64 = 0x2_8086_000C_3025
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x4_1181_0008_118F, cueShapes2: UInt64 = 0x10_20C5_005C_B189
+    static let cueShapes3: UInt64 = 0x2_8086_000C_3325
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
     static func shapes(of words: [StaticString]) -> [UInt64] {
@@ -122,9 +122,12 @@ enum LowercaseNameRecognizer {
     static let cueEntries: [(word: StaticString, code: UInt8)] =
         ["hi", "im", "cc", "hey", "i'm", "ask", "dear", "hiya", "attn", "user", "mama", "papa", "tell", "text", "ping", "wife", "hello",
          "named", "guest", "aunty", "uncle", "thanks", "cheers", "name's", "client", "member", "tenant", "auntie", "called", "sister",
-         "cousin", "friend", "patient", "contact", "husband", "brother", "customer", "employee"].map { ($0, CueCode.person) }
+         "cousin", "friend", "patient", "contact", "husband", "brother", "customer", "employee",
+         // Introductions in chat: "hey its kayla jones", "hola soy alejandro", "ciao sono luca", "yo c'est kevin",
+         // "oi sou a bruna", "salut je suis manon", "cześć jestem ola".
+         "its", "it's", "it\u{2019}s", "soy", "sono", "c'est", "sou", "suis", "jestem"].map { ($0, CueCode.person) }
             + ["mr", "ms", "dr", "mrs", "prof"].map { ($0, CueCode.title) }
-            + ["said", "says", "told", "replied"].map { ($0, CueCode.reported) }
+            + ["said", "says", "told", "replied", "here"].map { ($0, CueCode.reported) } // "ok so priya said", "jisoo here"
             + [("am", CueCode.am), ("is", CueCode.is), ("to", CueCode.afterVerb), ("by", CueCode.afterVerb), ("with", CueCode.afterVerb),
                ("name", CueCode.name)]
 

@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 93110 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 93119 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -54012,7 +54012,6 @@ hovers
 how
 howdah
 howdahs
-howdy
 however
 howitzer
 howitzers
@@ -92867,6 +92866,7 @@ fiancee
 flatmate
 fru
 fullname
+gday
 geachte
 hilsen
 hiya
@@ -92901,8 +92901,16 @@ queridos
 sagsbehandler
 saludos
 saluti
+sayın
 senhor
 senhora
+szanowna
+szanowni
+szanowny
+vazena
+vazeny
+vážená
+vážený
 #42
 im
 pak
@@ -92949,6 +92957,7 @@ guarantor
 guardian
 hello
 hi
+howdy
 insured
 landlady
 lessee

@@ -252,10 +252,13 @@ enum NationalIDRecognizer {
         if n == 3 {
             if i + 4 < b.count, b[i + 3] == 0x2E { return shaped(b, i, "ddd.ddd.ddd-dd") && isCPF(b, i) ? (.nationalID, i + 14) : nil }
             guard i + 4 < b.count, b[i + 3] == 0x20 || b[i + 3] == 0x2D else { return nil }
-            // A Luhn-valid 3-3-3 after a phone cue ("Mi teléfono es 661 569 749") is a phone number unless a SIN cue says otherwise.
+            // A Luhn-valid 3-3-3 after a phone cue ("Mi teléfono es 661 569 749") is a phone number unless a SIN cue says otherwise;
+            // after a word naming another number ("Order no. 612 345 678": one in ten such numbers passes Luhn) it is that number.
             // One starting with 0 only after a SIN cue.
             if b[i + 3] == 0x2D ? shaped(b, i, "ddd-ddd-ddd") : shaped(b, i, "ddd ddd ddd"), isSIN(b, i, cued: true),
-               b[i] != 0x30 && !PhoneRecognizer.hasCue(b, before: i) || sinCue(b, i, hint) { return (.nationalID, i + 11) }
+               b[i] != 0x30 && !PhoneRecognizer.hasCue(b, before: i) && !PhoneRecognizer.hasAntiCue(b, before: i) || sinCue(b, i, hint) {
+                return (.nationalID, i + 11)
+            }
             // An ITIN is shaped like an SSN with area 9xx: without a cue it is more likely a mistyped or test SSN.
             if shaped(b, i, "ddd-dd-dddd") || shaped(b, i, "ddd dd dddd"), isITIN(b, i), cue(b, i, hint, itinCues) {
                 return (.nationalID, i + 11)

@@ -47,8 +47,15 @@ public enum PIIDetector {
         return kept
     }
 
-    /// Runs every recogniser that the byte profile says could match.
+    /// Runs every recogniser that the byte profile says could match; a timestamp or a UUID as the whole value, with no
+    /// field hint, holds nothing and is not read further.
     public static func scan(_ bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint, into sink: inout PIISink) {
+        if hint == .none, bytes.count >= 10, ASCII.isHex(bytes[0]), MachineValue.isOpaque(bytes) { return }
+        scanText(bytes, hint: hint, into: &sink)
+    }
+
+    /// The recognisers the byte profile admits, for any text (the tests check the shortcut above against it).
+    static func scanText(_ bytes: UnsafeBufferPointer<UInt8>, hint: PIIFieldHint, into sink: inout PIISink) {
         let profile = ByteProfile(bytes)
         guard profile.has(ByteProfile.anyEvidence) || hint != .none else { return }
         if profile.has(ByteProfile.at) { EmailRecognizer.scan(bytes, into: &sink) }

@@ -215,8 +215,8 @@ enum PersonNameRecognizer {
             }
             if initials, e - p == 3, ASCII.equals(b, p, e, "p.o") { return (0, e) } // "P.O. Box"
             var t = Token(start: p, end: e)
-            if e < b.count, isGlue(b[e]) || b[e] == 0x2E && e + 1 < b.count && ASCII.isAlnum(b[e + 1]) {
-                return (0, e) // an identifier, a file name, an e-mail address
+            if e < b.count, isGlue(b[e]) || (b[e] == 0x2E || b[e] == 0x2D) && e + 1 < b.count && ASCII.isAlnum(b[e + 1]) {
+                return (0, e) // an identifier, a file name, an e-mail address, a UUID's group ("CABA-8FAA")
             }
             if e - p > maxWord { return (0, e) }
             if e - p >= 3, b[e - 1] == 0x73 { // possessive 's or ’s

@@ -594,13 +594,32 @@ extension PhoneRecognizer {
                     let end = p + word.utf8CodeUnitCount // a whole word: "Partners," is no "part"
                     return ASCII.hasPrefix(b, at: p, word) && (end >= b.count || !ASCII.isAlpha(b[end]))
                 }
-                if anti { return true }
+                // "Mobile no. 601 234 567", "Tel nr 0612345678": a number word right after a cue is the cue's.
+                if anti, !(isNumberWord(b, p) && cueRightBefore(b, p)) { return true }
                 // A Canadian SIN or NAS, in capitals only: Spanish "sin" (without) stands before phones ("llama sin costo al …").
                 if NationalIDRecognizer.isSINInCapitals(b, at: p) { return true }
             }
             p -= 1
         }
         return false
+    }
+
+    /// "no." or "nr" at `p`: a word that only says a number follows.
+    @inline(__always) static func isNumberWord(_ b: Bytes, _ p: Int) -> Bool {
+        ASCII.hasPrefix(b, at: p, "no.") || ASCII.hasPrefix(b, at: p, "nr") && (p + 2 == b.count || !ASCII.isAlpha(b[p + 2]))
+    }
+
+    /// A cue word ends one space (perhaps after a full stop) before `p`.
+    static func cueRightBefore(_ b: Bytes, _ p: Int) -> Bool {
+        var end = p
+        guard end >= 2, b[end - 1] == 0x20 else { return false }
+        end -= 1
+        if b[end - 1] == 0x2E { end -= 1 }
+        var start = end
+        while start > 0, ASCII.isAlpha(b[start - 1]) { start -= 1 }
+        guard start < end else { return false }
+        let first = ASCII.lower(b[start])
+        return cueIndex.contains(first: first) { ASCII.equals(b, start, end, $0) }
     }
 
     /// "phones", "telephone", "calling", "faxes", "mobile:": a cue may run on into a longer word for a few of them.

@@ -661,7 +661,8 @@ enum PostalAddressRecognizer {
     static func tail(_ b: Bytes, _ from: Int) -> Int {
         var end = from, first = true, lastCity = false, lastPostcode = false, cityWords = 0
         for _ in 0..<8 {
-            if let unitEnd = hashUnit(b, end) {
+            // "#12"; a flat, floor or staircase as European addresses write them ("scala B, int. 7", "Whg. 4", "2. OG").
+            if let unitEnd = hashUnit(b, end) ?? europeanUnitEnd(b, end) {
                 end = unitEnd
                 continue
             }

@@ -211,7 +211,7 @@ enum StreetVocabulary {
     /// Flats, doors and boxes after a European house number, each with its number ("bus 2", "Whg. 7", "Top 4", "apto 503").
     static let europeanUnits = WordSet("""
         bus bte boîte boite whg wohnung app appt apto apt ap dpto depto piso pta puerta esc int interno scala top stiege tür tur \
-        lgh lok byt m
+        lgh lok byt m scala esc escalera piano
         """)
 
     /// Units that stand alone after the house number: "r/c" (Portuguese ground floor), "bajo", "EG", "st" (Danish stuen).

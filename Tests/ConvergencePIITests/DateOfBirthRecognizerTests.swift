@@ -119,6 +119,20 @@ import Testing
         }
     }
 
+    /// Birth cues in Cyrillic, Devanagari, Chinese and Korean (before or after the date), Russian months in the genitive,
+    /// Polish and Portuguese first-person forms (session 25's eighth probe).
+    @Test func cuesInOtherScriptsAndFirstPerson() {
+        #expect(found("Дата рождения: 7 ноября 1979 г.") == ["7 ноября 1979"])
+        #expect(found("Иванов Пётр, 15.06.1968 г.р., инженер") == ["15.06.1968"])
+        #expect(found("उनकी जन्म तिथि 03/09/1981 है") == ["03/09/1981"])
+        #expect(found("王芳，女，1977年8月3日出生，籍贯上海。") == ["1977年8月3日"])
+        #expect(found("1990년 5월 3일생 김민지") == ["1990년 5월 3일"])
+        #expect(found("urodziłem się 3 marca 1970 r. w Łodzi") == ["3 marca 1970"])
+        #expect(found("eu nasci em 9 de maio de 1994") == ["9 de maio de 1994"])
+        #expect(found("2001년 1월 19일 학생 회의").isEmpty, "학생 (student) is no birth cue")
+        #expect(found("Встреча 14 марта 2024 г. в офисе").isEmpty, "a date without a cue")
+    }
+
     /// Czech and Slovak dates spaced after their full stops, month names that start with an accent or are written without
     /// their accents, and Turkish "doğdum" (session 25).
     @Test func spacedDatesAndAccentedMonths() {

@@ -33,6 +33,15 @@ import Testing
         #expect(kinds("phone 555 0100, SIN 130 692 544").contains(.nationalID), "unless a SIN cue is nearer")
     }
 
+    /// A Luhn-valid 3-3-3 after a word naming another number is that number: one in ten order numbers passes Luhn.
+    @Test func canadianSINYieldsToOtherNumbers() {
+        for text in ["Order no. 612 345 678", "Tracking 612-345-678 shipped", "Invoice 612 345 678 is due"] {
+            #expect(!kinds(text).contains(.nationalID), "\(text)")
+        }
+        #expect(kinds("SIN 612 345 678").contains(.nationalID))
+        #expect(kinds("612 345 678").contains(.nationalID), "a valid SIN standing alone")
+    }
+
     @Test func indianAadhaar() {
         #expect(found("aadhaar 2345 6789 0124") == ["2345 6789 0124"])
         #expect(kinds("4918-7263-5404") == [.nationalID])

@@ -113,6 +113,14 @@ import Testing
         }
     }
 
+    /// "no." right after a phone cue names the phone's number, not another kind (session 25).
+    @Test func numberWordAfterACue() {
+        #expect(isPhone("Mobile no. 612 345 678"))
+        #expect(isPhone("Tel nr 0612345678"))
+        #expect(!isPhone("Order no. 612 345 678"))
+        #expect(!isPhone("Call about order no. 612 345 678"))
+    }
+
     /// Turkish numbers with the trunk 0 set apart (session 25); a lone 0 before other groups is no phone.
     @Test func turkishTrunkApart() {
         for text in ["Bize 0 312 444 56 78 numarasından ulaşın.", "Çağrı merkezi: 0 850 333 12 12", "Ara beni 0 532 111 22 33"] {

@@ -478,6 +478,13 @@ import Testing
         #expect(sink.spans.count == (addresses ? bytes.count / unit.utf8.count : 0))
     }
 
+    /// The unit parts are part of the address: the span runs on to the postcode and city.
+    @Test func unitPartsInsideTheSpan() {
+        #expect(Self.addresses("Recapito: Via Po 12, scala C, int. 9, 20121 Milano MI") == ["Via Po 12, scala C, int. 9, 20121 Milano MI"])
+        #expect(Self.addresses("Lieferung: Ahornweg 5, 2. OG, 04177 Leipzig") == ["Ahornweg 5, 2. OG, 04177 Leipzig"])
+        #expect(!PIIDetector.kinds(in: "Recapito: Via Po 12, scala C, int. 9, 20121 Milano MI").contains(.personName))
+    }
+
     /// European addresses as people write them: a flat, floor or box between the number and the postcode, a letter or an
     /// en-dash range in the number, a Czech square written after its name (session 25).
     @Test func unitsBetweenNumberAndPostcode() {
