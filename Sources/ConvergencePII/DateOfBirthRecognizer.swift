@@ -50,8 +50,36 @@ enum DateOfBirthRecognizer {
            start == 3 || b[start - 4] == 0x28 || start >= 5 && b[start - 4] == 0x20 && b[start - 5] == 0x2C {
             return true
         }
-        return cues.near(b, start, end, window: 36, after: 24) || scriptCueNear(b, start, end)
+        guard cues.near(b, start, end, window: 36, after: 24) || scriptCueNear(b, start, end) else { return false }
+        // Apps, brands, firms and ideas are "born" and have birthdays too ("Our app was born on 3 March 2014", "La marque est
+        // née le 10 mai 1946", "Product birthday: … 12/12/2012"): such a word shortly before the date, and no word for a
+        // person there, outweighs a verb cue; a label ("date of birth", "DOB") still counts.
+        if thingWords.any(b, from: start - 40, to: start), !personWords.any(b, from: start - 40, to: start),
+           !labelCues.near(b, start, end, window: 36, after: 0) {
+            return false
+        }
+        return true
     }
+
+    static let thingWords = CueWords([
+        "app", "application", "project", "company", "brand", "product", "theory", "idea", "startup", "business", "firm", "band",
+        "club", "website", "platform", "software", "game", "series", "marque", "entreprise", "société", "projet", "marchio",
+        "azienda", "progetto", "empresa", "marca", "proyecto", "bedrijf", "merk", "firma", "marke", "unternehmen", "produkt",
+        "produto", "prodotto", "produit", "producto", "spółka", "společnost", "aplikacja", "aplicación", "applicazione",
+    ])
+
+    static let personWords = CueWords([
+        "he", "she", "his", "her", "founder", "ceo", "son", "daughter", "wife", "husband", "baby", "child", "patient", "mr", "mrs",
+        "ms", "dr", "elle", "lui", "lei", "er", "sie", "hij", "zij", "ella", "ele", "ela", "fondateur", "fondatore",
+        "fundador", "oprichter", "gründer",
+    ])
+
+    /// A label asks for the date of birth itself: what stands before it cannot be the thing born.
+    static let labelCues = CueWords([
+        "dob", "d.o.b", "birthdate", "date of birth", "geburtsdatum", "geboortedatum", "fødselsdato", "födelsedatum", "urodzenia",
+        "narození", "syntymäaika", "data de nascimento", "fecha de nacimiento", "date de naissance", "data di nascita",
+        "doğum tarihi",
+    ])
 
     /// Birth cues of Japanese, Chinese, Korean, Russian and Hindi (生年月日, 誕生日, 出生, 생년월일, 출생, дата рождения,
     /// родился, г.р., जन्म …) within 36 bytes before the date or 24 after it ("1969年4月27日出生", "02.10.1975 г.р.");

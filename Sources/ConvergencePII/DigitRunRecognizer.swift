@@ -40,7 +40,9 @@ enum DigitRunRecognizer {
             // `10.0.0.7:8080` and `192.168.1.0/24`: a port or prefix length does not make the address part of a token.
             if trimmedEnd > i, !gluedAfter || isPortOrPrefixLength(b, at: end) {
                 let dotted = trimmedEnd - i >= 7 && (b[i + 1] == 0x2E || b[i + 2] == 0x2E || b[i + 3] == 0x2E) // could be an address
-                classifyRun(b, i, trimmedEnd, versionCue: dotted && followsVersionWord(b, at: i), into: &sink)
+                // A phone-shaped run right after a word naming another number is that number ("Order 312.448.9021").
+                let otherNumber = trimmedEnd - i >= 10 && PhoneRecognizer.antiCueRightBefore(b, i)
+                classifyRun(b, i, trimmedEnd, versionCue: dotted && followsVersionWord(b, at: i), otherNumber: otherNumber, into: &sink)
             }
             i = end // > i: the run's first byte is a run byte
         }
@@ -63,7 +65,7 @@ enum DigitRunRecognizer {
         while k > 0, k > i - 3, b[k - 1] == 0x20 || b[k - 1] == 0x3A || b[k - 1] == 0x3D { k -= 1 }
         guard k < i else { return false }
         var start = k
-        while start > 0, k - start < 12, ASCII.isAlpha(b[start - 1]) { start -= 1 }
+        while start > 0, k - start < 12, ASCII.isAlpha(b[start - 1]) || b[start - 1] >= 0x80 { start -= 1 }
         guard start == 0 || !ASCII.isAlpha(b[start - 1]) else { return false }
         for word in versionWords where ASCII.equals(b, start, k, word) { return true }
         return false
@@ -72,6 +74,8 @@ enum DigitRunRecognizer {
     static let versionWords: [StaticString] = [
         "version", "versions", "ver", "v", "release", "build", "firmware", "fw", "rev", "revision", "tag", "framework", "sdk", "runtime",
         "kernel", "update", "patch", "driver", "bios", "plugin", "package", "library", "edition", "upgrade",
+        // Other languages: "verze firmwaru 5.0.1.77", "versión 10.2.0.1", "wersja 1.2.3.4", "sürüm 4.1.0.2".
+        "firmwaru", "verze", "versión", "versione", "versão", "wersja", "sürüm", "sürümü", "versie",
     ]
 
     /// A card number glued to the label or id before it (`card:4111…`, `sess_4111…`, `cc=`, `id4111…`): a Luhn-valid
@@ -104,9 +108,12 @@ enum DigitRunRecognizer {
 
     /// Pieces are rejoined with single spaces, so a run with doubled spaces is
     /// first copied with them collapsed; spans are mapped back to the original.
-    static func classifyRun(_ b: Bytes, _ from: Int, _ to: Int, versionCue: Bool = false, into sink: inout PIISink) {
+    static func classifyRun(_ b: Bytes, _ from: Int, _ to: Int, versionCue: Bool = false, otherNumber: Bool = false,
+                            into sink: inout PIISink) {
         let run = ASCII.slice(b, from, to)
-        guard hasDoubleSpace(run) else { return classifyWindows(run, offsets: nil, base: from, versionCue: versionCue, into: &sink) }
+        guard hasDoubleSpace(run) else {
+            return classifyWindows(run, offsets: nil, base: from, versionCue: versionCue, otherNumber: otherNumber, into: &sink)
+        }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: run.count) { scratch in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: run.count + 1) { offsets in
                 var n = 0
@@ -117,7 +124,7 @@ enum DigitRunRecognizer {
                 }
                 offsets[n] = Int32(run.count)
                 classifyWindows(Bytes(UnsafeMutableBufferPointer(rebasing: scratch[..<n])),
-                                offsets: UnsafeBufferPointer(offsets), base: from, versionCue: versionCue, into: &sink)
+                                offsets: UnsafeBufferPointer(offsets), base: from, versionCue: versionCue, otherNumber: otherNumber, into: &sink)
             }
         }
     }
@@ -130,15 +137,17 @@ enum DigitRunRecognizer {
     /// `run` has single spaces between pieces, none at either end. `offsets`
     /// maps a position in `run` to one in the original run (nil: the same).
     /// `versionCue`: the run follows "version" or the like, so its first piece is no address.
+    /// `otherNumber`: a word naming another kind of number stands right before the run, so its first piece is no phone.
     static func classifyWindows(_ run: Bytes, offsets: UnsafeBufferPointer<Int32>?, base: Int, versionCue: Bool = false,
-                                into sink: inout PIISink) {
+                                otherNumber: Bool = false, into sink: inout PIISink) {
         func original(_ k: Int) -> Int { base + (offsets.map { Int($0[k]) } ?? k) }
         var start = 0
         while start < run.count {
             var end = start
             for _ in 0..<5 {
                 while end < run.count, run[end] != 0x20 { end += 1 }
-                if let kind = classify(ASCII.slice(run, start, end)), sink.wants(kind), !(versionCue && start == 0 && kind == .ipAddress) {
+                if let kind = classify(ASCII.slice(run, start, end)), sink.wants(kind), !(versionCue && start == 0 && kind == .ipAddress),
+                   !(otherNumber && start == 0 && kind == .phone) {
                     sink.report(kind, original(start), original(end))
                 }
                 guard end < run.count else { break }

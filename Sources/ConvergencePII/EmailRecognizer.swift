@@ -19,6 +19,8 @@ enum EmailRecognizer {
             // secret recogniser reports them), not an address.
             if start > 0, b[start - 1] == 0x2F || (b[start - 1] == 0x3A && isURLUserInfo(b, before: start - 1)) { continue }
             guard isMailDomain(ASCII.slice(b, at + 1, end)) else { continue }
+            // `git@github.com:org/repo.git`, `deploy@host:/srv/app`: an SSH or scp remote names a login on a host, not a mailbox.
+            if end + 1 < b.count, b[end] == 0x3A, ASCII.isAlnum(b[end + 1]) || b[end + 1] == 0x2F || b[end + 1] == 0x7E { continue }
             sink.report(.email, start, end)
             if !sink.wants(.email) { return }
         }

@@ -47,6 +47,7 @@ enum EponymousFirms {
         Estée Lauder| Mercedes-Benz| Harley-Davidson| J.P. Morgan| J. P. Morgan| JP Morgan| Kiehl's| Patek Philippe|\
         Audemars Piguet| Vacheron Constantin| Van Cleef| Charles Tyrwhitt| Albert Heijn| D.R. Horton| A.C. Moore| R.J. Reynolds| J.C. Penney|\
         P.F. Chang's| J.B. Hunt| H.J. Heinz| S.C. Johnson| A.G. Edwards| L.L. Bean| T.J. Maxx| J.M. Smucker| J.D. Power|\
-        H.B. Fuller| A.O. Smith| W.R. Grace| W.W. Grainger| C.H. Robinson| D.E. Shaw
+        H.B. Fuller| A.O. Smith| W.R. Grace| W.W. Grainger| C.H. Robinson| D.E. Shaw| Dr. Oetker| Dr Oetker| Giovanni Rana|\
+        Philips Hue
         """
 }

@@ -13,7 +13,9 @@ enum LowercaseNameRecognizer {
 
     /// What the word before a candidate says: nothing, a person follows, or a title (a surname alone will do); or, for
     /// "said", "says", "told", "replied", that the word before it may be the person who spoke ("ok so priya said she'd").
-    enum Cue { case none, person, title, reported }
+    /// `introduction`: "its", "soy", "sono" … before a name; they also come before adjectives that are names ("sono felice"),
+    /// so a name after them must end the clause ("ciao sono luca, …").
+    enum Cue { case none, person, title, reported, introduction }
 
     /// The words `cueOf` knows of two to seven letters (the test rebuilds `cueShapes` from them; `mayBeCue` tests the two
     /// of eight itself).
@@ -63,7 +65,8 @@ enum LowercaseNameRecognizer {
                             sink.report(.personName, prev.start, prev.end)
                             if !sink.wants(.personName) { return }
                         }
-                    } else if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict) {
+                    } else if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict),
+                              cue != .introduction || endsClause(b, nameEnd) {
                         sink.report(.personName, nameStart, nameEnd)
                         if !sink.wants(.personName) { return }
                         i = nameEnd
@@ -75,6 +78,13 @@ enum LowercaseNameRecognizer {
             }
             i = tokenEnd + 1
         }
+    }
+
+    /// The name ending at `end` ends its clause: the text's end or punctuation.
+    @inline(__always) static func endsClause(_ b: Bytes, _ end: Int) -> Bool {
+        guard end < b.count else { return true }
+        let c = b[end]
+        return c == 0x2C || c == 0x2E || c == 0x21 || c == 0x3F || c == 0x3A || c == 0x3B || c == 0x29 || c == 0x0A
     }
 
     /// The next space at or after `from` (or the end), eight bytes at a time.
@@ -99,6 +109,7 @@ enum LowercaseNameRecognizer {
         func was(_ word: StaticString) -> Bool { prev.end > prev.start && ASCII.equals(b, prev.start, prev.end, word) }
         switch cueTable.code(b, w.start, w.end) {
         case CueCode.person: return .person
+        case CueCode.introduction: return .introduction
         case CueCode.title: return .title
         case CueCode.reported: return .reported
         case CueCode.am: return was("i") ? .person : .none
@@ -112,7 +123,7 @@ enum LowercaseNameRecognizer {
     /// What a cue word means; some only with the word before it or a colon after it.
     enum CueCode {
         static let person: UInt8 = 1, title: UInt8 = 2, reported: UInt8 = 3, am: UInt8 = 4, `is`: UInt8 = 5, afterVerb: UInt8 = 6
-        static let name: UInt8 = 7
+        static let name: UInt8 = 7, introduction: UInt8 = 8
     }
 
     /// The cue words with their meanings. "remind me to text maria", "ping chidi about it", "my wife priya"; not
@@ -122,10 +133,10 @@ enum LowercaseNameRecognizer {
     static let cueEntries: [(word: StaticString, code: UInt8)] =
         ["hi", "im", "cc", "hey", "i'm", "ask", "dear", "hiya", "attn", "user", "mama", "papa", "tell", "text", "ping", "wife", "hello",
          "named", "guest", "aunty", "uncle", "thanks", "cheers", "name's", "client", "member", "tenant", "auntie", "called", "sister",
-         "cousin", "friend", "patient", "contact", "husband", "brother", "customer", "employee",
-         // Introductions in chat: "hey its kayla jones", "hola soy alejandro", "ciao sono luca", "yo c'est kevin",
-         // "oi sou a bruna", "salut je suis manon", "cześć jestem ola".
-         "its", "it's", "it\u{2019}s", "soy", "sono", "c'est", "sou", "suis", "jestem"].map { ($0, CueCode.person) }
+         "cousin", "friend", "patient", "contact", "husband", "brother", "customer", "employee"].map { ($0, CueCode.person) }
+            // Introductions in chat: "hey its kayla jones, …", "hola soy alejandro, …", "ciao sono luca, …", "yo c'est kevin, …",
+            // "salut je suis manon.", "cześć jestem ola!".
+            + ["its", "it's", "it\u{2019}s", "soy", "sono", "c'est", "sou", "suis", "jestem"].map { ($0, CueCode.introduction) }
             + ["mr", "ms", "dr", "mrs", "prof"].map { ($0, CueCode.title) }
             + ["said", "says", "told", "replied", "here"].map { ($0, CueCode.reported) } // "ok so priya said", "jisoo here"
             + [("am", CueCode.am), ("is", CueCode.is), ("to", CueCode.afterVerb), ("by", CueCode.afterVerb), ("with", CueCode.afterVerb),

@@ -272,14 +272,21 @@ enum PersonNameRecognizer {
         return (count, p)
     }
 
-    /// The run names a street or a place after a person: a street type written before the name, in the run or as the
+    /// The run names a street or a place after a person: a street type or an institution written before the name, in the run or as the
     /// word before it ("Via Giuseppe Garibaldi", "Camino de Vera", "rue Victor Hugo", "l'avenue Victor Hugo", "ul. Jana
     /// Pawła"), or a saint joined to the name by a hyphen ("l'église Saint-Pierre", "la Saint-Jean"). A person named
     /// after a saint keeps the given name first ("Georges Saint-Pierre").
     static func isPlaceNamedAfter(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int, _ start: Int) -> Bool {
         let first = tokens[0]
-        if count >= 2, start >= first.start, isStreetTypeBefore(b, first.start, first.end, dotAfter: first.end < b.count && b[first.end] == 0x2E) {
+        if count >= 2, start >= first.start, isStreetTypeBefore(b, first.start, first.end, dotAfter: first.end < b.count && b[first.end] == 0x2E)
+            || StreetVocabulary.placesBeforeName.contains(b, first.start, first.end) {
             return true
+        }
+        // A street written as one hyphenated word ends in its type: "Konrad-Adenauer-Platz", "Friedrich-Ebert-Straße".
+        for k in 0..<count {
+            var hyphen = tokens[k].end
+            while hyphen > tokens[k].start, b[hyphen - 1] != 0x2D { hyphen -= 1 }
+            if hyphen > tokens[k].start, StreetVocabulary.separateTypes.contains(b, hyphen, tokens[k].end) { return true }
         }
         // The saint may follow an article the run opened with ("La Saint-Nicolas se fête …").
         let article = count >= 2 && (ASCII.equals(b, first.start, first.end, "la") || ASCII.equals(b, first.start, first.end, "le")
@@ -299,7 +306,7 @@ enum PersonNameRecognizer {
         guard k < end, k == 0 || !ASCII.isAlnum(b[k - 1]) else { return false }
         // English "via" is a preposition ("patch from Jakub Jelinek via Dave"): only the capitalised Italian street.
         if ASCII.isLower(b[k]), ASCII.equals(b, k, end, "via") { return false }
-        return isStreetTypeBefore(b, k, end, dotAfter: dot)
+        return isStreetTypeBefore(b, k, end, dotAfter: dot) || StreetVocabulary.placesBeforeName.contains(b, k, end)
     }
 
     /// A street type written before the street's name (short abbreviations only with their full stop: "ul.", "av.").
@@ -428,7 +435,11 @@ enum PersonNameRecognizer {
         guard let (ws, we) = wordBefore(b, start) else { return 0 }
         let f = NameGazetteer.flags(b, ws, we)
         if f & Flag.title != 0 { return 3 }
-        if f & Flag.cue != 0 { return 2 }
+        if f & Flag.cue != 0 {
+            // "im" is the list's "I'm" without its apostrophe, and German's "in dem" before every noun ("im Ausverkauf",
+            // "im Geschäftsjahr"): as written so, only a listed given name after it.
+            return we - ws == 2 && ASCII.equals(b, ws, we, "im") ? 1 : 2
+        }
         if we < b.count, b[we] == 0x2C, ASCII.equals(b, ws, we, "best") { return 2 } // the sign-off "Best, Tom"
         let second: StaticString
         if ASCII.equals(b, ws, we, "is") {

@@ -558,7 +558,12 @@ extension PhoneRecognizer {
         "pid", "uid", "ts", "upc", "gtin", "ean", "barcode", "imei", "product",
         // Article, product and contract codes in other languages ("Artikelnummer 0049 221 5567", "Ürün kodu 0532-1234-567").
         "artikel", "artikelnummer", "artikelnr", "artikelcode", "code", "kod", "kodu", "kode", "codice", "código", "codigo",
-        "contrat", "contract", "contrato", "contratto", "vertrag", "vertragsnummer",
+        "contrat", "contract", "contrato", "contratto", "vertrag", "vertragsnummer", "produit",
+        // Serial, part, catalogue, policy and booking numbers of other languages ("Numéro de série 07 89 12 34 56",
+        // "Seriennummer 0151 2345 6789", "Uw polisnummer is 020-555 1234", "Objednávka č. 777 123 456").
+        "serie", "série", "seryjny", "seryjnego", "seriennummer", "serienummer", "serienumret", "seri", "výrobní", "katalog",
+        "katalogové", "onderdeel", "onderdeelnummer", "póliza", "poliza", "polisnummer", "poliçe", "apólice", "apolice", "pratica",
+        "bokning", "bokningsnummer", "consignment", "objednávka", "objednávky", "réf",
     ]
 
     static let cueIndex = FirstByteIndex(cues), antiCueIndex = FirstByteIndex(antiCues)
@@ -589,7 +594,9 @@ extension PhoneRecognizer {
             if ASCII.isDigit(b[p]) { return false }
             let first = ASCII.lower(b[p])
             if p == 0 || !ASCII.isAlpha(b[p - 1]), startsWord[Int(first)] != 0 {
-                if cueIndex.contains(first: first, where: { ASCII.hasPrefix(b, at: p, $0) }) { return false } // a cue nearer
+                // A cue nearer, unless it only says "number" ("número", "numéro", "číslo"): then the word before it tells
+                // which number ("Su pedido número 612 34 56 78", "Número de série …" reads the word after).
+                if cueIndex.contains(first: first, where: { ASCII.hasPrefix(b, at: p, $0) }), !isNeutralNumberWord(b, p) { return false }
                 let anti = antiCueIndex.contains(first: first) { word in
                     let end = p + word.utf8CodeUnitCount // a whole word: "Partners," is no "part"
                     return ASCII.hasPrefix(b, at: p, word) && (end >= b.count || !ASCII.isAlpha(b[end]))
@@ -600,6 +607,32 @@ extension PhoneRecognizer {
                 if NationalIDRecognizer.isSINInCapitals(b, at: p) { return true }
             }
             p -= 1
+        }
+        return false
+    }
+
+    /// "número", "numéro", "numero", "číslo", "čísle" at `p`: a cue that says only that a number follows.
+    @inline(__always) static func isNeutralNumberWord(_ b: Bytes, _ p: Int) -> Bool {
+        ASCII.hasPrefix(b, at: p, "num") || ASCII.hasPrefix(b, at: p, "n\u{FA}m") || ASCII.hasPrefix(b, at: p, "\u{10D}\u{ED}sl")
+    }
+
+    /// The word right before `at` (after one space, perhaps after '#', ':' or '.') is a word naming another number:
+    /// "Order 312.448.9021", "Consignment 1-555-867-5309". Real North American numbers pass elsewhere whatever
+    /// words stand further off.
+    static func antiCueRightBefore(_ b: Bytes, _ at: Int) -> Bool {
+        var end = at
+        for _ in 0..<2 { // the word before, or the one before a word that only says "number" ("pedido número 612 …")
+            guard end >= 2, b[end - 1] == 0x20 else { return false }
+            end -= 1
+            if b[end - 1] == 0x23 || b[end - 1] == 0x3A || b[end - 1] == 0x2E { end -= 1 }
+            var start = end
+            while start > 0, ASCII.isAlpha(b[start - 1]) || b[start - 1] >= 0x80 { start -= 1 }
+            guard start < end, start == 0 || !ASCII.isAlnum(b[start - 1]) else { return false }
+            if antiCueIndex.contains(first: ASCII.lower(b[start]), where: { ASCII.equals(b, start, end, $0) }) { return true }
+            guard isNeutralNumberWord(b, start) || ASCII.equals(b, start, end, "nummer") || ASCII.equals(b, start, end, "number") else {
+                return false
+            }
+            end = start
         }
         return false
     }

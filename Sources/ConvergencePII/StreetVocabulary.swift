@@ -133,6 +133,15 @@ enum StreetVocabulary {
         strada ulica ul aleja aleje plac jalan jl jln thanon náměstí nám třída calea bulevardul av
         """)
 
+    /// Institutions and places that languages other than English name before the person they are named after ("aeroporto
+    /// Leonardo da Vinci", "stadio Giuseppe Meazza", "lycée Victor-Hugo", "Haltestelle Konrad-Adenauer-Platz"). English
+    /// puts the word after the name ("Kennedy Airport"), and before a name it is a clause's end ("at the hospital Maria …").
+    static let placesBeforeName = WordSet("""
+        hôpital ospedale klinikum aeroporto aeropuerto aéroport flughafen stadio estadio stade stadion lycée collège école liceo \
+        scuola escuela colegio instituto istituto universidad università universidade université museo musée museu teatro \
+        théâtre ponte puente pont parco parque parc estação estación stazione gare haltestelle bahnhof
+        """)
+
     /// Colombian way types before a way number and "# 10-34": "Calle 72 # 10-34", "Cra. 7 No. 32-16", "Av. Calle 26 # 68-35".
     static let colombianTypes = WordSet("calle cl carrera cra kr cr transversal tv diagonal dg avenida av ak ac")
 

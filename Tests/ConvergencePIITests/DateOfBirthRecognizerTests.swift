@@ -133,6 +133,19 @@ import Testing
         #expect(found("Встреча 14 марта 2024 г. в офисе").isEmpty, "a date without a cue")
     }
 
+    /// Apps, brands and firms are "born" too: a thing word shortly before the date outweighs a verb cue, not a label
+    /// or a word for a person (session 25's ninth probe).
+    @Test func thingsAreBornToo() {
+        for text in ["Our app was born on 3 March 2014 at a hackathon.", "La marque est née le 10 mai 1946 à Lyon.",
+                     "Il marchio è nato il 9 gennaio 1921.", "Ons bedrijf is geboren op 1 juni 1999.",
+                     "Product birthday: first unit shipped 12/12/2012."] {
+            #expect(found(text).isEmpty, "\(text)")
+        }
+        #expect(found("Our founder was born on 3 May 1960 in Leeds.") == ["3 May 1960"])
+        #expect(found("Project lead, date of birth 12/03/1985") == ["12/03/1985"])
+        #expect(found("The company's CEO, born 4 April 1971, spoke first.") == ["4 April 1971"])
+    }
+
     /// Czech and Slovak dates spaced after their full stops, month names that start with an accent or are written without
     /// their accents, and Turkish "doğdum" (session 25).
     @Test func spacedDatesAndAccentedMonths() {

@@ -67,3 +67,15 @@ extension MachineValueTests {
         #expect(PIIDetector.kinds(in: "IBAN GB82-WEST-1234-5698-7654-32") == [.iban])
     }
 }
+
+extension MachineValueTests {
+    /// An SSH or scp remote names a login on a host, not a mailbox; a version after a version word of another language is
+    /// no IPv4 address.
+    @Test func remotesAndVersions() {
+        #expect(!PIIDetector.kinds(in: "git clone git@github.com:org/repo.git").contains(.email))
+        #expect(!PIIDetector.kinds(in: "rsync -a deploy@build.example.com:/srv/app .").contains(.email))
+        #expect(PIIDetector.kinds(in: "write to jane@example.com: thanks").contains(.email))
+        #expect(!PIIDetector.kinds(in: "verze firmwaru 5.0.1.77 je nejnovější").contains(.ipAddress))
+        #expect(!PIIDetector.kinds(in: "versión 10.2.0.1 publicada").contains(.ipAddress))
+    }
+}

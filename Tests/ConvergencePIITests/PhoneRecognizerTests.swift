@@ -121,6 +121,20 @@ import Testing
         #expect(!isPhone("Call about order no. 612 345 678"))
     }
 
+    /// Serial, policy, booking and order numbers of other languages shaped as phones, and a "número" that only says a
+    /// number follows; a North American shape right after a word naming another number (session 25's ninth probe).
+    @Test func otherNumbersShapedAsPhones() {
+        for text in ["Tu pedido número 655 12 34 56 sale mañana.", "Numéro de série 06 41 22 33 44 sous l'appareil.",
+                     "Seriennummer 0170 3344 5566 auf dem Typenschild.", "Polisnummer 030-123 4567 staat op de brief.",
+                     "Order 415.448.9021 was split in two.", "Consignment 1-555-867-5309 left the depot.",
+                     "Número de série 96 765 4321 na etiqueta."] {
+            #expect(!isPhone(text), "\(text)")
+        }
+        for text in ["Mi número es 655 12 34 56, llámame.", "Call 415.448.9021 about order 5.", "Tel. 030-123 4567"] {
+            #expect(isPhone(text), "\(text)")
+        }
+    }
+
     /// Turkish numbers with the trunk 0 set apart (session 25); a lone 0 before other groups is no phone.
     @Test func turkishTrunkApart() {
         for text in ["Bize 0 312 444 56 78 numarasından ulaşın.", "Çağrı merkezi: 0 850 333 12 12", "Ara beni 0 532 111 22 33"] {
