@@ -38587,7 +38587,6 @@ comporting
 comportment
 comports
 compose
-composed
 composer
 composers
 composes
@@ -42952,7 +42951,6 @@ diddled
 diddles
 diddling
 die
-died
 diehard
 diehards
 diereses
@@ -43458,7 +43456,6 @@ discourteously
 discourtesies
 discourtesy
 discover
-discovered
 discoverer
 discoverers
 discoveries
@@ -49669,7 +49666,6 @@ foulness
 fouls
 found
 foundations
-founded
 founder
 foundered
 foundering
@@ -56781,7 +56777,6 @@ inveigled
 inveigles
 inveigling
 invent
-invented
 inventing
 invention
 inventions
@@ -65693,7 +65688,6 @@ painstakingly
 paint
 paintbrush
 paintbrushes
-painted
 painters
 painting
 paintings
@@ -70137,7 +70131,6 @@ publicizing
 publicly
 publish
 publishable
-published
 publisher
 publishers
 publishes
@@ -91667,7 +91660,6 @@ witty
 wolf
 wolfram
 womble
-won
 woo
 wood
 woodcock
@@ -93091,13 +93083,18 @@ canceled
 cancelled
 commented
 complained
+composed
 confirmed
 could
 declined
+died
+discovered
 emailed
 explained
+founded
 had
 has
+invented
 is
 joined
 left
@@ -93106,8 +93103,10 @@ mentioned
 needs
 noted
 ordered
+painted
 phoned
 presented
+published
 received
 replied
 replies
@@ -93135,6 +93134,7 @@ can
 #106
 books
 said
+won
 works
 #107
 will

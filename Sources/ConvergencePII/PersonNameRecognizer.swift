@@ -432,6 +432,16 @@ enum PersonNameRecognizer {
     /// ("with", "and", "to"), 0 none. Looks back at most two words, 40 bytes.
     static func cueBefore(_ b: Bytes, _ start: Int) -> Int {
         if start >= 4, ASCII.hasPrefix(b, at: start - 4, "c/o ") { return 2 } // "c/o Müller": care of a person
+        // A sign-off after a dash that closes a message ("call me on 07700 900 123 — Daniel."): a listed given name only, and
+        // three words or more before the dash on its line ("Изходен код — Ada" labels a language, not a message).
+        if start >= 5, b[start - 1] == 0x20, ASCII.hasPrefix(b, at: start - 5, " \u{2014}") || ASCII.hasPrefix(b, at: start - 5, " \u{2013}") {
+            var spaces = 0, k = start - 5
+            while k > 0, b[k - 1] != 0x0A, spaces < 3 {
+                if b[k - 1] == 0x20 { spaces += 1 }
+                k -= 1
+            }
+            return spaces >= 3 ? 1 : 0
+        }
         guard let (ws, we) = wordBefore(b, start) else { return 0 }
         let f = NameGazetteer.flags(b, ws, we)
         if f & Flag.title != 0 { return 3 }

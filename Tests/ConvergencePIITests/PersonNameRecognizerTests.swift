@@ -593,6 +593,10 @@ import Testing
             #expect(!Self.found(text), "\(text)")
         }
         #expect(Self.names("hi im Priya, the new intern") == ["Priya"])
+        // A sign-off after a dash closing a message; a label before a dash is none. A past tense people do ("won").
+        #expect(Self.names("Running late, see you at the gate — Daniel.") == ["Daniel"])
+        #expect(!Self.found("Source code — Ada"))
+        #expect(Self.names("Marie Curie won two Nobel Prizes.") == ["Marie Curie"])
         #expect(Self.names("ciao sono giulia, arrivo tra poco") == ["giulia"])
     }
 
