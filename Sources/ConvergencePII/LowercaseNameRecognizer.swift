@@ -24,7 +24,7 @@ enum LowercaseNameRecognizer {
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x4_1181_0008_118F, cueShapes2: UInt64 = 0x10_20C5_005C_B189
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x4_1185_0008_118F, cueShapes2: UInt64 = 0x10_20C5_005C_B189
     static let cueShapes3: UInt64 = 0x2_8086_000C_3325
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
@@ -55,7 +55,7 @@ enum LowercaseNameRecognizer {
             let tokenEnd = nextSpace(b, i)
             // The word inside the token: "hi," → "hi", "(anna" → "anna".
             var s = i, e = tokenEnd
-            while s < e, !ASCII.isAlpha(b[s]) { s += 1 }
+            while s < e, !ASCII.isAlpha(b[s]), b[s] &- 0xC3 > 2 { s += 1 } // a Latin-1 or Latin Extended-A letter starts a word: "är"
             while e > s, !ASCII.isAlpha(b[e - 1]) { e -= 1 }
             if e > s {
                 if mayBeCue(b, s, e) {
@@ -78,6 +78,17 @@ enum LowercaseNameRecognizer {
             }
             i = tokenEnd + 1
         }
+    }
+
+    /// One space after `p`, a lower-case surname that is no ordinary word ("grace o'malley", "mark jensen").
+    static func surnameFollows(_ b: Bytes, _ p: Int) -> Bool {
+        guard p + 1 < b.count, b[p] == 0x20, ASCII.isLower(b[p + 1]) else { return false }
+        var e = p + 1
+        while e < b.count, ASCII.isLower(b[e]) || b[e] >= 0x80 || (b[e] == 0x27 || b[e] == 0x2D) && e + 1 < b.count && ASCII.isLower(b[e + 1]) {
+            e += 1
+        }
+        let f = NameGazetteer.flags(b, p + 1, e)
+        return f & Flag.surname != 0 && f & (Flag.word | Flag.stop | Flag.given) == 0
     }
 
     /// The name ending at `end` ends its clause: the text's end or punctuation.
@@ -135,8 +146,8 @@ enum LowercaseNameRecognizer {
          "named", "guest", "aunty", "uncle", "thanks", "cheers", "name's", "client", "member", "tenant", "auntie", "called", "sister",
          "cousin", "friend", "patient", "contact", "husband", "brother", "customer", "employee"].map { ($0, CueCode.person) }
             // Introductions in chat: "hey its kayla jones, …", "hola soy alejandro, …", "ciao sono luca, …", "yo c'est kevin, …",
-            // "salut je suis manon.", "cześć jestem ola!".
-            + ["its", "it's", "it\u{2019}s", "soy", "sono", "c'est", "sou", "suis", "jestem"].map { ($0, CueCode.introduction) }
+            // "salut je suis manon.", "cześć jestem ola!", "hallo, hier ist jan meyer, …", "hej det är elin, …".
+            + ["its", "it's", "it\u{2019}s", "soy", "sono", "c'est", "sou", "suis", "jestem", "ist", "\u{E4}r"].map { ($0, CueCode.introduction) }
             + ["mr", "ms", "dr", "mrs", "prof"].map { ($0, CueCode.title) }
             + ["said", "says", "told", "replied", "here"].map { ($0, CueCode.reported) } // "ok so priya said", "jisoo here"
             + [("am", CueCode.am), ("is", CueCode.is), ("to", CueCode.afterVerb), ("by", CueCode.afterVerb), ("with", CueCode.afterVerb),
@@ -184,7 +195,8 @@ enum LowercaseNameRecognizer {
             if words == 0 {
                 let plainGiven = f & Flag.given != 0 && f & Flag.word == 0
                 let plainSurname = f & Flag.surname != 0 && f & Flag.word == 0
-                guard plainGiven || cue == .title && plainSurname else { return nil }
+                // A given name that is also a word counts before a surname that is none: "this is grace o'malley".
+                guard plainGiven || cue == .title && plainSurname || f & Flag.given != 0 && surnameFollows(b, p) else { return nil }
             } else {
                 guard f & Flag.name != 0, f & Flag.after == 0 else { break } // "anna and …", "anna will …"
                 if strict, f & Flag.word != 0, f & Flag.surname == 0 { break } // a surname that is also a word ("john smith") counts

@@ -286,7 +286,11 @@ enum PersonNameRecognizer {
         for k in 0..<count {
             var hyphen = tokens[k].end
             while hyphen > tokens[k].start, b[hyphen - 1] != 0x2D { hyphen -= 1 }
-            if hyphen > tokens[k].start, StreetVocabulary.separateTypes.contains(b, hyphen, tokens[k].end) { return true }
+            // Three letters or more and not "per" (Swedish "Nils-Per", where the list's Russian "per." is a lane).
+            if hyphen > tokens[k].start, tokens[k].end - hyphen >= 3, !ASCII.equals(b, hyphen, tokens[k].end, "per"),
+               StreetVocabulary.separateTypes.contains(b, hyphen, tokens[k].end) {
+                return true
+            }
         }
         // The saint may follow an article the run opened with ("La Saint-Nicolas se fête …").
         let article = count >= 2 && (ASCII.equals(b, first.start, first.end, "la") || ASCII.equals(b, first.start, first.end, "le")

@@ -597,7 +597,13 @@ import Testing
         #expect(Self.names("Running late, see you at the gate — Daniel.") == ["Daniel"])
         #expect(!Self.found("Source code — Ada"))
         #expect(Self.names("Marie Curie won two Nobel Prizes.") == ["Marie Curie"])
+        #expect(Self.names("I met Nils-Per Andersson at the depot.") == ["Nils-Per Andersson"])
         #expect(Self.names("ciao sono giulia, arrivo tra poco") == ["giulia"])
+        #expect(Self.names("hallo, hier ist lukas meyer, ruf mich an") == ["lukas meyer"])
+        #expect(Self.names("hej det är elin, ses vi?") == ["elin"])
+        #expect(Self.names("hi, this is grace o'malley from the school") == ["grace o'malley"])
+        #expect(!Self.found("das ist gut so"))
+        #expect(!Self.found("hi, this is grace period info"))
     }
 
     /// Streets and feasts named after people are no people mentioned: a street type before the name, in the run or as
