@@ -103,6 +103,9 @@ enum DateOfBirthRecognizer {
         return false
     }
 
+    /// Japanese eras and the Gregorian year of their first year (year n of an era is `first + n - 1`).
+    static let eras: [(StaticString, Int)] = [("令和", 2019), ("平成", 1989), ("昭和", 1926), ("大正", 1912)]
+
     /// "1985年3月4日" (Japanese, Chinese) or "1985년 3월 4일" (Korean) after the year at `k`: where it ends, if valid.
     static func cjkDate(_ b: Bytes, year: Int, after k0: Int) -> Int? {
         var k = k0
@@ -132,6 +135,14 @@ enum DateOfBirthRecognizer {
     /// The span of a valid date that starts at the digit `i`, or whose month name comes just before it.
     static func date(_ b: Bytes, at i: Int) -> (Int, Int)? {
         if let end = compactDate(b, i) { return (i, end) }
+        // A Japanese era year, as forms write a birth date: "昭和58年5月21日", "平成4年7月7日".
+        if i >= 6, b[i - 6] >= 0xE5 {
+            for (era, first) in eras where ASCII.hasPrefix(b, at: i - 6, era) {
+                var k = i
+                guard let n = number(b, &k, max: 2), n >= 1, let end = cjkDate(b, year: first + n - 1, after: k) else { return nil }
+                return (i - 6, end)
+            }
+        }
         var k = i
         guard let first = number(b, &k, max: 4) else { return nil }
         let firstLength = k - i

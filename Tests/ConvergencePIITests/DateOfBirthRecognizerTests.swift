@@ -130,6 +130,10 @@ import Testing
         #expect(found("urodziłem się 3 marca 1970 r. w Łodzi") == ["3 marca 1970"])
         #expect(found("eu nasci em 9 de maio de 1994") == ["9 de maio de 1994"])
         #expect(found("2001년 1월 19일 학생 회의").isEmpty, "학생 (student) is no birth cue")
+        #expect(found("生年月日：昭和61年11月3日") == ["昭和61年11月3日"], "a Japanese era year")
+        #expect(found("平成9年2月28日生まれの山田さん") == ["平成9年2月28日"])
+        #expect(found("平成9年2月30日生まれ").isEmpty, "no such day")
+        #expect(found("令和5年4月1日に開店しました").isEmpty, "an era date without a cue")
         #expect(found("Встреча 14 марта 2024 г. в офисе").isEmpty, "a date without a cue")
     }
 
