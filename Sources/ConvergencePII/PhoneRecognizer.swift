@@ -616,23 +616,29 @@ extension PhoneRecognizer {
         ASCII.hasPrefix(b, at: p, "num") || ASCII.hasPrefix(b, at: p, "n\u{FA}m") || ASCII.hasPrefix(b, at: p, "\u{10D}\u{ED}sl")
     }
 
-    /// The word right before `at` (after one space, perhaps after '#', ':' or '.') is a word naming another number:
-    /// "Order 312.448.9021", "Consignment 1-555-867-5309". Real North American numbers pass elsewhere whatever
-    /// words stand further off.
+    /// The word right before `at`: one space, perhaps a '#', ':' or '.', then letters (of any script) that start a word.
+    static func wordRightBefore(_ b: Bytes, _ at: Int) -> (start: Int, end: Int)? {
+        guard at >= 2, b[at - 1] == 0x20 else { return nil }
+        var end = at - 1
+        if b[end - 1] == 0x23 || b[end - 1] == 0x3A || b[end - 1] == 0x2E { end -= 1 }
+        var start = end
+        while start > 0, ASCII.isAlpha(b[start - 1]) || b[start - 1] >= 0x80 { start -= 1 }
+        guard start < end, start == 0 || !ASCII.isAlnum(b[start - 1]) else { return nil }
+        return (start, end)
+    }
+
+    /// The word right before `at` is a word naming another number: "Order 312.448.9021", "Consignment 1-555-867-5309";
+    /// or the one before a word that only says "number" ("pedido número 612 …"). Real North American numbers pass
+    /// elsewhere whatever words stand further off.
     static func antiCueRightBefore(_ b: Bytes, _ at: Int) -> Bool {
-        var end = at
-        for _ in 0..<2 { // the word before, or the one before a word that only says "number" ("pedido número 612 …")
-            guard end >= 2, b[end - 1] == 0x20 else { return false }
-            end -= 1
-            if b[end - 1] == 0x23 || b[end - 1] == 0x3A || b[end - 1] == 0x2E { end -= 1 }
-            var start = end
-            while start > 0, ASCII.isAlpha(b[start - 1]) || b[start - 1] >= 0x80 { start -= 1 }
-            guard start < end, start == 0 || !ASCII.isAlnum(b[start - 1]) else { return false }
+        var at = at
+        for _ in 0..<2 {
+            guard let (start, end) = wordRightBefore(b, at) else { return false }
             if antiCueIndex.contains(first: ASCII.lower(b[start]), where: { ASCII.equals(b, start, end, $0) }) { return true }
             guard isNeutralNumberWord(b, start) || ASCII.equals(b, start, end, "nummer") || ASCII.equals(b, start, end, "number") else {
                 return false
             }
-            end = start
+            at = start
         }
         return false
     }
@@ -642,17 +648,10 @@ extension PhoneRecognizer {
         ASCII.hasPrefix(b, at: p, "no.") || ASCII.hasPrefix(b, at: p, "nr") && (p + 2 == b.count || !ASCII.isAlpha(b[p + 2]))
     }
 
-    /// A cue word ends one space (perhaps after a full stop) before `p`.
+    /// A cue word ends right before `p` ("Mobile no.", "Tel nr").
     static func cueRightBefore(_ b: Bytes, _ p: Int) -> Bool {
-        var end = p
-        guard end >= 2, b[end - 1] == 0x20 else { return false }
-        end -= 1
-        if b[end - 1] == 0x2E { end -= 1 }
-        var start = end
-        while start > 0, ASCII.isAlpha(b[start - 1]) { start -= 1 }
-        guard start < end else { return false }
-        let first = ASCII.lower(b[start])
-        return cueIndex.contains(first: first) { ASCII.equals(b, start, end, $0) }
+        guard let (start, end) = wordRightBefore(b, p) else { return false }
+        return cueIndex.contains(first: ASCII.lower(b[start])) { ASCII.equals(b, start, end, $0) }
     }
 
     /// "phones", "telephone", "calling", "faxes", "mobile:": a cue may run on into a longer word for a few of them.
