@@ -48,46 +48,30 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
         self.finish = finish
     }
 
-    package func run(context: Context, connections: ReadyConnections) {
+    /// A thread's state for `run`; also the wait observer of its PostgreSQL connections.
+    package func makeThread(connections: ReadyConnections) -> ServingThread {
+        ServingThread(connections: connections, active: active) { [self] in
+            _ = acceptWaiting(connections: connections, keepOneReady: false)
+        }
+    }
+
+    package func run(_ thread: ServingThread, context: Context) {
         var fcgi = FCGX_Request()
         FCGX_InitRequest(&fcgi, -1, 0)
         let output = ByteBuffer(capacity: 4096) // the thread's response buffer, reused
-        var batch = ReadyConnections.Batch()
+        let connections = thread.connections
         while true {
             if state.isStopping { connections.stopAccepting() }
             // Idle, nothing in hand: more threads than `active_threads` running means this one stands by.
-            if batch.isEmpty, active.overLimit {
+            if thread.batch.isEmpty, active.overLimit {
                 active.standByWhileOverLimit(checkMs: WorkerState.idleWakeMs) { state.isStopping }
             }
-            switch connections.next(timeoutMs: WorkerState.idleWakeMs, batch: &batch) {
+            switch connections.next(timeoutMs: WorkerState.idleWakeMs, batch: &thread.batch) {
             case .timeout:
                 // Draining ends once every accepted connection has been answered.
                 if state.isStopping && connections.openConnections == 0 { return }
             case .listener:
-                // Edge-triggered: take every waiting connection now, or some would wait for the
-                // next arrival. Also while draining: this edge was ours alone (EPOLLEXCLUSIVE), so
-                // a connection left in the backlog would wait for a replacement worker's next edge.
-                var direct: Int32 = -1
-                while true {
-                    guard let fd = connections.accept() else {
-                        // Short of EAGAIN, this edge's connections may still be in the backlog:
-                        // accept again (after a back-off when out of descriptors or memory) rather
-                        // than leave them for the next arrival.
-                        if handleAcceptError(errno), !state.isStopping { continue }
-                        break
-                    }
-                    if isTCP {
-                        cv_set_nodelay(fd)
-                        // Workers never close a kept connection: over TCP, a peer that vanished
-                        // silently is found by keepalive probes instead.
-                        cv_set_keepalive(fd)
-                    }
-                    // nginx writes its request as soon as it has connected, so it is usually here
-                    // already: this thread serves the first such connection itself, without a trip
-                    // through the set (an epoll_ctl and a wake-up); the others go to the set, where
-                    // idle threads take them. A silent connection still never holds a thread.
-                    if direct < 0, cv_readable_now(fd) == 1 { direct = fd } else { connections.watch(fd) }
-                }
+                let direct = acceptWaiting(connections: connections, keepOneReady: true)
                 if direct >= 0 { serve(direct, inSet: false, &fcgi, context: context, output: output, connections: connections) }
             case .connection(let fd):
                 serve(fd, inSet: true, &fcgi, context: context, output: output, connections: connections)
@@ -97,6 +81,35 @@ package final class FastCGIAcceptLoop<Context>: Sendable {
                 state.requestStop()
                 return
             }
+        }
+    }
+
+    /// Accepts every connection waiting on the listener into the set. With `keepOneReady`,
+    /// the first whose request has arrived is returned instead, for the caller to serve.
+    private func acceptWaiting(connections: ReadyConnections, keepOneReady: Bool) -> Int32 {
+        // Edge-triggered: take every waiting connection now, or some would wait for the
+        // next arrival. Also while draining: this edge was ours alone (EPOLLEXCLUSIVE), so
+        // a connection left in the backlog would wait for a replacement worker's next edge.
+        var direct: Int32 = -1
+        while true {
+            guard let fd = connections.accept() else {
+                // Short of EAGAIN, this edge's connections may still be in the backlog:
+                // accept again (after a back-off when out of descriptors or memory) rather
+                // than leave them for the next arrival.
+                if handleAcceptError(errno), !state.isStopping { continue }
+                return direct
+            }
+            if isTCP {
+                cv_set_nodelay(fd)
+                // Workers never close a kept connection: over TCP, a peer that vanished
+                // silently is found by keepalive probes instead.
+                cv_set_keepalive(fd)
+            }
+            // nginx writes its request as soon as it has connected, so it is usually here
+            // already: this thread serves the first such connection itself, without a trip
+            // through the set (an epoll_ctl and a wake-up); the others go to the set, where
+            // idle threads take them. A silent connection still never holds a thread.
+            if keepOneReady, direct < 0, cv_readable_now(fd) == 1 { direct = fd } else { connections.watch(fd) }
         }
     }
 

@@ -71,6 +71,16 @@ package final class ReadyConnections: Sendable {
         return fd == listenFD ? .listener : .connection(fd)
     }
 
+    /// The batch's fds not yet served go back: a connection is re-armed (it is ready, so
+    /// a waiting thread gets it at once), a listener event goes to `listener`.
+    func handBack(_ batch: inout Batch, listener: () -> Void) {
+        while batch.next < batch.count {
+            let fd = withUnsafeBytes(of: batch.fds) { $0.load(fromByteOffset: batch.next * 4, as: Int32.self) }
+            batch.next += 1
+            if fd == listenFD { listener() } else { rearm(fd) }
+        }
+    }
+
     /// Takes one connection from the listener; nil (errno set) when the backlog is
     /// empty or accept failed. The listener is edge-triggered: call until nil after
     /// each listener event. The caller serves the connection or `watch`es it.

@@ -51,4 +51,29 @@ final class ActiveThreadsStackTests: XCTestCase {
         XCTAssertTrue(try waitUntil(timeout: 10, interval: 0.05) { coldStatus.value.load(ordering: .relaxed) != 0 })
         XCTAssertEqual(coldStatus.value.load(ordering: .relaxed), 200, "the waiting request is answered once the lock is gone")
     }
+
+    /// Connections whose requests arrive together are served side by side: a thread that
+    /// took several ready connections at once and then waits (here on `_echo`'s stand-in
+    /// for PostgreSQL) gives the others back, instead of serving them after its wait.
+    func testRequestsReadyTogetherAreServedSideBySide() throws {
+        let stack = try TestStack(label: "side-by-side",
+                                  overrides: ["CONVERGENCE_WORKERS": "1", "CONVERGENCE_THREADS": "8", "CONVERGENCE_ACTIVE_THREADS": "1"],
+                                  waitForWorkers: 1)
+        defer { stack.stop() }
+        let client = stack.client
+        let elapsed = Mutex<[Double]>([])
+        let threads = (0..<6).map { _ in
+            Thread {
+                let started = Date()
+                let status = (try? client.post("/_echo?delay_ms=1500", json: #"{"slow":true}"#).status) ?? -1
+                elapsed.withLock { $0.append(status == 200 ? Date().timeIntervalSince(started) : -1) }
+            }
+        }
+        threads.forEach { $0.start() }
+        XCTAssertTrue(waitUntil(timeout: 15) { elapsed.withLock { $0.count } == 6 })
+        let times = elapsed.withLock { $0 }
+        XCTAssertFalse(times.contains(-1), "every request succeeds: \(times)")
+        // Served one after another, the last would take 9 s; in one batch of four, 6 s.
+        XCTAssertLessThan(times.max() ?? 99, 2.9, "no request waits for another's 1.5 s: \(times)")
+    }
 }

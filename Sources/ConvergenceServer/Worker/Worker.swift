@@ -88,12 +88,13 @@ public struct Worker: Sendable {
             let started = startThread {
                 // Waits on PostgreSQL let a standing-by thread run meanwhile.
                 let primary = PostgresConnection(database), auditReader = auditRead.map(PostgresConnection.init)
-                primary.waitObserver = active
-                auditReader?.waitObserver = active
+                let thread = loop.makeThread(connections: connections)
+                primary.waitObserver = thread
+                auditReader?.waitObserver = thread
                 let context = RequestContext(database: primary, logger: logger, config: config, keyring: keyring,
                                              shared: shared, audit: spool, auditLane: lane, caches: caches,
                                              auditReadDatabase: auditReader)
-                loop.run(context: context, connections: connections)
+                loop.run(thread, context: context)
                 state.threadsRunning.subtract(1, ordering: .releasing)
             }
             if started == nil {
