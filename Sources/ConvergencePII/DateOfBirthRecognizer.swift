@@ -10,7 +10,7 @@ import Darwin
 /// within 36 bytes before it or 24 after it, or any such date under a
 /// `.dateOfBirth` field hint. Dates alone are everywhere and are never flagged.
 /// Forms: 1985-03-14, 1985/03/14, 14/03/1985, 03/14/1985, 14.03.1985, 14-03-85,
-/// 14 March 1985, 14th of March, 1985, 14-Mar-1985, 14. März 1985,
+/// 14 March 1985, 14th of March, 1985, 14-Mar-1985, 14. März 1985, 12th of June '79, 29-Feb-00,
 /// 14 de marzo de 1985, March 14, 1985 (English, German, French, Spanish and Italian month names).
 enum DateOfBirthRecognizer {
     typealias Bytes = ASCII.Bytes
@@ -66,6 +66,9 @@ enum DateOfBirthRecognizer {
         "club", "website", "platform", "software", "game", "series", "marque", "entreprise", "société", "projet", "marchio",
         "azienda", "progetto", "empresa", "marca", "proyecto", "bedrijf", "merk", "firma", "marke", "unternehmen", "produkt",
         "produto", "prodotto", "produit", "producto", "spółka", "společnost", "aplikacja", "aplicación", "applicazione",
+        // What a firm has instead of a birth: "Happy birthday to us! Founded on 12 March 1998, Brightwave turns 26".
+        "founded", "established", "incorporated", "launched", "anniversary", "gegründet", "fondée", "fondé", "fundada", "fundado",
+        "fondata", "fondato", "opgericht",
     ])
 
     static let personWords = CueWords([
@@ -225,7 +228,34 @@ enum DateOfBirthRecognizer {
             guard k < b.count, b[k] == 0x20 else { return nil }
             k = skipWord(b, k + 1, "de")
         }
-        return year(b, &k).flatMap { isValid(day, month, $0) ? k : nil }
+        var m = k // `year` moves past the digits it read, also when it finds no year
+        let y: Int
+        if let full = year(b, &m) {
+            y = full
+            k = m
+        } else if let short = shortYear(b, &k, bare: dash) {
+            y = short
+        } else {
+            return nil
+        }
+        return isValid(day, month, y) ? k : nil
+    }
+
+    /// A two-digit year as people write it after a month name: "12th of June '79", "29-Feb-00" (bare only after a
+    /// dash); the century is the one that puts it in the past.
+    static func shortYear(_ b: Bytes, _ k: inout Int, bare: Bool) -> Int? {
+        var m = k
+        if m < b.count, b[m] == 0x27 {
+            m += 1
+        } else if m + 2 < b.count, b[m] == 0xE2, b[m + 1] == 0x80, b[m + 2] == 0x99 { // ’
+            m += 3
+        } else if !bare {
+            return nil
+        }
+        let start = m
+        guard let y = number(b, &m, max: 2), m - start == 2, endsDate(b, m) else { return nil }
+        k = m
+        return 2000 + y <= currentYear ? 2000 + y : 1900 + y
     }
 
     /// The year in "March 14, 1985", "Mar 14th 1985" (`after` follows the day) and where it ends.

@@ -48,6 +48,7 @@ enum EponymousFirms {
         Audemars Piguet| Vacheron Constantin| Van Cleef| Charles Tyrwhitt| Albert Heijn| D.R. Horton| A.C. Moore| R.J. Reynolds| J.C. Penney|\
         P.F. Chang's| J.B. Hunt| H.J. Heinz| S.C. Johnson| A.G. Edwards| L.L. Bean| T.J. Maxx| J.M. Smucker| J.D. Power|\
         H.B. Fuller| A.O. Smith| W.R. Grace| W.W. Grainger| C.H. Robinson| D.E. Shaw| Dr. Oetker| Dr Oetker| Giovanni Rana|\
-        Philips Hue
+        Philips Hue| Edward Jones| Raymond James| Jones Day| John Hancock| Johnson Controls| Johnson Matthey| Dr Pepper|\
+        Dr. Pepper| Baskin Robbins| Charles River| Marks and Spencer
         """
 }

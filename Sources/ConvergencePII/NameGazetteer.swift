@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 93119 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 93145 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -61,6 +61,7 @@ adrienne
 adrián
 adwoa
 afia
+afonso
 afton
 afzal
 agatha
@@ -306,6 +307,8 @@ antonina
 antony
 antti
 antwan
+antónia
+antónio
 anu
 anuj
 anupam
@@ -480,6 +483,7 @@ benedikt
 benita
 bennie
 benoît
+benício
 berenice
 berhane
 berna
@@ -701,6 +705,7 @@ catina
 catrice
 catrin
 catrina
+cauã
 cayla
 cecelia
 cecila
@@ -1132,6 +1137,7 @@ dina
 dinah
 dinesh
 dinorah
+diogo
 dione
 dionna
 divina
@@ -1210,6 +1216,7 @@ dwana
 dwayne
 dyan
 dylan
+débora
 dónal
 dóra
 earlean
@@ -1235,6 +1242,7 @@ edmundo
 edna
 edra
 edris
+eduarda
 eduardo
 edwardo
 edwina
@@ -1781,6 +1789,7 @@ heidi
 heidy
 heike
 heikki
+heitor
 helaine
 helen
 helene
@@ -1793,6 +1802,7 @@ henri
 henrietta
 henriette
 henrik
+henrique
 heriberto
 herlinda
 herma
@@ -2191,6 +2201,7 @@ joanna
 joanne
 joannie
 joao
+joaquim
 joaquina
 joaquín
 jocelyn
@@ -2305,8 +2316,10 @@ jutta
 jyoti
 jérémy
 jérôme
+jéssica
 jón
 jörg
+júlia
 jürgen
 ka
 kaan
@@ -2949,6 +2962,7 @@ luetta
 luigi
 luisa
 luise
+luiza
 luka
 lukasz
 lukáš
@@ -2961,6 +2975,8 @@ lurlene
 lurline
 luuk
 luvenia
+luís
+luíza
 lwazi
 lydia
 lyla
@@ -2981,6 +2997,7 @@ lynsey
 lynwood
 lászló
 léa
+lúcia
 maarten
 mabel
 mabelle
@@ -3177,6 +3194,7 @@ marquitta
 marsha
 marta
 martha
+martim
 martín
 marva
 marvella
@@ -3430,6 +3448,7 @@ myrtis
 myung
 máire
 máté
+mônica
 nabil
 nabila
 nada
@@ -3486,6 +3505,7 @@ nathanial
 natisha
 natosha
 nattapong
+natália
 naveed
 naveen
 navid
@@ -3678,9 +3698,11 @@ osamu
 ossie
 osvaldo
 oswaldo
+otavio
 otelia
 otha
 otilia
+otávio
 ouida
 oumar
 ousmane
@@ -4506,6 +4528,8 @@ syreeta
 séamus
 sébastien
 síle
+sílvia
+sônia
 søren
 tabatha
 tabetha
@@ -4650,6 +4674,7 @@ thanawat
 thandeka
 thandiwe
 thanh
+thaís
 thea
 theda
 thelma
@@ -4829,6 +4854,7 @@ valery
 vallie
 valorie
 valrie
+valéria
 valérie
 vanda
 vandana
@@ -5588,7 +5614,6 @@ andrews
 andrus
 andry
 andrzejewski
-andré
 andujar
 anello
 ang
@@ -9790,7 +9815,6 @@ dauphinais
 davalos
 daves
 davey
-davi
 davids
 davidson
 davie
@@ -10593,7 +10617,6 @@ dryden
 drye
 drysdale
 duan
-duarte
 dubay
 dubberly
 dube
@@ -27216,6 +27239,7 @@ andrea
 andreas
 andres
 andrew
+andré
 angeles
 angelo
 anna
@@ -27436,6 +27460,7 @@ darnell
 darrell
 darwin
 dave
+davi
 david
 davis
 deane
@@ -27478,6 +27503,7 @@ douglas
 douglass
 doyle
 duane
+duarte
 dudley
 duncan
 dustin
@@ -28046,6 +28072,7 @@ paul
 paula
 paulette
 pauline
+paulo
 pavel
 paz
 pedro
@@ -92475,7 +92502,6 @@ german
 irish
 january
 milan
-paulo
 santa
 santo
 sunday

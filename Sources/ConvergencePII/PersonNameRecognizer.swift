@@ -90,7 +90,8 @@ enum PersonNameRecognizer {
                         continue
                     }
                 }
-                if count > 0, let (start, end) = evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
+                let named = count > 0 ? beforeJobTitle(b, tokens, count).flatMap { evaluate(b, tokens, $0) } : nil
+                if count > 0, let (start, end) = named ?? evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
                    !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end), !isPlaceNamedAfter(b, tokens, count, start) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
@@ -769,6 +770,18 @@ enum PersonNameRecognizer {
         while kept > 0, tokens[kept - 1].flags & Flag.stop != 0 { kept -= 1 }
         guard kept < count, kept >= 2 else { return nil }
         return evaluate(b, tokens, kept)
+    }
+
+    /// How many words of the run come before a job title written after the name ("Igor Shevchenko CTO", "Yaw Darko Site
+    /// Engineer", "Jana Krüger Projektleiterin"): the title and the ordinary words before it are left out, if two words or
+    /// more are left.
+    static func beforeJobTitle(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> Int? {
+        guard count >= 3, let job = (2..<count).first(where: { JobTitleWords.contains(b, tokens[$0].start, tokens[$0].end) }) else {
+            return nil
+        }
+        var kept = job
+        while kept > 2, tokens[kept - 1].flags & (Flag.word | Flag.name) == Flag.word { kept -= 1 }
+        return kept
     }
 
     /// The span of the name in the run, or nil when the evidence does not add up.

@@ -260,6 +260,20 @@ enum PostalAddressRecognizer {
             && NameGazetteer.flags(b, name.start, name.end) & NameGazetteer.Flag.word == 0
     }
 
+    /// A short number before a landmark type that cannot be an hour: a letter after it ("18B Fairview Heights"), or
+    /// past 12 before a name no dictionary holds ("at 14 Parkside Gardens"; "at 5 Central Park" stays a time).
+    static func houseNumberNoHour(_ b: Bytes, _ i: Int, _ j: Int, _ numberEnd: Int, names: Word, type: Int) -> Bool {
+        if numberEnd > j, ASCII.isAlpha(b[j]), b[j] != 0x61, b[j] != 0x70 { return true } // not "5a", "5p" (chat times)
+        guard let value = ASCII.decimal(b, i, j), value > 12 else { return false }
+        var w: Word? = names, words = 0
+        while let word = w, word.end < type {
+            if isOrdinaryWord(b, word) || !isCapital(b, word.start) { return false }
+            words += 1
+            w = next(b, word.end)
+        }
+        return words > 0
+    }
+
     /// A year in prose: "in 2019 Google Street View launched".
     static func isYear(_ b: Bytes, _ i: Int, _ j: Int) -> Bool {
         guard j - i == 4, let value = ASCII.decimal(b, i, j) else { return false }
@@ -320,7 +334,8 @@ enum PostalAddressRecognizer {
                     // unless the type is no landmark word ("2024 Summer Camp") and an address cue comes before ("moved to
                     // 1890 Oak Street") or the street is the whole text.
                     let year = isYear(b, i, j) && (weak || !cued && !(before == nil && next(b, core) == nil))
-                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || weak && j - i < 3 || year) { return (i, end) }
+                    let timeAndPlace = weak && j - i < 3 && !houseNumberNoHour(b, i, j, numberEnd, names: after, type: core)
+                    if end > core || !((before.map { isTitleWord(b, $0) } ?? false) || timeAndPlace || year) { return (i, end) }
                 }
                 if let core = french(b, after), followsWell(b, core) { return (i, tail(b, core)) }
                 // Not after a capitalised word ("Season 2 Finale, District 9" numbers an episode) but Số, Nhà, Tại.

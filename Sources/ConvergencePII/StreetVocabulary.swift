@@ -254,12 +254,15 @@ enum StreetVocabulary {
         different
         """)
 
-    /// Lower-case words that may follow a street ("12 Oak Street and …"); any other lower-case word rules it out.
+    /// Lower-case words that may follow a street ("12 Oak Street and …", "73 Carrow Road doesn't"); any other lower-case
+    /// word rules it out.
     static let followers = WordSet("""
         in and or near is was has had for since but with to at on where which that then until by from next across \
         opposite behind around before after if so now too as also when while because right please thanks yesterday \
         today tomorrow last this every are were will would should can could may might must not y e en et und im bei \
-        i o ist war liegt ligt es est och og na w we wo è a à bis ter quater
+        i o ist war liegt ligt es est och og na w we wo è a à bis ter quater \
+        doesn't isn't wasn't didn't hasn't hadn't aren't weren't couldn't wouldn't shouldn't won't can't \
+        doesn’t isn’t wasn’t didn’t hasn’t hadn’t aren’t weren’t couldn’t wouldn’t shouldn’t won’t can’t still never always already just
         """)
 
     /// Verbs that make the street the subject of a clause ("42 Maple Street opens at nine", "… needs a new roof"):

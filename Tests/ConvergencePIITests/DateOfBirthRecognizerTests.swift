@@ -162,4 +162,16 @@ import Testing
         #expect(found("Schůzka 14. 7. 2024 v 10:00").isEmpty, "a date without a cue")
         #expect(found("narozen 31. 2. 1990").isEmpty, "no such day")
     }
+
+    /// Two-digit years after a month name, as people write them ("'79", and after a dash); what a firm has instead of a
+    /// birth (session 26).
+    @Test func shortYearsAfterAMonthAndFirmsFounded() {
+        #expect(found("born 12th of june '79 if that helps") == ["12th of june '79"])
+        #expect(found("DOB: 29-Feb-00, Sex: M") == ["29-Feb-00"])
+        #expect(found("DOB: 29-Feb-01").isEmpty, "2001 had no 29 February")
+        #expect(found("born 12 June 79 in Leeds").isEmpty, "a bare two-digit year after a space is no year")
+        #expect(found("Happy birthday to us! Founded on 12 March 1998, we turn 26.").isEmpty)
+        #expect(found("Her birthday: 12 March 1998, founded nothing yet") == ["12 March 1998"])
+    }
 }
+

@@ -619,4 +619,21 @@ import Testing
         #expect(Self.names("Georges Saint-Pierre signed the contract.") == ["Georges Saint-Pierre"])
         #expect(Self.names("Rua Augusta is closed today, said Maria Silva.") == ["Maria Silva"])
     }
+
+    /// A job title run into a signature's name is left out of it; firms named after people stay firms; Portuguese given
+    /// names, "Paulo" no longer a place word on its own (session 26's tenth probe).
+    @Test func signaturesWithTheirJobTitles() {
+        #expect(Self.names("Best regards, Igor Shevchenko CTO, Tessellate Labs") == ["Igor Shevchenko"])
+        #expect(Self.names("Cheers, Gareth Llewellyn Workshop Supervisor") == ["Gareth Llewellyn"])
+        #expect(Self.names("Kind regards, Dr. Helena Vasquez Consultant Dermatologist") == ["Helena Vasquez"])
+        #expect(Self.names("Mit freundlichen Grüßen Frank Weidemann Vertriebsleiter | Nordtech GmbH") == ["Frank Weidemann"])
+        #expect(Self.names("Regards, Paulo Henrique Souza | Regional Sales") == ["Paulo Henrique Souza"])
+        for text in ["Meeting Room Manager settings were reset.", "Victoria Station Manager on duty tonight.",
+                     "Johnson Controls reported higher revenue.", "Edward Jones opened two branches.",
+                     "Dr Pepper sales rose in the south.", "Our office in São Paulo is closed.",
+                     "Sao Paulo Fashion Week starts today."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
 }
+

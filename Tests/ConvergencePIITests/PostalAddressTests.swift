@@ -502,4 +502,17 @@ import Testing
             #expect(!Self.found(text), "\(text)")
         }
     }
+
+    /// A landmark type ("Gardens", "Heights") after a short number is a street when the number cannot be an hour: a letter
+    /// after it, or past 12 before a name no dictionary holds. A contraction may follow the street (session 26).
+    @Test func landmarkTypesAfterNumbersThatAreNoHour() {
+        #expect(Self.addresses("bin collection missed again at 14 Parkside Gardens, third week") == ["14 Parkside Gardens"])
+        #expect(Self.addresses("deliver to 18B Fairview Heights, leave it behind the bin") == ["18B Fairview Heights"])
+        #expect(Self.addresses("the doorbell at 73 Carrow Road doesn't work") == ["73 Carrow Road"])
+        for text in ["see you at 5 Central Park, bring snacks", "meet at 10 Hyde Gardens, then lunch", "at 5a Fairview Heights then",
+                     "Top 20 Secret Gardens to visit", "we meet at 14 Central Park tomorrow"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
 }
+
