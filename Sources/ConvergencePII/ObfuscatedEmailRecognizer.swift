@@ -177,6 +177,9 @@ enum ObfuscatedEmailRecognizer {
         "com", "net", "org", "edu", "gov", "mil", "int", "io", "co", "ai", "app", "dev", "me", "us", "uk", "de", "fr", "es", "it", "nl",
         "be", "ch", "at", "se", "no", "dk", "fi", "pl", "pt", "ie", "ru", "jp", "cn", "kr", "in", "au", "nz", "ca", "br", "mx", "za", "sg",
         "hk", "eu", "info", "biz", "xyz", "tech", "online", "site", "email", "cloud", "ly", "tv", "cz", "gr", "tw", "il", "ar", "cl",
+        // Country codes that mail providers and national ISPs use ("fastmail.fm", "o2.pl", "seznam.cz", "yandex.ua").
+        "fm", "ro", "hu", "tr", "ua", "sk", "si", "hr", "rs", "bg", "lt", "lv", "ee", "is", "lu", "id", "my", "ph", "th", "vn", "pk",
+        "bd", "ng", "ke", "gh", "eg", "ma", "sa", "ae", "qa", "pe", "ve", "uy", "ec", "cc", "ws", "im", "li", "mail", "shop",
     ]
 
     static func isKnownTLD(_ t: Bytes) -> Bool {

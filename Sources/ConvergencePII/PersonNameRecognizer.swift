@@ -91,7 +91,8 @@ enum PersonNameRecognizer {
                     }
                 }
                 let named = count > 0 ? beforeJobTitle(b, tokens, count).flatMap { evaluate(b, tokens, $0) } : nil
-                if count > 0, let (start, end) = named ?? evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
+                if count > 0,
+                   let (start, end) = named ?? evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
                    !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end), !isPlaceNamedAfter(b, tokens, count, start) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
@@ -456,6 +457,9 @@ enum PersonNameRecognizer {
             return we - ws == 2 && ASCII.equals(b, ws, we, "im") ? 1 : 2
         }
         if we < b.count, b[we] == 0x2C, ASCII.equals(b, ws, we, "best") { return 2 } // the sign-off "Best, Tom"
+        // A form's name label of another language, with its colon: "Nom : Nkemelu", "Nachname: Okafor" (without it, "nome"
+        // and "nom" are words of their prose).
+        if foreignNameLabels.contains(b, ws, we), b[we..<start].contains(0x3A) { return 2 }
         let second: StaticString
         if ASCII.equals(b, ws, we, "is") {
             second = "name"
@@ -473,6 +477,12 @@ enum PersonNameRecognizer {
         guard let (ps, pe) = wordBefore(b, ws) else { return 0 }
         return ASCII.equals(b, ps, pe, second) ? 2 : 0
     }
+
+    static let foreignNameLabels = WordSet("""
+        nom prénom prenom nombre apellido apellidos nome cognome sobrenome vorname nachname familienname naam voornaam \
+        achternaam imię imie nazwisko jméno jmeno příjmení prijmeni soyad soyadı fornavn efternavn etternavn förnamn \
+        fornamn efternamn etunimi sukunimi
+        """)
 
     /// Verbs whose "to", "with" or "by" is followed by a person far more often than by anything else.
     static func isPersonVerb(_ b: Bytes, _ from: Int, _ to: Int) -> Bool {

@@ -27,6 +27,8 @@ import Testing
     @Test func spelledDotsNeedAKnownTLD() {
         #expect(emails("jane at example dot com") == ["jane at example dot com"])
         #expect(emails("jane at example dot plot").isEmpty)
+        #expect(emails("send the docs to hannah_k AT fastmail DOT fm, thanks") == ["hannah_k AT fastmail DOT fm"], "a mail provider's country code")
+        #expect(emails("we meet at noon dot is on the map").isEmpty)
         #expect(emails("jane [at] example [dot] zz") == ["jane [at] example [dot] zz"], "a bracketed marker is strong enough")
         #expect(emails("jane [at] example dot zz").isEmpty)
     }

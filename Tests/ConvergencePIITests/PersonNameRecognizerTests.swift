@@ -635,5 +635,14 @@ import Testing
             #expect(!Self.found(text), "\(text)")
         }
     }
+
+    /// A form's name label of another language, with its colon (session 26).
+    @Test func nameLabelsOfOtherLanguages() {
+        #expect(Self.names("Formulaire KYC - Nom : Nkemelu, Prénom : Chinonso, âge 34") == ["Nkemelu", "Chinonso"])
+        #expect(Self.names("Nachname: Okonjo, Alter 41") == ["Okonjo"])
+        for text in ["Il nome Windows è un marchio.", "Au nom de Dieu, Amen.", "Cambia el nombre Debian por otro."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
 }
 
