@@ -15,7 +15,8 @@ enum LowercaseNameRecognizer {
     /// "said", "says", "told", "replied", that the word before it may be the person who spoke ("ok so priya said she'd").
     /// `introduction`: "its", "soy", "sono" … before a name; they also come before adjectives that are names ("sono felice"),
     /// so a name after them must end the clause ("ciao sono luca, …").
-    enum Cue { case none, person, title, reported, introduction }
+    /// `fullName`: "for", which comes before a full name as often as before anything else, so two words, each a name.
+    enum Cue { case none, person, title, reported, introduction, fullName }
 
     /// The words `cueOf` knows of two to seven letters (the test rebuilds `cueShapes` from them; `mayBeCue` tests the two
     /// of eight itself).
@@ -24,7 +25,7 @@ enum LowercaseNameRecognizer {
     /// Bit `32 · length + first letter` of each cue word (lengths 2–7): most words fail this one test, and the text
     /// is read a space-separated token at a time, so it runs for every word. Constants, not a table built at first
     /// use: a lazily built global costs a once-check per access.
-    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x4_1185_0008_118F, cueShapes2: UInt64 = 0x10_20C5_005C_B189
+    static let cueShapes0: UInt64 = 0x0, cueShapes1: UInt64 = 0x4_11A5_0008_118F, cueShapes2: UInt64 = 0x10_20C5_005C_B189
     static let cueShapes3: UInt64 = 0x2_8086_000C_3325
 
     /// Builds the bitmap from a word list (for the test that keeps the constants honest).
@@ -65,8 +66,8 @@ enum LowercaseNameRecognizer {
                             sink.report(.personName, prev.start, prev.end)
                             if !sink.wants(.personName) { return }
                         }
-                    } else if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict),
-                              cue != .introduction || endsClause(b, nameEnd) {
+                    } else if cue != .none, let (nameStart, nameEnd) = name(b, after: e, cue: cue, strict: strict || cue == .fullName),
+                              cue != .introduction || endsClause(b, nameEnd), !EponymousFirms.contains(b, nameStart, nameEnd) {
                         sink.report(.personName, nameStart, nameEnd)
                         if !sink.wants(.personName) { return }
                         i = nameEnd
@@ -127,6 +128,7 @@ enum LowercaseNameRecognizer {
         case CueCode.is: return was("name") || was("this") ? .person : .none
         case CueCode.afterVerb: return PersonNameRecognizer.isPersonVerb(b, prev.start, prev.end) ? .person : .none // "talked to", "met with"
         case CueCode.name: return colonAfter ? .person : .none // "name: john"
+        case CueCode.fullName: return .fullName // "dob 1990-04-05 for lukas novák"
         default: return .none
         }
     }
@@ -134,7 +136,7 @@ enum LowercaseNameRecognizer {
     /// What a cue word means; some only with the word before it or a colon after it.
     enum CueCode {
         static let person: UInt8 = 1, title: UInt8 = 2, reported: UInt8 = 3, am: UInt8 = 4, `is`: UInt8 = 5, afterVerb: UInt8 = 6
-        static let name: UInt8 = 7, introduction: UInt8 = 8
+        static let name: UInt8 = 7, introduction: UInt8 = 8, fullName: UInt8 = 9
     }
 
     /// The cue words with their meanings. "remind me to text maria", "ping chidi about it", "my wife priya"; not
@@ -151,7 +153,7 @@ enum LowercaseNameRecognizer {
             + ["mr", "ms", "dr", "mrs", "prof"].map { ($0, CueCode.title) }
             + ["said", "says", "told", "replied", "here"].map { ($0, CueCode.reported) } // "ok so priya said", "jisoo here"
             + [("am", CueCode.am), ("is", CueCode.is), ("to", CueCode.afterVerb), ("by", CueCode.afterVerb), ("with", CueCode.afterVerb),
-               ("name", CueCode.name)]
+               ("name", CueCode.name), ("for", CueCode.fullName)]
 
     static let cueTable = ShortWordTable(cueEntries)
 
@@ -200,6 +202,7 @@ enum LowercaseNameRecognizer {
             } else {
                 guard f & Flag.name != 0, f & Flag.after == 0 else { break } // "anna and …", "anna will …"
                 if strict, f & Flag.word != 0, f & Flag.surname == 0 { break } // a surname that is also a word ("john smith") counts
+                if cue == .fullName, f & Flag.word != 0 { break } // after "for", not even that: code writes "for lang in …"
             }
             end = p
             words += 1

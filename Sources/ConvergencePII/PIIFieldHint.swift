@@ -36,6 +36,11 @@ public enum PIIFieldHint: Sendable, Equatable {
         ("customername", .personName), ("contactname", .personName), ("clientname", .personName), ("employeename", .personName),
         ("personname", .personName), ("displayname", .personName), ("recipientname", .personName), ("sender", .personName),
         ("fname", .personName), ("lname", .personName),
+        // Short keys of form posts and FHIR-like records ("first=Chiamaka last=Obi", `{"given": "Aarav", "family": "Chopra"}`)
+        // and who a record is about ("owner=Solveig Nyström", "cliente=Francesca Moretti"); the value's shape still decides.
+        ("first", .personName), ("last", .personName), ("given", .personName), ("family", .personName), ("owner", .personName),
+        ("customer", .personName), ("client", .personName), ("cliente", .personName), ("kunde", .personName),
+        ("musteri", .personName), ("musteriadi", .personName), ("adsoyad", .personName),
         ("address", .postalAddress), ("streetaddress", .postalAddress), ("street", .postalAddress), ("homeaddress", .postalAddress),
         ("mailingaddress", .postalAddress), ("postaladdress", .postalAddress), ("billingaddress", .postalAddress),
         ("shippingaddress", .postalAddress), ("addressline1", .postalAddress), ("addressline2", .postalAddress), ("addr", .postalAddress),

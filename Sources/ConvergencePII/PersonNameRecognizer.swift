@@ -92,8 +92,10 @@ enum PersonNameRecognizer {
                 }
                 let named = count > 0 ? beforeJobTitle(b, tokens, count).flatMap { evaluate(b, tokens, $0) } : nil
                 if count > 0,
-                   let (start, end) = named ?? evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count),
-                   !isHoliday(b, start, end), !isFirm(b, tokens, count, start, end), !isPlaceNamedAfter(b, tokens, count, start) {
+                   let (start, end) = named ?? evaluate(b, tokens, count) ?? evaluateTail(b, tokens, count) ?? evaluateHead(b, tokens, count)
+                       ?? citedAuthor(b, tokens, count),
+                   !isHoliday(b, start, end), !isScriptureVerse(b, start, end), !isFirm(b, tokens, count, start, end),
+                   !isPlaceNamedAfter(b, tokens, count, start) {
                     sink.report(.personName, start, end)
                     if !sink.wants(.personName) { return }
                 }
@@ -173,6 +175,19 @@ enum PersonNameRecognizer {
 
     /// The name is a day's or a comet's: "St. Patrick's Day", "Halley's Comet", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day",
     /// and "Martin Luther King Day", where the run took the day in (Day is a surname too: "Doris Day").
+    /// A book of the Bible named after a person, before its chapter and verse: "Matthew 5:9", "1 John 3:16".
+    static func isScriptureVerse(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
+        guard end + 3 < b.count, b[end] == 0x20, ASCII.isDigit(b[end + 1]), scriptureBooks.contains(b, start, end) else { return false }
+        var k = end + 1
+        while k < b.count, k - end <= 4, ASCII.isDigit(b[k]) { k += 1 }
+        return k + 1 < b.count && b[k] == 0x3A && ASCII.isDigit(b[k + 1])
+    }
+
+    static let scriptureBooks = WordSet("""
+        matthew mark luke john james peter jude timothy titus philemon samuel daniel joshua ruth esther isaiah jeremiah \
+        ezekiel hosea joel amos obadiah jonah micah nahum habakkuk zephaniah haggai zechariah malachi ezra nehemiah
+        """)
+
     static func isHoliday(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
         if end - start >= 15, ASCII.equals(b, end - 15, end, "luther king day") { return true }
         if end - start >= 13, ASCII.equals(b, end - 13, end, " king jr. day") { return true } // "Jr." inside the run
@@ -741,8 +756,8 @@ enum PersonNameRecognizer {
     /// weighed alone, with the word before it as its cue.
     static func evaluateTail(_ b: Bytes, _ tokens: UnsafeMutableBufferPointer<Token>, _ count: Int) -> (Int, Int)? {
         // A sentence opened by an ordinary word before a given name that acts or owns: "Is Hiroshi's visa still valid?",
-        // "Did Aisha sign the form?"
-        if count == 2, tokens[0].shape == .capitalised, tokens[0].flags & (Flag.name | Flag.word | Flag.cue) == Flag.word,
+        // "Did Aisha sign the form?"; not a place word ("Lake Louise is colder").
+        if count == 2, tokens[0].shape == .capitalised, tokens[0].flags & (Flag.name | Flag.word | Flag.cue | Flag.suffix) == Flag.word,
            tokens[1].shape == .capitalised, tokens[1].flags & (Flag.given | Flag.word | Flag.stop) == Flag.given,
            !isAssistantName(b, tokens[1].start, tokens[1].end),
            tokens[1].possessive || verbAfter(b, tokens[1].end) && !auxiliaryAfter(b, tokens[1].end) {
@@ -831,8 +846,9 @@ enum PersonNameRecognizer {
             if f & Flag.suffix != 0, f & Flag.surname != 0, k == count - 1, k > first {
                 surnameSuffix = true // "Hyun-woo Park" but not "Victoria Park": decided below by the given name
             } else if f & Flag.suffix != 0, f & Flag.surname != 0, k == first, count == first + 2,
-                      tokens[k + 1].flags & (Flag.given | Flag.word) == Flag.given {
-                // Surname first, as Koreans write it: "Park Ji-woo", "Park Min-jun"; "Park Lane" is a street.
+                      tokens[k + 1].flags & (Flag.given | Flag.word) == Flag.given, ASCII.equals(b, t.start, t.end, "park") {
+                // Surname first, as Koreans write it: "Park Ji-woo", "Park Min-jun"; "Park Lane" is a street, "Lake Louise" a
+                // place (Park is the one Korean surname that is also a place word).
             } else if f & Flag.suffix != 0, f & Flag.surname != 0, evidence == 3, k == first, k == count - 1 {
                 // A title and a lone surname that also ends street names: "Dear Mr. Park", "Mrs. Lane called".
             } else if f & (Flag.stop | Flag.suffix | Flag.title) != 0 {

@@ -116,11 +116,13 @@ enum PostalAddressRecognizer {
     // MARK: Words
 
     /// The word after `from`: one to `maxGap` bytes of spaces with at most one comma or full stop, then word bytes.
+    /// A quote at a word's edge is no part of it: SQL and code quote their values ("VALUES ('Flat 2, 19 Cathedral Road',
+    /// 'Cardiff')"), where an apostrophe inside a word is the word's ("O'Connell Street").
     static func next(_ b: Bytes, _ from: Int) -> Word? {
         var k = from, comma = false, dot = false
         while k < b.count, k - from < maxGap {
             let c = b[k]
-            if isSpace(c) {
+            if isSpace(c) || c == 0x27 {
             } else if c == 0x2C, !comma, !dot { comma = true
             } else if c == 0x2E, !comma, !dot { dot = true
             } else { break }
@@ -132,6 +134,7 @@ enum PostalAddressRecognizer {
             k += 1
             if k - start > maxWord { return nil }
         }
+        if k - start > 1, b[k - 1] == 0x27 { k -= 1 }
         return Word(start: start, end: k, comma: comma, dot: dot)
     }
 
@@ -152,6 +155,7 @@ enum PostalAddressRecognizer {
             k -= 1
             if end - k > maxWord { return nil }
         }
+        if end - k > 1, b[k] == 0x27 { k += 1 } // "'Av. Corrientes 1450"
         return Word(start: k, end: end, comma: comma, dot: dot)
     }
 
@@ -519,7 +523,11 @@ enum PostalAddressRecognizer {
             guard let w = next(b, type.end), !w.comma, !w.dot else { return nil }
             type = w
         }
-        guard has(V.frenchTypes, b, type) else { return nil }
+        // English writes other languages' streets number first too: "7 Rua do Carmo", "12 Via Garibaldi" (capitalised only:
+        // "sent 2 via email").
+        // Right after the number ("born 11/11/1990, Via Garibaldi 45" is a date, then a street written the Italian way).
+        guard has(V.frenchTypes, b, type) || !first.comma && !first.dot && isCapital(b, type.start) && has(V.romanceTypesAfterNumber, b, type)
+        else { return nil }
         var at = type.end < b.count && b[type.end] == 0x2E ? type.end + 1 : type.end
         let needsParticle = !isCapital(b, type.start) && has(V.frenchAmbiguous, b, type)
         var end: Int?

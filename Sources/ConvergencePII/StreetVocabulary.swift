@@ -111,6 +111,11 @@ enum StreetVocabulary {
         esplanade faubourg heol ffordd stryd lôn
         """)
 
+    /// Portuguese, Italian, Spanish and Catalan types, after the number as English writes them ("7 Rua do Carmo").
+    static let romanceTypesAfterNumber = WordSet("""
+        rua via viale piazza corso strada calle avenida carrer carretera camino paseo travessa largo praça praca alameda
+        """)
+
     /// French types that are also English words: lower case, they need a particle after ("place de la …").
     static let frenchAmbiguous = WordSet("avenue av place route square passage cours voie")
 

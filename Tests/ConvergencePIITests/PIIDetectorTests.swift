@@ -240,6 +240,11 @@ import Testing
         #expect(spans("phone=5551234567") == ["phone:5551234567"])
         #expect(spans("dob=1985-03-04") == ["date_of_birth:1985-03-04"])
         #expect(spans("nombre=José&apellido=Pérez") == ["person_name:José", "person_name:Pérez"])
+        // Short keys of form posts and FHIR-like records, and who a record is about (session 26).
+        #expect(spans("lead=webform first=Chiamaka last=Obi consent=true") == ["person_name:Chiamaka", "person_name:Obi"])
+        #expect(spans(#"{"patient":{"given":"Aarav","family":"Chopra"}}"#) == ["person_name:Aarav", "person_name:Chopra"])
+        #expect(spans("cliente=Francesca Moretti|piano=pro") == ["person_name:Francesca"])
+        #expect(spans("owner=platform-team first=true last=page customer=acme-corp").isEmpty)
     }
 
     @Test func valuesThatDoNotFitTheirKeyAreNothing() {

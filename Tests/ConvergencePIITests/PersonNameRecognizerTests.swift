@@ -644,5 +644,37 @@ import Testing
             #expect(!Self.found(text), "\(text)")
         }
     }
+
+    /// Authors as citations name them; a year alone only for a surname a list knows (session 26's eleventh probe).
+    @Test func citedAuthors() {
+        #expect(Self.names("As shown by Okafor and Lindqvist (2019), models generalise poorly.") == ["Okafor and Lindqvist"])
+        #expect(Self.names("We could not reproduce Kovalenko et al. (2018).") == ["Kovalenko"])
+        #expect(Self.names("Cite in APA: Rahmani, S., & Castellanos, P. (2020). Urban heat.") == ["Rahmani", "Castellanos"])
+        #expect(Self.names("Prior work (Mbeki-Nkosi, 2017; Varga & Holt, 2018) disagrees.") == ["Mbeki-Nkosi", "Varga & Holt"])
+        #expect(Self.names("the review by Petrosyan (2021) found few blinded trials") == ["Petrosyan"])
+        #expect(Self.names("Né à Nantes, M. Julien est là.") == ["M. Julien"], "a town before a title's initial is no author")
+        for text in ["Kubernetes (2014) changed deployment.", "get List [3, 4] back", "Docker (2013) and Linux (1991) are both open source."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
+    /// "for" before a lower-case full name, both words names and neither an ordinary word; code's "for x in" stays clean.
+    @Test func lowerCaseFullNameAfterFor() {
+        #expect(Self.names("dob 1990-04-05 for lukas novák, double check") == ["lukas novák"])
+        for text in ["for lang in languages:", "support for lan channel and", "a gift for will smith fans", "thanks for the help",
+                     "for jack daniels fans"] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
+
+    /// A book of the Bible before its chapter and verse, and a place word before a given name, are no people
+    /// (session 26's eleventh probe).
+    @Test func versesAndPlaces() {
+        for text in ["Psalm 23:4 and Matthew 5:9 are printed on the glass.", "Lake Louise is colder than Calgary this week."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+        #expect(Self.names("Call John at 10:30 tomorrow.") == ["John"])
+        #expect(Self.names("Meeting with Park Min-jun today.") == ["Park Min-jun"])
+    }
 }
 

@@ -514,5 +514,17 @@ import Testing
             #expect(!Self.found(text), "\(text)")
         }
     }
+
+    /// Values quoted as SQL and code quote them: the quote is no part of the street's words (session 26).
+    @Test func quotedValues() {
+        #expect(Self.addresses("VALUES ('Flat 2, 19 Cathedral Road', 'Cardiff', 'CF11 9LJ');") == ["19 Cathedral Road', 'Cardiff', 'CF11 9LJ"])
+        #expect(Self.addresses("address: '19 Cathedral Road'") == ["19 Cathedral Road"])
+        #expect(Self.addresses("VALUES ('Mauricio Gómez', 'Av. Corrientes 1450, Buenos Aires')") == ["Av. Corrientes 1450, Buenos Aires"])
+        #expect(Self.addresses("deliver to 12 O'Connell Street today") == ["12 O'Connell Street"], "an apostrophe inside a word is the word's")
+        // Other languages' streets written number first, as English writes them.
+        #expect(Self.addresses("Delivery to 7 Rua do Carmo, Lisbon at 11am.") == ["7 Rua do Carmo, Lisbon"])
+        #expect(Self.addresses("I live in 12 Via Garibaldi, Torino.") == ["12 Via Garibaldi, Torino"])
+        #expect(Self.addresses("sent 2 via email, then 3 Via Rail tickets").isEmpty)
+    }
 }
 
