@@ -3,7 +3,7 @@
 // origins, stop/title/cue words, and /usr/share/dict/american-english for ordinary words. Do not edit.
 
 extension NameGazetteer {
-    /// 93145 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
+    /// 93159 lower-case words in groups: a line `#<flags in hex>` starts a group, then one word a line.
     static let source: StaticString = """
 #1
 aaliyah
@@ -92858,7 +92858,6 @@ dr
 abraços
 approver
 assignee
-atenciosamente
 attn
 auntie
 bapak
@@ -92867,8 +92866,6 @@ bu
 cardholder
 carer
 congrats
-cordialement
-cumprimentos
 dokter
 doktor
 egregia
@@ -92886,10 +92883,8 @@ fru
 fullname
 gday
 geachte
-hilsen
 hiya
 housemate
-hälsningar
 ibu
 judr
 klientka
@@ -92909,7 +92904,6 @@ panie
 panu
 paní
 pasien
-pozdrawiam
 prezada
 prezado
 querida
@@ -92918,7 +92912,6 @@ querido
 queridos
 sagsbehandler
 saludos
-saluti
 sayın
 senhor
 senhora
@@ -93050,19 +93043,31 @@ son
 #56
 bay
 #80
+abbracci
+abrazos
 ansprechpartner
 ansprechpartnerin
+atentamente
+baci
+besos
 beste
+bises
 bonjour
 bonsoir
 buongiorno
 ciao
+cordiali
 danke
 gracias
 grazie
 groet
 groeten
+groetjes
+gruss
+gruß
+grüsse
 grüssen
+grüße
 grüßen
 hallo
 hei
@@ -93073,9 +93078,11 @@ kunde
 kundin
 merci
 moin
+mvh
 obrigada
 obrigado
 olá
+pozdrowienia
 salut
 #84
 ask
@@ -93094,6 +93101,14 @@ to
 #87
 ping
 see
+#c0
+atenciosamente
+cordialement
+cumprimentos
+hilsen
+hälsningar
+pozdrawiam
+saluti
 #c4
 thank
 #100

@@ -48,7 +48,9 @@ enum PersonNameRecognizer {
         var e = k + 1
         while e < b.count, ASCII.isLower(b[e]) { e += 1 } // the common case first
         while e < b.count {
-            if isLetter(b[e]) {
+            if b[e] >= 0xC2, isPunctuationAt(b, e) {
+                break
+            } else if isLetter(b[e]) {
                 e += 1
             } else if (b[e] == 0x27 || b[e] == 0x2D), e + 1 < b.count, isLetter(b[e + 1]) {
                 e += 1
@@ -57,6 +59,20 @@ enum PersonNameRecognizer {
             }
         }
         return e
+    }
+
+    /// Quotes, dashes and the ellipsis of General Punctuation (E2 80 xx), and « » (C2 AB, C2 BB), end a word: "Grüße,
+    /// Anneliese“". A right single quote before a letter is an apostrophe ("O’Brien", "Anna’s").
+    @inline(__always) static func isPunctuationAt(_ b: Bytes, _ k: Int) -> Bool {
+        guard k + 1 < b.count else { return false }
+        if b[k] == 0xC2 { return b[k + 1] == 0xAB || b[k + 1] == 0xBB }
+        guard b[k] == 0xE2, b[k + 1] == 0x80, k + 2 < b.count else { return false }
+        return !(b[k + 2] == 0x99 && k + 3 < b.count && isLetter(b[k + 3]))
+    }
+
+    /// A quote or dash of `isPunctuationAt` ends right before `i`: "„Maria, …", "«Sofía».
+    @inline(__always) static func isQuoteBefore(_ b: Bytes, _ i: Int) -> Bool {
+        b[i - 1] >= 0x80 && (i >= 3 && b[i - 3] == 0xE2 && isPunctuationAt(b, i - 3) || i >= 2 && b[i - 2] == 0xC2 && isPunctuationAt(b, i - 2))
     }
 
     static func scan(_ b: Bytes, hint: PIIFieldHint, into sink: inout PIISink) {
@@ -74,7 +90,7 @@ enum PersonNameRecognizer {
                     i += candidates.littleEndian.trailingZeroBitCount >> 3
                 }
                 guard ASCII.isUpper(b[i]) || (b[i] >= 0xC3 && b[i] <= 0xC5 && isUpperAt(b, i)) else { i += 1; continue }
-                if i > 0, isLetter(b[i - 1]) || isGlue(b[i - 1]) || b[i - 1] == 0x2E && i > 1 && ASCII.isAlnum(b[i - 2]) {
+                if i > 0, isLetter(b[i - 1]) && !isQuoteBefore(b, i) || isGlue(b[i - 1]) || b[i - 1] == 0x2E && i > 1 && ASCII.isAlnum(b[i - 2]) {
                     i += 1
                     continue
                 }
@@ -393,6 +409,7 @@ enum PersonNameRecognizer {
         ("ska", 6), ("cki", 6), ("cka", 6), ("wicz", 7), ("czyk", 7), ("czak", 7), ("escu", 6), ("eanu", 6),
         ("ovic", 6), ("evic", 6), ("ovi\u{107}", 7), ("evi\u{107}", 7), ("sson", 6), ("dottir", 8), ("d\u{F3}ttir", 9),
         ("nen", 7), ("poulos", 8), ("opoulou", 9), ("idis", 7), ("akis", 7), ("yan", 7), ("shvili", 8), ("dze", 6),
+        ("ovich", 8), ("evich", 8), ("ovna", 8), ("evna", 8), // patronymics, as Russian and Kazakh names carry them
         ("oglu", 6), ("o\u{11F}lu", 7), ("auskas", 8), ("evicius", 9), ("avicius", 9),
     ]
 
@@ -530,6 +547,23 @@ enum PersonNameRecognizer {
         guard p > 0, p < start else { return false }
         let c = b[p - 1]
         return ASCII.isLower(c) || c == 0x2C
+    }
+
+    /// A listed given name addressed at the start of a message or a quote, a comma after it and the sentence going on in
+    /// lower case: "Jamal, stop emailing me", "„Maria, bitte ruf an“" (not "Florence, Italy").
+    static func isAddressedAtStart(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
+        guard end + 2 < b.count, b[end] == 0x2C, b[end + 1] == 0x20, ASCII.isLower(b[end + 2]) else { return false }
+        guard start > 0 else { return true }
+        let c = b[start - 1]
+        if c == 0x22 || c == 0x27 || c == 0x28 { return true }
+        if c == 0x0A { // a new line that starts a message, not one that wraps a sentence ("… (for\nAthena, where …")
+            var k = start - 1
+            while k > 0, b[k - 1] == 0x0D || b[k - 1] == 0x20 { k -= 1 }
+            return k == 0 || b[k - 1] == 0x0A || b[k - 1] == 0x2E || b[k - 1] == 0x21 || b[k - 1] == 0x3F || b[k - 1] == 0x3A
+        }
+        // “ „ « ‘: a quote opening in UTF-8 (E2 80 9C, E2 80 9E, C2 AB, E2 80 98).
+        return start >= 2 && b[start - 2] == 0xC2 && c == 0xAB || start >= 3 && b[start - 3] == 0xE2 && b[start - 2] == 0x80
+            && (c == 0x9C || c == 0x9E || c == 0x98)
     }
 
     /// A cue after a lone given name: "Anna signed …", "Anna's laptop", "Anna (anna@…) wrote".
@@ -918,6 +952,7 @@ enum PersonNameRecognizer {
                 accepted = true // "my grandmother, Hope, who can't use email", "Jordan is my son"
             } else if head & Flag.given != 0 && head & Flag.word == 0 {
                 accepted = evidence == 1 || t.possessive || isMidSentence(b, tokens[first].start) || cueAfter(b, tokens[count - 1].end)
+                    || isAddressedAtStart(b, tokens[first].start, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
                     || actedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
                     || addressedAfter(b, tokens[count - 1].end) && !isAssistantName(b, t.start, t.end)
             } else {

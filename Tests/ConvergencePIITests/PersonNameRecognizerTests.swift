@@ -676,5 +676,19 @@ import Testing
         #expect(Self.names("Call John at 10:30 tomorrow.") == ["John"])
         #expect(Self.names("Meeting with Park Min-jun today.") == ["Park Min-jun"])
     }
+
+    /// A listed given name addressed at the start of a message or quote; sign-offs of other languages; curly quotes and
+    /// guillemets end and start words; patronymics (session 26's eleventh probe).
+    @Test func addressedNamesQuotesAndPatronymics() {
+        #expect(Self.names(#"Fix the tone: "Jamal, stop emailing me at work""#) == ["Jamal"])
+        #expect(Self.names("„Rufen Sie mich an. Grüße, Anneliese“") == ["Anneliese"])
+        #expect(Self.names("«Sofía, llámame mañana»") == ["Sofía"])
+        #expect(Self.names("Anna’s laptop is here.") == ["Anna"], "a right single quote before a letter is an apostrophe")
+        #expect(Self.names("Welcome our new hire Aigerim Nurlanovna on Monday.") == ["Aigerim Nurlanovna"])
+        #expect(Self.names("The menus are kept short on\nAthena, where they do not wrap.").isEmpty, "a wrapped line starts no message")
+        for text in ["Florence, Italy is lovely in May.", "Victoria, where it rains, is green."] {
+            #expect(!Self.found(text), "\(text)")
+        }
+    }
 }
 
