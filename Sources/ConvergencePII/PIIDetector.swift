@@ -88,6 +88,8 @@ public enum PIIDetector {
         if profile.has(ByteProfile.colon), profile.has(ByteProfile.quote | ByteProfile.apostrophe) {
             InlineFieldRecognizer.scanQuoted(bytes, into: &sink)
         }
+        // `INSERT INTO t (first, last, dob) VALUES ('Hamid', 'Karimi', …)`: each value read as its column says.
+        if profile.has(ByteProfile.bracket), profile.has(ByteProfile.apostrophe) { SQLInsertRecognizer.scan(bytes, into: &sink) }
         SecretRecognizer.scan(bytes, profile: profile, into: &sink)
         // " at ", "(at)", "[@]" or a full-width ＠: a space, a bracket, an '@' or a non-ASCII byte.
         if profile.has(ByteProfile.space | ByteProfile.bracket | ByteProfile.at | ByteProfile.nonASCII) {

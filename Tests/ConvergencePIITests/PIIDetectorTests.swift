@@ -247,6 +247,19 @@ import Testing
         #expect(spans("owner=platform-team first=true last=page customer=acme-corp").isEmpty)
     }
 
+    /// Rows pasted as SQL: each quoted value read as its column's name says (session 26's eleventh probe).
+    @Test func sqlInsertValuesByColumn() {
+        #expect(spans("INSERT INTO patients (id, first, last, birth_date) VALUES (1042, 'Hamid', 'Karimi', '1967-12-03');")
+            == ["person_name:Hamid", "person_name:Karimi", "date_of_birth:1967-12-03"])
+        #expect(spans("INSERT INTO users (name, plan) VALUES ('report.pdf', 'pro'), ('Tomasz Grabowski', 'free');")
+            == ["person_name:Tomasz Grabowski"], "every row, and a value that does not fit is nothing")
+        #expect(spans("INSERT INTO t (note, city) VALUES ('it''s done', 'Leeds')").isEmpty)
+        #expect(spans("INSERT INTO members VALUES ('Hamid', 'Karimi')").isEmpty, "no column list: nothing is known")
+    }
+
+    @Test(arguments: ["VALUES (", "(a, name) VALUES ('", "(name) VALUES ('Ab'), ", "VALUES ('a', "])
+    func sqlInsertStaysLinear(unit: String) { expectLinearTime(unit) }
+
     @Test func valuesThatDoNotFitTheirKeyAreNothing() {
         for text in ["name=report.pdf", "name=default", "username=jsmith", "name=Quarterly+Report", "filename=John.txt", "tel=12",
                      "x=1&name=nginx", "I(name='LONG',", "name=\"mark\",", "name='PROTO'", "a=b=c=d", "==name==", "name=", "name=\"", "name=\(String(repeating: "Maria+", count: 20))"] {

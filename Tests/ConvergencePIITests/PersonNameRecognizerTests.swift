@@ -279,7 +279,8 @@ import Testing
     /// (The arguments are the repeated unit, so a failure does not print a megabyte.)
     @Test(arguments: ["A", "Dear ", "John Smith ", "Ab ", "Mr. ", "van ", "O'", "Dear Maria, ", "É", "hi ", "hi anna ", "talked to ",
                       "my name is anna maria smith ", "Siosaia Taufa replied ", "Hola ", "Estimado Sr. ", "Sofía ", "Ü",
-                      "Morgan Stanley ", "Macy's ", "Called Mr. Ab ", "Marcus, please ", "priya said ", "King Jr. Day "])
+                      "Morgan Stanley ", "Macy's ", "Called Mr. Ab ", "Marcus, please ", "priya said ", "King Jr. Day ",
+                      "Okafor et al. ", "Ab and Cd (2019) ", "“Maria, ", "for lukas novák "])
     func pathologicalInputStaysLinear(unit: String) { expectLinearTime(unit) }
 
     /// Forms print names in capitals after their label; capitals that are ordinary words or acronyms are no name.
