@@ -189,8 +189,6 @@ enum PersonNameRecognizer {
         return false
     }
 
-    /// The name is a day's or a comet's: "St. Patrick's Day", "Halley's Comet", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day",
-    /// and "Martin Luther King Day", where the run took the day in (Day is a surname too: "Doris Day").
     /// A book of the Bible named after a person, before its chapter and verse: "Matthew 5:9", "1 John 3:16".
     static func isScriptureVerse(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
         guard end + 3 < b.count, b[end] == 0x20, ASCII.isDigit(b[end + 1]), scriptureBooks.contains(b, start, end) else { return false }
@@ -204,6 +202,8 @@ enum PersonNameRecognizer {
         ezekiel hosea joel amos obadiah jonah micah nahum habakkuk zephaniah haggai zechariah malachi ezra nehemiah
         """)
 
+    /// The name is a day's or a comet's: "St. Patrick's Day", "Halley's Comet", "Valentine's Day", "St. David’s Day", "Martin Luther King Jr. Day",
+    /// and "Martin Luther King Day", where the run took the day in (Day is a surname too: "Doris Day").
     static func isHoliday(_ b: Bytes, _ start: Int, _ end: Int) -> Bool {
         if end - start >= 15, ASCII.equals(b, end - 15, end, "luther king day") { return true }
         if end - start >= 13, ASCII.equals(b, end - 13, end, " king jr. day") { return true } // "Jr." inside the run

@@ -523,9 +523,9 @@ enum PostalAddressRecognizer {
             guard let w = next(b, type.end), !w.comma, !w.dot else { return nil }
             type = w
         }
-        // English writes other languages' streets number first too: "7 Rua do Carmo", "12 Via Garibaldi" (capitalised only:
-        // "sent 2 via email").
-        // Right after the number ("born 11/11/1990, Via Garibaldi 45" is a date, then a street written the Italian way).
+        // English writes other languages' streets number first too, capitalised and right after the number: "7 Rua do
+        // Carmo", "12 Via Garibaldi" (not "sent 2 via email", nor "born 11/11/1990, Via Garibaldi 45": a date, then a street
+        // written the Italian way).
         guard has(V.frenchTypes, b, type) || !first.comma && !first.dot && isCapital(b, type.start) && has(V.romanceTypesAfterNumber, b, type)
         else { return nil }
         var at = type.end < b.count && b[type.end] == 0x2E ? type.end + 1 : type.end
