@@ -8,6 +8,7 @@ struct ByteProfile {
     static let symbol: UInt16 = 1024 // # $ % ^ & * ! ~ +: what a password without digits has ("KW&^TiUwCggfjc")
     static let quote: UInt16 = 2048 // '"': a passphrase in quotes ("correct horse battery staple")
     static let apostrophe: UInt16 = 4096 // "'": a Python dict fragment in text ('name': 'Ada')
+    static let newline: UInt16 = 8192 // rows pasted as CSV under their header line
 
     /// What every recogniser needs at least one of, outside a field hint: a lower-case
     /// identifier such as `user_id` or `finance` can hold nothing, and is most of a context's keys.
@@ -52,6 +53,7 @@ struct ByteProfile {
         if c == 0x28 || c == 0x5B || c == 0x7B || c == 0x3C { f |= bracket }
         if c == 0x22 { f |= quote }
         if c == 0x27 { f |= apostrophe }
+        if c == 0x0A { f |= newline }
         if c == 0x23 || c == 0x24 || c == 0x25 || c == 0x5E || c == 0x26 || c == 0x2A || c == 0x21 || c == 0x7E || c == 0x2B { f |= symbol }
         return f
     }

@@ -90,6 +90,8 @@ public enum PIIDetector {
         }
         // `INSERT INTO t (first, last, dob) VALUES ('Hamid', 'Karimi', …)`: each value read as its column says.
         if profile.has(ByteProfile.bracket), profile.has(ByteProfile.apostrophe) { SQLInsertRecognizer.scan(bytes, into: &sink) }
+        // `first_name,last_name,dob` and rows under it: each field read as its column says.
+        if profile.has(ByteProfile.newline) { CSVRowRecognizer.scan(bytes, into: &sink) }
         SecretRecognizer.scan(bytes, profile: profile, into: &sink)
         // " at ", "(at)", "[@]" or a full-width ＠: a space, a bracket, an '@' or a non-ASCII byte.
         if profile.has(ByteProfile.space | ByteProfile.bracket | ByteProfile.at | ByteProfile.nonASCII) {

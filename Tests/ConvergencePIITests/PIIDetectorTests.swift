@@ -260,6 +260,17 @@ import Testing
     @Test(arguments: ["VALUES (", "(a, name) VALUES ('", "(name) VALUES ('Ab'), ", "VALUES ('a', "])
     func sqlInsertStaysLinear(unit: String) { expectLinearTime(unit) }
 
+    /// Rows pasted as CSV under their header line: each field read as its column's name says (session 26).
+    @Test func csvRowsUnderTheirHeader() {
+        let text = "Here is the export:\nfirst_name,last_name,email,dob\nOluwaseun,Adebayo,seun@mailhub.ng,1988-05-14\nsummary follows"
+        #expect(spans(text) == ["person_name:Oluwaseun", "person_name:Adebayo", "email:seun@mailhub.ng", "date_of_birth:1988-05-14"])
+        #expect(spans("name;city;amount\nReport Q3;Leeds;100\nTomasz Wrobel;Cardiff;200") == ["person_name:Tomasz Wrobel"])
+        #expect(spans("a,b,c\n1,2,3\nname,port\nnginx,443\nOkafor,80,extra").isEmpty, "no name fits; a row of another width is no row")
+    }
+
+    @Test(arguments: ["name,dob\n", "name,dob\nAb,Cd\n", "\"a,b\",c\n", "name\n"])
+    func csvRowsStayLinear(unit: String) { expectLinearTime(unit) }
+
     @Test func valuesThatDoNotFitTheirKeyAreNothing() {
         for text in ["name=report.pdf", "name=default", "username=jsmith", "name=Quarterly+Report", "filename=John.txt", "tel=12",
                      "x=1&name=nginx", "I(name='LONG',", "name=\"mark\",", "name='PROTO'", "a=b=c=d", "==name==", "name=", "name=\"", "name=\(String(repeating: "Maria+", count: 20))"] {
