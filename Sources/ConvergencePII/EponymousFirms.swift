@@ -16,7 +16,7 @@ enum EponymousFirms {
         var set = Set<UInt64>()
         for name in names.split(separator: "|") {
             let trimmed = name.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-            Array(trimmed.utf8).withUnsafeBufferPointer { set.insert(NameGazetteer.hash($0, 0, $0.count)) }
+            _ = Array(trimmed.utf8).withUnsafeBufferPointer { set.insert(NameGazetteer.hash($0, 0, $0.count)) }
         }
         return set
     }()

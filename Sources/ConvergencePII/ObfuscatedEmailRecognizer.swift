@@ -26,6 +26,22 @@ enum ObfuscatedEmailRecognizer {
             }
             i += 2
         }
+        // "(arroba)", "[chiocciola]": the at sign as other languages name it, in brackets.
+        if profile.has(ByteProfile.bracket) {
+            domainsEnd = 0
+            // The next '(' and the next '[', each searched for once per bracket of its own kind: linear.
+            var paren = ASCII.next(0x28, in: b, from: 0), square = ASCII.next(0x5B, in: b, from: 0)
+            while true {
+                let k = min(paren, square)
+                guard k < n else { break }
+                if k >= domainsEnd, let close = bracketedWord(b, k), atWords.contains(b, k + 1, close),
+                   let found = address(b, k, close + 1, .strong, domainsEnd: &domainsEnd) {
+                    sink.report(.email, found.start, found.end)
+                    if !sink.wants(.email) { return }
+                }
+                if k == paren { paren = ASCII.next(0x28, in: b, from: k + 1) } else { square = ASCII.next(0x5B, in: b, from: k + 1) }
+            }
+        }
         // '@' with an obfuscated dot after it, or the full-width ＠ (EF BC A0).
         guard profile.has(ByteProfile.at | ByteProfile.nonASCII) else { return }
         domainsEnd = 0
@@ -69,6 +85,15 @@ enum ObfuscatedEmailRecognizer {
                 (markerStart, markerEnd, strength) = (i - 2, i + 2, .strong)
             }
         }
+        return address(b, markerStart, markerEnd, strength, domainsEnd: &domainsEnd)
+    }
+
+    /// The address around the marker `b[markerStart..<markerEnd]`, or nil.
+    static func address(_ b: Bytes, _ markerStart: Int, _ markerEnd: Int, _ strength: Strength, domainsEnd: inout Int)
+        -> (start: Int, end: Int)?
+    {
+        let n = b.count
+        var markerStart = markerStart, markerEnd = markerEnd
         // A bracketed marker may have spaces around it: "jane [at] example".
         if strength == .strong {
             if markerStart > 0, b[markerStart - 1] == 0x20, b[markerStart] != 0x20 { markerStart -= 1 }
@@ -88,6 +113,7 @@ enum ObfuscatedEmailRecognizer {
                     || hasMailCue(b, before: local) else { return nil }
         }
         if domain.spelledDot, !domain.knownTLD { return nil }
+        if isPlaceholder(b, local, markerStart, domainStart: markerEnd) { return nil }
         return (local, domain.end)
     }
 
@@ -96,6 +122,34 @@ enum ObfuscatedEmailRecognizer {
 
     static func isBracketPair(_ open: UInt8, _ close: UInt8) -> Bool {
         (open == 0x5B && close == 0x5D) || (open == 0x28 && close == 0x29) || (open == 0x7B && close == 0x7D) || (open == 0x3C && close == 0x3E)
+    }
+
+    /// "dot" and "at" as other languages bracket them: "hola (arroba) panaderia (punto) com", "contact[at]site[point]fr".
+    static let dotWords = WordSet("point punto ponto punkt kropka")
+    static let atWords = WordSet("arroba chiocciola klammeraffe malpa")
+
+    /// A template's address, both parts generic: "name [at] domain [dot] com", "vorname.nachname [at] firma [punkt] de".
+    static func isPlaceholder(_ b: Bytes, _ local: Int, _ localEnd: Int, domainStart: Int) -> Bool {
+        var d = domainStart
+        while d < b.count, b[d] == 0x20 { d += 1 }
+        var e = d
+        while e < b.count, ASCII.isAlnum(b[e]) || b[e] == 0x2D { e += 1 }
+        return placeholderLocals.contains(b, local, localEnd) && placeholderDomains.contains(b, d, e)
+    }
+
+    static let placeholderLocals = WordSet("""
+        name username user yourname your.name firstname.lastname first.last vorname.nachname vorname nom prenom.nom \
+        nombre nombre.apellido usuario utente nome nome.cognome local-part localpart
+        """)
+    static let placeholderDomains = WordSet("domain domaine dominio firma company empresa entreprise azienda example")
+
+    /// A word of letters in brackets at `s` ("(punto)"): where its closing bracket is.
+    static func bracketedWord(_ b: Bytes, _ s: Int) -> Int? {
+        guard s < b.count, b[s] == 0x28 || b[s] == 0x5B else { return nil }
+        var k = s + 1
+        while k < b.count, k - s <= 12, ASCII.isLower(b[k]) { k += 1 }
+        guard k < b.count, k > s + 1, isBracketPair(b[s], b[k]) else { return nil }
+        return k
     }
 
     static func isLocalByte(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x2E || c == 0x5F || c == 0x25 || c == 0x2B || c == 0x2D }
@@ -158,6 +212,8 @@ enum ObfuscatedEmailRecognizer {
             e = s + 3 // [.] (.) {.}
         } else if s + 4 < n, isBracketPair(b[s], b[s + 4]), ASCII.equals(b, s + 1, s + 4, "dot") {
             e = s + 5 // [dot] (dot) …
+        } else if let word = bracketedWord(b, s), dotWords.contains(b, s + 1, word) {
+            e = word + 1 // [point] (punto) (ponto) [punkt] (kropka)
         } else if s > k, s + 3 < n, b[s + 3] == 0x20, isDotWord(b, s) {
             e = s + 4 // " dot "
             kind = 2

@@ -29,6 +29,14 @@ import Testing
         #expect(emails("jane at example dot plot").isEmpty)
         #expect(emails("send the docs to hannah_k AT fastmail DOT fm, thanks") == ["hannah_k AT fastmail DOT fm"], "a mail provider's country code")
         #expect(emails("we meet at noon dot is on the map").isEmpty)
+        // The at sign and the dot as other languages name them, in brackets (session 26's eleventh probe).
+        #expect(emails("Escríbeme a hola (arroba) panaderiaelsol (punto) com si tienes dudas") == ["hola (arroba) panaderiaelsol (punto) com"])
+        #expect(emails("écrivez à contact[at]librairie-papillon[point]fr ou appelez") == ["contact[at]librairie-papillon[point]fr"])
+        #expect(emails("the (arroba) symbol, see point (punto) here").isEmpty)
+        // A template's address, both parts generic, is a placeholder.
+        #expect(emails("Schreiben Sie an vorname.nachname [at] firma [punkt] de").isEmpty)
+        #expect(emails("format: name [at] domain [dot] com").isEmpty)
+        #expect(emails("write to anna [at] firma [punkt] de") == ["anna [at] firma [punkt] de"])
         #expect(emails("jane [at] example [dot] zz") == ["jane [at] example [dot] zz"], "a bracketed marker is strong enough")
         #expect(emails("jane [at] example dot zz").isEmpty)
     }
@@ -40,7 +48,8 @@ import Testing
         #expect(kinds(Array("jane".utf8) + [0xEF, 0xBC, 0xA0] + Array("example.com".utf8)) == [.email])
     }
 
-    @Test(.serialized, arguments: ["at ", "a at ", "[at]", "a[at]b[dot]", "@", " @ ", "a@b[.]", "\u{FF20}", "a dot ", "x at y.", "at.at."])
+    @Test(.serialized, arguments: ["at ", "a at ", "[at]", "a[at]b[dot]", "@", " @ ", "a@b[.]", "\u{FF20}", "a dot ", "x at y.", "at.at.",
+                                   "(", "a(arroba)b(punto)", "(arroba)", "(a[b"])
     func pathologicalInputStaysLinear(_ unit: String) {
         let text = String(repeating: unit, count: (1 << 20) / unit.utf8.count)
         let elapsed = ContinuousClock().measure { _ = PIIDetector.spans(in: text) }
