@@ -167,7 +167,7 @@ enum DateOfBirthRecognizer {
             k += 1
             let yearStart = k
             guard let y = number(b, &k, max: 4), k - yearStart == 4 || k - yearStart == 2, endsDate(b, k) else { return nil }
-            let year = k - yearStart == 4 ? y : (2000 + y <= currentYear ? 2000 + y : 1900 + y)
+            let year = k - yearStart == 4 ? y : inPast(twoDigitYear: y)
             return isValid(first, second, year) || isValid(second, first, year) ? (i, k) : nil
         }
         // Czech and Slovak space the parts after their full stops: "23. 4. 1944", "8. 12. 1979".
@@ -255,8 +255,11 @@ enum DateOfBirthRecognizer {
         let start = m
         guard let y = number(b, &m, max: 2), m - start == 2, endsDate(b, m) else { return nil }
         k = m
-        return 2000 + y <= currentYear ? 2000 + y : 1900 + y
+        return inPast(twoDigitYear: y)
     }
+
+    /// The century that puts a two-digit year in the past ("85" is 1985, "07" 2007).
+    @inline(__always) static func inPast(twoDigitYear y: Int) -> Int { 2000 + y <= currentYear ? 2000 + y : 1900 + y }
 
     /// The year in "March 14, 1985", "Mar 14th 1985" (`after` follows the day) and where it ends.
     static func yearAfterDay(_ b: Bytes, after: Int) -> (year: Int, end: Int)? {

@@ -24,10 +24,7 @@ enum JobTitleWords {
     static func contains(_ b: ASCII.Bytes, _ from: Int, _ to: Int) -> Bool {
         if words.contains(b, from, to) { return true }
         for ending in germanEndings where to - from > ending.utf8CodeUnitCount + 2 {
-            let n = ending.utf8CodeUnitCount, p = ending.utf8Start
-            var k = 0
-            while k < n, ASCII.lower(b[to - n + k]) == p[k] { k += 1 }
-            if k == n { return true }
+            if ASCII.equals(b, to - ending.utf8CodeUnitCount, to, ending) { return true }
         }
         return false
     }
