@@ -40,7 +40,9 @@ final class ScanCommandTests: XCTestCase {
         XCTAssertEqual(result.lines[0]["file"] as? String, path)
         XCTAssertEqual(result.lines[1]["line"] as? Int, 3)
         XCTAssertEqual(result.lines[1]["kind"] as? String, "payment_card")
-        XCTAssertFalse(result.text.contains("bob@") || result.text.contains("4111"), "where, never what")
+        // The file's path is in every line, and its directory's UUID may hold "4111" (it did once in CI): only the rest counts.
+        let printed = result.text.replacingOccurrences(of: path, with: "")
+        XCTAssertFalse(printed.contains("bob@") || printed.contains("4111"), "where, never what")
     }
 
     func testJSONDocumentsReportFieldPaths() throws {
